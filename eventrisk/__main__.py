@@ -1,0 +1,7 @@
+"""Allow ``python -m eventrisk``."""
+
+import sys
+
+from eventrisk.cli import main
+
+sys.exit(main())

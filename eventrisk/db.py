@@ -1,0 +1,85 @@
+"""Opening the database, and turning SQLite's failures into one clear sentence."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from eventrisk.errors import StorageError
+from eventrisk.migrations import MIGRATIONS
+
+BUSY_TIMEOUT_SECONDS = 5.0
+
+
+def open_database(path: str | Path, *, create: bool = True) -> Database:
+    """Open (creating if asked) and migrate the EventRisk database at ``path``.
+
+    Journal mode is DELETE, SQLite's classic rollback journal, not WAL: a desk may keep the
+    file on a shared folder that several workstations open, and WAL's shared-memory index
+    only works when every process is on the same machine.  Writers are serialised by file
+    locks and wait up to ``BUSY_TIMEOUT_SECONDS`` for each other.
+    """
+    path = Path(path)
+    if path.name != ":memory:":
+        if not path.parent.is_dir():
+            raise StorageError(f"The folder {path.parent} does not exist, so the database "
+                               f"{path.name} cannot be opened there.")
+        if not create and not path.exists():
+            raise StorageError(f"There is no database at {path}; run 'eventrisk init' first.")
+        if path.is_dir():
+            raise StorageError(f"{path} is a folder, not a database file.")
+    try:
+        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_SECONDS)
+        db = Database(conn)
+        db.execute("PRAGMA foreign_keys = ON")
+        if db.execute("PRAGMA journal_mode").fetchone()[0].lower() != "delete":
+            db.execute("PRAGMA journal_mode = DELETE")
+        if MIGRATIONS.pending(db):
+            MIGRATIONS.apply(db)
+    except sqlite3.Error as exc:
+        raise storage_error(exc, path) from exc
+    return db
+
+
+_ENVIRONMENT = (
+    ("locked", "The database {path} is busy or locked by another workstation or program; "
+               "try again in a moment."),
+    ("busy", "The database {path} is busy or locked by another workstation or program; "
+             "try again in a moment."),
+    ("readonly", "The database {path} is read-only, so nothing could be saved; ask for write "
+                 "access or work on a copy."),
+    ("read-only", "The database {path} is read-only, so nothing could be saved; ask for write "
+                  "access or work on a copy."),
+    ("not a database", "The file {path} is not an EventRisk database or is damaged; restore it "
+                       "from a backup."),
+    ("malformed", "The database {path} is damaged; restore it from a backup."),
+    ("unable to open", "The database {path} cannot be opened; check the file and its folder's "
+                       "permissions."),
+    ("disk is full", "The disk holding {path} is full; nothing was saved."),
+    ("disk i/o", "The disk holding {path} failed while reading or writing; nothing was saved."),
+)
+
+
+def is_environment_failure(exc: BaseException) -> bool:
+    """True for SQLite errors caused by the file or the machine rather than by our code."""
+    if not isinstance(exc, sqlite3.Error):
+        return False
+    msg = str(exc).lower()
+    return any(key in msg for key, _ in _ENVIRONMENT)
+
+
+def storage_error(exc: sqlite3.Error, path: str | Path) -> StorageError:
+    """One sentence for an SQLite failure caused by the environment, naming the file."""
+    msg = str(exc).lower()
+    for key, text in _ENVIRONMENT:
+        if key in msg:
+            return StorageError(text.format(path=path))
+    return StorageError(f"The database {path} reported an error: {exc}.")
+
+
+def db_path(db: Database) -> str:
+    """The file behind an open database."""
+    row = db.execute("PRAGMA database_list").fetchone()
+    return row[2] or ":memory:"

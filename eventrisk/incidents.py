@@ -1,0 +1,197 @@
+"""Incidents at venues and debriefs after events: the history the scorer learns from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlite_utils import Database
+
+from eventrisk import audit
+from eventrisk.errors import NotFoundError, ValidationError, WorkflowError
+from eventrisk.model import Incident, IncidentCategory, Location, Severity, Status, User
+from eventrisk.timeutil import from_db, now_utc, to_db
+from eventrisk.users import require
+from eventrisk.venues import venue_by_code
+
+SELECT = """
+SELECT i.*, v.code AS venue_code, s.reference AS event_reference
+FROM incidents i JOIN venues v ON v.id = i.venue_id
+LEFT JOIN submissions s ON s.id = i.submission_id
+"""
+
+
+def from_row(row: dict) -> Incident:
+    """An ``Incident`` from a row of ``SELECT``."""
+    return Incident(
+        venue_code=row["venue_code"], occurred_at=from_db(row["occurred_at"]),
+        category=IncidentCategory(row["category"]), severity=Severity(row["severity"]),
+        location=Location(row["location"]), reference=row["reference"],
+        event_reference=row["event_reference"] or "", crime_reference=row["crime_reference"] or "",
+        description=row["description"] or "", venue_reported=bool(row["venue_reported"]),
+        id=row["id"], venue_id=row["venue_id"])
+
+
+def next_reference(db: Database) -> str:
+    """The next INC-NNNNNNN reference."""
+    row = db.execute("SELECT max(id) FROM incidents").fetchone()
+    return f"INC-{(row[0] or 0) + 1:07d}"
+
+
+def insert(db: Database, inc: Incident, venue_id: int, submission_id: int | None,
+           actor: str) -> int:
+    """Insert without auditing (bulk paths audit the batch once)."""
+    return db.execute(
+        "INSERT INTO incidents (reference, venue_id, occurred_at, category, severity, location,"
+        " submission_id, crime_reference, description, venue_reported, created_at, created_by)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [inc.reference or next_reference(db), venue_id, to_db(inc.occurred_at),
+         inc.category.value, int(inc.severity), inc.location.value, submission_id,
+         inc.crime_reference, inc.description, int(inc.venue_reported), to_db(now_utc()),
+         actor]).lastrowid
+
+
+def resolve(db: Database, inc: Incident) -> tuple[int, int | None]:
+    """Venue id and linked submission id for an incident, or ``ValidationError``."""
+    problems = []
+    venue = venue_by_code(db, inc.venue_code)
+    if venue is None:
+        problems.append(("venue_code", f"There is no venue with code '{inc.venue_code}'"))
+    submission_id = None
+    if inc.event_reference:
+        row = db.execute("SELECT id, venue_id FROM submissions WHERE reference = ?",
+                         [inc.event_reference]).fetchone()
+        if row is None:
+            problems.append(("event_reference", f"There is no event {inc.event_reference}"))
+        elif venue is not None and row[1] != venue.id:
+            problems.append(("event_reference",
+                             f"{inc.event_reference} was not at venue {inc.venue_code}"))
+        else:
+            submission_id = row[0]
+    if inc.reference and db.execute("SELECT 1 FROM incidents WHERE reference = ?",
+                                    [inc.reference]).fetchone():
+        problems.append(("reference", f"Incident {inc.reference} already exists"))
+    if problems:
+        raise ValidationError(problems)
+    assert venue is not None and venue.id is not None
+    return venue.id, submission_id
+
+
+def create(db: Database, actor: User, inc: Incident) -> Incident:
+    """Record an incident.  Audited."""
+    require(actor, "record_incident")
+    with db.atomic():
+        venue_id, submission_id = resolve(db, inc)
+        new_id = insert(db, inc, venue_id, submission_id, actor.username)
+        saved = get(db, new_id)
+        audit.record(db, actor.username, "incident.create", "incident", new_id,
+                     {"reference": saved.reference, "category": saved.category.value,
+                      "venue": saved.venue_code})
+    return saved
+
+
+def get(db: Database, incident_id: int) -> Incident:
+    """The incident with this id."""
+    rows = list(db.query(SELECT + " WHERE i.id = ?", [incident_id]))
+    if not rows:
+        raise NotFoundError(f"There is no incident with id {incident_id}.")
+    return from_row(rows[0])
+
+
+def get_by_reference(db: Database, reference: str) -> Incident:
+    """The incident with this reference."""
+    rows = list(db.query(SELECT + " WHERE i.reference = ?", [reference]))
+    if not rows:
+        raise NotFoundError(f"There is no incident {reference}.")
+    return from_row(rows[0])
+
+
+def for_venue(db: Database, venue_id: int, *, since: datetime | None = None,
+              until: datetime | None = None, categories: tuple[str, ...] = (),
+              offset: int = 0, limit: int = 100) -> list[Incident]:
+    """A page of one venue's incidents, newest first, over the (venue_id, occurred_at) index."""
+    sql = SELECT + " WHERE i.venue_id = ?"
+    params: list = [venue_id]
+    if since:
+        sql += " AND i.occurred_at >= ?"
+        params.append(to_db(since))
+    if until:
+        sql += " AND i.occurred_at < ?"
+        params.append(to_db(until))
+    if categories:
+        sql += f" AND i.category IN ({', '.join('?' for _ in categories)})"
+        params.extend(categories)
+    sql += " ORDER BY i.occurred_at DESC LIMIT ? OFFSET ?"
+    return [from_row(r) for r in db.query(sql, [*params, limit, offset])]
+
+
+def monthly_counts(db: Database, venue_id: int, since: datetime, until: datetime) -> dict[str, int]:
+    """Incidents per month (``YYYY-MM`` keys) at a venue, counted in SQL."""
+    rows = db.execute(
+        "SELECT substr(occurred_at, 1, 7), count(*) FROM incidents WHERE venue_id = ? AND "
+        "occurred_at >= ? AND occurred_at < ? GROUP BY 1",
+        [venue_id, to_db(since), to_db(until)]).fetchall()
+    return {r[0]: r[1] for r in rows}
+
+
+@dataclass(frozen=True)
+class Debrief:
+    """What happened at an event, recorded after it."""
+
+    submission_id: int
+    went_ahead: bool
+    actual_attendance: int | None
+    incidents_noted: int
+    notes: str = ""
+    recorded_at: datetime | None = None
+    recorded_by: str = ""
+
+
+def record_debrief(db: Database, actor: User, debrief: Debrief) -> Debrief:
+    """Record the debrief for a past event and mark it debriefed.  Audited."""
+    require(actor, "record_debrief")
+    problems = []
+    if debrief.actual_attendance is not None and debrief.actual_attendance < 0:
+        problems.append(("actual_attendance", "Actual attendance must be 0 or more"))
+    if debrief.incidents_noted < 0:
+        problems.append(("incidents_noted", "Incidents must be 0 or more"))
+    if problems:
+        raise ValidationError(problems)
+    with db.atomic():
+        row = db.execute("SELECT status, starts_at FROM submissions WHERE id = ?",
+                         [debrief.submission_id]).fetchone()
+        if row is None:
+            raise NotFoundError(f"There is no submission with id {debrief.submission_id}.")
+        if from_db(row[1]) > now_utc():
+            raise WorkflowError("An event can be debriefed only after it has started.")
+        if row[0] == Status.CANCELLED.value:
+            raise WorkflowError("A cancelled event cannot be debriefed.")
+        if get_debrief(db, debrief.submission_id):
+            raise WorkflowError("This event already has a debrief.")
+        now = to_db(now_utc())
+        db.execute(
+            "INSERT INTO debriefs (submission_id, went_ahead, actual_attendance, incidents_noted,"
+            " notes, recorded_at, recorded_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [debrief.submission_id, int(debrief.went_ahead), debrief.actual_attendance,
+             debrief.incidents_noted, debrief.notes, now, actor.username])
+        db.execute("UPDATE submissions SET status = ?, version = version + 1, updated_at = ?, "
+                   "updated_by = ? WHERE id = ?",
+                   [Status.DEBRIEFED.value, now, actor.username, debrief.submission_id])
+        audit.record(db, actor.username, "submission.debrief", "submission",
+                     debrief.submission_id,
+                     {"went_ahead": debrief.went_ahead, "incidents_noted": debrief.incidents_noted,
+                      "from": row[0], "to": Status.DEBRIEFED.value})
+    saved = get_debrief(db, debrief.submission_id)
+    assert saved is not None
+    return saved
+
+
+def get_debrief(db: Database, submission_id: int) -> Debrief | None:
+    """The debrief of an event, if recorded."""
+    row = db.execute("SELECT submission_id, went_ahead, actual_attendance, incidents_noted, notes,"
+                     " recorded_at, recorded_by FROM debriefs WHERE submission_id = ?",
+                     [submission_id]).fetchone()
+    if row is None:
+        return None
+    return Debrief(row[0], bool(row[1]), row[2], row[3], row[4] or "",
+                   from_db(row[5]) if row[5] else None, row[6] or "")

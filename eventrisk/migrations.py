@@ -1,0 +1,144 @@
+"""Schema, as numbered migrations.  Append only: never edit a migration once it has landed."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+MIGRATIONS = Migrations("eventrisk")
+
+_IMMUTABLE = """
+CREATE TRIGGER IF NOT EXISTS {table}_no_update BEFORE UPDATE ON {table}
+BEGIN SELECT RAISE(ABORT, '{table} rows are immutable'); END;
+CREATE TRIGGER IF NOT EXISTS {table}_no_delete BEFORE DELETE ON {table}
+BEGIN SELECT RAISE(ABORT, '{table} rows are immutable'); END;
+"""
+
+
+def _indexes(db: Database, table: str, *columns: str | tuple[str, ...]) -> None:
+    for col in columns:
+        cols = list(col) if isinstance(col, tuple) else [col]
+        db[table].create_index(cols, if_not_exists=True)
+
+
+@MIGRATIONS(name="m001_initial")
+def m001_initial(db: Database) -> None:
+    """Every table of the first release."""
+    db["users"].create(
+        {"id": int, "username": str, "display_name": str, "role": str,
+         "password_hash": str, "active": int, "created_at": str},
+        pk="id", not_null={"username", "display_name", "role", "password_hash"},
+        defaults={"active": 1},
+    )
+    db["users"].create_index(["username"], unique=True)
+
+    db["venues"].create(
+        {"id": int, "code": str, "name": str, "address": str, "postcode": str,
+         "borough": str, "capacity": int, "licence_number": str, "latest_finish": str,
+         "has_cctv": int, "has_search_arch": int, "has_id_scanner": int,
+         "version": int, "updated_at": str, "updated_by": str},
+        pk="id", not_null={"code", "name", "borough", "capacity", "version"},
+        defaults={"version": 1, "has_cctv": 0, "has_search_arch": 0, "has_id_scanner": 0},
+    )
+    db["venues"].create_index(["code"], unique=True)
+    _indexes(db, "venues", "borough", "name")
+
+    db["promoters"].create(
+        {"id": int, "name": str, "company": str, "phone": str, "email": str,
+         "version": int, "updated_at": str, "updated_by": str},
+        pk="id", not_null={"name", "version"}, defaults={"version": 1},
+    )
+    db.execute("CREATE UNIQUE INDEX idx_promoters_name ON promoters(name COLLATE NOCASE)")
+
+    db["submissions"].create(
+        {"id": int, "reference": str, "event_name": str, "venue_id": int, "promoter_id": int,
+         "event_type": str, "starts_at": str, "ends_at": str, "night": str,
+         "expected_attendance": int, "ticketing": str, "min_age": int, "alcohol": int,
+         "door_supervisors": int, "search_regime": str, "cctv": int, "id_scanning": int,
+         "dispersal_plan": int, "medical_cover": int, "performers": str,
+         "received_at": str, "notes": str, "status": str, "conditions": str,
+         "assigned_to": int, "assessment_id": int, "score": int, "grade": str,
+         "grade_rank": int, "override_grade": str,
+         "version": int, "created_at": str, "updated_at": str, "updated_by": str},
+        pk="id",
+        not_null={"reference", "event_name", "venue_id", "promoter_id", "starts_at", "ends_at",
+                  "night", "status", "version"},
+        defaults={"version": 1, "status": "received", "performers": "[]", "conditions": "[]",
+                  "grade_rank": -1},
+        foreign_keys=[("venue_id", "venues", "id"), ("promoter_id", "promoters", "id"),
+                      ("assigned_to", "users", "id")],
+    )
+    db["submissions"].create_index(["reference"], unique=True)
+    _indexes(db, "submissions", "venue_id", "promoter_id", "assigned_to", "assessment_id",
+             "status", "starts_at", "received_at", ("night", "venue_id"),
+             ("grade_rank", "starts_at"), ("status", "starts_at"))
+
+    db["incidents"].create(
+        {"id": int, "reference": str, "venue_id": int, "occurred_at": str, "category": str,
+         "severity": int, "location": str, "submission_id": int, "crime_reference": str,
+         "description": str, "venue_reported": int, "created_at": str, "created_by": str},
+        pk="id", not_null={"reference", "venue_id", "occurred_at", "category", "severity",
+                           "location"},
+        foreign_keys=[("venue_id", "venues", "id"), ("submission_id", "submissions", "id")],
+    )
+    db["incidents"].create_index(["reference"], unique=True)
+    _indexes(db, "incidents", ("venue_id", "occurred_at"), "submission_id", "occurred_at")
+
+    db["rulesets"].create(
+        {"id": int, "version": str, "sha256": str, "source": str, "published_at": str,
+         "published_by": str, "active": int},
+        pk="id", not_null={"version", "sha256", "source"},
+    )
+    db["rulesets"].create_index(["version"], unique=True)
+    _indexes(db, "rulesets", "active")
+
+    db["assessments"].create(
+        {"id": int, "submission_id": int, "created_at": str, "created_by": str, "as_of": str,
+         "ruleset_version": str, "ruleset_sha256": str, "inputs": str, "features": str,
+         "fired": str, "score": int, "grade": str, "confidence": float, "digest": str},
+        pk="id", not_null={"submission_id", "created_at", "ruleset_version", "score", "grade"},
+        foreign_keys=[("submission_id", "submissions", "id")],
+    )
+    _indexes(db, "assessments", "submission_id")
+
+    db["reviews"].create(
+        {"id": int, "submission_id": int, "assessment_id": int, "reviewer_id": int,
+         "decision": str, "comment": str, "grade_before": str, "grade_after": str,
+         "created_at": str},
+        pk="id", not_null={"submission_id", "reviewer_id", "decision", "created_at"},
+        foreign_keys=[("submission_id", "submissions", "id"),
+                      ("assessment_id", "assessments", "id"), ("reviewer_id", "users", "id")],
+    )
+    _indexes(db, "reviews", "submission_id", "assessment_id", "reviewer_id")
+
+    db["debriefs"].create(
+        {"id": int, "submission_id": int, "went_ahead": int, "actual_attendance": int,
+         "incidents_noted": int, "notes": str, "recorded_at": str, "recorded_by": str},
+        pk="id", not_null={"submission_id", "went_ahead", "incidents_noted"},
+        foreign_keys=[("submission_id", "submissions", "id")],
+    )
+    db["debriefs"].create_index(["submission_id"], unique=True)
+
+    db["issued_documents"].create(
+        {"id": int, "submission_id": int, "assessment_id": int, "sha256": str,
+         "issued_at": str, "issued_by": str},
+        pk="id", not_null={"submission_id", "sha256", "issued_at"},
+        foreign_keys=[("submission_id", "submissions", "id"),
+                      ("assessment_id", "assessments", "id")],
+    )
+    _indexes(db, "issued_documents", "submission_id", "assessment_id")
+
+    db["audit_log"].create(
+        {"id": int, "at": str, "actor": str, "action": str, "entity": str, "entity_id": str,
+         "detail": str, "reason": str, "prev_hash": str, "hash": str},
+        pk="id", not_null={"at", "actor", "action", "prev_hash", "hash"},
+    )
+    _indexes(db, "audit_log", ("entity", "entity_id"))
+
+    for table in ("assessments", "reviews", "audit_log", "issued_documents"):
+        db.executescript(_IMMUTABLE.format(table=table))
+
+    db["venues"].enable_fts(["name", "code", "address"], create_triggers=True,
+                            tokenize="unicode61")
+    db["submissions"].enable_fts(["event_name", "reference"], create_triggers=True,
+                                 tokenize="unicode61")

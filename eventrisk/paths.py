@@ -1,0 +1,49 @@
+"""Where things live: bundled resources (from source, installed or frozen) and user data."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "EventRisk"
+APP_AUTHOR = "PromotersDesk"
+
+
+def resources_dir() -> Path:
+    """The folder holding rules, reference data and fonts, however EventRisk was started."""
+    frozen_root = getattr(sys, "_MEIPASS", None)
+    if frozen_root:
+        return Path(frozen_root) / "eventrisk" / "resources"
+    here = Path(__file__).resolve().parent
+    installed = here / "resources"  # setuptools maps resources/ into the package
+    if installed.is_dir():
+        return installed
+    return here.parent / "resources"  # a source checkout or an editable install
+
+
+def resource(*parts: str) -> Path:
+    """Path of one bundled resource file."""
+    return resources_dir().joinpath(*parts)
+
+
+def user_data_dir() -> Path:
+    """The per-user data folder (created on demand)."""
+    return Path(platformdirs.user_data_dir(APP_NAME, APP_AUTHOR))
+
+
+def user_log_dir() -> Path:
+    """The per-user log folder (created on demand)."""
+    return Path(platformdirs.user_log_dir(APP_NAME, APP_AUTHOR))
+
+
+def default_db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """``--db`` if given, then ``EVENTRISK_DB``, then ``desk.db`` in the user data folder."""
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get("EVENTRISK_DB")
+    if env:
+        return Path(env)
+    return user_data_dir() / "desk.db"

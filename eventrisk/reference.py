@@ -1,0 +1,40 @@
+"""London reference data: the 33 local authority areas, read from ``resources/boroughs.json``."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+
+from eventrisk.paths import resource
+
+
+@dataclass(frozen=True)
+class Borough:
+    """One London local authority area and who polices it."""
+
+    name: str
+    area: str  # inner, outer or city
+    police: str
+    command_unit: str
+
+
+@cache
+def boroughs() -> tuple[Borough, ...]:
+    """All 33 areas, sorted by name."""
+    data = json.loads(resource("boroughs.json").read_text("utf-8"))
+    return tuple(Borough(**row) for row in data["areas"])
+
+
+def borough_names() -> tuple[str, ...]:
+    """The 33 area names, sorted."""
+    return tuple(b.name for b in boroughs())
+
+
+def canonical_borough(text: str) -> str | None:
+    """The official spelling of a borough typed in any case or with '&' for 'and', or None."""
+    key = " ".join(text.replace("&", "and").split()).casefold()
+    for name in borough_names():
+        if name.casefold() == key:
+            return name
+    return None

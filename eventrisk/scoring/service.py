@@ -1,0 +1,355 @@
+"""Scoring against the database: features for stored submissions, snapshots, what-if,
+ruleset publishing and impact previews."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from sqlite_utils import Database
+
+from eventrisk import audit, submissions, workflow
+from eventrisk.errors import RulesError
+from eventrisk.model import Grade, Status, Submission, User, Venue
+from eventrisk.scoring import history
+from eventrisk.scoring.features import FeatureSet, event_features
+from eventrisk.scoring.rules import Ruleset, default_ruleset, parse_ruleset
+from eventrisk.scoring.scorer import (
+    Assessment,
+    RuleChange,
+    compare,
+    fired_rules,
+    history_features_of,
+    quick_grade,
+    score,
+)
+from eventrisk.scoring.whatif import apply_measures, condition_text
+from eventrisk.timeutil import now_utc, to_db
+from eventrisk.users import require
+from eventrisk.venues import get_venue
+
+BATCH = 1000
+
+_INPUT_FIELDS = ("event_type", "starts_at", "ends_at", "expected_attendance", "ticketing",
+                 "min_age", "alcohol", "door_supervisors", "search_regime", "cctv",
+                 "id_scanning", "dispersal_plan", "medical_cover", "received_at")
+
+
+# ---- rulesets ---------------------------------------------------------------------------
+
+def active_ruleset(db: Database) -> Ruleset:
+    """The published ruleset in force, or the shipped default if none was published."""
+    row = db.execute("SELECT source, version FROM rulesets WHERE active = 1 ORDER BY id DESC "
+                     "LIMIT 1").fetchone()
+    if row is None:
+        return default_ruleset()
+    return parse_ruleset(row[0], f"published ruleset {row[1]}")
+
+
+def _store_ruleset(db: Database, ruleset: Ruleset, actor: str, active: bool) -> None:
+    row = db.execute("SELECT sha256 FROM rulesets WHERE version = ?",
+                     [ruleset.version]).fetchone()
+    if row is not None:
+        if row[0] != ruleset.sha256:
+            raise RulesError([f"ruleset version {ruleset.version} is already published with "
+                              f"different rules; give the new rules a new version"])
+        if active:
+            db.execute("UPDATE rulesets SET active = (version = ?)", [ruleset.version])
+        return
+    if active:
+        db.execute("UPDATE rulesets SET active = 0")
+    db.execute("INSERT INTO rulesets (version, sha256, source, published_at, published_by, "
+               "active) VALUES (?, ?, ?, ?, ?, ?)",
+               [ruleset.version, ruleset.sha256, ruleset.source, to_db(now_utc()), actor,
+                int(active)])
+
+
+def publish_ruleset(db: Database, actor: User, ruleset: Ruleset) -> None:
+    """Make ``ruleset`` the one in force.  Supervisors only; audited."""
+    require(actor, "publish_rules")
+    with db.atomic():
+        before = db.execute("SELECT version FROM rulesets WHERE active = 1").fetchone()
+        _store_ruleset(db, ruleset, actor.username, active=True)
+        audit.record(db, actor.username, "ruleset.publish", "ruleset", ruleset.version,
+                     {"sha256": ruleset.sha256, "previous": before[0] if before else None})
+
+
+# ---- features ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Scored:
+    """One submission with its features (refs only where ``refs_for`` asked)."""
+
+    submission: Submission
+    venue: Venue
+    features: FeatureSet
+    history: history.History
+    as_of: datetime
+
+
+def iter_features(db: Database, where: str, params: dict, now: datetime,
+                  refs_for: Callable[[dict], set[str]] | None = None) -> Iterator[Scored]:
+    """Features for every submission matching ``where`` (SQL over alias ``s``), in id order.
+
+    ``refs_for(values)`` names the history features whose incident references are wanted.
+    """
+    histories = history.compute(db, where, params, now)
+    venues: dict[int, Venue] = {}
+    for start in range(0, len(histories), BATCH):
+        chunk = histories[start:start + BATCH]
+        ids = [h.submission_id for h in chunk]
+        marks = ", ".join("?" for _ in ids)
+        rows = {r["id"]: r for r in db.query(submissions.SELECT + f" WHERE s.id IN ({marks})",
+                                              ids)}
+        for h in chunk:
+            sub = submissions.from_row(rows[h.submission_id])
+            if h.venue_id not in venues:
+                venues[h.venue_id] = get_venue(db, h.venue_id)
+            venue = venues[h.venue_id]
+            as_of = min(now, sub.start)
+            values = event_features(sub, venue, as_of) | h.values
+            wanted = refs_for(values) if refs_for else set()
+            refs = history.incident_refs(db, h, wanted) if wanted else {}
+            yield Scored(sub, venue, FeatureSet(values, refs), h, as_of)
+
+
+def _refs_for_fired(ruleset: Ruleset) -> Callable[[dict], set[str]]:
+    def wanted(values: dict) -> set[str]:
+        out: set[str] = set()
+        for rule in fired_rules(values, ruleset):
+            out |= history_features_of(rule)
+        return out
+    return wanted
+
+
+# ---- scoring and snapshots --------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ScoreResult:
+    """A submission's reference and its assessment; ``stored`` if a new snapshot was added."""
+
+    reference: str
+    submission_id: int
+    assessment: Assessment
+    stored: bool
+    start: datetime
+
+
+def _inputs(scored: Scored) -> dict:
+    row = submissions.to_row(scored.submission)
+    inputs = {k: row.get(k) for k in _INPUT_FIELDS if k in row}
+    inputs["starts_at"], inputs["ends_at"] = row["starts_at"], row["ends_at"]
+    inputs["received_at"] = to_db(scored.submission.received_at) \
+        if scored.submission.received_at else None
+    v = scored.venue
+    inputs["venue"] = {"code": v.code, "capacity": v.capacity, "latest_finish": v.latest_finish,
+                       "has_cctv": v.has_cctv, "has_id_scanner": v.has_id_scanner}
+    return inputs
+
+
+def score_where(db: Database, actor: User, where: str, params: dict, *,
+                now: datetime | None = None,
+                progress: Callable[[int, int], bool] | None = None) -> list[ScoreResult]:
+    """Score every matching submission and store a snapshot where anything changed.
+
+    ``progress(done, total)`` may return False to cancel; nothing is then saved.
+    Submissions that were received or returned become assessed (each change audited).
+    """
+    require(actor, "score")
+    now = now or now_utc()
+    ruleset = active_ruleset(db)
+    results: list[ScoreResult] = []
+    total = db.execute(f"SELECT count(*) FROM submissions s WHERE {where}", params).fetchone()[0]
+    with db.atomic():
+        _store_ruleset(db, ruleset, actor.username,
+                       active=db.execute("SELECT 1 FROM rulesets WHERE active = 1").fetchone()
+                       is None)
+        latest = dict(db.execute(
+            f"SELECT s.id, a.digest FROM submissions s JOIN assessments a ON a.id = "
+            f"s.assessment_id WHERE {where}", params).fetchall())
+        stamp = to_db(now)
+        for done, scored in enumerate(iter_features(db, where, params, now,
+                                                    _refs_for_fired(ruleset)), 1):
+            sub = scored.submission
+            assessment = score(scored.features, ruleset)
+            inputs = _inputs(scored)
+            payload = json.dumps([ruleset.sha256, inputs, scored.features.values,
+                                  [f.evidence for f in assessment.fired]],
+                                 sort_keys=True, default=str)
+            digest = hashlib.sha256(payload.encode()).hexdigest()
+            stored = latest.get(sub.id) != digest
+            if stored:
+                _store_snapshot(db, actor, sub, scored, assessment, inputs, digest, stamp)
+            results.append(ScoreResult(sub.reference, sub.id, assessment, stored, sub.start))
+            if progress and done % 200 == 0 and progress(done, total) is False:
+                raise Cancelled()
+        if progress:
+            progress(total, total)
+    return results
+
+
+class Cancelled(Exception):  # noqa: N818 - a signal, not an error
+    """The user cancelled a long operation; its transaction was rolled back."""
+
+
+def _store_snapshot(db: Database, actor: User, sub: Submission, scored: Scored,
+                    assessment: Assessment, inputs: dict, digest: str, stamp: str) -> None:
+    fired = json.dumps([f.__dict__ for f in assessment.fired], ensure_ascii=False)
+    cur = db.execute(
+        "INSERT INTO assessments (submission_id, created_at, created_by, as_of, ruleset_version,"
+        " ruleset_sha256, inputs, features, fired, score, grade, confidence, digest) VALUES "
+        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [sub.id, stamp, actor.username, to_db(scored.as_of), assessment.ruleset_version,
+         assessment.ruleset_sha256, json.dumps(inputs, default=str),
+         json.dumps(scored.features.values, separators=(",", ":")), fired, assessment.score,
+         assessment.grade.value, assessment.confidence, digest])
+    grade = assessment.grade
+    db.execute(
+        "UPDATE submissions SET assessment_id = ?, score = ?, "
+        "grade = coalesce(override_grade, ?), "
+        "grade_rank = CASE WHEN override_grade IS NULL THEN ? ELSE grade_rank END WHERE id = ?",
+        [cur.lastrowid, assessment.score, grade.value, grade.rank, sub.id])
+    if sub.status in workflow.TRANSITIONS["assess"].sources and sub.status is not Status.ASSESSED:
+        workflow.apply(db, actor, sub.id, "assess",
+                       detail={"grade": grade.value, "score": assessment.score})
+
+
+def score_references(db: Database, actor: User, references: list[str],
+                     now: datetime | None = None) -> list[ScoreResult]:
+    """Score the named submissions (``NotFoundError`` for an unknown reference)."""
+    ids = [submissions.get_by_reference(db, ref).id for ref in references]
+    params = {f"r{i}": sid for i, sid in enumerate(ids)}
+    where = f"s.id IN ({', '.join(':' + k for k in params)})"
+    return score_where(db, actor, where, params, now=now)
+
+
+def score_all(db: Database, actor: User, now: datetime | None = None,
+              progress: Callable[[int, int], bool] | None = None) -> list[ScoreResult]:
+    """Score every submission that is not cancelled."""
+    return score_where(db, actor, "s.status != 'cancelled'", {}, now=now, progress=progress)
+
+
+@dataclass(frozen=True)
+class StoredAssessment:
+    """A snapshot as stored: who scored it, when, with what."""
+
+    id: int
+    created_at: str
+    created_by: str
+    as_of: str
+    ruleset_version: str
+    score: int
+    grade: Grade
+    confidence: float
+    fired: tuple[dict, ...]
+    features: dict
+
+
+def latest_assessment(db: Database, submission_id: int) -> StoredAssessment | None:
+    """The newest stored snapshot of a submission."""
+    rows = list(db.query("SELECT * FROM assessments WHERE submission_id = ? ORDER BY id DESC "
+                         "LIMIT 1", [submission_id]))
+    if not rows:
+        return None
+    r = rows[0]
+    return StoredAssessment(r["id"], r["created_at"], r["created_by"], r["as_of"],
+                            r["ruleset_version"], r["score"], Grade(r["grade"]),
+                            r["confidence"], tuple(json.loads(r["fired"])),
+                            json.loads(r["features"]))
+
+
+# ---- what-if ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class WhatIfResult:
+    """A proposed set of measures: the new assessment and the difference rule by rule."""
+
+    base: Assessment
+    proposed: Assessment
+    changes: tuple[RuleChange, ...]
+
+
+class WhatIf:
+    """A submission ready for live what-if: history is read once, then each try is pure."""
+
+    def __init__(self, db: Database, submission_id: int, now: datetime | None = None):
+        self.now = now or now_utc()
+        self.ruleset = active_ruleset(db)
+        scored = next(iter_features(db, "s.id = :id", {"id": submission_id}, self.now,
+                                    lambda values: {k for k, v in values.items() if v}))
+        self.submission = scored.submission
+        self.venue = scored.venue
+        self._history = scored.history.values
+        self._refs = scored.features.incident_refs
+        self._as_of = scored.as_of
+        self.base = score(scored.features, self.ruleset)
+
+    def features_for(self, sub: Submission) -> FeatureSet:
+        """The feature set for a variant of the submission."""
+        return FeatureSet(event_features(sub, self.venue, self._as_of) | self._history,
+                          self._refs)
+
+    def try_measures(self, changes: dict[str, Any]) -> WhatIfResult:
+        """Score the submission with ``changes`` applied, without saving anything."""
+        variant = apply_measures(self.submission, changes)
+        proposed = score(self.features_for(variant), self.ruleset)
+        return WhatIfResult(self.base, proposed, tuple(compare(self.base, proposed)))
+
+
+def agree_measures(db: Database, actor: User, submission_id: int,
+                   changes: dict[str, Any]) -> Submission:
+    """Apply agreed measures to the submission and record each as a condition; rescore."""
+    sub = submissions.get(db, submission_id)
+    variant = apply_measures(sub, changes)
+    new_conditions = [condition_text(k, v) for k, v in changes.items()]
+    conditions = tuple(dict.fromkeys(list(sub.conditions) + new_conditions))
+    with db.atomic():
+        saved = submissions.update(db, actor, replace(variant, conditions=conditions))
+        score_references(db, actor, [saved.reference])
+    return submissions.get(db, submission_id)
+
+
+# ---- impact of a draft ruleset ----------------------------------------------------------
+
+@dataclass(frozen=True)
+class ImpactRow:
+    """An upcoming event whose grade would change under the draft."""
+
+    reference: str
+    event_name: str
+    start: datetime
+    grade_before: Grade
+    grade_after: Grade
+    score_before: int
+    score_after: int
+
+
+@dataclass(frozen=True)
+class Impact:
+    """What publishing a draft would do to upcoming events."""
+
+    considered: int
+    up: tuple[ImpactRow, ...]
+    down: tuple[ImpactRow, ...]
+
+
+def impact(db: Database, draft: Ruleset, now: datetime | None = None) -> Impact:
+    """Compare the active ruleset with ``draft`` over upcoming, not-cancelled events."""
+    now = now or now_utc()
+    current = active_ruleset(db)
+    up, down, n = [], [], 0
+    for scored in iter_features(db, "s.starts_at >= :now AND s.status != 'cancelled'", {}, now):
+        n += 1
+        sb, gb = quick_grade(scored.features.values, current)
+        sa, ga = quick_grade(scored.features.values, draft)
+        if ga != gb:
+            sub = scored.submission
+            row = ImpactRow(sub.reference, sub.event_name, sub.start, gb, ga, sb, sa)
+            (up if ga.rank > gb.rank else down).append(row)
+    up.sort(key=lambda r: r.start)
+    down.sort(key=lambda r: r.start)
+    return Impact(n, tuple(up), tuple(down))

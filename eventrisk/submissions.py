@@ -1,0 +1,215 @@
+"""Event submissions: create, read, versioned update and paging."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import fields as dc_fields
+from dataclasses import replace
+
+from sqlite_utils import Database
+
+from eventrisk import audit, workflow
+from eventrisk.errors import NotFoundError, ValidationError
+from eventrisk.model import (
+    EventType,
+    Promoter,
+    SearchRegime,
+    Status,
+    Submission,
+    Ticketing,
+    User,
+)
+from eventrisk.timeutil import from_db, night_of, now_utc, to_db
+from eventrisk.users import require
+from eventrisk.venues import conflict_error, match_or_create_promoter, venue_by_code
+
+SELECT = """
+SELECT s.*, v.code AS venue_code, p.name AS promoter_name, p.company AS promoter_company,
+       p.phone AS promoter_phone, p.email AS promoter_email
+FROM submissions s JOIN venues v ON v.id = s.venue_id JOIN promoters p ON p.id = s.promoter_id
+"""
+
+# Columns a person edits; a change to any of these is audited field by field.
+EDITABLE = ("event_name", "event_type", "start", "end", "expected_attendance", "ticketing",
+            "min_age", "alcohol", "door_supervisors", "search_regime", "cctv", "id_scanning",
+            "dispersal_plan", "medical_cover", "performers", "notes", "conditions",
+            "venue_code", "promoter_name")
+
+
+def _opt_bool(value: int | None) -> bool | None:
+    return None if value is None else bool(value)
+
+
+def _db_bool(value: bool | None) -> int | None:
+    return None if value is None else int(value)
+
+
+def from_row(row: dict) -> Submission:
+    """A ``Submission`` from a row of ``SELECT``."""
+    return Submission(
+        event_name=row["event_name"], venue_code=row["venue_code"],
+        promoter_name=row["promoter_name"], event_type=EventType(row["event_type"]),
+        start=from_db(row["starts_at"]), end=from_db(row["ends_at"]),
+        expected_attendance=row["expected_attendance"], ticketing=Ticketing(row["ticketing"]),
+        min_age=row["min_age"], alcohol=bool(row["alcohol"]),
+        door_supervisors=row["door_supervisors"],
+        search_regime=SearchRegime(row["search_regime"]) if row["search_regime"] else None,
+        cctv=_opt_bool(row["cctv"]), id_scanning=_opt_bool(row["id_scanning"]),
+        dispersal_plan=_opt_bool(row["dispersal_plan"]),
+        medical_cover=_opt_bool(row["medical_cover"]),
+        performers=tuple(json.loads(row["performers"] or "[]")),
+        received_at=from_db(row["received_at"]) if row["received_at"] else None,
+        notes=row["notes"] or "", reference=row["reference"], status=Status(row["status"]),
+        conditions=tuple(json.loads(row["conditions"] or "[]")),
+        promoter_company=row["promoter_company"] or "",
+        promoter_phone=row["promoter_phone"] or "", promoter_email=row["promoter_email"] or "",
+        id=row["id"], venue_id=row["venue_id"], promoter_id=row["promoter_id"],
+        version=row["version"],
+    )
+
+
+def to_row(sub: Submission) -> dict:
+    """Column values for the event's own fields (not ids, status or version)."""
+    return {
+        "event_name": sub.event_name, "event_type": sub.event_type.value,
+        "starts_at": to_db(sub.start), "ends_at": to_db(sub.end),
+        "night": night_of(sub.start).isoformat(),
+        "expected_attendance": sub.expected_attendance, "ticketing": sub.ticketing.value,
+        "min_age": sub.min_age, "alcohol": int(sub.alcohol),
+        "door_supervisors": sub.door_supervisors,
+        "search_regime": sub.search_regime.value if sub.search_regime else None,
+        "cctv": _db_bool(sub.cctv), "id_scanning": _db_bool(sub.id_scanning),
+        "dispersal_plan": _db_bool(sub.dispersal_plan),
+        "medical_cover": _db_bool(sub.medical_cover),
+        "performers": json.dumps(list(sub.performers), ensure_ascii=False),
+        "notes": sub.notes, "conditions": json.dumps(list(sub.conditions), ensure_ascii=False),
+    }
+
+
+def next_reference(db: Database, year: int) -> str:
+    """The next free ER-YYYY-NNNNNN reference for ``year``."""
+    row = db.execute("SELECT max(reference) FROM submissions WHERE reference LIKE ?",
+                     [f"ER-{year}-%"]).fetchone()
+    number = int(row[0][-6:]) + 1 if row[0] else 1
+    return f"ER-{year}-{number:06d}"
+
+
+def resolve_venue_id(db: Database, code: str) -> int:
+    """Id of the venue with ``code``; ``ValidationError`` on venue_code if there is none."""
+    venue = venue_by_code(db, code)
+    if venue is None:
+        raise ValidationError([("venue_code", f"There is no venue with code '{code}'")])
+    assert venue.id is not None
+    return venue.id
+
+
+def insert(db: Database, sub: Submission, venue_id: int, promoter_id: int, actor: str) -> int:
+    """Insert without auditing (bulk paths audit the batch once).  Returns the new id."""
+    now = to_db(now_utc())
+    reference = sub.reference or next_reference(db, now_utc().year)
+    row = to_row(sub) | {
+        "reference": reference, "venue_id": venue_id, "promoter_id": promoter_id,
+        "received_at": to_db(sub.received_at) if sub.received_at else now,
+        "status": sub.status.value, "version": 1, "created_at": now, "updated_at": now,
+        "updated_by": actor,
+    }
+    cols = ", ".join(row)
+    marks = ", ".join("?" for _ in row)
+    return db.execute(f"INSERT INTO submissions ({cols}) VALUES ({marks})",
+                      list(row.values())).lastrowid
+
+
+def create(db: Database, actor: User, sub: Submission) -> Submission:
+    """Save a new submission, matching or creating its promoter.  Audited."""
+    require(actor, "capture")
+    with db.atomic():
+        if sub.reference and exists(db, sub.reference):
+            raise ValidationError([("reference", f"{sub.reference} already exists")])
+        venue_id = resolve_venue_id(db, sub.venue_code)
+        promoter_id = match_or_create_promoter(db, _promoter_of(sub), actor.username)
+        new_id = insert(db, replace(sub, status=Status.RECEIVED), venue_id, promoter_id,
+                        actor.username)
+        saved = get(db, new_id)
+        audit.record(db, actor.username, "submission.create", "submission", new_id,
+                     {"reference": saved.reference, "event_name": saved.event_name})
+    return saved
+
+
+def update(db: Database, actor: User, sub: Submission) -> Submission:
+    """Save edits to a submission read at ``sub.version``; ``ConflictError`` if stale."""
+    require(actor, "capture")
+    assert sub.id is not None
+    with db.atomic():
+        before = get(db, sub.id)
+        venue_id = resolve_venue_id(db, sub.venue_code)
+        promoter_id = match_or_create_promoter(db, _promoter_of(sub), actor.username)
+        row = to_row(sub) | {"venue_id": venue_id, "promoter_id": promoter_id}
+        sets = ", ".join(f"{k} = ?" for k in row)
+        cur = db.execute(
+            f"UPDATE submissions SET {sets}, version = version + 1, updated_at = ?, "
+            "updated_by = ? WHERE id = ? AND version = ?",
+            [*row.values(), to_db(now_utc()), actor.username, sub.id, sub.version])
+        if cur.rowcount == 0:
+            raise conflict_error(db, "submissions", sub.id, "submission")
+        changed = diff(before, sub)
+        audit.record(db, actor.username, "submission.edit", "submission", sub.id, changed)
+        if before.status in workflow.TRANSITIONS["reopen"].sources:
+            # An approved grade no longer stands once the event changes: assess it again.
+            workflow.apply(db, actor, sub.id, "reopen", reason="edited after assessment")
+    return get(db, sub.id)
+
+
+def diff(before: Submission, after: Submission) -> dict[str, list]:
+    """Edited fields as ``{field: [before, after]}``, for the audit log."""
+    out = {}
+    for f in dc_fields(Submission):
+        if f.name in EDITABLE and getattr(before, f.name) != getattr(after, f.name):
+            out[f.name] = [str(getattr(before, f.name)), str(getattr(after, f.name))]
+    return out
+
+
+def _promoter_of(sub: Submission) -> Promoter:
+    return Promoter(name=sub.promoter_name, company=sub.promoter_company,
+                    phone=sub.promoter_phone, email=sub.promoter_email)
+
+
+def exists(db: Database, reference: str) -> bool:
+    """Whether a submission has this reference."""
+    return db.execute("SELECT 1 FROM submissions WHERE reference = ?",
+                      [reference]).fetchone() is not None
+
+
+def get(db: Database, submission_id: int) -> Submission:
+    """The submission with this id."""
+    rows = list(db.query(SELECT + " WHERE s.id = ?", [submission_id]))
+    if not rows:
+        raise NotFoundError(f"There is no submission with id {submission_id}.")
+    return from_row(rows[0])
+
+
+def get_by_reference(db: Database, reference: str) -> Submission:
+    """The submission with this reference, e.g. ER-2026-000042."""
+    rows = list(db.query(SELECT + " WHERE s.reference = ?", [reference.strip().upper()]))
+    if not rows:
+        raise NotFoundError(f"There is no submission with reference {reference}.")
+    return from_row(rows[0])
+
+
+def page(db: Database, *, offset: int = 0, limit: int = 50) -> list[Submission]:
+    """One page of submissions, newest event first (served by the starts_at index)."""
+    # Page over the covering starts_at index alone, then join only the rows on the page.
+    return [from_row(r) for r in db.query(
+        SELECT + " WHERE s.id IN (SELECT id FROM submissions ORDER BY starts_at DESC, id DESC"
+        " LIMIT ? OFFSET ?) ORDER BY s.starts_at DESC, s.id DESC", [limit, offset])]
+
+
+def iter_all(db: Database, batch: int = 2000):
+    """Every submission, in id order, fetched a batch at a time (for export)."""
+    last = 0
+    while True:
+        rows = list(db.query(SELECT + " WHERE s.id > ? ORDER BY s.id LIMIT ?", [last, batch]))
+        if not rows:
+            return
+        for row in rows:
+            yield from_row(row)
+        last = rows[-1]["id"]

@@ -1,0 +1,164 @@
+"""Venues and promoters: lookup, paging, search, create and versioned update."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from sqlite_utils import Database
+
+from eventrisk import audit
+from eventrisk.errors import ConflictError, NotFoundError, ValidationError
+from eventrisk.model import Promoter, User, Venue
+from eventrisk.timeutil import british_datetime, from_db, now_utc, to_db
+from eventrisk.users import require
+
+_VENUE_COLUMNS = ("code", "name", "address", "postcode", "borough", "capacity",
+                  "licence_number", "latest_finish", "has_cctv", "has_search_arch",
+                  "has_id_scanner")
+
+
+def venue_from_row(row: dict) -> Venue:
+    """A ``Venue`` from a ``venues`` row."""
+    return Venue(code=row["code"], name=row["name"], address=row["address"] or "",
+                 postcode=row["postcode"] or "", borough=row["borough"],
+                 capacity=row["capacity"], licence_number=row["licence_number"] or "",
+                 latest_finish=row["latest_finish"] or "", has_cctv=bool(row["has_cctv"]),
+                 has_search_arch=bool(row["has_search_arch"]),
+                 has_id_scanner=bool(row["has_id_scanner"]), id=row["id"],
+                 version=row["version"])
+
+
+def venue_row(venue: Venue) -> dict:
+    """The column values for a venue."""
+    data = asdict(venue)
+    return {k: (int(v) if isinstance(v, bool) else v) for k, v in data.items()
+            if k in _VENUE_COLUMNS}
+
+
+def get_venue(db: Database, venue_id: int) -> Venue:
+    """The venue with this id."""
+    rows = list(db.query("SELECT * FROM venues WHERE id = ?", [venue_id]))
+    if not rows:
+        raise NotFoundError(f"There is no venue with id {venue_id}.")
+    return venue_from_row(rows[0])
+
+
+def venue_by_code(db: Database, code: str) -> Venue | None:
+    """The venue with this code, or None."""
+    rows = list(db.query("SELECT * FROM venues WHERE code = ? COLLATE NOCASE", [code]))
+    return venue_from_row(rows[0]) if rows else None
+
+
+def insert_venue(db: Database, venue: Venue, actor: str) -> int:
+    """Insert without auditing (bulk paths audit once for the batch)."""
+    row = venue_row(venue) | {"updated_at": to_db(now_utc()), "updated_by": actor, "version": 1}
+    cols = ", ".join(row)
+    marks = ", ".join("?" for _ in row)
+    return db.execute(f"INSERT INTO venues ({cols}) VALUES ({marks})", list(row.values())).lastrowid
+
+
+def create_venue(db: Database, actor: User, venue: Venue) -> Venue:
+    """Add a venue; its code must be new."""
+    require(actor, "capture")
+    with db.atomic():
+        if venue_by_code(db, venue.code):
+            raise ValidationError([("code", f"A venue with code {venue.code} already exists")])
+        venue_id = insert_venue(db, venue, actor.username)
+        audit.record(db, actor.username, "venue.create", "venue", venue_id, venue_row(venue))
+    return get_venue(db, venue_id)
+
+
+def update_venue(db: Database, actor: User, venue: Venue) -> Venue:
+    """Save an edited venue read at ``venue.version``; ``ConflictError`` if it changed since."""
+    require(actor, "capture")
+    assert venue.id is not None
+    with db.atomic():
+        before = get_venue(db, venue.id)
+        row = venue_row(venue)
+        sets = ", ".join(f"{k} = ?" for k in row)
+        cur = db.execute(
+            f"UPDATE venues SET {sets}, version = version + 1, updated_at = ?, updated_by = ? "
+            "WHERE id = ? AND version = ?",
+            [*row.values(), to_db(now_utc()), actor.username, venue.id, venue.version],
+        )
+        if cur.rowcount == 0:
+            raise conflict_error(db, "venues", venue.id, "venue")
+        changed = {k: [getattr(before, k), getattr(venue, k)] for k in row
+                   if getattr(before, k) != getattr(venue, k)}
+        audit.record(db, actor.username, "venue.edit", "venue", venue.id, changed)
+    return get_venue(db, venue.id)
+
+
+def conflict_error(db: Database, table: str, row_id: int, noun: str) -> ConflictError:
+    row = db.execute(f"SELECT updated_by, updated_at FROM {table} WHERE id = ?",
+                     [row_id]).fetchone()
+    if row is None:
+        return ConflictError(f"This {noun} was deleted by someone else.")
+    when = british_datetime(from_db(row[1])) if row[1] else "an unknown time"
+    return ConflictError(f"This {noun} was changed by {row[0]} at {when} after you opened it; "
+                         f"reopen it to see their changes, then make yours again.")
+
+
+def list_venues(db: Database, *, offset: int = 0, limit: int = 50, search: str = "",
+                borough: str = "") -> list[Venue]:
+    """One page of venues by name, optionally full-text searched and filtered by borough."""
+    where, params = [], []
+    if search:
+        where.append("id IN (SELECT rowid FROM venues_fts WHERE venues_fts MATCH ?)")
+        params.append(fts_query(search))
+    if borough:
+        where.append("borough = ?")
+        params.append(borough)
+    sql = "SELECT * FROM venues"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += " ORDER BY name, id LIMIT ? OFFSET ?"
+    return [venue_from_row(r) for r in db.query(sql, [*params, limit, offset])]
+
+
+def fts_query(text: str) -> str:
+    """User text as a safe FTS5 prefix query: every word must appear."""
+    words = ["".join(ch for ch in w if ch.isalnum()) for w in text.split()]
+    return " ".join(f'"{w}"*' for w in words if w) or '""'
+
+
+def promoter_from_row(row: dict) -> Promoter:
+    """A ``Promoter`` from a ``promoters`` row."""
+    return Promoter(name=row["name"], company=row["company"] or "", phone=row["phone"] or "",
+                    email=row["email"] or "", id=row["id"], version=row["version"])
+
+
+def get_promoter(db: Database, promoter_id: int) -> Promoter:
+    """The promoter with this id."""
+    rows = list(db.query("SELECT * FROM promoters WHERE id = ?", [promoter_id]))
+    if not rows:
+        raise NotFoundError(f"There is no promoter with id {promoter_id}.")
+    return promoter_from_row(rows[0])
+
+
+def match_or_create_promoter(db: Database, promoter: Promoter, actor: str) -> int:
+    """Id of the promoter with this name (any case), created if new; fills blank contacts."""
+    row = db.execute("SELECT id, company, phone, email FROM promoters WHERE name = ? "
+                     "COLLATE NOCASE", [promoter.name]).fetchone()
+    if row is None:
+        return db.execute(
+            "INSERT INTO promoters (name, company, phone, email, version, updated_at, updated_by)"
+            " VALUES (?, ?, ?, ?, 1, ?, ?)",
+            [promoter.name, promoter.company, promoter.phone, promoter.email,
+             to_db(now_utc()), actor]).lastrowid
+    updates = {k: getattr(promoter, k) for k, old in zip(("company", "phone", "email"), row[1:],
+                                                          strict=True)
+               if getattr(promoter, k) and not old}
+    if updates:
+        sets = ", ".join(f"{k} = ?" for k in updates)
+        db.execute(f"UPDATE promoters SET {sets}, version = version + 1 WHERE id = ?",
+                   [*updates.values(), row[0]])
+    return row[0]
+
+
+def search_promoters(db: Database, text: str, limit: int = 20) -> list[Promoter]:
+    """Promoters whose name starts with or contains ``text``."""
+    return [promoter_from_row(r) for r in db.query(
+        "SELECT * FROM promoters WHERE name LIKE ? ORDER BY name LIMIT ?",
+        [f"%{text}%", limit])]
+
