@@ -1,0 +1,70 @@
+"""Shared fixtures: real databases built through the app's own open-and-migrate path."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+
+from eventrisk import submissions, users, venues
+from eventrisk.db import open_database
+from eventrisk.model import Role, Submission, Venue
+from eventrisk.timeutil import local_to_utc, now_utc
+from eventrisk.validation import validate_submission
+
+
+@pytest.fixture
+def db(tmp_path):
+    database = open_database(tmp_path / "desk.db")
+    yield database
+    database.close()
+
+
+@pytest.fixture
+def admin(db):
+    return users.create_user(db, None, "admin", "Desk Admin", Role.ADMIN, "admin-password")
+
+
+@pytest.fixture
+def officer(db, admin):
+    return users.create_user(db, admin, "officer", "Alex Officer", Role.OFFICER, "officer-pass")
+
+
+@pytest.fixture
+def supervisor(db, admin):
+    return users.create_user(db, admin, "supervisor", "Sam Super", Role.SUPERVISOR, "super-pass")
+
+
+@pytest.fixture
+def venue(db, admin) -> Venue:
+    return venues.create_venue(db, admin, Venue(
+        code="HKN-0001", name="The Canal Arches", address="1 Mare Street", postcode="E8 1AA",
+        borough="Hackney", capacity=400, latest_finish="03:00"))
+
+
+def event_fields(**overrides) -> dict:
+    """Raw form values for a valid upcoming event, as an officer would type them."""
+    start = (now_utc() + timedelta(days=20)).astimezone().replace(
+        hour=22, minute=0, second=0, microsecond=0, tzinfo=None)
+    fields = {
+        "event_name": "Winter Social", "venue_code": "HKN-0001", "promoter_name": "Lantern Events",
+        "event_type": "club_night", "start": start.isoformat(timespec="minutes"),
+        "end": (start + timedelta(hours=4)).isoformat(timespec="minutes"),
+        "expected_attendance": "300", "ticketing": "advance_only", "min_age": "18",
+        "alcohol": "true", "door_supervisors": "6", "search_regime": "search_arch",
+        "cctv": "true", "id_scanning": "true", "dispersal_plan": "true", "medical_cover": "true",
+    }
+    fields.update(overrides)
+    return fields
+
+
+@pytest.fixture
+def make_submission(db, officer, venue):
+    def make(**overrides) -> Submission:
+        return submissions.create(db, officer, validate_submission(event_fields(**overrides)))
+    return make
+
+
+def london(text: str) -> datetime:
+    """A London wall-clock time as an aware UTC datetime."""
+    return local_to_utc(datetime.fromisoformat(text))

@@ -1,0 +1,105 @@
+"""Invariants of the scorer, checked with hypothesis on real databases."""
+
+from datetime import timedelta
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from eventrisk import incidents, submissions, users
+from eventrisk.db import open_database
+from eventrisk.model import Incident, IncidentCategory, Location, Role, Severity, Venue
+from eventrisk.scoring import service
+from eventrisk.scoring.rules import default_ruleset
+from eventrisk.scoring.scorer import score
+from eventrisk.timeutil import now_utc
+from eventrisk.validation import validate_submission
+from eventrisk.venues import create_venue
+from tests.conftest import event_fields
+
+RULESET = default_ruleset()
+NOW = now_utc().replace(second=0)
+
+event = st.fixed_dictionaries({
+    "expected_attendance": st.integers(20, 3000).map(str),
+    "door_supervisors": st.integers(0, 40).map(str),
+    "search_regime": st.sampled_from(["", "none", "bag_search", "pat_down", "wand",
+                                      "search_arch"]),
+    "ticketing": st.sampled_from(["advance_only", "advance_and_door", "door_only",
+                                  "free_entry"]),
+    "min_age": st.sampled_from(["0", "16", "18", "21"]),
+    "cctv": st.sampled_from(["", "true", "false"]),
+    "dispersal_plan": st.sampled_from(["", "true", "false"]),
+    "hours": st.integers(2, 10),
+})
+incident = st.tuples(st.sampled_from(list(IncidentCategory)), st.sampled_from(list(Severity)),
+                     st.sampled_from(list(Location)), st.integers(1, 900))
+
+
+def build(fields: dict, history: list):
+    db = open_database(":memory:")
+    admin = users.create_user(db, None, "admin", "Admin", Role.ADMIN, "password1")
+    create_venue(db, admin, Venue(code="V1", name="Hall", address="1 Road", postcode="E8 1AA",
+                                  borough="Hackney", capacity=800, latest_finish="03:00"))
+    raw = {k: v for k, v in fields.items() if k != "hours"}
+    start = (NOW + timedelta(days=10)).astimezone().replace(hour=21, minute=0, tzinfo=None)
+    raw |= {"venue_code": "V1", "start": start.isoformat(timespec="minutes"),
+            "end": (start + timedelta(hours=fields["hours"])).isoformat(timespec="minutes")}
+    sub = submissions.create(db, admin, validate_submission(event_fields(**raw)))
+    for category, severity, location, days in history:
+        add(db, admin, category, severity, location, days)
+    return db, admin, sub
+
+
+def add(db, admin, category, severity, location, days):
+    incidents.create(db, admin, Incident(venue_code="V1", occurred_at=NOW - timedelta(days=days),
+                                         category=category, severity=severity,
+                                         location=location))
+
+
+def current_score(db, sub):
+    scored = next(service.iter_features(db, "s.id = :id", {"id": sub.id}, NOW))
+    return score(scored.features, RULESET)
+
+
+SETTINGS = settings(max_examples=25, deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow])
+
+
+@SETTINGS
+@given(event, st.lists(incident, max_size=6), incident)
+def test_one_more_incident_never_lowers_the_score(fields, history, extra):
+    db, admin, sub = build(fields, history)
+    before = current_score(db, sub)
+    add(db, admin, *extra)
+    after = current_score(db, sub)
+    assert after.score >= before.score
+    assert after.grade.rank >= before.grade.rank
+
+
+@SETTINGS
+@given(event, st.lists(incident, max_size=4))
+def test_one_more_door_supervisor_never_raises_the_score(fields, history):
+    db, _, sub = build(fields, history)
+    what_if = service.WhatIf(db, sub.id, NOW)
+    now = what_if.try_measures({}).proposed
+    more = what_if.try_measures({"door_supervisors": (sub.door_supervisors or 0) + 1}).proposed
+    assert more.score <= now.score
+
+
+@SETTINGS
+@given(event, st.lists(incident, max_size=4), st.integers(1, 120))
+def test_an_earlier_finish_never_raises_the_score(fields, history, minutes):
+    db, _, sub = build(fields, history)
+    what_if = service.WhatIf(db, sub.id, NOW)
+    earlier = max(sub.start + timedelta(minutes=30), sub.end - timedelta(minutes=minutes))
+    now = what_if.try_measures({}).proposed
+    assert what_if.try_measures({"end": earlier}).proposed.score <= now.score
+
+
+@SETTINGS
+@given(event, st.lists(incident, max_size=4))
+def test_the_same_inputs_always_give_the_same_output(fields, history):
+    db, _, sub = build(fields, history)
+    assert current_score(db, sub) == current_score(db, sub)
+    db2, _, sub2 = build(fields, history)
+    assert current_score(db2, sub2).as_dict() == current_score(db, sub).as_dict()

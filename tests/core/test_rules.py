@@ -1,0 +1,191 @@
+"""Every default rule fires, or stays quiet, at each side of its boundary; the loader rejects
+what is not in the catalogue, naming the file, the rule and the reason."""
+
+import pytest
+
+from eventrisk.errors import RulesError
+from eventrisk.model import Grade
+from eventrisk.scoring.catalogue import CATALOGUE
+from eventrisk.scoring.features import FeatureSet
+from eventrisk.scoring.rules import default_ruleset, parse_ruleset
+from eventrisk.scoring.scorer import fired_rules, score
+
+RULESET = default_ruleset()
+
+# An event that fires no default rule.
+QUIET = {
+    "expected_attendance": 150, "capacity": 300, "attendance_ratio": 0.5, "duration_hours": 4,
+    "hours_after_midnight": 0.0, "finish_after_licence_hours": 0.0,
+    "door_supervisors_required": 3, "door_supervisors_provided": 3,
+    "door_supervisor_shortfall": 0, "search_regime": "search_arch", "search_strength": 4,
+    "ticketing": "advance_only", "door_only_ticketing": False, "event_type": "club_night",
+    "under_18_entry": False, "under_18_with_alcohol": False, "alcohol": True,
+    "id_scanning": True, "cctv": True, "dispersal_plan": True, "medical_cover": True,
+    "days_notice": 20.0, "information_completeness": 1.0,
+    "promoter_incidents_24m_count": 0, "promoter_incidents_24m": 0.0,
+    "last_debrief_incidents": 0, "last_debrief_had_incidents": False,
+    "months_since_last_debrief": 3.0, "same_night_borough_events": 0,
+    "venue_incidents_12m_count": 0,
+}
+for _name, _feature in CATALOGUE.items():  # history not listed above: none recorded
+    QUIET.setdefault(_name, False if _feature.type == "bool" else 0)
+
+# rule id, values at the firing side of the boundary, values just on the quiet side
+CASES = [
+    ("over-capacity", {"attendance_ratio": 1.0}, {"attendance_ratio": 0.99}),
+    ("near-capacity", {"attendance_ratio": 0.9}, {"attendance_ratio": 0.89}),
+    ("near-capacity", {"attendance_ratio": 0.99}, {"attendance_ratio": 1.0}),
+    ("large-venue", {"capacity": 500}, {"capacity": 499}),
+    ("very-large-venue", {"capacity": 1500}, {"capacity": 1499}),
+    ("late-finish", {"hours_after_midnight": 2.0}, {"hours_after_midnight": 1.99}),
+    ("very-late-finish", {"hours_after_midnight": 4.0}, {"hours_after_midnight": 3.99}),
+    ("beyond-licence", {"finish_after_licence_hours": 0.01}, {"finish_after_licence_hours": 0}),
+    ("door-shortfall", {"door_supervisor_shortfall": 1}, {"door_supervisor_shortfall": 0}),
+    ("door-shortfall-severe", {"door_supervisor_shortfall": 3, "door_supervisors_required": 6},
+     {"door_supervisor_shortfall": 2, "door_supervisors_required": 6}),
+    ("door-shortfall-severe", {"door_supervisor_shortfall": 3, "door_supervisors_required": 6},
+     {"door_supervisor_shortfall": 3, "door_supervisors_required": 5}),
+    ("no-search", {"search_regime": "none"}, {"search_regime": "bag_search"}),
+    ("no-search", {"search_regime": "unknown"}, {"search_regime": "wand"}),
+    ("weak-search-with-weapons", {"search_strength": 2, "venue_knife_12m_count": 1},
+     {"search_strength": 3, "venue_knife_12m_count": 1}),
+    ("weak-search-with-weapons", {"search_strength": 2, "venue_firearm_24m_count": 1},
+     {"search_strength": 2, "venue_firearm_24m_count": 0}),
+    ("door-only-tickets", {"door_only_ticketing": True}, {"door_only_ticketing": False}),
+    ("no-id-scanning-large", {"id_scanning": False, "expected_attendance": 500},
+     {"id_scanning": False, "expected_attendance": 499}),
+    ("under-18-alcohol", {"under_18_with_alcohol": True}, {"under_18_with_alcohol": False}),
+    ("no-cctv", {"cctv": False}, {"cctv": True}),
+    ("no-dispersal-plan", {"dispersal_plan": False, "expected_attendance": 300},
+     {"dispersal_plan": False, "expected_attendance": 299}),
+    ("no-medical-cover", {"medical_cover": False, "expected_attendance": 500},
+     {"medical_cover": True, "expected_attendance": 500}),
+    ("short-notice", {"days_notice": 13.9}, {"days_notice": 14.0}),
+    ("very-short-notice", {"days_notice": 2.9}, {"days_notice": 3.0}),
+    ("venue-violence-12m", {"venue_violence_12m": 2.0}, {"venue_violence_12m": 1.5}),
+    ("venue-violence-12m-high", {"venue_violence_12m": 8.0}, {"venue_violence_12m": 7.5}),
+    ("venue-recent-violence", {"venue_injury_6m_count": 1}, {"venue_injury_6m_count": 0}),
+    ("venue-knife-12m", {"venue_knife_12m_count": 1}, {"venue_knife_12m_count": 0}),
+    ("venue-firearm-6m", {"venue_firearm_6m_count": 1}, {"venue_firearm_6m_count": 0}),
+    ("venue-firearm-24m", {"venue_firearm_24m_count": 1}, {"venue_firearm_24m_count": 0}),
+    ("venue-sexual-12m", {"venue_sexual_12m_count": 1}, {"venue_sexual_12m_count": 0}),
+    ("venue-drugs-12m", {"venue_drugs_12m_count": 2}, {"venue_drugs_12m_count": 1}),
+    ("promoter-history", {"promoter_incidents_24m_count": 2},
+     {"promoter_incidents_24m_count": 1}),
+    ("promoter-history-repeated", {"promoter_incidents_24m": 6.0},
+     {"promoter_incidents_24m": 5.5}),
+    ("last-debrief-incidents", {"last_debrief_had_incidents": True, "last_debrief_incidents": 2},
+     {"last_debrief_had_incidents": False}),
+    ("busy-night", {"same_night_borough_events": 3}, {"same_night_borough_events": 2}),
+]
+
+
+def _fired_ids(values):
+    return {r.id for r in fired_rules(values, RULESET)}
+
+
+def test_the_quiet_event_fires_nothing():
+    assert _fired_ids(QUIET) == set()
+
+
+def test_every_default_rule_has_a_boundary_case():
+    assert {c[0] for c in CASES} == {r.id for r in RULESET.rules}
+
+
+@pytest.mark.parametrize("rule_id, fires, quiet", CASES,
+                         ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
+def test_rule_boundary(rule_id, fires, quiet):
+    assert rule_id in _fired_ids(QUIET | fires)
+    assert rule_id not in _fired_ids(QUIET | quiet)
+
+
+def test_every_default_rule_renders_its_evidence_and_has_a_rationale():
+    for rule in RULESET.rules:
+        values = QUIET | {n: 1 for n in rule.when.features if isinstance(QUIET[n], int)}
+        text = rule.evidence.format(**values, incidents="INC-0000001")
+        assert "{" not in text and rule.rationale and rule.measure
+
+
+def test_min_grade_sets_a_floor():
+    result = score(FeatureSet(QUIET | {"venue_firearm_6m_count": 1, "venue_firearm_24m_count": 1}),
+                   RULESET)
+    assert result.band_grade is Grade.MEDIUM  # 30 + 10 + 10 (weak search) points
+    assert result.score < RULESET.bands[2].min_score
+    assert result.grade is Grade.HIGH
+
+
+def test_bands_map_scores_to_grades():
+    assert [RULESET.band_for(s).grade for s in (0, 24, 25, 49, 50, 79, 80, 300)] == [
+        Grade.LOW, Grade.LOW, Grade.MEDIUM, Grade.MEDIUM, Grade.HIGH, Grade.HIGH,
+        Grade.CRITICAL, Grade.CRITICAL]
+
+
+MINIMAL = """
+version = "t1"
+[[bands]]
+grade = "LOW"
+min_score = 0
+guidance = "advice"
+[[bands]]
+grade = "MEDIUM"
+min_score = 10
+guidance = "conditions"
+[[bands]]
+grade = "HIGH"
+min_score = 20
+guidance = "visit"
+[[bands]]
+grade = "CRITICAL"
+min_score = 30
+guidance = "objection"
+[[rules]]
+id = "{id}"
+title = "{title}"
+when = {when}
+points = {points}
+evidence = "{evidence}"
+measure = "m"
+rationale = "r"
+"""
+
+
+def rules_text(**kw):
+    base = {"id": "r1", "title": "Big", "when": '"capacity >= 500"', "points": 5,
+            "evidence": "Capacity {capacity}."}
+    return MINIMAL.format(**(base | kw))
+
+
+def test_a_minimal_ruleset_loads():
+    rs = parse_ruleset(rules_text(), "draft.toml")
+    assert rs.version == "t1" and len(rs.rules) == 1 and len(rs.sha256) == 64
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"when": '"music_style == 3"'}, "draft.toml: rule r1: 'music_style' is not a feature"),
+    ({"when": '"capacity >= big"'}, "capacity is a number"),
+    ({"when": '"search_regime >= wand"'}, "can only be compared with"),
+    ({"when": '"search_regime == lasers"'}, "'lasers' is not"),
+    ({"when": '"capacity is large"'}, "cannot read condition"),
+    ({"when": '{ every = ["capacity >= 1"] }'}, "needs 'all' or 'any'"),
+    ({"points": "-5"}, "points must be a whole number from 0 to 100"),
+    ({"evidence": "Size {audience_size}."}, "evidence uses {audience_size}"),
+    ({"evidence": "Size {capacity:%%%}."}, "cannot be filled in"),
+    ({"title": "Genre of the night"}, "mentions genre"),
+    ({"id": "9bad id"}, "id must start with a letter"),
+], ids=lambda v: str(v)[:30])
+def test_the_loader_rejects_bad_rules_naming_file_rule_and_reason(change, message):
+    with pytest.raises(RulesError) as exc:
+        parse_ruleset(rules_text(**change), "draft.toml")
+    assert any(message in p for p in exc.value.problems), exc.value.problems
+    assert all(p.startswith("draft.toml") for p in exc.value.problems)
+
+
+def test_bands_out_of_order_are_rejected():
+    text = rules_text().replace("min_score = 20", "min_score = 5")
+    with pytest.raises(RulesError, match="band scores must start at 0 and rise"):
+        parse_ruleset(text, "draft.toml")
+
+
+def test_not_toml_is_rejected():
+    with pytest.raises(RulesError, match="draft.toml: not valid TOML"):
+        parse_ruleset("version = ", "draft.toml")
