@@ -31,6 +31,7 @@ from eventrisk.errors import (
     WorkflowError,
 )
 from eventrisk.paths import default_db_path, user_log_dir
+from eventrisk.reference import canonical_borough
 from eventrisk.timeutil import british_datetime, now_utc, to_file
 from eventrisk.users import system_user
 
@@ -162,6 +163,8 @@ def _dispatch(args: argparse.Namespace, path: Path) -> int:
         db.close()
         return 0
     handler = _HANDLERS[command]
+    if command == "rules" and args.rules_command in ("check", "features"):
+        return handler(None, args)  # a rules file alone needs no database
     db = open_database(path, create=command in ("demo", "import"))
     try:
         return handler(db, args)
@@ -269,7 +272,7 @@ def _pack(db, args) -> int:
     from eventrisk.report import pack_pdf
 
     count = pack_pdf.write_pack(db, args.borough, args.date_from, args.date_to, args.output)
-    print(f"Wrote {args.output}: {count} events in {args.borough}.")
+    print(f"Wrote {args.output}: {count} events in {canonical_borough(args.borough)}.")
     return 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 
@@ -13,13 +14,21 @@ from eventrisk.migrations import MIGRATIONS
 BUSY_TIMEOUT_SECONDS = 5.0
 
 
+def busy_timeout() -> float:
+    """Seconds to wait for another writer: ``EVENTRISK_BUSY_TIMEOUT`` or 5."""
+    try:
+        return float(os.environ.get("EVENTRISK_BUSY_TIMEOUT", BUSY_TIMEOUT_SECONDS))
+    except ValueError:
+        return BUSY_TIMEOUT_SECONDS
+
+
 def open_database(path: str | Path, *, create: bool = True) -> Database:
     """Open (creating if asked) and migrate the EventRisk database at ``path``.
 
     Journal mode is DELETE, SQLite's classic rollback journal, not WAL: a desk may keep the
     file on a shared folder that several workstations open, and WAL's shared-memory index
     only works when every process is on the same machine.  Writers are serialised by file
-    locks and wait up to ``BUSY_TIMEOUT_SECONDS`` for each other.
+    locks and wait up to ``busy_timeout()`` seconds for each other.
     """
     path = Path(path)
     if path.name != ":memory:":
@@ -31,7 +40,7 @@ def open_database(path: str | Path, *, create: bool = True) -> Database:
         if path.is_dir():
             raise StorageError(f"{path} is a folder, not a database file.")
     try:
-        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_SECONDS)
+        conn = sqlite3.connect(str(path), timeout=busy_timeout())
         db = Database(conn)
         db.execute("PRAGMA foreign_keys = ON")
         if db.execute("PRAGMA journal_mode").fetchone()[0].lower() != "delete":

@@ -1,0 +1,1 @@
+"""Printed assessments and borough packs (reportlab)."""

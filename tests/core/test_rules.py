@@ -115,7 +115,7 @@ def test_min_grade_sets_a_floor():
 
 
 def test_bands_map_scores_to_grades():
-    assert [RULESET.band_for(s).grade for s in (0, 24, 25, 49, 50, 79, 80, 300)] == [
+    assert [RULESET.band_for(s).grade for s in (0, 24, 25, 54, 55, 94, 95, 300)] == [
         Grade.LOW, Grade.LOW, Grade.MEDIUM, Grade.MEDIUM, Grade.HIGH, Grade.HIGH,
         Grade.CRITICAL, Grade.CRITICAL]
 

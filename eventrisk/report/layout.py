@@ -1,0 +1,142 @@
+"""Shared page furniture for printed documents: fonts, styles, the protective marking,
+footers with "Page X of Y", and the one helper through which all user text enters a
+``Paragraph`` (escaped, so "Tom & Jerry's <Basement>" prints exactly as typed)."""
+
+from __future__ import annotations
+
+from functools import cache
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen import canvas
+from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, Paragraph, TableStyle
+
+from eventrisk.paths import resource
+
+MARKING = "OFFICIAL-SENSITIVE"
+PAGE_WIDTH, PAGE_HEIGHT = A4
+MARGIN = 16 * mm
+FRAME_WIDTH = PAGE_WIDTH - 2 * MARGIN
+FONT = "DejaVuSans"
+FONT_BOLD = "DejaVuSans-Bold"
+GREY = colors.HexColor("#555555")
+RULE_GREY = colors.HexColor("#bbbbbb")
+SHADE = colors.HexColor("#eeeeee")
+
+# Table styles: light rules between rows, and a shaded header row.
+GRID = TableStyle([
+    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+    ("LINEBELOW", (0, 0), (-1, -1), 0.4, RULE_GREY),
+    ("TOPPADDING", (0, 0), (-1, -1), 2.5),
+    ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
+    ("LEFTPADDING", (0, 0), (-1, -1), 3),
+])
+HEADED = TableStyle([("BACKGROUND", (0, 0), (-1, 0), SHADE)])
+
+
+@cache
+def register_fonts() -> None:
+    """Register the shipped TrueType fonts once (they cover Łódź, Zoë, Dvořák...)."""
+    pdfmetrics.registerFont(TTFont(FONT, str(resource("fonts", "DejaVuSans.ttf"))))
+    pdfmetrics.registerFont(TTFont(FONT_BOLD, str(resource("fonts", "DejaVuSans-Bold.ttf"))))
+    pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT,
+                                  boldItalic=FONT_BOLD)
+
+
+@cache
+def styles() -> dict[str, ParagraphStyle]:
+    """The paragraph styles, by name."""
+    register_fonts()
+    base = ParagraphStyle("body", fontName=FONT, fontSize=9, leading=11.5)
+    return {
+        "body": base,
+        "small": ParagraphStyle("small", parent=base, fontSize=7.5, leading=9.5),
+        "label": ParagraphStyle("label", parent=base, fontName=FONT_BOLD, fontSize=8.5,
+                                textColor=GREY),
+        "title": ParagraphStyle("title", parent=base, fontName=FONT_BOLD, fontSize=16,
+                                leading=19, spaceAfter=2),
+        "h2": ParagraphStyle("h2", parent=base, fontName=FONT_BOLD, fontSize=11.5, leading=14,
+                             spaceBefore=8, spaceAfter=4),
+        "cell": ParagraphStyle("cell", parent=base, fontSize=8.5, leading=10.5),
+        "cellbold": ParagraphStyle("cellbold", parent=base, fontName=FONT_BOLD, fontSize=8.5,
+                                   leading=10.5),
+        "grade": ParagraphStyle("grade", parent=base, fontName=FONT_BOLD, fontSize=20,
+                                leading=24, alignment=TA_CENTER, textColor=colors.white),
+        "gradesub": ParagraphStyle("gradesub", parent=base, fontSize=8.5, leading=10.5,
+                                   alignment=TA_CENTER, textColor=colors.white),
+    }
+
+
+def para(text: object, style: str = "body", *, bold: bool = False) -> Paragraph:
+    """User or data text as a Paragraph: escaped first, line breaks kept."""
+    safe = escape(str(text)).replace("\n", "<br/>")
+    if bold:
+        safe = f"<b>{safe}</b>"
+    return Paragraph(safe, styles()[style])
+
+
+def markup(template: str, style: str = "body", **values: object) -> Paragraph:
+    """Our own markup with user values escaped into it (``{name}`` placeholders)."""
+    return Paragraph(template.format(**{k: escape(str(v)) for k, v in values.items()}),
+                     styles()[style])
+
+
+class NumberedCanvas(canvas.Canvas):
+    """Defers page output until the end so each footer can say "Page X of Y"."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._saved_pages: list[dict] = []
+
+    def showPage(self):  # noqa: N802 - reportlab's name
+        self._saved_pages.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self):
+        total = len(self._saved_pages)
+        for state in self._saved_pages:
+            self.__dict__.update(state)
+            self.setFont(FONT, 7.5)
+            self.setFillColor(GREY)
+            self.drawRightString(PAGE_WIDTH - MARGIN, 9 * mm,
+                                 f"Page {self._pageNumber} of {total}")
+            super().showPage()
+        super().save()
+
+
+class MarkedDocument(BaseDocTemplate):
+    """An A4 document with the protective marking top and bottom and a footer line."""
+
+    def __init__(self, target, *, title: str, footer: str, **kwargs):
+        register_fonts()
+        super().__init__(target, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN,
+                         topMargin=MARGIN + 8 * mm, bottomMargin=MARGIN + 10 * mm,
+                         title=title, author="EventRisk", creator="EventRisk",
+                         invariant=1, **kwargs)
+        self.footer = footer
+        frame = Frame(self.leftMargin, self.bottomMargin, self.width, self.height, id="body",
+                      leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+        self.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=self._furniture)])
+
+    def _furniture(self, canv: canvas.Canvas, doc) -> None:
+        canv.saveState()
+        canv.setFont(FONT_BOLD, 10)
+        canv.setFillColor(colors.black)
+        canv.drawCentredString(PAGE_WIDTH / 2, PAGE_HEIGHT - 11 * mm, MARKING)
+        canv.drawCentredString(PAGE_WIDTH / 2, 4.5 * mm, MARKING)
+        canv.setStrokeColor(RULE_GREY)
+        canv.line(MARGIN, 13 * mm, PAGE_WIDTH - MARGIN, 13 * mm)
+        canv.setFont(FONT, 7.5)
+        canv.setFillColor(GREY)
+        canv.drawString(MARGIN, 9 * mm, self.footer)
+        canv.restoreState()
+
+    def render(self, story: list) -> None:
+        """Build the story with numbered pages."""
+        self.build(story, canvasmaker=NumberedCanvas)

@@ -1,0 +1,233 @@
+"""The command line: each contract command on good and bad input, and the environment failing."""
+
+import json
+import os
+import sqlite3
+
+import pytest
+from pypdf import PdfReader
+
+from eventrisk import __version__
+from eventrisk.cli import main
+from eventrisk.db import open_database
+
+
+@pytest.fixture
+def desk(tmp_path, capsys):
+    path = tmp_path / "desk.db"
+    assert main(["--db", str(path), "demo", "--venues", "12", "--events", "120",
+                 "--incidents", "80", "--seed", "7"]) == 0
+    capsys.readouterr()
+    return path
+
+
+def run(capsys, *args):
+    code = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def upcoming(capsys, desk):
+    code, out, _ = run(capsys, "--db", desk, "queue", "--json")
+    assert code == 0
+    return json.loads(out)
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0
+    assert __version__ in capsys.readouterr().out
+
+
+def test_init_creates_and_migrates(capsys, tmp_path):
+    code, out, _ = run(capsys, "--db", tmp_path / "new.db", "init")
+    assert code == 0 and "Database ready" in out
+    assert (tmp_path / "new.db").exists()
+
+
+def test_database_from_the_environment(capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("EVENTRISK_DB", str(tmp_path / "env.db"))
+    assert run(capsys, "init")[0] == 0
+    assert (tmp_path / "env.db").exists()
+
+
+def test_demo_prints_the_sign_ins_and_fills_every_status(capsys, desk):
+    db = open_database(desk)
+    statuses = {r[0] for r in db.execute("SELECT DISTINCT status FROM submissions")}
+    assert {"received", "assessed", "in_review", "returned", "approved", "issued", "debriefed",
+            "cancelled"} <= statuses
+    assert db.execute("SELECT count(*) FROM users").fetchone()[0] == 3
+
+
+def test_demo_is_deterministic_with_a_seed(tmp_path, capsys):
+    dumps = []
+    for name in ("a", "b"):
+        path = tmp_path / f"{name}.db"
+        assert main(["--db", str(path), "demo", "--events", "60", "--incidents", "30",
+                     "--venues", "8", "--seed", "5"]) == 0
+        assert main(["--db", str(path), "export", "submissions", str(tmp_path / f"{name}.csv")]) \
+            == 0
+        dumps.append((tmp_path / f"{name}.csv").read_text())
+    capsys.readouterr()
+    assert dumps[0] == dumps[1]
+
+
+def test_queue_lists_upcoming_events_needing_action_first(capsys, desk):
+    rows = upcoming(capsys, desk)
+    assert rows
+    needs = [r["status"] in ("received", "returned", "assessed") for r in rows]
+    assert needs == sorted(needs, reverse=True)  # officer's queue: action first
+    code, out, _ = run(capsys, "--db", desk, "queue")
+    assert code == 0 and rows[0]["reference"] in out
+
+
+def test_score_named_and_all(capsys, desk):
+    ref = upcoming(capsys, desk)[0]["reference"]
+    code, out, _ = run(capsys, "--db", desk, "score", ref, "--json")
+    [item] = json.loads(out)
+    assert code == 0 and item["reference"] == ref and item["grade"] in (
+        "LOW", "MEDIUM", "HIGH", "CRITICAL")
+    assert all(f["evidence"] for f in item["fired"])
+    code, out, _ = run(capsys, "--db", desk, "score", "--all", "--json")
+    graded = {i["reference"] for i in json.loads(out)}
+    assert {r["reference"] for r in upcoming(capsys, desk) if r["status"] != "cancelled"} <= graded
+    code, out, _ = run(capsys, "--db", desk, "score", "--all")
+    assert code == 0 and out.startswith("Scored ")
+
+
+@pytest.mark.parametrize("args, message", [
+    (["score"], "Name one or more references, or use --all"),
+    (["score", "ER-2099-999999"], "no submission with reference ER-2099-999999"),
+    (["report", "ER-2099-999999", "-o", "x.pdf"], "no submission with reference"),
+    (["pack", "--borough", "Gotham", "--from", "2026-01-01", "--to", "2026-01-02", "-o", "x.pdf"],
+     "'Gotham' is not one of the 33 London areas"),
+])
+def test_bad_arguments_get_one_clear_message(capsys, desk, args, message):
+    code, out, err = run(capsys, "--db", desk, *args)
+    assert code in (1, 2) and message in err and "Traceback" not in err
+
+
+def test_import_and_export_round_trip(capsys, desk, tmp_path):
+    target = tmp_path / "copy.db"
+    for kind in ("venues", "submissions", "incidents"):
+        assert run(capsys, "--db", desk, "export", kind, tmp_path / f"{kind}.json")[0] == 0
+        code, out, _ = run(capsys, "--db", target, "import", kind, tmp_path / f"{kind}.json")
+        assert code == 0 and out.startswith("Imported ")
+
+
+def test_import_bad_file_exits_2_with_file_line_field(capsys, desk, tmp_path):
+    bad = tmp_path / "v.csv"
+    bad.write_text("code,name,address,postcode,borough,capacity\nX-1,A,1 Road,E8 1AA,Hackney,"
+                   "many\n")
+    code, _, err = run(capsys, "--db", desk, "import", "venues", bad)
+    assert code == 2
+    assert err.strip() == f"{bad}:2: capacity: Licensed capacity must be a whole number above 0"
+
+
+def test_report_writes_a_pdf(capsys, desk, tmp_path):
+    ref = next(r["reference"] for r in upcoming(capsys, desk) if r["grade"])
+    code, out, _ = run(capsys, "--db", desk, "report", ref, "-o", tmp_path / "a.pdf")
+    assert code == 0
+    text = "".join(p.extract_text() for p in PdfReader(tmp_path / "a.pdf").pages)
+    assert ref in text and "OFFICIAL-SENSITIVE" in text
+
+
+def test_report_on_an_unscored_submission_says_so(capsys, desk, tmp_path):
+    ref = next(r["reference"] for r in upcoming(capsys, desk) if not r["grade"])
+    code, _, err = run(capsys, "--db", desk, "report", ref, "-o", tmp_path / "a.pdf")
+    assert code == 1 and "has not been scored yet" in err
+
+
+def test_pack_with_no_events_is_a_clear_message(capsys, desk, tmp_path):
+    code, _, err = run(capsys, "--db", desk, "pack", "--borough", "Camden", "--from",
+                       "2001-01-01", "--to", "2001-01-02", "-o", tmp_path / "p.pdf")
+    assert code == 1 and "there is no pack to print" in err
+    assert not (tmp_path / "p.pdf").exists()
+
+
+def test_rules_check_and_impact(capsys, desk, tmp_path):
+    from eventrisk.paths import resource
+
+    default = resource("rules", "default.toml")
+    code, out, _ = run(capsys, "rules", "check", default)
+    assert code == 0 and "OK" in out
+    draft = tmp_path / "draft.toml"
+    draft.write_text(default.read_text().replace('version = "2026.1"', 'version = "2027.1"')
+                     .replace("min_score = 25", "min_score = 5"))
+    code, out, _ = run(capsys, "--db", desk, "rules", "impact", draft)
+    assert code == 0 and "would move up a grade" in out and "Up   ER-" in out
+    bad = tmp_path / "bad.toml"
+    bad.write_text(default.read_text().replace('"capacity >= 500"', '"crowd_origin >= 500"'))
+    code, _, err = run(capsys, "rules", "check", bad)
+    assert code == 2
+    assert f"{bad}: rule large-venue: 'crowd_origin' is not a feature in the catalogue" in err
+
+
+def test_audit_verify_ok_and_broken(capsys, desk):
+    code, out, _ = run(capsys, "--db", desk, "audit", "verify")
+    assert code == 0 and out.startswith("OK: ")
+    conn = sqlite3.connect(desk)
+    conn.execute("DROP TRIGGER audit_log_no_update")
+    conn.execute("UPDATE audit_log SET reason = 'edited' WHERE id = 5")
+    conn.commit()
+    conn.close()
+    code, _, err = run(capsys, "--db", desk, "audit", "verify")
+    assert code == 1 and "broken at entry 5" in err
+
+
+def test_backup_is_a_sound_copy(capsys, desk, tmp_path):
+    code, _, _ = run(capsys, "--db", desk, "backup", tmp_path / "copy.db")
+    assert code == 0
+    copy = sqlite3.connect(tmp_path / "copy.db")
+    assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert copy.execute("SELECT count(*) FROM submissions").fetchone()[0] == 120
+    code, _, err = run(capsys, "--db", desk, "backup", tmp_path / "missing" / "copy.db")
+    assert code == 1 and "does not exist" in err
+
+
+def test_missing_folder(capsys, tmp_path):
+    code, _, err = run(capsys, "--db", tmp_path / "no" / "desk.db", "queue")
+    assert code == 1 and "does not exist" in err and "Traceback" not in err
+
+
+def test_corrupt_database(capsys, tmp_path):
+    bad = tmp_path / "desk.db"
+    bad.write_bytes(os.urandom(4096))
+    code, _, err = run(capsys, "--db", bad, "queue")
+    assert code == 1 and "not an EventRisk database or is damaged" in err
+
+
+def test_locked_database(capsys, desk, tmp_path, monkeypatch):
+    monkeypatch.setenv("EVENTRISK_BUSY_TIMEOUT", "0.2")
+    holder = sqlite3.connect(desk)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        code, _, err = run(capsys, "--db", desk, "score", "--all")
+    finally:
+        holder.rollback()
+        holder.close()
+    assert code == 1 and "busy or locked" in err and "Traceback" not in err
+
+
+def test_read_only_database(capsys, desk, monkeypatch):
+    """As root a chmod does not stop writes, so make SQLite itself refuse them."""
+    import eventrisk.cli as cli
+
+    def read_only(path, create=True):
+        db = open_database(path, create=create)
+        db.execute("PRAGMA query_only = ON")
+        return db
+
+    monkeypatch.setattr(cli, "open_database", read_only)
+    code, _, err = run(capsys, "--db", desk, "score", "--all")
+    assert code == 1 and "is read-only, so nothing could be saved" in err
+    code, out, _ = run(capsys, "--db", desk, "queue")  # reading still works
+    assert code == 0
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores file permissions")
+def test_read_only_file(capsys, desk):
+    desk.chmod(0o444)
+    code, _, err = run(capsys, "--db", desk, "score", "--all")
+    assert code == 1 and "read-only" in err
