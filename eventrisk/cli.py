@@ -8,6 +8,7 @@ Errors become one clear message on stderr and a non-zero exit status here, in on
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import logging
 import sqlite3
@@ -15,6 +16,7 @@ import sys
 from collections import Counter
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from eventrisk import __version__, audit, importexport, queue, submissions
 from eventrisk.db import is_environment_failure, open_database, storage_error
@@ -34,6 +36,9 @@ from eventrisk.paths import default_db_path, user_log_dir
 from eventrisk.reference import canonical_borough
 from eventrisk.timeutil import british_datetime, now_utc, to_file
 from eventrisk.users import system_user
+
+if TYPE_CHECKING:
+    from eventrisk.scoring.service import ScoreResult
 
 log = logging.getLogger("eventrisk")
 
@@ -207,22 +212,28 @@ def _score(db, args) -> int:
         raise ValidationError([("REF", "Name one or more references, or use --all")])
     actor = system_user()
     if args.all:
-        results = service.score_all(db, actor)
-    else:
-        results = service.score_references(db, actor, args.references)
-    if args.json:
-        out = sys.stdout
-        out.write("[\n")
-        for i, r in enumerate(results):
-            item = {"reference": r.reference, "start": to_file(r.start), **r.assessment.as_dict()}
-            out.write((",\n" if i else "") + json.dumps(item, ensure_ascii=False))
-        out.write("\n]\n")
+        grades: Counter[str] = Counter()
+        stored = 0
+        out = io.StringIO()  # JSON waits for the commit, so a failure prints nothing
+
+        def tally(r: ScoreResult) -> None:
+            nonlocal stored
+            grades[r.assessment.grade.value] += 1
+            stored += r.stored
+            if args.json:
+                out.write(("[\n" if out.tell() == 0 else ",\n") + _score_json(r))
+
+        service.score_all(db, actor, sink=tally)
+        if args.json:
+            sys.stdout.write((out.getvalue() or "[") + "\n]\n")
+        else:
+            print(f"Scored {sum(grades.values())} submissions ({stored} new assessments): "
+                  + ", ".join(f"{g} {grades.get(g, 0)}"
+                              for g in ("CRITICAL", "HIGH", "MEDIUM", "LOW")))
         return 0
-    if args.all:
-        grades = Counter(r.assessment.grade.value for r in results)
-        stored = sum(r.stored for r in results)
-        print(f"Scored {len(results)} submissions ({stored} new assessments): " + ", ".join(
-            f"{g} {grades.get(g, 0)}" for g in ("CRITICAL", "HIGH", "MEDIUM", "LOW")))
+    results = service.score_references(db, actor, args.references)
+    if args.json:
+        print("[\n" + ",\n".join(_score_json(r) for r in results) + "\n]")
         return 0
     for r in results:
         a = r.assessment
@@ -232,6 +243,11 @@ def _score(db, args) -> int:
             print(f"  +{f.points:<3} {f.title}: {f.evidence}")
         print(f"  Action: {a.guidance}")
     return 0
+
+
+def _score_json(r: ScoreResult) -> str:
+    return json.dumps({"reference": r.reference, "start": to_file(r.start),
+                       **r.assessment.as_dict()}, ensure_ascii=False)
 
 
 def _queue(db, args) -> int:

@@ -297,7 +297,7 @@ def _make_debriefs(db, rng, past_events, actor) -> None:
     linked = dict(db.execute("SELECT submission_id, count(*) FROM incidents WHERE submission_id "
                              "IS NOT NULL GROUP BY 1").fetchall())
     rows = []
-    for sid, _venue, _promoter, starts_at, ends_at, status in past_events:
+    for sid, _venue, _promoter, _starts_at, ends_at, status in past_events:
         if status != Status.DEBRIEFED.value:
             continue
         rows.append((sid, 1, None, linked.get(sid, 0), "", ends_at, actor))

@@ -43,7 +43,7 @@ class NotFoundError(EventRiskError):
     """A record named by the user does not exist."""
 
 
-class PermissionDenied(EventRiskError):
+class PermissionDenied(EventRiskError):  # noqa: N818 - reads better at call sites
     """The user's role may not take this action."""
 
 

@@ -39,7 +39,8 @@ class Field:
 
 
 VENUE_FIELDS: tuple[Field, ...] = (
-    Field("code", "Venue code", "text", True, max_length=20, help="Short unique code, e.g. HKN-001"),
+    Field("code", "Venue code", "text", True, max_length=20,
+          help="Short unique code, e.g. HKN-001"),
     Field("name", "Venue name", "text", True),
     Field("address", "Address", "text", True, max_length=300),
     Field("postcode", "Postcode", "text", True, max_length=10),

@@ -82,7 +82,9 @@ def m001_initial(db: Database) -> None:
         foreign_keys=[("venue_id", "venues", "id"), ("submission_id", "submissions", "id")],
     )
     db["incidents"].create_index(["reference"], unique=True)
-    _indexes(db, "incidents", ("venue_id", "occurred_at"), "submission_id", "occurred_at")
+    # Covering index: history windows and evidence read only these columns.
+    _indexes(db, "incidents", ("venue_id", "occurred_at", "category", "severity", "location",
+                               "reference"), "submission_id", "occurred_at")
 
     db["rulesets"].create(
         {"id": int, "version": str, "sha256": str, "source": str, "published_at": str,
@@ -138,7 +140,22 @@ def m001_initial(db: Database) -> None:
     for table in ("assessments", "reviews", "audit_log", "issued_documents"):
         db.executescript(_IMMUTABLE.format(table=table))
 
-    db["venues"].enable_fts(["name", "code", "address"], create_triggers=True,
-                            tokenize="unicode61")
-    db["submissions"].enable_fts(["event_name", "reference"], create_triggers=True,
-                                 tokenize="unicode61")
+    for table, columns in (("venues", ["name", "code", "address"]),
+                           ("submissions", ["event_name", "reference"])):
+        db[table].enable_fts(columns, create_triggers=True, tokenize="unicode61")
+        _narrow_fts_update_trigger(db, table, columns)
+
+
+def _narrow_fts_update_trigger(db: Database, table: str, columns: list[str]) -> None:
+    """sqlite-utils' trigger reindexes on every UPDATE; scoring updates a hundred thousand
+    rows without touching their text, so reindex only when a searched column changes."""
+    cols = ", ".join(columns)
+    old = ", ".join(f"old.{c}" for c in columns)
+    new = ", ".join(f"new.{c}" for c in columns)
+    db.executescript(f"""
+        DROP TRIGGER "{table}_au";
+        CREATE TRIGGER "{table}_au" AFTER UPDATE OF {cols} ON "{table}" BEGIN
+          INSERT INTO "{table}_fts" ("{table}_fts", rowid, {cols})
+            VALUES('delete', old.rowid, {old});
+          INSERT INTO "{table}_fts" (rowid, {cols}) VALUES (new.rowid, {new});
+        END;""")

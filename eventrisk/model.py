@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from enum import Enum
+from enum import Enum, StrEnum
 
 
-class Choice(str, Enum):
+class Choice(StrEnum):
     """An enumeration stored and written in snake_case, with a label for people."""
 
     label: str
@@ -114,7 +114,7 @@ class Severity(int, Enum):
         return self.name.capitalize()
 
 
-class Grade(str, Enum):
+class Grade(StrEnum):
     """Risk grades, lowest first; compare with ``rank``."""
 
     LOW = "LOW"
@@ -124,7 +124,7 @@ class Grade(str, Enum):
 
     @property
     def rank(self) -> int:
-        return list(Grade).index(self)
+        return _GRADE_RANK[self]
 
     @property
     def label(self) -> str:
@@ -133,6 +133,8 @@ class Grade(str, Enum):
     def __str__(self) -> str:
         return self.value
 
+
+_GRADE_RANK = {g: i for i, g in enumerate(Grade)}
 
 # Grade colours: always shown beside the word, never alone.
 GRADE_COLOURS = {

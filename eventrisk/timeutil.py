@@ -9,6 +9,7 @@ carries an offset; a local time skipped in spring is rejected.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 LONDON = ZoneInfo("Europe/London")
@@ -86,6 +87,7 @@ def night_of(dt: datetime) -> date:
     return local.date()
 
 
+@lru_cache(maxsize=8192)
 def local_midnight_utc(day: date) -> datetime:
     """UTC instant of 00:00 London time at the start of ``day``."""
     return local_to_utc(datetime.combine(day, time(0, 0)))

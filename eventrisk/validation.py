@@ -95,7 +95,8 @@ def parse_value(f: Field, raw: Any) -> Any:
         values = tuple(str(i).strip() for i in items if str(i).strip())
         for item in values:
             if len(item) > f.max_length:
-                raise ValueError(f"each entry in {f.label} must be at most {f.max_length} characters")
+                raise ValueError(
+                    f"each entry in {f.label} must be at most {f.max_length} characters")
         return values
     raise AssertionError(f"unknown field kind {kind}")
 

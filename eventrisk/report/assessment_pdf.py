@@ -19,7 +19,6 @@ from eventrisk.report.layout import FRAME_WIDTH, GRID, HEADED, MarkedDocument, m
 from eventrisk.timeutil import british_date, british_datetime, british_time, to_local
 
 
-
 def _yes(value: bool | None, yes: str = "Yes", no: str = "No") -> str:
     return "Not stated" if value is None else yes if value else no
 

@@ -84,7 +84,8 @@ def gather(db: Database, submission_id: int, generated_at: datetime | None = Non
     recent = incidents.for_venue(db, venue.id, since=year_ago, until=until,
                                  limit=MAX_INCIDENT_ROWS)
     total = db.execute("SELECT count(*) FROM incidents WHERE venue_id = ? AND occurred_at >= ? "
-                       "AND occurred_at < ?", [venue.id, to_db(year_ago), to_db(until)]).fetchone()[0]
+                       "AND occurred_at < ?",
+                       [venue.id, to_db(year_ago), to_db(until)]).fetchone()[0]
     months = []
     cursor = months_before(until, 23).replace(day=1)
     while len(months) < 24:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 
 from eventrisk.model import SEARCH_STRENGTH, Submission, Ticketing, Venue
 from eventrisk.timeutil import TimeParseError, local_midnight_utc, local_to_utc, night_of
@@ -40,8 +41,12 @@ def licensed_finish(start: datetime, latest_finish: str) -> datetime | None:
     """The instant of the venue's latest licensed finish for the night of ``start``."""
     if not latest_finish:
         return None
+    return _licensed_finish(night_of(start), latest_finish)
+
+
+@lru_cache(maxsize=65536)
+def _licensed_finish(night: date, latest_finish: str) -> datetime:
     hhmm = time.fromisoformat(latest_finish)
-    night = night_of(start)
     day = night + timedelta(days=1) if hhmm < time(12, 0) else night
     naive = datetime.combine(day, hhmm)
     try:

@@ -9,6 +9,7 @@ cost grows with the number of submissions, not with the incidents in their windo
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -51,7 +52,7 @@ class History:
 def _cum_columns() -> list[tuple[str, str]]:
     cols = []
     for kind, (_, cats) in INCIDENT_KINDS.items():
-        cols.append((f"w_{kind}", f"{_WEIGHT_SQL} * ({_in(cats)})"))
+        cols.append((f"w_{kind}", f"w * ({_in(cats)})"))
         cols.append((f"n_{kind}", f"({_in(cats)})"))
     cols.append(("n_all", "1"))
     return cols
@@ -77,7 +78,8 @@ def compute(db: Database, where: str, params: dict, now: datetime) -> list[Histo
             s.status, v.borough, min(s.starts_at, :now) AS t0, {bounds}
             FROM submissions s JOIN venues v ON v.id = s.venue_id WHERE {where}""",
         f"""CREATE TEMP TABLE _vcum AS SELECT venue_id AS k, occurred_at AS t, id, {cum_sql}
-            FROM incidents WHERE venue_id IN (SELECT venue_id FROM _sel)
+            FROM (SELECT venue_id, occurred_at, id, category, {_WEIGHT_SQL} AS w
+                  FROM incidents WHERE venue_id IN (SELECT venue_id FROM _sel))
             WINDOW win AS (PARTITION BY venue_id ORDER BY occurred_at, id
                            ROWS UNBOUNDED PRECEDING)""",
         "CREATE INDEX temp._vcum_k ON _vcum(k, t, id)",
@@ -108,16 +110,26 @@ def compute(db: Database, where: str, params: dict, now: datetime) -> list[Histo
                       + [_seek("_pcum", "promoter_id", "t0") + " AS p0",
                          _seek("_pcum", "promoter_id", "t24") + " AS p24",
                          _seek("_deb", "venue_id", "t0") + " AS d0"])
-    names = [n for n, _ in cum]
-    picks = []
-    for alias in ["a0"] + [f"a{m}" for m in WINDOWS]:
-        picks += [f"coalesce({alias}.{n}, 0)" for n in names]
+    # Each window is a difference of running totals, worked out in SQL column by column.
+    columns, picks = [], []
+    for m in WINDOWS:
+        for kind in INCIDENT_KINDS:
+            columns.append(f"venue_{kind}_{m}m")
+            picks.append(f"round(coalesce(a0.w_{kind}, 0) - coalesce(a{m}.w_{kind}, 0), 2)")
+            columns.append(f"venue_{kind}_{m}m_count")
+            picks.append(f"coalesce(a0.n_{kind}, 0) - coalesce(a{m}.n_{kind}, 0)")
+    columns += ["venue_incidents_12m_count", "promoter_incidents_24m_count",
+                "promoter_incidents_24m", "last_debrief_incidents", "months_since_last_debrief",
+                "same_night_borough_events"]
+    picks += ["coalesce(a0.n_all, 0) - coalesce(a12.n_all, 0)",
+              "coalesce(p0.n, 0) - coalesce(p24.n, 0)",
+              "round(coalesce(p0.w, 0) - coalesce(p24.w, 0), 2)",
+              "coalesce(d.incidents_noted, 0)",
+              "coalesce(round((julianday(x.t0) - julianday(d.t)) / 30.44, 1), 99.0)",
+              "coalesce(nt.n, 0) - (x.status != 'cancelled')"]
     query = f"""
         SELECT x.id, x.venue_id, x.promoter_id, x.t0, {', '.join(f'x.t{m}' for m in WINDOWS)},
-               {', '.join(picks)},
-               coalesce(p0.n, 0) - coalesce(p24.n, 0), coalesce(p0.w, 0) - coalesce(p24.w, 0),
-               d.incidents_noted, (julianday(x.t0) - julianday(d.t)) / 30.44,
-               coalesce(nt.n, 0) - (x.status != 'cancelled')
+               {', '.join(picks)}
         FROM (SELECT x.*, {seeks} FROM _sel x) x
         LEFT JOIN _vcum a0 ON a0.rowid = x.v0
         {' '.join(f'LEFT JOIN _vcum a{m} ON a{m}.rowid = x.v{m}' for m in WINDOWS)}
@@ -126,61 +138,81 @@ def compute(db: Database, where: str, params: dict, now: datetime) -> list[Histo
         LEFT JOIN _nights nt ON nt.night = x.night AND nt.borough = x.borough
         ORDER BY x.id"""
     out = []
-    width = len(names)
+    first = 4 + len(WINDOWS)
     for row in db.execute(query):
-        sid, venue_id, promoter_id, t0 = row[0], row[1], row[2], row[3]
-        bounds_map = {0: t0, **{m: row[4 + i] for i, m in enumerate(WINDOWS)}}
-        base = 4 + len(WINDOWS)
-        now_vals = row[base:base + width]
-        values: dict = {}
-        for i, m in enumerate(WINDOWS):
-            then = row[base + width * (i + 1): base + width * (i + 2)]
-            diff = dict(zip(names, (a - b for a, b in zip(now_vals, then, strict=True)),
-                            strict=True))
-            for kind in INCIDENT_KINDS:
-                values[f"venue_{kind}_{m}m"] = round(diff[f"w_{kind}"], 2)
-                values[f"venue_{kind}_{m}m_count"] = int(diff[f"n_{kind}"])
-            if m == 12:
-                values["venue_incidents_12m_count"] = int(diff["n_all"])
-        p_n, p_w, deb_n, deb_months, nights = row[base + width * (len(WINDOWS) + 1):]
-        values["promoter_incidents_24m_count"] = int(p_n)
-        values["promoter_incidents_24m"] = round(p_w, 2)
-        values["last_debrief_incidents"] = int(deb_n or 0)
-        values["last_debrief_had_incidents"] = bool(deb_n)
-        values["months_since_last_debrief"] = round(deb_months, 1) if deb_months is not None \
-            else 99.0
-        values["same_night_borough_events"] = int(nights)
-        out.append(History(sid, venue_id, promoter_id, bounds_map, values))
+        values = dict(zip(columns, row[first:], strict=True))
+        values["last_debrief_had_incidents"] = values["last_debrief_incidents"] > 0
+        bounds_map = {0: row[3], **{m: row[4 + i] for i, m in enumerate(WINDOWS)}}
+        out.append(History(row[0], row[1], row[2], bounds_map, values))
     for table in ("_sel", "_vcum", "_pcum", "_deb", "_nights"):
         db.execute(f"DROP TABLE IF EXISTS temp.{table}")
     return out
 
 
-def incident_refs(db: Database, history: History, feature_names: set[str]) -> dict[str, tuple]:
-    """References of the newest incidents behind each named history feature (at most 8 each)."""
-    wanted = [CATALOGUE[n] for n in feature_names
-              if n in CATALOGUE and CATALOGUE[n].window_months and history.values.get(n)]
-    refs: dict[str, tuple] = {}
-    venue_feats = [f for f in wanted if f.name.startswith("venue_")]
-    if venue_feats:
-        widest = max(f.window_months for f in venue_feats)
-        cats = sorted({c for f in venue_feats for c in f.categories})
-        rows = db.execute(
-            f"SELECT reference, category, occurred_at FROM incidents WHERE venue_id = ? AND "
-            f"occurred_at >= ? AND occurred_at < ? AND {_in(tuple(cats))} "
-            f"ORDER BY occurred_at DESC, id DESC LIMIT 400",
-            [history.venue_id, history.bounds[widest], history.bounds[0]]).fetchall()
-        for f in venue_feats:
-            start = history.bounds[f.window_months]
-            refs[f.name] = tuple(r[0] for r in rows if r[1] in f.categories and r[2] >= start
-                                 )[:MAX_REFS]
-    if any(f.name.startswith("promoter_") for f in wanted):
-        rows = db.execute(
-            "SELECT i.reference FROM incidents i JOIN submissions s ON s.id = i.submission_id "
-            "WHERE s.promoter_id = ? AND i.occurred_at >= ? AND i.occurred_at < ? "
-            "ORDER BY i.occurred_at DESC LIMIT ?",
-            [history.promoter_id, history.bounds[24], history.bounds[0], MAX_REFS]).fetchall()
-        for f in wanted:
-            if f.name.startswith("promoter_"):
-                refs[f.name] = tuple(r[0] for r in rows)
-    return refs
+def ref_requests(key: object, hist: History, feature_names: set[str]) -> list[tuple]:
+    """What ``incident_refs_bulk`` must look up for one submission's history features."""
+    out = []
+    for name in sorted(feature_names):
+        f = CATALOGUE.get(name)
+        if f is None or not f.window_months or not hist.values.get(name):
+            continue
+        if name.startswith("venue_"):
+            out.append((key, name, "venue", hist.venue_id, hist.bounds[f.window_months],
+                        hist.bounds[0], "," + ",".join(f.categories) + ","))
+        else:
+            out.append((key, name, "promoter", hist.promoter_id, hist.bounds[24],
+                        hist.bounds[0], ""))
+    return out
+
+
+_SEP = "\x1f"
+_REFS_SQL = {
+    "venue": f"""
+        SELECT json_extract(r.value, '$[0]'), json_extract(r.value, '$[1]'),
+          (SELECT group_concat(reference, char(31)) FROM (
+             SELECT i.reference FROM incidents i
+             WHERE i.venue_id = json_extract(r.value, '$[3]')
+               AND i.occurred_at >= json_extract(r.value, '$[4]')
+               AND i.occurred_at < json_extract(r.value, '$[5]')
+               AND instr(json_extract(r.value, '$[6]'), ',' || i.category || ',') > 0
+             ORDER BY i.occurred_at DESC, i.id DESC LIMIT {MAX_REFS}))
+        FROM json_each(?) r""",
+    "promoter": f"""
+        SELECT json_extract(r.value, '$[0]'), json_extract(r.value, '$[1]'),
+          (SELECT group_concat(reference, char(31)) FROM (
+             SELECT i.reference FROM incidents i JOIN submissions s ON s.id = i.submission_id
+             WHERE s.promoter_id = json_extract(r.value, '$[3]')
+               AND i.occurred_at >= json_extract(r.value, '$[4]')
+               AND i.occurred_at < json_extract(r.value, '$[5]')
+             ORDER BY i.occurred_at DESC, i.id DESC LIMIT {MAX_REFS}))
+        FROM json_each(?) r""",
+}
+
+
+def incident_refs_bulk(db: Database, requests: list[tuple]) -> dict[tuple, tuple[str, ...]]:
+    """References of the newest incidents (at most 8) for many ``ref_requests`` at once:
+    ``{(key, feature): refs}``, one statement per kind of history.  Identical look-ups (a
+    weighted feature and its count, or events at one venue assessed at the same moment) are
+    made once."""
+    out: dict[tuple, tuple[str, ...]] = {}
+    for kind, sql in _REFS_SQL.items():
+        lookups: dict[tuple, list[tuple]] = {}
+        for r in requests:
+            if r[2] == kind:
+                lookups.setdefault(r[2:], []).append(r[:2])
+        if not lookups:
+            continue
+        batch = [(i, "", *lookup) for i, lookup in enumerate(lookups)]
+        owners = list(lookups.values())
+        for i, _, refs in db.execute(sql, [json.dumps(batch)]):
+            if refs:
+                found = tuple(refs.split(_SEP))
+                for owner in owners[i]:
+                    out[owner] = found
+    return out
+
+
+def incident_refs(db: Database, hist: History, feature_names: set[str]) -> dict[str, tuple]:
+    """References behind each named history feature of one submission."""
+    found = incident_refs_bulk(db, ref_requests(0, hist, feature_names))
+    return {name: refs for (_, name), refs in found.items()}

@@ -14,7 +14,8 @@ import re
 import string
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,9 @@ from eventrisk.errors import RulesError
 from eventrisk.fairness import banned_terms_in
 from eventrisk.model import Grade
 from eventrisk.paths import resource
-from eventrisk.scoring.catalogue import CATALOGUE, Feature
+from eventrisk.scoring.catalogue import CATALOGUE, HISTORY_FEATURES, Feature
+
+HISTORY_SET = frozenset(HISTORY_FEATURES)
 
 _OPS: dict[str, Callable[[Any, Any], bool]] = {
     ">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt,
@@ -63,6 +66,8 @@ class Rule:
     measure: str
     rationale: str
     min_grade: Grade | None = None
+    # History features the condition reads: their incidents are the rule's evidence.
+    evidence_features: frozenset[str] = field(default=frozenset(), compare=False)
 
 
 @dataclass(frozen=True)
@@ -86,7 +91,11 @@ class Ruleset:
 
     def guidance(self, grade: Grade) -> str:
         """The action guidance printed with a grade."""
-        return next(b.guidance for b in self.bands if b.grade is grade)
+        return self._guidance[grade]
+
+    @cached_property
+    def _guidance(self) -> dict[Grade, str]:
+        return {b.grade: b.guidance for b in self.bands}
 
     def rule(self, rule_id: str) -> Rule:
         """The rule with this id."""
@@ -122,6 +131,17 @@ def _literal(feature: Feature, text: Any, where: str) -> Any:
     return str(raw)
 
 
+def _chain(tests: list[Callable[[dict], bool]], conjunction: bool) -> Callable[[dict], bool]:
+    """Combine tests with short-circuit and/or (a closure chain: the scorer's inner loop)."""
+    test = tests[0]
+    for nxt in tests[1:]:
+        if conjunction:
+            test = (lambda a, b: lambda v: a(v) and b(v))(test, nxt)
+        else:
+            test = (lambda a, b: lambda v: a(v) or b(v))(test, nxt)
+    return test
+
+
 def compile_condition(spec: Any, where: str) -> Condition:
     """Compile a condition from its TOML form; ``ValueError`` says what is wrong."""
     if isinstance(spec, dict):
@@ -132,12 +152,10 @@ def compile_condition(spec: Any, where: str) -> Condition:
             if not isinstance(parts, list) or not parts:
                 raise ValueError(f"{where}: '{key}' needs a non-empty list of conditions")
             subs = tuple(compile_condition(p, where) for p in parts)
-            tests = tuple(s.test for s in subs)
-            combine = all if key == "all" else any
             text = f" {key.upper() if key == 'all' else 'OR'} ".join(s.text for s in subs)
             return Condition(f"({text})" if len(subs) > 1 else text,
                              frozenset().union(*(s.features for s in subs)),
-                             lambda v, tests=tests, combine=combine: combine(t(v) for t in tests))
+                             _chain([s.test for s in subs], key == "all"))
         if keys == {"feature", "op", "value"}:
             spec = f"{spec['feature']} {spec['op']} {spec['value']}"
         else:
@@ -264,7 +282,8 @@ def _parse_rule(raw: dict, rule_id: str, where: str, seen: set[str]) -> Rule:
     _check_template(raw["evidence"], where)
     min_grade = _grade(raw["min_grade"], where) if raw.get("min_grade") else None
     return Rule(rule_id, raw["title"].strip(), when, points, raw["evidence"].strip(),
-                raw["measure"].strip(), raw["rationale"].strip(), min_grade)
+                raw["measure"].strip(), raw["rationale"].strip(), min_grade,
+                when.features & HISTORY_SET)
 
 
 def load_ruleset(path: str | Path) -> Ruleset:

@@ -11,11 +11,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from eventrisk.model import Grade
-from eventrisk.scoring.catalogue import HISTORY_FEATURES
 from eventrisk.scoring.features import FeatureSet
 from eventrisk.scoring.rules import Rule, Ruleset
-
-_HISTORY = frozenset(HISTORY_FEATURES)
 
 
 @dataclass(frozen=True)
@@ -95,30 +92,40 @@ def quick_grade(values: dict, ruleset: Ruleset) -> tuple[int, Grade]:
     return score, grade_for(score, fired, ruleset)[0]
 
 
-def history_features_of(rule: Rule) -> set[str]:
+def history_features_of(rule: Rule) -> frozenset[str]:
     """The history features a rule's condition reads (whose incidents are its evidence)."""
-    return set(rule.when.features & _HISTORY)
+    return rule.evidence_features
 
 
-def render_evidence(rule: Rule, features: FeatureSet) -> tuple[str, tuple[str, ...]]:
-    """The rule's evidence with values and incident references filled in."""
+def render_evidence(rule: Rule, features: FeatureSet,
+                    fill: dict | None = None) -> tuple[str, tuple[str, ...]]:
+    """The rule's evidence with values and incident references filled in.
+
+    ``fill`` may pass a reusable copy of the values to format from (it gets ``incidents``).
+    """
     refs: list[str] = []
-    for name in sorted(history_features_of(rule)):
+    for name in sorted(rule.evidence_features):
         for ref in features.incident_refs.get(name, ()):
             if ref not in refs:
                 refs.append(ref)
-    shown = ", ".join(refs) if refs else "see the venue's history"
-    return rule.evidence.format(**features.values, incidents=shown), tuple(refs)
+    fill = dict(features.values) if fill is None else fill
+    fill["incidents"] = ", ".join(refs) if refs else "see the venue's history"
+    return rule.evidence.format_map(fill), tuple(refs)
 
 
-def score(features: FeatureSet, ruleset: Ruleset) -> Assessment:
-    """Score a submission's features with a ruleset.  Same inputs, same output."""
-    fired = fired_rules(features.values, ruleset)
+def score(features: FeatureSet, ruleset: Ruleset, fired: list[Rule] | None = None) -> Assessment:
+    """Score a submission's features with a ruleset.  Same inputs, same output.
+
+    ``fired`` may pass ``fired_rules(features.values, ruleset)`` already worked out.
+    """
+    if fired is None:
+        fired = fired_rules(features.values, ruleset)
     total = sum(r.points for r in fired)
     grade, band = grade_for(total, fired, ruleset)
     explained = []
+    fill = dict(features.values)
     for rule in fired:
-        evidence, refs = render_evidence(rule, features)
+        evidence, refs = render_evidence(rule, features, fill)
         explained.append(FiredRule(rule.id, rule.title, rule.points, evidence, rule.measure,
                                    rule.min_grade.value if rule.min_grade else None, refs))
     return Assessment(total, grade, band, confidence(features.values), tuple(explained),

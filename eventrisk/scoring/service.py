@@ -3,9 +3,11 @@ ruleset publishing and impact previews."""
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -82,21 +84,19 @@ def publish_ruleset(db: Database, actor: User, ruleset: Ruleset) -> None:
 
 @dataclass(frozen=True)
 class Scored:
-    """One submission with its features (refs only where ``refs_for`` asked)."""
+    """One submission with its feature values (no incident references yet)."""
 
     submission: Submission
     venue: Venue
-    features: FeatureSet
+    values: dict
     history: history.History
     as_of: datetime
+    row: dict
 
 
-def iter_features(db: Database, where: str, params: dict, now: datetime,
-                  refs_for: Callable[[dict], set[str]] | None = None) -> Iterator[Scored]:
-    """Features for every submission matching ``where`` (SQL over alias ``s``), in id order.
-
-    ``refs_for(values)`` names the history features whose incident references are wanted.
-    """
+def iter_features(db: Database, where: str, params: dict,
+                  now: datetime) -> Iterator[Scored]:
+    """Features for every submission matching ``where`` (SQL over alias ``s``), in id order."""
     histories = history.compute(db, where, params, now)
     venues: dict[int, Venue] = {}
     for start in range(0, len(histories), BATCH):
@@ -106,24 +106,37 @@ def iter_features(db: Database, where: str, params: dict, now: datetime,
         rows = {r["id"]: r for r in db.query(submissions.SELECT + f" WHERE s.id IN ({marks})",
                                               ids)}
         for h in chunk:
-            sub = submissions.from_row(rows[h.submission_id])
+            row = rows[h.submission_id]
+            sub = submissions.from_row(row)
             if h.venue_id not in venues:
                 venues[h.venue_id] = get_venue(db, h.venue_id)
             venue = venues[h.venue_id]
             as_of = min(now, sub.start)
-            values = event_features(sub, venue, as_of) | h.values
-            wanted = refs_for(values) if refs_for else set()
-            refs = history.incident_refs(db, h, wanted) if wanted else {}
-            yield Scored(sub, venue, FeatureSet(values, refs), h, as_of)
+            yield Scored(sub, venue, event_features(sub, venue, as_of) | h.values, h, as_of, row)
 
 
-def _refs_for_fired(ruleset: Ruleset) -> Callable[[dict], set[str]]:
-    def wanted(values: dict) -> set[str]:
-        out: set[str] = set()
-        for rule in fired_rules(values, ruleset):
-            out |= history_features_of(rule)
-        return out
-    return wanted
+def explained(db: Database, scored: Scored, ruleset: Ruleset) -> Assessment:
+    """Score with evidence: incident references are fetched only for rules that fired."""
+    return explain_many(db, [scored], ruleset)[0]
+
+
+def explain_many(db: Database, batch: list[Scored], ruleset: Ruleset) -> list[Assessment]:
+    """Score a batch with evidence, fetching the incidents behind fired rules in bulk."""
+    fired_lists, requests = [], []
+    for i, scored in enumerate(batch):
+        fired = fired_rules(scored.values, ruleset)
+        fired_lists.append(fired)
+        wanted: set[str] = set()
+        for rule in fired:
+            wanted |= history_features_of(rule)
+        if wanted:
+            requests += history.ref_requests(i, scored.history, wanted)
+    found = history.incident_refs_bulk(db, requests) if requests else {}
+    by_item: dict[int, dict[str, tuple]] = {}
+    for (i, name), refs in found.items():
+        by_item.setdefault(i, {})[name] = refs
+    return [score(FeatureSet(scored.values, by_item.get(i, {})), ruleset, fired)
+            for i, (scored, fired) in enumerate(zip(batch, fired_lists, strict=True))]
 
 
 # ---- scoring and snapshots --------------------------------------------------------------
@@ -140,82 +153,114 @@ class ScoreResult:
 
 
 def _inputs(scored: Scored) -> dict:
-    row = submissions.to_row(scored.submission)
-    inputs = {k: row.get(k) for k in _INPUT_FIELDS if k in row}
-    inputs["starts_at"], inputs["ends_at"] = row["starts_at"], row["ends_at"]
-    inputs["received_at"] = to_db(scored.submission.received_at) \
-        if scored.submission.received_at else None
+    inputs = {k: scored.row[k] for k in _INPUT_FIELDS}
     v = scored.venue
     inputs["venue"] = {"code": v.code, "capacity": v.capacity, "latest_finish": v.latest_finish,
                        "has_cctv": v.has_cctv, "has_id_scanner": v.has_id_scanner}
     return inputs
 
 
+@contextmanager
+def _bulk_allocation():
+    """Pause the cyclic garbage collector while scoring allocates hundreds of thousands of
+    short-lived, acyclic objects; its repeated full scans cost a quarter of the run."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def score_where(db: Database, actor: User, where: str, params: dict, *,
                 now: datetime | None = None,
-                progress: Callable[[int, int], bool] | None = None) -> list[ScoreResult]:
+                progress: Callable[[int, int], bool] | None = None,
+                sink: Callable[[ScoreResult], None] | None = None) -> list[ScoreResult]:
     """Score every matching submission and store a snapshot where anything changed.
 
-    ``progress(done, total)`` may return False to cancel; nothing is then saved.
-    Submissions that were received or returned become assessed (each change audited).
+    Results are returned, or handed to ``sink`` one by one (then the list stays empty, so a
+    hundred thousand assessments are never held at once).  ``progress(done, total)`` may
+    return False to cancel; nothing is then saved.  Submissions that were received or
+    returned become assessed (each change audited).
     """
     require(actor, "score")
     now = now or now_utc()
     ruleset = active_ruleset(db)
     results: list[ScoreResult] = []
+    keep = sink or results.append
+    done = 0
     total = db.execute(f"SELECT count(*) FROM submissions s WHERE {where}", params).fetchone()[0]
-    with db.atomic():
+    with db.atomic(), _bulk_allocation():
         _store_ruleset(db, ruleset, actor.username,
                        active=db.execute("SELECT 1 FROM rulesets WHERE active = 1").fetchone()
                        is None)
         latest = dict(db.execute(
             f"SELECT s.id, a.digest FROM submissions s JOIN assessments a ON a.id = "
             f"s.assessment_id WHERE {where}", params).fetchall())
-        stamp = to_db(now)
-        for done, scored in enumerate(iter_features(db, where, params, now,
-                                                    _refs_for_fired(ruleset)), 1):
-            sub = scored.submission
-            assessment = score(scored.features, ruleset)
-            inputs = _inputs(scored)
-            payload = json.dumps([ruleset.sha256, inputs, scored.features.values,
-                                  [f.evidence for f in assessment.fired]],
-                                 sort_keys=True, default=str)
-            digest = hashlib.sha256(payload.encode()).hexdigest()
-            stored = latest.get(sub.id) != digest
-            if stored:
-                _store_snapshot(db, actor, sub, scored, assessment, inputs, digest, stamp)
-            results.append(ScoreResult(sub.reference, sub.id, assessment, stored, sub.start))
-            if progress and done % 200 == 0 and progress(done, total) is False:
-                raise Cancelled()
+        batch: list[Scored] = []
+        for scored in iter_features(db, where, params, now):
+            batch.append(scored)
+            if len(batch) == BATCH:
+                for result in _score_batch(db, actor, batch, ruleset, latest, to_db(now)):
+                    keep(result)
+                done += len(batch)
+                batch = []
+                if progress and progress(done, total) is False:
+                    raise Cancelled()
+        for result in _score_batch(db, actor, batch, ruleset, latest, to_db(now)):
+            keep(result)
         if progress:
             progress(total, total)
     return results
 
 
+_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def _score_batch(db: Database, actor: User, batch: list[Scored], ruleset: Ruleset,
+                 latest: dict[int, str], stamp: str) -> list[ScoreResult]:
+    """Score a batch, insert the snapshots that changed, then point their submissions at them."""
+    results, rows, assessed = [], [], []
+    for scored, assessment in zip(batch, explain_many(db, batch, ruleset), strict=True):
+        sub = scored.submission
+        inputs = _JSON.encode(_inputs(scored))
+        features = _JSON.encode(scored.values)
+        fired = _JSON.encode([f.__dict__ for f in assessment.fired])
+        digest = hashlib.sha256("\n".join((ruleset.sha256, inputs, features, fired))
+                                .encode()).hexdigest()
+        stored = latest.get(sub.id) != digest
+        if stored:
+            rows.append((sub.id, stamp, actor.username, to_db(scored.as_of),
+                         assessment.ruleset_version, assessment.ruleset_sha256, inputs, features,
+                         fired, assessment.score, assessment.grade.value, assessment.confidence,
+                         digest))
+            if sub.status in (Status.RECEIVED, Status.RETURNED):
+                assessed.append((sub.id, assessment))
+        results.append(ScoreResult(sub.reference, sub.id, assessment, stored, sub.start))
+    if rows:
+        db.conn.executemany(
+            "INSERT INTO assessments (submission_id, created_at, created_by, as_of, "
+            "ruleset_version, ruleset_sha256, inputs, features, fired, score, grade, confidence,"
+            " digest) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        ranks = " ".join(f"WHEN '{g.value}' THEN {g.rank}" for g in Grade)
+        db.execute(
+            "UPDATE submissions SET assessment_id = a.id, score = a.score, "
+            "grade = coalesce(submissions.override_grade, a.grade), "
+            f"grade_rank = CASE WHEN submissions.override_grade IS NULL THEN CASE a.grade {ranks}"
+            " END ELSE submissions.grade_rank END "
+            "FROM (SELECT submission_id, max(id) AS id FROM assessments WHERE submission_id IN "
+            "(SELECT value FROM json_each(?)) GROUP BY submission_id) m "
+            "JOIN assessments a ON a.id = m.id WHERE submissions.id = m.submission_id",
+            [json.dumps([r[0] for r in rows])])
+    for submission_id, assessment in assessed:
+        workflow.apply(db, actor, submission_id, "assess",
+                       detail={"grade": assessment.grade.value, "score": assessment.score})
+    return results
+
+
 class Cancelled(Exception):  # noqa: N818 - a signal, not an error
     """The user cancelled a long operation; its transaction was rolled back."""
-
-
-def _store_snapshot(db: Database, actor: User, sub: Submission, scored: Scored,
-                    assessment: Assessment, inputs: dict, digest: str, stamp: str) -> None:
-    fired = json.dumps([f.__dict__ for f in assessment.fired], ensure_ascii=False)
-    cur = db.execute(
-        "INSERT INTO assessments (submission_id, created_at, created_by, as_of, ruleset_version,"
-        " ruleset_sha256, inputs, features, fired, score, grade, confidence, digest) VALUES "
-        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [sub.id, stamp, actor.username, to_db(scored.as_of), assessment.ruleset_version,
-         assessment.ruleset_sha256, json.dumps(inputs, default=str),
-         json.dumps(scored.features.values, separators=(",", ":")), fired, assessment.score,
-         assessment.grade.value, assessment.confidence, digest])
-    grade = assessment.grade
-    db.execute(
-        "UPDATE submissions SET assessment_id = ?, score = ?, "
-        "grade = coalesce(override_grade, ?), "
-        "grade_rank = CASE WHEN override_grade IS NULL THEN ? ELSE grade_rank END WHERE id = ?",
-        [cur.lastrowid, assessment.score, grade.value, grade.rank, sub.id])
-    if sub.status in workflow.TRANSITIONS["assess"].sources and sub.status is not Status.ASSESSED:
-        workflow.apply(db, actor, sub.id, "assess",
-                       detail={"grade": grade.value, "score": assessment.score})
 
 
 def score_references(db: Database, actor: User, references: list[str],
@@ -228,9 +273,11 @@ def score_references(db: Database, actor: User, references: list[str],
 
 
 def score_all(db: Database, actor: User, now: datetime | None = None,
-              progress: Callable[[int, int], bool] | None = None) -> list[ScoreResult]:
+              progress: Callable[[int, int], bool] | None = None,
+              sink: Callable[[ScoreResult], None] | None = None) -> list[ScoreResult]:
     """Score every submission that is not cancelled."""
-    return score_where(db, actor, "s.status != 'cancelled'", {}, now=now, progress=progress)
+    return score_where(db, actor, "s.status != 'cancelled'", {}, now=now, progress=progress,
+                       sink=sink)
 
 
 @dataclass(frozen=True)
@@ -279,14 +326,13 @@ class WhatIf:
     def __init__(self, db: Database, submission_id: int, now: datetime | None = None):
         self.now = now or now_utc()
         self.ruleset = active_ruleset(db)
-        scored = next(iter_features(db, "s.id = :id", {"id": submission_id}, self.now,
-                                    lambda values: {k for k, v in values.items() if v}))
+        scored = next(iter_features(db, "s.id = :id", {"id": submission_id}, self.now))
         self.submission = scored.submission
         self.venue = scored.venue
         self._history = scored.history.values
-        self._refs = scored.features.incident_refs
+        self._refs = history.incident_refs(db, scored.history, set(scored.history.values))
         self._as_of = scored.as_of
-        self.base = score(scored.features, self.ruleset)
+        self.base = score(FeatureSet(scored.values, self._refs), self.ruleset)
 
     def features_for(self, sub: Submission) -> FeatureSet:
         """The feature set for a variant of the submission."""
@@ -344,8 +390,8 @@ def impact(db: Database, draft: Ruleset, now: datetime | None = None) -> Impact:
     up, down, n = [], [], 0
     for scored in iter_features(db, "s.starts_at >= :now AND s.status != 'cancelled'", {}, now):
         n += 1
-        sb, gb = quick_grade(scored.features.values, current)
-        sa, ga = quick_grade(scored.features.values, draft)
+        sb, gb = quick_grade(scored.values, current)
+        sa, ga = quick_grade(scored.values, draft)
         if ga != gb:
             sub = scored.submission
             row = ImpactRow(sub.reference, sub.event_name, sub.start, gb, ga, sb, sa)

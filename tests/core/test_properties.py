@@ -10,7 +10,6 @@ from eventrisk.db import open_database
 from eventrisk.model import Incident, IncidentCategory, Location, Role, Severity, Venue
 from eventrisk.scoring import service
 from eventrisk.scoring.rules import default_ruleset
-from eventrisk.scoring.scorer import score
 from eventrisk.timeutil import now_utc
 from eventrisk.validation import validate_submission
 from eventrisk.venues import create_venue
@@ -58,7 +57,7 @@ def add(db, admin, category, severity, location, days):
 
 def current_score(db, sub):
     scored = next(service.iter_features(db, "s.id = :id", {"id": sub.id}, NOW))
-    return score(scored.features, RULESET)
+    return service.explained(db, scored, RULESET)
 
 
 SETTINGS = settings(max_examples=25, deadline=None,

@@ -23,7 +23,7 @@ def add_incident(db, user, when, category=IncidentCategory.KNIFE, severity=Sever
 
 
 def features_of(db, sub, now):
-    return next(service.iter_features(db, "s.id = :id", {"id": sub.id}, now)).features.values
+    return next(service.iter_features(db, "s.id = :id", {"id": sub.id}, now)).values
 
 
 @pytest.mark.parametrize("attendance, required", [(1, 2), (100, 2), (101, 3), (200, 3),
