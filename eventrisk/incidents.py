@@ -195,3 +195,31 @@ def get_debrief(db: Database, submission_id: int) -> Debrief | None:
         return None
     return Debrief(row[0], bool(row[1]), row[2], row[3], row[4] or "",
                    from_db(row[5]) if row[5] else None, row[6] or "")
+
+
+@dataclass(frozen=True)
+class VenueEvent:
+    """A past or coming event at a venue, with its grade and debrief outcome."""
+
+    id: int
+    reference: str
+    event_name: str
+    start: datetime
+    grade: str | None
+    status: str
+    went_ahead: bool | None
+    incidents_noted: int | None
+    linked_incidents: int
+
+
+def venue_events(db: Database, venue_id: int, *, offset: int = 0,
+                 limit: int = 100) -> list[VenueEvent]:
+    """A page of a venue's events, newest first, with debriefs and linked incident counts."""
+    rows = db.execute(
+        "SELECT s.id, s.reference, s.event_name, s.starts_at, s.grade, s.status, d.went_ahead,"
+        " d.incidents_noted, (SELECT count(*) FROM incidents i WHERE i.submission_id = s.id)"
+        " FROM submissions s LEFT JOIN debriefs d ON d.submission_id = s.id"
+        " WHERE s.venue_id = ? ORDER BY s.starts_at DESC LIMIT ? OFFSET ?",
+        [venue_id, limit, offset]).fetchall()
+    return [VenueEvent(r[0], r[1], r[2], from_db(r[3]), r[4], r[5],
+                       None if r[6] is None else bool(r[6]), r[7], r[8]) for r in rows]

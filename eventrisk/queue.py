@@ -25,6 +25,7 @@ class QueueFilter:
     date_to: date | None = None
     text: str = ""
     upcoming_only: bool = True
+    late_only: bool = False
     now: datetime = field(default_factory=now_utc)
 
 
@@ -91,6 +92,9 @@ def _where(flt: QueueFilter) -> tuple[str, list]:
     if flt.date_to:
         clauses.append("s.starts_at < ?")
         params.append(to_db(local_midnight_utc(flt.date_to + timedelta(days=1))))
+    if flt.late_only:
+        clauses.append("julianday(s.starts_at) - julianday(s.received_at) < ?")
+        params.append(LATE_NOTICE_DAYS)
     if flt.text.strip():
         clauses.append("(s.id IN (SELECT rowid FROM submissions_fts WHERE submissions_fts MATCH ?)"
                        " OR s.venue_id IN (SELECT rowid FROM venues_fts WHERE venues_fts MATCH ?))")

@@ -1,0 +1,76 @@
+"""Take screenshots of every view for the user guide (run under Xvfb or on a desktop).
+
+    Xvfb :99 -screen 0 1440x900x24 &  DISPLAY=:99 python scripts/screenshots.py desk.db docs/images
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from eventrisk import users  # noqa: E402
+from eventrisk.db import open_database  # noqa: E402
+from eventrisk.report.assessment_pdf import render_assessment  # noqa: E402
+from ui.main_window import MainWindow  # noqa: E402
+from ui.pdf_preview import PdfPreview  # noqa: E402
+
+
+def main(db_path: str, out: str) -> None:
+    app = QApplication([])
+    app.setOrganizationName("PromotersDeskScreens")
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    db = open_database(db_path)
+    user = users.authenticate(db, "supervisor", "supervisor-demo")
+    window = MainWindow(db, db_path, user)
+    window.resize(1440, 900)
+    window.show()
+
+    def shot(name: str, widget=None) -> None:
+        app.processEvents()
+        target = widget or window
+        target.grab().save(str(folder / f"{name}.png"))
+
+    def run() -> None:
+        shot("queue")
+        window.tabs.setCurrentIndex(1)
+        shot("dashboard")
+        window.tabs.setCurrentIndex(2)
+        shot("venues")
+        window.tabs.setCurrentIndex(3)
+        shot("rules")
+        row = db.execute("SELECT id FROM submissions WHERE status = 'in_review' AND grade IN "
+                         "('HIGH', 'CRITICAL') ORDER BY starts_at LIMIT 1").fetchone()
+        view = window.open_assessment(row[0])
+        shot("assessment")
+        view.what_if.door.setValue(view.what_if.door.value() + 6)
+        view.what_if.search.setCurrentIndex(view.what_if.search.count() - 1)
+        shot("assessment-what-if")
+        venue = window.open_venue(view.venue.id)
+        shot("venue")
+        form = window.new_submission()
+        form.resize(760, 900)
+        form.event_name.setText("Winter Social")
+        form.expected_attendance.setText("0")
+        shot("submission-form", form)
+        form._dirty = False
+        form.close()
+        preview = PdfPreview(render_assessment(db, row[0]), "preview", "x.pdf", window)
+        preview.resize(900, 900)
+        preview.show()
+        shot("pdf-preview", preview)
+        preview.close()
+        del venue
+        app.quit()
+
+    QTimer.singleShot(300, run)
+    app.exec()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2])

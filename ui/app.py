@@ -1,0 +1,124 @@
+"""Starting the desktop app: first run, sign-in, the main window; errors never show a
+traceback."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+)
+
+from eventrisk import demo
+from eventrisk.db import open_database
+from eventrisk.errors import StorageError
+from eventrisk.paths import default_db_path
+from ui.errors import message_for, setup_logging, show_error
+from ui.login import LoginDialog
+from ui.main_window import MainWindow
+from ui.worker import run_in_background
+
+NETWORK_WARNING = (
+    "Several workstations can share one database file on a shared folder. EventRisk uses "
+    "SQLite's rollback journal, which works there, but it relies on the network file system's "
+    "locking: use a proper Windows/SMB share (not a sync folder such as OneDrive or Dropbox), "
+    "and keep backups.")
+
+
+class FirstRunDialog(QDialog):
+    """Where the desk's database should live, on the very first start."""
+
+    def __init__(self, suggested: Path, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("Welcome to EventRisk")
+        self.path = QLineEdit(str(suggested), accessibleName="Database file")
+        browse = QPushButton("Choose…")
+        browse.clicked.connect(self._browse)
+        self.warning = QLabel(NETWORK_WARNING, wordWrap=True, objectName="networkWarning")
+        self.warning.setStyleSheet("color:#8a5300;")
+        row = QHBoxLayout()
+        row.addWidget(self.path, 1)
+        row.addWidget(browse)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Create the database")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("There is no EventRisk database yet. Choose where it lives. The "
+                                "suggested place is private to you on this computer.",
+                                wordWrap=True))
+        layout.addLayout(row)
+        layout.addWidget(self.warning)
+        layout.addWidget(buttons)
+
+    def _browse(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Database file", self.path.text(),
+                                              "EventRisk database (*.db)")
+        if path:
+            self.path.setText(path)
+
+    def chosen(self) -> Path:
+        return Path(self.path.text()).expanduser()
+
+
+def run(db_path: Path) -> int:
+    """Open the desktop app on ``db_path`` (offering a first-run set-up if it is missing)."""
+    setup_logging()
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    QCoreApplication.setOrganizationName("PromotersDesk")
+    QCoreApplication.setApplicationName("EventRisk")
+
+    def excepthook(kind, exc, tb):  # the user never sees a traceback
+        show_error(None, exc.with_traceback(tb))
+
+    sys.excepthook = excepthook
+    explicit = Path(db_path)
+    if not explicit.exists():
+        first = FirstRunDialog(explicit)
+        if not first.exec():
+            return 0
+        explicit = first.chosen()
+        explicit.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        db = open_database(explicit)
+    except StorageError as exc:
+        QMessageBox.critical(None, "EventRisk cannot start", message_for(exc)[1])
+        return 1
+    login = LoginDialog(db)
+    offer_demo = login.first_run
+    if not login.exec() or login.user is None:
+        return 0
+    window = MainWindow(db, str(explicit), login.user)
+    window.show()
+    if offer_demo and QMessageBox.question(
+            window, "Demo data", "Fill this new database with demo data (venues, events and "
+            "incidents across London) to try EventRisk out?") == QMessageBox.StandardButton.Yes:
+        path = str(explicit)
+
+        def work(_report):
+            conn = open_database(path)
+            try:
+                return demo.build(conn)
+            finally:
+                conn.close()
+
+        run_in_background(window, "Building demo data…", work, lambda _s: window.refresh(),
+                          lambda exc: show_error(window, exc, path))
+    return app.exec()
+
+
+def main() -> int:
+    """Entry point for the frozen app."""
+    return run(default_db_path())

@@ -1,0 +1,449 @@
+"""The assessment of one submission: grade and reasons, what-if, decisions, printing, history."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QDate, QDateTime, QTime, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDateTimeEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlite_utils import Database
+
+from eventrisk import audit, incidents, submissions, workflow
+from eventrisk.errors import ValidationError
+from eventrisk.model import Grade, SearchRegime, Ticketing, User
+from eventrisk.report.assessment_pdf import render_assessment
+from eventrisk.report.issue import issue
+from eventrisk.scoring import service
+from eventrisk.scoring.whatif import MEASURES
+from eventrisk.timeutil import british_datetime, british_time, from_db, local_to_utc, to_local
+from eventrisk.users import can
+from eventrisk.venues import get_venue
+from ui.errors import show_error
+from ui.models import Column, ObjectTableModel
+from ui.pdf_preview import PdfPreview, print_pdf, save_pdf
+from ui.style import badge_css
+from ui.submission_form import SubmissionForm
+
+ACTION_LABELS = {"submit_for_review": "Submit for &review", "approve": "&Approve",
+                 "return": "Re&turn…", "override": "&Override grade…", "issue": "&Issue…",
+                 "cancel": "Cancel event…"}
+
+
+def _table(model, stretch_last: bool = True) -> QTableView:
+    view = QTableView()
+    view.setModel(model)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setWordWrap(True)
+    view.verticalHeader().hide()
+    view.horizontalHeader().setStretchLastSection(stretch_last)
+    view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    return view
+
+
+class AssessmentView(QWidget):
+    """Everything about one submission for the role signed in.  Emits ``changed(id)`` when
+    something was saved and ``open_venue(venue_id)``."""
+
+    changed = Signal(int)
+    open_venue = Signal(int)
+
+    def __init__(self, db: Database, user: User, submission_id: int, parent=None):
+        super().__init__(parent)
+        self.db, self.user, self.submission_id = db, user, submission_id
+        self.title = QLabel(objectName="assessmentTitle", wordWrap=True)
+        self.title.setStyleSheet("font-size:17px; font-weight:bold;")
+        self.subtitle = QLabel(objectName="assessmentSubtitle", wordWrap=True)
+        self.badge = QLabel(objectName="gradeBadge")
+        self.badge.setAccessibleName("Grade")
+        self.badge_detail = QLabel(objectName="gradeDetail", wordWrap=True)
+        head = QHBoxLayout()
+        head.addWidget(self.badge)
+        head.addWidget(self.badge_detail, 1)
+
+        self.fired_model = ObjectTableModel([
+            Column("Points", lambda f: f"+{f['points']}"),
+            Column("Rule", lambda f: f["title"]),
+            Column("Evidence", lambda f: f["evidence"]),
+        ], parent=self)
+        self.fired = _table(self.fired_model)
+        self.fired.setObjectName("firedRules")
+        self.fired.setColumnWidth(0, 55)
+        self.fired.setColumnWidth(1, 230)
+        self.fired.doubleClicked.connect(self._open_incidents)
+        self.conditions = QLabel(objectName="conditions", wordWrap=True)
+        self.decision = QLabel(objectName="decision", wordWrap=True)
+
+        self.actions = QHBoxLayout()
+        self.buttons: dict[str, QPushButton] = {}
+        for name, text in (("edit", "&Edit…"), ("rescore", "Re&score"),
+                           *ACTION_LABELS.items(), ("preview", "&Preview / print…"),
+                           ("venue", "&Venue…")):
+            button = QPushButton(text, objectName=f"action_{name}")
+            button.clicked.connect(lambda _=False, n=name: self._act(n))
+            self.buttons[name] = button
+            self.actions.addWidget(button)
+        self.actions.addStretch(1)
+
+        self.audit_model = ObjectTableModel([
+            Column("When", lambda e: british_datetime(from_db(e.at))),
+            Column("Who", lambda e: e.actor),
+            Column("What", lambda e: e.action.replace("submission.", "").replace("_", " ")),
+            Column("Why / detail", lambda e: e.reason or _detail(e.detail)),
+        ], parent=self)
+        self.audit = _table(self.audit_model)
+        self.audit.setObjectName("auditHistory")
+
+        left = QWidget()
+        lv = QVBoxLayout(left)
+        lv.addWidget(self.title)
+        lv.addWidget(self.subtitle)
+        lv.addLayout(head)
+        lv.addWidget(QLabel("<b>Why this grade</b> (double-click a row to see its incidents)"))
+        lv.addWidget(self.fired, 3)
+        lv.addWidget(QLabel("<b>Agreed measures and conditions</b>"))
+        lv.addWidget(self.conditions)
+        lv.addWidget(QLabel("<b>Supervisor's decision</b>"))
+        lv.addWidget(self.decision)
+        lv.addLayout(self.actions)
+        lv.addWidget(QLabel("<b>History</b>"))
+        lv.addWidget(self.audit, 2)
+
+        self.what_if = WhatIfPanel(self)
+        self.what_if.agree.clicked.connect(self._agree)
+        splitter = QSplitter()
+        splitter.addWidget(left)
+        splitter.addWidget(self.what_if)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(splitter)
+        self.reload()
+
+    # ---- showing -------------------------------------------------------------------------
+    def reload(self) -> None:
+        """Re-read the submission, its latest assessment, decision and history."""
+        sub = submissions.get(self.db, self.submission_id)
+        self.sub = sub
+        venue = get_venue(self.db, sub.venue_id)
+        self.venue = venue
+        end = to_local(sub.end)
+        self.title.setText(f"{sub.reference} · {sub.event_name}")
+        self.subtitle.setText(
+            f"{venue.name}, {venue.borough} · {british_datetime(sub.start)} to "
+            f"{end:%a} {british_time(sub.end)} · {sub.expected_attendance:,} expected "
+            f"(capacity {venue.capacity:,}) · status: {sub.status.label}")
+        stored = service.latest_assessment(self.db, sub.id)
+        override = self.db.execute("SELECT override_grade FROM submissions WHERE id = ?",
+                                   [sub.id]).fetchone()[0]
+        if stored is None:
+            self.badge.setText("NOT SCORED")
+            self.badge.setStyleSheet(badge_css(None))
+            self.badge_detail.setText("Press Rescore to grade this submission.")
+            self.fired_model.set_objects([])
+        else:
+            grade = Grade(override) if override else stored.grade
+            self.grade = grade
+            self.badge.setText(grade.value)
+            self.badge.setStyleSheet(badge_css(grade) + " font-size:20px;")
+            ruleset = service.active_ruleset(self.db)
+            note = (f"Supervisor set {grade.value}; scored {stored.grade.value}. "
+                    if override else "")
+            self.badge_detail.setText(
+                f"{note}Score {stored.score} · confidence {stored.confidence:.0%} · rules "
+                f"{stored.ruleset_version}\n{ruleset.guidance(grade)}")
+            self.fired_model.set_objects(stored.fired)
+        self.conditions.setText("\n".join(f"• {c}" for c in sub.conditions)
+                                or "None agreed yet. Use the what-if panel to try measures.")
+        review = workflow.latest_review(self.db, sub.id)
+        if review is None:
+            self.decision.setText("Not reviewed yet.")
+        else:
+            verb = {"approve": "Approved", "return": "Returned",
+                    "override": f"Overridden {review.grade_before} → {review.grade_after}"}
+            self.decision.setText(f"{verb.get(review.decision, review.decision)} by "
+                                  f"{review.reviewer}, {british_datetime(from_db(review.at))}"
+                                  + (f": {review.comment}" if review.comment else ""))
+        allowed = set(workflow.allowed_actions(self.user, sub.status))
+        for name in ACTION_LABELS:
+            self.buttons[name].setVisible(name in allowed)
+        self.buttons["edit"].setEnabled(sub.status.value not in ("cancelled", "debriefed"))
+        self.audit_model.set_objects(audit.history(self.db, "submission", sub.id))
+        if stored is not None:
+            self.what_if.bind(service.WhatIf(self.db, sub.id))
+
+    # ---- actions -------------------------------------------------------------------------
+    def _act(self, name: str) -> None:
+        try:
+            done = self._do(name)
+        except Exception as exc:  # noqa: BLE001 - one place turns it into a message
+            show_error(self, exc)
+            return
+        if done:
+            self.reload()
+            self.changed.emit(self.submission_id)
+
+    def _do(self, name: str) -> bool:
+        sid = self.submission_id
+        if name == "edit":
+            form = SubmissionForm(self.db, self.user, self.sub, self)
+            return bool(form.exec())
+        if name == "rescore":
+            service.score_references(self.db, self.user, [self.sub.reference])
+            return True
+        if name == "submit_for_review":
+            workflow.submit_for_review(self.db, self.user, sid, self.sub.version)
+            return True
+        if name == "approve":
+            workflow.approve(self.db, self.user, sid)
+            return True
+        if name == "return":
+            dialog = ReasonDialog("Return to the officer", "Comment for the officer", parent=self)
+            if dialog.exec():
+                workflow.return_to_officer(self.db, self.user, sid, dialog.text())
+                return True
+            return False
+        if name == "override":
+            dialog = ReasonDialog("Override the grade", "Justification (required, printed on "
+                                  "the assessment)", grades=True, parent=self)
+            if dialog.exec():
+                workflow.override(self.db, self.user, sid, dialog.grade(), dialog.text())
+                return True
+            return False
+        if name == "cancel":
+            dialog = ReasonDialog("Cancel the event", "Reason", parent=self)
+            if dialog.exec():
+                workflow.cancel(self.db, self.user, sid, dialog.text())
+                return True
+            return False
+        if name == "preview":
+            pdf = render_assessment(self.db, sid)
+            PdfPreview(pdf, self.sub.reference, f"{self.sub.reference}.pdf", self).exec()
+            return False
+        if name == "issue":
+            pdf = render_assessment(self.db, sid)
+            path = save_pdf(self, pdf, f"{self.sub.reference}.pdf")
+            if path is None:
+                return False
+            digest = issue(self.db, self.user, sid, pdf)
+            QMessageBox.information(self, "Issued", f"Issued {self.sub.reference}; saved to "
+                                    f"{path}.\nSHA-256 {digest}")
+            if QMessageBox.question(self, "Print", "Print it now as well?") == \
+                    QMessageBox.StandardButton.Yes:
+                print_pdf(self, pdf, self.sub.reference)
+            return True
+        if name == "venue":
+            self.open_venue.emit(self.venue.id)
+        return False
+
+    def _agree(self) -> None:
+        changes = self.what_if.changes()
+        if not changes:
+            return
+        try:
+            service.agree_measures(self.db, self.user, self.submission_id, changes)
+        except Exception as exc:  # noqa: BLE001
+            show_error(self, exc)
+            return
+        self.reload()
+        self.changed.emit(self.submission_id)
+
+    def _open_incidents(self, index) -> None:
+        fired = index.data(ObjectTableModel.ObjectRole)
+        refs = fired.get("incident_refs") if fired else None
+        if not refs:
+            return
+        lines = []
+        for ref in refs:
+            inc = incidents.get_by_reference(self.db, ref)
+            lines.append(f"{inc.reference} · {british_datetime(inc.occurred_at)} · "
+                         f"{inc.category.label} · {inc.severity.label} · {inc.location.label}"
+                         + (f" · event {inc.event_reference}" if inc.event_reference else "")
+                         + (f" · crime ref {inc.crime_reference}" if inc.crime_reference else "")
+                         + (" · reported by the venue" if inc.venue_reported else ""))
+        QMessageBox.information(self, fired["title"], "\n".join(lines))
+
+
+def _detail(detail: dict) -> str:
+    return ", ".join(f"{k}: {v}" for k, v in detail.items())[:200]
+
+
+class ReasonDialog(QDialog):
+    """Asks for a reason (never empty) and, for overrides, the new grade."""
+
+    def __init__(self, title: str, prompt: str, grades: bool = False, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.reason = QPlainTextEdit(objectName="reason", accessibleName=prompt)
+        self.grade_box = QComboBox(objectName="overrideGrade", accessibleName="New grade")
+        for g in Grade:
+            self.grade_box.addItem(g.value, g.value)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                        | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        ok.setEnabled(False)
+        self.reason.textChanged.connect(lambda: ok.setEnabled(bool(self.text())))
+        layout = QFormLayout(self)
+        if grades:
+            layout.addRow("New grade", self.grade_box)
+        layout.addRow(prompt, self.reason)
+        layout.addRow(self.buttons)
+
+    def text(self) -> str:
+        return self.reason.toPlainText().strip()
+
+    def grade(self) -> Grade:
+        return Grade(self.grade_box.currentData())
+
+
+class WhatIfPanel(QGroupBox):
+    """Measures to try; the grade and the rule-by-rule difference update as you change them."""
+
+    def __init__(self, parent=None):
+        super().__init__("What if… (nothing is saved until you record it)", parent)
+        self.setObjectName("whatIf")
+        self._what_if: service.WhatIf | None = None
+        self._loading = False
+        self.door = QSpinBox(maximum=500, objectName="wi_door_supervisors")
+        self.search = QComboBox(objectName="wi_search_regime")
+        for r in SearchRegime:
+            self.search.addItem(r.label, r.value)
+        self.end = QDateTimeEdit(objectName="wi_end")
+        self.end.setDisplayFormat("ddd dd/MM HH:mm")
+        self.ticketing = QComboBox(objectName="wi_ticketing")
+        for t in Ticketing:
+            self.ticketing.addItem(t.label, t.value)
+        self.min_age = QSpinBox(maximum=25, objectName="wi_min_age")
+        self.checks = {f: QCheckBox(objectName=f"wi_{f}") for f in
+                       ("id_scanning", "cctv", "dispersal_plan", "medical_cover")}
+        labels = {m.field: m.label for m in MEASURES}
+        form = QFormLayout()
+        for field, widget in (("door_supervisors", self.door), ("search_regime", self.search),
+                              ("end", self.end), ("ticketing", self.ticketing),
+                              ("min_age", self.min_age), *self.checks.items()):
+            widget.setAccessibleName(labels[field])
+            form.addRow(labels[field], widget)
+        self.result = QLabel(objectName="whatIfGrade")
+        self.result.setAccessibleName("Grade with these measures")
+        self.result_detail = QLabel(objectName="whatIfDetail", wordWrap=True)
+        self.diff_model = ObjectTableModel([
+            Column("Change", lambda c: f"{c.delta:+d}"),
+            Column("Rule", lambda c: c.title),
+        ])
+        self.diff = _table(self.diff_model)
+        self.diff.setObjectName("whatIfDiff")
+        self.diff.setColumnWidth(0, 60)
+        self.reset = QPushButton("Reset")
+        self.reset.clicked.connect(self._reset)
+        self.agree = QPushButton("Record as agreed measures", objectName="agreeMeasures")
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        row = QHBoxLayout()
+        row.addWidget(self.result)
+        row.addWidget(self.result_detail, 1)
+        layout.addLayout(row)
+        layout.addWidget(self.diff)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.reset)
+        buttons.addWidget(self.agree)
+        layout.addLayout(buttons)
+        for w in (self.door, self.min_age):
+            w.valueChanged.connect(self.update_result)
+        for w in (self.search, self.ticketing):
+            w.currentIndexChanged.connect(self.update_result)
+        self.end.dateTimeChanged.connect(self.update_result)
+        for c in self.checks.values():
+            c.toggled.connect(self.update_result)
+        self.setEnabled(False)
+
+    def bind(self, what_if: service.WhatIf) -> None:
+        """Start from the submission as it is."""
+        self._what_if = what_if
+        self.setEnabled(True)
+        self._reset()
+
+    def _reset(self) -> None:
+        if self._what_if is None:
+            return
+        sub = self._what_if.submission
+        self._loading = True
+        self.door.setValue(sub.door_supervisors or 0)
+        self.search.setCurrentIndex(self.search.findData(
+            (sub.search_regime or SearchRegime.NONE).value))
+        end = to_local(sub.end)
+        self.end.setDateTime(QDateTime(QDate(end.year, end.month, end.day),
+                                       QTime(end.hour, end.minute)))
+        self.ticketing.setCurrentIndex(self.ticketing.findData(sub.ticketing.value))
+        self.min_age.setValue(sub.min_age)
+        for field, box in self.checks.items():
+            box.setChecked(bool(getattr(sub, field)))
+        self._loading = False
+        self.update_result()
+
+    def changes(self) -> dict:
+        """Measures that differ from the submission as saved."""
+        if self._what_if is None:
+            return {}
+        sub = self._what_if.submission
+        proposed = {
+            "door_supervisors": self.door.value(),
+            "search_regime": SearchRegime(self.search.currentData()),
+            "end": self._end(),
+            "ticketing": Ticketing(self.ticketing.currentData()),
+            "min_age": self.min_age.value(),
+            **{f: box.isChecked() for f, box in self.checks.items()},
+        }
+        current = {"door_supervisors": sub.door_supervisors or 0,
+                   "search_regime": sub.search_regime or SearchRegime.NONE}
+        return {k: v for k, v in proposed.items()
+                if v != current.get(k, getattr(sub, k)) and
+                not (k in self.checks and getattr(sub, k) is None and v is False)}
+
+    def _end(self):
+        return local_to_utc(self.end.dateTime().toPython().replace(second=0, microsecond=0))
+
+    def update_result(self, *_args) -> None:
+        """Re-grade with the measures shown (pure and fast: no database work)."""
+        if self._loading or self._what_if is None:
+            return
+        try:
+            result = self._what_if.try_measures(self.changes())
+        except ValidationError as exc:
+            self.result_detail.setText("\n".join(m for _, m in exc.problems))
+            self.agree.setEnabled(False)
+            return
+        grade = result.proposed.grade
+        self.result.setText(grade.value)
+        self.result.setStyleSheet(badge_css(grade))
+        delta = result.proposed.score - result.base.score
+        self.result_detail.setText(f"Score {result.proposed.score} ({delta:+d}) against "
+                                   f"{result.base.score} now ({result.base.grade.value}).")
+        self.diff_model.set_objects(result.changes)
+        self.agree.setEnabled(bool(self.changes()) and can_agree(self))
+
+
+def can_agree(panel: WhatIfPanel) -> bool:
+    """Officers and supervisors may record agreed measures."""
+    view = panel.parent()
+    while view is not None and not isinstance(view, AssessmentView):
+        view = view.parent()
+    return view is None or can(view.user, "capture")

@@ -1,0 +1,57 @@
+"""The one place the desktop app turns errors into messages; details go to the log file."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from pathlib import Path
+
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+from eventrisk.db import is_environment_failure, storage_error
+from eventrisk.errors import EventRiskError, ImportFileError, RulesError, ValidationError
+from eventrisk.paths import user_log_dir
+
+log = logging.getLogger("eventrisk.ui")
+
+
+def setup_logging() -> Path:
+    """Log to a file in the user log folder; returns its path."""
+    folder = user_log_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    logfile = folder / "eventrisk.log"
+    handler = logging.FileHandler(logfile, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger("eventrisk")
+    if not any(isinstance(h, logging.FileHandler) for h in root.handlers):
+        root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    return logfile
+
+
+def message_for(exc: BaseException, db_path: str = "") -> tuple[str, str]:
+    """(title, text) for an error, in plain words."""
+    if isinstance(exc, ImportFileError):
+        lines = exc.lines
+        more = f"\n… and {len(lines) - 12} more problems." if len(lines) > 12 else ""
+        return "Nothing was imported", "\n".join(lines[:12]) + more
+    if isinstance(exc, RulesError):
+        return "The rules file has problems", "\n".join(exc.problems)
+    if isinstance(exc, ValidationError):
+        return "Please check", "\n".join(m for _, m in exc.problems)
+    if isinstance(exc, EventRiskError):
+        return "EventRisk", str(exc)
+    if isinstance(exc, sqlite3.Error) and is_environment_failure(exc):
+        return "Database problem", str(storage_error(exc, db_path))
+    log.error("unexpected error", exc_info=(type(exc), exc, exc.__traceback__))
+    return ("Unexpected problem", "EventRisk hit an unexpected problem. Nothing half-done "
+            f"was saved. The details are in {user_log_dir() / 'eventrisk.log'}.")
+
+
+def show_error(parent: QWidget | None, exc: BaseException, db_path: str = "") -> None:
+    """Show one clear message for ``exc``."""
+    title, text = message_for(exc, db_path)
+    box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok,
+                      parent)
+    box.setObjectName("errorBox")
+    box.exec()

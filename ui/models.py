@@ -1,0 +1,108 @@
+"""Generic read-only table models for lists that views show (rules, incidents, audit...)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QColor
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column: its heading, how to show an object, and optional colours."""
+
+    header: str
+    text: Callable[[Any], str]
+    background: Callable[[Any], QColor | None] | None = None
+    foreground: Callable[[Any], QColor | None] | None = None
+    tooltip: Callable[[Any], str] | None = None
+
+
+class ObjectTableModel(QAbstractTableModel):
+    """Shows a list of objects, one per row.  With ``fetch_page(offset, limit)`` it loads
+    lazily a page at a time (``canFetchMore``/``fetchMore``); ``ObjectRole`` gives the object.
+    """
+
+    ObjectRole = Qt.ItemDataRole.UserRole + 1
+    SortRole = Qt.ItemDataRole.UserRole + 2
+    PAGE = 200
+
+    def __init__(self, columns: Sequence[Column], objects: Sequence[Any] = (),
+                 fetch_page: Callable[[int, int], list] | None = None, parent=None):
+        super().__init__(parent)
+        self.columns = list(columns)
+        self._fetch_page = fetch_page
+        self._objects: list[Any] = list(objects)
+        self._more = fetch_page is not None
+        if fetch_page is not None:
+            self._objects = fetch_page(0, self.PAGE)
+            self._more = len(self._objects) == self.PAGE
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self._objects)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self.columns)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.columns[section].header
+        return None
+
+    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008, N802
+        return not parent.isValid() and self._more
+
+    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008, N802
+        if parent.isValid() or not self._more or self._fetch_page is None:
+            return
+        more = self._fetch_page(len(self._objects), self.PAGE)
+        self._more = len(more) == self.PAGE
+        if more:
+            start = len(self._objects)
+            self.beginInsertRows(QModelIndex(), start, start + len(more) - 1)
+            self._objects.extend(more)
+            self.endInsertRows()
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or index.row() >= len(self._objects):
+            return None
+        obj = self._objects[index.row()]
+        column = self.columns[index.column()]
+        if role == self.ObjectRole:
+            return obj
+        if role == Qt.ItemDataRole.DisplayRole:
+            return column.text(obj)
+        if role == self.SortRole:
+            return column.text(obj)
+        if role == Qt.ItemDataRole.BackgroundRole and column.background:
+            return column.background(obj)
+        if role == Qt.ItemDataRole.ForegroundRole and column.foreground:
+            return column.foreground(obj)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return column.tooltip(obj) if column.tooltip else column.text(obj)
+        return None
+
+    def set_objects(self, objects: Sequence[Any]) -> None:
+        """Replace every row."""
+        self.beginResetModel()
+        self._objects = list(objects)
+        self._more = False
+        self.endResetModel()
+
+    def reload(self) -> None:
+        """Re-read the first page (lazy models only)."""
+        if self._fetch_page is None:
+            return
+        self.beginResetModel()
+        self._objects = self._fetch_page(0, self.PAGE)
+        self._more = len(self._objects) == self.PAGE
+        self.endResetModel()
+
+    def object_at(self, row: int) -> Any:
+        """The object shown at ``row``."""
+        return self._objects[row]

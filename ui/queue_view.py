@@ -1,0 +1,163 @@
+"""The home view: the risk queue with its filters."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import QDate, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlite_utils import Database
+
+from eventrisk import queue
+from eventrisk.model import Grade, Role, Status
+from eventrisk.reference import borough_names
+from ui.queue_model import QueueModel
+
+
+class QueueView(QWidget):
+    """Filters above a lazy table; emits ``open_requested(submission_id)``."""
+
+    open_requested = Signal(int)
+
+    def __init__(self, db: Database, role: Role, parent=None):
+        super().__init__(parent)
+        self.model = QueueModel(db, role, self)
+        self.search = QLineEdit(placeholderText="Search events, references and venues")
+        self.search.setAccessibleName("Search the queue")
+        self.search.setClearButtonEnabled(True)
+        self.status = QComboBox(accessibleName="Status filter")
+        self.status.addItem("Any status", "")
+        for s in Status:
+            self.status.addItem(s.label, s.value)
+        self.borough = QComboBox(accessibleName="Borough filter")
+        self.borough.addItem("Any borough", "")
+        for name in borough_names():
+            self.borough.addItem(name, name)
+        self.grade = QComboBox(accessibleName="Grade filter")
+        self.grade.addItem("Any grade", "")
+        for g in reversed(list(Grade)):
+            self.grade.addItem(g.value, g.value)
+        self.use_dates = QCheckBox("Dates")
+        self.date_from = QDateEdit(QDate.currentDate(), calendarPopup=True)
+        self.date_to = QDateEdit(QDate.currentDate().addDays(21), calendarPopup=True)
+        for edit, name in ((self.date_from, "From date"), (self.date_to, "To date")):
+            edit.setDisplayFormat("dd/MM/yyyy")
+            edit.setAccessibleName(name)
+            edit.setEnabled(False)
+        self.include_past = QCheckBox("Include past events")
+        self.summary = QLabel()
+        self.summary.setObjectName("queueSummary")
+
+        filters = QHBoxLayout()
+        filters.addWidget(self.search, 3)
+        for w in (self.status, self.borough, self.grade, self.use_dates, self.date_from,
+                  QLabel("to"), self.date_to, self.include_past):
+            filters.addWidget(w)
+
+        self.table = QTableView()
+        self.table.setObjectName("queueTable")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().hide()
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        header.setSortIndicatorShown(True)
+        header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        header.sectionClicked.connect(self._header_clicked)
+        for col, width in ((QueueModel.COL_REFERENCE, 120), (QueueModel.COL_START, 150),
+                           (QueueModel.COL_EVENT, 190), (QueueModel.COL_VENUE, 200),
+                           (QueueModel.COL_BOROUGH, 150), (QueueModel.COL_GRADE, 85),
+                           (QueueModel.COL_SCORE, 55), (QueueModel.COL_STATUS, 90),
+                           (QueueModel.COL_NOTICE, 95)):
+            self.table.setColumnWidth(col, width)
+        self.table.doubleClicked.connect(self._open_index)
+        QShortcut(QKeySequence(Qt.Key.Key_Return), self.table, self.open_current)
+        QShortcut(QKeySequence(Qt.Key.Key_Enter), self.table, self.open_current)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(filters)
+        layout.addWidget(self.table)
+        layout.addWidget(self.summary)
+
+        self._debounce = QTimer(self, singleShot=True, interval=250)
+        self._debounce.timeout.connect(self.apply_filters)
+        self.search.textChanged.connect(self._debounce.start)
+        for combo in (self.status, self.borough, self.grade):
+            combo.currentIndexChanged.connect(self.apply_filters)
+        self.use_dates.toggled.connect(self._dates_toggled)
+        self.date_from.dateChanged.connect(self.apply_filters)
+        self.date_to.dateChanged.connect(self.apply_filters)
+        self.include_past.toggled.connect(self.apply_filters)
+        self._update_summary()
+
+    def current_filter(self) -> queue.QueueFilter:
+        """The filter the widgets describe."""
+        status, borough, grade = (c.currentData() for c in (self.status, self.borough,
+                                                             self.grade))
+        dates = self.use_dates.isChecked()
+        return queue.QueueFilter(
+            statuses=(status,) if status else (), borough=borough,
+            grades=(grade,) if grade else (),
+            date_from=_date(self.date_from.date()) if dates else None,
+            date_to=_date(self.date_to.date()) if dates else None,
+            text=self.search.text(), upcoming_only=not self.include_past.isChecked())
+
+    def apply_filters(self) -> None:
+        """Re-query with the current filters."""
+        self.model.set_filter(self.current_filter())
+        self._update_summary()
+
+    def refresh(self) -> None:
+        """Re-read after a change elsewhere, keeping filters and sort."""
+        self.model.refresh()
+        self._update_summary()
+
+    def _dates_toggled(self, on: bool) -> None:
+        self.date_from.setEnabled(on)
+        self.date_to.setEnabled(on)
+        self.apply_filters()
+
+    def _header_clicked(self, section: int) -> None:
+        header = self.table.horizontalHeader()
+        order = header.sortIndicatorOrder()
+        self.model.sort(section, order)
+
+    def reset_order(self) -> None:
+        """Back to the desk's order: needs action, grade, soonest."""
+        self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        self.model.sort(-1)
+
+    def _update_summary(self) -> None:
+        self.summary.setText(f"{self.model.total:,} events match. Enter or double-click opens "
+                             f"one; click a column heading to sort.")
+
+    def _open_index(self, index) -> None:
+        row = index.data(QueueModel.ObjectRole)
+        if row is not None:
+            self.open_requested.emit(row.id)
+
+    def open_current(self) -> None:
+        """Open the selected row's assessment."""
+        index = self.table.currentIndex()
+        if index.isValid():
+            self._open_index(index)
+
+
+def _date(qdate: QDate) -> date:
+    return date(qdate.year(), qdate.month(), qdate.day())

@@ -1,0 +1,389 @@
+"""The submission form: every section an officer fills in, validated by the core as they type."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from PySide6.QtCore import QDate, QDateTime, QStringListModel, Qt, QTime, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QCompleter,
+    QDateEdit,
+    QDateTimeEdit,
+    QDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QTimeEdit,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlite_utils import Database
+
+from eventrisk import submissions, venues
+from eventrisk.errors import ValidationError
+from eventrisk.fields import SUBMISSION_FIELDS
+from eventrisk.model import EventType, SearchRegime, Submission, Ticketing, User
+from eventrisk.scoring import service
+from eventrisk.timeutil import to_local
+from eventrisk.validation import validate_submission
+from ui.errors import show_error
+from ui.venue_dialog import VenueDialog
+
+LABELS = {f.name: f.label for f in SUBMISSION_FIELDS}
+TRI = (("Not stated", ""), ("Yes", "true"), ("No", "false"))
+
+
+def _combo(name: str, items) -> QComboBox:
+    combo = QComboBox(objectName=name, accessibleName=LABELS.get(name, name))
+    for text, data in items:
+        combo.addItem(text, data)
+    return combo
+
+
+class SubmissionForm(QDialog):
+    """Create or edit a submission.  Emits ``saved(submission_id)`` after it is saved and
+    scored."""
+
+    saved = Signal(int)
+
+    def __init__(self, db: Database, user: User, submission: Submission | None = None,
+                 parent=None):
+        super().__init__(parent)
+        self.db, self.user, self.original = db, user, submission
+        self.setWindowTitle(f"Edit {submission.reference}" if submission else "New submission")
+        self.resize(760, 820)
+        self.errors: dict[str, QLabel] = {}
+        self._dirty = False
+
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        # Event
+        self.event_name = self._line("event_name")
+        self.event_type = _combo("event_type", [(t.label, t.value) for t in EventType])
+        self.received_at = QDateTimeEdit(QDateTime.currentDateTime(), calendarPopup=True,
+                                         accessibleName="Received", objectName="received_at")
+        self.received_at.setDisplayFormat("dd/MM/yyyy HH:mm")
+        layout.addWidget(self._section("Event", [("event_name", self.event_name),
+                                                 ("event_type", self.event_type),
+                                                 ("received_at", self.received_at)]))
+        # Venue
+        self.venue_code = self._line("venue_code")
+        self.venue_code.setPlaceholderText("Type a venue name or code")
+        self._venue_list = QStringListModel(self)
+        completer = QCompleter(self._venue_list, self)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        completer.activated.connect(self._venue_chosen)
+        self.venue_code.setCompleter(completer)
+        self.venue_code.textEdited.connect(self._search_venues)
+        self.venue_info = QLabel(objectName="venueInfo", wordWrap=True)
+        new_venue = QPushButton("New venue…", objectName="newVenue")
+        new_venue.clicked.connect(self._new_venue)
+        row = QWidget()
+        hl = QHBoxLayout(row)
+        hl.setContentsMargins(0, 0, 0, 0)
+        hl.addWidget(self.venue_code, 1)
+        hl.addWidget(new_venue)
+        layout.addWidget(self._section("Venue", [("venue_code", row),
+                                                 ("", self.venue_info)]))
+        # Promoter
+        self.promoter_name = self._line("promoter_name")
+        self.promoter_company = self._line("promoter_company")
+        self.promoter_phone = self._line("promoter_phone")
+        self.promoter_email = self._line("promoter_email")
+        self._promoters = QStringListModel(self)
+        pc = QCompleter(self._promoters, self)
+        pc.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.promoter_name.setCompleter(pc)
+        self.promoter_name.textEdited.connect(self._search_promoters)
+        layout.addWidget(self._section("Promoter", [
+            ("promoter_name", self.promoter_name), ("promoter_company", self.promoter_company),
+            ("promoter_phone", self.promoter_phone), ("promoter_email", self.promoter_email)]))
+        # Timing
+        self.day = QDateEdit(QDate.currentDate().addDays(14), calendarPopup=True,
+                             accessibleName="Event date", objectName="day")
+        self.day.setDisplayFormat("ddd dd/MM/yyyy")
+        self.start_time = QTimeEdit(QTime(22, 0), accessibleName="Start time",
+                                    objectName="start_time")
+        self.end_time = QTimeEdit(QTime(3, 0), accessibleName="End time", objectName="end_time")
+        for t in (self.start_time, self.end_time):
+            t.setDisplayFormat("HH:mm")
+        self.next_day = QCheckBox("Finishes next day", objectName="next_day", checked=True)
+        times = QWidget()
+        tl = QHBoxLayout(times)
+        tl.setContentsMargins(0, 0, 0, 0)
+        for w in (QLabel("from"), self.start_time, QLabel("to"), self.end_time, self.next_day):
+            tl.addWidget(w)
+        tl.addStretch(1)
+        layout.addWidget(self._section("Timing", [("start", self.day), ("end", times)]))
+        # Attendance
+        self.expected_attendance = self._line("expected_attendance")
+        layout.addWidget(self._section("Attendance", [("expected_attendance",
+                                                       self.expected_attendance)]))
+        # Entry and ticketing
+        self.ticketing = _combo("ticketing", [(t.label, t.value) for t in Ticketing])
+        self.min_age = self._line("min_age")
+        self.min_age.setText("18")
+        self.alcohol = _combo("alcohol", (("Yes", "true"), ("No", "false")))
+        self.id_scanning = _combo("id_scanning", TRI)
+        layout.addWidget(self._section("Entry and ticketing", [
+            ("ticketing", self.ticketing), ("min_age", self.min_age), ("alcohol", self.alcohol),
+            ("id_scanning", self.id_scanning)]))
+        # Security
+        self.door_supervisors = self._line("door_supervisors")
+        self.door_supervisors.setPlaceholderText("Blank if not stated")
+        self.search_regime = _combo("search_regime", [("Not stated", "")]
+                                    + [(r.label, r.value) for r in SearchRegime])
+        self.cctv = _combo("cctv", TRI)
+        layout.addWidget(self._section("Security", [
+            ("door_supervisors", self.door_supervisors), ("search_regime", self.search_regime),
+            ("cctv", self.cctv)]))
+        # Welfare and dispersal
+        self.dispersal_plan = _combo("dispersal_plan", TRI)
+        self.medical_cover = _combo("medical_cover", TRI)
+        layout.addWidget(self._section("Welfare and dispersal", [
+            ("dispersal_plan", self.dispersal_plan), ("medical_cover", self.medical_cover)]))
+        # Performers and notes
+        self.performers = QPlainTextEdit(objectName="performers",
+                                         accessibleName="Performers (stage names)")
+        self.performers.setPlaceholderText("Stage names only, one per line. No personal details.")
+        self.performers.setTabChangesFocus(True)
+        self.performers.setFixedHeight(70)
+        self.notes = QPlainTextEdit(objectName="notes", accessibleName="Notes")
+        self.notes.setTabChangesFocus(True)
+        self.notes.setFixedHeight(80)
+        layout.addWidget(self._section("Performers", [("performers", self.performers)]))
+        layout.addWidget(self._section("Notes", [("notes", self.notes)]))
+
+        scroll = QScrollArea(widgetResizable=True)
+        scroll.setWidget(body)
+        self.reason = QLabel(objectName="saveReason", wordWrap=True)
+        self.reason.setStyleSheet("color:#b71c1c;")
+        self.save_button = QPushButton("&Save and score", objectName="saveButton")
+        self.save_button.setDefault(True)
+        self.save_button.clicked.connect(self.save)
+        close = QPushButton("Close")
+        close.clicked.connect(self.close)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.reason, 1)
+        buttons.addWidget(close)
+        buttons.addWidget(self.save_button)
+        outer = QVBoxLayout(self)
+        outer.addWidget(scroll)
+        outer.addLayout(buttons)
+        QShortcut(QKeySequence.StandardKey.Save, self, self.save)
+
+        if submission:
+            self._load(submission)
+        for w in self.findChildren(QLineEdit):
+            w.textChanged.connect(self._changed)
+        for w in self.findChildren(QComboBox):
+            w.currentIndexChanged.connect(self._changed)
+        for w in self.findChildren(QPlainTextEdit):
+            w.textChanged.connect(self._changed)
+        for w in (self.day, self.start_time, self.end_time, self.received_at):
+            signal = w.dateChanged if isinstance(w, QDateEdit) else (
+                w.timeChanged if isinstance(w, QTimeEdit) else w.dateTimeChanged)
+            signal.connect(self._changed)
+        self.next_day.toggled.connect(self._changed)
+        self._dirty = False
+        self.validate()
+        self.event_name.setFocus()
+
+    # ---- building ------------------------------------------------------------------------
+    def _line(self, name: str) -> QLineEdit:
+        return QLineEdit(objectName=name, accessibleName=LABELS.get(name, name))
+
+    def _section(self, title: str, rows) -> QGroupBox:
+        box = QGroupBox(title)
+        form = QFormLayout(box)
+        for name, widget in rows:
+            label = LABELS.get(name, "") if name not in ("start", "end") else \
+                {"start": "Date", "end": "Times"}[name]
+            if name == "received_at":
+                label = "Received"
+            holder = QWidget()
+            v = QVBoxLayout(holder)
+            v.setContentsMargins(0, 0, 0, 0)
+            v.setSpacing(1)
+            v.addWidget(widget)
+            if name:
+                error = QLabel(objectName=f"error_{name}", wordWrap=True)
+                error.setStyleSheet("color:#b71c1c; font-size:11px;")
+                error.hide()
+                v.addWidget(error)
+                self.errors[name] = error
+            form.addRow(label, holder)
+        return box
+
+    # ---- values --------------------------------------------------------------------------
+    def raw(self) -> dict:
+        """The form's values as the core's raw field values."""
+        day = self.day.date().toPython()
+        start = datetime.combine(day, self.start_time.time().toPython())
+        end_day = day + timedelta(days=1) if self.next_day.isChecked() else day
+        end = datetime.combine(end_day, self.end_time.time().toPython())
+        received = self.received_at.dateTime().toPython()
+        return {
+            "reference": self.original.reference if self.original else "",
+            "event_name": self.event_name.text(), "event_type": self.event_type.currentData(),
+            "venue_code": self.venue_code.text().split(" — ")[0].strip(),
+            "promoter_name": self.promoter_name.text(),
+            "promoter_company": self.promoter_company.text(),
+            "promoter_phone": self.promoter_phone.text(),
+            "promoter_email": self.promoter_email.text(),
+            "start": start.isoformat(timespec="minutes"), "end": end.isoformat(timespec="minutes"),
+            "expected_attendance": self.expected_attendance.text(),
+            "ticketing": self.ticketing.currentData(), "min_age": self.min_age.text(),
+            "alcohol": self.alcohol.currentData(), "id_scanning": self.id_scanning.currentData(),
+            "door_supervisors": self.door_supervisors.text(),
+            "search_regime": self.search_regime.currentData(),
+            "cctv": self.cctv.currentData(), "dispersal_plan": self.dispersal_plan.currentData(),
+            "medical_cover": self.medical_cover.currentData(),
+            "performers": self.performers.toPlainText().replace("\n", ";"),
+            "received_at": received.isoformat(timespec="minutes"),
+            "notes": self.notes.toPlainText(),
+        }
+
+    def validate(self) -> Submission | None:
+        """Show the core's messages beside each field; enable Save only when all is well."""
+        problems: dict[str, str] = {}
+        sub = None
+        try:
+            sub = validate_submission(self.raw())
+        except ValidationError as exc:
+            problems = exc.as_dict()
+        code = self.venue_code.text().split(" — ")[0].strip()
+        venue = venues.venue_by_code(self.db, code) if code else None
+        if code and venue is None:
+            problems.setdefault("venue_code", f"There is no venue with code '{code}'; pick one "
+                                              "from the list or add a new venue")
+        self.venue_info.setText(f"{venue.name}, {venue.borough}; licensed capacity "
+                                f"{venue.capacity:,}; latest finish "
+                                f"{venue.latest_finish or 'not known'}" if venue else "")
+        if "end" in problems and not self.next_day.isChecked():
+            problems["end"] += " (tick “Finishes next day” if it ends after midnight)"
+        for name, label in self.errors.items():
+            message = problems.get(name, "")
+            label.setText(message)
+            label.setVisible(bool(message))
+        self.save_button.setEnabled(not problems)
+        if problems:
+            first = next(iter(problems.values()))
+            more = f" and {len(problems) - 1} more" if len(problems) > 1 else ""
+            self.reason.setText(f"Cannot save yet: {first}{more}.")
+        else:
+            self.reason.setText("")
+        return sub if not problems else None
+
+    def _changed(self, *_args) -> None:
+        self._dirty = True
+        self.validate()
+
+    def _load(self, sub: Submission) -> None:
+        start, end = to_local(sub.start), to_local(sub.end)
+        self.event_name.setText(sub.event_name)
+        _select(self.event_type, sub.event_type.value)
+        self.venue_code.setText(sub.venue_code)
+        self.promoter_name.setText(sub.promoter_name)
+        self.promoter_company.setText(sub.promoter_company)
+        self.promoter_phone.setText(sub.promoter_phone)
+        self.promoter_email.setText(sub.promoter_email)
+        self.day.setDate(QDate(start.year, start.month, start.day))
+        self.start_time.setTime(QTime(start.hour, start.minute))
+        self.end_time.setTime(QTime(end.hour, end.minute))
+        self.next_day.setChecked(end.date() > start.date())
+        self.expected_attendance.setText(str(sub.expected_attendance))
+        _select(self.ticketing, sub.ticketing.value)
+        self.min_age.setText(str(sub.min_age))
+        _select(self.alcohol, "true" if sub.alcohol else "false")
+        for combo, value in ((self.id_scanning, sub.id_scanning), (self.cctv, sub.cctv),
+                             (self.dispersal_plan, sub.dispersal_plan),
+                             (self.medical_cover, sub.medical_cover)):
+            _select(combo, "" if value is None else ("true" if value else "false"))
+        self.door_supervisors.setText("" if sub.door_supervisors is None
+                                      else str(sub.door_supervisors))
+        _select(self.search_regime, sub.search_regime.value if sub.search_regime else "")
+        self.performers.setPlainText("\n".join(sub.performers))
+        self.notes.setPlainText(sub.notes)
+        if sub.received_at:
+            r = to_local(sub.received_at)
+            self.received_at.setDateTime(QDateTime(QDate(r.year, r.month, r.day),
+                                                   QTime(r.hour, r.minute)))
+
+    # ---- lookups -------------------------------------------------------------------------
+    def _search_venues(self, text: str) -> None:
+        found = venues.list_venues(self.db, search=text, limit=20) if len(text) >= 2 else []
+        self._venue_list.setStringList([f"{v.code} — {v.name} ({v.borough})" for v in found])
+
+    def _venue_chosen(self, text: str) -> None:
+        self.venue_code.setText(text.split(" — ")[0])
+
+    def _search_promoters(self, text: str) -> None:
+        found = venues.search_promoters(self.db, text) if len(text) >= 2 else []
+        self._promoters.setStringList([p.name for p in found])
+
+    def _new_venue(self) -> None:
+        dialog = VenueDialog(self.db, self.user, parent=self)
+        if dialog.exec() and dialog.venue:
+            self.venue_code.setText(dialog.venue.code)
+
+    # ---- saving --------------------------------------------------------------------------
+    def save(self) -> bool:
+        """Save (create or update) and score; returns True on success."""
+        sub = self.validate()
+        if sub is None:
+            return False
+        try:
+            if self.original is None:
+                saved = submissions.create(self.db, self.user, sub)
+            else:
+                saved = submissions.update(self.db, self.user, replace(
+                    sub, id=self.original.id, version=self.original.version,
+                    status=self.original.status, conditions=self.original.conditions))
+            service.score_references(self.db, self.user, [saved.reference])
+        except Exception as exc:  # noqa: BLE001 - shown, logged if unexpected
+            show_error(self, exc)
+            return False
+        self.original = submissions.get(self.db, saved.id)
+        self._dirty = False
+        self.setWindowTitle(f"Edit {saved.reference}")
+        self.saved.emit(saved.id)
+        self.accept()
+        return True
+
+    def closeEvent(self, event) -> None:  # noqa: N802
+        if self._dirty:
+            answer = QMessageBox.question(
+                self, "Unsaved changes", "Save the changes to this submission?",
+                QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+                | QMessageBox.StandardButton.Cancel)
+            if answer == QMessageBox.StandardButton.Cancel:
+                event.ignore()
+                return
+            if answer == QMessageBox.StandardButton.Save and not self.save():
+                event.ignore()
+                return
+        event.accept()
+
+    def reject(self) -> None:
+        self.close()
+
+
+def _select(combo: QComboBox, data: str) -> None:
+    index = combo.findData(data)
+    if index >= 0:
+        combo.setCurrentIndex(index)
+
+
+

@@ -1,0 +1,176 @@
+"""Add or edit a venue, and record an incident or a debrief: small forms validated by the core."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from PySide6.QtCore import QDateTime
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateTimeEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QSpinBox,
+    QVBoxLayout,
+)
+from sqlite_utils import Database
+
+from eventrisk import incidents, venues
+from eventrisk.errors import ValidationError
+from eventrisk.fields import INCIDENT_FIELDS, VENUE_FIELDS
+from eventrisk.incidents import Debrief
+from eventrisk.model import Incident, IncidentCategory, Location, Severity, User, Venue
+from eventrisk.reference import borough_names
+from eventrisk.validation import validate_incident, validate_venue
+from ui.errors import show_error
+
+
+class _FieldDialog(QDialog):
+    """A form whose fields map to core field names, with one error line under the form."""
+
+    def __init__(self, title: str, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.form = QFormLayout()
+        self.error = QLabel(objectName="dialogError", wordWrap=True)
+        self.error.setStyleSheet("color:#b71c1c;")
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
+                                        | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self._save)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(self.form)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+
+    def add(self, label: str, widget, name: str):
+        widget.setObjectName(name)
+        widget.setAccessibleName(label)
+        self.form.addRow(label, widget)
+        return widget
+
+    def _save(self) -> None:
+        try:
+            self.save()
+        except ValidationError as exc:
+            self.error.setText("\n".join(m for _, m in exc.problems))
+            return
+        except Exception as exc:  # noqa: BLE001 - shown, logged if unexpected
+            show_error(self, exc)
+            return
+        self.accept()
+
+    def save(self) -> None:
+        raise NotImplementedError
+
+
+class VenueDialog(_FieldDialog):
+    """Create a venue, or edit one (``venue`` given).  ``venue`` holds the saved venue."""
+
+    def __init__(self, db: Database, user: User, venue: Venue | None = None, parent=None):
+        super().__init__(f"Edit venue {venue.code}" if venue else "New venue", parent)
+        self.db, self.user, self.venue, self.original = db, user, None, venue
+        labels = {f.name: f.label for f in VENUE_FIELDS}
+        self.inputs = {}
+        for f in VENUE_FIELDS:
+            if f.kind == "bool":
+                widget = QCheckBox()
+            elif f.name == "borough":
+                widget = QComboBox()
+                widget.addItems(borough_names())
+            else:
+                widget = QLineEdit(placeholderText=f.help)
+            self.inputs[f.name] = self.add(labels[f.name], widget, f.name)
+        if venue:
+            for name, widget in self.inputs.items():
+                value = getattr(venue, name)
+                if isinstance(widget, QCheckBox):
+                    widget.setChecked(bool(value))
+                elif isinstance(widget, QComboBox):
+                    widget.setCurrentText(value)
+                else:
+                    widget.setText(str(value))
+            self.inputs["code"].setReadOnly(True)
+
+    def save(self) -> None:
+        raw = {}
+        for name, widget in self.inputs.items():
+            if isinstance(widget, QCheckBox):
+                raw[name] = widget.isChecked()
+            elif isinstance(widget, QComboBox):
+                raw[name] = widget.currentText()
+            else:
+                raw[name] = widget.text()
+        venue = validate_venue(raw)
+        if self.original is None:
+            self.venue = venues.create_venue(self.db, self.user, venue)
+        else:
+            self.venue = venues.update_venue(self.db, self.user, replace(
+                venue, id=self.original.id, version=self.original.version))
+
+
+class IncidentDialog(_FieldDialog):
+    """Record an incident at a venue, optionally linked to one of its events."""
+
+    def __init__(self, db: Database, user: User, venue: Venue, event_reference: str = "",
+                 parent=None):
+        super().__init__(f"New incident at {venue.name}", parent)
+        self.db, self.user, self.venue_code = db, user, venue.code
+        self.incident: Incident | None = None
+        labels = {f.name: f.label for f in INCIDENT_FIELDS}
+        self.when = self.add(labels["occurred_at"], QDateTimeEdit(
+            QDateTime.currentDateTime(), calendarPopup=True), "occurred_at")
+        self.when.setDisplayFormat("dd/MM/yyyy HH:mm")
+        self.category = self.add(labels["category"], QComboBox(), "category")
+        for c in IncidentCategory:
+            self.category.addItem(c.label, c.value)
+        self.severity = self.add(labels["severity"], QComboBox(), "severity")
+        for s in Severity:
+            self.severity.addItem(s.label, s.value)
+        self.location = self.add(labels["location"], QComboBox(), "location")
+        for loc in Location:
+            self.location.addItem(loc.label, loc.value)
+        self.event = self.add(labels["event_reference"], QLineEdit(event_reference),
+                              "event_reference")
+        self.crime = self.add(labels["crime_reference"], QLineEdit(), "crime_reference")
+        self.reported = self.add(labels["venue_reported"], QCheckBox(), "venue_reported")
+        self.description = self.add(labels["description"], QPlainTextEdit(), "description")
+
+    def save(self) -> None:
+        inc = validate_incident({
+            "venue_code": self.venue_code,
+            "occurred_at": self.when.dateTime().toPython().isoformat(timespec="minutes"),
+            "category": self.category.currentData(), "severity": self.severity.currentData(),
+            "location": self.location.currentData(), "event_reference": self.event.text(),
+            "crime_reference": self.crime.text(), "venue_reported": self.reported.isChecked(),
+            "description": self.description.toPlainText()})
+        self.incident = incidents.create(self.db, self.user, inc)
+
+
+class DebriefDialog(_FieldDialog):
+    """Record what happened at a past event."""
+
+    def __init__(self, db: Database, user: User, submission_id: int, reference: str,
+                 parent=None):
+        super().__init__(f"Debrief {reference}", parent)
+        self.db, self.user, self.submission_id = db, user, submission_id
+        self.went_ahead = self.add("Went ahead", QCheckBox(checked=True), "went_ahead")
+        self.attendance = self.add("Actual attendance (blank if not known)", QLineEdit(),
+                                   "actual_attendance")
+        self.incidents_noted = self.add("Incidents noted", QSpinBox(maximum=999),
+                                        "incidents_noted")
+        self.notes = self.add("Notes", QPlainTextEdit(), "notes")
+
+    def save(self) -> None:
+        text = self.attendance.text().strip()
+        if text and not text.isdigit():
+            raise ValidationError([("actual_attendance",
+                                    "Actual attendance must be a whole number, 0 or more")])
+        incidents.record_debrief(self.db, self.user, Debrief(
+            self.submission_id, self.went_ahead.isChecked(), int(text) if text else None,
+            self.incidents_noted.value(), self.notes.toPlainText()))
