@@ -313,6 +313,9 @@ def _walk_upcoming(db: Database, rng: random.Random, ids: list[int]) -> None:
     plan = [(sid, _pick(rng, (("received", 25), ("assessed", 20), ("in_review", 25),
                               ("returned", 8), ("approved", 12), ("issued", 5),
                               ("cancelled", 5)))) for sid in ids]
+    if officer.id is not None:
+        db.execute("UPDATE submissions SET assigned_to = ? WHERE id IN (SELECT value FROM "
+                   "json_each(?))", [officer.id, json.dumps(ids)])
     to_score = [sid for sid, goal in plan if goal not in ("received", "cancelled")]
     for start in range(0, len(to_score), 500):
         chunk = to_score[start:start + 500]

@@ -129,6 +129,8 @@ def create(db: Database, actor: User, sub: Submission) -> Submission:
         promoter_id = match_or_create_promoter(db, _promoter_of(sub), actor.username)
         new_id = insert(db, replace(sub, status=Status.RECEIVED), venue_id, promoter_id,
                         actor.username)
+        if actor.id is not None:  # the officer who captures it looks after it
+            db.execute("UPDATE submissions SET assigned_to = ? WHERE id = ?", [actor.id, new_id])
         saved = get(db, new_id)
         audit.record(db, actor.username, "submission.create", "submission", new_id,
                      {"reference": saved.reference, "event_name": saved.event_name})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict
 
 from sqlite_utils import Database
@@ -118,8 +119,8 @@ def list_venues(db: Database, *, offset: int = 0, limit: int = 50, search: str =
 
 def fts_query(text: str) -> str:
     """User text as a safe FTS5 prefix query: every word must appear."""
-    words = ["".join(ch for ch in w if ch.isalnum()) for w in text.split()]
-    return " ".join(f'"{w}"*' for w in words if w) or '""'
+    words = re.findall(r"\w+", text)  # as the unicode61 tokenizer splits: ER-2026-1 is 3 words
+    return " ".join(f'"{w}"*' for w in words) or '""'
 
 
 def promoter_from_row(row: dict) -> Promoter:

@@ -39,6 +39,7 @@ class ObjectTableModel(QAbstractTableModel):
         self._fetch_page = fetch_page
         self._objects: list[Any] = list(objects)
         self._more = fetch_page is not None
+        self._fetching = False
         if fetch_page is not None:
             self._objects = fetch_page(0, self.PAGE)
             self._more = len(self._objects) == self.PAGE
@@ -58,15 +59,19 @@ class ObjectTableModel(QAbstractTableModel):
         return not parent.isValid() and self._more
 
     def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008, N802
-        if parent.isValid() or not self._more or self._fetch_page is None:
+        if parent.isValid() or not self._more or self._fetch_page is None or self._fetching:
             return
-        more = self._fetch_page(len(self._objects), self.PAGE)
-        self._more = len(more) == self.PAGE
-        if more:
-            start = len(self._objects)
-            self.beginInsertRows(QModelIndex(), start, start + len(more) - 1)
-            self._objects.extend(more)
-            self.endInsertRows()
+        self._fetching = True  # views may ask again while rows are being inserted
+        try:
+            more = self._fetch_page(len(self._objects), self.PAGE)
+            self._more = len(more) == self.PAGE
+            if more:
+                start = len(self._objects)
+                self.beginInsertRows(QModelIndex(), start, start + len(more) - 1)
+                self._objects.extend(more)
+                self.endInsertRows()
+        finally:
+            self._fetching = False
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid() or index.row() >= len(self._objects):

@@ -38,6 +38,7 @@ class QueueModel(QAbstractTableModel):
         self._descending = False
         self._rows: list[queue.QueueRow] = []
         self._total = 0
+        self._fetching = False
         self.refresh()
 
     # ---- Qt model API -------------------------------------------------------------------
@@ -56,17 +57,22 @@ class QueueModel(QAbstractTableModel):
         return not parent.isValid() and len(self._rows) < self._total
 
     def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008, N802
-        if parent.isValid():
+        if parent.isValid() or self._fetching:
             return
-        more = queue.fetch(self._db, self._filter, role=self._role, sort=self._sort,
-                           descending=self._descending, offset=len(self._rows),
-                           limit=self.PAGE)
-        if not more:
-            self._total = len(self._rows)
-            return
-        self.beginInsertRows(QModelIndex(), len(self._rows), len(self._rows) + len(more) - 1)
-        self._rows.extend(more)
-        self.endInsertRows()
+        self._fetching = True  # views may ask again while rows are being inserted
+        try:
+            more = queue.fetch(self._db, self._filter, role=self._role, sort=self._sort,
+                               descending=self._descending, offset=len(self._rows),
+                               limit=self.PAGE)
+            if not more:
+                self._total = len(self._rows)
+                return
+            start = len(self._rows)
+            self.beginInsertRows(QModelIndex(), start, start + len(more) - 1)
+            self._rows.extend(more)
+            self.endInsertRows()
+        finally:
+            self._fetching = False
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid() or index.row() >= len(self._rows):

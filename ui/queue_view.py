@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import QDate, Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import QDate, QEvent, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -87,8 +86,7 @@ class QueueView(QWidget):
                            (QueueModel.COL_NOTICE, 95)):
             self.table.setColumnWidth(col, width)
         self.table.doubleClicked.connect(self._open_index)
-        QShortcut(QKeySequence(Qt.Key.Key_Return), self.table, self.open_current)
-        QShortcut(QKeySequence(Qt.Key.Key_Enter), self.table, self.open_current)
+        self.table.installEventFilter(self)  # Enter opens the selected row
 
         layout = QVBoxLayout(self)
         layout.addLayout(filters)
@@ -105,6 +103,13 @@ class QueueView(QWidget):
         self.date_to.dateChanged.connect(self.apply_filters)
         self.include_past.toggled.connect(self.apply_filters)
         self._update_summary()
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802
+        if (watched is self.table and event.type() == QEvent.Type.KeyPress
+                and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)):
+            self.open_current()
+            return True
+        return super().eventFilter(watched, event)
 
     def current_filter(self) -> queue.QueueFilter:
         """The filter the widgets describe."""

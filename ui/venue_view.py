@@ -39,6 +39,7 @@ def _view(model, name: str) -> QTableView:
     view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     view.verticalHeader().hide()
     view.horizontalHeader().setStretchLastSection(True)
+    view.setWordWrap(False)
     return view
 
 
@@ -153,6 +154,7 @@ class VenueView(QWidget):
         self.chart.set_data([(m, counts.get(m, 0)) for m in months])
         self._filter_incidents()
         self.event_model.reload()
+        self.event_view.resizeColumnsToContents()
 
     def _filter_incidents(self) -> None:
         kind = self.kind.currentData()
@@ -165,6 +167,7 @@ class VenueView(QWidget):
                 self.db, self.venue_id, since=since, categories=cats, offset=off, limit=lim),
             parent=self)
         self.incident_view.setModel(self.incident_model)
+        self.incident_view.resizeColumnsToContents()
 
     def _edit(self) -> None:
         if VenueDialog(self.db, self.user, self.venue, self).exec():

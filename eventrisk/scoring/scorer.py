@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from eventrisk.model import Grade
+from eventrisk.model import EventType, Grade, SearchRegime, Ticketing
 from eventrisk.scoring.features import FeatureSet
 from eventrisk.scoring.rules import Rule, Ruleset
 
@@ -97,6 +97,22 @@ def history_features_of(rule: Rule) -> frozenset[str]:
     return rule.evidence_features
 
 
+# Enumerated feature values as people read them in evidence ("search arch", not "search_arch").
+_WORDS = {**{r.value: r.label.lower() for r in SearchRegime}, "unknown": "not stated",
+          **{t.value: t.label.lower() for t in Ticketing},
+          **{e.value: e.label.lower() for e in EventType}}
+_ENUM_FEATURES = ("search_regime", "ticketing", "event_type")
+
+
+def readable(values: dict) -> dict:
+    """A copy of feature values with enumerations in words, for filling in evidence."""
+    fill = dict(values)
+    for name in _ENUM_FEATURES:
+        if name in fill:
+            fill[name] = _WORDS.get(fill[name], fill[name])
+    return fill
+
+
 def render_evidence(rule: Rule, features: FeatureSet,
                     fill: dict | None = None) -> tuple[str, tuple[str, ...]]:
     """The rule's evidence with values and incident references filled in.
@@ -108,7 +124,7 @@ def render_evidence(rule: Rule, features: FeatureSet,
         for ref in features.incident_refs.get(name, ()):
             if ref not in refs:
                 refs.append(ref)
-    fill = dict(features.values) if fill is None else fill
+    fill = readable(features.values) if fill is None else fill
     fill["incidents"] = ", ".join(refs) if refs else "see the venue's history"
     return rule.evidence.format_map(fill), tuple(refs)
 
@@ -123,7 +139,7 @@ def score(features: FeatureSet, ruleset: Ruleset, fired: list[Rule] | None = Non
     total = sum(r.points for r in fired)
     grade, band = grade_for(total, fired, ruleset)
     explained = []
-    fill = dict(features.values)
+    fill = readable(features.values)
     for rule in fired:
         evidence, refs = render_evidence(rule, features, fill)
         explained.append(FiredRule(rule.id, rule.title, rule.points, evidence, rule.measure,

@@ -1,0 +1,175 @@
+"""Driving the app as a desk officer and a supervisor would."""
+
+from datetime import timedelta
+
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtWidgets import QPushButton
+
+from eventrisk import submissions
+from eventrisk.model import SearchRegime, Status
+from eventrisk.timeutil import now_utc, to_local
+from ui.assessment_view import AssessmentView
+from ui.queue_model import QueueModel
+from ui.submission_form import SubmissionForm
+
+
+def _fill(qtbot, form: SubmissionForm, venue_code: str) -> None:
+    qtbot.keyClicks(form.event_name, "Harvest Gathering")
+    qtbot.keyClicks(form.venue_code, venue_code)
+    qtbot.keyClicks(form.promoter_name, "Lantern Events")
+    day = to_local(now_utc() + timedelta(days=20)).date()
+    form.day.setDate(QDate(day.year, day.month, day.day))
+    qtbot.keyClicks(form.expected_attendance, "0")
+    qtbot.keyClicks(form.door_supervisors, "1")
+    form.search_regime.setCurrentIndex(form.search_regime.findData("none"))
+
+
+def test_enter_a_submission_fix_the_error_and_save(qtbot, window_for, desk):
+    db, _ = desk
+    window = window_for("officer")
+    code = db.execute("SELECT code FROM venues ORDER BY id LIMIT 1").fetchone()[0]
+    form = window.new_submission()
+    _fill(qtbot, form, code)
+    assert not form.save_button.isEnabled()
+    assert "Expected attendance must be a whole number above 0" in \
+        form.errors["expected_attendance"].text()
+    assert form.reason.text().startswith("Cannot save yet")
+    form.expected_attendance.clear()
+    qtbot.keyClicks(form.expected_attendance, "250")
+    assert form.save_button.isEnabled(), form.reason.text()
+    with qtbot.waitSignal(form.saved) as saved:
+        qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+    sub = submissions.get(db, saved.args[0])
+    assert sub.event_name == "Harvest Gathering" and sub.status is Status.ASSESSED  # scored
+    view = window.tabs.currentWidget()
+    assert isinstance(view, AssessmentView) and view.badge.text() in (
+        "LOW", "MEDIUM", "HIGH", "CRITICAL")
+    assert any(f["id"] == "door-shortfall" for f in view.fired_model._objects)
+
+
+def test_end_before_start_explains_finishes_next_day(qtbot, window_for):
+    window = window_for("officer")
+    form = window.new_submission()
+    form.next_day.setChecked(False)
+    assert "Finishes next day" in form.errors["end"].text()
+    form.next_day.setChecked(True)
+    assert form.errors["end"].text() == ""
+
+
+def _open_first(window, status: str) -> AssessmentView:
+    db = window.db
+    sid = db.execute("SELECT id FROM submissions WHERE status = ? AND assessment_id IS NOT NULL"
+                     " ORDER BY starts_at LIMIT 1", [status]).fetchone()[0]
+    return window.open_assessment(sid)
+
+
+def test_a_what_if_lowers_the_grade(qtbot, window_for, desk):
+    db, _ = desk
+    window = window_for("officer")
+    sid = db.execute("SELECT id FROM submissions WHERE assessment_id IS NOT NULL AND score > 20 "
+                     "AND status IN ('assessed', 'in_review') ORDER BY score DESC").fetchone()[0]
+    view = window.open_assessment(sid)
+    panel = view.what_if
+    before = view.what_if._what_if.base.score
+    panel.door.setValue(panel.door.value() + 30)
+    panel.search.setCurrentIndex(panel.search.findData(SearchRegime.SEARCH_ARCH.value))
+    for box in panel.checks.values():
+        box.setChecked(True)
+    proposed = panel._what_if.try_measures(panel.changes()).proposed
+    assert proposed.score < before
+    assert panel.result.text() == proposed.grade.value
+    assert panel.diff_model.rowCount() >= 1
+    assert submissions.get(db, sid).door_supervisors != panel.door.value()  # nothing saved
+    qtbot.mouseClick(panel.agree, Qt.MouseButton.LeftButton)
+    saved = submissions.get(db, sid)
+    assert saved.door_supervisors == panel.door.value() and saved.conditions
+
+
+def test_an_officer_cannot_approve(qtbot, window_for, desk, messages):
+    from eventrisk import workflow
+    from eventrisk.errors import PermissionDenied
+
+    window = window_for("officer")
+    view = _open_first(window, "in_review")
+    assert not view.buttons["approve"].isVisible()
+    assert not view.buttons["override"].isVisible()
+    try:
+        workflow.approve(window.db, window.user, view.submission_id)
+    except PermissionDenied:
+        pass
+    else:
+        raise AssertionError("the core let an officer approve")
+
+
+def test_a_supervisor_approves(qtbot, window_for, desk):
+    window = window_for("supervisor")
+    view = _open_first(window, "in_review")
+    approve: QPushButton = view.buttons["approve"]
+    assert approve.isVisible()
+    qtbot.mouseClick(approve, Qt.MouseButton.LeftButton)
+    assert submissions.get(window.db, view.submission_id).status is Status.APPROVED
+    assert "Approved by Sam Patel" in view.decision.text()
+    assert not view.buttons["approve"].isVisible()
+
+
+def test_override_needs_a_justification(qtbot, window_for, monkeypatch):
+    from ui import assessment_view
+
+    window = window_for("supervisor")
+    view = _open_first(window, "in_review")
+
+    def fake_exec(dialog):
+        ok = dialog.buttons.button(dialog.buttons.StandardButton.Ok)
+        assert not ok.isEnabled()  # empty justification: cannot confirm
+        dialog.grade_box.setCurrentIndex(dialog.grade_box.findData("CRITICAL"))
+        dialog.reason.setPlainText("Intelligence of planned disorder")
+        assert ok.isEnabled()
+        return 1
+
+    monkeypatch.setattr(assessment_view.ReasonDialog, "exec", fake_exec)
+    qtbot.mouseClick(view.buttons["override"], Qt.MouseButton.LeftButton)
+    assert view.badge.text() == "CRITICAL"
+    assert "Intelligence of planned disorder" in view.decision.text()
+
+
+def test_filter_the_queue(qtbot, window_for):
+    window = window_for("officer")
+    q = window.queue
+    total = q.model.total
+    grade = next(q.model.row_object(i).grade for i in range(q.model.rowCount())
+                 if q.model.row_object(i).grade)
+    q.grade.setCurrentIndex(q.grade.findData(grade.value))
+    rows = [q.model.row_object(i) for i in range(q.model.rowCount())]
+    assert rows and all(r.grade is grade for r in rows) and q.model.total < total
+    q.grade.setCurrentIndex(0)
+    assert q.model.total == total
+    target = q.model.row_object(3)
+    qtbot.keyClicks(q.search, target.reference)
+    qtbot.waitUntil(lambda: q.model.total == 1, timeout=3000)  # debounced, then FTS in SQL
+    assert q.model.row_object(0).reference == target.reference
+    q.search.clear()
+    q.borough.setCurrentIndex(q.borough.findData(target.borough))
+    qtbot.waitUntil(lambda: all(q.model.row_object(i).borough == target.borough
+                                for i in range(q.model.rowCount())), timeout=3000)
+    assert q.model.total >= 1
+
+
+def test_enter_opens_the_selected_assessment(qtbot, window_for):
+    window = window_for("officer")
+    table = window.queue.table
+    table.setFocus()
+    table.selectRow(0)
+    expected = window.queue.model.row_object(0).id
+    with qtbot.waitSignal(window.queue.open_requested) as opened:
+        qtbot.keyClick(table, Qt.Key.Key_Return)
+    assert opened.args == [expected]
+
+
+def test_sorting_by_a_heading_is_done_in_sql(qtbot, window_for):
+    window = window_for("officer")
+    header = window.queue.table.horizontalHeader()
+    header.setSortIndicator(QueueModel.COL_SCORE, Qt.SortOrder.DescendingOrder)
+    header.sectionClicked.emit(QueueModel.COL_SCORE)
+    scores = [window.queue.model.row_object(i).score for i in range(window.queue.model.rowCount())]
+    numeric = [s for s in scores if s is not None]
+    assert numeric == sorted(numeric, reverse=True)

@@ -1,0 +1,148 @@
+"""Sign-in, rules, printing, background work and error messages."""
+
+from PySide6.QtCore import Qt
+
+from eventrisk import users
+from eventrisk.db import open_database
+from eventrisk.paths import resource
+from eventrisk.report.assessment_pdf import render_assessment
+from ui.errors import message_for
+from ui.login import LoginDialog
+from ui.pdf_preview import PdfPreview
+from ui.rules_view import RulesView
+
+
+def test_first_run_creates_the_administrator(qtbot, tmp_path):
+    db = open_database(tmp_path / "new.db")
+    dialog = LoginDialog(db)
+    qtbot.addWidget(dialog)
+    assert dialog.first_run
+    qtbot.keyClicks(dialog.display_name, "Desk Admin")
+    qtbot.keyClicks(dialog.username, "admin")
+    qtbot.keyClicks(dialog.password, "long-password")
+    qtbot.keyClicks(dialog.confirm, "different-one")
+    dialog._accept()
+    assert "differ" in dialog.error.text() and users.count_users(db) == 0
+    dialog.confirm.clear()
+    qtbot.keyClicks(dialog.confirm, "long-password")
+    dialog._accept()
+    assert dialog.user is not None and dialog.user.role.value == "admin"
+
+
+def test_sign_in_lists_demo_users_and_rejects_a_wrong_password(qtbot, desk):
+    db, _ = desk
+    dialog = LoginDialog(db)
+    qtbot.addWidget(dialog)
+    assert not dialog.first_run
+    assert any("supervisor-demo" in label.text() for label in dialog.findChildren(type(
+        dialog.error)))
+    qtbot.keyClicks(dialog.username, "officer")
+    qtbot.keyClicks(dialog.password, "nope")
+    dialog._accept()
+    assert dialog.user is None and "wrong" in dialog.error.text()
+    dialog.password.clear()
+    qtbot.keyClicks(dialog.password, "officer-demo")
+    dialog._accept()
+    assert dialog.user.username == "officer"
+
+
+def test_rules_view_shows_draft_problems_then_publishes(qtbot, desk, tmp_path, messages):
+    db, path = desk
+    supervisor = users.authenticate(db, "supervisor", "supervisor-demo")
+    view = RulesView(db, path, supervisor)
+    qtbot.addWidget(view)
+    text = resource("rules", "default.toml").read_text()
+    bad = tmp_path / "bad.toml"
+    bad.write_text(text.replace('"capacity >= 500"', '"audience_age >= 18"'))
+    view.load_draft(str(bad))
+    assert "'audience_age' is not a feature" in view.report.toPlainText()
+    assert not view.publish.isEnabled()
+    good = tmp_path / "good.toml"
+    good.write_text(text.replace('version = "2026.1"', 'version = "2026.9"'))
+    view.load_draft(str(good))
+    assert view.publish.isEnabled()
+    qtbot.mouseClick(view.publish, Qt.MouseButton.LeftButton)
+    assert "Published 2026.9" in view.report.toPlainText()
+    assert db.execute("SELECT version FROM rulesets WHERE active = 1").fetchone()[0] == "2026.9"
+
+
+def test_officers_cannot_publish_rules(qtbot, desk):
+    db, path = desk
+    officer = users.authenticate(db, "officer", "officer-demo")
+    view = RulesView(db, path, officer)
+    qtbot.addWidget(view)
+    assert view.publish.isHidden()
+
+
+def test_impact_preview_runs_in_the_background(qtbot, desk, tmp_path):
+    db, path = desk
+    view = RulesView(db, path, users.authenticate(db, "supervisor", "supervisor-demo"))
+    qtbot.addWidget(view)
+    draft = tmp_path / "draft.toml"
+    draft.write_text(resource("rules", "default.toml").read_text().replace(
+        'version = "2026.1"', 'version = "2027.1"').replace("min_score = 25", "min_score = 1"))
+    view.load_draft(str(draft))
+    view._impact()
+    qtbot.waitUntil(lambda: "would move up" in view.report.toPlainText(), timeout=10000)
+
+
+def test_rescore_all_in_the_background_keeps_the_window_answering(qtbot, window_for):
+    window = window_for("supervisor")
+    window.rescore_all()
+    qtbot.waitUntil(lambda: "Rescored" in window.statusBar().currentMessage(), timeout=20000)
+
+
+def test_preview_shows_every_page(qtbot, desk):
+    db, _ = desk
+    sid = db.execute("SELECT id FROM submissions WHERE assessment_id IS NOT NULL LIMIT 1"
+                     ).fetchone()[0]
+    pdf = render_assessment(db, sid)
+    preview = PdfPreview(pdf, "x", "x.pdf")
+    qtbot.addWidget(preview)
+    import io
+
+    from pypdf import PdfReader
+
+    assert len(preview.pages) == len(PdfReader(io.BytesIO(pdf)).pages) >= 1
+    assert preview.pages[0].width() > 500
+
+
+def test_unexpected_errors_show_no_traceback(tmp_path):
+    title, text = message_for(KeyError("boom"))
+    assert title == "Unexpected problem" and "Traceback" not in text and "eventrisk.log" in text
+    import sqlite3
+
+    title, text = message_for(sqlite3.OperationalError("database is locked"), "/x/desk.db")
+    assert "busy or locked" in text and "/x/desk.db" in text
+
+
+def test_venue_view_filters_incidents_and_records_a_debrief(qtbot, window_for, monkeypatch):
+    from ui import venue_view
+
+    window = window_for("officer")
+    db = window.db
+    venue_id, sid, ref = db.execute(
+        "SELECT s.venue_id, s.id, s.reference FROM submissions s LEFT JOIN debriefs d ON "
+        "d.submission_id = s.id WHERE d.id IS NULL AND s.status IN ('issued', 'approved') AND "
+        "s.starts_at < strftime('%Y-%m-%dT%H:%M:%SZ', 'now') LIMIT 1").fetchone()
+    view = window.open_venue(venue_id)
+    view.period.setCurrentIndex(view.period.findData(0))
+    everything = view.incident_model.rowCount()
+    view.kind.setCurrentIndex(view.kind.findData("knife"))
+    assert all(view.incident_model.object_at(i).category.value == "knife"
+               for i in range(view.incident_model.rowCount()))
+    assert view.incident_model.rowCount() <= everything
+    row = next(i for i in range(view.event_model.rowCount())
+               if view.event_model.object_at(i).id == sid)
+    view.event_view.selectRow(row)
+
+    def fill_and_save(dialog):
+        dialog.incidents_noted.setValue(2)
+        dialog._save()
+        return 1
+
+    monkeypatch.setattr(venue_view.DebriefDialog, "exec", fill_and_save)
+    view._debrief()
+    assert db.execute("SELECT incidents_noted FROM debriefs WHERE submission_id = ?",
+                      [sid]).fetchone()[0] == 2
+    assert ref
