@@ -31,7 +31,8 @@ dist: $(STAMP)
 	$(BIN)/python -m pip install --quiet 'pyinstaller>=6'
 	$(BIN)/python build_spec.py
 
-dist-check: dist
+dist-check: $(STAMP)
+	$(BIN)/python -m pip install --quiet 'pyinstaller>=6'
 	QT_QPA_PLATFORM=offscreen $(BIN)/python build_spec.py --check
 
 clean:
