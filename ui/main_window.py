@@ -33,12 +33,14 @@ from eventrisk.reference import borough_names
 from eventrisk.report.assessment_pdf import write_pdf
 from eventrisk.report.pack_pdf import render_pack
 from eventrisk.scoring import service
+from eventrisk.users import can
 from ui.assessment_view import AssessmentView
 from ui.dashboard_view import DashboardView
 from ui.errors import show_error
 from ui.queue_view import QueueView
 from ui.rules_view import RulesView
 from ui.submission_form import SubmissionForm
+from ui.users_dialog import UsersDialog
 from ui.venue_view import VenueView
 from ui.venues_list import VenuesList
 from ui.worker import run_in_background
@@ -114,6 +116,9 @@ class MainWindow(QMainWindow):
         self._action(view, "Queue in &desk order", self.queue.reset_order)
         tools = bar.addMenu("&Tools")
         self._action(tools, "&Rescore all…", self.rescore_all, toolbar=True)
+        accounts = self._action(tools, "&Accounts…", lambda: UsersDialog(self.db, self.user,
+                                                                        self).exec())
+        accounts.setEnabled(can(self.user, "manage_users"))
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "&User guide", self.user_guide,
                      QKeySequence.StandardKey.HelpContents)

@@ -146,3 +146,28 @@ def test_venue_view_filters_incidents_and_records_a_debrief(qtbot, window_for, m
     assert db.execute("SELECT incidents_noted FROM debriefs WHERE submission_id = ?",
                       [sid]).fetchone()[0] == 2
     assert ref
+
+
+def test_an_admin_adds_an_account_and_an_officer_cannot(qtbot, desk):
+    from ui.users_dialog import UsersDialog
+
+    db, _ = desk
+    admin = users.authenticate(db, "admin", "admin-demo")
+    dialog = UsersDialog(db, admin)
+    qtbot.addWidget(dialog)
+    qtbot.keyClicks(dialog.username, "jo")
+    qtbot.keyClicks(dialog.display_name, "Jo Bloggs")
+    qtbot.keyClicks(dialog.password, "short")
+    dialog.add()
+    assert "at least 8 characters" in dialog.message.text()
+    qtbot.keyClicks(dialog.password, "-but-longer")
+    dialog.add()
+    assert users.authenticate(db, "jo", "short-but-longer").role.value == "officer"
+    officer = users.authenticate(db, "officer", "officer-demo")
+    other = UsersDialog(db, officer)
+    qtbot.addWidget(other)
+    qtbot.keyClicks(other.username, "sneaky")
+    qtbot.keyClicks(other.display_name, "Sneaky")
+    qtbot.keyClicks(other.password, "password123")
+    other.add()
+    assert "may not manage user accounts" in other.message.text()
