@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlite_utils import Database
@@ -12,7 +12,7 @@ from eventrisk.errors import NotFoundError, ValidationError, WorkflowError
 from eventrisk.model import Incident, IncidentCategory, Location, Severity, Status, User
 from eventrisk.timeutil import from_db, now_utc, to_db
 from eventrisk.users import require
-from eventrisk.venues import venue_by_code
+from eventrisk.venues import conflict_error, venue_by_code
 
 SELECT = """
 SELECT i.*, v.code AS venue_code, s.reference AS event_reference
@@ -29,7 +29,7 @@ def from_row(row: dict) -> Incident:
         location=Location(row["location"]), reference=row["reference"],
         event_reference=row["event_reference"] or "", crime_reference=row["crime_reference"] or "",
         description=row["description"] or "", venue_reported=bool(row["venue_reported"]),
-        id=row["id"], venue_id=row["venue_id"])
+        id=row["id"], venue_id=row["venue_id"], version=row["version"])
 
 
 def next_reference(db: Database) -> str:
@@ -43,12 +43,12 @@ def insert(db: Database, inc: Incident, venue_id: int, submission_id: int | None
     """Insert without auditing (bulk paths audit the batch once)."""
     return db.execute(
         "INSERT INTO incidents (reference, venue_id, occurred_at, category, severity, location,"
-        " submission_id, crime_reference, description, venue_reported, created_at, created_by)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " submission_id, crime_reference, description, venue_reported, created_at, created_by,"
+        " updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [inc.reference or next_reference(db), venue_id, to_db(inc.occurred_at),
          inc.category.value, int(inc.severity), inc.location.value, submission_id,
          inc.crime_reference, inc.description, int(inc.venue_reported), to_db(now_utc()),
-         actor]).lastrowid
+         actor, to_db(now_utc()), actor]).lastrowid
 
 
 def resolve(db: Database, inc: Incident) -> tuple[int, int | None]:
@@ -88,6 +88,35 @@ def create(db: Database, actor: User, inc: Incident) -> Incident:
                      {"reference": saved.reference, "category": saved.category.value,
                       "venue": saved.venue_code})
     return saved
+
+
+_EDITABLE = ("occurred_at", "category", "severity", "location", "event_reference",
+             "crime_reference", "description", "venue_reported")
+
+
+def update(db: Database, actor: User, inc: Incident) -> Incident:
+    """Correct an incident read at ``inc.version`` (same venue); audited field by field."""
+    require(actor, "record_incident")
+    assert inc.id is not None
+    with db.atomic():
+        before = get(db, inc.id)
+        if inc.venue_code != before.venue_code:
+            raise ValidationError([("venue_code", "An incident cannot move to another venue; "
+                                                  "record it again there")])
+        _, submission_id = resolve(db, replace(inc, reference=""))
+        cur = db.execute(
+            "UPDATE incidents SET occurred_at = ?, category = ?, severity = ?, location = ?, "
+            "submission_id = ?, crime_reference = ?, description = ?, venue_reported = ?, "
+            "version = version + 1, updated_at = ?, updated_by = ? WHERE id = ? AND version = ?",
+            [to_db(inc.occurred_at), inc.category.value, int(inc.severity), inc.location.value,
+             submission_id, inc.crime_reference, inc.description, int(inc.venue_reported),
+             to_db(now_utc()), actor.username, inc.id, inc.version])
+        if cur.rowcount == 0:
+            raise conflict_error(db, "incidents", inc.id, "incident")
+        changed = {k: [str(getattr(before, k)), str(getattr(inc, k))] for k in _EDITABLE
+                   if getattr(before, k) != getattr(inc, k)}
+        audit.record(db, actor.username, "incident.edit", "incident", inc.id, changed)
+    return get(db, inc.id)
 
 
 def get(db: Database, incident_id: int) -> Incident:

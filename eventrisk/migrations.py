@@ -76,9 +76,11 @@ def m001_initial(db: Database) -> None:
     db["incidents"].create(
         {"id": int, "reference": str, "venue_id": int, "occurred_at": str, "category": str,
          "severity": int, "location": str, "submission_id": int, "crime_reference": str,
-         "description": str, "venue_reported": int, "created_at": str, "created_by": str},
+         "description": str, "venue_reported": int, "created_at": str, "created_by": str,
+         "version": int, "updated_at": str, "updated_by": str},
         pk="id", not_null={"reference", "venue_id", "occurred_at", "category", "severity",
-                           "location"},
+                           "location", "version"},
+        defaults={"version": 1},
         foreign_keys=[("venue_id", "venues", "id"), ("submission_id", "submissions", "id")],
     )
     db["incidents"].create_index(["reference"], unique=True)

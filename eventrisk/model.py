@@ -227,6 +227,7 @@ class Incident:
     venue_reported: bool = False
     id: int | None = None
     venue_id: int | None = None
+    version: int = 1
 
 
 @dataclass(frozen=True)

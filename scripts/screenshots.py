@@ -16,6 +16,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from eventrisk import users  # noqa: E402
 from eventrisk.db import open_database  # noqa: E402
 from eventrisk.report.assessment_pdf import render_assessment  # noqa: E402
+from ui.app import FirstRunDialog  # noqa: E402
+from ui.login import LoginDialog  # noqa: E402
 from ui.main_window import MainWindow  # noqa: E402
 from ui.pdf_preview import PdfPreview  # noqa: E402
 
@@ -65,6 +67,14 @@ def main(db_path: str, out: str) -> None:
         preview.show()
         shot("pdf-preview", preview)
         preview.close()
+        login = LoginDialog(db, window)
+        login.show()
+        shot("sign-in", login)
+        login.close()
+        first = FirstRunDialog(Path.home() / "EventRisk" / "desk.db", window)
+        first.show()
+        shot("first-run", first)
+        first.close()
         del venue
         app.quit()
 

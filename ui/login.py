@@ -53,14 +53,15 @@ class LoginDialog(QDialog):
             form.addRow("&Password", self.password)
             demo = [u for u in DEMO_USERS if _exists(db, u[0])]
             if demo:
-                hint = "; ".join(f"{u} / {p} ({r.label})" for u, _, r, p in demo)
-                intro.setText(intro.text() + f"\nDemo accounts: {hint}.")
+                hint = "\n".join(f"    {u}  /  {p}   ({r.label})" for u, _, r, p in demo)
+                intro.setText(intro.text() + f"\n\nDemo accounts (user / password):\n{hint}")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                    | QDialogButtonBox.StandardButton.Cancel)
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText(
             "Create account" if self.first_run else "Sign in")
         buttons.accepted.connect(self._accept)
         buttons.rejected.connect(self.reject)
+        self.setMinimumWidth(460)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addLayout(form)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from PySide6.QtCore import QDateTime
+from PySide6.QtCore import QDate, QDateTime, QTime
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -26,6 +26,7 @@ from eventrisk.fields import INCIDENT_FIELDS, VENUE_FIELDS
 from eventrisk.incidents import Debrief
 from eventrisk.model import Incident, IncidentCategory, Location, Severity, User, Venue
 from eventrisk.reference import borough_names
+from eventrisk.timeutil import to_local
 from eventrisk.validation import validate_incident, validate_venue
 from ui.errors import show_error
 
@@ -118,9 +119,11 @@ class IncidentDialog(_FieldDialog):
     """Record an incident at a venue, optionally linked to one of its events."""
 
     def __init__(self, db: Database, user: User, venue: Venue, event_reference: str = "",
-                 parent=None):
-        super().__init__(f"New incident at {venue.name}", parent)
+                 incident: Incident | None = None, parent=None):
+        super().__init__(f"Correct incident {incident.reference}" if incident
+                         else f"New incident at {venue.name}", parent)
         self.db, self.user, self.venue_code = db, user, venue.code
+        self.original = incident
         self.incident: Incident | None = None
         labels = {f.name: f.label for f in INCIDENT_FIELDS}
         self.when = self.add(labels["occurred_at"], QDateTimeEdit(
@@ -140,6 +143,18 @@ class IncidentDialog(_FieldDialog):
         self.crime = self.add(labels["crime_reference"], QLineEdit(), "crime_reference")
         self.reported = self.add(labels["venue_reported"], QCheckBox(), "venue_reported")
         self.description = self.add(labels["description"], QPlainTextEdit(), "description")
+        if incident is not None:
+            when = to_local(incident.occurred_at)
+            self.when.setDateTime(QDateTime(QDate(when.year, when.month, when.day),
+                                            QTime(when.hour, when.minute)))
+            for combo, value in ((self.category, incident.category.value),
+                                 (self.severity, int(incident.severity)),
+                                 (self.location, incident.location.value)):
+                combo.setCurrentIndex(combo.findData(value))
+            self.event.setText(incident.event_reference)
+            self.crime.setText(incident.crime_reference)
+            self.reported.setChecked(incident.venue_reported)
+            self.description.setPlainText(incident.description)
 
     def save(self) -> None:
         inc = validate_incident({
@@ -149,7 +164,12 @@ class IncidentDialog(_FieldDialog):
             "location": self.location.currentData(), "event_reference": self.event.text(),
             "crime_reference": self.crime.text(), "venue_reported": self.reported.isChecked(),
             "description": self.description.toPlainText()})
-        self.incident = incidents.create(self.db, self.user, inc)
+        if self.original is None:
+            self.incident = incidents.create(self.db, self.user, inc)
+        else:
+            self.incident = incidents.update(self.db, self.user, replace(
+                inc, id=self.original.id, version=self.original.version,
+                reference=self.original.reference))
 
 
 class DebriefDialog(_FieldDialog):

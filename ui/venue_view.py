@@ -70,6 +70,7 @@ class VenueView(QWidget):
         add.clicked.connect(self._add_incident)
         self.incident_model = ObjectTableModel(self._incident_columns(), parent=self)
         self.incident_view = _view(self.incident_model, "venueIncidents")
+        self.incident_view.doubleClicked.connect(self._edit_incident)
 
         self.event_model = ObjectTableModel([
             Column("Reference", lambda e: e.reference),
@@ -93,7 +94,7 @@ class VenueView(QWidget):
         top.addWidget(self.title, 1)
         top.addWidget(edit)
         filters = QHBoxLayout()
-        filters.addWidget(QLabel("<b>Incidents</b>"))
+        filters.addWidget(QLabel("<b>Incidents</b> (double-click to correct)"))
         filters.addWidget(self.kind)
         filters.addWidget(self.period)
         filters.addStretch(1)
@@ -176,6 +177,12 @@ class VenueView(QWidget):
 
     def _add_incident(self) -> None:
         if IncidentDialog(self.db, self.user, self.venue, parent=self).exec():
+            self.reload()
+            self.changed.emit()
+
+    def _edit_incident(self, index) -> None:
+        incident = index.data(ObjectTableModel.ObjectRole)
+        if IncidentDialog(self.db, self.user, self.venue, incident=incident, parent=self).exec():
             self.reload()
             self.changed.emit()
 

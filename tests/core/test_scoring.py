@@ -153,3 +153,21 @@ def test_firearm_floor_applies_through_the_database(db, officer, make_submission
     add_incident(db, officer, now_utc() - timedelta(days=40), category=IncidentCategory.FIREARM)
     [result] = service.score_references(db, officer, [sub.reference])
     assert result.assessment.grade.rank >= Grade.HIGH.rank
+
+
+def test_correcting_an_incident_is_versioned_audited_and_rescored(db, officer, supervisor,
+                                                                 make_submission):
+    from eventrisk.errors import ConflictError
+
+    sub = make_submission()
+    inc = add_incident(db, officer, now_utc() - timedelta(days=20))
+    [before] = service.score_references(db, officer, [sub.reference])
+    assert "venue-knife-12m" in {f.id for f in before.assessment.fired}
+    fixed = incidents.update(db, supervisor, replace(inc, category=IncidentCategory.OTHER))
+    assert fixed.version == inc.version + 1 and fixed.reference == inc.reference
+    with pytest.raises(ConflictError, match="changed by supervisor"):
+        incidents.update(db, officer, replace(inc, description="stale edit"))
+    [after] = service.score_references(db, officer, [sub.reference])
+    assert "venue-knife-12m" not in {f.id for f in after.assessment.fired}
+    entry = db.execute("SELECT detail FROM audit_log WHERE action = 'incident.edit'").fetchone()
+    assert '"category": ["knife", "other"]' in entry[0]
