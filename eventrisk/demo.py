@@ -101,12 +101,12 @@ def build(db: Database, *, venues: int = 60, events: int = 600, incidents: int =
     today = today or now_utc().date()
     actor = "demo"
     say = progress or (lambda _msg: None)
-    created_users = _ensure_users(db)
     boroughs = list(borough_names())
     upcoming_n = max(min(events // 10, 40), min(events // 20, 2000))
     past_n = events - upcoming_n
     span_days = max(365, past_n * 365 // 10_000)
-    with db.atomic():
+    with db.atomic():  # all of it or none of it
+        created_users = _ensure_users(db)
         say("venues")
         venue_rows = []
         codes_base = db.execute("SELECT count(*) FROM venues").fetchone()[0]
@@ -187,21 +187,27 @@ def build(db: Database, *, venues: int = 60, events: int = 600, incidents: int =
         _make_debriefs(db, rng, past_events, actor)
         audit.record(db, actor, "demo.build", "", "",
                      {"seed": seed, "venues": venues, "events": events, "incidents": incidents})
-    say("workflow")
-    _walk_upcoming(db, rng, [id_of[r[0]] for r in event_rows[past_n:]])
+        say("workflow")
+        _walk_upcoming(db, rng, [id_of[r[0]] for r in event_rows[past_n:]])
     return DemoSummary(venues, len(promoter_rows), events, incidents, upcoming_n,
-                       tuple((u, p, r.label) for u, _, r, p in DEMO_USERS) if created_users
-                       else ())
+                       tuple((u, p, r.label) for u, _, r, p in DEMO_USERS
+                             if u in created_users))
 
 
-def _ensure_users(db: Database) -> bool:
-    if users.count_users(db):
-        return False
-    admin = None
+def _ensure_users(db: Database) -> set[str]:
+    """Create the demo accounts that do not exist yet (on a desk that already has an
+    administrator, that administrator adds them).  Returns the user names created."""
+    existing = {u.username for u in users.list_users(db)}
+    admins = [u for u in users.list_users(db) if u.role is Role.ADMIN]
+    admin = admins[0] if admins else None
+    created = set()
     for username, name, role, password in sorted(DEMO_USERS, key=lambda u: u[2] != Role.ADMIN):
+        if username in existing or (role is Role.ADMIN and admin is not None):
+            continue
         made = users.create_user(db, admin, username, name, role, password)
         admin = admin or made
-    return True
+        created.add(username)
+    return created
 
 
 def _event_row(rng, day, venue_id, capacity, latest_finish, promoter_ids, upcoming, counters,
@@ -339,7 +345,4 @@ def _walk_upcoming(db: Database, rng: random.Random, ids: list[int]) -> None:
 
 
 def _demo_user(db: Database, role: Role) -> User:
-    found = [u for u in users.list_users(db) if u.role is role]
-    if found:
-        return found[0]
-    return users.system_user()
+    return next(u for u in users.list_users(db) if u.role is role)

@@ -121,3 +121,13 @@ def test_audit_chain_detects_a_removed_entry(db, officer, make_submission):
     db.execute("DELETE FROM audit_log WHERE id = 2")
     broken = audit.verify(db)
     assert broken.first_bad == 3 and "removed" in broken.problem
+
+
+def test_demo_data_on_a_desk_with_only_its_administrator(db, admin):
+    """The first-run path: the administrator exists, then demo data is asked for."""
+    from eventrisk import demo
+
+    summary = demo.build(db, venues=6, events=50, incidents=20, seed=4)
+    assert {u for u, _, _ in summary.users} == {"officer", "supervisor"}
+    assert db.execute("SELECT count(*) FROM reviews").fetchone()[0] > 0
+    assert audit.verify(db).ok
