@@ -32,7 +32,8 @@ from eventrisk.errors import (
     ValidationError,
     WorkflowError,
 )
-from eventrisk.paths import default_db_path, user_log_dir
+from eventrisk.logfile import log_to_file
+from eventrisk.paths import default_db_path
 from eventrisk.reference import canonical_borough
 from eventrisk.timeutil import british_datetime, now_utc, to_file
 from eventrisk.users import system_user
@@ -145,14 +146,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _log_exception() -> Path:
-    folder = user_log_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    logfile = folder / "eventrisk.log"
-    handler = logging.FileHandler(logfile, encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
-    log.addHandler(handler)
+    logfile = log_to_file()
     log.exception("unexpected error")
-    handler.close()
     return logfile
 
 

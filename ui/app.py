@@ -23,8 +23,9 @@ from PySide6.QtWidgets import (
 from eventrisk import demo
 from eventrisk.db import open_database
 from eventrisk.errors import StorageError
+from eventrisk.logfile import log_to_file
 from eventrisk.paths import default_db_path
-from ui.errors import message_for, setup_logging, show_error
+from ui.errors import message_for, show_error
 from ui.login import LoginDialog
 from ui.main_window import MainWindow
 from ui.worker import run_in_background
@@ -75,7 +76,7 @@ class FirstRunDialog(QDialog):
 
 def run(db_path: Path) -> int:
     """Open the desktop app on ``db_path`` (offering a first-run set-up if it is missing)."""
-    setup_logging()
+    log_to_file()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     QCoreApplication.setOrganizationName("PromotersDesk")
     QCoreApplication.setApplicationName("EventRisk")

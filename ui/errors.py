@@ -4,29 +4,15 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from pathlib import Path
 
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from eventrisk.db import is_environment_failure, storage_error
 from eventrisk.errors import EventRiskError, ImportFileError, RulesError, ValidationError
+from eventrisk.logfile import log_to_file
 from eventrisk.paths import user_log_dir
 
 log = logging.getLogger("eventrisk.ui")
-
-
-def setup_logging() -> Path:
-    """Log to a file in the user log folder; returns its path."""
-    folder = user_log_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    logfile = folder / "eventrisk.log"
-    handler = logging.FileHandler(logfile, encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger("eventrisk")
-    if not any(isinstance(h, logging.FileHandler) for h in root.handlers):
-        root.addHandler(handler)
-    root.setLevel(logging.INFO)
-    return logfile
 
 
 def message_for(exc: BaseException, db_path: str = "") -> tuple[str, str]:
@@ -43,6 +29,7 @@ def message_for(exc: BaseException, db_path: str = "") -> tuple[str, str]:
         return "EventRisk", str(exc)
     if isinstance(exc, sqlite3.Error) and is_environment_failure(exc):
         return "Database problem", str(storage_error(exc, db_path))
+    log_to_file()
     log.error("unexpected error", exc_info=(type(exc), exc, exc.__traceback__))
     return ("Unexpected problem", "EventRisk hit an unexpected problem. Nothing half-done "
             f"was saved. The details are in {user_log_dir() / 'eventrisk.log'}.")
