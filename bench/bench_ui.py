@@ -26,7 +26,9 @@ window = MainWindow(db, sys.argv[1], users.authenticate(db, "supervisor", "super
 window.show()
 app.processEvents()
 window.queue.table.viewport().repaint()
-print(time.perf_counter() - t0, flush=True)
+elapsed = time.perf_counter() - t0
+rss = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmRSS:"))
+print(elapsed, rss / 1024, flush=True)
 """
 
 
@@ -44,7 +46,9 @@ def main() -> None:
                          cwd=ROOT.parent, check=True)
     total = time.perf_counter() - start
     report("start to an interactive queue (process start, sign-in skipped)", total, 1.5)
-    report("  of which after the interpreter started", float(out.stdout.strip()), 1.5)
+    after_start, app_rss = (float(x) for x in out.stdout.split())
+    report("  of which after the interpreter started", after_start, 1.5)
+    report("RSS of the app showing the queue (its own process)", app_rss, 250, "MB")
 
     from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt
     from PySide6.QtWidgets import QApplication, QTableView
@@ -86,7 +90,7 @@ def main() -> None:
            median_ms(lambda: model.set_filter(queue.QueueFilter(upcoming_only=False,
                                                                 text="warehouse")), 5),
            0.150, "ms")
-    report("RSS with the app's queue loaded", rss_mb(), 250, "MB")
+    report("RSS of this benchmark after the SQL model work", rss_mb(), 250, "MB")
 
     load = time.perf_counter()
     rows = queue.fetch(db, everything, limit=200_000)
