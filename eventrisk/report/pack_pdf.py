@@ -76,8 +76,8 @@ def british_date_d(day: date) -> str:
 
 def _cover(reports) -> list:
     header = [para(h, "cellbold") for h in ("Start", "Ends", "Grade", "Event", "Venue",
-                                            "Attendance", "Reference")]
-    widths = [0.17, 0.07, 0.10, 0.20, 0.19, 0.10, 0.17]
+                                            "People", "Reference")]
+    widths = [0.20, 0.07, 0.10, 0.19, 0.19, 0.08, 0.17]
     tables = []
     for start in range(0, len(reports), COVER_CHUNK):
         rows = [header]
