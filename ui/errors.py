@@ -28,7 +28,7 @@ def message_for(exc: BaseException, db_path: str = "") -> tuple[str, str]:
     if isinstance(exc, EventRiskError):
         return "EventRisk", str(exc)
     if isinstance(exc, sqlite3.Error) and is_environment_failure(exc):
-        return "Database problem", str(storage_error(exc, db_path))
+        return "Database problem", str(storage_error(exc, db_path or "in use"))
     log_to_file()
     log.error("unexpected error", exc_info=(type(exc), exc, exc.__traceback__))
     return ("Unexpected problem", "EventRisk hit an unexpected problem. Nothing half-done "

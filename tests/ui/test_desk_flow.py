@@ -173,3 +173,25 @@ def test_sorting_by_a_heading_is_done_in_sql(qtbot, window_for):
     scores = [window.queue.model.row_object(i).score for i in range(window.queue.model.rowCount())]
     numeric = [s for s in scores if s is not None]
     assert numeric == sorted(numeric, reverse=True)
+
+
+def test_the_form_can_be_completed_from_the_keyboard_in_order(qtbot, window_for):
+    window = window_for("officer")
+    form = window.new_submission()
+    order, widget = [], form.event_name
+    for _ in range(1000):
+        name = widget.objectName()
+        if (widget.focusPolicy() & Qt.FocusPolicy.TabFocus and widget.isVisibleTo(form)
+                and widget.isEnabled() and name and not name.startswith("qt_")):
+            order.append(name)
+        widget = widget.nextInFocusChain()
+        if widget is form.event_name:
+            break
+    assert order[:25] == [
+        "event_name", "event_type", "received_at", "venue_code", "newVenue", "promoter_name",
+        "promoter_company", "promoter_phone", "promoter_email", "day", "start_time", "end_time",
+        "next_day", "expected_attendance", "ticketing", "min_age", "alcohol", "id_scanning",
+        "door_supervisors", "search_regime", "cctv", "dispersal_plan", "medical_cover",
+        "performers", "notes"]
+    form._dirty = False
+    form.close()
