@@ -1,7 +1,10 @@
-"""Allow ``python -m eventrisk``."""
+"""Allow ``python -m eventrisk`` (also the frozen app's entry point)."""
 
+import multiprocessing
 import sys
 
 from eventrisk.cli import main
 
-sys.exit(main())
+if __name__ == "__main__":
+    multiprocessing.freeze_support()  # the frozen app's scoring worker process starts here
+    sys.exit(main())

@@ -6,7 +6,12 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
+import multiprocessing
+import os
+import pickle
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -15,6 +20,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from eventrisk import audit, submissions, workflow
+from eventrisk.db import db_path, open_database
 from eventrisk.errors import RulesError
 from eventrisk.model import Grade, Status, Submission, User, Venue
 from eventrisk.scoring import history
@@ -22,6 +28,7 @@ from eventrisk.scoring.features import FeatureSet, event_features
 from eventrisk.scoring.rules import Ruleset, default_ruleset, parse_ruleset
 from eventrisk.scoring.scorer import (
     Assessment,
+    FiredRule,
     RuleChange,
     compare,
     fired_rules,
@@ -173,71 +180,203 @@ def _bulk_allocation():
             gc.enable()
 
 
+PARALLEL_FROM = 20_000  # below this, a second process costs more than it saves
+CHUNK = 100_000  # submissions prepared in memory before they are written
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """One submission scored and its snapshot encoded, ready to write.
+
+    A worker process sends these back without ``assessment`` (plain strings and numbers
+    pickle several times faster); ``rebuilt()`` restores it from the encoded snapshot.
+    """
+
+    submission_id: int
+    reference: str
+    start: datetime
+    status: str
+    as_of: str
+    inputs: str
+    features: str
+    fired: str
+    digest: str
+    score: int
+    grade: str
+    band_grade: str
+    confidence: float
+    ruleset_version: str
+    ruleset_sha256: str
+    guidance: str
+    assessment: Assessment | None = None
+
+    def rebuilt(self) -> Assessment:
+        if self.assessment is not None:
+            return self.assessment
+        return Assessment(self.score, Grade(self.grade), Grade(self.band_grade), self.confidence,
+                          tuple(FiredRule(**f) for f in json.loads(self.fired)),
+                          self.ruleset_version, self.ruleset_sha256, self.guidance)
+
+
+_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def _prepare(db: Database, where: str, params: dict, now: datetime,
+             ruleset: Ruleset) -> Iterator[list[_Prepared]]:
+    """Read only: features, assessments and encoded snapshots, a batch at a time."""
+    batch: list[Scored] = []
+
+    def encode(items: list[Scored]) -> list[_Prepared]:
+        out = []
+        for scored, assessment in zip(items, explain_many(db, items, ruleset), strict=True):
+            inputs = _JSON.encode(_inputs(scored))
+            features = _JSON.encode(scored.values)
+            fired = _JSON.encode([f.__dict__ for f in assessment.fired])
+            digest = hashlib.sha256("\n".join((ruleset.sha256, inputs, features, fired))
+                                    .encode()).hexdigest()
+            sub = scored.submission
+            a = assessment
+            out.append(_Prepared(sub.id, sub.reference, sub.start, sub.status.value,
+                                 to_db(scored.as_of), inputs, features, fired, digest, a.score,
+                                 a.grade.value, a.band_grade.value, a.confidence,
+                                 a.ruleset_version, a.ruleset_sha256, a.guidance, a))
+        return out
+
+    for scored in iter_features(db, where, params, now):
+        batch.append(scored)
+        if len(batch) == BATCH:
+            yield encode(batch)
+            batch = []
+    if batch:
+        yield encode(batch)
+
+
+def _prepare_all(path: str, where: str, params: dict, now: datetime,
+                 source: str) -> list[_Prepared]:
+    """A worker process's share: its own connection, reading only."""
+    db = open_database(path, create=False)
+    try:
+        ruleset = parse_ruleset(source, "ruleset")
+        with _bulk_allocation():
+            return [replace(p, assessment=None)
+                    for batch in _prepare(db, where, params, now, ruleset) for p in batch]
+    finally:
+        db.close()
+
+
 def score_where(db: Database, actor: User, where: str, params: dict, *,
                 now: datetime | None = None,
                 progress: Callable[[int, int], bool] | None = None,
-                sink: Callable[[ScoreResult], None] | None = None) -> list[ScoreResult]:
+                sink: Callable[[ScoreResult], None] | None = None,
+                parallel_from: int = PARALLEL_FROM) -> list[ScoreResult]:
     """Score every matching submission and store a snapshot where anything changed.
 
-    Results are returned, or handed to ``sink`` one by one (then the list stays empty, so a
-    hundred thousand assessments are never held at once).  ``progress(done, total)`` may
-    return False to cancel; nothing is then saved.  Submissions that were received or
+    Results are returned, or handed to ``sink`` one by one (then the list stays empty).
+    ``progress(done, total)`` may return False to cancel.  Submissions that were received or
     returned become assessed (each change audited).
+
+    From ``parallel_from`` submissions in a database file, a second process prepares the
+    submissions at half of the venues while this one prepares the rest; both only read, then
+    this process writes.  (SQLite's rollback journal, chosen for shared folders, stops anyone
+    reading once a writer has spilled to the file, so reading and writing cannot overlap.)
+    Up to ``CHUNK`` submissions are all or nothing; beyond that each chunk commits on its own
+    and a cancel keeps the chunks already written.
     """
     require(actor, "score")
     now = now or now_utc()
     ruleset = active_ruleset(db)
     results: list[ScoreResult] = []
     keep = sink or results.append
-    done = 0
     total = db.execute(f"SELECT count(*) FROM submissions s WHERE {where}", params).fetchone()[0]
-    with db.atomic(), _bulk_allocation():
-        _store_ruleset(db, ruleset, actor.username,
-                       active=db.execute("SELECT 1 FROM rulesets WHERE active = 1").fetchone()
-                       is None)
-        latest = dict(db.execute(
-            f"SELECT s.id, a.digest FROM submissions s JOIN assessments a ON a.id = "
-            f"s.assessment_id WHERE {where}", params).fetchall())
-        batch: list[Scored] = []
-        for scored in iter_features(db, where, params, now):
-            batch.append(scored)
-            if len(batch) == BATCH:
-                for result in _score_batch(db, actor, batch, ruleset, latest, to_db(now)):
-                    keep(result)
-                done += len(batch)
-                batch = []
-                if progress and progress(done, total) is False:
-                    raise Cancelled()
-        for result in _score_batch(db, actor, batch, ruleset, latest, to_db(now)):
-            keep(result)
+    path = db_path(db)
+    with _bulk_allocation():
+        if total >= parallel_from and path != ":memory:" and (os.cpu_count() or 1) >= 2:
+            _score_in_parallel(db, actor, where, params, now, ruleset, path, total, keep,
+                               progress)
+        else:
+            with db.atomic():
+                _store_ruleset_if_new(db, ruleset, actor)
+                latest = _latest_digests(db, where, params)
+                done = 0
+                for batch in _prepare(db, where, params, now, ruleset):
+                    for result in _write(db, actor, batch, latest, to_db(now)):
+                        keep(result)
+                    done += len(batch)
+                    if progress and progress(done, total) is False:
+                        raise Cancelled()
         if progress:
             progress(total, total)
     return results
 
 
-_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=str)
+def _store_ruleset_if_new(db: Database, ruleset: Ruleset, actor: User) -> None:
+    active = db.execute("SELECT 1 FROM rulesets WHERE active = 1").fetchone() is None
+    _store_ruleset(db, ruleset, actor.username, active=active)
 
 
-def _score_batch(db: Database, actor: User, batch: list[Scored], ruleset: Ruleset,
-                 latest: dict[int, str], stamp: str) -> list[ScoreResult]:
-    """Score a batch, insert the snapshots that changed, then point their submissions at them."""
+def _latest_digests(db: Database, where: str, params: dict) -> dict[int, str]:
+    return dict(db.execute(f"SELECT s.id, a.digest FROM submissions s JOIN assessments a ON "
+                           f"a.id = s.assessment_id WHERE {where}", params).fetchall())
+
+
+def _score_in_parallel(db: Database, actor: User, where: str, params: dict, now: datetime,
+                       ruleset: Ruleset, path: str, total: int,
+                       keep: Callable[[ScoreResult], None],
+                       progress: Callable[[int, int], bool] | None) -> None:
+    """Split by venue (each side then reads only its venues' history), prepare both halves at
+    once, write, chunk by chunk."""
+    done = 0
+    low = db.execute(f"SELECT min(s.id) FROM submissions s WHERE {where}", params).fetchone()[0]
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        while low is not None:
+            high = db.execute(f"SELECT max(id) FROM (SELECT s.id FROM submissions s WHERE "
+                              f"({where}) AND s.id >= :_low ORDER BY s.id LIMIT {CHUNK})",
+                              {**params, "_low": low}).fetchone()[0]
+            chunk = f"({where}) AND s.id BETWEEN {int(low)} AND {int(high)}"
+            their_part = f"({chunk}) AND s.venue_id % 2 = 1"
+            theirs = pool.submit(_prepare_all, path, their_part, params, now, ruleset.source)
+            mine: list[_Prepared] = []
+            for batch in _prepare(db, f"({chunk}) AND s.venue_id % 2 = 0", params, now,
+                                  ruleset):
+                mine += batch
+                if progress and progress(done + len(mine), total) is False:
+                    theirs.cancel()
+                    raise Cancelled()
+            try:
+                other = theirs.result()
+            except (BrokenProcessPool, OSError, pickle.PicklingError):
+                # The worker could not start here (an embedded interpreter, say): do its share
+                # in this process.
+                other = [p for batch in _prepare(db, their_part, params, now, ruleset)
+                         for p in batch]
+            prepared = sorted(mine + other, key=lambda p: p.submission_id)
+            with db.atomic():
+                _store_ruleset_if_new(db, ruleset, actor)
+                latest = _latest_digests(db, chunk, params)
+                for start in range(0, len(prepared), BATCH):
+                    for result in _write(db, actor, prepared[start:start + BATCH], latest,
+                                         to_db(now)):
+                        keep(result)
+            done += len(prepared)
+            low = db.execute(f"SELECT min(s.id) FROM submissions s WHERE ({where}) AND "
+                             f"s.id > :_high", {**params, "_high": high}).fetchone()[0]
+
+
+def _write(db: Database, actor: User, batch: list[_Prepared], latest: dict[int, str],
+           stamp: str) -> list[ScoreResult]:
+    """Insert the snapshots that changed, then point their submissions at them."""
     results, rows, assessed = [], [], []
-    for scored, assessment in zip(batch, explain_many(db, batch, ruleset), strict=True):
-        sub = scored.submission
-        inputs = _JSON.encode(_inputs(scored))
-        features = _JSON.encode(scored.values)
-        fired = _JSON.encode([f.__dict__ for f in assessment.fired])
-        digest = hashlib.sha256("\n".join((ruleset.sha256, inputs, features, fired))
-                                .encode()).hexdigest()
-        stored = latest.get(sub.id) != digest
+    for p in batch:
+        a = p.rebuilt()
+        stored = latest.get(p.submission_id) != p.digest
         if stored:
-            rows.append((sub.id, stamp, actor.username, to_db(scored.as_of),
-                         assessment.ruleset_version, assessment.ruleset_sha256, inputs, features,
-                         fired, assessment.score, assessment.grade.value, assessment.confidence,
-                         digest))
-            if sub.status in (Status.RECEIVED, Status.RETURNED):
-                assessed.append((sub.id, assessment))
-        results.append(ScoreResult(sub.reference, sub.id, assessment, stored, sub.start))
+            rows.append((p.submission_id, stamp, actor.username, p.as_of, a.ruleset_version,
+                         a.ruleset_sha256, p.inputs, p.features, p.fired, a.score,
+                         a.grade.value, a.confidence, p.digest))
+            if p.status in (Status.RECEIVED.value, Status.RETURNED.value):
+                assessed.append((p.submission_id, a))
+        results.append(ScoreResult(p.reference, p.submission_id, a, stored, p.start))
     if rows:
         db.conn.executemany(
             "INSERT INTO assessments (submission_id, created_at, created_by, as_of, "
@@ -274,10 +413,11 @@ def score_references(db: Database, actor: User, references: list[str],
 
 def score_all(db: Database, actor: User, now: datetime | None = None,
               progress: Callable[[int, int], bool] | None = None,
-              sink: Callable[[ScoreResult], None] | None = None) -> list[ScoreResult]:
+              sink: Callable[[ScoreResult], None] | None = None,
+              parallel_from: int = PARALLEL_FROM) -> list[ScoreResult]:
     """Score every submission that is not cancelled."""
     return score_where(db, actor, "s.status != 'cancelled'", {}, now=now, progress=progress,
-                       sink=sink)
+                       sink=sink, parallel_from=parallel_from)
 
 
 @dataclass(frozen=True)

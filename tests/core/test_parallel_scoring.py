@@ -1,0 +1,81 @@
+"""Scoring many submissions with a second process gives exactly what one process gives."""
+
+import shutil
+from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
+
+import pytest
+
+from eventrisk import audit, demo
+from eventrisk.db import open_database
+from eventrisk.scoring import service
+from eventrisk.timeutil import now_utc
+from eventrisk.users import system_user
+
+NOW = now_utc()
+
+
+@pytest.fixture(scope="module")
+def desk_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("parallel") / "desk.db"
+    db = open_database(path)
+    demo.build(db, venues=12, events=240, incidents=160, seed=9)
+    db.close()
+    return path
+
+
+def _snapshots(path):
+    db = open_database(path)
+    rows = db.execute("SELECT s.id, s.status, s.grade, a.digest, a.fired FROM submissions s "
+                      "JOIN assessments a ON a.id = s.assessment_id ORDER BY s.id").fetchall()
+    assert audit.verify(db).ok
+    db.close()
+    return rows
+
+
+def _score(path, **kw):
+    db = open_database(path)
+    results = service.score_all(db, system_user(), now=NOW, **kw)
+    db.close()
+    return [(r.reference, r.assessment.grade, r.assessment.score, r.stored) for r in results]
+
+
+def test_two_processes_give_the_same_snapshots_as_one(desk_file, tmp_path, monkeypatch):
+    one, two = tmp_path / "one.db", tmp_path / "two.db"
+    shutil.copy(desk_file, one)
+    shutil.copy(desk_file, two)
+    sequential = _score(one)
+    here = []
+    prepare = service._prepare
+    monkeypatch.setattr(service, "_prepare", lambda db, where, *a: here.append(where) or
+                        prepare(db, where, *a))
+    parallel = _score(two, parallel_from=1)
+    assert here and all("venue_id % 2 = 0" in w for w in here)  # the rest was the worker's
+    assert parallel == sequential and len(parallel) > 200
+    assert _snapshots(two) == _snapshots(one)
+
+
+def test_when_the_worker_cannot_start_this_process_does_its_share(desk_file, tmp_path,
+                                                                  monkeypatch):
+    class NoWorkers:
+        def __init__(self, *args, **kwargs):
+            pass
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def submit(self, *args, **kwargs):
+            future = Future()
+            future.set_exception(BrokenProcessPool("no process here"))
+            return future
+
+    one, two = tmp_path / "one.db", tmp_path / "two.db"
+    shutil.copy(desk_file, one)
+    shutil.copy(desk_file, two)
+    sequential = _score(one)
+    monkeypatch.setattr(service, "ProcessPoolExecutor", NoWorkers)
+    assert _score(two, parallel_from=1) == sequential
+    assert _snapshots(two) == _snapshots(one)
