@@ -78,4 +78,5 @@ def copy_of(path: Path, name: str) -> Path:
     """A scratch copy of a benchmark database."""
     target = DATA / name
     shutil.copy(path, target)
+    os.sync()  # let the copy reach the disk before anything is timed
     return target

@@ -213,7 +213,7 @@ def _score(db, args) -> int:
 
         def tally(r: ScoreResult) -> None:
             nonlocal stored
-            grades[r.assessment.grade.value] += 1
+            grades[r.grade.value] += 1
             stored += r.stored
             if args.json:
                 out.write(("[\n" if out.tell() == 0 else ",\n") + _score_json(r))

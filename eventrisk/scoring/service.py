@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -150,13 +150,23 @@ def explain_many(db: Database, batch: list[Scored], ruleset: Ruleset) -> list[As
 
 @dataclass(frozen=True)
 class ScoreResult:
-    """A submission's reference and its assessment; ``stored`` if a new snapshot was added."""
+    """A submission's reference, grade and score; ``stored`` if a new snapshot was added.
+
+    ``assessment`` (every fired rule with its evidence) is rebuilt from the stored snapshot
+    only when asked for: a hundred thousand results mostly need just the grade.
+    """
 
     reference: str
     submission_id: int
-    assessment: Assessment
+    grade: Grade
+    score: int
     stored: bool
     start: datetime
+    _prepared: _Prepared = field(repr=False, compare=False)
+
+    @property
+    def assessment(self) -> Assessment:
+        return self._prepared.rebuilt()
 
 
 def _inputs(scored: Scored) -> dict:
@@ -214,7 +224,8 @@ class _Prepared:
         if self.assessment is not None:
             return self.assessment
         return Assessment(self.score, Grade(self.grade), Grade(self.band_grade), self.confidence,
-                          tuple(FiredRule(**f) for f in json.loads(self.fired)),
+                          tuple(FiredRule(**(f | {"incident_refs": tuple(f["incident_refs"])}))
+                                for f in json.loads(self.fired)),
                           self.ruleset_version, self.ruleset_sha256, self.guidance)
 
 
@@ -251,15 +262,21 @@ def _prepare(db: Database, where: str, params: dict, now: datetime,
         yield encode(batch)
 
 
+def _fields(p: _Prepared) -> tuple:
+    return (p.submission_id, p.reference, p.start, p.status, p.as_of, p.inputs, p.features,
+            p.fired, p.digest, p.score, p.grade, p.band_grade, p.confidence, p.ruleset_version,
+            p.ruleset_sha256, p.guidance)
+
+
 def _prepare_all(path: str, where: str, params: dict, now: datetime,
-                 source: str) -> list[_Prepared]:
+                 source: str) -> list[tuple]:
     """A worker process's share: its own connection, reading only."""
     db = open_database(path, create=False)
     try:
         ruleset = parse_ruleset(source, "ruleset")
-        with _bulk_allocation():
-            return [replace(p, assessment=None)
-                    for batch in _prepare(db, where, params, now, ruleset) for p in batch]
+        with _bulk_allocation():  # plain tuples pickle several times faster than objects
+            return [_fields(p) for batch in _prepare(db, where, params, now, ruleset)
+                    for p in batch]
     finally:
         db.close()
 
@@ -344,7 +361,7 @@ def _score_in_parallel(db: Database, actor: User, where: str, params: dict, now:
                     theirs.cancel()
                     raise Cancelled()
             try:
-                other = theirs.result()
+                other = [_Prepared(*fields) for fields in theirs.result()]
             except (BrokenProcessPool, OSError, pickle.PicklingError):
                 # The worker could not start here (an embedded interpreter, say): do its share
                 # in this process.
@@ -368,15 +385,15 @@ def _write(db: Database, actor: User, batch: list[_Prepared], latest: dict[int, 
     """Insert the snapshots that changed, then point their submissions at them."""
     results, rows, assessed = [], [], []
     for p in batch:
-        a = p.rebuilt()
         stored = latest.get(p.submission_id) != p.digest
         if stored:
-            rows.append((p.submission_id, stamp, actor.username, p.as_of, a.ruleset_version,
-                         a.ruleset_sha256, p.inputs, p.features, p.fired, a.score,
-                         a.grade.value, a.confidence, p.digest))
+            rows.append((p.submission_id, stamp, actor.username, p.as_of, p.ruleset_version,
+                         p.ruleset_sha256, p.inputs, p.features, p.fired, p.score, p.grade,
+                         p.confidence, p.digest))
             if p.status in (Status.RECEIVED.value, Status.RETURNED.value):
-                assessed.append((p.submission_id, a))
-        results.append(ScoreResult(p.reference, p.submission_id, a, stored, p.start))
+                assessed.append(p)
+        results.append(ScoreResult(p.reference, p.submission_id, Grade(p.grade), p.score,
+                                   stored, p.start, p))
     if rows:
         db.conn.executemany(
             "INSERT INTO assessments (submission_id, created_at, created_by, as_of, "
@@ -392,9 +409,9 @@ def _write(db: Database, actor: User, batch: list[_Prepared], latest: dict[int, 
             "(SELECT value FROM json_each(?)) GROUP BY submission_id) m "
             "JOIN assessments a ON a.id = m.id WHERE submissions.id = m.submission_id",
             [json.dumps([r[0] for r in rows])])
-    for submission_id, assessment in assessed:
-        workflow.apply(db, actor, submission_id, "assess",
-                       detail={"grade": assessment.grade.value, "score": assessment.score})
+    for p in assessed:
+        workflow.apply(db, actor, p.submission_id, "assess",
+                       detail={"grade": p.grade, "score": p.score})
     return results
 
 

@@ -37,7 +37,7 @@ def _score(path, **kw):
     db = open_database(path)
     results = service.score_all(db, system_user(), now=NOW, **kw)
     db.close()
-    return [(r.reference, r.assessment.grade, r.assessment.score, r.stored) for r in results]
+    return [(r.reference, r.grade, r.score, r.stored, r.assessment) for r in results]
 
 
 def test_two_processes_give_the_same_snapshots_as_one(desk_file, tmp_path, monkeypatch):
