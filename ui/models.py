@@ -21,6 +21,7 @@ class Column:
     background: Callable[[Any], QColor | None] | None = None
     foreground: Callable[[Any], QColor | None] | None = None
     tooltip: Callable[[Any], str] | None = None
+    align: int | None = None  # a Qt.AlignmentFlag value, e.g. right for numbers
 
 
 class ObjectTableModel(QAbstractTableModel):
@@ -90,6 +91,8 @@ class ObjectTableModel(QAbstractTableModel):
             return column.foreground(obj)
         if role == Qt.ItemDataRole.ToolTipRole:
             return column.tooltip(obj) if column.tooltip else column.text(obj)
+        if role == Qt.ItemDataRole.TextAlignmentRole and column.align is not None:
+            return column.align
         return None
 
     def set_objects(self, objects: Sequence[Any]) -> None:
