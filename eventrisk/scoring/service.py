@@ -344,8 +344,9 @@ def _score_in_parallel(db: Database, actor: User, where: str, params: dict, now:
     once, write, chunk by chunk."""
     done = 0
     low = db.execute(f"SELECT min(s.id) FROM submissions s WHERE {where}", params).fetchone()[0]
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    cancelled = False
+    try:
         while low is not None:
             high = db.execute(f"SELECT max(id) FROM (SELECT s.id FROM submissions s WHERE "
                               f"({where}) AND s.id >= :_low ORDER BY s.id LIMIT {CHUNK})",
@@ -357,8 +358,9 @@ def _score_in_parallel(db: Database, actor: User, where: str, params: dict, now:
             for batch in _prepare(db, f"({chunk}) AND s.venue_id % 2 = 0", params, now,
                                   ruleset):
                 mine += batch
-                if progress and progress(done + len(mine), total) is False:
-                    theirs.cancel()
+                # The worker is about as far through its half as we are through ours.
+                if progress and progress(min(total, done + 2 * len(mine)), total) is False:
+                    cancelled = True
                     raise Cancelled()
             try:
                 other = [_Prepared(*fields) for fields in theirs.result()]
@@ -378,6 +380,9 @@ def _score_in_parallel(db: Database, actor: User, where: str, params: dict, now:
             done += len(prepared)
             low = db.execute(f"SELECT min(s.id) FROM submissions s WHERE ({where}) AND "
                              f"s.id > :_high", {**params, "_high": high}).fetchone()[0]
+    finally:
+        # After a cancel, do not wait for the worker: it only reads, and stops on its own.
+        pool.shutdown(wait=not cancelled, cancel_futures=True)
 
 
 def _write(db: Database, actor: User, batch: list[_Prepared], latest: dict[int, str],

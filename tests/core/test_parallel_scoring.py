@@ -72,6 +72,9 @@ def test_when_the_worker_cannot_start_this_process_does_its_share(desk_file, tmp
             future.set_exception(BrokenProcessPool("no process here"))
             return future
 
+        def shutdown(self, wait=True, cancel_futures=False):
+            pass
+
     one, two = tmp_path / "one.db", tmp_path / "two.db"
     shutil.copy(desk_file, one)
     shutil.copy(desk_file, two)
@@ -79,3 +82,15 @@ def test_when_the_worker_cannot_start_this_process_does_its_share(desk_file, tmp
     monkeypatch.setattr(service, "ProcessPoolExecutor", NoWorkers)
     assert _score(two, parallel_from=1) == sequential
     assert _snapshots(two) == _snapshots(one)
+
+
+def test_cancelling_a_parallel_rescore_writes_nothing(desk_file, tmp_path):
+    path = tmp_path / "cancel.db"
+    shutil.copy(desk_file, path)
+    db = open_database(path)
+    before = db.execute("SELECT count(*) FROM assessments").fetchone()[0]
+    with pytest.raises(service.Cancelled):
+        service.score_all(db, system_user(), now=NOW, parallel_from=1,
+                          progress=lambda done, total: False)
+    assert db.execute("SELECT count(*) FROM assessments").fetchone()[0] == before
+    db.close()
