@@ -24,8 +24,9 @@ bench: $(STAMP)
 	$(BIN)/python bench/run_all.py
 
 lint: $(STAMP)
-	$(BIN)/python -m pip install --quiet ruff
+	$(BIN)/python -m pip install --quiet ruff mypy
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 dist: $(STAMP)
 	$(BIN)/python -m pip install --quiet 'pyinstaller>=6'

@@ -274,6 +274,7 @@ def _report(db, args) -> int:
     from eventrisk.report import assessment_pdf  # reportlab loads only when printing
 
     sub = submissions.get_by_reference(db, args.reference)
+    assert sub.id is not None
     digest = assessment_pdf.write_assessment(db, sub.id, args.output)
     print(f"Wrote {args.output} (SHA-256 {digest[:16]}...).")
     return 0

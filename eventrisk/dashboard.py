@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from sqlite_utils import Database
 
@@ -37,7 +38,7 @@ def build(db: Database, days: int = 7, limit: int = 100) -> Dashboard:
     by_borough: dict[str, dict[str, int]] = {}
     for borough, grade, n in rows:
         by_borough.setdefault(borough, {})[grade] = n
-    window = dict(date_from=first, date_to=last, now=now)
+    window: dict[str, Any] = {"date_from": first, "date_to": last, "now": now}
     active = ("received", "assessed", "in_review", "returned", "approved", "issued")
     return Dashboard(
         first, last, by_borough,

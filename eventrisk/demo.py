@@ -11,6 +11,7 @@ import json
 import random
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from typing import TypeVar
 
 from sqlite_utils import Database
 
@@ -83,7 +84,10 @@ class DemoSummary:
     users: tuple[tuple[str, str, str], ...]
 
 
-def _pick(rng: random.Random, pairs) -> object:
+T = TypeVar("T")
+
+
+def _pick(rng: random.Random, pairs: tuple[tuple[T, int], ...]) -> T:
     return rng.choices([p[0] for p in pairs], weights=[p[1] for p in pairs])[0]
 
 

@@ -176,7 +176,8 @@ def _write_submissions(db, actor, path, records, errors) -> tuple[int, int]:
         if code not in venue_ids:
             venue = venue_by_code(db, sub.venue_code)
             venue_ids[code] = venue.id if venue else None
-        if venue_ids[code] is None:
+        venue_id = venue_ids[code]
+        if venue_id is None:
             errors.append(f"{path}:{line}: venue_code: there is no venue with code "
                           f"'{sub.venue_code}'")
             continue
@@ -196,7 +197,7 @@ def _write_submissions(db, actor, path, records, errors) -> tuple[int, int]:
             promoter_ids[pkey] = match_or_create_promoter(
                 db, Promoter(sub.promoter_name, sub.promoter_company, sub.promoter_phone,
                              sub.promoter_email), actor.username)
-        submissions.insert(db, sub, venue_ids[code], promoter_ids[pkey], actor.username)
+        submissions.insert(db, sub, venue_id, promoter_ids[pkey], actor.username)
         created += 1
     return created, 0
 

@@ -41,7 +41,7 @@ def next_reference(db: Database) -> str:
 def insert(db: Database, inc: Incident, venue_id: int, submission_id: int | None,
            actor: str) -> int:
     """Insert without auditing (bulk paths audit the batch once)."""
-    return db.execute(
+    new_id = db.execute(
         "INSERT INTO incidents (reference, venue_id, occurred_at, category, severity, location,"
         " submission_id, crime_reference, description, venue_reported, created_at, created_by,"
         " updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -49,6 +49,8 @@ def insert(db: Database, inc: Incident, venue_id: int, submission_id: int | None
          inc.category.value, int(inc.severity), inc.location.value, submission_id,
          inc.crime_reference, inc.description, int(inc.venue_reported), to_db(now_utc()),
          actor, to_db(now_utc()), actor]).lastrowid
+    assert new_id is not None
+    return new_id
 
 
 def resolve(db: Database, inc: Incident) -> tuple[int, int | None]:

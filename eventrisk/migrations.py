@@ -18,21 +18,21 @@ BEGIN SELECT RAISE(ABORT, '{table} rows are immutable'); END;
 def _indexes(db: Database, table: str, *columns: str | tuple[str, ...]) -> None:
     for col in columns:
         cols = list(col) if isinstance(col, tuple) else [col]
-        db[table].create_index(cols, if_not_exists=True)
+        db.table(table).create_index(cols, if_not_exists=True)
 
 
 @MIGRATIONS(name="m001_initial")
 def m001_initial(db: Database) -> None:
     """Every table of the first release."""
-    db["users"].create(
+    db.table("users").create(
         {"id": int, "username": str, "display_name": str, "role": str,
          "password_hash": str, "active": int, "created_at": str},
         pk="id", not_null={"username", "display_name", "role", "password_hash"},
         defaults={"active": 1},
     )
-    db["users"].create_index(["username"], unique=True)
+    db.table("users").create_index(["username"], unique=True)
 
-    db["venues"].create(
+    db.table("venues").create(
         {"id": int, "code": str, "name": str, "address": str, "postcode": str,
          "borough": str, "capacity": int, "licence_number": str, "latest_finish": str,
          "has_cctv": int, "has_search_arch": int, "has_id_scanner": int,
@@ -40,17 +40,17 @@ def m001_initial(db: Database) -> None:
         pk="id", not_null={"code", "name", "borough", "capacity", "version"},
         defaults={"version": 1, "has_cctv": 0, "has_search_arch": 0, "has_id_scanner": 0},
     )
-    db["venues"].create_index(["code"], unique=True)
+    db.table("venues").create_index(["code"], unique=True)
     _indexes(db, "venues", "borough", "name")
 
-    db["promoters"].create(
+    db.table("promoters").create(
         {"id": int, "name": str, "company": str, "phone": str, "email": str,
          "version": int, "updated_at": str, "updated_by": str},
         pk="id", not_null={"name", "version"}, defaults={"version": 1},
     )
     db.execute("CREATE UNIQUE INDEX idx_promoters_name ON promoters(name COLLATE NOCASE)")
 
-    db["submissions"].create(
+    db.table("submissions").create(
         {"id": int, "reference": str, "event_name": str, "venue_id": int, "promoter_id": int,
          "event_type": str, "starts_at": str, "ends_at": str, "night": str,
          "expected_attendance": int, "ticketing": str, "min_age": int, "alcohol": int,
@@ -68,12 +68,12 @@ def m001_initial(db: Database) -> None:
         foreign_keys=[("venue_id", "venues", "id"), ("promoter_id", "promoters", "id"),
                       ("assigned_to", "users", "id")],
     )
-    db["submissions"].create_index(["reference"], unique=True)
+    db.table("submissions").create_index(["reference"], unique=True)
     _indexes(db, "submissions", "venue_id", "promoter_id", "assigned_to", "assessment_id",
              "status", "starts_at", "received_at", ("night", "venue_id"),
              ("grade_rank", "starts_at"), ("status", "starts_at"))
 
-    db["incidents"].create(
+    db.table("incidents").create(
         {"id": int, "reference": str, "venue_id": int, "occurred_at": str, "category": str,
          "severity": int, "location": str, "submission_id": int, "crime_reference": str,
          "description": str, "venue_reported": int, "created_at": str, "created_by": str,
@@ -83,20 +83,20 @@ def m001_initial(db: Database) -> None:
         defaults={"version": 1},
         foreign_keys=[("venue_id", "venues", "id"), ("submission_id", "submissions", "id")],
     )
-    db["incidents"].create_index(["reference"], unique=True)
+    db.table("incidents").create_index(["reference"], unique=True)
     # Covering index: history windows and evidence read only these columns.
     _indexes(db, "incidents", ("venue_id", "occurred_at", "category", "severity", "location",
                                "reference"), "submission_id", "occurred_at")
 
-    db["rulesets"].create(
+    db.table("rulesets").create(
         {"id": int, "version": str, "sha256": str, "source": str, "published_at": str,
          "published_by": str, "active": int},
         pk="id", not_null={"version", "sha256", "source"},
     )
-    db["rulesets"].create_index(["version"], unique=True)
+    db.table("rulesets").create_index(["version"], unique=True)
     _indexes(db, "rulesets", "active")
 
-    db["assessments"].create(
+    db.table("assessments").create(
         {"id": int, "submission_id": int, "created_at": str, "created_by": str, "as_of": str,
          "ruleset_version": str, "ruleset_sha256": str, "inputs": str, "features": str,
          "fired": str, "score": int, "grade": str, "confidence": float, "digest": str},
@@ -105,7 +105,7 @@ def m001_initial(db: Database) -> None:
     )
     _indexes(db, "assessments", "submission_id")
 
-    db["reviews"].create(
+    db.table("reviews").create(
         {"id": int, "submission_id": int, "assessment_id": int, "reviewer_id": int,
          "decision": str, "comment": str, "grade_before": str, "grade_after": str,
          "created_at": str},
@@ -115,15 +115,15 @@ def m001_initial(db: Database) -> None:
     )
     _indexes(db, "reviews", "submission_id", "assessment_id", "reviewer_id")
 
-    db["debriefs"].create(
+    db.table("debriefs").create(
         {"id": int, "submission_id": int, "went_ahead": int, "actual_attendance": int,
          "incidents_noted": int, "notes": str, "recorded_at": str, "recorded_by": str},
         pk="id", not_null={"submission_id", "went_ahead", "incidents_noted"},
         foreign_keys=[("submission_id", "submissions", "id")],
     )
-    db["debriefs"].create_index(["submission_id"], unique=True)
+    db.table("debriefs").create_index(["submission_id"], unique=True)
 
-    db["issued_documents"].create(
+    db.table("issued_documents").create(
         {"id": int, "submission_id": int, "assessment_id": int, "sha256": str,
          "issued_at": str, "issued_by": str},
         pk="id", not_null={"submission_id", "sha256", "issued_at"},
@@ -132,7 +132,7 @@ def m001_initial(db: Database) -> None:
     )
     _indexes(db, "issued_documents", "submission_id", "assessment_id")
 
-    db["audit_log"].create(
+    db.table("audit_log").create(
         {"id": int, "at": str, "actor": str, "action": str, "entity": str, "entity_id": str,
          "detail": str, "reason": str, "prev_hash": str, "hash": str},
         pk="id", not_null={"at", "actor", "action", "prev_hash", "hash"},
@@ -144,7 +144,7 @@ def m001_initial(db: Database) -> None:
 
     for table, columns in (("venues", ["name", "code", "address"]),
                            ("submissions", ["event_name", "reference"])):
-        db[table].enable_fts(columns, create_triggers=True, tokenize="unicode61")
+        db.table(table).enable_fts(columns, create_triggers=True, tokenize="unicode61")
         _narrow_fts_update_trigger(db, table, columns)
 
 

@@ -72,8 +72,9 @@ FROM submissions s JOIN venues v ON v.id = s.venue_id LEFT JOIN users u ON u.id 
 """
 
 
-def _where(flt: QueueFilter) -> tuple[str, list]:
-    clauses, params = [], []
+def _where(flt: QueueFilter) -> tuple[str, list[object]]:
+    clauses: list[str] = []
+    params: list[object] = []
     if flt.upcoming_only:
         clauses.append("s.ends_at >= ?")
         params.append(to_db(flt.now))

@@ -115,8 +115,10 @@ def insert(db: Database, sub: Submission, venue_id: int, promoter_id: int, actor
     }
     cols = ", ".join(row)
     marks = ", ".join("?" for _ in row)
-    return db.execute(f"INSERT INTO submissions ({cols}) VALUES ({marks})",
-                      list(row.values())).lastrowid
+    new_id = db.execute(f"INSERT INTO submissions ({cols}) VALUES ({marks})",
+                        list(row.values())).lastrowid
+    assert new_id is not None
+    return new_id
 
 
 def create(db: Database, actor: User, sub: Submission) -> Submission:

@@ -55,7 +55,10 @@ def insert_venue(db: Database, venue: Venue, actor: str) -> int:
     row = venue_row(venue) | {"updated_at": to_db(now_utc()), "updated_by": actor, "version": 1}
     cols = ", ".join(row)
     marks = ", ".join("?" for _ in row)
-    return db.execute(f"INSERT INTO venues ({cols}) VALUES ({marks})", list(row.values())).lastrowid
+    new_id = db.execute(f"INSERT INTO venues ({cols}) VALUES ({marks})",
+                        list(row.values())).lastrowid
+    assert new_id is not None
+    return new_id
 
 
 def create_venue(db: Database, actor: User, venue: Venue) -> Venue:
@@ -142,11 +145,13 @@ def match_or_create_promoter(db: Database, promoter: Promoter, actor: str) -> in
     row = db.execute("SELECT id, company, phone, email FROM promoters WHERE name = ? "
                      "COLLATE NOCASE", [promoter.name]).fetchone()
     if row is None:
-        return db.execute(
+        new_id = db.execute(
             "INSERT INTO promoters (name, company, phone, email, version, updated_at, updated_by)"
             " VALUES (?, ?, ?, ?, 1, ?, ?)",
             [promoter.name, promoter.company, promoter.phone, promoter.email,
              to_db(now_utc()), actor]).lastrowid
+        assert new_id is not None
+        return new_id
     updates = {k: getattr(promoter, k) for k, old in zip(("company", "phone", "email"), row[1:],
                                                           strict=True)
                if getattr(promoter, k) and not old}

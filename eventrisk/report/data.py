@@ -72,6 +72,7 @@ def gather(db: Database, submission_id: int, generated_at: datetime | None = Non
         raise WorkflowError(f"{sub.reference} has not been scored yet; score it before printing.")
     assert sub.venue_id is not None and sub.promoter_id is not None
     venue = get_venue(db, sub.venue_id)
+    assert venue.id is not None
     rulesets = {} if rulesets is None else rulesets
     if stored.ruleset_version not in rulesets:
         rulesets[stored.ruleset_version] = _ruleset_for(db, stored.ruleset_version)
@@ -86,7 +87,7 @@ def gather(db: Database, submission_id: int, generated_at: datetime | None = Non
     total = db.execute("SELECT count(*) FROM incidents WHERE venue_id = ? AND occurred_at >= ? "
                        "AND occurred_at < ?",
                        [venue.id, to_db(year_ago), to_db(until)]).fetchone()[0]
-    months = []
+    months: list[str] = []
     cursor = months_before(until, 23).replace(day=1)
     while len(months) < 24:
         months.append(cursor.strftime("%Y-%m"))

@@ -48,7 +48,8 @@ def render_pack(db: Database, borough: str, date_from: date, date_to: date,
         raise NotFoundError(f"No assessed events in {name} from {period}; there is no pack "
                             f"to print.")
     generated_at = generated_at or now_utc()
-    contact, rulesets = desk_contact(), {}
+    contact = desk_contact()
+    rulesets: dict = {}
     reports = []
     for n, sid in enumerate(ids, 1):
         reports.append(gather(db, sid, generated_at, rulesets, contact))

@@ -179,8 +179,10 @@ def compile_condition(spec: Any, where: str) -> Condition:
     fn = _OPS[op]
     if isinstance(value, tuple):
         value = frozenset(value)
-    return Condition(spec.strip(), frozenset({name}),
-                     lambda v, n=name, fn=fn, x=value: fn(v[n], x))
+    def test(values: dict, n: str = name, op: Callable = fn, x: Any = value) -> bool:
+        return op(values[n], x)
+
+    return Condition(spec.strip(), frozenset({name}), test)
 
 
 def _sample(feature: Feature) -> Any:

@@ -246,6 +246,7 @@ def _prepare(db: Database, where: str, params: dict, now: datetime,
             digest = hashlib.sha256("\n".join((ruleset.sha256, inputs, features, fired))
                                     .encode()).hexdigest()
             sub = scored.submission
+            assert sub.id is not None
             a = assessment
             out.append(_Prepared(sub.id, sub.reference, sub.start, sub.status.value,
                                  to_db(scored.as_of), inputs, features, fired, digest, a.score,
@@ -549,7 +550,9 @@ def impact(db: Database, draft: Ruleset, now: datetime | None = None) -> Impact:
     """Compare the active ruleset with ``draft`` over upcoming, not-cancelled events."""
     now = now or now_utc()
     current = active_ruleset(db)
-    up, down, n = [], [], 0
+    up: list[ImpactRow] = []
+    down: list[ImpactRow] = []
+    n = 0
     for scored in iter_features(db, "s.starts_at >= :now AND s.status != 'cancelled'", {}, now):
         n += 1
         sb, gb = quick_grade(scored.values, current)
