@@ -308,7 +308,9 @@ def score_where(db: Database, actor: User, where: str, params: dict, *,
     total = db.execute(f"SELECT count(*) FROM submissions s WHERE {where}", params).fetchone()[0]
     path = db_path(db)
     with _bulk_allocation():
-        if total >= parallel_from and path != ":memory:" and (os.cpu_count() or 1) >= 2:
+        # A worker sees only committed rows: inside a caller's transaction, stay in-process.
+        if (total >= parallel_from and path != ":memory:" and (os.cpu_count() or 1) >= 2
+                and not db.conn.in_transaction):
             _score_in_parallel(db, actor, where, params, now, ruleset, path, total, keep,
                                progress)
         else:

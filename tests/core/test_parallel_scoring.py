@@ -94,3 +94,16 @@ def test_cancelling_a_parallel_rescore_writes_nothing(desk_file, tmp_path):
                           progress=lambda done, total: False)
     assert db.execute("SELECT count(*) FROM assessments").fetchone()[0] == before
     db.close()
+
+
+def test_inside_a_transaction_scoring_stays_in_this_process(desk_file, tmp_path, monkeypatch):
+    """A worker would not see rows this transaction has not committed yet."""
+    path = tmp_path / "tx.db"
+    shutil.copy(desk_file, path)
+    db = open_database(path)
+    monkeypatch.setattr(service, "_score_in_parallel",
+                        lambda *a, **k: pytest.fail("went parallel inside a transaction"))
+    with db.atomic():
+        db.execute("UPDATE venues SET capacity = capacity + 1")
+        assert service.score_all(db, system_user(), now=NOW, parallel_from=1)
+    db.close()
