@@ -139,6 +139,11 @@ def override(db: Database, actor: User, submission_id: int, grade: Grade,
     """A supervisor sets a different grade, with a written justification (required)."""
     with db.atomic():
         _, before = _latest_assessment(db, submission_id)
+        current = db.execute("SELECT grade FROM submissions WHERE id = ?",
+                             [submission_id]).fetchone()[0]
+        if grade.value == current:
+            raise ValidationError([("grade", f"The grade is already {grade.value}; approve it "
+                                             "instead, with a comment if needed")])
         target = apply(db, actor, submission_id, "override", reason=justification,
                        detail={"grade_before": before, "grade_after": grade.value},
                        extra_sets={"override_grade": grade.value, "grade": grade.value,

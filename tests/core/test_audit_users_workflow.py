@@ -61,6 +61,10 @@ def test_override_needs_a_justification_and_sets_the_grade(db, officer, supervis
         workflow.override(db, supervisor, sub.id, Grade.HIGH, "")
     with pytest.raises(PermissionDenied):
         workflow.override(db, officer, sub.id, Grade.HIGH, "because")
+    current = Grade(db.execute("SELECT grade FROM submissions WHERE id = ?",
+                               [sub.id]).fetchone()[0])
+    with pytest.raises(ValidationError, match="already"):
+        workflow.override(db, supervisor, sub.id, current, "same grade")
     workflow.override(db, supervisor, sub.id, Grade.HIGH, "Intelligence of a planned fight")
     row = db.execute("SELECT grade, override_grade, status FROM submissions WHERE id = ?",
                      [sub.id]).fetchone()

@@ -17,6 +17,24 @@ def private_settings(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
 
 
+@pytest.fixture(autouse=True)
+def no_unexpected_message_boxes(request, monkeypatch):
+    """A modal message box would block an offscreen test run for ever: fail instead.
+
+    Tests that expect messages ask for the ``messages`` fixture, which records them."""
+    if "messages" in request.fixturenames:
+        return
+    from PySide6.QtWidgets import QMessageBox
+
+    def refuse(*args, **_kw):
+        text = args[0].text() if args and isinstance(args[0], QMessageBox) else args[2:3]
+        raise AssertionError(f"unexpected message box: {text}")
+
+    for name in ("information", "warning", "critical", "question", "about"):
+        monkeypatch.setattr(QMessageBox, name, staticmethod(refuse))
+    monkeypatch.setattr(QMessageBox, "exec", refuse)
+
+
 @pytest.fixture
 def desk(tmp_path):
     from eventrisk import demo

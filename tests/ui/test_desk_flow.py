@@ -112,23 +112,25 @@ def test_a_supervisor_approves(qtbot, window_for, desk):
     assert not view.buttons["approve"].isVisible()
 
 
-def test_override_needs_a_justification(qtbot, window_for, monkeypatch):
+def test_override_needs_a_justification(qtbot, window_for, monkeypatch, messages):
     from ui import assessment_view
 
     window = window_for("supervisor")
     view = _open_first(window, "in_review")
+    new = "LOW" if view.badge.text() != "LOW" else "CRITICAL"
 
     def fake_exec(dialog):
         ok = dialog.buttons.button(dialog.buttons.StandardButton.Ok)
         assert not ok.isEnabled()  # empty justification: cannot confirm
-        dialog.grade_box.setCurrentIndex(dialog.grade_box.findData("CRITICAL"))
+        dialog.grade_box.setCurrentIndex(dialog.grade_box.findData(new))
         dialog.reason.setPlainText("Intelligence of planned disorder")
         assert ok.isEnabled()
         return 1
 
     monkeypatch.setattr(assessment_view.ReasonDialog, "exec", fake_exec)
     qtbot.mouseClick(view.buttons["override"], Qt.MouseButton.LeftButton)
-    assert view.badge.text() == "CRITICAL"
+    assert messages == []
+    assert view.badge.text() == new
     assert "Intelligence of planned disorder" in view.decision.text()
 
 
