@@ -47,6 +47,17 @@ ACTION_LABELS = {"submit_for_review": "Submit for &review", "approve": "&Approve
                  "cancel": "Cancel event…"}
 
 
+# Decisions that need a written reason: dialog title, prompt, and the core call.
+REASONED = {
+    "return": ("Return to the officer", "Comment for the officer",
+               lambda db, user, sid, d: workflow.return_to_officer(db, user, sid, d.text())),
+    "override": ("Override the grade", "Justification (required, printed on the assessment)",
+                 lambda db, user, sid, d: workflow.override(db, user, sid, d.grade(), d.text())),
+    "cancel": ("Cancel the event", "Reason",
+               lambda db, user, sid, d: workflow.cancel(db, user, sid, d.text())),
+}
+
+
 def _table(model, stretch_last: bool = True) -> QTableView:
     view = QTableView()
     view.setModel(model)
@@ -214,25 +225,13 @@ class AssessmentView(QWidget):
         if name == "approve":
             workflow.approve(self.db, self.user, sid)
             return True
-        if name == "return":
-            dialog = ReasonDialog("Return to the officer", "Comment for the officer", parent=self)
-            if dialog.exec():
-                workflow.return_to_officer(self.db, self.user, sid, dialog.text())
-                return True
-            return False
-        if name == "override":
-            dialog = ReasonDialog("Override the grade", "Justification (required, printed on "
-                                  "the assessment)", grades=True, parent=self)
-            if dialog.exec():
-                workflow.override(self.db, self.user, sid, dialog.grade(), dialog.text())
-                return True
-            return False
-        if name == "cancel":
-            dialog = ReasonDialog("Cancel the event", "Reason", parent=self)
-            if dialog.exec():
-                workflow.cancel(self.db, self.user, sid, dialog.text())
-                return True
-            return False
+        if name in REASONED:
+            title, prompt, decide = REASONED[name]
+            dialog = ReasonDialog(title, prompt, grades=name == "override", parent=self)
+            if not dialog.exec():
+                return False
+            decide(self.db, self.user, sid, dialog)
+            return True
         if name == "preview":
             pdf = render_assessment(self.db, sid)
             PdfPreview(pdf, self.sub.reference, f"{self.sub.reference}.pdf", self).exec()

@@ -197,3 +197,21 @@ def test_the_form_can_be_completed_from_the_keyboard_in_order(qtbot, window_for)
         "performers", "notes"]
     form._dirty = False
     form.close()
+
+
+def test_a_supervisor_returns_with_a_comment(qtbot, window_for, monkeypatch):
+    from ui import assessment_view
+
+    window = window_for("supervisor")
+    view = _open_first(window, "in_review")
+
+    def fake_exec(dialog):
+        assert dialog.windowTitle() == "Return to the officer"
+        dialog.reason.setPlainText("Confirm the door team with the promoter")
+        return 1
+
+    monkeypatch.setattr(assessment_view.ReasonDialog, "exec", fake_exec)
+    qtbot.mouseClick(view.buttons["return"], Qt.MouseButton.LeftButton)
+    assert submissions.get(window.db, view.submission_id).status is Status.RETURNED
+    assert "Returned by Sam Patel" in view.decision.text()
+    assert "Confirm the door team" in view.decision.text()
