@@ -10,14 +10,14 @@ from common import ROOT, big_database, copy_of, median_ms, report, timed
 
 from eventrisk.db import open_database
 from eventrisk.model import SearchRegime
-from eventrisk.scoring import service
+from eventrisk.scoring import rulebook, service, whatif
 from eventrisk.scoring.features import FeatureSet
 from eventrisk.scoring.scorer import score
 
 
 def bench_pure() -> None:
     db = open_database(big_database())
-    ruleset = service.active_ruleset(db)
+    ruleset = rulebook.active_ruleset(db)
     items = list(service.iter_features(db, "s.id <= 20000", {}, service.now_utc()))
     features = [FeatureSet(i.values) for i in items]
     start = time.perf_counter()
@@ -46,7 +46,7 @@ def bench_what_if() -> None:
     sid = db.execute("SELECT id FROM submissions WHERE starts_at > strftime('%Y-%m-%dT%H:%M:%SZ',"
                      " 'now') ORDER BY id LIMIT 1").fetchone()[0]
     with timed("what-if: prepare (history read once)"):
-        what_if = service.WhatIf(db, sid)
+        what_if = whatif.WhatIf(db, sid)
     changes = {"door_supervisors": 12, "search_regime": SearchRegime.SEARCH_ARCH}
     report("what-if re-grade (median of 50)", median_ms(
         lambda: what_if.try_measures(changes), 50), 0.005, "ms")

@@ -289,7 +289,8 @@ def _pack(db, args) -> int:
 
 
 def _rules(db, args) -> int:
-    from eventrisk.scoring import catalogue, rules, service
+    from eventrisk.scoring import catalogue, rulebook, rules
+    from eventrisk.scoring import impact as impact_of
 
     if args.rules_command == "features":
         for f in catalogue.CATALOGUE.values():
@@ -301,11 +302,11 @@ def _rules(db, args) -> int:
         print(f"{args.file}: OK, version {ruleset.version}, {len(ruleset.rules)} rules.")
         return 0
     if args.rules_command == "publish":
-        service.publish_ruleset(db, system_user(), ruleset)
+        rulebook.publish_ruleset(db, system_user(), ruleset)
         print(f"Published ruleset {ruleset.version}.")
         return 0
-    result = service.impact(db, ruleset, now_utc())
-    current = service.active_ruleset(db)
+    result = impact_of.impact(db, ruleset, now_utc())
+    current = rulebook.active_ruleset(db)
     print(f"Draft {ruleset.version} against {current.version}, over {result.considered} "
           f"upcoming events: {len(result.up)} would move up a grade, {len(result.down)} down.")
     for label, rows in (("Up", result.up), ("Down", result.down)):

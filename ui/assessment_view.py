@@ -31,7 +31,7 @@ from eventrisk.errors import ValidationError
 from eventrisk.model import Grade, SearchRegime, Ticketing, User
 from eventrisk.report.assessment_pdf import render_assessment
 from eventrisk.report.issue import issue
-from eventrisk.scoring import service
+from eventrisk.scoring import rulebook, service, whatif
 from eventrisk.scoring.whatif import MEASURES
 from eventrisk.timeutil import british_datetime, british_time, from_db, local_to_utc, to_local
 from eventrisk.users import can
@@ -174,7 +174,7 @@ class AssessmentView(QWidget):
             self.grade = grade
             self.badge.setText(grade.value)
             self.badge.setStyleSheet(badge_css(grade) + " font-size:20px;")
-            ruleset = service.active_ruleset(self.db)
+            ruleset = rulebook.active_ruleset(self.db)
             note = (f"Supervisor set {grade.value}; scored {stored.grade.value}. "
                     if override else "")
             self.badge_detail.setText(
@@ -198,7 +198,7 @@ class AssessmentView(QWidget):
         self.buttons["edit"].setEnabled(sub.status.value not in ("cancelled", "debriefed"))
         self.audit_model.set_objects(audit.history(self.db, "submission", sub.id))
         if stored is not None:
-            self.what_if.bind(service.WhatIf(self.db, sub.id))
+            self.what_if.bind(whatif.WhatIf(self.db, sub.id))
 
     # ---- actions -------------------------------------------------------------------------
     def _act(self, name: str) -> None:
@@ -257,7 +257,7 @@ class AssessmentView(QWidget):
         if not changes:
             return
         try:
-            service.agree_measures(self.db, self.user, self.submission_id, changes)
+            whatif.agree_measures(self.db, self.user, self.submission_id, changes)
         except Exception as exc:  # noqa: BLE001
             show_error(self, exc)
             return
@@ -320,7 +320,7 @@ class WhatIfPanel(QGroupBox):
     def __init__(self, parent=None):
         super().__init__("What if… (nothing is saved until you record it)", parent)
         self.setObjectName("whatIf")
-        self._what_if: service.WhatIf | None = None
+        self._what_if: whatif.WhatIf | None = None
         self._loading = False
         self.door = QSpinBox(maximum=500, objectName="wi_door_supervisors")
         self.search = QComboBox(objectName="wi_search_regime")
@@ -374,7 +374,7 @@ class WhatIfPanel(QGroupBox):
             c.toggled.connect(self.update_result)
         self.setEnabled(False)
 
-    def bind(self, what_if: service.WhatIf) -> None:
+    def bind(self, what_if: whatif.WhatIf) -> None:
         """Start from the submission as it is."""
         self._what_if = what_if
         self.setEnabled(True)

@@ -32,7 +32,7 @@ from eventrisk.paths import resource
 from eventrisk.reference import borough_names
 from eventrisk.report.assessment_pdf import write_pdf
 from eventrisk.report.pack_pdf import render_pack
-from eventrisk.scoring import service
+from eventrisk.scoring import rulebook, service
 from eventrisk.users import can
 from ui.assessment_view import AssessmentView
 from ui.dashboard_view import DashboardView
@@ -299,7 +299,7 @@ class MainWindow(QMainWindow):
         dialog.exec()
 
     def about(self) -> None:
-        ruleset = service.active_ruleset(self.db)
+        ruleset = rulebook.active_ruleset(self.db)
         QMessageBox.about(self, "About EventRisk",
                           f"<b>EventRisk</b> {__version__}<br>Rules in force: {ruleset.version}"
                           f"<br>Database: {self.db_path}<br><br>Risk assessment of promoted "

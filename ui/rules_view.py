@@ -19,7 +19,8 @@ from sqlite_utils import Database
 from eventrisk.db import open_database
 from eventrisk.errors import RulesError
 from eventrisk.model import User
-from eventrisk.scoring import service
+from eventrisk.scoring import impact as impact_of
+from eventrisk.scoring import rulebook
 from eventrisk.scoring.rules import Ruleset, load_ruleset
 from eventrisk.timeutil import british_datetime
 from eventrisk.users import can
@@ -75,7 +76,7 @@ class RulesView(QWidget):
         layout.addWidget(self.table, 1)
         layout.addLayout(buttons)
         layout.addWidget(self.report)
-        self.show_ruleset(service.active_ruleset(db), "In force")
+        self.show_ruleset(rulebook.active_ruleset(db), "In force")
 
     def show_ruleset(self, ruleset: Ruleset, label: str) -> None:
         self.heading.setText(f"<b>{label}: {ruleset.title or 'ruleset'} {ruleset.version}</b> "
@@ -115,14 +116,14 @@ class RulesView(QWidget):
         def work(_report):
             db = open_database(path)
             try:
-                return service.impact(db, draft)
+                return impact_of.impact(db, draft)
             finally:
                 db.close()
 
         run_in_background(self, "Comparing grades of upcoming events…", work, self._show_impact,
                           lambda exc: show_error(self, exc, path))
 
-    def _show_impact(self, result: service.Impact) -> None:
+    def _show_impact(self, result: impact_of.Impact) -> None:
         lines = [f"Over {result.considered} upcoming events: {len(result.up)} would move up a "
                  f"grade and {len(result.down)} down."]
         for label, rows in (("UP", result.up), ("DOWN", result.down)):
@@ -139,7 +140,7 @@ class RulesView(QWidget):
                                 "existing ones keep theirs.") != QMessageBox.StandardButton.Yes:
             return
         try:
-            service.publish_ruleset(self.db, self.user, self.draft)
+            rulebook.publish_ruleset(self.db, self.user, self.draft)
         except Exception as exc:  # noqa: BLE001
             show_error(self, exc, self.db_path)
             return
@@ -147,4 +148,4 @@ class RulesView(QWidget):
         self.draft = None
         self.publish.setEnabled(False)
         self.impact_button.setEnabled(False)
-        self.show_ruleset(service.active_ruleset(self.db), "In force")
+        self.show_ruleset(rulebook.active_ruleset(self.db), "In force")

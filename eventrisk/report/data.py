@@ -13,8 +13,9 @@ from eventrisk.errors import WorkflowError
 from eventrisk.model import Grade, Incident, Promoter, Submission, Venue
 from eventrisk.paths import resource
 from eventrisk.reference import boroughs
+from eventrisk.scoring.rulebook import active_ruleset
 from eventrisk.scoring.rules import Ruleset, parse_ruleset
-from eventrisk.scoring.service import StoredAssessment, active_ruleset, latest_assessment
+from eventrisk.scoring.service import StoredAssessment, latest_assessment
 from eventrisk.timeutil import months_before, now_utc, to_db
 from eventrisk.venues import get_promoter, get_venue
 

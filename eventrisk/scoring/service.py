@@ -1,5 +1,5 @@
-"""Scoring against the database: features for stored submissions, snapshots, what-if,
-ruleset publishing and impact previews."""
+"""Scoring stored submissions: their features, explained assessments and the immutable
+snapshots written for them, one at a time or a hundred thousand at once."""
 
 from __future__ import annotations
 
@@ -13,30 +13,19 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from sqlite_utils import Database
 
-from eventrisk import audit, submissions, workflow
+from eventrisk import submissions, workflow
 from eventrisk.db import db_path, open_database
-from eventrisk.errors import RulesError
 from eventrisk.model import Grade, Status, Submission, User, Venue
 from eventrisk.scoring import history
 from eventrisk.scoring.features import FeatureSet, event_features
-from eventrisk.scoring.rules import Ruleset, default_ruleset, parse_ruleset
-from eventrisk.scoring.scorer import (
-    Assessment,
-    FiredRule,
-    RuleChange,
-    compare,
-    fired_rules,
-    history_features_of,
-    quick_grade,
-    score,
-)
-from eventrisk.scoring.whatif import apply_measures, condition_text
+from eventrisk.scoring.rulebook import active_ruleset, store_ruleset
+from eventrisk.scoring.rules import Ruleset, parse_ruleset
+from eventrisk.scoring.scorer import Assessment, FiredRule, fired_rules, history_features_of, score
 from eventrisk.timeutil import now_utc, to_db
 from eventrisk.users import require
 from eventrisk.venues import get_venue
@@ -46,45 +35,6 @@ BATCH = 1000
 _INPUT_FIELDS = ("event_type", "starts_at", "ends_at", "expected_attendance", "ticketing",
                  "min_age", "alcohol", "door_supervisors", "search_regime", "cctv",
                  "id_scanning", "dispersal_plan", "medical_cover", "received_at")
-
-
-# ---- rulesets ---------------------------------------------------------------------------
-
-def active_ruleset(db: Database) -> Ruleset:
-    """The published ruleset in force, or the shipped default if none was published."""
-    row = db.execute("SELECT source, version FROM rulesets WHERE active = 1 ORDER BY id DESC "
-                     "LIMIT 1").fetchone()
-    if row is None:
-        return default_ruleset()
-    return parse_ruleset(row[0], f"published ruleset {row[1]}")
-
-
-def _store_ruleset(db: Database, ruleset: Ruleset, actor: str, active: bool) -> None:
-    row = db.execute("SELECT sha256 FROM rulesets WHERE version = ?",
-                     [ruleset.version]).fetchone()
-    if row is not None:
-        if row[0] != ruleset.sha256:
-            raise RulesError([f"ruleset version {ruleset.version} is already published with "
-                              f"different rules; give the new rules a new version"])
-        if active:
-            db.execute("UPDATE rulesets SET active = (version = ?)", [ruleset.version])
-        return
-    if active:
-        db.execute("UPDATE rulesets SET active = 0")
-    db.execute("INSERT INTO rulesets (version, sha256, source, published_at, published_by, "
-               "active) VALUES (?, ?, ?, ?, ?, ?)",
-               [ruleset.version, ruleset.sha256, ruleset.source, to_db(now_utc()), actor,
-                int(active)])
-
-
-def publish_ruleset(db: Database, actor: User, ruleset: Ruleset) -> None:
-    """Make ``ruleset`` the one in force.  Supervisors only; audited."""
-    require(actor, "publish_rules")
-    with db.atomic():
-        before = db.execute("SELECT version FROM rulesets WHERE active = 1").fetchone()
-        _store_ruleset(db, ruleset, actor.username, active=True)
-        audit.record(db, actor.username, "ruleset.publish", "ruleset", ruleset.version,
-                     {"sha256": ruleset.sha256, "previous": before[0] if before else None})
 
 
 # ---- features ---------------------------------------------------------------------------
@@ -331,7 +281,7 @@ def score_where(db: Database, actor: User, where: str, params: dict, *,
 
 def _store_ruleset_if_new(db: Database, ruleset: Ruleset, actor: User) -> None:
     active = db.execute("SELECT 1 FROM rulesets WHERE active = 1").fetchone() is None
-    _store_ruleset(db, ruleset, actor.username, active=active)
+    store_ruleset(db, ruleset, actor.username, active=active)
 
 
 def _latest_digests(db: Database, where: str, params: dict) -> dict[int, str]:
@@ -472,97 +422,3 @@ def latest_assessment(db: Database, submission_id: int) -> StoredAssessment | No
                             r["ruleset_version"], r["score"], Grade(r["grade"]),
                             r["confidence"], tuple(json.loads(r["fired"])),
                             json.loads(r["features"]))
-
-
-# ---- what-if ----------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class WhatIfResult:
-    """A proposed set of measures: the new assessment and the difference rule by rule."""
-
-    base: Assessment
-    proposed: Assessment
-    changes: tuple[RuleChange, ...]
-
-
-class WhatIf:
-    """A submission ready for live what-if: history is read once, then each try is pure."""
-
-    def __init__(self, db: Database, submission_id: int, now: datetime | None = None):
-        self.now = now or now_utc()
-        self.ruleset = active_ruleset(db)
-        scored = next(iter_features(db, "s.id = :id", {"id": submission_id}, self.now))
-        self.submission = scored.submission
-        self.venue = scored.venue
-        self._history = scored.history.values
-        self._refs = history.incident_refs(db, scored.history, set(scored.history.values))
-        self._as_of = scored.as_of
-        self.base = score(FeatureSet(scored.values, self._refs), self.ruleset)
-
-    def features_for(self, sub: Submission) -> FeatureSet:
-        """The feature set for a variant of the submission."""
-        return FeatureSet(event_features(sub, self.venue, self._as_of) | self._history,
-                          self._refs)
-
-    def try_measures(self, changes: dict[str, Any]) -> WhatIfResult:
-        """Score the submission with ``changes`` applied, without saving anything."""
-        variant = apply_measures(self.submission, changes)
-        proposed = score(self.features_for(variant), self.ruleset)
-        return WhatIfResult(self.base, proposed, tuple(compare(self.base, proposed)))
-
-
-def agree_measures(db: Database, actor: User, submission_id: int,
-                   changes: dict[str, Any]) -> Submission:
-    """Apply agreed measures to the submission and record each as a condition; rescore."""
-    sub = submissions.get(db, submission_id)
-    variant = apply_measures(sub, changes)
-    new_conditions = [condition_text(k, v) for k, v in changes.items()]
-    conditions = tuple(dict.fromkeys(list(sub.conditions) + new_conditions))
-    with db.atomic():
-        saved = submissions.update(db, actor, replace(variant, conditions=conditions))
-        score_references(db, actor, [saved.reference])
-    return submissions.get(db, submission_id)
-
-
-# ---- impact of a draft ruleset ----------------------------------------------------------
-
-@dataclass(frozen=True)
-class ImpactRow:
-    """An upcoming event whose grade would change under the draft."""
-
-    reference: str
-    event_name: str
-    start: datetime
-    grade_before: Grade
-    grade_after: Grade
-    score_before: int
-    score_after: int
-
-
-@dataclass(frozen=True)
-class Impact:
-    """What publishing a draft would do to upcoming events."""
-
-    considered: int
-    up: tuple[ImpactRow, ...]
-    down: tuple[ImpactRow, ...]
-
-
-def impact(db: Database, draft: Ruleset, now: datetime | None = None) -> Impact:
-    """Compare the active ruleset with ``draft`` over upcoming, not-cancelled events."""
-    now = now or now_utc()
-    current = active_ruleset(db)
-    up: list[ImpactRow] = []
-    down: list[ImpactRow] = []
-    n = 0
-    for scored in iter_features(db, "s.starts_at >= :now AND s.status != 'cancelled'", {}, now):
-        n += 1
-        sb, gb = quick_grade(scored.values, current)
-        sa, ga = quick_grade(scored.values, draft)
-        if ga != gb:
-            sub = scored.submission
-            row = ImpactRow(sub.reference, sub.event_name, sub.start, gb, ga, sb, sa)
-            (up if ga.rank > gb.rank else down).append(row)
-    up.sort(key=lambda r: r.start)
-    down.sort(key=lambda r: r.start)
-    return Impact(n, tuple(up), tuple(down))

@@ -1,4 +1,5 @@
-"""Measures an officer can try in the what-if panel, and the condition each becomes."""
+"""What-if: measures an officer can try, scored live without saving, and the condition each
+becomes once agreed."""
 
 from __future__ import annotations
 
@@ -6,9 +7,17 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from sqlite_utils import Database
+
+from eventrisk import submissions
 from eventrisk.errors import ValidationError
-from eventrisk.model import SearchRegime, Submission, Ticketing
-from eventrisk.timeutil import british_time
+from eventrisk.model import SearchRegime, Submission, Ticketing, User
+from eventrisk.scoring import history
+from eventrisk.scoring.features import FeatureSet, event_features
+from eventrisk.scoring.rulebook import active_ruleset
+from eventrisk.scoring.scorer import Assessment, RuleChange, compare, score
+from eventrisk.scoring.service import iter_features, score_references
+from eventrisk.timeutil import british_time, now_utc
 
 
 @dataclass(frozen=True)
@@ -72,3 +81,51 @@ def condition_text(field: str, value: Any) -> str:
              "dispersal_plan": "Written dispersal plan agreed with the borough.",
              "medical_cover": "Medical cover on site throughout the event."}
     return words[field] if value else f"No {field.replace('_', ' ')}."
+
+
+@dataclass(frozen=True)
+class WhatIfResult:
+    """A proposed set of measures: the new assessment and the difference rule by rule."""
+
+    base: Assessment
+    proposed: Assessment
+    changes: tuple[RuleChange, ...]
+
+
+class WhatIf:
+    """A submission ready for live what-if: history is read once, then each try is pure."""
+
+    def __init__(self, db: Database, submission_id: int, now: datetime | None = None):
+        self.now = now or now_utc()
+        self.ruleset = active_ruleset(db)
+        scored = next(iter_features(db, "s.id = :id", {"id": submission_id}, self.now))
+        self.submission = scored.submission
+        self.venue = scored.venue
+        self._history = scored.history.values
+        self._refs = history.incident_refs(db, scored.history, set(scored.history.values))
+        self._as_of = scored.as_of
+        self.base = score(FeatureSet(scored.values, self._refs), self.ruleset)
+
+    def features_for(self, sub: Submission) -> FeatureSet:
+        """The feature set for a variant of the submission."""
+        return FeatureSet(event_features(sub, self.venue, self._as_of) | self._history,
+                          self._refs)
+
+    def try_measures(self, changes: dict[str, Any]) -> WhatIfResult:
+        """Score the submission with ``changes`` applied, without saving anything."""
+        variant = apply_measures(self.submission, changes)
+        proposed = score(self.features_for(variant), self.ruleset)
+        return WhatIfResult(self.base, proposed, tuple(compare(self.base, proposed)))
+
+
+def agree_measures(db: Database, actor: User, submission_id: int,
+                   changes: dict[str, Any]) -> Submission:
+    """Apply agreed measures to the submission and record each as a condition; rescore."""
+    sub = submissions.get(db, submission_id)
+    variant = apply_measures(sub, changes)
+    new_conditions = [condition_text(k, v) for k, v in changes.items()]
+    conditions = tuple(dict.fromkeys(list(sub.conditions) + new_conditions))
+    with db.atomic():
+        saved = submissions.update(db, actor, replace(variant, conditions=conditions))
+        score_references(db, actor, [saved.reference])
+    return submissions.get(db, submission_id)

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from eventrisk import incidents, submissions, users
 from eventrisk.db import open_database
 from eventrisk.model import Incident, IncidentCategory, Location, Role, Severity, Venue
-from eventrisk.scoring import service
+from eventrisk.scoring import service, whatif
 from eventrisk.scoring.rules import default_ruleset
 from eventrisk.timeutil import now_utc
 from eventrisk.validation import validate_submission
@@ -79,7 +79,7 @@ def test_one_more_incident_never_lowers_the_score(fields, history, extra):
 @given(event, st.lists(incident, max_size=4))
 def test_one_more_door_supervisor_never_raises_the_score(fields, history):
     db, _, sub = build(fields, history)
-    what_if = service.WhatIf(db, sub.id, NOW)
+    what_if = whatif.WhatIf(db, sub.id, NOW)
     now = what_if.try_measures({}).proposed
     more = what_if.try_measures({"door_supervisors": (sub.door_supervisors or 0) + 1}).proposed
     assert more.score <= now.score
@@ -89,7 +89,7 @@ def test_one_more_door_supervisor_never_raises_the_score(fields, history):
 @given(event, st.lists(incident, max_size=4), st.integers(1, 120))
 def test_an_earlier_finish_never_raises_the_score(fields, history, minutes):
     db, _, sub = build(fields, history)
-    what_if = service.WhatIf(db, sub.id, NOW)
+    what_if = whatif.WhatIf(db, sub.id, NOW)
     earlier = max(sub.start + timedelta(minutes=30), sub.end - timedelta(minutes=minutes))
     now = what_if.try_measures({}).proposed
     assert what_if.try_measures({"end": earlier}).proposed.score <= now.score

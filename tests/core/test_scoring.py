@@ -8,7 +8,8 @@ import pytest
 from eventrisk import incidents, submissions
 from eventrisk.errors import PermissionDenied, RulesError
 from eventrisk.model import Grade, Incident, IncidentCategory, Location, SearchRegime, Severity
-from eventrisk.scoring import service
+from eventrisk.scoring import impact as impact_of
+from eventrisk.scoring import rulebook, service, whatif
 from eventrisk.scoring.features import door_supervisors_required
 from eventrisk.scoring.rules import default_ruleset, parse_ruleset
 from eventrisk.timeutil import now_utc
@@ -104,7 +105,7 @@ def test_evidence_names_the_incidents(db, officer, make_submission):
 def test_what_if_lowers_the_grade_and_explains_each_rule(db, officer, make_submission):
     sub = make_submission(door_supervisors="0", search_regime="none", ticketing="door_only",
                           expected_attendance="390")
-    what_if = service.WhatIf(db, sub.id)
+    what_if = whatif.WhatIf(db, sub.id)
     result = what_if.try_measures({"door_supervisors": 8, "search_regime": SearchRegime.WAND,
                                    "end": sub.start + timedelta(hours=2)})
     assert result.proposed.score < result.base.score
@@ -115,7 +116,7 @@ def test_what_if_lowers_the_grade_and_explains_each_rule(db, officer, make_submi
 
 def test_agreed_measures_become_conditions(db, officer, make_submission):
     sub = make_submission(door_supervisors="1")
-    saved = service.agree_measures(db, officer, sub.id, {"door_supervisors": 6})
+    saved = whatif.agree_measures(db, officer, sub.id, {"door_supervisors": 6})
     assert saved.door_supervisors == 6
     assert saved.conditions == ("At least 6 SIA door supervisors on duty throughout.",)
     assert service.latest_assessment(db, sub.id) is not None
@@ -124,13 +125,13 @@ def test_agreed_measures_become_conditions(db, officer, make_submission):
 def test_publishing_rules_is_for_supervisors_and_audited(db, officer, supervisor):
     draft = replace(default_ruleset(), version="2026.2", sha256="x" * 64)
     with pytest.raises(PermissionDenied):
-        service.publish_ruleset(db, officer, draft)
-    service.publish_ruleset(db, supervisor, draft)
+        rulebook.publish_ruleset(db, officer, draft)
+    rulebook.publish_ruleset(db, supervisor, draft)
     assert db.execute("SELECT version FROM rulesets WHERE active = 1").fetchone()[0] == "2026.2"
     assert db.execute("SELECT count(*) FROM audit_log WHERE action = 'ruleset.publish'"
                       ).fetchone()[0] == 1
     with pytest.raises(RulesError, match="already published with different rules"):
-        service.publish_ruleset(db, supervisor, replace(draft, sha256="y" * 64))
+        rulebook.publish_ruleset(db, supervisor, replace(draft, sha256="y" * 64))
 
 
 def test_impact_lists_events_that_would_change_grade(db, officer, make_submission):
@@ -141,7 +142,7 @@ def test_impact_lists_events_that_would_change_grade(db, officer, make_submissio
         'when = "door_supervisor_shortfall >= 1"\npoints = 15',
         'id = "door-shortfall"\ntitle = "Fewer SIA door supervisors than the common condition"\n'
         'when = "door_supervisor_shortfall >= 1"\npoints = 60'), "draft.toml")
-    result = service.impact(db, harsher)
+    result = impact_of.impact(db, harsher)
     assert result.considered == 1
     assert [r.reference for r in result.up] == [sub.reference]
     assert result.up[0].grade_after.rank > result.up[0].grade_before.rank
