@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from PySide6.QtCore import QDate, QDateTime, QTime, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDateTimeEdit,
@@ -13,14 +12,12 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QSpinBox,
     QSplitter,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -37,7 +34,7 @@ from eventrisk.timeutil import british_datetime, british_time, from_db, local_to
 from eventrisk.users import can
 from eventrisk.venues import get_venue
 from ui.errors import show_error
-from ui.models import Column, ObjectTableModel
+from ui.models import Column, ObjectTableModel, table_view
 from ui.pdf_preview import PdfPreview, print_pdf, save_pdf
 from ui.style import badge_css
 from ui.submission_form import SubmissionForm
@@ -56,17 +53,6 @@ REASONED = {
     "cancel": ("Cancel the event", "Reason",
                lambda db, user, sid, d: workflow.cancel(db, user, sid, d.text())),
 }
-
-
-def _table(model, stretch_last: bool = True) -> QTableView:
-    view = QTableView()
-    view.setModel(model)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setWordWrap(True)
-    view.verticalHeader().hide()
-    view.horizontalHeader().setStretchLastSection(stretch_last)
-    view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    return view
 
 
 class AssessmentView(QWidget):
@@ -94,8 +80,7 @@ class AssessmentView(QWidget):
             Column("Rule", lambda f: f["title"]),
             Column("Evidence", lambda f: f["evidence"]),
         ], parent=self)
-        self.fired = _table(self.fired_model)
-        self.fired.setObjectName("firedRules")
+        self.fired = table_view(self.fired_model, "firedRules", wrap=True)
         self.fired.setColumnWidth(0, 55)
         self.fired.setColumnWidth(1, 230)
         self.fired.doubleClicked.connect(self._open_incidents)
@@ -119,8 +104,7 @@ class AssessmentView(QWidget):
             Column("What", lambda e: e.action.replace("submission.", "").replace("_", " ")),
             Column("Why / detail", lambda e: e.reason or _detail(e.detail)),
         ], parent=self)
-        self.audit = _table(self.audit_model)
-        self.audit.setObjectName("auditHistory")
+        self.audit = table_view(self.audit_model, "auditHistory", wrap=True)
 
         left = QWidget()
         lv = QVBoxLayout(left)
@@ -348,8 +332,7 @@ class WhatIfPanel(QGroupBox):
             Column("Change", lambda c: f"{c.delta:+d}"),
             Column("Rule", lambda c: c.title),
         ])
-        self.diff = _table(self.diff_model)
-        self.diff.setObjectName("whatIfDiff")
+        self.diff = table_view(self.diff_model, "whatIfDiff", wrap=True)
         self.diff.setColumnWidth(0, 60)
         self.reset = QPushButton("Reset")
         self.reset.clicked.connect(self._reset)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QGridLayout, QLabel, QScrollArea, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 from sqlite_utils import Database
 
 from eventrisk import dashboard
 from eventrisk.timeutil import british_datetime
 from ui.charts import BoroughGradeBars
-from ui.models import Column, ObjectTableModel
+from ui.models import Column, ObjectTableModel, table_view
 from ui.style import grade_colour, grade_text_colour
 
 ROW_COLUMNS = [
@@ -43,10 +43,7 @@ class DashboardView(QWidget):
                                           ("high_risk", "CRITICAL and HIGH events"),
                                           ("late", "Late submissions (under 14 days' notice)"))):
             model = ObjectTableModel(ROW_COLUMNS, parent=self)
-            view = QTableView(objectName=f"dash_{key}")
-            view.setModel(model)
-            view.verticalHeader().hide()
-            view.horizontalHeader().setStretchLastSection(True)
+            view = table_view(model, f"dash_{key}")
             view.doubleClicked.connect(
                 lambda index: self.open_requested.emit(
                     index.data(ObjectTableModel.ObjectRole).id))

@@ -8,6 +8,7 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -114,3 +115,20 @@ class ObjectTableModel(QAbstractTableModel):
     def object_at(self, row: int) -> Any:
         """The object shown at ``row``."""
         return self._objects[row]
+
+
+def table_view(model: QAbstractTableModel | None, name: str, *, wrap: bool = False) -> QTableView:
+    """A read-only table the way every EventRisk list looks: whole rows selected one at a time,
+    no row numbers, the last column filling the width; ``wrap`` lets rows grow to fit text."""
+    view = QTableView(objectName=name)
+    if model is not None:
+        view.setModel(model)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.verticalHeader().hide()
+    view.horizontalHeader().setStretchLastSection(True)
+    view.setWordWrap(wrap)
+    if wrap:
+        view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    return view

@@ -6,7 +6,6 @@ from datetime import date
 
 from PySide6.QtCore import QDate, QEvent, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDateEdit,
@@ -14,7 +13,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -23,6 +21,7 @@ from sqlite_utils import Database
 from eventrisk import queue
 from eventrisk.model import Grade, Role, Status
 from eventrisk.reference import borough_names
+from ui.models import table_view
 from ui.queue_model import QueueModel
 
 
@@ -66,16 +65,10 @@ class QueueView(QWidget):
                   QLabel("to"), self.date_to, self.include_past):
             filters.addWidget(w)
 
-        self.table = QTableView()
-        self.table.setObjectName("queueTable")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table = table_view(self.model, "queueTable")
         self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
         header.setSortIndicatorShown(True)
         header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         header.sectionClicked.connect(self._header_clicked)

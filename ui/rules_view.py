@@ -10,7 +10,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -25,7 +24,7 @@ from eventrisk.scoring.rules import Ruleset, load_ruleset
 from eventrisk.timeutil import british_datetime
 from eventrisk.users import can
 from ui.errors import show_error
-from ui.models import Column, ObjectTableModel
+from ui.models import Column, ObjectTableModel, table_view
 from ui.worker import run_in_background
 
 RULE_COLUMNS = [
@@ -47,10 +46,7 @@ class RulesView(QWidget):
         self.heading = QLabel(objectName="rulesHeading", wordWrap=True)
         self.bands = QLabel(objectName="rulesBands", wordWrap=True)
         self.model = ObjectTableModel(RULE_COLUMNS, parent=self)
-        self.table = QTableView(objectName="rulesTable")
-        self.table.setModel(self.model)
-        self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table = table_view(self.model, "rulesTable")
         self.table.setColumnWidth(3, 260)
         self.table.setColumnWidth(4, 260)
         load = QPushButton("&Load draft…", objectName="loadDraft")

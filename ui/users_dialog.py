@@ -9,7 +9,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableView,
     QVBoxLayout,
 )
 from sqlite_utils import Database
@@ -17,7 +16,7 @@ from sqlite_utils import Database
 from eventrisk import users
 from eventrisk.errors import PermissionDenied, ValidationError
 from eventrisk.model import Role, User
-from ui.models import Column, ObjectTableModel
+from ui.models import Column, ObjectTableModel, table_view
 
 
 class UsersDialog(QDialog):
@@ -31,10 +30,7 @@ class UsersDialog(QDialog):
         self.model = ObjectTableModel([Column("User name", lambda u: u.username),
                                        Column("Name", lambda u: u.display_name),
                                        Column("Role", lambda u: u.role.label)], parent=self)
-        table = QTableView(objectName="usersTable")
-        table.setModel(self.model)
-        table.verticalHeader().hide()
-        table.horizontalHeader().setStretchLastSection(True)
+        table = table_view(self.model, "usersTable")
         self.username = QLineEdit(accessibleName="User name", objectName="newUsername")
         self.display_name = QLineEdit(accessibleName="Full name", objectName="newDisplayName")
         self.role = QComboBox(accessibleName="Role", objectName="newRole")

@@ -6,13 +6,11 @@ from datetime import timedelta
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QHBoxLayout,
     QLabel,
     QPushButton,
     QSplitter,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -25,22 +23,11 @@ from eventrisk.timeutil import british_datetime, months_before, now_utc
 from eventrisk.venues import get_venue
 from ui.charts import MonthlyBars
 from ui.errors import show_error
-from ui.models import Column, ObjectTableModel
+from ui.models import Column, ObjectTableModel, table_view
 from ui.venue_dialog import DebriefDialog, IncidentDialog, VenueDialog
 
 PERIODS = (("Last 12 months", 12), ("Last 24 months", 24), ("Last 6 months", 6),
            ("All time", 0))
-
-
-def _view(model, name: str) -> QTableView:
-    view = QTableView(objectName=name)
-    view.setModel(model)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.verticalHeader().hide()
-    view.horizontalHeader().setStretchLastSection(True)
-    view.setWordWrap(False)
-    return view
 
 
 class VenueView(QWidget):
@@ -69,7 +56,7 @@ class VenueView(QWidget):
         add = QPushButton("&Add incident…", objectName="addIncident")
         add.clicked.connect(self._add_incident)
         self.incident_model = ObjectTableModel(self._incident_columns(), parent=self)
-        self.incident_view = _view(self.incident_model, "venueIncidents")
+        self.incident_view = table_view(self.incident_model, "venueIncidents")
         self.incident_view.doubleClicked.connect(self._edit_incident)
 
         self.event_model = ObjectTableModel([
@@ -84,7 +71,7 @@ class VenueView(QWidget):
             Column("Linked incidents", lambda e: str(e.linked_incidents)),
         ], fetch_page=lambda off, lim: incidents.venue_events(self.db, self.venue_id,
                                                               offset=off, limit=lim), parent=self)
-        self.event_view = _view(self.event_model, "venueEvents")
+        self.event_view = table_view(self.event_model, "venueEvents")
         self.event_view.doubleClicked.connect(
             lambda i: self.open_requested.emit(i.data(ObjectTableModel.ObjectRole).id))
         debrief = QPushButton("Record &debrief…", objectName="recordDebrief")

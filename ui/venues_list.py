@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QPushButton, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QPushButton, QVBoxLayout, QWidget
 from sqlite_utils import Database
 
 from eventrisk import venues
 from eventrisk.model import User
-from ui.models import Column, ObjectTableModel
+from ui.models import Column, ObjectTableModel, table_view
 from ui.venue_dialog import VenueDialog
 
 
@@ -24,10 +24,7 @@ class VenuesList(QWidget):
                                 accessibleName="Search venues", clearButtonEnabled=True)
         new = QPushButton("&New venue…")
         new.clicked.connect(self._new)
-        self.view = QTableView(objectName="venuesTable")
-        self.view.verticalHeader().hide()
-        self.view.horizontalHeader().setStretchLastSection(True)
-        self.view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.view = table_view(None, "venuesTable")
         self.view.doubleClicked.connect(
             lambda i: self.open_requested.emit(i.data(ObjectTableModel.ObjectRole).id))
         row = QHBoxLayout()
