@@ -1,4 +1,8 @@
-"""The ``eventrisk`` command: every subcommand of the interface contract.
+"""The ``eventrisk`` command: every subcommand of the interface contract, as a named account.
+
+It only adapts the desk service (``eventrisk.desk``): it signs in with ``--user`` and
+``--password-file`` (or ``EVENTRISK_USER`` / ``EVENTRISK_PASSWORD_FILE``, or a prompt without
+echo) and every audit entry names that account.
 
 Errors become one clear message on stderr and a non-zero exit status here, in one place:
 1 for the environment (database locked, read-only, corrupt, missing) and unknown records,
@@ -8,9 +12,10 @@ Errors become one clear message on stderr and a non-zero exit status here, in on
 from __future__ import annotations
 
 import argparse
-import io
+import getpass
 import json
 import logging
+import os
 import sqlite3
 import sys
 from collections import Counter
@@ -18,8 +23,9 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from eventrisk import __version__, audit, importexport, queue, submissions
-from eventrisk.db import is_environment_failure, open_database, storage_error
+from eventrisk import __version__
+from eventrisk.db import is_environment_failure, storage_error
+from eventrisk.desk import Desk
 from eventrisk.errors import (
     AuthError,
     ConflictError,
@@ -32,11 +38,12 @@ from eventrisk.errors import (
     ValidationError,
     WorkflowError,
 )
+from eventrisk.fields import KINDS
 from eventrisk.logfile import log_to_file
 from eventrisk.paths import default_db_path
+from eventrisk.queue import QueueFilter
 from eventrisk.reference import canonical_borough
-from eventrisk.timeutil import british_datetime, now_utc, to_file
-from eventrisk.users import system_user
+from eventrisk.timeutil import british_datetime, to_file
 
 if TYPE_CHECKING:
     from eventrisk.scoring.service import ScoreResult
@@ -48,24 +55,38 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="eventrisk", description="EventRisk: risk assessment of "
                                 "promoted music events for the Promoters Desk.")
     p.add_argument("--version", action="version", version=f"eventrisk {__version__}")
-    p.add_argument("--db", metavar="PATH", help="database file (default: $EVENTRISK_DB, then "
-                   "desk.db in the user data folder)")
+    p.add_argument("--db", dest="database", metavar="PATH", help="database file (default: "
+                   "$EVENTRISK_DB, then desk.db in the user data folder)")
+    p.add_argument("--user", metavar="NAME", help="the account to act as (default: "
+                   "$EVENTRISK_USER)")
+    p.add_argument("--password-file", metavar="FILE", type=Path, help="a file readable only "
+                   "by you holding the password (default: $EVENTRISK_PASSWORD_FILE; otherwise "
+                   "you are asked, without echo)")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     sub.add_parser("gui", help="open the desktop app (the default)")
-    sub.add_parser("init", help="create or migrate the database")
-    d = sub.add_parser("demo", help="fill the database with demo data")
+    i = sub.add_parser("init", help="create or migrate the database")
+    i.add_argument("--admin", metavar="NAME", help="on a new database, create this "
+                   "administrator (password from --password-file, or asked for)")
+    sub.add_parser("password", help="choose a new password for your account (asked for, or "
+                   "the first line of $EVENTRISK_NEW_PASSWORD_FILE)")
+    d = sub.add_parser("demo", help="fill a new (training) database with demo data")
     d.add_argument("--venues", type=int, default=60)
     d.add_argument("--events", type=int, default=600)
     d.add_argument("--incidents", type=int, default=400)
     d.add_argument("--seed", type=int, default=1)
-    for name, helptext in (("import", "import a .csv or .json file (all or nothing)"),
-                           ("export", "export to a .csv or .json file")):
-        c = sub.add_parser(name, help=helptext)
-        c.add_argument("kind", choices=importexport.KINDS)
-        c.add_argument("file", type=Path)
+    c = sub.add_parser("import", help="import a .csv or .json file (all or nothing)")
+    c.add_argument("kind", choices=KINDS)
+    c.add_argument("file", type=Path)
+    c.add_argument("--with-status", action="store_true", help="administrators: keep the "
+                   "workflow status of events that have already started")
+    e = sub.add_parser("export", help="export to a .csv or .json file")
+    e.add_argument("kind", choices=KINDS)
+    e.add_argument("file", type=Path)
     s = sub.add_parser("score", help="score submissions and store their assessments")
     s.add_argument("references", nargs="*", metavar="REF")
-    s.add_argument("--all", action="store_true", help="every submission not cancelled")
+    s.add_argument("--all", action="store_true", help="every submission not cancelled "
+                   "(supervisors; grades change, statuses do not)")
+    s.add_argument("--yes", action="store_true", help="with --all: do not ask to confirm")
     s.add_argument("--json", action="store_true")
     q = sub.add_parser("queue", help="the risk queue, most urgent first")
     q.add_argument("--json", action="store_true")
@@ -105,7 +126,7 @@ def _date(text: str) -> date:
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     args = _parser().parse_args(argv)
-    path = default_db_path(args.db)
+    path = default_db_path(args.database)
     try:
         try:
             return _dispatch(args, path)
@@ -157,29 +178,112 @@ def _dispatch(args: argparse.Namespace, path: Path) -> int:
         from ui.app import run  # the core never imports Qt; only this entry point does
 
         return run(path)
-    if command == "init":
-        db = open_database(path)
-        print(f"Database ready at {path}.")
-        db.close()
-        return 0
-    handler = _HANDLERS[command]
     if command == "rules" and args.rules_command in ("check", "features"):
-        return handler(None, args)  # a rules file alone needs no database
-    db = open_database(path, create=command in ("demo", "import"))
+        return _rules(None, args)  # a rules file alone needs no database and no account
+    if command == "init":
+        return _init(args, path)
+    desk = Desk.open(path, create=command == "demo")
     try:
-        return handler(db, args)
+        if command == "demo" and desk.needs_first_admin():
+            return _demo(desk, args)  # a new database: its demo accounts are made here
+        _sign_in(desk, args)
+        return _HANDLERS[command](desk, args)
     finally:
-        db.close()
+        desk.close()
 
 
-def _demo(db, args) -> int:
-    from eventrisk import demo
+# ---- signing in ---------------------------------------------------------------------------
 
-    summary = demo.build(db, venues=args.venues, events=args.events, incidents=args.incidents,
-                         seed=args.seed, progress=lambda m: print(f"  {m}...", file=sys.stderr))
+def _account_name(args: argparse.Namespace) -> str:
+    name = args.user or os.environ.get("EVENTRISK_USER", "")
+    if not name.strip():
+        raise AuthError("Sign in to use the desk: give --user NAME (or set EVENTRISK_USER), "
+                        "and --password-file FILE (or EVENTRISK_PASSWORD_FILE).")
+    return name.strip()
+
+
+def read_password_file(path: Path) -> str:
+    """The password on the first line of a file that only its owner can read."""
+    try:
+        info = path.stat()
+    except OSError:
+        raise AuthError(f"The password file {path} cannot be read.") from None
+    if os.name == "posix" and info.st_mode & 0o077:
+        raise AuthError(f"The password file {path} can be read by other people; make it "
+                        f"private first (chmod 600 {path}).")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        raise AuthError(f"The password file {path} cannot be read.") from None
+    return text.splitlines()[0] if text else ""
+
+
+def _password(args: argparse.Namespace, prompt: str, *, confirm: bool = False,
+              env: str = "EVENTRISK_PASSWORD_FILE", use_option: bool = True) -> str:
+    source = (args.password_file if use_option else None) or os.environ.get(env)
+    if source:
+        return read_password_file(Path(source))
+    if not sys.stdin or not sys.stdin.isatty():
+        raise AuthError(f"No password: give --password-file FILE (or set {env}); there is no "
+                        "terminal to ask on.")
+    password = getpass.getpass(prompt)
+    if confirm and getpass.getpass("Again, to confirm: ") != password:
+        raise ValidationError([("password", "The two passwords differ")])
+    return password
+
+
+def _sign_in(desk: Desk, args: argparse.Namespace) -> None:
+    name = _account_name(args)
+    user = desk.sign_in(name, _password(args, f"Password for {name}: "))
+    if user.must_change_password and args.command != "password":
+        raise AuthError(f"{name} must choose a new password before working on the desk: "
+                        f"run 'eventrisk --user {name} password' (or sign in to the app).")
+
+
+def _init(args: argparse.Namespace, path: Path) -> int:
+    desk = Desk.open(path, create=True)
+    try:
+        if not desk.needs_first_admin():
+            if args.admin:
+                raise AuthError(f"{path} already has accounts; an administrator adds more in "
+                                "the app (Tools → Accounts).")
+            _sign_in(desk, args)
+            print(f"Database ready at {path}.")
+            return 0
+        if not args.admin:
+            print(f"Database ready at {path}. It has no accounts yet: run "
+                  f"'eventrisk init --admin NAME', or open the app, to create the "
+                  "administrator.")
+            return 0
+        password = _password(args, f"Password for the administrator {args.admin}: ",
+                             confirm=True)
+        admin = desk.create_first_admin(args.admin, args.admin, password)
+        print(f"Database ready at {path}; administrator {admin.username} created.")
+        return 0
+    finally:
+        desk.close()
+
+
+def _change_password(desk: Desk, args: argparse.Namespace) -> int:
+    assert desk.user is not None
+    new = _password(args, "New password: ", confirm=True, env="EVENTRISK_NEW_PASSWORD_FILE",
+                    use_option=False)
+    current = _password(args, "Current password: ")
+    desk.change_own_password(current, new)
+    print(f"Password changed for {desk.user.username}.")
+    return 0
+
+
+# ---- commands -----------------------------------------------------------------------------
+
+def _demo(desk: Desk, args) -> int:
+    summary = desk.build_demo(venues=args.venues, events=args.events,
+                              incidents=args.incidents, seed=args.seed,
+                              progress=lambda m: print(f"  {m}...", file=sys.stderr))
     print(f"Demo data: {summary.venues} venues, {summary.promoters} promoters, "
           f"{summary.events} events ({summary.upcoming} in the next three weeks), "
-          f"{summary.incidents} incidents.")
+          f"{summary.incidents} incidents. This is a training desk: everything it prints is "
+          "marked TRAINING DATA.")
     if summary.users:
         print("Demo sign-ins (change these before real use):")
         for username, password, role in summary.users:
@@ -187,67 +291,78 @@ def _demo(db, args) -> int:
     return 0
 
 
-def _import(db, args) -> int:
-    result = importexport.import_file(db, system_user(), args.kind, args.file)
+def _import(desk: Desk, args) -> int:
+    result = desk.import_file(args.kind, args.file, with_status=args.with_status)
     extra = f", updated {result.updated}" if result.updated else ""
     print(f"Imported {result.created} {args.kind} from {args.file}{extra}.")
     return 0
 
 
-def _export(db, args) -> int:
-    n = importexport.export_file(db, args.kind, args.file)
+def _export(desk: Desk, args) -> int:
+    n = desk.export_file(args.kind, args.file)
     print(f"Exported {n} {args.kind} to {args.file}.")
     return 0
 
 
-def _score(db, args) -> int:
-    from eventrisk.scoring import service
-
+def _score(desk: Desk, args) -> int:
     if args.all == bool(args.references):
         raise ValidationError([("REF", "Name one or more references, or use --all")])
-    actor = system_user()
     if args.all:
-        grades: Counter[str] = Counter()
-        stored = 0
-        out = io.StringIO()  # JSON waits for the commit, so a failure prints nothing
-
-        def tally(r: ScoreResult) -> None:
-            nonlocal stored
-            grades[r.grade.value] += 1
-            stored += r.stored
-            if args.json:
-                out.write(("[\n" if out.tell() == 0 else ",\n") + _score_json(r))
-
-        service.score_all(db, actor, sink=tally)
-        if args.json:
-            sys.stdout.write((out.getvalue() or "[") + "\n]\n")
-        else:
-            print(f"Scored {sum(grades.values())} submissions ({stored} new assessments): "
-                  + ", ".join(f"{g} {grades.get(g, 0)}"
-                              for g in ("CRITICAL", "HIGH", "MEDIUM", "LOW")))
-        return 0
-    results = service.score_references(db, actor, args.references)
+        return _score_all(desk, args)
+    states = desk.score(args.references)
     if args.json:
-        print("[\n" + ",\n".join(_score_json(r) for r in results) + "\n]")
+        print(json.dumps([s.as_json() for s in states], ensure_ascii=False, indent=1))
         return 0
-    for r in results:
-        a = r.assessment
-        print(f"{r.reference}  {a.grade.value}  score {a.score}  confidence {a.confidence:.2f}"
-              f"  (rules {a.ruleset_version})")
-        for f in a.fired:
+    for state in states:
+        snap = state.snapshot
+        assert snap is not None and state.grade is not None
+        overridden = (f" (set by a supervisor; scored {state.scored_grade})"
+                      if state.override else "")
+        print(f"{state.submission.reference}  {state.grade.value}{overridden}  score "
+              f"{snap.score}  confidence {snap.confidence:.2f}  (rules {snap.ruleset_version})")
+        for f in snap.fired:
             print(f"  +{f.points:<3} {f.title}: {f.evidence}")
-        print(f"  Action: {a.guidance}")
+        print(f"  Action: {state.guidance}")
     return 0
 
 
-def _score_json(r: ScoreResult) -> str:
-    return json.dumps({"reference": r.reference, "start": to_file(r.start),
-                       **r.assessment.as_dict()}, ensure_ascii=False)
+def _score_all(desk: Desk, args) -> int:
+    count = desk.count_rescore_all()
+    if not args.yes and sys.stdin and sys.stdin.isatty():
+        answer = input(f"Rescore all {count:,} submissions that are not cancelled? Grades may "
+                       "change; no status will. [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            print("Nothing was rescored.")
+            return 0
+    grades: Counter[str] = Counter()
+    stored = 0
+    ids: list[int] = []
+
+    def tally(r: ScoreResult) -> None:
+        nonlocal stored
+        grades[r.grade.value] += 1
+        stored += r.stored
+        if args.json:
+            ids.append(r.submission_id)
+
+    desk.rescore_all(sink=tally)
+    if args.json:  # the assessments as they stand, written only after the commit
+        sys.stdout.write("[\n")
+        for n, sid in enumerate(ids):
+            state = desk.assessment(sid)
+            sys.stdout.write(("," if n else "") + json.dumps(state.as_json(), ensure_ascii=False)
+                             + "\n")
+        sys.stdout.write("]\n")
+    else:
+        print(f"Scored {sum(grades.values())} submissions ({stored} new assessments): "
+              + ", ".join(f"{g} {grades.get(g, 0)}"
+                          for g in ("CRITICAL", "HIGH", "MEDIUM", "LOW")))
+    return 0
 
 
-def _queue(db, args) -> int:
-    flt = queue.QueueFilter(upcoming_only=not args.include_past)
-    rows = queue.fetch(db, flt, limit=args.limit)
+def _queue(desk: Desk, args) -> int:
+    flt = QueueFilter(upcoming_only=not args.include_past)
+    rows = desk.queue_page(flt, limit=args.limit)
     if args.json:
         print(json.dumps([{
             "reference": r.reference, "event_name": r.event_name, "start": to_file(r.start),
@@ -270,27 +385,27 @@ def _queue(db, args) -> int:
     return 0
 
 
-def _report(db, args) -> int:
-    from eventrisk.report import assessment_pdf  # reportlab loads only when printing
+def _report(desk: Desk, args) -> int:
+    from eventrisk.report.files import write_pdf
 
-    sub = submissions.get_by_reference(db, args.reference)
-    assert sub.id is not None
-    digest = assessment_pdf.write_assessment(db, sub.id, args.output)
+    state = desk.assessment_by_reference(args.reference)
+    assert state.submission.id is not None
+    digest = write_pdf(desk.render_assessment(state.submission.id), args.output)
     print(f"Wrote {args.output} (SHA-256 {digest[:16]}...).")
     return 0
 
 
-def _pack(db, args) -> int:
-    from eventrisk.report import pack_pdf
+def _pack(desk: Desk, args) -> int:
+    from eventrisk.report.files import write_pdf
 
-    count = pack_pdf.write_pack(db, args.borough, args.date_from, args.date_to, args.output)
+    pdf, count = desk.render_pack(args.borough, args.date_from, args.date_to)
+    write_pdf(pdf, args.output)
     print(f"Wrote {args.output}: {count} events in {canonical_borough(args.borough)}.")
     return 0
 
 
-def _rules(db, args) -> int:
-    from eventrisk.scoring import catalogue, rulebook, rules
-    from eventrisk.scoring import impact as impact_of
+def _rules(desk: Desk | None, args) -> int:
+    from eventrisk.scoring import catalogue, rules
 
     if args.rules_command == "features":
         for f in catalogue.CATALOGUE.values():
@@ -301,12 +416,13 @@ def _rules(db, args) -> int:
     if args.rules_command == "check":
         print(f"{args.file}: OK, version {ruleset.version}, {len(ruleset.rules)} rules.")
         return 0
+    assert desk is not None
     if args.rules_command == "publish":
-        rulebook.publish_ruleset(db, system_user(), ruleset)
+        desk.publish_rules(ruleset)
         print(f"Published ruleset {ruleset.version}.")
         return 0
-    result = impact_of.impact(db, ruleset, now_utc())
-    current = rulebook.active_ruleset(db)
+    result = desk.rules_impact(ruleset)
+    current = desk.active_ruleset()
     print(f"Draft {ruleset.version} against {current.version}, over {result.considered} "
           f"upcoming events: {len(result.up)} would move up a grade, {len(result.down)} down.")
     for label, rows in (("Up", result.up), ("Down", result.down)):
@@ -317,8 +433,8 @@ def _rules(db, args) -> int:
     return 0
 
 
-def _audit(db, args) -> int:
-    result = audit.verify(db)
+def _audit(desk: Desk, args) -> int:
+    result = desk.verify_audit()
     if result.ok:
         print(f"OK: {result.count} audit entries, chain intact.")
         return 0
@@ -327,14 +443,12 @@ def _audit(db, args) -> int:
     return 1
 
 
-def _backup(db, args) -> int:
-    from eventrisk.backup import backup
-
-    backup(db, args.file)
+def _backup(desk: Desk, args) -> int:
+    desk.backup(args.file)
     print(f"Backed up to {args.file}; integrity check passed.")
     return 0
 
 
 _HANDLERS = {"demo": _demo, "import": _import, "export": _export, "score": _score,
              "queue": _queue, "report": _report, "pack": _pack, "rules": _rules,
-             "audit": _audit, "backup": _backup}
+             "audit": _audit, "backup": _backup, "password": _change_password}

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from collections.abc import Generator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -20,6 +22,35 @@ def busy_timeout() -> float:
         return float(os.environ.get("EVENTRISK_BUSY_TIMEOUT", BUSY_TIMEOUT_SECONDS))
     except ValueError:
         return BUSY_TIMEOUT_SECONDS
+
+
+class DeskDatabase(Database):
+    """A sqlite-utils ``Database`` whose outermost ``atomic()`` starts with ``BEGIN IMMEDIATE``.
+
+    A deferred ``BEGIN`` takes its write lock only at the first write; if another workstation
+    holds it then, SQLite answers "database is locked" at once, without waiting, because
+    waiting could deadlock.  Taking the write lock at the start makes every use case wait its
+    turn for up to the busy timeout instead.  Nested blocks are savepoints, as before.
+    """
+
+    @contextmanager
+    def atomic(self) -> Generator[Database, None, None]:
+        if self.conn.in_transaction:
+            with super().atomic():
+                yield self
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self
+        except BaseException:
+            self.rollback()
+            raise
+        else:
+            try:
+                self.conn.execute("COMMIT")
+            except BaseException:
+                self.rollback()
+                raise
 
 
 def open_database(path: str | Path, *, create: bool = True) -> Database:
@@ -41,7 +72,7 @@ def open_database(path: str | Path, *, create: bool = True) -> Database:
             raise StorageError(f"{path} is a folder, not a database file.")
     try:
         conn = sqlite3.connect(str(path), timeout=busy_timeout())
-        db = Database(conn)
+        db = DeskDatabase(conn)
         db.execute("PRAGMA foreign_keys = ON")
         # History features build temporary running totals; keep them in memory, and give
         # SQLite a 64 MB page cache instead of 2 MB for a database of a decade's events.

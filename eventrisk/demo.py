@@ -331,7 +331,7 @@ def _walk_upcoming(db: Database, rng: random.Random, ids: list[int]) -> None:
         chunk = to_score[start:start + 500]
         params = {f"i{k}": sid for k, sid in enumerate(chunk)}
         service.score_where(db, officer, f"s.id IN ({', '.join(':' + k for k in params)})",
-                            params)
+                            params, assess=True)
     for sid, goal in plan:
         if goal == "cancelled":
             workflow.cancel(db, officer, sid, "Promoter withdrew the event")

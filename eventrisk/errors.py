@@ -67,4 +67,8 @@ class StorageError(EventRiskError):
 
 
 class AuthError(EventRiskError):
-    """Wrong user name or password."""
+    """Wrong user name or password, or no one signed in."""
+
+
+class Cancelled(Exception):  # noqa: N818 - a signal, not an error
+    """The user cancelled a long operation; its transaction was rolled back."""

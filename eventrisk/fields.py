@@ -108,3 +108,6 @@ FIELDS_BY_KIND = {"venues": VENUE_FIELDS, "submissions": SUBMISSION_FIELDS,
 def field_names(fields: tuple[Field, ...]) -> list[str]:
     """Column names in file order."""
     return [f.name for f in fields]
+
+# What can be imported and exported, in the order people are asked.
+KINDS = ("venues", "submissions", "incidents")

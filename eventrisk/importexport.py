@@ -11,6 +11,7 @@ import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -19,9 +20,9 @@ from sqlite_utils import Database
 
 from eventrisk import audit, incidents, submissions
 from eventrisk.errors import ImportFileError, ValidationError
-from eventrisk.fields import FIELDS_BY_KIND, Field, field_names
-from eventrisk.model import Incident, Promoter, Submission, User, Venue
-from eventrisk.timeutil import to_file
+from eventrisk.fields import FIELDS_BY_KIND, KINDS, Field, field_names
+from eventrisk.model import Incident, Promoter, Status, Submission, User, Venue
+from eventrisk.timeutil import now_utc, to_file
 from eventrisk.users import require
 from eventrisk.validation import validate_incident, validate_submission, validate_venue
 from eventrisk.venues import (
@@ -32,7 +33,6 @@ from eventrisk.venues import (
     venue_row,
 )
 
-KINDS = ("venues", "submissions", "incidents")
 _VALIDATORS = {"venues": validate_venue, "submissions": validate_submission,
                "incidents": validate_incident}
 
@@ -115,9 +115,13 @@ def _read_json(path: Path, text: str, kind: str) -> Iterator[tuple[int, dict]]:
         yield line, item
 
 
-def import_file(db: Database, actor: User, kind: str, path: Path) -> ImportResult:
-    """Check every record of ``path`` then write them all in one transaction, or none."""
-    require(actor, "import")
+def import_file(db: Database, actor: User, kind: str, path: Path, *,
+                with_status: bool = False, now: datetime | None = None) -> ImportResult:
+    """Check every record of ``path`` then write them all in one transaction, or none.
+
+    Submissions arrive as received or cancelled.  With ``with_status`` (administrators only)
+    events that have already started keep the status the file gives them."""
+    require(actor, "import_with_status" if with_status else "import")
     if kind not in KINDS:
         raise ImportFileError([f"{path}: cannot import '{kind}'; choose one of {', '.join(KINDS)}"])
     path = Path(path)
@@ -133,6 +137,8 @@ def import_file(db: Database, actor: User, kind: str, path: Path) -> ImportResul
         raise ImportFileError([f"{path}: the file holds no {kind}"])
     writer = {"venues": _write_venues, "submissions": _write_submissions,
               "incidents": _write_incidents}[kind]
+    if kind == "submissions":
+        errors += _status_problems(path, records, with_status, now or now_utc())
     with db.atomic():
         created, updated = writer(db, actor, path, records, errors)
         if errors:
@@ -140,8 +146,28 @@ def import_file(db: Database, actor: User, kind: str, path: Path) -> ImportResul
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         audit.record(db, actor.username, f"import.{kind}", kind, "",
                      {"file": path.name, "sha256": digest, "created": created,
-                      "updated": updated})
+                      "updated": updated, "with_status": with_status})
     return ImportResult(kind, created, updated)
+
+
+# An event enters the desk's workflow at the start: nobody approves it by writing a file.
+IMPORTABLE_STATUSES = (Status.RECEIVED, Status.CANCELLED)
+
+
+def _status_problems(path: Path, records: list[tuple[int, Any]], with_status: bool,
+                     now: datetime) -> list[str]:
+    out = []
+    for line, sub in records:
+        if sub.status in IMPORTABLE_STATUSES:
+            continue
+        if not with_status:
+            out.append(f"{path}:{line}: status: '{sub.status.value}' cannot be imported; new "
+                       "events arrive as received (or cancelled) and go through review. An "
+                       "administrator may keep past events' statuses with --with-status")
+        elif sub.start > now:
+            out.append(f"{path}:{line}: status: only an event that has already started may be "
+                       f"imported as {sub.status.value}")
+    return out
 
 
 def _write_venues(db, actor, path, records, errors) -> tuple[int, int]:

@@ -7,9 +7,9 @@ from datetime import datetime
 
 from sqlite_utils import Database
 
-from eventrisk import audit
+from eventrisk import audit, workflow
 from eventrisk.errors import NotFoundError, ValidationError, WorkflowError
-from eventrisk.model import Incident, IncidentCategory, Location, Severity, Status, User
+from eventrisk.model import Debrief, Incident, IncidentCategory, Location, Severity, Status, User
 from eventrisk.timeutil import from_db, now_utc, to_db
 from eventrisk.users import require
 from eventrisk.venues import conflict_error, venue_by_code
@@ -165,20 +165,8 @@ def monthly_counts(db: Database, venue_id: int, since: datetime, until: datetime
     return {r[0]: r[1] for r in rows}
 
 
-@dataclass(frozen=True)
-class Debrief:
-    """What happened at an event, recorded after it."""
-
-    submission_id: int
-    went_ahead: bool
-    actual_attendance: int | None
-    incidents_noted: int
-    notes: str = ""
-    recorded_at: datetime | None = None
-    recorded_by: str = ""
-
-
-def record_debrief(db: Database, actor: User, debrief: Debrief) -> Debrief:
+def record_debrief(db: Database, actor: User, debrief: Debrief,
+                   expected_version: int | None = None) -> Debrief:
     """Record the debrief for a past event and mark it debriefed.  Audited."""
     require(actor, "record_debrief")
     problems = []
@@ -205,13 +193,10 @@ def record_debrief(db: Database, actor: User, debrief: Debrief) -> Debrief:
             " notes, recorded_at, recorded_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
             [debrief.submission_id, int(debrief.went_ahead), debrief.actual_attendance,
              debrief.incidents_noted, debrief.notes, now, actor.username])
-        db.execute("UPDATE submissions SET status = ?, version = version + 1, updated_at = ?, "
-                   "updated_by = ? WHERE id = ?",
-                   [Status.DEBRIEFED.value, now, actor.username, debrief.submission_id])
-        audit.record(db, actor.username, "submission.debrief", "submission",
-                     debrief.submission_id,
-                     {"went_ahead": debrief.went_ahead, "incidents_noted": debrief.incidents_noted,
-                      "from": row[0], "to": Status.DEBRIEFED.value})
+        workflow.apply(db, actor, debrief.submission_id, "debrief",
+                       detail={"went_ahead": debrief.went_ahead,
+                               "incidents_noted": debrief.incidents_noted},
+                       expected_version=expected_version)
     saved = get_debrief(db, debrief.submission_id)
     assert saved is not None
     return saved

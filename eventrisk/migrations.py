@@ -161,3 +161,35 @@ def _narrow_fts_update_trigger(db: Database, table: str, columns: list[str]) -> 
             VALUES('delete', old.rowid, {old});
           INSERT INTO "{table}_fts" (rowid, {cols}) VALUES (new.rowid, {new});
         END;""")
+
+
+@MIGRATIONS(name="m002_desk_service")
+def m002_desk_service(db: Database) -> None:
+    """Who captured and who last edited each event (four eyes), sign-in throttling, account
+    states, and the desk's own settings (training marker, four-eyes relaxation, idle lock)."""
+    subs = db.table("submissions")
+    subs.add_column("captured_by", str)
+    subs.add_column("edited_by", str)
+    # Before this migration the capturing officer is known from the audit trail (or, for
+    # imported and demo events, from whoever wrote the row).
+    db.execute("""
+        UPDATE submissions SET captured_by = coalesce(
+            (SELECT a.actor FROM audit_log a WHERE a.entity = 'submission'
+               AND a.entity_id = CAST(submissions.id AS TEXT) AND a.action = 'submission.create'
+             ORDER BY a.id LIMIT 1),
+            (SELECT u.username FROM users u WHERE u.id = submissions.assigned_to),
+            updated_by, '')""")
+    db.execute("""
+        UPDATE submissions SET edited_by = coalesce(
+            (SELECT a.actor FROM audit_log a WHERE a.entity = 'submission'
+               AND a.entity_id = CAST(submissions.id AS TEXT) AND a.action = 'submission.edit'
+             ORDER BY a.id DESC LIMIT 1), captured_by)""")
+    users = db.table("users")
+    users.add_column("must_change_password", int, not_null_default=0)
+    users.add_column("locked", int, not_null_default=0)
+    db.table("sign_in_failures").create(
+        {"name": str, "failures": int, "last_failed_at": str}, pk="name",
+        not_null={"failures"}, defaults={"failures": 0})
+    db.table("settings").create({"key": str, "value": str}, pk="key", not_null={"value"})
+    if db.execute("SELECT 1 FROM audit_log WHERE action = 'demo.build' LIMIT 1").fetchone():
+        db.execute("INSERT INTO settings (key, value) VALUES ('training', 'true')")

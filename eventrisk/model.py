@@ -209,6 +209,8 @@ class Submission:
     venue_id: int | None = None
     promoter_id: int | None = None
     version: int = 1
+    captured_by: str = ""  # user name of the officer who captured it (four eyes)
+    edited_by: str = ""  # user name of whoever last changed what it says (four eyes)
 
 
 @dataclass(frozen=True)
@@ -239,7 +241,22 @@ class User:
     role: Role
     id: int | None = None
     active: bool = True
+    must_change_password: bool = False
+    locked: bool = False
 
     @property
     def is_supervisor(self) -> bool:
         return self.role in (Role.SUPERVISOR, Role.ADMIN)
+
+
+@dataclass(frozen=True)
+class Debrief:
+    """What happened at an event, recorded after it."""
+
+    submission_id: int
+    went_ahead: bool
+    actual_attendance: int | None
+    incidents_noted: int
+    notes: str = ""
+    recorded_at: datetime | None = None
+    recorded_by: str = ""

@@ -8,7 +8,7 @@ from dataclasses import replace
 
 from sqlite_utils import Database
 
-from eventrisk import audit, workflow
+from eventrisk import audit
 from eventrisk.errors import NotFoundError, ValidationError
 from eventrisk.model import (
     EventType,
@@ -33,7 +33,29 @@ FROM submissions s JOIN venues v ON v.id = s.venue_id JOIN promoters p ON p.id =
 EDITABLE = ("event_name", "event_type", "start", "end", "expected_attendance", "ticketing",
             "min_age", "alcohol", "door_supervisors", "search_regime", "cctv", "id_scanning",
             "dispersal_plan", "medical_cover", "performers", "notes", "conditions",
-            "venue_code", "promoter_name")
+            "venue_code", "promoter_name", "received_at")
+
+# The fields the scorer reads (directly, or through the venue's and promoter's history).
+# Editing any of these changes the grade, so a reviewed assessment no longer stands;
+# editing only the others (names, notes, performers, contact details) leaves it standing.
+SCORING_FIELDS = ("venue_code", "promoter_name", "event_type", "start", "end",
+                  "expected_attendance", "ticketing", "min_age", "alcohol", "door_supervisors",
+                  "search_regime", "cctv", "id_scanning", "dispersal_plan", "medical_cover",
+                  "received_at")
+
+
+def scoring_changes(before: Submission, after: Submission) -> list[str]:
+    """The scoring fields that differ between two versions of a submission."""
+    out = []
+    for name in SCORING_FIELDS:
+        old, new = getattr(before, name), getattr(after, name)
+        if name in ("venue_code", "promoter_name"):
+            old, new = old.strip().casefold(), new.strip().casefold()
+        if name == "received_at" and new is None:
+            continue  # not given: kept as it was
+        if old != new:
+            out.append(name)
+    return out
 
 
 def _opt_bool(value: int | None) -> bool | None:
@@ -64,7 +86,8 @@ def from_row(row: dict) -> Submission:
         promoter_company=row["promoter_company"] or "",
         promoter_phone=row["promoter_phone"] or "", promoter_email=row["promoter_email"] or "",
         id=row["id"], venue_id=row["venue_id"], promoter_id=row["promoter_id"],
-        version=row["version"],
+        version=row["version"], captured_by=row["captured_by"] or "",
+        edited_by=row["edited_by"] or "",
     )
 
 
@@ -111,7 +134,7 @@ def insert(db: Database, sub: Submission, venue_id: int, promoter_id: int, actor
         "reference": reference, "venue_id": venue_id, "promoter_id": promoter_id,
         "received_at": to_db(sub.received_at) if sub.received_at else now,
         "status": sub.status.value, "version": 1, "created_at": now, "updated_at": now,
-        "updated_by": actor,
+        "updated_by": actor, "captured_by": actor, "edited_by": actor,
     }
     cols = ", ".join(row)
     marks = ", ".join("?" for _ in row)
@@ -140,14 +163,20 @@ def create(db: Database, actor: User, sub: Submission) -> Submission:
 
 
 def update(db: Database, actor: User, sub: Submission) -> Submission:
-    """Save edits to a submission read at ``sub.version``; ``ConflictError`` if stale."""
+    """Save edits to a submission read at ``sub.version``; ``ConflictError`` if stale.
+
+    Its workflow status is left alone: the desk service decides what an edit means for a
+    reviewed assessment."""
     require(actor, "capture")
     assert sub.id is not None
     with db.atomic():
         before = get(db, sub.id)
         venue_id = resolve_venue_id(db, sub.venue_code)
         promoter_id = match_or_create_promoter(db, _promoter_of(sub), actor.username)
-        row = to_row(sub) | {"venue_id": venue_id, "promoter_id": promoter_id}
+        row = to_row(sub) | {"venue_id": venue_id, "promoter_id": promoter_id,
+                             "edited_by": actor.username}
+        if sub.received_at is not None:
+            row["received_at"] = to_db(sub.received_at)
         sets = ", ".join(f"{k} = ?" for k in row)
         cur = db.execute(
             f"UPDATE submissions SET {sets}, version = version + 1, updated_at = ?, "
@@ -156,10 +185,8 @@ def update(db: Database, actor: User, sub: Submission) -> Submission:
         if cur.rowcount == 0:
             raise conflict_error(db, "submissions", sub.id, "submission")
         changed = diff(before, sub)
-        audit.record(db, actor.username, "submission.edit", "submission", sub.id, changed)
-        if before.status in workflow.TRANSITIONS["reopen"].sources:
-            # An approved grade no longer stands once the event changes: assess it again.
-            workflow.apply(db, actor, sub.id, "reopen", reason="edited after assessment")
+        audit.record(db, actor.username, "submission.edit", "submission", sub.id,
+                     {**changed, "scoring": scoring_changes(before, sub)})
     return get(db, sub.id)
 
 
@@ -167,6 +194,8 @@ def diff(before: Submission, after: Submission) -> dict[str, list]:
     """Edited fields as ``{field: [before, after]}``, for the audit log."""
     out = {}
     for f in dc_fields(Submission):
+        if f.name == "received_at" and after.received_at is None:
+            continue
         if f.name in EDITABLE and getattr(before, f.name) != getattr(after, f.name):
             out[f.name] = [str(getattr(before, f.name)), str(getattr(after, f.name))]
     return out

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
-
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlite_utils import Database
@@ -13,7 +11,10 @@ from eventrisk.errors import AuthError, PermissionDenied, ValidationError
 from eventrisk.model import Role, User
 from eventrisk.timeutil import now_utc, to_db
 
-_HASHER = PasswordHasher()
+# argon2id with argon2-cffi's defaults (RFC 9106 low-memory: 3 passes over 64 MiB, 4 lanes).
+# Tests replace it with a cheap one through a single fixture; one test checks these figures.
+HASHER = PasswordHasher()
+MIN_PASSWORD = 8
 
 # What each role may do.  The core checks this on every action; the UI only mirrors it.
 PERMISSIONS: dict[str, frozenset[Role]] = {
@@ -30,6 +31,10 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "publish_rules": frozenset({Role.SUPERVISOR, Role.ADMIN}),
     "import": frozenset({Role.OFFICER, Role.SUPERVISOR, Role.ADMIN}),
     "manage_users": frozenset({Role.ADMIN}),
+    "import_with_status": frozenset({Role.ADMIN}),
+    "rescore_all": frozenset({Role.SUPERVISOR, Role.ADMIN}),
+    "desk_settings": frozenset({Role.ADMIN}),
+    "read": frozenset({Role.OFFICER, Role.SUPERVISOR, Role.ADMIN}),
 }
 
 ACTION_WORDS = {
@@ -38,6 +43,9 @@ ACTION_WORDS = {
     "override": "override a grade",
     "publish_rules": "publish a ruleset",
     "manage_users": "manage user accounts",
+    "import_with_status": "import events with their workflow status",
+    "rescore_all": "rescore every submission",
+    "desk_settings": "change the desk's settings",
 }
 
 
@@ -53,18 +61,20 @@ def require(user: User, action: str) -> None:
         raise PermissionDenied(f"{user.display_name} ({user.role.label}) may not {words}.")
 
 
-def system_user() -> User:
-    """The actor for command-line work: the operating-system user, with admin rights."""
-    try:
-        name = getpass.getuser()
-    except Exception:  # noqa: BLE001 - no login name in some containers
-        name = "unknown"
-    return User(username=f"cli:{name}", display_name=f"Command line ({name})", role=Role.ADMIN)
-
-
 def _row_to_user(row: dict) -> User:
     return User(username=row["username"], display_name=row["display_name"],
-                role=Role(row["role"]), id=row["id"], active=bool(row["active"]))
+                role=Role(row["role"]), id=row["id"], active=bool(row["active"]),
+                must_change_password=bool(row.get("must_change_password")),
+                locked=bool(row.get("locked")))
+
+
+def password_problems(password: str, field: str = "password") -> list[tuple[str, str]]:
+    """What is wrong with a new password (nothing: an empty list)."""
+    if len(password) < MIN_PASSWORD:
+        return [(field, f"Password must be at least {MIN_PASSWORD} characters")]
+    if password != password.strip():
+        return [(field, "Password must not start or end with a space")]
+    return []
 
 
 def count_users(db: Database) -> int:
@@ -73,15 +83,19 @@ def count_users(db: Database) -> int:
 
 
 def create_user(db: Database, actor: User | None, username: str, display_name: str,
-                role: Role, password: str) -> User:
-    """Add an account.  Only an admin may, except for the very first account."""
+                role: Role, password: str, *, must_change: bool = False) -> User:
+    """Add an account.  Only an admin may, except for the very first account.
+
+    ``must_change``: the person must choose their own password at first sign-in."""
     problems = []
-    if not username.strip():
+    username = username.strip()
+    if not username:
         problems.append(("username", "User name is required"))
+    elif not all(c.isalnum() or c in "._-" for c in username) or len(username) > 40:
+        problems.append(("username", "User name: up to 40 letters, digits, '.', '_' or '-'"))
     if not display_name.strip():
         problems.append(("display_name", "Name is required"))
-    if len(password) < 8:
-        problems.append(("password", "Password must be at least 8 characters"))
+    problems += password_problems(password)
     if problems:
         raise ValidationError(problems)
     with db.atomic():
@@ -95,14 +109,15 @@ def create_user(db: Database, actor: User | None, username: str, display_name: s
         if db.execute("SELECT 1 FROM users WHERE username = ?", [username]).fetchone():
             raise ValidationError([("username", f"User name '{username}' is already taken")])
         cur = db.execute(
-            "INSERT INTO users (username, display_name, role, password_hash, active, created_at)"
-            " VALUES (?, ?, ?, ?, 1, ?)",
-            [username.strip(), display_name.strip(), role.value, _HASHER.hash(password),
-             to_db(now_utc())],
+            "INSERT INTO users (username, display_name, role, password_hash, active, created_at,"
+            " must_change_password) VALUES (?, ?, ?, ?, 1, ?, ?)",
+            [username, display_name.strip(), role.value, HASHER.hash(password),
+             to_db(now_utc()), int(must_change)],
         )
         who = actor.username if actor else username
         audit.record(db, who, "user.create", "user", cur.lastrowid,
-                     {"username": username, "role": role.value})
+                     {"username": username, "role": role.value,
+                      "must_change_password": must_change})
     return get_user(db, username)
 
 
@@ -114,19 +129,52 @@ def get_user(db: Database, username: str) -> User:
     return _row_to_user(rows[0])
 
 
-def list_users(db: Database) -> list[User]:
-    """Active accounts, by name (a desk has tens, never thousands)."""
+def find_user(db: Database, username: str) -> User | None:
+    """The account named ``username``, or None."""
+    rows = list(db.query("SELECT * FROM users WHERE username = ?", [username]))
+    return _row_to_user(rows[0]) if rows else None
+
+
+def list_users(db: Database, *, include_inactive: bool = False) -> list[User]:
+    """Accounts by name (a desk has tens, never thousands); active ones unless asked."""
+    where = "" if include_inactive else "WHERE active = 1 "
     return [_row_to_user(r) for r in db.query(
-        "SELECT * FROM users WHERE active = 1 ORDER BY display_name LIMIT 500")]
+        f"SELECT * FROM users {where}ORDER BY display_name LIMIT 500")]
 
 
-def authenticate(db: Database, username: str, password: str) -> User:
-    """The user if the password matches; ``AuthError`` otherwise (same message either way)."""
-    rows = list(db.query("SELECT * FROM users WHERE username = ? AND active = 1", [username]))
-    if rows:
-        try:
-            _HASHER.verify(rows[0]["password_hash"], password)
-            return _row_to_user(rows[0])
-        except (VerificationError, InvalidHashError):
-            pass
-    raise AuthError("The user name or password is wrong.")
+def password_matches(stored_hash: str, password: str) -> bool:
+    """Whether ``password`` matches an argon2 hash (never raises on a bad hash)."""
+    try:
+        return HASHER.verify(stored_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def password_hash(db: Database, username: str) -> str | None:
+    """The stored hash of an account (for sign-in only)."""
+    row = db.execute("SELECT password_hash FROM users WHERE username = ?", [username]).fetchone()
+    return row[0] if row else None
+
+
+def set_password(db: Database, username: str, password: str, *, must_change: bool) -> None:
+    """Store a new password (checked first); clears any lock.  Not audited here."""
+    problems = password_problems(password)
+    if problems:
+        raise ValidationError(problems)
+    db.execute("UPDATE users SET password_hash = ?, must_change_password = ?, locked = 0 "
+               "WHERE username = ?", [HASHER.hash(password), int(must_change), username])
+
+
+def set_fields(db: Database, username: str, **values: object) -> None:
+    """Change an account's role, active or locked flag.  Not audited here."""
+    allowed = {"role", "active", "locked"}
+    assert set(values) <= allowed, values
+    sets = ", ".join(f"{k} = ?" for k in values)
+    db.execute(f"UPDATE users SET {sets} WHERE username = ?",
+               [*(int(v) if isinstance(v, bool) else v for v in values.values()), username])
+
+
+def count_active_admins(db: Database) -> int:
+    """Active administrators (the desk must always keep one)."""
+    return db.execute("SELECT count(*) FROM users WHERE role = 'admin' AND active = 1 "
+                      "AND locked = 0").fetchone()[0]

@@ -32,7 +32,9 @@ class Transition:
 
 TRANSITIONS: dict[str, Transition] = {
     "assess": Transition("score", frozenset({S.RECEIVED, S.ASSESSED, S.RETURNED}), S.ASSESSED),
-    "submit_for_review": Transition("submit_for_review", frozenset({S.ASSESSED}), S.IN_REVIEW),
+    # A returned assessment goes back to review once the officer confirms it, changed or not.
+    "submit_for_review": Transition("submit_for_review", frozenset({S.ASSESSED, S.RETURNED}),
+                                    S.IN_REVIEW),
     "approve": Transition("approve", frozenset({S.IN_REVIEW}), S.APPROVED),
     "return": Transition("return", frozenset({S.IN_REVIEW}), S.RETURNED, needs_reason=True),
     "override": Transition("override", frozenset({S.IN_REVIEW, S.APPROVED}), S.APPROVED,
@@ -40,19 +42,27 @@ TRANSITIONS: dict[str, Transition] = {
     "issue": Transition("issue", frozenset({S.APPROVED, S.ISSUED}), S.ISSUED),
     "cancel": Transition("cancel", frozenset(set(S) - {S.CANCELLED, S.DEBRIEFED}), S.CANCELLED,
                          needs_reason=True),
-    "reopen": Transition("capture", frozenset({S.IN_REVIEW, S.APPROVED, S.ISSUED}), S.RECEIVED),
+    # Scoring inputs of a reviewed event changed: the decision no longer stands.
+    "withdraw": Transition("capture", frozenset({S.IN_REVIEW, S.APPROVED, S.ISSUED}), S.ASSESSED,
+                           needs_reason=True),
+    "debrief": Transition("record_debrief",
+                          frozenset(set(S) - {S.CANCELLED, S.DEBRIEFED}), S.DEBRIEFED),
 }
+
+# Actions the service takes itself rather than offering as buttons.
+INTERNAL = frozenset({"assess", "withdraw", "debrief"})
 
 # Statuses that need someone to do something, for the risk queue.
 NEEDS_ACTION = {S.RECEIVED, S.RETURNED, S.ASSESSED, S.IN_REVIEW}
 
-_REASON_FIELD = {"return": "comment", "override": "justification", "cancel": "reason"}
+_REASON_FIELD = {"return": "comment", "override": "justification", "cancel": "reason",
+                 "withdraw": "reason"}
 
 
 def allowed_actions(user: User, status: Status) -> list[str]:
     """The actions this user could take on a submission in ``status`` (for the UI)."""
     return [name for name, t in TRANSITIONS.items()
-            if name not in ("assess", "reopen") and status in t.sources and can(user, t.permission)]
+            if name not in INTERNAL and status in t.sources and can(user, t.permission)]
 
 
 def apply(db: Database, actor: User, submission_id: int, action: str, *, reason: str = "",
@@ -73,11 +83,12 @@ def apply(db: Database, actor: User, submission_id: int, action: str, *, reason:
         if row is None:
             raise NotFoundError(f"There is no submission with id {submission_id}.")
         current = Status(row[0])
+        # What the user saw comes first: a decision on a stale view is refused as such.
+        if expected_version is not None and row[1] != expected_version:
+            raise conflict_error(db, "submissions", submission_id, "submission")
         if current not in t.sources:
             raise WorkflowError(
                 f"Cannot {action.replace('_', ' ')} a submission that is {current.label.lower()}.")
-        if expected_version is not None and row[1] != expected_version:
-            raise conflict_error(db, "submissions", submission_id, "submission")
         sets = {"status": t.target.value, **(extra_sets or {})}
         assignments = ", ".join(f"{k} = ?" for k in sets)
         db.execute(f"UPDATE submissions SET {assignments}, version = version + 1, updated_at = ?,"
@@ -107,35 +118,40 @@ def _review(db: Database, actor: User, submission_id: int, decision: str, commen
 
 
 def submit_for_review(db: Database, actor: User, submission_id: int,
-                      expected_version: int | None = None) -> Status:
+                      expected_version: int | None = None, comment: str = "") -> Status:
     """An officer sends a scored submission to the supervisors' queue."""
     with db.atomic():
         _latest_assessment(db, submission_id)
-        return apply(db, actor, submission_id, "submit_for_review",
+        return apply(db, actor, submission_id, "submit_for_review", reason=comment,
                      expected_version=expected_version)
 
 
-def approve(db: Database, actor: User, submission_id: int, comment: str = "") -> Status:
+def approve(db: Database, actor: User, submission_id: int, comment: str = "", *,
+            expected_version: int | None = None, detail: dict | None = None) -> Status:
     """A supervisor approves the grade as assessed."""
     with db.atomic():
         _, grade = _latest_assessment(db, submission_id)
         target = apply(db, actor, submission_id, "approve", reason=comment,
-                       detail={"grade": grade})
+                       detail={"grade": grade, **(detail or {})},
+                       expected_version=expected_version)
         _review(db, actor, submission_id, "approve", comment, grade, grade)
     return target
 
 
-def return_to_officer(db: Database, actor: User, submission_id: int, comment: str) -> Status:
+def return_to_officer(db: Database, actor: User, submission_id: int, comment: str, *,
+                      expected_version: int | None = None) -> Status:
     """A supervisor sends the assessment back with a comment (required)."""
     with db.atomic():
         _, grade = _latest_assessment(db, submission_id)
-        target = apply(db, actor, submission_id, "return", reason=comment)
+        target = apply(db, actor, submission_id, "return", reason=comment,
+                       expected_version=expected_version)
         _review(db, actor, submission_id, "return", comment, grade, grade)
     return target
 
 
 def override(db: Database, actor: User, submission_id: int, grade: Grade,
-             justification: str) -> Status:
+             justification: str, *, expected_version: int | None = None,
+             detail: dict | None = None) -> Status:
     """A supervisor sets a different grade, with a written justification (required)."""
     with db.atomic():
         _, before = _latest_assessment(db, submission_id)
@@ -145,16 +161,20 @@ def override(db: Database, actor: User, submission_id: int, grade: Grade,
             raise ValidationError([("grade", f"The grade is already {grade.value}; approve it "
                                              "instead, with a comment if needed")])
         target = apply(db, actor, submission_id, "override", reason=justification,
-                       detail={"grade_before": before, "grade_after": grade.value},
+                       detail={"grade_before": before, "grade_after": grade.value,
+                               **(detail or {})},
+                       expected_version=expected_version,
                        extra_sets={"override_grade": grade.value, "grade": grade.value,
                                    "grade_rank": grade.rank})
         _review(db, actor, submission_id, "override", justification, before, grade.value)
     return target
 
 
-def cancel(db: Database, actor: User, submission_id: int, reason: str) -> Status:
+def cancel(db: Database, actor: User, submission_id: int, reason: str, *,
+           expected_version: int | None = None) -> Status:
     """Cancel an event (the promoter withdrew it, the venue refused, ...)."""
-    return apply(db, actor, submission_id, "cancel", reason=reason)
+    return apply(db, actor, submission_id, "cancel", reason=reason,
+                 expected_version=expected_version)
 
 
 @dataclass(frozen=True)

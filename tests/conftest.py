@@ -13,6 +13,16 @@ from eventrisk.timeutil import local_to_utc, now_utc
 from eventrisk.validation import validate_submission
 
 
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(monkeypatch):
+    """Argon2 at production cost takes a tenth of a second a hash; tests make hundreds.
+    Hashes carry their own parameters, so anything hashed here verifies anywhere."""
+    from argon2 import PasswordHasher
+
+    monkeypatch.setattr(users, "HASHER", PasswordHasher(time_cost=1, memory_cost=64,
+                                                        parallelism=1))
+
+
 @pytest.fixture
 def db(tmp_path):
     database = open_database(tmp_path / "desk.db")

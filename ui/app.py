@@ -20,15 +20,13 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from eventrisk import demo
-from eventrisk.db import open_database
+from eventrisk.desk import Desk
 from eventrisk.errors import StorageError
 from eventrisk.logfile import log_to_file
 from eventrisk.paths import default_db_path
 from ui.errors import message_for, show_error
-from ui.login import LoginDialog
+from ui.login import sign_in
 from ui.main_window import MainWindow
-from ui.worker import run_in_background
 
 NETWORK_WARNING = (
     "Several workstations can share one database file on a shared folder. EventRisk uses "
@@ -93,30 +91,14 @@ def run(db_path: Path) -> int:
         explicit = first.chosen()
         explicit.parent.mkdir(parents=True, exist_ok=True)
     try:
-        db = open_database(explicit)
+        desk = Desk.open(explicit, create=True)
     except StorageError as exc:
         QMessageBox.critical(None, "EventRisk cannot start", message_for(exc)[1])
         return 1
-    login = LoginDialog(db)
-    offer_demo = login.first_run
-    if not login.exec() or login.user is None:
+    if not sign_in(desk):
         return 0
-    window = MainWindow(db, str(explicit), login.user)
+    window = MainWindow(desk)
     window.show()
-    if offer_demo and QMessageBox.question(
-            window, "Demo data", "Fill this new database with demo data (venues, events and "
-            "incidents across London) to try EventRisk out?") == QMessageBox.StandardButton.Yes:
-        path = str(explicit)
-
-        def work(_report):
-            conn = open_database(path)
-            try:
-                return demo.build(conn)
-            finally:
-                conn.close()
-
-        run_in_background(window, "Building demo data…", work, lambda _s: window.refresh(),
-                          lambda exc: show_error(window, exc, path))
     return app.exec()
 
 

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QMessageBox,
     QPlainTextEdit,
@@ -21,18 +22,13 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlite_utils import Database
 
-from eventrisk import audit, incidents, submissions, workflow
+from eventrisk.desk import ConfirmationNeeded, Desk
 from eventrisk.errors import ValidationError
-from eventrisk.model import Grade, SearchRegime, Ticketing, User
-from eventrisk.report.assessment_pdf import render_assessment
-from eventrisk.report.issue import issue
-from eventrisk.scoring import rulebook, service, whatif
+from eventrisk.model import Grade, SearchRegime, Status, Ticketing
+from eventrisk.scoring import whatif
 from eventrisk.scoring.whatif import MEASURES
 from eventrisk.timeutil import british_datetime, british_time, from_db, local_to_utc, to_local
-from eventrisk.users import can
-from eventrisk.venues import get_venue
 from ui.errors import show_error
 from ui.models import Column, ObjectTableModel, table_view
 from ui.pdf_preview import PdfPreview, print_pdf, save_pdf
@@ -41,17 +37,19 @@ from ui.submission_form import SubmissionForm
 
 ACTION_LABELS = {"submit_for_review": "Submit for &review", "approve": "&Approve",
                  "return": "Re&turn…", "override": "&Override grade…", "issue": "&Issue…",
-                 "cancel": "Cancel event…"}
+                 "cancel": "Cancel event…", "debrief": "Record debrie&f…"}
 
 
-# Decisions that need a written reason: dialog title, prompt, and the core call.
+# Decisions that need a written reason: dialog title, prompt, and the desk's use case.  Each
+# names the version the person was shown, so a grade that moved meanwhile is never decided.
 REASONED = {
     "return": ("Return to the officer", "Comment for the officer",
-               lambda db, user, sid, d: workflow.return_to_officer(db, user, sid, d.text())),
+               lambda desk, s, d: desk.return_to_officer(s.submission.id, s.version, d.text())),
     "override": ("Override the grade", "Justification (required, printed on the assessment)",
-                 lambda db, user, sid, d: workflow.override(db, user, sid, d.grade(), d.text())),
+                 lambda desk, s, d: desk.override(s.submission.id, s.version, d.grade(),
+                                                  d.text())),
     "cancel": ("Cancel the event", "Reason",
-               lambda db, user, sid, d: workflow.cancel(db, user, sid, d.text())),
+               lambda desk, s, d: desk.cancel(s.submission.id, s.version, d.text())),
 }
 
 
@@ -62,9 +60,9 @@ class AssessmentView(QWidget):
     changed = Signal(int)
     open_venue = Signal(int)
 
-    def __init__(self, db: Database, user: User, submission_id: int, parent=None):
+    def __init__(self, desk: Desk, submission_id: int, parent=None):
         super().__init__(parent)
-        self.db, self.user, self.submission_id = db, user, submission_id
+        self.desk, self.submission_id = desk, submission_id
         self.title = QLabel(objectName="assessmentTitle", wordWrap=True)
         self.title.setStyleSheet("font-size:17px; font-weight:bold;")
         self.subtitle = QLabel(objectName="assessmentSubtitle", wordWrap=True)
@@ -76,9 +74,9 @@ class AssessmentView(QWidget):
         head.addWidget(self.badge_detail, 1)
 
         self.fired_model = ObjectTableModel([
-            Column("Points", lambda f: f"+{f['points']}"),
-            Column("Rule", lambda f: f["title"]),
-            Column("Evidence", lambda f: f["evidence"]),
+            Column("Points", lambda f: f"+{f.points}"),
+            Column("Rule", lambda f: f.title),
+            Column("Evidence", lambda f: f.evidence),
         ], parent=self)
         self.fired = table_view(self.fired_model, "firedRules", wrap=True)
         self.fired.setColumnWidth(0, 55)
@@ -86,6 +84,7 @@ class AssessmentView(QWidget):
         self.fired.doubleClicked.connect(self._open_incidents)
         self.conditions = QLabel(objectName="conditions", wordWrap=True)
         self.decision = QLabel(objectName="decision", wordWrap=True)
+        self.four_eyes = QLabel(objectName="fourEyes", wordWrap=True)
 
         self.actions = QHBoxLayout()
         self.buttons: dict[str, QPushButton] = {}
@@ -117,6 +116,7 @@ class AssessmentView(QWidget):
         lv.addWidget(self.conditions)
         lv.addWidget(QLabel("<b>Supervisor's decision</b>"))
         lv.addWidget(self.decision)
+        lv.addWidget(self.four_eyes)
         lv.addLayout(self.actions)
         lv.addWidget(QLabel("<b>History</b>"))
         lv.addWidget(self.audit, 2)
@@ -134,40 +134,39 @@ class AssessmentView(QWidget):
 
     # ---- showing -------------------------------------------------------------------------
     def reload(self) -> None:
-        """Re-read the submission, its latest assessment, decision and history."""
-        sub = submissions.get(self.db, self.submission_id)
-        self.sub = sub
-        venue = get_venue(self.db, sub.venue_id)
-        self.venue = venue
+        """Re-read the assessment as it stands (the same read model the PDF prints)."""
+        state = self.desk.assessment(self.submission_id)
+        self.state = state
+        sub, venue = state.submission, state.venue
+        self.sub, self.venue = sub, venue
         end = to_local(sub.end)
         self.title.setText(f"{sub.reference} · {sub.event_name}")
         self.subtitle.setText(
             f"{venue.name}, {venue.borough} · {british_datetime(sub.start)} to "
             f"{end:%a} {british_time(sub.end)} · {sub.expected_attendance:,} expected "
             f"(capacity {venue.capacity:,}) · status: {sub.status.label}")
-        stored = service.latest_assessment(self.db, sub.id)
-        override = self.db.execute("SELECT override_grade FROM submissions WHERE id = ?",
-                                   [sub.id]).fetchone()[0]
-        if stored is None:
+        snap = state.snapshot
+        if snap is None or state.grade is None:
             self.badge.setText("NOT SCORED")
             self.badge.setStyleSheet(badge_css(None))
             self.badge_detail.setText("Press Rescore to grade this submission.")
             self.fired_model.set_objects([])
         else:
-            grade = Grade(override) if override else stored.grade
+            grade = state.grade
             self.grade = grade
             self.badge.setText(grade.value)
             self.badge.setStyleSheet(badge_css(grade) + " font-size:20px;")
-            ruleset = rulebook.active_ruleset(self.db)
-            note = (f"Supervisor set {grade.value}; scored {stored.grade.value}. "
-                    if override else "")
+            note = (f"Supervisor set {grade.value}; scored {state.scored_grade}. "
+                    if state.override else "")
+            stale = ("The grade has changed since the supervisor's decision. "
+                     if state.decision_stale else "")
             self.badge_detail.setText(
-                f"{note}Score {stored.score} · confidence {stored.confidence:.0%} · rules "
-                f"{stored.ruleset_version}\n{ruleset.guidance(grade)}")
-            self.fired_model.set_objects(stored.fired)
+                f"{stale}{note}Score {snap.score} · confidence {snap.confidence:.0%} · rules "
+                f"{snap.ruleset_version}\n{state.guidance}")
+            self.fired_model.set_objects(list(snap.fired))
         self.conditions.setText("\n".join(f"• {c}" for c in sub.conditions)
                                 or "None agreed yet. Use the what-if panel to try measures.")
-        review = workflow.latest_review(self.db, sub.id)
+        review = state.review
         if review is None:
             self.decision.setText("Not reviewed yet.")
         else:
@@ -176,13 +175,21 @@ class AssessmentView(QWidget):
             self.decision.setText(f"{verb.get(review.decision, review.decision)} by "
                                   f"{review.reviewer}, {british_datetime(from_db(review.at))}"
                                   + (f": {review.comment}" if review.comment else ""))
-        allowed = set(workflow.allowed_actions(self.user, sub.status))
+        blocked = (state.four_eyes_blocked and sub.status is Status.IN_REVIEW
+                   and self.desk.may("approve"))
+        self.four_eyes.setText("Four eyes: you captured or last edited this event, so another "
+                               "supervisor must approve it or override its grade."
+                               if blocked else "")
+        self.four_eyes.setVisible(blocked)
         for name in ACTION_LABELS:
-            self.buttons[name].setVisible(name in allowed)
-        self.buttons["edit"].setEnabled(sub.status.value not in ("cancelled", "debriefed"))
-        self.audit_model.set_objects(audit.history(self.db, "submission", sub.id))
-        if stored is not None:
-            self.what_if.bind(whatif.WhatIf(self.db, sub.id))
+            self.buttons[name].setVisible(name in state.actions)
+        self.buttons["edit"].setEnabled("edit" in state.actions)
+        self.buttons["rescore"].setEnabled("rescore" in state.actions)
+        self.buttons["preview"].setEnabled("preview" in state.actions)
+        self.audit_model.set_objects(list(state.history))
+        if snap is not None:
+            self.what_if.bind(self.desk.what_if(self.submission_id),
+                              "agree_measures" in state.actions)
 
     # ---- actions -------------------------------------------------------------------------
     def _act(self, name: str) -> None:
@@ -190,48 +197,70 @@ class AssessmentView(QWidget):
             done = self._do(name)
         except Exception as exc:  # noqa: BLE001 - one place turns it into a message
             show_error(self, exc)
+            self._reload_quietly()
             return
         if done:
             self.reload()
             self.changed.emit(self.submission_id)
 
+    def _reload_quietly(self) -> None:
+        """After a refused action, show the record as it now is (a colleague may have
+        changed it)."""
+        try:
+            self.reload()
+        except Exception:  # noqa: BLE001 - the first message is the one that matters
+            pass
+
     def _do(self, name: str) -> bool:
-        sid = self.submission_id
+        sid, state = self.submission_id, self.state
         if name == "edit":
-            form = SubmissionForm(self.db, self.user, self.sub, self)
+            form = SubmissionForm(self.desk, self.sub, self)
             return bool(form.exec())
         if name == "rescore":
-            service.score_references(self.db, self.user, [self.sub.reference])
+            self.desk.score([self.sub.reference])
             return True
         if name == "submit_for_review":
-            workflow.submit_for_review(self.db, self.user, sid, self.sub.version)
+            comment = ""
+            if state.status is Status.RETURNED:
+                comment, ok = QInputDialog.getText(
+                    self, "Send back for review",
+                    "Resubmit this returned assessment for review, as it is now? Say what you "
+                    "changed or checked (optional):")
+                if not ok:
+                    return False
+            self.desk.submit_for_review(sid, state.version, comment)
             return True
         if name == "approve":
-            workflow.approve(self.db, self.user, sid)
+            self.desk.approve(sid, state.version)
             return True
         if name in REASONED:
             title, prompt, decide = REASONED[name]
-            dialog = ReasonDialog(title, prompt, grades=name == "override", parent=self)
+            dialog = ReasonDialog(title, prompt, grades=name == "override",
+                                  current=state.grade, parent=self)
             if not dialog.exec():
                 return False
-            decide(self.db, self.user, sid, dialog)
+            decide(self.desk, state, dialog)
             return True
         if name == "preview":
-            pdf = render_assessment(self.db, sid)
+            pdf = self.desk.render_assessment(sid)
             PdfPreview(pdf, self.sub.reference, f"{self.sub.reference}.pdf", self).exec()
             return False
         if name == "issue":
-            pdf = render_assessment(self.db, sid)
+            pdf = self.desk.render_assessment(sid)
             path = save_pdf(self, pdf, f"{self.sub.reference}.pdf")
             if path is None:
                 return False
-            digest = issue(self.db, self.user, sid, pdf)
+            digest = self.desk.issue(sid, state.version, pdf)
             QMessageBox.information(self, "Issued", f"Issued {self.sub.reference}; saved to "
                                     f"{path}.\nSHA-256 {digest}")
             if QMessageBox.question(self, "Print", "Print it now as well?") == \
                     QMessageBox.StandardButton.Yes:
                 print_pdf(self, pdf, self.sub.reference)
             return True
+        if name == "debrief":
+            from ui.venue_dialog import DebriefDialog
+
+            return bool(DebriefDialog(self.desk, sid, self.sub.reference, self).exec())
         if name == "venue":
             self.open_venue.emit(self.venue.id)
         return False
@@ -240,28 +269,38 @@ class AssessmentView(QWidget):
         changes = self.what_if.changes()
         if not changes:
             return
-        try:
-            whatif.agree_measures(self.db, self.user, self.submission_id, changes)
-        except Exception as exc:  # noqa: BLE001
-            show_error(self, exc)
-            return
+        reason = ""
+        while True:
+            try:
+                self.desk.agree_measures(self.submission_id, self.state.version, changes,
+                                         withdraw_reason=reason)
+            except ConfirmationNeeded as exc:
+                reason, ok = QInputDialog.getText(self, "Withdraw the decision?", str(exc))
+                if not ok or not reason.strip():
+                    return
+                continue
+            except Exception as exc:  # noqa: BLE001
+                show_error(self, exc)
+                self._reload_quietly()
+                return
+            break
         self.reload()
         self.changed.emit(self.submission_id)
 
     def _open_incidents(self, index) -> None:
         fired = index.data(ObjectTableModel.ObjectRole)
-        refs = fired.get("incident_refs") if fired else None
+        refs = fired.incident_refs if fired else None
         if not refs:
             return
         lines = []
         for ref in refs:
-            inc = incidents.get_by_reference(self.db, ref)
+            inc = self.desk.incident_by_reference(ref)
             lines.append(f"{inc.reference} · {british_datetime(inc.occurred_at)} · "
                          f"{inc.category.label} · {inc.severity.label} · {inc.location.label}"
                          + (f" · event {inc.event_reference}" if inc.event_reference else "")
                          + (f" · crime ref {inc.crime_reference}" if inc.crime_reference else "")
                          + (" · reported by the venue" if inc.venue_reported else ""))
-        QMessageBox.information(self, fired["title"], "\n".join(lines))
+        QMessageBox.information(self, fired.title, "\n".join(lines))
 
 
 def _detail(detail: dict) -> str:
@@ -271,22 +310,33 @@ def _detail(detail: dict) -> str:
 class ReasonDialog(QDialog):
     """Asks for a reason (never empty) and, for overrides, the new grade."""
 
-    def __init__(self, title: str, prompt: str, grades: bool = False, parent=None):
+    def __init__(self, title: str, prompt: str, grades: bool = False,
+                 current: Grade | None = None, parent=None):
         super().__init__(parent)
         self.setWindowTitle(title)
         self.reason = QPlainTextEdit(objectName="reason", accessibleName=prompt)
         self.grade_box = QComboBox(objectName="overrideGrade", accessibleName="New grade")
+        self.grade_box.addItem("Choose the new grade", "")
         for g in Grade:
-            self.grade_box.addItem(g.value, g.value)
+            if g is not current:  # overriding to the grade in force is not an override
+                self.grade_box.addItem(g.value, g.value)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                         | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         ok.setEnabled(False)
-        self.reason.textChanged.connect(lambda: ok.setEnabled(bool(self.text())))
+
+        def ready() -> None:
+            ok.setEnabled(bool(self.text()) and (not grades or bool(
+                self.grade_box.currentData())))
+
+        self.reason.textChanged.connect(ready)
+        self.grade_box.currentIndexChanged.connect(ready)
         layout = QFormLayout(self)
         if grades:
+            layout.addRow("Grade in force", QLabel(current.value if current else "not scored",
+                                                   objectName="gradeInForce"))
             layout.addRow("New grade", self.grade_box)
         layout.addRow(prompt, self.reason)
         layout.addRow(self.buttons)
@@ -305,6 +355,7 @@ class WhatIfPanel(QGroupBox):
         super().__init__("What if… (nothing is saved until you record it)", parent)
         self.setObjectName("whatIf")
         self._what_if: whatif.WhatIf | None = None
+        self._may_agree = False
         self._loading = False
         self.door = QSpinBox(maximum=500, objectName="wi_door_supervisors")
         self.search = QComboBox(objectName="wi_search_regime")
@@ -357,9 +408,11 @@ class WhatIfPanel(QGroupBox):
             c.toggled.connect(self.update_result)
         self.setEnabled(False)
 
-    def bind(self, what_if: whatif.WhatIf) -> None:
-        """Start from the submission as it is."""
+    def bind(self, what_if: whatif.WhatIf, may_agree: bool = True) -> None:
+        """Start from the submission as it is; ``may_agree``: this person may record the
+        measures (the desk checks again)."""
         self._what_if = what_if
+        self._may_agree = may_agree
         self.setEnabled(True)
         self._reset()
 
@@ -420,12 +473,4 @@ class WhatIfPanel(QGroupBox):
         self.result_detail.setText(f"Score {result.proposed.score} ({delta:+d}) against "
                                    f"{result.base.score} now ({result.base.grade.value}).")
         self.diff_model.set_objects(result.changes)
-        self.agree.setEnabled(bool(self.changes()) and can_agree(self))
-
-
-def can_agree(panel: WhatIfPanel) -> bool:
-    """Officers and supervisors may record agreed measures."""
-    view = panel.parent()
-    while view is not None and not isinstance(view, AssessmentView):
-        view = view.parent()
-    return view is None or can(view.user, "capture")
+        self.agree.setEnabled(bool(self.changes()) and self._may_agree)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QGridLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
-from sqlite_utils import Database
 
-from eventrisk import dashboard
+from eventrisk.desk import Desk
 from eventrisk.timeutil import british_datetime
 from ui.charts import BoroughGradeBars
 from ui.models import Column, ObjectTableModel, table_view
@@ -29,9 +28,9 @@ class DashboardView(QWidget):
 
     open_requested = Signal(int)
 
-    def __init__(self, db: Database, parent=None):
+    def __init__(self, desk: Desk, parent=None):
         super().__init__(parent)
-        self.db = db
+        self.desk = desk
         self.heading = QLabel(objectName="dashboardHeading")
         self.heading.setStyleSheet("font-size:16px; font-weight:bold;")
         self.chart = BoroughGradeBars()
@@ -59,7 +58,7 @@ class DashboardView(QWidget):
 
     def refresh(self) -> None:
         """Re-count from the database."""
-        data = dashboard.build(self.db)
+        data = self.desk.dashboard()
         self.heading.setText(f"The next 7 days: {data.first_day:%a %d/%m/%Y} to "
                              f"{data.last_day:%a %d/%m/%Y}")
         self.chart.set_data(data.by_borough)

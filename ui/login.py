@@ -1,64 +1,130 @@
-"""Sign-in, and creating the administrator on a first run."""
+"""Signing in: the first account of a new desk (or a training desk of demo data), the
+sign-in itself, and choosing a new password when one is due."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QApplication,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QVBoxLayout,
+    QWidget,
 )
-from sqlite_utils import Database
 
-from eventrisk import users
-from eventrisk.demo import DEMO_USERS
-from eventrisk.errors import AuthError, ValidationError
-from eventrisk.model import Role, User
+from eventrisk.desk import Desk
+from eventrisk.errors import AuthError, PermissionDenied, ValidationError
+from ui.style import ERROR_CSS
+
+
+def _password_box(name: str) -> QLineEdit:
+    return QLineEdit(accessibleName=name, echoMode=QLineEdit.EchoMode.Password)
+
+
+def _problem_text(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return "\n".join(m for _, m in exc.problems)
+    return str(exc)
+
+
+class FirstRunDialog(QDialog):
+    """A new desk: create its administrator, or make it a training desk of demo data.
+
+    After ``exec()`` succeeds, ``training`` says which was chosen; for a real desk the
+    administrator is already signed in."""
+
+    def __init__(self, desk: Desk, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.desk = desk
+        self.training = False
+        self.setWindowTitle("EventRisk: a new desk")
+        self.display_name = QLineEdit(accessibleName="Full name")
+        self.username = QLineEdit(accessibleName="User name")
+        self.password = _password_box("Password")
+        self.confirm = _password_box("Confirm password")
+        self.error = QLabel(objectName="loginError", wordWrap=True)
+        self.error.setStyleSheet(ERROR_CSS)
+        form = QFormLayout()
+        form.addRow("&Full name", self.display_name)
+        form.addRow("&User name", self.username)
+        form.addRow("&Password (8+ characters)", self.password)
+        form.addRow("&Confirm password", self.confirm)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Create the administrator")
+        buttons.accepted.connect(self._create)
+        buttons.rejected.connect(self.reject)
+        demo = QPushButton("Make this a &training desk with demo data instead",
+                           objectName="trainingDesk")
+        demo.clicked.connect(self._training)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(
+            "This desk has no accounts yet. For real work, create the administrator account; "
+            "it then adds officers and supervisors.", wordWrap=True))
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+        layout.addWidget(QLabel(
+            "To try EventRisk out, fill this database with invented venues, events and "
+            "incidents instead. It is then marked as training data everywhere, printouts "
+            "included, and never takes real records.", wordWrap=True))
+        layout.addWidget(demo)
+        self.setMinimumWidth(500)
+
+    def _create(self) -> None:
+        try:
+            if self.password.text() != self.confirm.text():
+                raise ValidationError([("confirm", "The two passwords differ")])
+            self.desk.create_first_admin(self.username.text(), self.display_name.text(),
+                                         self.password.text())
+        except (ValidationError, PermissionDenied) as exc:
+            self.error.setText(_problem_text(exc))
+            return
+        self.accept()
+
+    def _training(self) -> None:
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            self.desk.build_demo()
+        except PermissionDenied as exc:
+            self.error.setText(str(exc))
+            return
+        finally:
+            QApplication.restoreOverrideCursor()
+        self.training = True
+        self.accept()
 
 
 class LoginDialog(QDialog):
-    """Asks for user name and password; on an empty database, creates the admin instead.
+    """User name and password.  On a training desk it lists the demo accounts.
 
-    After ``exec()`` succeeds, ``user`` holds who signed in.
-    """
+    After ``exec()`` succeeds, the desk has a signed-in user."""
 
-    def __init__(self, db: Database, parent=None):
+    def __init__(self, desk: Desk, parent: QWidget | None = None, *, title: str = ""):
         super().__init__(parent)
-        self.db = db
-        self.user: User | None = None
-        self.first_run = users.count_users(db) == 0
-        self.setWindowTitle("EventRisk: create the administrator" if self.first_run
-                            else "EventRisk: sign in")
-        self.username = QLineEdit(accessibleName="User name")
-        self.password = QLineEdit(accessibleName="Password", echoMode=QLineEdit.EchoMode.Password)
+        self.desk = desk
+        self.setWindowTitle(title or "EventRisk: sign in")
+        self.username = QLineEdit(accessibleName="User name", objectName="loginUser")
+        self.password = _password_box("Password")
+        self.password.setObjectName("loginPassword")
         self.error = QLabel(objectName="loginError", wordWrap=True)
-        self.error.setStyleSheet("color:#b71c1c;")
+        self.error.setStyleSheet(ERROR_CSS)
         form = QFormLayout()
-        intro = QLabel(wordWrap=True)
-        if self.first_run:
-            intro.setText("This desk has no accounts yet. Create the administrator account; "
-                          "it can then add officers and supervisors.")
-            self.display_name = QLineEdit(accessibleName="Full name")
-            self.confirm = QLineEdit(accessibleName="Confirm password",
-                                     echoMode=QLineEdit.EchoMode.Password)
-            form.addRow("&Full name", self.display_name)
-            form.addRow("&User name", self.username)
-            form.addRow("&Password (8+ characters)", self.password)
-            form.addRow("&Confirm password", self.confirm)
-        else:
-            intro.setText("Sign in with your desk account.")
-            form.addRow("&User name", self.username)
-            form.addRow("&Password", self.password)
-            demo = [u for u in DEMO_USERS if _exists(db, u[0])]
-            if demo:
-                hint = "\n".join(f"    {u}  /  {p}   ({r.label})" for u, _, r, p in demo)
-                intro.setText(intro.text() + f"\n\nDemo accounts (user / password):\n{hint}")
+        intro = QLabel("Sign in with your desk account.", wordWrap=True)
+        form.addRow("&User name", self.username)
+        form.addRow("&Password", self.password)
+        demo = desk.demo_sign_ins()
+        if demo:
+            hint = "\n".join(f"    {u}  /  {p}   ({r})" for u, p, r in demo)
+            intro.setText("TRAINING DESK: demo data only.\n\nDemo accounts (user / password):\n"
+                          + hint)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                    | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(
-            "Create account" if self.first_run else "Sign in")
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Sign in")
         buttons.accepted.connect(self._accept)
         buttons.rejected.connect(self.reject)
         self.setMinimumWidth(460)
@@ -70,27 +136,110 @@ class LoginDialog(QDialog):
 
     def _accept(self) -> None:
         try:
-            if self.first_run:
-                if self.password.text() != self.confirm.text():
-                    raise ValidationError([("confirm", "The two passwords differ")])
-                self.user = users.create_user(self.db, None, self.username.text().strip(),
-                                              self.display_name.text(), Role.ADMIN,
-                                              self.password.text())
-            else:
-                self.user = users.authenticate(self.db, self.username.text().strip(),
-                                               self.password.text())
-        except (AuthError, ValidationError) as exc:
-            self.error.setText("\n".join(m for _, m in exc.problems)
-                               if isinstance(exc, ValidationError) else str(exc))
+            self.desk.sign_in(self.username.text(), self.password.text())
+        except AuthError as exc:
+            self.error.setText(str(exc))
             self.password.selectAll()
             self.password.setFocus()
             return
         self.accept()
 
 
-def _exists(db: Database, username: str) -> bool:
-    try:
-        users.get_user(db, username)
-    except AuthError:
+class ChangePasswordDialog(QDialog):
+    """The signed-in person chooses a new password (``forced`` after a reset)."""
+
+    def __init__(self, desk: Desk, parent: QWidget | None = None, *, forced: bool = False):
+        super().__init__(parent)
+        self.desk = desk
+        self.setWindowTitle("Choose a new password")
+        self.current = _password_box("Current password")
+        self.current.setObjectName("currentPassword")
+        self.new = _password_box("New password")
+        self.new.setObjectName("newPassword")
+        self.confirm = _password_box("Confirm new password")
+        self.confirm.setObjectName("confirmPassword")
+        self.error = QLabel(objectName="passwordError", wordWrap=True)
+        self.error.setStyleSheet(ERROR_CSS)
+        form = QFormLayout()
+        form.addRow("&Current password", self.current)
+        form.addRow("&New password (8+ characters)", self.new)
+        form.addRow("C&onfirm new password", self.confirm)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self._accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        if forced:
+            layout.addWidget(QLabel("Your administrator set a temporary password. Choose your "
+                                    "own before you start.", wordWrap=True))
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+
+    def _accept(self) -> None:
+        try:
+            if self.new.text() != self.confirm.text():
+                raise ValidationError([("confirm", "The two new passwords differ")])
+            self.desk.change_own_password(self.current.text(), self.new.text())
+        except (ValidationError, AuthError, PermissionDenied) as exc:
+            self.error.setText(_problem_text(exc))
+            return
+        self.accept()
+
+
+def sign_in(desk: Desk, parent: QWidget | None = None, *, title: str = "") -> bool:
+    """Everything between opening a desk and working on it; False if the person gave up."""
+    if desk.needs_first_admin():
+        first = FirstRunDialog(desk, parent)
+        if not first.exec():
+            return False
+        if not first.training:
+            return True
+    if not LoginDialog(desk, parent, title=title).exec():
         return False
+    user = desk.user
+    if user is not None and user.must_change_password:
+        if not ChangePasswordDialog(desk, parent, forced=True).exec():
+            desk.sign_out()
+            return False
     return True
+
+
+class LockDialog(QDialog):
+    """The app locked after idle time (or Ctrl+L): the same person's password unlocks it;
+    *Sign out* lets someone else sign in.  ``exec()`` returns Accepted once unlocked."""
+
+    SIGN_OUT = 2
+
+    def __init__(self, desk: Desk, username: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.desk, self.username = desk, username
+        self.setWindowTitle("EventRisk is locked")
+        self.password = _password_box("Password")
+        self.password.setObjectName("unlockPassword")
+        self.error = QLabel(objectName="unlockError", wordWrap=True)
+        self.error.setStyleSheet(ERROR_CSS)
+        buttons = QDialogButtonBox()
+        unlock = buttons.addButton("Unlock", QDialogButtonBox.ButtonRole.AcceptRole)
+        unlock.setObjectName("unlock")
+        out = buttons.addButton("Sign out", QDialogButtonBox.ButtonRole.RejectRole)
+        out.setObjectName("lockSignOut")
+        buttons.accepted.connect(self._unlock)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(f"EventRisk was locked to keep the desk's records private. "
+                                f"{username}, enter your password to carry on.", wordWrap=True))
+        form = QFormLayout()
+        form.addRow("&Password", self.password)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+
+    def _unlock(self) -> None:
+        try:
+            self.desk.sign_in(self.username, self.password.text())
+        except AuthError as exc:
+            self.error.setText(str(exc))
+            self.password.clear()
+            return
+        self.accept()

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QDate, QSettings, QTimer
+from PySide6.QtCore import QByteArray, QDate, QEvent, QSettings, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QDateEdit,
     QDialog,
@@ -22,23 +23,22 @@ from PySide6.QtWidgets import (
     QTextBrowser,
     QVBoxLayout,
 )
-from sqlite_utils import Database
 
-from eventrisk import __version__, importexport
-from eventrisk.backup import backup
-from eventrisk.db import open_database
+from eventrisk import __version__
+from eventrisk.desk import Desk
+from eventrisk.fields import KINDS
 from eventrisk.model import User
 from eventrisk.paths import resource
 from eventrisk.reference import borough_names
-from eventrisk.report.assessment_pdf import write_pdf
-from eventrisk.report.pack_pdf import render_pack
-from eventrisk.scoring import rulebook, service
-from eventrisk.users import can
+from eventrisk.report.files import write_pdf
 from ui.assessment_view import AssessmentView
 from ui.dashboard_view import DashboardView
 from ui.errors import show_error
+from ui.login import ChangePasswordDialog, LockDialog, sign_in
 from ui.queue_view import QueueView
 from ui.rules_view import RulesView
+from ui.settings_dialog import SettingsDialog
+from ui.style import TRAINING_CSS
 from ui.submission_form import SubmissionForm
 from ui.users_dialog import UsersDialog
 from ui.venue_view import VenueView
@@ -47,36 +47,132 @@ from ui.worker import run_in_background
 
 
 class MainWindow(QMainWindow):
-    """Holds the signed-in user and the database; everything else is in the views."""
+    """Holds the desk (and so who is signed in); everything else is in the views.
 
-    def __init__(self, db: Database, db_path: str, user: User):
+    Signing out, switching user and the idle lock all go through ``sign_in``; the views are
+    rebuilt for whoever signs in next."""
+
+    def __init__(self, desk: Desk):
         super().__init__()
-        self.db, self.db_path, self.user = db, db_path, user
-        self.setWindowTitle(f"EventRisk: Promoters Desk ({user.display_name})")
-        self.tabs = QTabWidget(objectName="mainTabs", tabsClosable=True, documentMode=True)
-        self.tabs.tabCloseRequested.connect(self._close_tab)
-        self.queue = QueueView(db, user.role)
-        self.dashboard = DashboardView(db)
-        self.venues = VenuesList(db, user)
-        self.rules = RulesView(db, db_path, user)
-        for widget, title in ((self.queue, "Risk queue"), (self.dashboard, "Dashboard"),
-                              (self.venues, "Venues"), (self.rules, "Rules")):
-            self.tabs.addTab(widget, title)
-            self.tabs.tabBar().setTabButton(self.tabs.count() - 1,
-                                            self.tabs.tabBar().ButtonPosition.RightSide, None)
-        self.setCentralWidget(self.tabs)
-        self.queue.open_requested.connect(self.open_assessment)
-        self.dashboard.open_requested.connect(self.open_assessment)
-        self.venues.open_requested.connect(self.open_venue)
-        self._build_actions()
-        status = QLabel(f"Signed in as {user.display_name} ({user.role.label}) · "
-                        f"Database: {db_path}", objectName="statusUser")
-        self.statusBar().addPermanentWidget(status)
+        self.desk = desk
+        self.db_path = desk.path
+        self.idle_timer = QTimer(self, singleShot=True)
+        self.idle_timer.timeout.connect(self.lock)
+        self._locked = False
+        QApplication.instance().installEventFilter(self)
+        self._build()
         settings = QSettings()
         self.restoreGeometry(settings.value("main/geometry", QByteArray()))
         self.restoreState(settings.value("main/state", QByteArray()))
         if self.geometry().width() < 800:
             self.resize(1360, 860)
+
+    @property
+    def user(self) -> User:
+        assert self.desk.user is not None
+        return self.desk.user
+
+    def _build(self) -> None:
+        """The views, menus and status bar for the account signed in now."""
+        user = self.user
+        training = self.desk.training
+        self.setWindowTitle(f"EventRisk: Promoters Desk ({user.display_name})"
+                            + (" — TRAINING DATA, NOT FOR OPERATIONAL USE" if training else ""))
+        self.tabs = QTabWidget(objectName="mainTabs", tabsClosable=True, documentMode=True)
+        self.tabs.tabCloseRequested.connect(self._close_tab)
+        self.queue = QueueView(self.desk)
+        self.dashboard = DashboardView(self.desk)
+        self.venues = VenuesList(self.desk)
+        self.rules = RulesView(self.desk)
+        for widget, title in ((self.queue, "Risk queue"), (self.dashboard, "Dashboard"),
+                              (self.venues, "Venues"), (self.rules, "Rules")):
+            self.tabs.addTab(widget, title)
+            self.tabs.tabBar().setTabButton(self.tabs.count() - 1,
+                                            self.tabs.tabBar().ButtonPosition.RightSide, None)
+        old = self.centralWidget()
+        self.setCentralWidget(self.tabs)
+        if old is not None:
+            old.deleteLater()
+        self.queue.open_requested.connect(self.open_assessment)
+        self.dashboard.open_requested.connect(self.open_assessment)
+        self.venues.open_requested.connect(self.open_venue)
+        self.menuBar().clear()
+        if getattr(self, "toolbar", None) is not None:
+            self.removeToolBar(self.toolbar)
+            self.toolbar.deleteLater()
+        self._build_actions()
+        for widget in getattr(self, "_status_widgets", []):
+            self.statusBar().removeWidget(widget)
+            widget.deleteLater()
+        status = QLabel(f"Signed in as {user.display_name} ({user.role.label}) · "
+                        f"Database: {self.desk.path}", objectName="statusUser")
+        self._status_widgets = [status]
+        if training:
+            banner = QLabel("TRAINING DATA — NOT FOR OPERATIONAL USE", objectName="trainingBanner")
+            banner.setStyleSheet(TRAINING_CSS)
+            self.statusBar().addPermanentWidget(banner)
+            self._status_widgets.append(banner)
+        self.statusBar().addPermanentWidget(status)
+        self._restart_idle_timer()
+
+    # ---- idle lock, sign out, switch user --------------------------------------------------
+    def _restart_idle_timer(self) -> None:
+        try:
+            minutes = int(self.desk.setting("idle_lock_minutes"))
+        except Exception:  # noqa: BLE001 - a locked database must not stop the window
+            minutes = 15
+        self.idle_timer.stop()
+        if minutes > 0:
+            self.idle_timer.setInterval(minutes * 60_000)
+            self.idle_timer.start()
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's name
+        if event.type() in (QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress,
+                            QEvent.Type.Wheel) and not self._locked \
+                and self.idle_timer.interval() > 0 and self.idle_timer.isActive():
+            self.idle_timer.start()
+        return super().eventFilter(watched, event)
+
+    def lock(self) -> bool:
+        """Hide the desk until the same person signs in again (or someone else does after
+        signing them out).  Returns True once unlocked."""
+        if self._locked or self.desk.user is None:
+            return False
+        self._locked = True
+        self.centralWidget().setVisible(False)
+        name = self.user.username
+        try:
+            dialog = LockDialog(self.desk, name, self)
+            result = dialog.exec()
+        finally:
+            self._locked = False
+        if result == QDialog.DialogCode.Accepted:
+            self.centralWidget().setVisible(True)
+            self._restart_idle_timer()
+            return True
+        return self.switch_user()
+
+    def sign_out(self) -> None:
+        """Sign out and offer the sign-in again; closing it quits."""
+        self.switch_user()
+
+    def switch_user(self) -> bool:
+        """Close everything of the current account and sign in again (anyone)."""
+        self.idle_timer.stop()
+        for i in range(self.tabs.count() - 1, 3, -1):
+            self._close_tab(i)
+        self.desk.sign_out()
+        self.centralWidget().setVisible(False)
+        if not sign_in(self.desk, self, title="EventRisk: sign in"):
+            self.close()
+            return False
+        self._build()
+        self.centralWidget().setVisible(True)
+        return True
+
+    def change_password(self) -> None:
+        if ChangePasswordDialog(self.desk, self).exec():
+            self.statusBar().showMessage("Your password was changed.", 10000)
 
     # ---- menus ---------------------------------------------------------------------------
     def _action(self, menu, text: str, slot, shortcut=None, toolbar: bool = False) -> QAction:
@@ -103,6 +199,11 @@ class MainWindow(QMainWindow):
                      toolbar=True)
         self._action(file, "&Back up the database…", self.backup)
         file.addSeparator()
+        self._action(file, "&Lock", self.lock, "Ctrl+L")
+        self._action(file, "&Switch user…", self.switch_user)
+        self._action(file, "Sign &out", self.sign_out)
+        self._action(file, "Change my &password…", self.change_password)
+        file.addSeparator()
         self._action(file, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         view = bar.addMenu("&View")
         for i, name in enumerate(("Risk queue", "Dashboard", "Venues", "Rules")):
@@ -115,10 +216,14 @@ class MainWindow(QMainWindow):
                      toolbar=True)
         self._action(view, "Queue in &desk order", self.queue.reset_order)
         tools = bar.addMenu("&Tools")
-        self._action(tools, "&Rescore all…", self.rescore_all, toolbar=True)
-        accounts = self._action(tools, "&Accounts…", lambda: UsersDialog(self.db, self.user,
+        rescore = self._action(tools, "&Rescore all…", self.rescore_all, toolbar=True)
+        rescore.setEnabled(self.desk.may("rescore_all"))
+        accounts = self._action(tools, "&Accounts…", lambda: UsersDialog(self.desk,
                                                                         self).exec())
-        accounts.setEnabled(can(self.user, "manage_users"))
+        accounts.setEnabled(self.desk.may("manage_users"))
+        desk_settings = self._action(tools, "Desk &settings…",
+                                     lambda: SettingsDialog(self.desk, self).exec())
+        desk_settings.setEnabled(self.desk.may("desk_settings"))
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "&User guide", self.user_guide,
                      QKeySequence.StandardKey.HelpContents)
@@ -137,7 +242,7 @@ class MainWindow(QMainWindow):
         index = self._find_tab("assessment", submission_id)
         if index < 0:
             try:
-                view = AssessmentView(self.db, self.user, submission_id)
+                view = AssessmentView(self.desk, submission_id)
             except Exception as exc:  # noqa: BLE001
                 show_error(self, exc, self.db_path)
                 return None
@@ -152,7 +257,7 @@ class MainWindow(QMainWindow):
         """Open (or bring forward) a venue's tab."""
         index = self._find_tab("venue", venue_id)
         if index < 0:
-            view = VenueView(self.db, self.user, venue_id)
+            view = VenueView(self.desk, venue_id)
             view.tab_key = ("venue", venue_id)
             view.open_requested.connect(self.open_assessment)
             view.changed.connect(self.refresh)
@@ -168,7 +273,7 @@ class MainWindow(QMainWindow):
 
     # ---- commands ------------------------------------------------------------------------
     def new_submission(self) -> SubmissionForm:
-        form = SubmissionForm(self.db, self.user, parent=self)
+        form = SubmissionForm(self.desk, parent=self)
         form.saved.connect(lambda sid: (self.refresh(), self.open_assessment(sid)))
         form.show()
         return form
@@ -186,25 +291,35 @@ class MainWindow(QMainWindow):
         path = self.db_path
 
         def run(report):
-            db = open_database(path)
+            worker = self.desk.for_worker()  # a connection of the worker thread's own
             try:
-                return work(db, report)
+                return work(worker, report)
             finally:
-                db.close()
+                worker.close()
 
         run_in_background(self, label, run, done, lambda exc: show_error(self, exc, path))
 
     def rescore_all(self) -> None:
-        user = self.user
+        try:
+            count = self.desk.count_rescore_all()
+        except Exception as exc:  # noqa: BLE001 - refused for officers, with the reason
+            show_error(self, exc, self.db_path)
+            return
+        if QMessageBox.question(
+                self, "Rescore all", f"Rescore all {count:,} submissions that are not "
+                "cancelled with the ruleset in force? Grades may change; no workflow status "
+                "will, and everything is recorded under your name.") \
+                != QMessageBox.StandardButton.Yes:
+            return
 
-        def work(db, report):
+        def work(desk, report):
             counts = {"n": 0, "stored": 0}
 
             def tally(result):
                 counts["n"] += 1
                 counts["stored"] += result.stored
 
-            service.score_all(db, user, progress=report, sink=tally)
+            desk.rescore_all(progress=report, sink=tally)
             return counts
 
         def done(counts):
@@ -215,16 +330,19 @@ class MainWindow(QMainWindow):
         self._background("Rescoring every submission…", work, done)
 
     def import_file(self) -> None:
-        kind, ok = QInputDialog.getItem(self, "Import", "What does the file hold?",
-                                        list(importexport.KINDS), 1, False)
+        kinds = list(KINDS)
+        if self.desk.may("import_with_status"):
+            kinds.append(PAST_WITH_STATUS)
+        choice, ok = QInputDialog.getItem(self, "Import", "What does the file hold?", kinds, 1,
+                                          False)
         if not ok:
             return
+        with_status = choice == PAST_WITH_STATUS
+        kind = "submissions" if with_status else choice
         path, _ = QFileDialog.getOpenFileName(self, f"Import {kind}", "",
                                               "CSV or JSON (*.csv *.json)")
         if not path:
             return
-        user = self.user
-
         def done(result):
             self.refresh()
             self.venues.refresh()
@@ -233,12 +351,13 @@ class MainWindow(QMainWindow):
                                     + f" from {Path(path).name}.")
 
         self._background(f"Importing {kind}…",
-                         lambda db, _r: importexport.import_file(db, user, kind, Path(path)),
+                         lambda desk, _r: desk.import_file(kind, Path(path),
+                                                           with_status=with_status),
                          done)
 
     def export_file(self) -> None:
         kind, ok = QInputDialog.getItem(self, "Export", "What to export?",
-                                        list(importexport.KINDS), 1, False)
+                                        list(KINDS), 1, False)
         if not ok:
             return
         path, _ = QFileDialog.getSaveFileName(self, f"Export {kind}", f"{kind}.csv",
@@ -246,7 +365,7 @@ class MainWindow(QMainWindow):
         if not path:
             return
         self._background(f"Exporting {kind}…",
-                         lambda db, _r: importexport.export_file(db, kind, Path(path)),
+                         lambda desk, _r: desk.export_file(kind, Path(path)),
                          lambda n: self.statusBar().showMessage(
                              f"Exported {n:,} {kind} to {path}.", 10000))
 
@@ -267,8 +386,8 @@ class MainWindow(QMainWindow):
                                              10000)
 
         self._background(f"Building the {borough} pack…",
-                         lambda db, report: render_pack(db, borough, start, end,
-                                                        progress=report), done)
+                         lambda desk, report: desk.render_pack(borough, start, end,
+                                                               progress=report), done)
 
     def backup(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Back up the database",
@@ -277,7 +396,7 @@ class MainWindow(QMainWindow):
         if not path:
             return
         try:
-            backup(self.db, path)
+            self.desk.backup(path)
         except Exception as exc:  # noqa: BLE001
             show_error(self, exc, self.db_path)
             return
@@ -299,19 +418,26 @@ class MainWindow(QMainWindow):
         dialog.exec()
 
     def about(self) -> None:
-        ruleset = rulebook.active_ruleset(self.db)
+        ruleset = self.desk.active_ruleset()
         QMessageBox.about(self, "About EventRisk",
                           f"<b>EventRisk</b> {__version__}<br>Rules in force: {ruleset.version}"
-                          f"<br>Database: {self.db_path}<br><br>Risk assessment of promoted "
+                          f"<br>Database: {self.db_path}"
+                          + ("<br><b>Training desk: demo data only.</b>" if self.desk.training
+                             else "") + "<br><br>Risk assessment of promoted "
                           "events from evidence about the event and recorded history only.")
 
     def closeEvent(self, event) -> None:  # noqa: N802
+        QApplication.instance().removeEventFilter(self)
+        self.idle_timer.stop()
         settings = QSettings()
         settings.setValue("main/geometry", self.saveGeometry())
         settings.setValue("main/state", self.saveState())
         for timer in self.findChildren(QTimer):  # pending debounced searches die with us
             timer.stop()
         super().closeEvent(event)
+
+
+PAST_WITH_STATUS = "past submissions, keeping their status (administrators)"
 
 
 class PackDialog(QDialog):

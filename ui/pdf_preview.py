@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from eventrisk.report.assessment_pdf import write_pdf
+from eventrisk.report.files import write_pdf
 from ui.errors import show_error
 
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
-from sqlite_utils import Database
 
-from eventrisk import queue
-from eventrisk.model import Role
+from eventrisk.desk import Desk
+from eventrisk.queue import QueueFilter, QueueRow
 from eventrisk.timeutil import british_datetime
 from ui.models import Column, ObjectTableModel
 from ui.style import grade_colour, grade_text_colour
@@ -44,17 +43,16 @@ class QueueModel(ObjectTableModel):
     SORT_KEYS = ("reference", "start", "event", "venue", "borough", "grade", "score", "status",
                  "notice", "officer")
 
-    def __init__(self, db: Database, role: Role, parent=None):
-        self._db = db
-        self._role = role
-        self._filter = queue.QueueFilter()
+    def __init__(self, desk: Desk, parent=None):
+        self._desk = desk
+        self._filter = QueueFilter()
         self._sort = "action"
         self._descending = False
-        self._total = queue.count(db, self._filter)
+        self._total = desk.queue_count(self._filter)
         super().__init__(COLUMNS, fetch_page=self._page, parent=parent)
 
-    def _page(self, offset: int, limit: int) -> list[queue.QueueRow]:
-        return queue.fetch(self._db, self._filter, role=self._role, sort=self._sort,
+    def _page(self, offset: int, limit: int) -> list[QueueRow]:
+        return self._desk.queue_page(self._filter, sort=self._sort,
                            descending=self._descending, offset=offset, limit=limit)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
@@ -68,14 +66,14 @@ class QueueModel(ObjectTableModel):
         self._descending = order == Qt.SortOrder.DescendingOrder
         self.refresh()
 
-    def set_filter(self, flt: queue.QueueFilter) -> None:
+    def set_filter(self, flt: QueueFilter) -> None:
         """Show what matches ``flt`` (counted and fetched in SQL)."""
         self._filter = flt
         self.refresh()
 
     def refresh(self) -> None:
         """Re-count and re-read the first page from the database."""
-        self._total = queue.count(self._db, self._filter)
+        self._total = self._desk.queue_count(self._filter)
         self.reload()
 
     @property
@@ -83,6 +81,6 @@ class QueueModel(ObjectTableModel):
         """How many rows match the filter in all."""
         return self._total
 
-    def row_object(self, row: int) -> queue.QueueRow:
+    def row_object(self, row: int) -> QueueRow:
         """The queue row shown at ``row``."""
         return self.object_at(row)

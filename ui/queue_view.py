@@ -16,10 +16,10 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlite_utils import Database
 
-from eventrisk import queue
-from eventrisk.model import Grade, Role, Status
+from eventrisk.desk import Desk
+from eventrisk.model import Grade, Status
+from eventrisk.queue import QueueFilter
 from eventrisk.reference import borough_names
 from ui.models import table_view
 from ui.queue_model import QueueModel
@@ -30,9 +30,9 @@ class QueueView(QWidget):
 
     open_requested = Signal(int)
 
-    def __init__(self, db: Database, role: Role, parent=None):
+    def __init__(self, desk: Desk, parent=None):
         super().__init__(parent)
-        self.model = QueueModel(db, role, self)
+        self.model = QueueModel(desk, self)
         self.search = QLineEdit(placeholderText="Search events, references and venues")
         self.search.setAccessibleName("Search the queue")
         self.search.setClearButtonEnabled(True)
@@ -104,12 +104,12 @@ class QueueView(QWidget):
             return True
         return super().eventFilter(watched, event)
 
-    def current_filter(self) -> queue.QueueFilter:
+    def current_filter(self) -> QueueFilter:
         """The filter the widgets describe."""
         status, borough, grade = (c.currentData() for c in (self.status, self.borough,
                                                              self.grade))
         dates = self.use_dates.isChecked()
-        return queue.QueueFilter(
+        return QueueFilter(
             statuses=(status,) if status else (), borough=borough,
             grades=(grade,) if grade else (),
             date_from=_date(self.date_from.date()) if dates else None,

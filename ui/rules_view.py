@@ -13,16 +13,11 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlite_utils import Database
 
-from eventrisk.db import open_database
+from eventrisk.desk import Desk
 from eventrisk.errors import RulesError
-from eventrisk.model import User
-from eventrisk.scoring import impact as impact_of
-from eventrisk.scoring import rulebook
 from eventrisk.scoring.rules import Ruleset, load_ruleset
 from eventrisk.timeutil import british_datetime
-from eventrisk.users import can
 from ui.errors import show_error
 from ui.models import Column, ObjectTableModel, table_view
 from ui.worker import run_in_background
@@ -39,9 +34,9 @@ class RulesView(QWidget):
     """Shows the active ruleset; a supervisor can load a draft, see its problems or its
     impact on upcoming events, and publish it."""
 
-    def __init__(self, db: Database, db_path: str, user: User, parent=None):
+    def __init__(self, desk: Desk, parent=None):
         super().__init__(parent)
-        self.db, self.db_path, self.user = db, db_path, user
+        self.desk = desk
         self.draft: Ruleset | None = None
         self.heading = QLabel(objectName="rulesHeading", wordWrap=True)
         self.bands = QLabel(objectName="rulesBands", wordWrap=True)
@@ -56,7 +51,7 @@ class RulesView(QWidget):
         self.impact_button.clicked.connect(self._impact)
         self.publish = QPushButton("&Publish draft", objectName="publishDraft", enabled=False)
         self.publish.clicked.connect(self._publish)
-        may = can(user, "publish_rules")
+        may = desk.may("publish_rules")
         for b in (load, self.impact_button, self.publish):
             b.setVisible(may)
         self.report = QPlainTextEdit(objectName="draftReport", readOnly=True)
@@ -72,7 +67,7 @@ class RulesView(QWidget):
         layout.addWidget(self.table, 1)
         layout.addLayout(buttons)
         layout.addWidget(self.report)
-        self.show_ruleset(rulebook.active_ruleset(db), "In force")
+        self.show_ruleset(desk.active_ruleset(), "In force")
 
     def show_ruleset(self, ruleset: Ruleset, label: str) -> None:
         self.heading.setText(f"<b>{label}: {ruleset.title or 'ruleset'} {ruleset.version}</b> "
@@ -105,21 +100,21 @@ class RulesView(QWidget):
         self.publish.setEnabled(True)
 
     def _impact(self) -> None:
-        draft, path = self.draft, self.db_path
+        draft, path = self.draft, self.desk.path
         if draft is None:
             return
 
         def work(_report):
-            db = open_database(path)
+            worker = self.desk.for_worker()
             try:
-                return impact_of.impact(db, draft)
+                return worker.rules_impact(draft)
             finally:
-                db.close()
+                worker.close()
 
         run_in_background(self, "Comparing grades of upcoming events…", work, self._show_impact,
                           lambda exc: show_error(self, exc, path))
 
-    def _show_impact(self, result: impact_of.Impact) -> None:
+    def _show_impact(self, result) -> None:
         lines = [f"Over {result.considered} upcoming events: {len(result.up)} would move up a "
                  f"grade and {len(result.down)} down."]
         for label, rows in (("UP", result.up), ("DOWN", result.down)):
@@ -136,12 +131,12 @@ class RulesView(QWidget):
                                 "existing ones keep theirs.") != QMessageBox.StandardButton.Yes:
             return
         try:
-            rulebook.publish_ruleset(self.db, self.user, self.draft)
+            self.desk.publish_rules(self.draft)
         except Exception as exc:  # noqa: BLE001
-            show_error(self, exc, self.db_path)
+            show_error(self, exc, self.desk.path)
             return
         self.report.setPlainText(f"Published {self.draft.version}.")
         self.draft = None
         self.publish.setEnabled(False)
         self.impact_button.setEnabled(False)
-        self.show_ruleset(rulebook.active_ruleset(self.db), "In force")
+        self.show_ruleset(self.desk.active_ruleset(), "In force")

@@ -26,3 +26,9 @@ def badge_css(grade: Grade | None) -> str:
         return "background:#9e9e9e; color:white; border-radius:6px; padding:6px 14px;"
     return (f"background:{GRADE_COLOURS[grade]}; color:{GRADE_TEXT_COLOUR[grade]};"
             " border-radius:6px; padding:6px 14px; font-weight:bold;")
+
+
+# Error text: dark red on the light palette (7.1:1 on white).
+ERROR_CSS = "color:#b71c1c;"
+# The banner of a training desk: it must never be mistaken for the real one.
+TRAINING_CSS = "background:#b71c1c; color:white; font-weight:bold; padding:2px 8px;"

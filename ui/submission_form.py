@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -27,13 +28,11 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlite_utils import Database
 
-from eventrisk import submissions, venues
+from eventrisk.desk import ConfirmationNeeded, Desk
 from eventrisk.errors import ValidationError
 from eventrisk.fields import SUBMISSION_FIELDS
-from eventrisk.model import EventType, SearchRegime, Submission, Ticketing, User
-from eventrisk.scoring import service
+from eventrisk.model import EventType, SearchRegime, Submission, Ticketing
 from eventrisk.timeutil import to_local
 from eventrisk.validation import validate_submission
 from ui.errors import show_error
@@ -56,10 +55,9 @@ class SubmissionForm(QDialog):
 
     saved = Signal(int)
 
-    def __init__(self, db: Database, user: User, submission: Submission | None = None,
-                 parent=None):
+    def __init__(self, desk: Desk, submission: Submission | None = None, parent=None):
         super().__init__(parent)
-        self.db, self.user, self.original = db, user, submission
+        self.desk, self.original = desk, submission
         self.setWindowTitle(f"Edit {submission.reference}" if submission else "New submission")
         self.resize(760, 820)
         self.errors: dict[str, QLabel] = {}
@@ -264,7 +262,7 @@ class SubmissionForm(QDialog):
         except ValidationError as exc:
             problems = exc.as_dict()
         code = self.venue_code.text().split(" — ")[0].strip()
-        venue = venues.venue_by_code(self.db, code) if code else None
+        venue = self.desk.venue_by_code(code) if code else None
         if code and venue is None:
             problems.setdefault("venue_code", f"There is no venue with code '{code}'; pick one "
                                               "from the list or add a new venue")
@@ -323,18 +321,18 @@ class SubmissionForm(QDialog):
 
     # ---- lookups -------------------------------------------------------------------------
     def _search_venues(self, text: str) -> None:
-        found = venues.list_venues(self.db, search=text, limit=20) if len(text) >= 2 else []
+        found = self.desk.venues_page(search=text, limit=20) if len(text) >= 2 else []
         self._venue_list.setStringList([f"{v.code} — {v.name} ({v.borough})" for v in found])
 
     def _venue_chosen(self, text: str) -> None:
         self.venue_code.setText(text.split(" — ")[0])
 
     def _search_promoters(self, text: str) -> None:
-        found = venues.search_promoters(self.db, text) if len(text) >= 2 else []
+        found = self.desk.promoters_matching(text) if len(text) >= 2 else []
         self._promoters.setStringList([p.name for p in found])
 
     def _new_venue(self) -> None:
-        dialog = VenueDialog(self.db, self.user, parent=self)
+        dialog = VenueDialog(self.desk, parent=self)
         if dialog.exec() and dialog.venue:
             self.venue_code.setText(dialog.venue.code)
 
@@ -344,18 +342,24 @@ class SubmissionForm(QDialog):
         sub = self.validate()
         if sub is None:
             return False
-        try:
-            if self.original is None:
-                saved = submissions.create(self.db, self.user, sub)
-            else:
-                saved = submissions.update(self.db, self.user, replace(
-                    sub, id=self.original.id, version=self.original.version,
-                    status=self.original.status, conditions=self.original.conditions))
-            service.score_references(self.db, self.user, [saved.reference])
-        except Exception as exc:  # noqa: BLE001 - shown, logged if unexpected
-            show_error(self, exc)
-            return False
-        self.original = submissions.get(self.db, saved.id)
+        if self.original is not None:
+            sub = replace(sub, id=self.original.id, version=self.original.version,
+                          status=self.original.status, conditions=self.original.conditions)
+        reason = ""
+        while True:
+            try:  # saving and scoring are one transaction: a failure leaves nothing behind
+                state = self.desk.save_submission(sub, withdraw_reason=reason)
+            except ConfirmationNeeded as exc:
+                reason, ok = QInputDialog.getText(self, "Withdraw the decision?", str(exc))
+                if not ok or not reason.strip():
+                    return False
+                continue
+            except Exception as exc:  # noqa: BLE001 - shown, logged if unexpected
+                show_error(self, exc)
+                return False
+            break
+        saved = state.submission
+        self.original = saved
         self._dirty = False
         self.setWindowTitle(f"Edit {saved.reference}")
         self.saved.emit(saved.id)

@@ -18,13 +18,11 @@ from PySide6.QtWidgets import (
     QSpinBox,
     QVBoxLayout,
 )
-from sqlite_utils import Database
 
-from eventrisk import incidents, venues
+from eventrisk.desk import Desk
 from eventrisk.errors import ValidationError
 from eventrisk.fields import INCIDENT_FIELDS, VENUE_FIELDS
-from eventrisk.incidents import Debrief
-from eventrisk.model import Incident, IncidentCategory, Location, Severity, User, Venue
+from eventrisk.model import Debrief, Incident, IncidentCategory, Location, Severity, Venue
 from eventrisk.reference import borough_names
 from eventrisk.timeutil import to_local
 from eventrisk.validation import validate_incident, validate_venue
@@ -73,9 +71,9 @@ class _FieldDialog(QDialog):
 class VenueDialog(_FieldDialog):
     """Create a venue, or edit one (``venue`` given).  ``venue`` holds the saved venue."""
 
-    def __init__(self, db: Database, user: User, venue: Venue | None = None, parent=None):
+    def __init__(self, desk: Desk, venue: Venue | None = None, parent=None):
         super().__init__(f"Edit venue {venue.code}" if venue else "New venue", parent)
-        self.db, self.user, self.venue, self.original = db, user, None, venue
+        self.desk, self.venue, self.original = desk, None, venue
         labels = {f.name: f.label for f in VENUE_FIELDS}
         self.inputs = {}
         for f in VENUE_FIELDS:
@@ -108,21 +106,19 @@ class VenueDialog(_FieldDialog):
             else:
                 raw[name] = widget.text()
         venue = validate_venue(raw)
-        if self.original is None:
-            self.venue = venues.create_venue(self.db, self.user, venue)
-        else:
-            self.venue = venues.update_venue(self.db, self.user, replace(
-                venue, id=self.original.id, version=self.original.version))
+        if self.original is not None:
+            venue = replace(venue, id=self.original.id, version=self.original.version)
+        self.venue = self.desk.save_venue(venue)
 
 
 class IncidentDialog(_FieldDialog):
     """Record an incident at a venue, optionally linked to one of its events."""
 
-    def __init__(self, db: Database, user: User, venue: Venue, event_reference: str = "",
+    def __init__(self, desk: Desk, venue: Venue, event_reference: str = "",
                  incident: Incident | None = None, parent=None):
         super().__init__(f"Correct incident {incident.reference}" if incident
                          else f"New incident at {venue.name}", parent)
-        self.db, self.user, self.venue_code = db, user, venue.code
+        self.desk, self.venue_code = desk, venue.code
         self.original = incident
         self.incident: Incident | None = None
         labels = {f.name: f.label for f in INCIDENT_FIELDS}
@@ -165,9 +161,9 @@ class IncidentDialog(_FieldDialog):
             "crime_reference": self.crime.text(), "venue_reported": self.reported.isChecked(),
             "description": self.description.toPlainText()})
         if self.original is None:
-            self.incident = incidents.create(self.db, self.user, inc)
+            self.incident = self.desk.record_incident(inc)
         else:
-            self.incident = incidents.update(self.db, self.user, replace(
+            self.incident = self.desk.correct_incident(replace(
                 inc, id=self.original.id, version=self.original.version,
                 reference=self.original.reference))
 
@@ -175,10 +171,9 @@ class IncidentDialog(_FieldDialog):
 class DebriefDialog(_FieldDialog):
     """Record what happened at a past event."""
 
-    def __init__(self, db: Database, user: User, submission_id: int, reference: str,
-                 parent=None):
+    def __init__(self, desk: Desk, submission_id: int, reference: str, parent=None):
         super().__init__(f"Debrief {reference}", parent)
-        self.db, self.user, self.submission_id = db, user, submission_id
+        self.desk, self.submission_id = desk, submission_id
         self.went_ahead = self.add("Went ahead", QCheckBox(checked=True), "went_ahead")
         self.attendance = self.add("Actual attendance (blank if not known)", QLineEdit(),
                                    "actual_attendance")
@@ -191,6 +186,6 @@ class DebriefDialog(_FieldDialog):
         if text and not text.isdigit():
             raise ValidationError([("actual_attendance",
                                     "Actual attendance must be a whole number, 0 or more")])
-        incidents.record_debrief(self.db, self.user, Debrief(
+        self.desk.record_debrief(Debrief(
             self.submission_id, self.went_ahead.isChecked(), int(text) if text else None,
             self.incidents_noted.value(), self.notes.toPlainText()))

@@ -14,13 +14,11 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlite_utils import Database
 
-from eventrisk import incidents
+from eventrisk.desk import Desk
 from eventrisk.errors import WorkflowError
-from eventrisk.model import IncidentCategory, User
+from eventrisk.model import IncidentCategory
 from eventrisk.timeutil import british_datetime, months_before, now_utc
-from eventrisk.venues import get_venue
 from ui.charts import MonthlyBars
 from ui.errors import show_error
 from ui.models import Column, ObjectTableModel, table_view
@@ -36,9 +34,9 @@ class VenueView(QWidget):
     open_requested = Signal(int)
     changed = Signal()
 
-    def __init__(self, db: Database, user: User, venue_id: int, parent=None):
+    def __init__(self, desk: Desk, venue_id: int, parent=None):
         super().__init__(parent)
-        self.db, self.user, self.venue_id = db, user, venue_id
+        self.desk, self.venue_id = desk, venue_id
         self.title = QLabel(objectName="venueTitle", wordWrap=True)
         self.title.setStyleSheet("font-size:17px; font-weight:bold;")
         self.details = QLabel(objectName="venueDetails", wordWrap=True)
@@ -69,7 +67,7 @@ class VenueView(QWidget):
                 ("went ahead" if e.went_ahead else "did not go ahead")
                 + f"; {e.incidents_noted} incidents noted")),
             Column("Linked incidents", lambda e: str(e.linked_incidents)),
-        ], fetch_page=lambda off, lim: incidents.venue_events(self.db, self.venue_id,
+        ], fetch_page=lambda off, lim: self.desk.venue_events(self.venue_id,
                                                               offset=off, limit=lim), parent=self)
         self.event_view = table_view(self.event_model, "venueEvents")
         self.event_view.doubleClicked.connect(
@@ -122,7 +120,7 @@ class VenueView(QWidget):
 
     def reload(self) -> None:
         """Re-read everything about the venue."""
-        v = get_venue(self.db, self.venue_id)
+        v = self.desk.venue(self.venue_id)
         self.venue = v
         self.title.setText(f"{v.name} ({v.code})")
         facilities = [n for n, on in (("CCTV", v.has_cctv), ("search arch", v.has_search_arch),
@@ -138,7 +136,7 @@ class VenueView(QWidget):
         while len(months) < 24:
             months.append(cursor.strftime("%Y-%m"))
             cursor = (cursor + timedelta(days=32)).replace(day=1)
-        counts = incidents.monthly_counts(self.db, v.id, months_before(now, 24), now)
+        counts = self.desk.monthly_incidents(self.venue_id, months_before(now, 24), now)
         self.chart.set_data([(m, counts.get(m, 0)) for m in months])
         self._filter_incidents()
         self.event_model.reload()
@@ -151,25 +149,26 @@ class VenueView(QWidget):
         cats = (kind,) if kind else ()
         self.incident_model = ObjectTableModel(
             self._incident_columns(),
-            fetch_page=lambda off, lim: incidents.for_venue(
-                self.db, self.venue_id, since=since, categories=cats, offset=off, limit=lim),
+            fetch_page=lambda off, lim: self.desk.venue_incidents(
+                self.venue_id, since=since, categories=cats, offset=off, limit=lim),
             parent=self)
         self.incident_view.setModel(self.incident_model)
         self.incident_view.resizeColumnsToContents()
 
     def _edit(self) -> None:
-        if VenueDialog(self.db, self.user, self.venue, self).exec():
+        if VenueDialog(self.desk, self.venue, self).exec():
             self.reload()
             self.changed.emit()
 
     def _add_incident(self) -> None:
-        if IncidentDialog(self.db, self.user, self.venue, parent=self).exec():
+        if IncidentDialog(self.desk, self.venue, parent=self).exec():
             self.reload()
             self.changed.emit()
 
     def _edit_incident(self, index) -> None:
         incident = index.data(ObjectTableModel.ObjectRole)
-        if IncidentDialog(self.db, self.user, self.venue, incident=incident, parent=self).exec():
+        if IncidentDialog(self.desk, self.venue, incident=incident,
+                          parent=self).exec():
             self.reload()
             self.changed.emit()
 
@@ -179,7 +178,7 @@ class VenueView(QWidget):
             show_error(self, WorkflowError("Select the past event to debrief first."))
             return
         event = index.data(ObjectTableModel.ObjectRole)
-        if DebriefDialog(self.db, self.user, event.id, event.reference, self).exec():
+        if DebriefDialog(self.desk, event.id, event.reference, self).exec():
             self.reload()
             self.changed.emit()
 

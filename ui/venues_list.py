@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QPushButton, QVBoxLayout, QWidget
-from sqlite_utils import Database
 
-from eventrisk import venues
-from eventrisk.model import User
+from eventrisk.desk import Desk
 from ui.models import Column, ObjectTableModel, table_view
 from ui.venue_dialog import VenueDialog
 
@@ -17,9 +15,9 @@ class VenuesList(QWidget):
 
     open_requested = Signal(int)
 
-    def __init__(self, db: Database, user: User, parent=None):
+    def __init__(self, desk: Desk, parent=None):
         super().__init__(parent)
-        self.db, self.user = db, user
+        self.desk = desk
         self.search = QLineEdit(placeholderText="Search venues by name, code or address",
                                 accessibleName="Search venues", clearButtonEnabled=True)
         new = QPushButton("&New venue…")
@@ -46,12 +44,12 @@ class VenuesList(QWidget):
             Column("Capacity", lambda v: f"{v.capacity:,}"),
             Column("Latest finish", lambda v: v.latest_finish),
             Column("Address", lambda v: f"{v.address}, {v.postcode}"),
-        ], fetch_page=lambda off, lim: venues.list_venues(self.db, offset=off, limit=lim,
-                                                          search=text), parent=self)
+        ], fetch_page=lambda off, lim: self.desk.venues_page(offset=off, limit=lim,
+                                                             search=text), parent=self)
         self.view.setModel(self.model)
 
     def _new(self) -> None:
-        dialog = VenueDialog(self.db, self.user, parent=self)
+        dialog = VenueDialog(self.desk, parent=self)
         if dialog.exec() and dialog.venue:
             self.refresh()
             self.open_requested.emit(dialog.venue.id)

@@ -12,7 +12,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
-from eventrisk.scoring.service import Cancelled
+from eventrisk.errors import Cancelled
 
 
 class _Signals(QObject):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import io
 from datetime import datetime
 from pathlib import Path
@@ -11,10 +10,10 @@ from reportlab.lib import colors
 from reportlab.platypus import KeepTogether, Spacer, Table, TableStyle
 from sqlite_utils import Database
 
-from eventrisk.errors import StorageError
 from eventrisk.model import GRADE_COLOURS, Grade
 from eventrisk.report.chart import monthly_chart
 from eventrisk.report.data import ReportData, gather
+from eventrisk.report.files import write_pdf
 from eventrisk.report.layout import FRAME_WIDTH, GRID, HEADED, MarkedDocument, markup, para
 from eventrisk.timeutil import british_date, british_datetime, british_time, to_local
 
@@ -98,9 +97,9 @@ def _why(data: ReportData) -> list:
         return out
     rows = [[para("Points", "cellbold"), para("Rule", "cellbold"), para("Evidence", "cellbold")]]
     for f in fired:
-        floor = f" (sets at least {f['min_grade']})" if f.get("min_grade") else ""
-        rows.append([para(f"+{f['points']}", "cell"), para(f["title"] + floor, "cell"),
-                     para(f["evidence"], "cell")])
+        floor = f" (sets at least {f.min_grade})" if f.min_grade else ""
+        rows.append([para(f"+{f.points}", "cell"), para(f.title + floor, "cell"),
+                     para(f.evidence, "cell")])
     rows.append([para(str(data.assessment.score), "cellbold"), para("Total score", "cellbold"),
                  para(f"Confidence {data.assessment.confidence:.0%}: how complete and recent "
                       "the information is.", "cell")])
@@ -119,7 +118,7 @@ def _measures(data: ReportData) -> list:
             out.append(para(f"• {c}", "body"))
     else:
         out.append(para("No measures have been agreed with the promoter.", "body"))
-    recommended = [f["measure"] for f in data.assessment.fired]
+    recommended = [f.measure for f in data.assessment.fired]
     if recommended:
         out.append(Spacer(1, 3))
         out.append(para("Recommended by the rules that fired:", "label"))
@@ -211,24 +210,9 @@ def render_assessment(db: Database, submission_id: int,
     buffer = io.BytesIO()
     doc = MarkedDocument(buffer, title=f"{data.submission.reference} risk assessment",
                          footer=footer(data.generated_at, data.assessment.ruleset_version,
-                                       data.audit_head))
+                                       data.audit_head), training=data.training)
     doc.render(assessment_story(data))
     return buffer.getvalue()
-
-
-def write_pdf(pdf: bytes, path: str | Path) -> str:
-    """Write PDF bytes via a temporary file; returns their SHA-256."""
-    path = Path(path)
-    if not path.parent.is_dir():
-        raise StorageError(f"The folder {path.parent} does not exist.")
-    tmp = path.with_name(path.name + ".part")
-    try:
-        tmp.write_bytes(pdf)
-        tmp.replace(path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise StorageError(f"{path} could not be written ({exc.strerror}).") from exc
-    return hashlib.sha256(pdf).hexdigest()
 
 
 def write_assessment(db: Database, submission_id: int, path: str | Path,

@@ -20,6 +20,7 @@ from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, Paragraph, 
 from eventrisk.paths import resource
 
 MARKING = "OFFICIAL-SENSITIVE"
+TRAINING_MARK = "TRAINING DATA — NOT FOR OPERATIONAL USE"
 PAGE_WIDTH, PAGE_HEIGHT = A4
 MARGIN = 16 * mm
 FRAME_WIDTH = PAGE_WIDTH - 2 * MARGIN
@@ -113,13 +114,14 @@ class NumberedCanvas(canvas.Canvas):
 class MarkedDocument(BaseDocTemplate):
     """An A4 document with the protective marking top and bottom and a footer line."""
 
-    def __init__(self, target, *, title: str, footer: str, **kwargs):
+    def __init__(self, target, *, title: str, footer: str, training: bool = False, **kwargs):
         register_fonts()
         super().__init__(target, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN,
                          topMargin=MARGIN + 8 * mm, bottomMargin=MARGIN + 10 * mm,
                          title=title, author="EventRisk", creator="EventRisk",
                          invariant=1, **kwargs)
         self.footer = footer
+        self.training = training
         frame = Frame(self.leftMargin, self.bottomMargin, self.width, self.height, id="body",
                       leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
         self.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=self._furniture)])
@@ -130,6 +132,11 @@ class MarkedDocument(BaseDocTemplate):
         canv.setFillColor(colors.black)
         canv.drawCentredString(PAGE_WIDTH / 2, PAGE_HEIGHT - 11 * mm, MARKING)
         canv.drawCentredString(PAGE_WIDTH / 2, 4.5 * mm, MARKING)
+        if self.training:  # a demo desk's paper must never pass for the real thing
+            canv.setFillColor(colors.HexColor("#b71c1c"))
+            canv.setFont(FONT_BOLD, 9)
+            canv.drawCentredString(PAGE_WIDTH / 2, PAGE_HEIGHT - 15.5 * mm, TRAINING_MARK)
+            canv.drawCentredString(PAGE_WIDTH / 2, 14.5 * mm, TRAINING_MARK)
         canv.setStrokeColor(RULE_GREY)
         canv.line(MARGIN, 13 * mm, PAGE_WIDTH - MARGIN, 13 * mm)
         canv.setFont(FONT, 7.5)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from sqlite_utils import Database
 
 from eventrisk import audit
@@ -18,7 +20,22 @@ def active_ruleset(db: Database) -> Ruleset:
                      "LIMIT 1").fetchone()
     if row is None:
         return default_ruleset()
-    return parse_ruleset(row[0], f"published ruleset {row[1]}")
+    return _parsed(row[0], f"published ruleset {row[1]}")
+
+
+def ruleset_by_version(db: Database, version: str) -> Ruleset:
+    """A stored ruleset by version (the one in force if that version was never stored, as
+    for snapshots scored with the shipped default before anything was published)."""
+    row = db.execute("SELECT source FROM rulesets WHERE version = ?", [version]).fetchone()
+    if row is None:
+        return active_ruleset(db)
+    return _parsed(row[0], f"ruleset {version}")
+
+
+@lru_cache(maxsize=16)
+def _parsed(source: str, name: str) -> Ruleset:
+    # A stored ruleset's text never changes, so its parse can be kept.
+    return parse_ruleset(source, name)
 
 
 def store_ruleset(db: Database, ruleset: Ruleset, actor: str, active: bool) -> None:

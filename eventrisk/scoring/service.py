@@ -20,6 +20,7 @@ from sqlite_utils import Database
 
 from eventrisk import submissions, workflow
 from eventrisk.db import db_path, open_database
+from eventrisk.errors import Cancelled
 from eventrisk.model import Grade, Status, Submission, User, Venue
 from eventrisk.scoring import history
 from eventrisk.scoring.features import FeatureSet, event_features
@@ -174,8 +175,7 @@ class _Prepared:
         if self.assessment is not None:
             return self.assessment
         return Assessment(self.score, Grade(self.grade), Grade(self.band_grade), self.confidence,
-                          tuple(FiredRule(**(f | {"incident_refs": tuple(f["incident_refs"])}))
-                                for f in json.loads(self.fired)),
+                          fired_from_json(self.fired),
                           self.ruleset_version, self.ruleset_sha256, self.guidance)
 
 
@@ -236,12 +236,13 @@ def score_where(db: Database, actor: User, where: str, params: dict, *,
                 now: datetime | None = None,
                 progress: Callable[[int, int], bool] | None = None,
                 sink: Callable[[ScoreResult], None] | None = None,
-                parallel_from: int = PARALLEL_FROM) -> list[ScoreResult]:
+                parallel_from: int = PARALLEL_FROM, assess: bool = False) -> list[ScoreResult]:
     """Score every matching submission and store a snapshot where anything changed.
 
     Results are returned, or handed to ``sink`` one by one (then the list stays empty).
-    ``progress(done, total)`` may return False to cancel.  Submissions that were received or
-    returned become assessed (each change audited).
+    ``progress(done, total)`` may return False to cancel.  Grades change; workflow status
+    does not, except that with ``assess`` (an officer scoring named events) received and
+    returned submissions become assessed (each change audited).
 
     From ``parallel_from`` submissions in a database file, a second process prepares the
     submissions at half of the venues while this one prepares the rest; both only read, then
@@ -262,14 +263,14 @@ def score_where(db: Database, actor: User, where: str, params: dict, *,
         if (total >= parallel_from and path != ":memory:" and (os.cpu_count() or 1) >= 2
                 and not db.conn.in_transaction):
             _score_in_parallel(db, actor, where, params, now, ruleset, path, total, keep,
-                               progress)
+                               progress, assess)
         else:
             with db.atomic():
                 _store_ruleset_if_new(db, ruleset, actor)
                 latest = _latest_digests(db, where, params)
                 done = 0
                 for batch in _prepare(db, where, params, now, ruleset):
-                    for result in _write(db, actor, batch, latest, to_db(now)):
+                    for result in _write(db, actor, batch, latest, to_db(now), assess):
                         keep(result)
                     done += len(batch)
                     if progress and progress(done, total) is False:
@@ -292,7 +293,7 @@ def _latest_digests(db: Database, where: str, params: dict) -> dict[int, str]:
 def _score_in_parallel(db: Database, actor: User, where: str, params: dict, now: datetime,
                        ruleset: Ruleset, path: str, total: int,
                        keep: Callable[[ScoreResult], None],
-                       progress: Callable[[int, int], bool] | None) -> None:
+                       progress: Callable[[int, int], bool] | None, assess: bool) -> None:
     """Split by venue (each side then reads only its venues' history), prepare both halves at
     once, write, chunk by chunk."""
     done = 0
@@ -328,7 +329,7 @@ def _score_in_parallel(db: Database, actor: User, where: str, params: dict, now:
                 latest = _latest_digests(db, chunk, params)
                 for start in range(0, len(prepared), BATCH):
                     for result in _write(db, actor, prepared[start:start + BATCH], latest,
-                                         to_db(now)):
+                                         to_db(now), assess):
                         keep(result)
             done += len(prepared)
             low = db.execute(f"SELECT min(s.id) FROM submissions s WHERE ({where}) AND "
@@ -339,8 +340,9 @@ def _score_in_parallel(db: Database, actor: User, where: str, params: dict, now:
 
 
 def _write(db: Database, actor: User, batch: list[_Prepared], latest: dict[int, str],
-           stamp: str) -> list[ScoreResult]:
-    """Insert the snapshots that changed, then point their submissions at them."""
+           stamp: str, assess: bool = False) -> list[ScoreResult]:
+    """Insert the snapshots that changed, then point their submissions at them; with
+    ``assess``, received submissions become assessed."""
     results, rows, assessed = [], [], []
     for p in batch:
         stored = latest.get(p.submission_id) != p.digest
@@ -348,8 +350,8 @@ def _write(db: Database, actor: User, batch: list[_Prepared], latest: dict[int, 
             rows.append((p.submission_id, stamp, actor.username, p.as_of, p.ruleset_version,
                          p.ruleset_sha256, p.inputs, p.features, p.fired, p.score, p.grade,
                          p.confidence, p.digest))
-            if p.status in (Status.RECEIVED.value, Status.RETURNED.value):
-                assessed.append(p)
+        if assess and p.status in (Status.RECEIVED.value, Status.RETURNED.value):
+            assessed.append(p)
         results.append(ScoreResult(p.reference, p.submission_id, Grade(p.grade), p.score,
                                    stored, p.start, p))
     if rows:
@@ -361,29 +363,34 @@ def _write(db: Database, actor: User, batch: list[_Prepared], latest: dict[int, 
         db.execute(
             "UPDATE submissions SET assessment_id = a.id, score = a.score, "
             "grade = coalesce(submissions.override_grade, a.grade), "
+            # A new snapshot is a new version: a decision taken on the old one is stale.
+            "version = submissions.version + 1, updated_at = ?, updated_by = ?, "
             f"grade_rank = CASE WHEN submissions.override_grade IS NULL THEN CASE a.grade {ranks}"
             " END ELSE submissions.grade_rank END "
             "FROM (SELECT submission_id, max(id) AS id FROM assessments WHERE submission_id IN "
             "(SELECT value FROM json_each(?)) GROUP BY submission_id) m "
             "JOIN assessments a ON a.id = m.id WHERE submissions.id = m.submission_id",
-            [json.dumps([r[0] for r in rows])])
+            [stamp, actor.username, json.dumps([r[0] for r in rows])])
     for p in assessed:
         workflow.apply(db, actor, p.submission_id, "assess",
                        detail={"grade": p.grade, "score": p.score})
     return results
 
 
-class Cancelled(Exception):  # noqa: N818 - a signal, not an error
-    """The user cancelled a long operation; its transaction was rolled back."""
-
-
 def score_references(db: Database, actor: User, references: list[str],
-                     now: datetime | None = None) -> list[ScoreResult]:
-    """Score the named submissions (``NotFoundError`` for an unknown reference)."""
+                     now: datetime | None = None, assess: bool = True) -> list[ScoreResult]:
+    """Score the named submissions (``NotFoundError`` for an unknown reference); received
+    and returned ones become assessed."""
     ids = [submissions.get_by_reference(db, ref).id for ref in references]
+    return score_ids(db, actor, [i for i in ids if i is not None], now=now, assess=assess)
+
+
+def score_ids(db: Database, actor: User, ids: list[int], now: datetime | None = None,
+              assess: bool = True) -> list[ScoreResult]:
+    """Score the submissions with these ids."""
     params = {f"r{i}": sid for i, sid in enumerate(ids)}
     where = f"s.id IN ({', '.join(':' + k for k in params)})"
-    return score_where(db, actor, where, params, now=now)
+    return score_where(db, actor, where, params, now=now, assess=assess)
 
 
 def score_all(db: Database, actor: User, now: datetime | None = None,
@@ -407,7 +414,7 @@ class StoredAssessment:
     score: int
     grade: Grade
     confidence: float
-    fired: tuple[dict, ...]
+    fired: tuple[FiredRule, ...]
     features: dict
 
 
@@ -420,5 +427,11 @@ def latest_assessment(db: Database, submission_id: int) -> StoredAssessment | No
     r = rows[0]
     return StoredAssessment(r["id"], r["created_at"], r["created_by"], r["as_of"],
                             r["ruleset_version"], r["score"], Grade(r["grade"]),
-                            r["confidence"], tuple(json.loads(r["fired"])),
+                            r["confidence"], fired_from_json(r["fired"]),
                             json.loads(r["features"]))
+
+
+def fired_from_json(text: str) -> tuple[FiredRule, ...]:
+    """The typed fired rules of a stored snapshot."""
+    return tuple(FiredRule(**(f | {"incident_refs": tuple(f["incident_refs"])}))
+                 for f in json.loads(text))

@@ -3,6 +3,7 @@
 import pytest
 
 from eventrisk import audit, submissions, users, workflow
+from eventrisk.desk import Desk
 from eventrisk.errors import AuthError, PermissionDenied, ValidationError, WorkflowError
 from eventrisk.model import Grade, Role, Status
 from eventrisk.scoring import service
@@ -11,11 +12,12 @@ from eventrisk.scoring import service
 def test_passwords_are_hashed_with_argon2(db, officer):
     stored = db.execute("SELECT password_hash FROM users WHERE username = 'officer'").fetchone()[0]
     assert stored.startswith("$argon2") and "officer-pass" not in stored
-    assert users.authenticate(db, "officer", "officer-pass").role is Role.OFFICER
+    desk = Desk(db, ":memory:")
+    assert desk.sign_in("officer", "officer-pass").role is Role.OFFICER
     with pytest.raises(AuthError, match="user name or password is wrong"):
-        users.authenticate(db, "officer", "wrong")
+        desk.sign_in("officer", "wrong")
     with pytest.raises(AuthError, match="user name or password is wrong"):
-        users.authenticate(db, "nobody", "wrong")
+        desk.sign_in("nobody", "wrong")
 
 
 def test_the_first_account_must_be_an_admin_and_then_only_admins_add(db):
@@ -87,17 +89,6 @@ def test_submitting_needs_a_score_and_the_right_status(db, officer, make_submiss
         workflow.submit_for_review(db, officer, sub.id)
 
 
-def test_editing_an_approved_event_sends_it_back_for_assessment(db, officer, supervisor,
-                                                                make_submission):
-    from dataclasses import replace
-
-    sub = _scored(db, officer, make_submission)
-    workflow.submit_for_review(db, officer, sub.id)
-    workflow.approve(db, supervisor, sub.id)
-    submissions.update(db, officer, replace(submissions.get(db, sub.id), expected_attendance=380))
-    assert submissions.get(db, sub.id).status is Status.RECEIVED
-
-
 def test_allowed_actions_follow_role_and_status(officer, supervisor):
     assert "approve" not in workflow.allowed_actions(officer, Status.IN_REVIEW)
     assert {"approve", "return", "override"} <= set(
@@ -127,11 +118,29 @@ def test_audit_chain_detects_a_removed_entry(db, officer, make_submission):
     assert broken.first_bad == 3 and "removed" in broken.problem
 
 
-def test_demo_data_on_a_desk_with_only_its_administrator(db, admin):
-    """The first-run path: the administrator exists, then demo data is asked for."""
-    from eventrisk import demo
+def test_demo_data_never_goes_into_a_real_desk(db, admin):
+    """A desk whose administrator was created for real work refuses demo data; a new
+    database takes it and is marked as training data."""
+    from eventrisk import settings
 
-    summary = demo.build(db, venues=6, events=50, incidents=20, seed=4)
-    assert {u for u, _, _ in summary.users} == {"officer", "supervisor"}
-    assert db.execute("SELECT count(*) FROM reviews").fetchone()[0] > 0
-    assert audit.verify(db).ok
+    desk = Desk(db, ":memory:")
+    desk.sign_in("admin", "admin-password")
+    with pytest.raises(PermissionDenied, match="real desk"):
+        desk.build_demo(venues=6, events=50, incidents=20, seed=4)
+    assert db.execute("SELECT count(*) FROM submissions").fetchone()[0] == 0
+    assert not settings.is_training(db)
+
+
+def test_demo_data_on_a_new_database_is_marked_as_training(tmp_path):
+    from eventrisk import settings
+
+    desk = Desk.open(tmp_path / "training.db", create=True)
+    summary = desk.build_demo(venues=6, events=50, incidents=20, seed=4)
+    assert {u for u, _, _ in summary.users} == {"officer", "supervisor", "admin"}
+    assert settings.is_training(desk.db) and audit.verify(desk.db).ok
+    # A second helping on the training desk needs its administrator.
+    with pytest.raises(AuthError):
+        desk.build_demo(venues=2, events=10, incidents=2, seed=5)
+    desk.sign_in("admin", "admin-demo")
+    desk.build_demo(venues=2, events=10, incidents=2, seed=5)
+    desk.close()

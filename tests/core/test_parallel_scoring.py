@@ -10,7 +10,7 @@ from eventrisk import audit, demo
 from eventrisk.db import open_database
 from eventrisk.scoring import service
 from eventrisk.timeutil import now_utc
-from eventrisk.users import system_user
+from eventrisk.users import find_user
 
 NOW = now_utc()
 
@@ -35,7 +35,7 @@ def _snapshots(path):
 
 def _score(path, **kw):
     db = open_database(path)
-    results = service.score_all(db, system_user(), now=NOW, **kw)
+    results = service.score_all(db, find_user(db, "supervisor"), now=NOW, **kw)
     db.close()
     return [(r.reference, r.grade, r.score, r.stored, r.assessment) for r in results]
 
@@ -90,7 +90,7 @@ def test_cancelling_a_parallel_rescore_writes_nothing(desk_file, tmp_path):
     db = open_database(path)
     before = db.execute("SELECT count(*) FROM assessments").fetchone()[0]
     with pytest.raises(service.Cancelled):
-        service.score_all(db, system_user(), now=NOW, parallel_from=1,
+        service.score_all(db, find_user(db, "supervisor"), now=NOW, parallel_from=1,
                           progress=lambda done, total: False)
     assert db.execute("SELECT count(*) FROM assessments").fetchone()[0] == before
     db.close()
@@ -105,5 +105,5 @@ def test_inside_a_transaction_scoring_stays_in_this_process(desk_file, tmp_path,
                         lambda *a, **k: pytest.fail("went parallel inside a transaction"))
     with db.atomic():
         db.execute("UPDATE venues SET capacity = capacity + 1")
-        assert service.score_all(db, system_user(), now=NOW, parallel_from=1)
+        assert service.score_all(db, find_user(db, "supervisor"), now=NOW, parallel_from=1)
     db.close()

@@ -44,7 +44,7 @@ def test_assessment_has_marking_grade_evidence_and_page_numbers(db, scored):
     stored = service.latest_assessment(db, sub.id)
     assert stored.grade.value in whole and sub.reference in whole
     for fired in stored.fired:
-        assert flat(fired["evidence"]) in whole
+        assert flat(fired.evidence) in whole
     assert "Why this grade" in whole and "Agreed measures and conditions" in whole
     assert re.search(r"audit head [0-9a-f]{16}", whole)
     assert "rules 2026.1" in whole

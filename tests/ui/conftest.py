@@ -37,14 +37,14 @@ def no_unexpected_message_boxes(request, monkeypatch):
 
 @pytest.fixture
 def desk(tmp_path):
-    from eventrisk import demo
-    from eventrisk.db import open_database
+    """A small training desk: (its database connection, its path)."""
+    from eventrisk.desk import Desk
 
     path = tmp_path / "desk.db"
-    db = open_database(path)
-    demo.build(db, venues=10, events=90, incidents=60, seed=11)
-    yield db, str(path)
-    db.close()
+    made = Desk.open(path, create=True)
+    made.build_demo(venues=10, events=90, incidents=60, seed=11)
+    yield made.db, str(path)
+    made.close()
 
 
 @pytest.fixture
@@ -64,10 +64,13 @@ def messages(monkeypatch):
     return shown
 
 
-def sign_in(db, role: str):
-    from eventrisk import users
+def sign_in(db, path, role: str):
+    """A desk on the test's own connection, signed in as the demo account for ``role``."""
+    from eventrisk.desk import Desk
 
-    return users.authenticate(db, role, f"{role}-demo")
+    signed = Desk(db, str(path))
+    signed.sign_in(role, f"{role}-demo")
+    return signed
 
 
 @pytest.fixture
@@ -78,7 +81,7 @@ def window_for(qtbot, desk):
     made = []
 
     def make(role: str):
-        window = MainWindow(db, path, sign_in(db, role))
+        window = MainWindow(sign_in(db, path, role))
         qtbot.addWidget(window)
         window.show()
         made.append(window)

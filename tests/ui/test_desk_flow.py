@@ -44,7 +44,7 @@ def test_enter_a_submission_fix_the_error_and_save(qtbot, window_for, desk):
     view = window.tabs.currentWidget()
     assert isinstance(view, AssessmentView) and view.badge.text() in (
         "LOW", "MEDIUM", "HIGH", "CRITICAL")
-    assert any(f["id"] == "door-shortfall" for f in view.fired_model._objects)
+    assert any(f.id == "door-shortfall" for f in view.fired_model._objects)
 
 
 def test_end_before_start_explains_finishes_next_day(qtbot, window_for):
@@ -57,7 +57,7 @@ def test_end_before_start_explains_finishes_next_day(qtbot, window_for):
 
 
 def _open_first(window, status: str) -> AssessmentView:
-    db = window.db
+    db = window.desk.db
     sid = db.execute("SELECT id FROM submissions WHERE status = ? AND assessment_id IS NOT NULL"
                      " ORDER BY starts_at LIMIT 1", [status]).fetchone()[0]
     return window.open_assessment(sid)
@@ -67,7 +67,7 @@ def test_a_what_if_lowers_the_grade(qtbot, window_for, desk):
     db, _ = desk
     window = window_for("officer")
     sid = db.execute("SELECT id FROM submissions WHERE assessment_id IS NOT NULL AND score > 20 "
-                     "AND status IN ('assessed', 'in_review') ORDER BY score DESC").fetchone()[0]
+                     "AND status = 'assessed' ORDER BY score DESC").fetchone()[0]
     view = window.open_assessment(sid)
     panel = view.what_if
     before = view.what_if._what_if.base.score
@@ -86,19 +86,16 @@ def test_a_what_if_lowers_the_grade(qtbot, window_for, desk):
 
 
 def test_an_officer_cannot_approve(qtbot, window_for, desk, messages):
-    from eventrisk import workflow
+    import pytest
+
     from eventrisk.errors import PermissionDenied
 
     window = window_for("officer")
     view = _open_first(window, "in_review")
     assert not view.buttons["approve"].isVisible()
     assert not view.buttons["override"].isVisible()
-    try:
-        workflow.approve(window.db, window.user, view.submission_id)
-    except PermissionDenied:
-        pass
-    else:
-        raise AssertionError("the core let an officer approve")
+    with pytest.raises(PermissionDenied, match="may not approve"):
+        window.desk.approve(view.submission_id, view.state.version)
 
 
 def test_a_supervisor_approves(qtbot, window_for, desk):
@@ -107,7 +104,7 @@ def test_a_supervisor_approves(qtbot, window_for, desk):
     approve: QPushButton = view.buttons["approve"]
     assert approve.isVisible()
     qtbot.mouseClick(approve, Qt.MouseButton.LeftButton)
-    assert submissions.get(window.db, view.submission_id).status is Status.APPROVED
+    assert submissions.get(window.desk.db, view.submission_id).status is Status.APPROVED
     assert "Approved by Sam Patel" in view.decision.text()
     assert not view.buttons["approve"].isVisible()
 
@@ -122,8 +119,10 @@ def test_override_needs_a_justification(qtbot, window_for, monkeypatch, messages
     def fake_exec(dialog):
         ok = dialog.buttons.button(dialog.buttons.StandardButton.Ok)
         assert not ok.isEnabled()  # empty justification: cannot confirm
-        dialog.grade_box.setCurrentIndex(dialog.grade_box.findData(new))
+        assert dialog.grade_box.findData(view.badge.text()) == -1  # not the grade in force
         dialog.reason.setPlainText("Intelligence of planned disorder")
+        assert not ok.isEnabled()  # no new grade chosen yet
+        dialog.grade_box.setCurrentIndex(dialog.grade_box.findData(new))
         assert ok.isEnabled()
         return 1
 
@@ -212,6 +211,6 @@ def test_a_supervisor_returns_with_a_comment(qtbot, window_for, monkeypatch):
 
     monkeypatch.setattr(assessment_view.ReasonDialog, "exec", fake_exec)
     qtbot.mouseClick(view.buttons["return"], Qt.MouseButton.LeftButton)
-    assert submissions.get(window.db, view.submission_id).status is Status.RETURNED
+    assert submissions.get(window.desk.db, view.submission_id).status is Status.RETURNED
     assert "Returned by Sam Patel" in view.decision.text()
     assert "Confirm the door team" in view.decision.text()

@@ -1,55 +1,77 @@
 """Sign-in, rules, printing, background work and error messages."""
 
+import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QLabel, QPushButton
 
 from eventrisk import users
-from eventrisk.db import open_database
+from eventrisk.desk import Desk
+from eventrisk.errors import PermissionDenied
+from eventrisk.model import Role
 from eventrisk.paths import resource
+from eventrisk.queue import QueueFilter
 from eventrisk.report.assessment_pdf import render_assessment
+from tests.ui.conftest import sign_in
 from ui.errors import message_for
-from ui.login import LoginDialog
+from ui.login import FirstRunDialog, LoginDialog
 from ui.pdf_preview import PdfPreview
 from ui.rules_view import RulesView
 
 
 def test_first_run_creates_the_administrator(qtbot, tmp_path):
-    db = open_database(tmp_path / "new.db")
-    dialog = LoginDialog(db)
+    desk = Desk.open(tmp_path / "new.db", create=True)
+    dialog = FirstRunDialog(desk)
     qtbot.addWidget(dialog)
-    assert dialog.first_run
     qtbot.keyClicks(dialog.display_name, "Desk Admin")
     qtbot.keyClicks(dialog.username, "admin")
     qtbot.keyClicks(dialog.password, "long-password")
     qtbot.keyClicks(dialog.confirm, "different-one")
-    dialog._accept()
-    assert "differ" in dialog.error.text() and users.count_users(db) == 0
+    dialog._create()
+    assert "differ" in dialog.error.text() and users.count_users(desk.db) == 0
     dialog.confirm.clear()
     qtbot.keyClicks(dialog.confirm, "long-password")
-    dialog._accept()
-    assert dialog.user is not None and dialog.user.role.value == "admin"
+    dialog._create()
+    assert desk.user is not None and desk.user.role.value == "admin" and not desk.training
+    desk.close()
 
 
-def test_sign_in_lists_demo_users_and_rejects_a_wrong_password(qtbot, desk):
-    db, _ = desk
-    dialog = LoginDialog(db)
+def test_first_run_can_make_a_training_desk_instead(qtbot, tmp_path):
+    desk = Desk.open(tmp_path / "new.db", create=True)
+    dialog = FirstRunDialog(desk)
     qtbot.addWidget(dialog)
-    assert not dialog.first_run
-    assert any("supervisor-demo" in label.text() for label in dialog.findChildren(type(
-        dialog.error)))
+    qtbot.mouseClick(dialog.findChild(QPushButton, "trainingDesk"), Qt.MouseButton.LeftButton)
+    assert dialog.training and desk.training and desk.user is None
+    login = LoginDialog(desk)
+    qtbot.addWidget(login)
+    assert "TRAINING DESK" in login.findChildren(QLabel)[0].text()
+    desk.close()
+
+
+def test_sign_in_lists_demo_users_only_on_a_training_desk(qtbot, desk, tmp_path):
+    db, path = desk
+    dialog = LoginDialog(Desk(db, path))
+    qtbot.addWidget(dialog)
+    assert any("supervisor-demo" in label.text() for label in dialog.findChildren(QLabel))
     qtbot.keyClicks(dialog.username, "officer")
     qtbot.keyClicks(dialog.password, "nope")
     dialog._accept()
-    assert dialog.user is None and "wrong" in dialog.error.text()
+    assert dialog.desk.user is None and "wrong" in dialog.error.text()
     dialog.password.clear()
     qtbot.keyClicks(dialog.password, "officer-demo")
     dialog._accept()
-    assert dialog.user.username == "officer"
+    assert dialog.desk.user.username == "officer"
+    real = Desk.open(tmp_path / "real.db", create=True)
+    real.create_first_admin("officer", "Not a demo", "officer-demo")
+    other = LoginDialog(real)
+    qtbot.addWidget(other)
+    assert not any("officer-demo" in label.text() for label in other.findChildren(QLabel))
+    real.close()
 
 
 def test_rules_view_shows_draft_problems_then_publishes(qtbot, desk, tmp_path, messages):
     db, path = desk
-    supervisor = users.authenticate(db, "supervisor", "supervisor-demo")
-    view = RulesView(db, path, supervisor)
+    view = RulesView(sign_in(db, path, "supervisor"))
     qtbot.addWidget(view)
     text = resource("rules", "default.toml").read_text()
     bad = tmp_path / "bad.toml"
@@ -68,15 +90,14 @@ def test_rules_view_shows_draft_problems_then_publishes(qtbot, desk, tmp_path, m
 
 def test_officers_cannot_publish_rules(qtbot, desk):
     db, path = desk
-    officer = users.authenticate(db, "officer", "officer-demo")
-    view = RulesView(db, path, officer)
+    view = RulesView(sign_in(db, path, "officer"))
     qtbot.addWidget(view)
     assert view.publish.isHidden()
 
 
 def test_impact_preview_runs_in_the_background(qtbot, desk, tmp_path):
     db, path = desk
-    view = RulesView(db, path, users.authenticate(db, "supervisor", "supervisor-demo"))
+    view = RulesView(sign_in(db, path, "supervisor"))
     qtbot.addWidget(view)
     draft = tmp_path / "draft.toml"
     draft.write_text(resource("rules", "default.toml").read_text().replace(
@@ -86,10 +107,25 @@ def test_impact_preview_runs_in_the_background(qtbot, desk, tmp_path):
     qtbot.waitUntil(lambda: "would move up" in view.report.toPlainText(), timeout=10000)
 
 
-def test_rescore_all_in_the_background_keeps_the_window_answering(qtbot, window_for):
+def test_rescore_all_asks_with_the_count_runs_in_the_background_and_keeps_statuses(
+        qtbot, window_for, messages):
     window = window_for("supervisor")
+    db = window.desk.db
+    before = db.execute("SELECT id, status FROM submissions ORDER BY id").fetchall()
     window.rescore_all()
+    count = db.execute("SELECT count(*) FROM submissions WHERE status != 'cancelled'"
+                       ).fetchone()[0]
+    assert f"Rescore all {count:,} submissions" in messages[0]
     qtbot.waitUntil(lambda: "Rescored" in window.statusBar().currentMessage(), timeout=20000)
+    assert db.execute("SELECT id, status FROM submissions ORDER BY id").fetchall() == before
+
+
+def test_an_officer_may_not_rescore_the_whole_desk(qtbot, window_for, messages):
+    window = window_for("officer")
+    assert not next(a for a in window.findChildren(QAction)
+                    if a.text() == "&Rescore all…").isEnabled()
+    window.rescore_all()  # even when reached another way, the desk refuses it
+    assert "may not rescore every submission" in messages[0]
 
 
 def test_preview_shows_every_page(qtbot, desk):
@@ -120,7 +156,7 @@ def test_venue_view_filters_incidents_and_records_a_debrief(qtbot, window_for, m
     from ui import venue_view
 
     window = window_for("officer")
-    db = window.db
+    db = window.desk.db
     venue_id, sid, ref = db.execute(
         "SELECT s.venue_id, s.id, s.reference FROM submissions s LEFT JOIN debriefs d ON "
         "d.submission_id = s.id WHERE d.id IS NULL AND s.status IN ('issued', 'approved') AND "
@@ -151,9 +187,8 @@ def test_venue_view_filters_incidents_and_records_a_debrief(qtbot, window_for, m
 def test_an_admin_adds_an_account_and_an_officer_cannot(qtbot, desk):
     from ui.users_dialog import UsersDialog
 
-    db, _ = desk
-    admin = users.authenticate(db, "admin", "admin-demo")
-    dialog = UsersDialog(db, admin)
+    db, path = desk
+    dialog = UsersDialog(sign_in(db, path, "admin"))
     qtbot.addWidget(dialog)
     qtbot.keyClicks(dialog.username, "jo")
     qtbot.keyClicks(dialog.display_name, "Jo Bloggs")
@@ -162,12 +197,12 @@ def test_an_admin_adds_an_account_and_an_officer_cannot(qtbot, desk):
     assert "at least 8 characters" in dialog.message.text()
     qtbot.keyClicks(dialog.password, "-but-longer")
     dialog.add()
-    assert users.authenticate(db, "jo", "short-but-longer").role.value == "officer"
-    officer = users.authenticate(db, "officer", "officer-demo")
-    other = UsersDialog(db, officer)
-    qtbot.addWidget(other)
-    qtbot.keyClicks(other.username, "sneaky")
-    qtbot.keyClicks(other.display_name, "Sneaky")
-    qtbot.keyClicks(other.password, "password123")
-    other.add()
-    assert "may not manage user accounts" in other.message.text()
+    jo = Desk(db, path)
+    assert jo.sign_in("jo", "short-but-longer").must_change_password
+    with pytest.raises(PermissionDenied, match="Choose a new password"):
+        jo.queue_page(QueueFilter())
+    officer = sign_in(db, path, "officer")
+    with pytest.raises(PermissionDenied, match="may not manage user accounts"):
+        UsersDialog(officer)
+    with pytest.raises(PermissionDenied, match="may not manage user accounts"):
+        officer.create_account("sneaky", "Sneaky", Role.ADMIN, "password123")

@@ -3,22 +3,22 @@
 from PySide6.QtCore import Qt
 
 from eventrisk import incidents, queue
-from eventrisk.model import Role
+from tests.ui.conftest import sign_in
 from ui.models import Column, ObjectTableModel
 from ui.queue_model import QueueModel
 
 
 def test_queue_model(qtmodeltester, desk):
-    db, _ = desk
-    model = QueueModel(db, Role.SUPERVISOR)
+    db, path = desk
+    model = QueueModel(sign_in(db, path, "supervisor"))
     qtmodeltester.check(model)
     model.set_filter(queue.QueueFilter(upcoming_only=False))
     qtmodeltester.check(model)
 
 
 def test_queue_model_fetches_lazily_and_sorts_in_sql(desk):
-    db, _ = desk
-    model = QueueModel(db, Role.OFFICER)
+    db, path = desk
+    model = QueueModel(sign_in(db, path, "officer"))
     model.PAGE = 10
     model.set_filter(queue.QueueFilter(upcoming_only=False))
     assert model.total == 90 and model.rowCount() == 10
@@ -31,8 +31,8 @@ def test_queue_model_fetches_lazily_and_sorts_in_sql(desk):
 
 
 def test_supervisor_sees_reviews_first(desk):
-    db, _ = desk
-    model = QueueModel(db, Role.SUPERVISOR)
+    db, path = desk
+    model = QueueModel(sign_in(db, path, "supervisor"))
     statuses = [model.row_object(i).status.value for i in range(model.rowCount())]
     in_review = [s == "in_review" for s in statuses]
     assert any(in_review) and in_review == sorted(in_review, reverse=True)

@@ -1,0 +1,128 @@
+"""Accounts and desk settings, as use cases of the desk service (administrators, and each
+person for their own password)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from eventrisk import audit, settings, users
+from eventrisk.desk import signin
+from eventrisk.desk.base import DeskBase
+from eventrisk.errors import AuthError, NotFoundError, PermissionDenied, ValidationError
+from eventrisk.model import Role, User
+
+
+@dataclass(frozen=True)
+class AccountInfo:
+    """An account as the administrator sees it, with its recent failed sign-ins."""
+
+    user: User
+    failures: int
+    last_failed_at: str | None
+
+
+class AccountsMixin(DeskBase):
+    """Account use cases of ``Desk``."""
+
+    def create_first_admin(self, username: str, display_name: str, password: str) -> User:
+        """On a new desk only: create the administrator and sign them in."""
+        with self.db.atomic():
+            if users.count_users(self.db):
+                raise PermissionDenied("This desk already has accounts; sign in instead.")
+            made = users.create_user(self.db, None, username, display_name, Role.ADMIN,
+                                     password)
+        self._user = made
+        return made
+
+    def change_own_password(self, current: str, new: str) -> User:
+        """The signed-in person chooses a new password (required after a reset)."""
+        if self._user is None:
+            raise AuthError("Sign in first.")
+        stored = users.password_hash(self.db, self._user.username) or ""
+        if not users.password_matches(stored, current):
+            raise ValidationError([("current_password", "Your current password is wrong")])
+        if new == current:
+            raise ValidationError([("new_password", "Choose a password you have not used "
+                                                    "here just now")])
+        with self.db.atomic():
+            actor = self._fresh_actor(None, allow_password_change=True)
+            users.set_password(self.db, actor.username, new, must_change=False)
+            audit.record(self.db, actor.username, "user.password_change", "user", actor.id)
+        self._user = users.find_user(self.db, actor.username)
+        assert self._user is not None
+        return self._user
+
+    def accounts(self) -> list[AccountInfo]:
+        """Every account, active or not, with failed sign-ins (administrators only)."""
+        self._fresh_actor("manage_users")
+        out = []
+        for user in users.list_users(self.db, include_inactive=True):
+            count, last = signin.failures(self.db, user.username)
+            out.append(AccountInfo(user, count, last))
+        return out
+
+    def create_account(self, username: str, display_name: str, role: Role,
+                       temporary_password: str) -> User:
+        """Add an account; its owner must choose a new password at first sign-in."""
+        with self.use_case("manage_users") as actor:
+            return users.create_user(self.db, actor, username, display_name, role,
+                                     temporary_password, must_change=True)
+
+    def _account(self, username: str) -> User:
+        found = users.find_user(self.db, username)
+        if found is None:
+            raise NotFoundError(f"There is no account called '{username}'.")
+        return found
+
+    def reset_password(self, username: str, temporary_password: str) -> User:
+        """Set a temporary password, unlock the account and clear its failures."""
+        with self.use_case("manage_users") as actor:
+            target = self._account(username)
+            users.set_password(self.db, username, temporary_password, must_change=True)
+            signin.clear(self.db, username)
+            audit.record(self.db, actor.username, "user.password_reset", "user", target.id,
+                         {"username": username, "was_locked": target.locked})
+            return self._account(username)
+
+    def set_account_active(self, username: str, active: bool, reason: str = "") -> User:
+        """Deactivate (or reactivate) an account; the desk always keeps an administrator."""
+        with self.use_case("manage_users") as actor:
+            target = self._account(username)
+            if not active and target.username == actor.username:
+                raise ValidationError([("active", "You cannot deactivate your own account")])
+            users.set_fields(self.db, username, active=active)
+            self._keep_an_admin()
+            audit.record(self.db, actor.username,
+                         "user.activate" if active else "user.deactivate", "user", target.id,
+                         {"username": username}, reason.strip())
+            return self._account(username)
+
+    def set_account_role(self, username: str, role: Role, reason: str = "") -> User:
+        """Change an account's role; the desk always keeps an administrator."""
+        with self.use_case("manage_users") as actor:
+            target = self._account(username)
+            users.set_fields(self.db, username, role=role.value)
+            self._keep_an_admin()
+            audit.record(self.db, actor.username, "user.role", "user", target.id,
+                         {"username": username, "from": target.role.value, "to": role.value},
+                         reason.strip())
+            return self._account(username)
+
+    def _keep_an_admin(self) -> None:
+        if users.count_active_admins(self.db) == 0:
+            raise ValidationError([("role", "The desk must keep at least one active "
+                                            "administrator")])
+
+    def setting(self, key: str) -> bool | int:
+        """A desk setting's value."""
+        self.reader()
+        return settings.get(self.db, key)
+
+    def set_setting(self, key: str, value: bool | int) -> None:
+        """Change a desk setting (administrators only); audited with the old value."""
+        value = settings.check(key, value)
+        with self.use_case("desk_settings") as actor:
+            before = settings.get(self.db, key)
+            settings.put(self.db, key, value)
+            audit.record(self.db, actor.username, "settings.change", "settings", key,
+                         {"from": before, "to": value})

@@ -1,0 +1,143 @@
+"""The assessment as it stands: one read model for the screen, the printed page and ``--json``.
+
+Whatever shows an assessment reads it from here, so that the grade in force (a supervisor's
+override included), its guidance (from the ruleset the snapshot was scored with, not the one
+in force today) and the last decision can never disagree between screen and paper.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlite_utils import Database
+
+from eventrisk import audit, settings, submissions, workflow
+from eventrisk.model import Grade, Promoter, Status, Submission, User, Venue
+from eventrisk.scoring.rulebook import ruleset_by_version
+from eventrisk.scoring.service import StoredAssessment, latest_assessment
+from eventrisk.timeutil import now_utc, to_file
+from eventrisk.users import can
+from eventrisk.venues import get_promoter, get_venue
+
+# Everything a person may be offered on an assessment, besides the workflow transitions.
+EDIT_ACTIONS = ("edit", "rescore", "agree_measures", "debrief", "preview")
+
+
+@dataclass(frozen=True)
+class AssessmentState:
+    """One submission with its latest snapshot, the grade in force and who may do what now.
+
+    ``grade`` is the grade in force (the override if a supervisor set one); ``scored_grade``
+    is what the rules gave.  ``actions`` are what ``user`` may do at this moment, with role,
+    status and four eyes already applied.  ``version`` is what a decision must name.
+    """
+
+    submission: Submission
+    venue: Venue
+    promoter: Promoter
+    snapshot: StoredAssessment | None
+    grade: Grade | None
+    scored_grade: Grade | None
+    override: Grade | None
+    guidance: str
+    review: workflow.Review | None
+    history: tuple[audit.AuditEntry, ...]
+    actions: frozenset[str]
+    training: bool
+    four_eyes_blocked: bool  # this user captured or last edited it, so may not decide on it
+
+    @property
+    def version(self) -> int:
+        return self.submission.version
+
+    @property
+    def status(self) -> Status:
+        return self.submission.status
+
+    @property
+    def decision_stale(self) -> bool:
+        """The grade in force moved after the last approval or override."""
+        r = self.review
+        return (r is not None and self.grade is not None and r.decision != "return"
+                and self.status in (Status.APPROVED, Status.ISSUED)
+                and r.grade_after != self.grade.value)
+
+    def as_json(self) -> dict:
+        """Plain data for ``score --json`` and other tools."""
+        snap = self.snapshot
+        sub = self.submission
+        return {
+            "reference": sub.reference, "event_name": sub.event_name,
+            "start": to_file(sub.start), "status": sub.status.value, "version": sub.version,
+            "grade": self.grade.value if self.grade else None,
+            "scored_grade": self.scored_grade.value if self.scored_grade else None,
+            "override": self.override.value if self.override else None,
+            "score": snap.score if snap else None,
+            "confidence": snap.confidence if snap else None,
+            "ruleset_version": snap.ruleset_version if snap else None,
+            "guidance": self.guidance,
+            "fired": [{"id": f.id, "title": f.title, "points": f.points, "evidence": f.evidence,
+                       "measure": f.measure, "min_grade": f.min_grade,
+                       "incident_refs": list(f.incident_refs)} for f in snap.fired]
+            if snap else [],
+            "conditions": list(sub.conditions),
+            "review": {"decision": self.review.decision, "by": self.review.reviewer,
+                       "at": self.review.at, "comment": self.review.comment,
+                       "grade_before": self.review.grade_before,
+                       "grade_after": self.review.grade_after} if self.review else None,
+            "training": self.training,
+        }
+
+
+def load(db: Database, submission_id: int, user: User | None = None, *,
+         history_limit: int = 200, now: datetime | None = None) -> AssessmentState:
+    """The assessment of one submission as it stands, for ``user`` (None: for printing)."""
+    sub = submissions.get(db, submission_id)
+    assert sub.venue_id is not None and sub.promoter_id is not None
+    snapshot = latest_assessment(db, submission_id)
+    override_text = db.execute("SELECT override_grade FROM submissions WHERE id = ?",
+                               [submission_id]).fetchone()[0]
+    override = Grade(override_text) if override_text else None
+    scored = snapshot.grade if snapshot else None
+    grade = override or scored
+    guidance = ""
+    if snapshot is not None and grade is not None:
+        guidance = ruleset_by_version(db, snapshot.ruleset_version).guidance(grade)
+    relaxed = bool(settings.get(db, "four_eyes_relaxed"))
+    blocked = user is not None and not relaxed and user.username in (sub.captured_by,
+                                                                     sub.edited_by)
+    return AssessmentState(
+        submission=sub, venue=get_venue(db, sub.venue_id),
+        promoter=get_promoter(db, sub.promoter_id), snapshot=snapshot, grade=grade,
+        scored_grade=scored, override=override, guidance=guidance,
+        review=workflow.latest_review(db, submission_id),
+        history=tuple(audit.history(db, "submission", submission_id, history_limit))
+        if history_limit else (),
+        actions=actions_for(user, sub, snapshot is not None, blocked, now or now_utc()),
+        training=settings.is_training(db), four_eyes_blocked=blocked)
+
+
+def actions_for(user: User | None, sub: Submission, scored: bool, four_eyes_blocked: bool,
+                now: datetime) -> frozenset[str]:
+    """What ``user`` may do with this submission now (the desk service checks it again)."""
+    if user is None or not user.active:
+        return frozenset()
+    status = sub.status
+    out = set(workflow.allowed_actions(user, status))
+    if not scored:
+        out -= {"submit_for_review", "approve", "return", "override", "issue"}
+    if four_eyes_blocked:
+        out -= {"approve", "override"}
+    open_ = status not in (Status.CANCELLED, Status.DEBRIEFED)
+    if open_ and can(user, "capture"):
+        out.add("edit")
+        if scored:
+            out.add("agree_measures")
+    if status is not Status.CANCELLED and can(user, "score"):
+        out.add("rescore")
+    if open_ and sub.start <= now and can(user, "record_debrief"):
+        out.add("debrief")
+    if scored:
+        out.add("preview")
+    return frozenset(out)

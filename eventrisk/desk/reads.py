@@ -1,0 +1,101 @@
+"""What the desk shows: read-only views for the app and the command line.
+
+Each read checks that someone is signed in and still active; none of them writes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from eventrisk import dashboard, incidents, queue, users, venues
+from eventrisk.desk.base import DeskBase
+from eventrisk.model import Incident, Promoter, Venue
+from eventrisk.scoring.rules import Ruleset
+
+
+class ReadsMixin(DeskBase):
+    """The read side of ``Desk``."""
+
+    def queue_page(self, flt: queue.QueueFilter, *, sort: str = "action",
+                   descending: bool = False, offset: int = 0,
+                   limit: int = 100) -> list[queue.QueueRow]:
+        """One page of the risk queue, in this user's desk order unless sorted."""
+        user = self.reader()
+        return queue.fetch(self.db, flt, role=user.role, sort=sort, descending=descending,
+                           offset=offset, limit=limit)
+
+    def queue_count(self, flt: queue.QueueFilter) -> int:
+        """How many submissions match the filter."""
+        self.reader()
+        return queue.count(self.db, flt)
+
+    def dashboard(self) -> dashboard.Dashboard:
+        """The next seven days at a glance."""
+        self.reader()
+        return dashboard.build(self.db)
+
+    def venues_page(self, *, offset: int = 0, limit: int = 50, search: str = "",
+                    borough: str = "") -> list[Venue]:
+        """One page of venues by name."""
+        self.reader()
+        return venues.list_venues(self.db, offset=offset, limit=limit, search=search,
+                                  borough=borough)
+
+    def venue(self, venue_id: int) -> Venue:
+        """The venue with this id."""
+        self.reader()
+        return venues.get_venue(self.db, venue_id)
+
+    def venue_by_code(self, code: str) -> Venue | None:
+        """The venue with this code, if any."""
+        self.reader()
+        return venues.venue_by_code(self.db, code)
+
+    def promoters_matching(self, text: str, limit: int = 20) -> list[Promoter]:
+        """Promoters whose names contain ``text``."""
+        self.reader()
+        return venues.search_promoters(self.db, text, limit)
+
+    def venue_events(self, venue_id: int, *, offset: int = 0, limit: int = 100):
+        """A page of a venue's events with grade and debrief."""
+        self.reader()
+        return incidents.venue_events(self.db, venue_id, offset=offset, limit=limit)
+
+    def venue_incidents(self, venue_id: int, **query) -> list[Incident]:
+        """A page of a venue's incidents, newest first (see ``incidents.for_venue``)."""
+        self.reader()
+        return incidents.for_venue(self.db, venue_id, **query)
+
+    def monthly_incidents(self, venue_id: int, since: datetime,
+                          until: datetime) -> dict[str, int]:
+        """Incidents per month at a venue."""
+        self.reader()
+        return incidents.monthly_counts(self.db, venue_id, since, until)
+
+    def incident_by_reference(self, reference: str) -> Incident:
+        """The incident with this reference."""
+        self.reader()
+        return incidents.get_by_reference(self.db, reference)
+
+    def debrief(self, submission_id: int) -> incidents.Debrief | None:
+        """The debrief of an event, if recorded."""
+        self.reader()
+        return incidents.get_debrief(self.db, submission_id)
+
+    def active_ruleset(self) -> Ruleset:
+        """The ruleset in force."""
+        from eventrisk.scoring.rulebook import active_ruleset
+
+        self.reader()
+        return active_ruleset(self.db)
+
+    def demo_sign_ins(self) -> list[tuple[str, str, str]]:
+        """(user, password, role) of the demo accounts, on a training desk only: the sign-in
+        screen lists them there, and nowhere else says which names exist."""
+        from eventrisk import settings
+        from eventrisk.demo import DEMO_USERS
+
+        if not settings.is_training(self.db):
+            return []
+        return [(u, p, r.label) for u, _, r, p in DEMO_USERS
+                if users.find_user(self.db, u) is not None]

@@ -1,0 +1,106 @@
+"""Venues, incidents, files, rules, backups and demo data, as use cases of the desk service."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from pathlib import Path
+
+from eventrisk import audit, importexport, incidents, settings, users, venues
+from eventrisk.desk.base import DeskBase
+from eventrisk.errors import PermissionDenied
+from eventrisk.model import Incident, Venue
+from eventrisk.scoring.rules import Ruleset
+
+
+class RecordsMixin(DeskBase):
+    """Everything but submissions and accounts that the desk writes or produces."""
+
+    # ---- venues and incidents ---------------------------------------------------------------
+    def save_venue(self, venue: Venue) -> Venue:
+        """Add a venue (new code) or save edits to one read at ``venue.version``."""
+        with self.use_case("capture") as actor:
+            if venue.id is None:
+                return venues.create_venue(self.db, actor, venue)
+            return venues.update_venue(self.db, actor, venue)
+
+    def record_incident(self, incident: Incident) -> Incident:
+        """Record an incident at a venue; it counts in the venue's history at once."""
+        with self.use_case("record_incident") as actor:
+            return incidents.create(self.db, actor, incident)
+
+    def correct_incident(self, incident: Incident) -> Incident:
+        """Correct an incident read at ``incident.version``; audited field by field."""
+        with self.use_case("record_incident") as actor:
+            return incidents.update(self.db, actor, incident)
+
+    # ---- files ---------------------------------------------------------------------------
+    def import_file(self, kind: str, path: Path, *,
+                    with_status: bool = False) -> importexport.ImportResult:
+        """Import a whole file or nothing.  New events arrive as received (or cancelled);
+        ``with_status`` (administrators, past events only) keeps their recorded status."""
+        with self.use_case("import_with_status" if with_status else "import") as actor:
+            return importexport.import_file(self.db, actor, kind, Path(path),
+                                            with_status=with_status, now=self.clock())
+
+    def export_file(self, kind: str, path: Path) -> int:
+        """Write every record of ``kind`` to a file; returns the count."""
+        self.reader()
+        return importexport.export_file(self.db, kind, Path(path))
+
+    # ---- rules ----------------------------------------------------------------------------
+    def publish_rules(self, ruleset: Ruleset) -> None:
+        """Make ``ruleset`` the one in force (supervisors); existing snapshots keep theirs."""
+        from eventrisk.scoring import rulebook
+
+        with self.use_case("publish_rules") as actor:
+            rulebook.publish_ruleset(self.db, actor, ruleset)
+
+    def rules_impact(self, draft: Ruleset, now: datetime | None = None):
+        """Which upcoming events a draft ruleset would move up or down a grade."""
+        from eventrisk.scoring import impact
+
+        self.reader()
+        return impact.impact(self.db, draft, now or self.clock())
+
+    # ---- printing ------------------------------------------------------------------------
+    def render_pack(self, borough: str, date_from: date, date_to: date,
+                    progress: Callable[[int, int], bool] | None = None,
+                    generated_at: datetime | None = None) -> tuple[bytes, int]:
+        """A borough pack as PDF bytes, and how many events it holds."""
+        from eventrisk.report.pack_pdf import render_pack
+
+        self.reader()
+        return render_pack(self.db, borough, date_from, date_to, generated_at=generated_at,
+                           progress=progress)
+
+    # ---- the database ---------------------------------------------------------------------
+    def verify_audit(self) -> audit.VerifyResult:
+        """Walk the audit trail's hash chain."""
+        self.reader()
+        return audit.verify(self.db)
+
+    def backup(self, target: str | Path) -> Path:
+        """A checked online copy of the database."""
+        from eventrisk.backup import backup
+
+        self.reader()
+        return backup(self.db, target)
+
+    def build_demo(self, **options):
+        """Fill a new database (or a training one) with demo data and mark it as training.
+
+        Never on a real desk: its records must not mix with invented ones."""
+        from eventrisk import demo
+
+        fresh = users.count_users(self.db) == 0
+        if not fresh:
+            if not settings.is_training(self.db):
+                raise PermissionDenied(
+                    "This is a real desk, not a training database: demo data is only ever "
+                    "built into a new database. Use another file (--db) for training.")
+            self._fresh_actor("manage_users")
+        with self.db.atomic():
+            summary = demo.build(self.db, **options)
+            settings.mark_training(self.db)
+        return summary

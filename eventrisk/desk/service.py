@@ -1,0 +1,278 @@
+"""The desk service: the one place through which the app, the command line and any other front
+end act on the desk.
+
+Every use case is one method and one write transaction, started with ``BEGIN IMMEDIATE`` so
+that a busy desk makes it wait its turn (up to the busy timeout) instead of failing at once.
+Inside that transaction, and only there, it:
+
+1. re-reads the signed-in account (role, active, locked, must change password), so a
+   supervisor demoted or disabled after signing in can no longer decide anything;
+2. checks the version of the record the person saw, for every decision, so a grade that
+   moved after they opened it is never approved unseen;
+3. moves status only through the transition table (``workflow.TRANSITIONS``), with four eyes
+   on approvals and overrides;
+4. writes its audit entry, naming the account.
+
+A failure anywhere rolls the whole use case back, so it is always safe to try again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from eventrisk import settings, submissions, workflow
+from eventrisk.desk import readmodel
+from eventrisk.desk.accounts import AccountsMixin
+from eventrisk.desk.base import DeskBase
+from eventrisk.desk.reads import ReadsMixin
+from eventrisk.desk.records import RecordsMixin
+from eventrisk.errors import (
+    ConflictError,
+    NotFoundError,
+    PermissionDenied,
+    ValidationError,
+    WorkflowError,
+)
+from eventrisk.model import Debrief, Grade, Status, Submission, User
+from eventrisk.scoring import service as scoring
+from eventrisk.scoring import whatif
+from eventrisk.timeutil import british_datetime, from_db
+
+REVIEWED = (Status.IN_REVIEW, Status.APPROVED, Status.ISSUED)
+
+
+class ConfirmationNeeded(WorkflowError):  # noqa: N818 - a question, not a failure
+    """The action would undo a decision; ask the person, then call again with a reason."""
+
+
+class Desk(AccountsMixin, RecordsMixin, ReadsMixin, DeskBase):
+    """An open desk database and who is signed in to it: every use case of the desk.
+
+    One ``Desk`` belongs to one thread; a background task takes ``for_worker()``.
+    """
+
+    # ---- submissions ------------------------------------------------------------------------
+    def assessment(self, submission_id: int) -> readmodel.AssessmentState:
+        """The assessment as it stands, with what this user may do now."""
+        user = self.reader()
+        return readmodel.load(self.db, submission_id, user, now=self.clock())
+
+    def assessment_by_reference(self, reference: str) -> readmodel.AssessmentState:
+        """The assessment of the submission with this reference."""
+        self.reader()
+        sub = submissions.get_by_reference(self.db, reference)
+        assert sub.id is not None
+        return self.assessment(sub.id)
+
+    def save_submission(self, sub: Submission, *,
+                        withdraw_reason: str = "") -> readmodel.AssessmentState:
+        """Capture a new submission or save edits to one, and score it: one transaction.
+
+        Editing scoring inputs of a reviewed event withdraws its approval: that needs
+        ``withdraw_reason`` (else ``ConfirmationNeeded``), is audited with it, and clears any
+        override.  Editing only what the scorer does not read leaves the decision standing.
+        """
+        with self.use_case("capture") as actor:
+            if sub.id is None:
+                saved = submissions.create(self.db, actor, sub)
+                assert saved.id is not None
+                scoring.score_ids(self.db, actor, [saved.id], now=self.clock())
+                return readmodel.load(self.db, saved.id, actor, now=self.clock())
+            before = submissions.get(self.db, sub.id)
+            self._check_version(before, sub.version)
+            if before.status in (Status.CANCELLED, Status.DEBRIEFED):
+                raise WorkflowError(f"{before.reference} is {before.status.label.lower()}; it "
+                                    "can no longer be edited.")
+            changed = submissions.scoring_changes(before, sub)
+            reviewed = before.status in REVIEWED
+            if changed and reviewed and not withdraw_reason.strip():
+                raise ConfirmationNeeded(
+                    f"{before.reference} is {before.status.label.lower()}. Changing "
+                    f"{_fields(changed)} changes what was graded, so the "
+                    f"{_decision_word(before.status)} will be withdrawn and the event "
+                    "rescored. Give a reason to go ahead.")
+            saved = submissions.update(self.db, actor, replace(
+                sub, status=before.status, conditions=sub.conditions or before.conditions))
+            assert saved.id is not None
+            if changed and reviewed:
+                self._withdraw(actor, saved.id, withdraw_reason, changed)
+            unscored = self.db.execute("SELECT assessment_id FROM submissions WHERE id = ?",
+                                       [saved.id]).fetchone()[0] is None
+            if changed or unscored or before.status is Status.RECEIVED:
+                scoring.score_ids(self.db, actor, [saved.id], now=self.clock())
+            return readmodel.load(self.db, saved.id, actor, now=self.clock())
+
+    def _withdraw(self, actor: User, submission_id: int, reason: str,
+                  changed: list[str]) -> None:
+        scored = self.db.execute(
+            "SELECT a.grade, a.score FROM submissions s JOIN assessments a ON "
+            "a.id = s.assessment_id WHERE s.id = ?", [submission_id]).fetchone()
+        extra: dict[str, Any] = {"override_grade": None}
+        if scored is not None:
+            extra |= {"grade": scored[0], "grade_rank": Grade(scored[0]).rank}
+        workflow.apply(self.db, actor, submission_id, "withdraw", reason=reason,
+                       detail={"fields": changed}, extra_sets=extra)
+
+    def score(self, references: list[str]) -> list[readmodel.AssessmentState]:
+        """Score the named submissions now; received and returned ones become assessed."""
+        with self.use_case("score") as actor:
+            ids = []
+            for ref in references:
+                sub = submissions.get_by_reference(self.db, ref)
+                if sub.status is Status.CANCELLED:
+                    raise WorkflowError(f"{sub.reference} is cancelled; it is not scored.")
+                assert sub.id is not None
+                ids.append(sub.id)
+            scoring.score_ids(self.db, actor, ids, now=self.clock())
+            return [readmodel.load(self.db, i, actor, history_limit=0, now=self.clock())
+                    for i in ids]
+
+    def count_rescore_all(self) -> int:
+        """How many submissions a rescore of the whole desk would touch."""
+        self._fresh_actor("rescore_all")
+        return self.db.execute("SELECT count(*) FROM submissions WHERE status != 'cancelled'"
+                               ).fetchone()[0]
+
+    def rescore_all(self, *, progress: Callable[[int, int], bool] | None = None,
+                    sink: Callable[[scoring.ScoreResult], None] | None = None,
+                    parallel_from: int = scoring.PARALLEL_FROM) -> list[scoring.ScoreResult]:
+        """Rescore every submission that is not cancelled (supervisors only).
+
+        Grades change; workflow status never does.  Large desks commit in chunks (see
+        ``scoring.service.score_where``), each chunk its own write transaction."""
+        actor = self._fresh_actor("rescore_all")
+        return scoring.score_all(self.db, actor, now=self.clock(), progress=progress,
+                                 sink=sink, parallel_from=parallel_from)
+
+    # ---- decisions (each names the version the person saw) ---------------------------------
+    def _check_version(self, sub: Submission, seen_version: int | None) -> None:
+        if seen_version is None:
+            raise ValidationError([("version", "A decision must name the version of the "
+                                               "assessment that was seen")])
+        if sub.version != seen_version:
+            who = self.db.execute("SELECT updated_by, updated_at FROM submissions WHERE id = ?",
+                                  [sub.id]).fetchone()
+            when = british_datetime(from_db(who[1])) if who and who[1] else "an unknown time"
+            raise ConflictError(
+                f"{sub.reference} was changed by {who[0] if who else 'someone'} at {when} "
+                "after you opened it (it may have been rescored or decided). Nothing was "
+                "saved: look at it again as it is now.")
+
+    @contextmanager
+    def decision(self, permission: str, submission_id: int,
+                 seen_version: int | None) -> Iterator[tuple[User, Submission]]:
+        """A decision's use case: the submission as it is, checked against what was seen."""
+        with self.use_case(permission) as actor:
+            sub = submissions.get(self.db, submission_id)
+            self._check_version(sub, seen_version)
+            yield actor, sub
+
+    def _four_eyes(self, actor: User, sub: Submission, verb: str) -> dict:
+        """Refuse a decision by whoever captured or last edited the event, unless the desk
+        relaxed four eyes; then the audit says so."""
+        mine = actor.username in (sub.captured_by, sub.edited_by)
+        if not mine:
+            return {}
+        if settings.get(self.db, "four_eyes_relaxed"):
+            return {"four_eyes": "relaxed by the desk setting: the decider captured or last "
+                                 "edited this event"}
+        role = "captured" if actor.username == sub.captured_by else "last edited"
+        raise PermissionDenied(f"Four eyes: you {role} {sub.reference}, so another supervisor "
+                               f"must {verb} it.")
+
+    def submit_for_review(self, submission_id: int, seen_version: int,
+                          comment: str = "") -> readmodel.AssessmentState:
+        """Send an assessed (or returned, confirmed) assessment to the supervisors."""
+        with self.decision("submit_for_review", submission_id, seen_version) as (actor, sub):
+            workflow.submit_for_review(self.db, actor, submission_id, sub.version, comment)
+            return readmodel.load(self.db, submission_id, actor, now=self.clock())
+
+    def approve(self, submission_id: int, seen_version: int,
+                comment: str = "") -> readmodel.AssessmentState:
+        """A supervisor approves the grade they saw."""
+        with self.decision("approve", submission_id, seen_version) as (actor, sub):
+            detail = self._four_eyes(actor, sub, "approve")
+            workflow.approve(self.db, actor, submission_id, comment, detail=detail,
+                             expected_version=sub.version)
+            return readmodel.load(self.db, submission_id, actor, now=self.clock())
+
+    def return_to_officer(self, submission_id: int, seen_version: int,
+                          comment: str) -> readmodel.AssessmentState:
+        """A supervisor sends it back with a comment."""
+        with self.decision("return", submission_id, seen_version) as (actor, sub):
+            workflow.return_to_officer(self.db, actor, submission_id, comment,
+                                       expected_version=sub.version)
+            return readmodel.load(self.db, submission_id, actor, now=self.clock())
+
+    def override(self, submission_id: int, seen_version: int, grade: Grade,
+                 justification: str) -> readmodel.AssessmentState:
+        """A supervisor sets another grade, with a written justification."""
+        with self.decision("override", submission_id, seen_version) as (actor, sub):
+            detail = self._four_eyes(actor, sub, "override")
+            workflow.override(self.db, actor, submission_id, grade, justification,
+                              expected_version=sub.version, detail=detail)
+            return readmodel.load(self.db, submission_id, actor, now=self.clock())
+
+    def cancel(self, submission_id: int, seen_version: int,
+               reason: str) -> readmodel.AssessmentState:
+        """Cancel the event, with the reason."""
+        with self.decision("cancel", submission_id, seen_version) as (actor, sub):
+            workflow.cancel(self.db, actor, submission_id, reason, expected_version=sub.version)
+            return readmodel.load(self.db, submission_id, actor, now=self.clock())
+
+    def agree_measures(self, submission_id: int, seen_version: int, changes: dict[str, Any], *,
+                       withdraw_reason: str = "") -> readmodel.AssessmentState:
+        """Record measures agreed with the promoter as conditions, and rescore."""
+        self.reader()
+        sub = submissions.get(self.db, submission_id)
+        variant = whatif.apply_measures(sub, changes)
+        new = [whatif.condition_text(k, v) for k, v in changes.items()]
+        conditions = tuple(dict.fromkeys(list(sub.conditions) + new))
+        return self.save_submission(replace(variant, conditions=conditions,
+                                            version=seen_version),
+                                    withdraw_reason=withdraw_reason)
+
+    def what_if(self, submission_id: int) -> whatif.WhatIf:
+        """A submission ready for live what-if (nothing is saved)."""
+        self.reader()
+        return whatif.WhatIf(self.db, submission_id, self.clock())
+
+    def render_assessment(self, submission_id: int,
+                          generated_at: datetime | None = None) -> bytes:
+        """The printed assessment (OFFICIAL-SENSITIVE), from the read model."""
+        from eventrisk.report.assessment_pdf import render_assessment
+
+        self.reader()
+        return render_assessment(self.db, submission_id, generated_at)
+
+    def issue(self, submission_id: int, seen_version: int, pdf: bytes) -> str:
+        """Record that this PDF of an approved assessment went to the borough; its SHA-256."""
+        from eventrisk.report.issue import issue
+
+        with self.decision("issue", submission_id, seen_version) as (actor, sub):
+            return issue(self.db, actor, submission_id, pdf, expected_version=sub.version)
+
+    def record_debrief(self, debrief: Debrief,
+                       seen_version: int | None = None) -> Debrief:
+        """What happened at a past event; the event becomes debriefed."""
+        from eventrisk import incidents
+
+        with self.use_case("record_debrief") as actor:
+            return incidents.record_debrief(self.db, actor, debrief, seen_version)
+
+
+def _fields(names: list[str]) -> str:
+    words = [n.replace("_", " ") for n in names]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def _decision_word(status: Status) -> str:
+    return {Status.IN_REVIEW: "request for review", Status.APPROVED: "approval",
+            Status.ISSUED: "approval (and the issued assessment)"}[status]
+
+
+__all__ = ["ConfirmationNeeded", "Desk", "NotFoundError"]

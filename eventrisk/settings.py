@@ -1,0 +1,90 @@
+"""The desk's own settings, stored in the database so that every workstation shares them.
+
+Declared once here with their type, default and meaning; only an administrator changes them
+(through the desk service, audited).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlite_utils import Database
+
+from eventrisk.errors import ValidationError
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One desk setting: its type, default, and what it means."""
+
+    key: str
+    type: type
+    default: bool | int
+    label: str
+    description: str
+    minimum: int = 0
+    maximum: int = 0
+
+
+SETTINGS: dict[str, Setting] = {s.key: s for s in (
+    Setting("four_eyes_relaxed", bool, False, "Relax four eyes",
+            "Let a supervisor approve or override an event they captured or last edited. "
+            "Only for a desk with a single supervisor; every such decision is marked in the "
+            "audit trail."),
+    Setting("idle_lock_minutes", int, 15, "Lock after idle minutes",
+            "Lock the app after this many minutes without a key press or click (0: never).",
+            minimum=0, maximum=240),
+)}
+
+# Set once, when demo data is built into a new database; never by a person.
+TRAINING_KEY = "training"
+
+
+def get(db: Database, key: str) -> bool | int:
+    """The value of a setting (its default when never set)."""
+    setting = SETTINGS[key]
+    row = db.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
+    if row is None:
+        return setting.default
+    return _parse(setting, row[0])
+
+
+def _parse(setting: Setting, text: str) -> bool | int:
+    if setting.type is bool:
+        return text == "true"
+    return int(text)
+
+
+def check(key: str, value: object) -> bool | int:
+    """The value, checked against the setting's type and range; ``ValidationError`` if not."""
+    if key not in SETTINGS:
+        raise ValidationError([(key, f"'{key}' is not a desk setting")])
+    setting = SETTINGS[key]
+    if setting.type is bool:
+        if not isinstance(value, bool):
+            raise ValidationError([(key, f"{setting.label} must be true or false")])
+        return value
+    if isinstance(value, bool) or not isinstance(value, int) \
+            or not setting.minimum <= value <= setting.maximum:
+        raise ValidationError([(key, f"{setting.label} must be a whole number from "
+                                     f"{setting.minimum} to {setting.maximum}")])
+    return value
+
+
+def put(db: Database, key: str, value: bool | int) -> None:
+    """Store a checked value (call inside the use case's transaction)."""
+    text = ("true" if value else "false") if isinstance(value, bool) else str(value)
+    db.execute("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE "
+               "SET value = excluded.value", [key, text])
+
+
+def is_training(db: Database) -> bool:
+    """Whether this database holds demo (training) data."""
+    row = db.execute("SELECT value FROM settings WHERE key = ?", [TRAINING_KEY]).fetchone()
+    return row is not None and row[0] == "true"
+
+
+def mark_training(db: Database) -> None:
+    """Mark the database as a training desk (demo data only)."""
+    db.execute("INSERT INTO settings (key, value) VALUES (?, 'true') ON CONFLICT(key) DO "
+               "UPDATE SET value = 'true'", [TRAINING_KEY])

@@ -1,0 +1,61 @@
+"""Desk settings for administrators: four eyes and the idle lock, declared in the core."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QSpinBox,
+    QVBoxLayout,
+)
+
+from eventrisk.desk import Desk
+from eventrisk.settings import SETTINGS
+from ui.errors import show_error
+
+
+class SettingsDialog(QDialog):
+    """One input per declared setting, with its description; OK saves what changed."""
+
+    def __init__(self, desk: Desk, parent=None):
+        super().__init__(parent)
+        self.desk = desk
+        self.setWindowTitle("Desk settings")
+        self.inputs: dict[str, QCheckBox | QSpinBox] = {}
+        form = QFormLayout()
+        for key, setting in SETTINGS.items():
+            value = desk.setting(key)
+            widget: QCheckBox | QSpinBox
+            if setting.type is bool:
+                widget = QCheckBox(objectName=f"setting_{key}", checked=bool(value))
+            else:
+                widget = QSpinBox(objectName=f"setting_{key}", minimum=setting.minimum,
+                                  maximum=setting.maximum, value=int(value))
+            widget.setAccessibleName(setting.label)
+            self.inputs[key] = widget
+            form.addRow(setting.label, widget)
+            note = QLabel(setting.description, wordWrap=True)
+            note.setStyleSheet("color:palette(placeholder-text);")
+            form.addRow("", note)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self._save)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+        self.setMinimumWidth(520)
+
+    def _save(self) -> None:
+        try:
+            for key, widget in self.inputs.items():
+                value = widget.isChecked() if isinstance(widget, QCheckBox) else widget.value()
+                if value != self.desk.setting(key):
+                    self.desk.set_setting(key, value)
+        except Exception as exc:  # noqa: BLE001 - shown, logged if unexpected
+            show_error(self, exc, self.desk.path)
+            return
+        self.accept()
