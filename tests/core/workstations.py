@@ -1,0 +1,81 @@
+"""Workstations for the several-process tests: each function runs in a process of its own
+(started with ``spawn``, as on Windows), opens the desk by path and signs in, as another
+workstation would.  Results come back as plain strings through a queue."""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import replace
+
+
+def _desk(path: str, user: str, password: str, busy: str = "60"):
+    os.environ["EVENTRISK_BUSY_TIMEOUT"] = busy
+    from eventrisk.desk import Desk
+
+    desk = Desk.open(path)
+    desk.sign_in(user, password)
+    return desk
+
+
+def approve_what_was_seen(path, user, password, sid, seen, go, out) -> None:
+    """Open the assessment, say so, wait, then approve the version that was shown."""
+    desk = _desk(path, user, password)
+    state = desk.assessment(sid)
+    out.put(f"saw {state.version} {state.grade}")
+    seen.set()
+    go.wait(30)
+    try:
+        desk.approve(sid, state.version)
+        out.put("approved")
+    except Exception as exc:  # noqa: BLE001 - the test reads the outcome
+        out.put(f"{type(exc).__name__}: {exc}")
+    desk.close()
+
+
+def save_notes(path, user, password, sid, version, notes, barrier, out) -> None:
+    """Save an edit of the notes made on ``version``, starting together with another."""
+    from eventrisk import submissions
+
+    desk = _desk(path, user, password)
+    sub = replace(submissions.get(desk.db, sid), version=version, notes=notes)
+    barrier.wait(30)
+    try:
+        desk.save_submission(sub)
+        out.put(f"saved {notes}")
+    except Exception as exc:  # noqa: BLE001
+        out.put(f"{type(exc).__name__}: {exc}")
+    desk.close()
+
+
+def rescore_everything(path, user, password, started, out) -> None:
+    """A supervisor rescores the whole desk."""
+    desk = _desk(path, user, password)
+    started.set()
+    try:
+        count = len(desk.rescore_all())
+        out.put(f"rescored {count}")
+    except Exception as exc:  # noqa: BLE001
+        out.put(f"{type(exc).__name__}: {exc}")
+    desk.close()
+
+
+def keep_saving(path, user, password, sid, started, stop, out) -> None:
+    """An officer saving an edit about every 0.1 s until told to stop."""
+    from eventrisk import submissions
+
+    desk = _desk(path, user, password)
+    started.wait(30)
+    saved = 0
+    errors = []
+    deadline = time.monotonic() + 60
+    while not stop.is_set() and time.monotonic() < deadline:
+        sub = submissions.get(desk.db, sid)
+        try:
+            desk.save_submission(replace(sub, notes=f"call {saved + 1}"))
+            saved += 1
+        except Exception as exc:  # noqa: BLE001
+            errors.append(f"{type(exc).__name__}: {exc}")
+        time.sleep(0.1)
+    out.put(f"saved {saved}" + ("; " + " | ".join(errors) if errors else ""))
+    desk.close()
