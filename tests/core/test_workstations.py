@@ -1,0 +1,143 @@
+"""Several workstations on one desk file: real processes, not threads.
+
+A stale approval is refused; two saves of one event give one conflict and no lost update;
+an officer saving while a supervisor rescores the desk both finish; two rescores at once
+both finish.  Every use case begins with BEGIN IMMEDIATE, so they wait their turn (up to
+the busy timeout) instead of failing at once."""
+
+from __future__ import annotations
+
+import multiprocessing
+from datetime import timedelta
+
+import pytest
+
+from eventrisk import audit, submissions
+from eventrisk.desk import Desk
+from eventrisk.model import Incident, IncidentCategory, Location, Severity, Status
+from eventrisk.timeutil import now_utc
+from tests.core import workstations
+
+CTX = multiprocessing.get_context("spawn")
+
+
+def _desk_file(folder, events: int) -> str:
+    path = folder / "desk.db"
+    desk = Desk.open(path, create=True)
+    desk.build_demo(venues=max(10, events // 100), events=events, incidents=events, seed=21)
+    desk.close()
+    return str(path)
+
+
+@pytest.fixture
+def desk_file(tmp_path):
+    """A training desk of a few hundred events, on a file."""
+    return _desk_file(tmp_path, 300)
+
+
+@pytest.fixture
+def busy_desk_file(tmp_path):
+    """Enough events that a rescore holds the write lock for a good second or more."""
+    return _desk_file(tmp_path, 4000)
+
+
+def _start(target, *args):
+    proc = CTX.Process(target=target, args=args)
+    proc.start()
+    return proc
+
+
+def _finish(*procs):
+    for proc in procs:
+        proc.join(90)
+        assert proc.exitcode == 0
+
+
+def test_a_stale_approval_from_another_workstation_is_refused(desk_file):
+    desk = Desk.open(desk_file)
+    desk.sign_in("officer", "officer-demo")
+    sid, venue_code = desk.db.execute(
+        "SELECT s.id, v.code FROM submissions s JOIN venues v ON v.id = s.venue_id WHERE "
+        "s.status = 'in_review' ORDER BY s.grade_rank LIMIT 1").fetchone()
+    seen, go, out = CTX.Event(), CTX.Event(), CTX.Queue()
+    proc = _start(workstations.approve_what_was_seen, desk_file, "supervisor",
+                  "supervisor-demo", sid, seen, go, out)
+    assert seen.wait(60)
+    saw = out.get(timeout=10)
+    # Meanwhile, on this workstation: a firearm incident, and the event is rescored.
+    desk.record_incident(Incident(venue_code, now_utc() - timedelta(days=3),
+                                  IncidentCategory.FIREARM, Severity.SERIOUS, Location.INSIDE,
+                                  description="Shot fired inside"))
+    after = desk.score([submissions.get(desk.db, sid).reference])[0]
+    go.set()
+    outcome = out.get(timeout=60)
+    _finish(proc)
+    assert saw.startswith("saw ") and f"saw {after.version}" not in saw
+    assert outcome.startswith("ConflictError") and "changed by officer" in outcome
+    assert submissions.get(desk.db, sid).status is Status.IN_REVIEW
+    desk.close()
+
+
+def test_two_workstations_saving_one_event_give_one_conflict_and_no_lost_update(desk_file):
+    desk = Desk.open(desk_file)
+    desk.sign_in("officer", "officer-demo")
+    sub = submissions.get(desk.db, desk.db.execute(
+        "SELECT id FROM submissions WHERE status = 'assessed' LIMIT 1").fetchone()[0])
+    barrier, out = CTX.Barrier(2), CTX.Queue()
+    procs = [_start(workstations.save_notes, desk_file, user, password, sub.id, sub.version,
+                    notes, barrier, out)
+             for user, password, notes in (("officer", "officer-demo", "from desk one"),
+                                           ("supervisor", "supervisor-demo", "from desk two"))]
+    results = sorted(out.get(timeout=60) for _ in procs)
+    _finish(*procs)
+    saved = [r for r in results if r.startswith("saved")]
+    refused = [r for r in results if r.startswith("ConflictError")]
+    assert len(saved) == 1 and len(refused) == 1, results
+    assert "after you opened it" in refused[0]
+    now = submissions.get(desk.db, sub.id)
+    assert now.notes == saved[0].removeprefix("saved ") and now.version == sub.version + 1
+    edits = [e for e in audit.history(desk.db, "submission", sub.id)
+             if e.action == "submission.edit"]
+    assert len(edits) == 1 and audit.verify(desk.db).ok
+    desk.close()
+
+
+def test_an_officer_keeps_saving_while_the_desk_is_rescored(busy_desk_file):
+    desk_file = busy_desk_file
+    desk = Desk.open(desk_file)
+    sid = desk.db.execute("SELECT id FROM submissions WHERE status = 'assessed' LIMIT 1"
+                          ).fetchone()[0]
+    desk.close()
+    started, stop, out = CTX.Event(), CTX.Event(), CTX.Queue()
+    saver = _start(workstations.keep_saving, desk_file, "officer", "officer-demo", sid,
+                   started, stop, out)
+    rescorer = _start(workstations.rescore_everything, desk_file, "supervisor",
+                      "supervisor-demo", started, out)
+    first = out.get(timeout=120)  # the rescore finishes first: then stop saving
+    stop.set()
+    second = out.get(timeout=60)
+    _finish(saver, rescorer)
+    rescored = first if first.startswith("rescored") else second
+    saving = second if rescored is first else first
+    assert rescored.startswith("rescored ") and int(rescored.split()[1]) > 3500, rescored
+    assert saving.startswith("saved ") and ";" not in saving, saving  # no error at all
+    count = int(saving.split()[1])
+    desk = Desk.open(desk_file)
+    edits = [e for e in audit.history(desk.db, "submission", sid, limit=1000)
+             if e.action == "submission.edit"]
+    assert count >= 1 and len(edits) == count  # every save landed, none lost
+    assert audit.verify(desk.db).ok
+    desk.close()
+
+
+def test_two_rescores_at_once_both_finish(busy_desk_file):
+    desk_file = busy_desk_file
+    started, out = CTX.Event(), CTX.Queue()
+    procs = [_start(workstations.rescore_everything, desk_file, user, password, started, out)
+             for user, password in (("supervisor", "supervisor-demo"), ("admin", "admin-demo"))]
+    results = [out.get(timeout=120) for _ in procs]
+    _finish(*procs)
+    assert all(r.startswith("rescored ") for r in results), results
+    desk = Desk.open(desk_file)
+    assert audit.verify(desk.db).ok
+    desk.close()
