@@ -268,3 +268,141 @@ def test_read_only_file(capsys, desk):
     desk.chmod(0o444)
     code, _, err = run(capsys, "--db", desk, "score", "--all")
     assert code == 1 and "read-only" in err
+
+
+# ---- signing in ---------------------------------------------------------------------------
+
+def test_every_desk_command_needs_an_account(capsys, desk, monkeypatch):
+    monkeypatch.delenv("EVENTRISK_USER")
+    for args in (["queue"], ["export", "venues", "x.csv"], ["audit", "verify"],
+                 ["score", "--all"], ["backup", "copy.db"]):
+        code, _, err = run(capsys, "--db", desk, *args)
+        assert code == 1 and "Sign in to use the desk: give --user NAME" in err, args
+
+
+def test_a_password_file_others_can_read_is_refused_by_name(capsys, desk, tmp_path):
+    loose = password_file(tmp_path, "supervisor-demo", mode=0o644)
+    code, _, err = run(capsys, "--db", desk, "--user", "supervisor", "--password-file", loose,
+                       "queue")
+    assert code == 1 and str(loose) in err and "can be read by other people" in err
+    loose.chmod(0o600)
+    assert run(capsys, "--db", desk, "--user", "supervisor", "--password-file", loose,
+               "queue")[0] == 0
+
+
+def test_no_password_and_no_terminal_is_a_clear_message(capsys, desk, monkeypatch):
+    monkeypatch.delenv("EVENTRISK_PASSWORD_FILE")
+    code, _, err = run(capsys, "--db", desk, "--user", "supervisor", "queue")
+    assert code == 1 and "No password: give --password-file FILE" in err
+
+
+def test_a_wrong_password_is_refused(capsys, desk, tmp_path):
+    code, _, err = run(capsys, "--db", desk, "--user", "supervisor", "--password-file",
+                       password_file(tmp_path, "not-it"), "queue")
+    assert code == 1 and "user name or password is wrong" in err
+
+
+def test_audit_entries_name_the_account_that_acted(capsys, desk, tmp_path):
+    from eventrisk.paths import resource
+
+    draft = tmp_path / "draft.toml"
+    draft.write_text(resource("rules", "default.toml").read_text().replace(
+        'version = "2026.1"', 'version = "2027.2"'))
+    assert run(capsys, "--db", desk, "rules", "publish", draft)[0] == 0
+    db = open_database(desk)
+    actor = db.execute("SELECT actor FROM audit_log WHERE action = 'ruleset.publish'"
+                       ).fetchone()[0]
+    assert actor == "supervisor"
+    assert not db.execute("SELECT 1 FROM audit_log WHERE actor LIKE 'cli:%'").fetchone()
+    db.close()
+
+
+def test_an_officer_cannot_publish_rules_or_rescore_the_desk(capsys, desk, tmp_path,
+                                                             monkeypatch):
+    from eventrisk.paths import resource
+
+    monkeypatch.setenv("EVENTRISK_USER", "officer")
+    monkeypatch.setenv("EVENTRISK_PASSWORD_FILE", str(password_file(tmp_path, "officer-demo")))
+    code, _, err = run(capsys, "--db", desk, "rules", "publish", resource("rules",
+                                                                          "default.toml"))
+    assert code == 1 and "may not publish a ruleset" in err
+    code, _, err = run(capsys, "--db", desk, "score", "--all")
+    assert code == 1 and "may not rescore every submission" in err
+
+
+def test_init_creates_the_first_administrator_once(capsys, tmp_path, monkeypatch):
+    path = tmp_path / "real.db"
+    monkeypatch.setenv("EVENTRISK_PASSWORD_FILE", str(password_file(tmp_path, "chief-pass-1")))
+    code, out, _ = run(capsys, "--db", path, "init", "--admin", "chief")
+    assert code == 0 and "administrator chief created" in out
+    code, _, err = run(capsys, "--db", path, "init", "--admin", "another")
+    assert code == 1 and "already has accounts" in err
+    code, out, _ = run(capsys, "--db", path, "--user", "chief", "init")
+    assert code == 0 and "Database ready" in out
+    code, _, err = run(capsys, "--db", path, "--user", "chief", "demo")
+    assert code == 1 and "real desk" in err
+    db = open_database(path)
+    assert db.execute("SELECT count(*) FROM submissions").fetchone()[0] == 0
+    db.close()
+
+
+def test_a_temporary_password_must_be_changed_first(capsys, desk, tmp_path, monkeypatch):
+    from eventrisk.desk import Desk
+    from eventrisk.model import Role
+
+    boss = Desk.open(desk)
+    boss.sign_in("admin", "admin-demo")
+    boss.create_account("jo", "Jo Bloggs", Role.OFFICER, "temporary-1")
+    boss.close()
+    monkeypatch.setenv("EVENTRISK_PASSWORD_FILE", str(password_file(tmp_path, "temporary-1")))
+    code, _, err = run(capsys, "--db", desk, "--user", "jo", "queue")
+    assert code == 1 and "must choose a new password" in err and "password" in err
+    monkeypatch.setenv("EVENTRISK_NEW_PASSWORD_FILE",
+                       str(password_file(tmp_path, "jo-own-password")))
+    code, out, _ = run(capsys, "--db", desk, "--user", "jo", "password")
+    assert code == 0 and "Password changed for jo" in out
+    monkeypatch.setenv("EVENTRISK_PASSWORD_FILE",
+                       str(password_file(tmp_path, "jo-own-password")))
+    assert run(capsys, "--db", desk, "--user", "jo", "queue")[0] == 0
+
+
+def test_an_imported_status_cannot_skip_review(capsys, desk, tmp_path, monkeypatch):
+    csv = tmp_path / "s.csv"
+    csv.write_text("event_name,venue_code,promoter_name,event_type,start,end,"
+                   "expected_attendance,ticketing,min_age,alcohol,status\n"
+                   "Skip The Queue,{code},Lantern Events,club_night,2099-03-02T22:00,"
+                   "2099-03-03T02:00,200,advance_only,18,true,issued\n".format(
+                       code=_a_venue(desk)))
+    before = _count(desk)
+    code, _, err = run(capsys, "--db", desk, "import", "submissions", csv)
+    assert code == 2 and f"{csv}:2: status: 'issued' cannot be imported" in err
+    code, _, err = run(capsys, "--db", desk, "import", "submissions", csv, "--with-status")
+    assert code == 1 and "may not import events with their workflow status" in err
+    monkeypatch.setenv("EVENTRISK_USER", "admin")
+    monkeypatch.setenv("EVENTRISK_PASSWORD_FILE", str(password_file(tmp_path, "admin-demo")))
+    code, _, err = run(capsys, "--db", desk, "import", "submissions", csv, "--with-status")
+    assert code == 2 and "only an event that has already started" in err
+    assert _count(desk) == before
+    csv.write_text(csv.read_text().replace("2099-03-02", "2020-03-02").replace("2099-03-03",
+                                                                              "2020-03-03"))
+    code, out, _ = run(capsys, "--db", desk, "import", "submissions", csv, "--with-status")
+    assert code == 0 and _count(desk) == before + 1
+    db = open_database(desk)
+    detail = db.execute("SELECT detail, actor FROM audit_log WHERE action = "
+                        "'import.submissions' ORDER BY id DESC").fetchone()
+    assert json.loads(detail[0])["with_status"] is True and detail[1] == "admin"
+    db.close()
+
+
+def _a_venue(path):
+    db = open_database(path)
+    code = db.execute("SELECT code FROM venues LIMIT 1").fetchone()[0]
+    db.close()
+    return code
+
+
+def _count(path):
+    db = open_database(path)
+    n = db.execute("SELECT count(*) FROM submissions").fetchone()[0]
+    db.close()
+    return n
