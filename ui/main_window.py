@@ -97,6 +97,10 @@ class MainWindow(QMainWindow):
         self.dashboard.open_requested.connect(self.open_assessment)
         self.venues.open_requested.connect(self.open_venue)
         self.menuBar().clear()
+        for action in getattr(self, "_actions", []):  # the last account's menus go with it
+            action.setParent(None)
+            action.deleteLater()
+        self._actions: list[QAction] = []
         if getattr(self, "toolbar", None) is not None:
             self.removeToolBar(self.toolbar)
             self.toolbar.deleteLater()
@@ -177,6 +181,7 @@ class MainWindow(QMainWindow):
     # ---- menus ---------------------------------------------------------------------------
     def _action(self, menu, text: str, slot, shortcut=None, toolbar: bool = False) -> QAction:
         action = QAction(text, self)
+        self._actions.append(action)
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
         action.triggered.connect(slot)

@@ -214,3 +214,68 @@ def test_a_supervisor_returns_with_a_comment(qtbot, window_for, monkeypatch):
     assert submissions.get(window.desk.db, view.submission_id).status is Status.RETURNED
     assert "Returned by Sam Patel" in view.decision.text()
     assert "Confirm the door team" in view.decision.text()
+
+
+def test_editing_what_was_graded_on_an_approved_event_asks_first(qtbot, window_for,
+                                                                 monkeypatch):
+    from PySide6.QtWidgets import QInputDialog
+
+    from tests.ui.conftest import sign_in
+
+    window = window_for("officer")
+    view = _open_first(window, "in_review")
+    sign_in(window.desk.db, window.desk.path, "supervisor").approve(view.submission_id,
+                                                                     view.state.version)
+    view.reload()
+    asked = []
+
+    def answer(parent, title, text, *a, **k):
+        asked.append(text)
+        return ("", False) if len(asked) == 1 else ("Promoter now expects more", True)
+
+    monkeypatch.setattr(QInputDialog, "getText", staticmethod(answer))
+    form = SubmissionForm(window.desk, view.sub, view)
+    qtbot.addWidget(form)
+    form.expected_attendance.clear()
+    qtbot.keyClicks(form.expected_attendance, str(view.sub.expected_attendance + 1))
+    assert not form.save()  # cancelled at the question: nothing saved
+    assert "approval will be withdrawn" in asked[0]
+    assert submissions.get(window.desk.db, view.submission_id).status is Status.APPROVED
+    assert form.save()
+    view.reload()
+    assert view.sub.status is Status.ASSESSED
+    assert "withdraw" in [view.audit_model.object_at(i).action.split(".")[-1]
+                          for i in range(view.audit_model.rowCount())]
+
+
+def test_a_returned_assessment_is_resubmitted_after_confirming(qtbot, window_for,
+                                                                monkeypatch):
+    from PySide6.QtWidgets import QInputDialog
+
+    from tests.ui.conftest import sign_in
+
+    window = window_for("officer")
+    view = _open_first(window, "in_review")
+    sign_in(window.desk.db, window.desk.path, "supervisor").return_to_officer(
+        view.submission_id, view.state.version, "Confirm the door team")
+    view.reload()
+    assert view.sub.status is Status.RETURNED
+    assert view.buttons["submit_for_review"].isVisible()
+    monkeypatch.setattr(QInputDialog, "getText", staticmethod(
+        lambda *a, **k: ("Door team confirmed by phone", True)))
+    qtbot.mouseClick(view.buttons["submit_for_review"], Qt.MouseButton.LeftButton)
+    assert view.sub.status is Status.IN_REVIEW
+
+
+def test_four_eyes_is_explained_to_the_supervisor_who_captured(qtbot, window_for, desk):
+    from dataclasses import replace
+
+    window = window_for("supervisor")
+    view = _open_first(window, "in_review")
+    assert view.buttons["approve"].isVisible() and not view.four_eyes.isVisible()
+    window.desk.save_submission(replace(view.sub, notes="Spoke to the venue"))
+    view.reload()
+    assert not view.buttons["approve"].isVisible()
+    assert not view.buttons["override"].isVisible()
+    assert view.four_eyes.isVisibleTo(view) and "another supervisor" in view.four_eyes.text()
+    assert view.buttons["return"].isVisible()

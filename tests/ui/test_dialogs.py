@@ -206,3 +206,111 @@ def test_an_admin_adds_an_account_and_an_officer_cannot(qtbot, desk):
         UsersDialog(officer)
     with pytest.raises(PermissionDenied, match="may not manage user accounts"):
         officer.create_account("sneaky", "Sneaky", Role.ADMIN, "password123")
+
+
+# ---- the session: training marks, lock, switch user, accounts, settings --------------------
+
+def test_a_training_desk_says_so_in_the_title_and_status_bar(qtbot, window_for):
+    window = window_for("officer")
+    assert "TRAINING DATA" in window.windowTitle()
+    banner = window.findChild(QLabel, "trainingBanner")
+    assert banner is not None and "NOT FOR OPERATIONAL USE" in banner.text()
+
+
+def test_idle_time_locks_the_window_until_the_same_password(qtbot, window_for, monkeypatch):
+    from ui import login, main_window
+
+    window = window_for("officer")
+    seen = {}
+
+    def unlock(dialog):
+        seen["hidden"] = not window.centralWidget().isVisible()
+        qtbot.keyClicks(dialog.password, "wrong-one")
+        dialog._unlock()
+        seen["error"] = dialog.error.text()
+        qtbot.keyClicks(dialog.password, "officer-demo")
+        dialog._unlock()
+        return dialog.result()
+
+    monkeypatch.setattr(login.LockDialog, "exec", unlock)
+    monkeypatch.setattr(main_window.LockDialog, "exec", unlock)
+    window.idle_timer.setInterval(50)
+    window.idle_timer.start()
+    qtbot.waitUntil(lambda: "hidden" in seen, timeout=3000)
+    assert seen["hidden"] and "wrong" in seen["error"]
+    assert window.centralWidget().isVisible() and window.desk.user.username == "officer"
+
+
+def test_a_key_press_keeps_the_window_unlocked(qtbot, window_for):
+    window = window_for("officer")
+    window.idle_timer.setInterval(400)
+    window.idle_timer.start()
+    for _ in range(4):
+        qtbot.wait(150)
+        qtbot.keyClick(window.queue.search, Qt.Key.Key_A)
+    assert window.idle_timer.isActive() and window.idle_timer.remainingTime() > 200
+
+
+def test_switch_user_rebuilds_the_window_for_the_new_account(qtbot, window_for, monkeypatch):
+    from ui import login
+
+    window = window_for("officer")
+    window.open_assessment(window.queue.model.row_object(0).id)
+    assert window.tabs.count() == 5
+
+    def as_supervisor(dialog):
+        qtbot.keyClicks(dialog.username, "supervisor")
+        qtbot.keyClicks(dialog.password, "supervisor-demo")
+        dialog._accept()
+        return dialog.result()
+
+    monkeypatch.setattr(login.LoginDialog, "exec", as_supervisor)
+    assert window.switch_user()
+    assert window.tabs.count() == 4  # the officer's open records went with them
+    assert "Sam Patel" in window.windowTitle()
+    assert next(a for a in window.findChildren(QAction)
+                if a.text() == "&Rescore all…").isEnabled()
+
+
+def test_an_admin_resets_deactivates_and_changes_roles(qtbot, desk, monkeypatch):
+    from PySide6.QtWidgets import QInputDialog
+
+    from ui.users_dialog import UsersDialog
+
+    db, path = desk
+    dialog = UsersDialog(sign_in(db, path, "admin"))
+    qtbot.addWidget(dialog)
+    row = next(i for i in range(dialog.model.rowCount())
+               if dialog.model.object_at(i).user.username == "officer")
+    dialog.table.selectRow(row)
+    monkeypatch.setattr(QInputDialog, "getText", staticmethod(
+        lambda *a, **k: ("temporary-5", True)))
+    dialog._act("reset")
+    assert "unlocked" in dialog.message.text()
+    assert users.find_user(db, "officer").must_change_password
+    dialog.table.selectRow(row)
+    monkeypatch.setattr(QInputDialog, "getItem", staticmethod(lambda *a, **k: ("Supervisor",
+                                                                               True)))
+    dialog._act("role")
+    assert users.find_user(db, "officer").role is Role.SUPERVISOR
+    dialog.table.selectRow(row)
+    monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *a, **k: ("Left", True)))
+    dialog._act("deactivate")
+    assert not users.find_user(db, "officer").active
+    state = dialog.model.object_at(row)
+    assert state.user.username == "officer" and not state.user.active
+
+
+def test_desk_settings_are_for_administrators(qtbot, desk):
+    from ui.settings_dialog import SettingsDialog
+
+    db, path = desk
+    admin = sign_in(db, path, "admin")
+    dialog = SettingsDialog(admin)
+    qtbot.addWidget(dialog)
+    dialog.inputs["idle_lock_minutes"].setValue(5)
+    dialog.inputs["four_eyes_relaxed"].setChecked(True)
+    dialog._save()
+    assert admin.setting("idle_lock_minutes") == 5 and admin.setting("four_eyes_relaxed")
+    with pytest.raises(PermissionDenied):
+        sign_in(db, path, "supervisor").set_setting("idle_lock_minutes", 1)
