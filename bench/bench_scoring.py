@@ -6,7 +6,7 @@ import subprocess
 import sys
 import time
 
-from common import ROOT, big_database, copy_of, median_ms, report, timed
+from common import ROOT, big_database, copy_of, median_ms, report, signed_in_env, timed
 
 from eventrisk.db import open_database
 from eventrisk.model import SearchRegime
@@ -36,7 +36,7 @@ def bench_score_all() -> None:
                   "eventrisk score --all again (no new snapshots)"):
         with timed(label, 15):
             out = subprocess.run(command, capture_output=True, text=True, check=True,
-                                 cwd=ROOT.parent).stdout
+                                 cwd=ROOT.parent, env=signed_in_env()).stdout
         print(f"{'':<58} {out.strip()[:70]}")
     path.unlink()
 

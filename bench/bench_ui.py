@@ -18,11 +18,11 @@ import sys, time
 t0 = time.perf_counter()
 from PySide6.QtWidgets import QApplication
 app = QApplication([])
-from eventrisk import users
-from eventrisk.db import open_database
+from eventrisk.desk import Desk
 from ui.main_window import MainWindow
-db = open_database(sys.argv[1])
-window = MainWindow(db, sys.argv[1], users.authenticate(db, "supervisor", "supervisor-demo"))
+desk = Desk.open(sys.argv[1])
+desk.sign_in("supervisor", "supervisor-demo")
+window = MainWindow(desk)
 window.show()
 app.processEvents()
 window.queue.table.viewport().repaint()
@@ -54,16 +54,17 @@ def main() -> None:
     from PySide6.QtWidgets import QApplication, QTableView
 
     from eventrisk import queue
-    from eventrisk.db import open_database
-    from eventrisk.model import Role
+    from eventrisk.desk import Desk
     from ui.queue_model import QueueModel
 
     app = QApplication.instance() or QApplication([])
-    db = open_database(path)
+    desk = Desk.open(path)
+    desk.sign_in("supervisor", "supervisor-demo")
+    db = desk.db
     everything = queue.QueueFilter(upcoming_only=False)
 
     def first_paint():
-        model = QueueModel(db, Role.SUPERVISOR)
+        model = QueueModel(desk)
         view = QTableView()
         view.setModel(model)
         view.resize(1300, 800)
@@ -74,7 +75,7 @@ def main() -> None:
 
     report("first paint of the queue (model + view, upcoming events)",
            median_ms(first_paint, 5), 0.100, "ms")
-    model = QueueModel(db, Role.SUPERVISOR)
+    model = QueueModel(desk)
     model.set_filter(everything)
     print(f"{'':<58} ({model.total:,} submissions behind the SQL model)")
     report("SQL model: sort by venue (all 100,000)",

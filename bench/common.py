@@ -15,8 +15,7 @@ DATA = Path(os.environ.get("EVENTRISK_BENCH_DATA", ROOT / ".data"))
 DATA.mkdir(exist_ok=True)
 sys.path.insert(0, str(ROOT.parent))
 
-from eventrisk import demo  # noqa: E402
-from eventrisk.db import open_database  # noqa: E402
+from eventrisk.desk import Desk  # noqa: E402
 
 SCALE = {"venues": 1500, "events": 100_000, "incidents": 500_000}
 
@@ -55,23 +54,31 @@ def big_database(scored: bool = False) -> Path:
     DATA.mkdir(exist_ok=True)
     base = DATA / "big.db"
     if not base.exists():
-        db = open_database(DATA / "big.tmp")
-        demo.build(db, seed=1, **SCALE)
-        db.close()
+        (DATA / "big.tmp").unlink(missing_ok=True)
+        desk = Desk.open(DATA / "big.tmp", create=True)
+        desk.build_demo(seed=1, **SCALE)
+        desk.close()
         (DATA / "big.tmp").rename(base)
     if not scored:
         return base
     ready = DATA / "big-scored.db"
     if not ready.exists():
-        from eventrisk.scoring import service
-        from eventrisk.users import system_user
-
         shutil.copy(base, DATA / "big-scored.tmp")
-        db = open_database(DATA / "big-scored.tmp")
-        service.score_all(db, system_user(), sink=lambda r: None)
-        db.close()
+        desk = Desk.open(DATA / "big-scored.tmp")
+        desk.sign_in("supervisor", "supervisor-demo")
+        desk.rescore_all(sink=lambda r: None)
+        desk.close()
         (DATA / "big-scored.tmp").rename(ready)
     return ready
+
+
+def signed_in_env(user: str = "supervisor") -> dict[str, str]:
+    """Environment for running ``eventrisk`` as a demo account (a private password file)."""
+    DATA.mkdir(exist_ok=True)
+    secret = DATA / f"{user}.password"
+    secret.write_text(f"{user}-demo\n", encoding="utf-8")
+    secret.chmod(0o600)
+    return {**os.environ, "EVENTRISK_USER": user, "EVENTRISK_PASSWORD_FILE": str(secret)}
 
 
 def copy_of(path: Path, name: str) -> Path:

@@ -13,13 +13,12 @@ from PySide6.QtWidgets import QApplication
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from eventrisk import users  # noqa: E402
-from eventrisk.db import open_database  # noqa: E402
-from eventrisk.report.assessment_pdf import render_assessment  # noqa: E402
-from ui.app import FirstRunDialog  # noqa: E402
-from ui.login import LoginDialog  # noqa: E402
+from eventrisk.desk import Desk  # noqa: E402
+from ui.app import FirstRunDialog as FolderDialog  # noqa: E402
+from ui.login import FirstRunDialog, LoginDialog  # noqa: E402
 from ui.main_window import MainWindow  # noqa: E402
 from ui.pdf_preview import PdfPreview  # noqa: E402
+from ui.users_dialog import UsersDialog  # noqa: E402
 
 
 def main(db_path: str, out: str) -> None:
@@ -27,9 +26,10 @@ def main(db_path: str, out: str) -> None:
     app.setOrganizationName("PromotersDeskScreens")
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
-    db = open_database(db_path)
-    user = users.authenticate(db, "supervisor", "supervisor-demo")
-    window = MainWindow(db, db_path, user)
+    desk = Desk.open(db_path)
+    desk.sign_in("supervisor", "supervisor-demo")
+    db = desk.db
+    window = MainWindow(desk)
     window.resize(1440, 900)
     window.show()
 
@@ -62,19 +62,32 @@ def main(db_path: str, out: str) -> None:
         shot("submission-form", form)
         form._dirty = False
         form.close()
-        preview = PdfPreview(render_assessment(db, row[0]), "preview", "x.pdf", window)
+        preview = PdfPreview(desk.render_assessment(row[0]), "preview", "x.pdf", window)
         preview.resize(900, 900)
         preview.show()
         shot("pdf-preview", preview)
         preview.close()
-        login = LoginDialog(db, window)
+        login = LoginDialog(desk, window)
         login.show()
         shot("sign-in", login)
         login.close()
-        first = FirstRunDialog(Path.home() / "EventRisk" / "desk.db", window)
+        folder_dialog = FolderDialog(Path.home() / "EventRisk" / "desk.db", window)
+        folder_dialog.show()
+        shot("first-run", folder_dialog)
+        folder_dialog.close()
+        fresh = Desk.open(folder / "new-desk.tmp", create=True)
+        first = FirstRunDialog(fresh, window)
         first.show()
-        shot("first-run", first)
+        shot("first-account", first)
         first.close()
+        fresh.close()
+        (folder / "new-desk.tmp").unlink()
+        desk.sign_in("admin", "admin-demo")
+        accounts = UsersDialog(desk, window)
+        accounts.resize(820, 600)
+        accounts.show()
+        shot("accounts", accounts)
+        accounts.close()
         del venue
         app.quit()
 

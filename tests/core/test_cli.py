@@ -370,9 +370,8 @@ def test_an_imported_status_cannot_skip_review(capsys, desk, tmp_path, monkeypat
     csv = tmp_path / "s.csv"
     csv.write_text("event_name,venue_code,promoter_name,event_type,start,end,"
                    "expected_attendance,ticketing,min_age,alcohol,status\n"
-                   "Skip The Queue,{code},Lantern Events,club_night,2099-03-02T22:00,"
-                   "2099-03-03T02:00,200,advance_only,18,true,issued\n".format(
-                       code=_a_venue(desk)))
+                   f"Skip The Queue,{_a_venue(desk)},Lantern Events,club_night,2099-03-02T22:00,"
+                   "2099-03-03T02:00,200,advance_only,18,true,issued\n")
     before = _count(desk)
     code, _, err = run(capsys, "--db", desk, "import", "submissions", csv)
     assert code == 2 and f"{csv}:2: status: 'issued' cannot be imported" in err

@@ -12,11 +12,19 @@ from datetime import timedelta
 import pytest
 from pypdf import PdfReader
 
-from eventrisk import audit, settings, submissions
+from eventrisk import audit, settings
 from eventrisk.desk import ConfirmationNeeded, Desk
 from eventrisk.errors import ConflictError, PermissionDenied, ValidationError, WorkflowError
-from eventrisk.model import Debrief, Grade, Incident, IncidentCategory, Location, Role, Severity
-from eventrisk.model import Status
+from eventrisk.model import (
+    Debrief,
+    Grade,
+    Incident,
+    IncidentCategory,
+    Location,
+    Role,
+    Severity,
+    Status,
+)
 from eventrisk.paths import resource
 from eventrisk.scoring.rules import parse_ruleset
 from eventrisk.timeutil import now_utc

@@ -13,8 +13,16 @@ from eventrisk import users
 from eventrisk.db import open_database
 from eventrisk.desk import Desk
 from eventrisk.errors import PermissionDenied
-from eventrisk.model import Debrief, Grade, Incident, IncidentCategory, Location, Role, Severity
-from eventrisk.model import Venue
+from eventrisk.model import (
+    Debrief,
+    Grade,
+    Incident,
+    IncidentCategory,
+    Location,
+    Role,
+    Severity,
+    Venue,
+)
 from eventrisk.paths import resource
 from eventrisk.queue import QueueFilter
 from eventrisk.scoring.rules import parse_ruleset
