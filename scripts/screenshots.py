@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QApplication
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from eventrisk.desk import Desk  # noqa: E402
-from ui.app import FirstRunDialog as FolderDialog  # noqa: E402
+from ui.app import DatabaseLocationDialog  # noqa: E402
 from ui.login import FirstRunDialog, LoginDialog  # noqa: E402
 from ui.main_window import MainWindow  # noqa: E402
 from ui.pdf_preview import PdfPreview  # noqa: E402
@@ -71,7 +71,7 @@ def main(db_path: str, out: str) -> None:
         login.show()
         shot("sign-in", login)
         login.close()
-        folder_dialog = FolderDialog(Path.home() / "EventRisk" / "desk.db", window)
+        folder_dialog = DatabaseLocationDialog(Path.home() / "EventRisk" / "desk.db", window)
         folder_dialog.show()
         shot("first-run", folder_dialog)
         folder_dialog.close()

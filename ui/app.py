@@ -35,7 +35,7 @@ NETWORK_WARNING = (
     "and keep backups.")
 
 
-class FirstRunDialog(QDialog):
+class DatabaseLocationDialog(QDialog):
     """Where the desk's database should live, on the very first start."""
 
     def __init__(self, suggested: Path, parent=None):
@@ -85,7 +85,7 @@ def run(db_path: Path) -> int:
     sys.excepthook = excepthook
     explicit = Path(db_path)
     if not explicit.exists():
-        first = FirstRunDialog(explicit)
+        first = DatabaseLocationDialog(explicit)
         if not first.exec():
             return 0
         explicit = first.chosen()
