@@ -89,6 +89,7 @@ class UsersDialog(QDialog):
 
     def refresh(self) -> None:
         self.model.set_objects(self.desk.accounts())
+        self.table.resizeColumnsToContents()
 
     def _selected(self):
         index = self.table.currentIndex()
