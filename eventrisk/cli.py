@@ -349,7 +349,7 @@ def _score_all(desk: Desk, args) -> int:
     if args.json:  # the assessments as they stand, written only after the commit
         sys.stdout.write("[\n")
         for n, sid in enumerate(ids):
-            state = desk.assessment(sid)
+            state = desk.assessment(sid, history=False)
             sys.stdout.write(("," if n else "") + json.dumps(state.as_json(), ensure_ascii=False)
                              + "\n")
         sys.stdout.write("]\n")

@@ -20,9 +20,6 @@ from eventrisk.timeutil import now_utc, to_file
 from eventrisk.users import can
 from eventrisk.venues import get_promoter, get_venue
 
-# Everything a person may be offered on an assessment, besides the workflow transitions.
-EDIT_ACTIONS = ("edit", "rescore", "agree_measures", "debrief", "preview")
-
 
 @dataclass(frozen=True)
 class AssessmentState:

@@ -32,7 +32,6 @@ from eventrisk.desk.reads import ReadsMixin
 from eventrisk.desk.records import RecordsMixin
 from eventrisk.errors import (
     ConflictError,
-    NotFoundError,
     PermissionDenied,
     ValidationError,
     WorkflowError,
@@ -56,10 +55,13 @@ class Desk(AccountsMixin, RecordsMixin, ReadsMixin, DeskBase):
     """
 
     # ---- submissions ------------------------------------------------------------------------
-    def assessment(self, submission_id: int) -> readmodel.AssessmentState:
-        """The assessment as it stands, with what this user may do now."""
+    def assessment(self, submission_id: int, *,
+                   history: bool = True) -> readmodel.AssessmentState:
+        """The assessment as it stands, with what this user may do now (and its audit
+        history unless ``history`` is False)."""
         user = self.reader()
-        return readmodel.load(self.db, submission_id, user, now=self.clock())
+        return readmodel.load(self.db, submission_id, user, now=self.clock(),
+                              history_limit=200 if history else 0)
 
     def assessment_by_reference(self, reference: str) -> readmodel.AssessmentState:
         """The assessment of the submission with this reference."""
@@ -275,4 +277,3 @@ def _decision_word(status: Status) -> str:
             Status.ISSUED: "approval (and the issued assessment)"}[status]
 
 
-__all__ = ["ConfirmationNeeded", "Desk", "NotFoundError"]

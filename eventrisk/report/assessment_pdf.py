@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 from datetime import datetime
-from pathlib import Path
 
 from reportlab.lib import colors
 from reportlab.platypus import KeepTogether, Spacer, Table, TableStyle
@@ -13,7 +12,6 @@ from sqlite_utils import Database
 from eventrisk.model import GRADE_COLOURS, Grade
 from eventrisk.report.chart import monthly_chart
 from eventrisk.report.data import ReportData, gather
-from eventrisk.report.files import write_pdf
 from eventrisk.report.layout import FRAME_WIDTH, GRID, HEADED, MarkedDocument, markup, para
 from eventrisk.timeutil import british_date, british_datetime, british_time, to_local
 
@@ -213,9 +211,3 @@ def render_assessment(db: Database, submission_id: int,
                                        data.audit_head), training=data.training)
     doc.render(assessment_story(data))
     return buffer.getvalue()
-
-
-def write_assessment(db: Database, submission_id: int, path: str | Path,
-                     generated_at: datetime | None = None) -> str:
-    """Write one assessment to ``path``; returns the PDF's SHA-256."""
-    return write_pdf(render_assessment(db, submission_id, generated_at), path)

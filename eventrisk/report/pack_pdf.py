@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 from datetime import date, timedelta
-from pathlib import Path
 
 from reportlab.lib import colors
 from reportlab.platypus import PageBreak, Spacer, Table, TableStyle
@@ -14,7 +13,7 @@ from eventrisk import audit
 from eventrisk.errors import NotFoundError, ValidationError
 from eventrisk.model import GRADE_COLOURS, Grade
 from eventrisk.reference import canonical_borough
-from eventrisk.report.assessment_pdf import assessment_story, footer, write_pdf
+from eventrisk.report.assessment_pdf import assessment_story, footer
 from eventrisk.report.data import desk_contact, gather
 from eventrisk.report.layout import FRAME_WIDTH, GRID, HEADED, MarkedDocument, markup, para
 from eventrisk.scoring.service import Cancelled
@@ -98,12 +97,3 @@ def _cover(reports) -> list:
     counts = {g: sum(r.grade is g for r in reports) for g in Grade}
     summary = ", ".join(f"{g.value} {counts[g]}" for g in reversed(list(Grade)))
     return [para(f"Grades: {summary}.", "body"), Spacer(1, 4), *tables]
-
-
-def write_pack(db: Database, borough: str, date_from: date, date_to: date,
-               path: str | Path, generated_at=None) -> int:
-    """Write the pack to ``path``; returns how many events it holds."""
-    pdf, count = render_pack(db, borough, date_from, date_to, generated_at)
-    write_pdf(pdf, path)
-    return count
-

@@ -9,14 +9,13 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from eventrisk import submissions
 from eventrisk.errors import ValidationError
-from eventrisk.model import SearchRegime, Submission, Ticketing, User
+from eventrisk.model import SearchRegime, Submission, Ticketing
 from eventrisk.scoring import history
 from eventrisk.scoring.features import FeatureSet, event_features
 from eventrisk.scoring.rulebook import active_ruleset
 from eventrisk.scoring.scorer import Assessment, RuleChange, compare, score
-from eventrisk.scoring.service import iter_features, score_references
+from eventrisk.scoring.service import iter_features
 from eventrisk.timeutil import british_time, now_utc
 
 
@@ -116,16 +115,3 @@ class WhatIf:
         variant = apply_measures(self.submission, changes)
         proposed = score(self.features_for(variant), self.ruleset)
         return WhatIfResult(self.base, proposed, tuple(compare(self.base, proposed)))
-
-
-def agree_measures(db: Database, actor: User, submission_id: int,
-                   changes: dict[str, Any]) -> Submission:
-    """Apply agreed measures to the submission and record each as a condition; rescore."""
-    sub = submissions.get(db, submission_id)
-    variant = apply_measures(sub, changes)
-    new_conditions = [condition_text(k, v) for k, v in changes.items()]
-    conditions = tuple(dict.fromkeys(list(sub.conditions) + new_conditions))
-    with db.atomic():
-        saved = submissions.update(db, actor, replace(variant, conditions=conditions))
-        score_references(db, actor, [saved.reference])
-    return submissions.get(db, submission_id)

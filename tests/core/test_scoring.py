@@ -114,12 +114,19 @@ def test_what_if_lowers_the_grade_and_explains_each_rule(db, officer, make_submi
     assert submissions.get(db, sub.id).door_supervisors == 0  # nothing saved
 
 
-def test_agreed_measures_become_conditions(db, officer, make_submission):
+def test_agreed_measures_become_conditions(db, tmp_path, officer, make_submission):
+    from eventrisk.desk import Desk
+
     sub = make_submission(door_supervisors="1")
-    saved = whatif.agree_measures(db, officer, sub.id, {"door_supervisors": 6})
-    assert saved.door_supervisors == 6
-    assert saved.conditions == ("At least 6 SIA door supervisors on duty throughout.",)
-    assert service.latest_assessment(db, sub.id) is not None
+    desk = Desk(db, str(tmp_path / "desk.db"))
+    desk.sign_in("officer", "officer-pass")
+    before = desk.assessment(sub.id)
+    state = desk.agree_measures(sub.id, before.version, {"door_supervisors": 6})
+    assert state.submission.door_supervisors == 6
+    assert state.submission.conditions == ("At least 6 SIA door supervisors on duty "
+                                           "throughout.",)
+    assert state.snapshot.id != before.snapshot.id
+    assert state.snapshot.score < before.snapshot.score
 
 
 def test_publishing_rules_is_for_supervisors_and_audited(db, officer, supervisor):
