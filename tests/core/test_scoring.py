@@ -120,7 +120,7 @@ def test_agreed_measures_become_conditions(db, tmp_path, officer, make_submissio
     sub = make_submission(door_supervisors="1")
     desk = Desk(db, str(tmp_path / "desk.db"))
     desk.sign_in("officer", "officer-pass")
-    before = desk.assessment(sub.id)
+    [before] = desk.score([sub.reference])
     state = desk.agree_measures(sub.id, before.version, {"door_supervisors": 6})
     assert state.submission.door_supervisors == 6
     assert state.submission.conditions == ("At least 6 SIA door supervisors on duty "
