@@ -110,7 +110,14 @@ def _parser() -> argparse.ArgumentParser:
     rsub.add_parser("features", help="list the feature catalogue")
     a = sub.add_parser("audit", help="the audit log")
     asub = a.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
-    asub.add_parser("verify", help="check the hash chain")
+    v = asub.add_parser("verify", help="check the audit trail: its chain, the tables against "
+                        "it, the schema and witnesses")
+    v.add_argument("--expect", action="append", default=[], metavar="N:HASH",
+                   help="a head printed on a document: entry N must still have this hash (16 "
+                   "or more hex characters); may be given more than once")
+    v.add_argument("--against", type=Path, metavar="BACKUP.db",
+                   help="a backup: the live trail must extend its trail entry for entry")
+    v.add_argument("--quiet", action="store_true", help="no progress bar")
     b = sub.add_parser("backup", help="copy the database safely while in use")
     b.add_argument("file", type=Path)
     return p
@@ -434,12 +441,37 @@ def _rules(desk: Desk | None, args) -> int:
 
 
 def _audit(desk: Desk, args) -> int:
-    result = desk.verify_audit()
-    if result.ok:
-        print(f"OK: {result.count} audit entries, chain intact.")
+    from eventrisk.verify import Witness
+
+    expect = tuple(Witness.parse(text) for text in args.expect)
+    bars: dict[str, object] = {}
+
+    def progress(phase: str, done: int, total: int) -> None:
+        from tqdm import tqdm
+
+        bar = bars.get(phase)
+        if bar is None:
+            bar = bars[phase] = tqdm(total=total, desc=phase, unit=" rows", file=sys.stderr,
+                                     leave=False, disable=args.quiet or None)
+        bar.update(done - bar.n)  # type: ignore[attr-defined]
+
+    try:
+        report = desk.verify_audit(expect=expect, against=args.against, progress=progress)
+    finally:
+        for bar in bars.values():
+            bar.close()  # type: ignore[attr-defined]
+    if report.ok:
+        position, digest = report.head
+        print(f"OK: {report.entries} audit entries, chain intact, head {position}:"
+              f"{digest[:20]}; {report.submissions} submissions and {report.snapshots} "
+              f"snapshots agree with it; {report.witnesses} witnesses hold.")
         return 0
-    print(f"Audit chain broken at entry {result.first_bad}: {result.problem} "
-          f"({result.count} entries before it are intact).", file=sys.stderr)
+    for line in report.problems:
+        print(line, file=sys.stderr)
+    if report.more:
+        print(f"... and {report.more} more.", file=sys.stderr)
+    print(f"The audit trail does not hold: {len(report.problems) + report.more} problems "
+          "(verify read only; it changed nothing).", file=sys.stderr)
     return 1
 
 

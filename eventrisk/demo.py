@@ -183,6 +183,8 @@ def build(db: Database, *, venues: int = 60, events: int = 600, incidents: int =
             "json_each(?))", [json.dumps(refs)]).fetchall())
         for row in event_rows[:past_n]:
             past_events.append((id_of[row[0]], row[2], row[3], row[5], row[6], row[21]))
+        audit.record_many(db, [(actor, "submission.import", "submission", id_of[row[0]],
+                                {"demo": True, "status": row[21]}, "") for row in event_rows])
 
         say("incidents")
         _make_incidents(db, rng, incidents, venue_ids, risk, past_events, promoter_ids,

@@ -197,6 +197,7 @@ def _write_submissions(db, actor, path, records, errors) -> tuple[int, int]:
     promoter_ids: dict[str, int] = {}
     seen: dict[str, int] = {}
     created = 0
+    created_rows: list = []
     for line, sub in records:
         code = sub.venue_code.casefold()
         if code not in venue_ids:
@@ -223,8 +224,12 @@ def _write_submissions(db, actor, path, records, errors) -> tuple[int, int]:
             promoter_ids[pkey] = match_or_create_promoter(
                 db, Promoter(sub.promoter_name, sub.promoter_company, sub.promoter_phone,
                              sub.promoter_email), actor.username)
-        submissions.insert(db, sub, venue_id, promoter_ids[pkey], actor.username)
+        new_id = submissions.insert(db, sub, venue_id, promoter_ids[pkey], actor.username)
+        created_rows.append((actor.username, "submission.import", "submission", new_id,
+                             {"file": path.name, "line": line, "status": sub.status.value},
+                             ""))
         created += 1
+    audit.record_many(db, created_rows)  # each event's first entry: how it entered the desk
     return created, 0
 
 

@@ -193,3 +193,27 @@ def m002_desk_service(db: Database) -> None:
     db.table("settings").create({"key": str, "value": str}, pk="key", not_null={"value"})
     if db.execute("SELECT 1 FROM audit_log WHERE action = 'demo.build' LIMIT 1").fetchone():
         db.execute("INSERT INTO settings (key, value) VALUES ('training', 'true')")
+
+
+@MIGRATIONS(name="m003_audit_baseline")
+def m003_audit_baseline(db: Database) -> None:
+    """From here on every change to a submission's status, version and grade, and every
+    snapshot, has its audit entry, so verify can replay the trail and compare it with the
+    tables.  Records made before this point get one baseline entry each, stating what they
+    held when the trail began to account for them."""
+    from eventrisk import audit
+
+    def baseline(sql: str, action: str, detail) -> None:
+        cursor = db.conn.execute(sql)
+        while rows := cursor.fetchmany(10_000):  # in batches: a decade of records is large
+            audit.record_many(db, [("migration", action, "submission", row[0], detail(row), "")
+                                   for row in rows])
+
+    baseline("SELECT s.id, s.status, s.version, a.grade, s.override_grade, s.assessment_id "
+             "FROM submissions s LEFT JOIN assessments a ON a.id = s.assessment_id ORDER BY s.id",
+             "submission.baseline",
+             lambda r: {"status": r[1], "version": r[2], "scored": r[3], "override": r[4],
+                        "assessment": r[5]})
+    baseline("SELECT submission_id, id, digest, grade, score FROM assessments ORDER BY id",
+             "assessment.baseline",
+             lambda r: {"assessment": r[1], "digest": r[2], "grade": r[3], "score": r[4]})

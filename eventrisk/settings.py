@@ -19,7 +19,7 @@ class Setting:
 
     key: str
     type: type
-    default: bool | int
+    default: bool | int | str
     label: str
     description: str
     minimum: int = 0
@@ -34,13 +34,18 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in (
     Setting("idle_lock_minutes", int, 15, "Lock after idle minutes",
             "Lock the app after this many minutes without a key press or click (0: never).",
             minimum=0, maximum=240),
+    Setting("witness_file", str, "", "Witness file",
+            "Full path of a text file outside the database's folder (an administrator's "
+            "folder or a write-once share) where each backup and each issued document adds "
+            "the audit head; verify checks the trail against it. Empty: none.",
+            maximum=500),
 )}
 
 # Set once, when demo data is built into a new database; never by a person.
 TRAINING_KEY = "training"
 
 
-def get(db: Database, key: str) -> bool | int:
+def get(db: Database, key: str) -> bool | int | str:
     """The value of a setting (its default when never set)."""
     setting = SETTINGS[key]
     row = db.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
@@ -49,13 +54,15 @@ def get(db: Database, key: str) -> bool | int:
     return _parse(setting, row[0])
 
 
-def _parse(setting: Setting, text: str) -> bool | int:
+def _parse(setting: Setting, text: str) -> bool | int | str:
     if setting.type is bool:
         return text == "true"
+    if setting.type is str:
+        return text
     return int(text)
 
 
-def check(key: str, value: object) -> bool | int:
+def check(key: str, value: object) -> bool | int | str:
     """The value, checked against the setting's type and range; ``ValidationError`` if not."""
     if key not in SETTINGS:
         raise ValidationError([(key, f"'{key}' is not a desk setting")])
@@ -64,6 +71,12 @@ def check(key: str, value: object) -> bool | int:
         if not isinstance(value, bool):
             raise ValidationError([(key, f"{setting.label} must be true or false")])
         return value
+    if setting.type is str:
+        if not isinstance(value, str) or len(value) > setting.maximum or any(
+                ord(c) < 32 for c in value):
+            raise ValidationError([(key, f"{setting.label} must be text of at most "
+                                         f"{setting.maximum} characters, on one line")])
+        return value.strip()
     if isinstance(value, bool) or not isinstance(value, int) \
             or not setting.minimum <= value <= setting.maximum:
         raise ValidationError([(key, f"{setting.label} must be a whole number from "
@@ -71,7 +84,7 @@ def check(key: str, value: object) -> bool | int:
     return value
 
 
-def put(db: Database, key: str, value: bool | int) -> None:
+def put(db: Database, key: str, value: bool | int | str) -> None:
     """Store a checked value (call inside the use case's transaction)."""
     text = ("true" if value else "false") if isinstance(value, bool) else str(value)
     db.execute("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE "

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QLabel,
+    QLineEdit,
     QSpinBox,
     QVBoxLayout,
 )
@@ -24,13 +25,16 @@ class SettingsDialog(QDialog):
         super().__init__(parent)
         self.desk = desk
         self.setWindowTitle("Desk settings")
-        self.inputs: dict[str, QCheckBox | QSpinBox] = {}
+        self.inputs: dict[str, QCheckBox | QSpinBox | QLineEdit] = {}
         form = QFormLayout()
         for key, setting in SETTINGS.items():
             value = desk.setting(key)
-            widget: QCheckBox | QSpinBox
+            widget: QCheckBox | QSpinBox | QLineEdit
             if setting.type is bool:
                 widget = QCheckBox(objectName=f"setting_{key}", checked=bool(value))
+            elif setting.type is str:
+                widget = QLineEdit(str(value), objectName=f"setting_{key}")
+                widget.setMinimumWidth(320)
             else:
                 widget = QSpinBox(objectName=f"setting_{key}", minimum=setting.minimum,
                                   maximum=setting.maximum, value=int(value))
@@ -52,7 +56,13 @@ class SettingsDialog(QDialog):
     def _save(self) -> None:
         try:
             for key, widget in self.inputs.items():
-                value = widget.isChecked() if isinstance(widget, QCheckBox) else widget.value()
+                value: bool | int | str
+                if isinstance(widget, QCheckBox):
+                    value = widget.isChecked()
+                elif isinstance(widget, QLineEdit):
+                    value = widget.text().strip()
+                else:
+                    value = widget.value()
                 if value != self.desk.setting(key):
                     self.desk.set_setting(key, value)
         except Exception as exc:  # noqa: BLE001 - shown, logged if unexpected

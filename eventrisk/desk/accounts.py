@@ -113,14 +113,20 @@ class AccountsMixin(DeskBase):
             raise ValidationError([("role", "The desk must keep at least one active "
                                             "administrator")])
 
-    def setting(self, key: str) -> bool | int:
+    def setting(self, key: str) -> bool | int | str:
         """A desk setting's value."""
         self.reader()
         return settings.get(self.db, key)
 
-    def set_setting(self, key: str, value: bool | int) -> None:
+    def set_setting(self, key: str, value: bool | int | str) -> None:
         """Change a desk setting (administrators only); audited with the old value."""
         value = settings.check(key, value)
+        if key == "witness_file" and value:
+            from pathlib import Path
+
+            from eventrisk import witness
+
+            witness.check_location(Path(str(value)), Path(self.path))
         with self.use_case("desk_settings") as actor:
             before = settings.get(self.db, key)
             settings.put(self.db, key, value)

@@ -13,6 +13,17 @@ from eventrisk.model import Incident, Venue
 from eventrisk.scoring.rules import Ruleset
 
 
+def _head_of(copy: Path) -> tuple[int, str]:
+    import sqlite3
+
+    conn = sqlite3.connect(f"{copy.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        row = conn.execute("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+    finally:
+        conn.close()
+    return (row[0], row[1]) if row else (0, audit.GENESIS)
+
+
 class RecordsMixin(DeskBase):
     """Everything but submissions and accounts that the desk writes or produces."""
 
@@ -75,17 +86,41 @@ class RecordsMixin(DeskBase):
                            progress=progress)
 
     # ---- the database ---------------------------------------------------------------------
-    def verify_audit(self) -> audit.VerifyResult:
-        """Walk the audit trail's hash chain."""
+    def verify_audit(self, *, expect: tuple = (), against: Path | None = None,
+                     progress=None):
+        """Check the audit trail: its chain, the tables against it, the schema, and the
+        witnesses given (``verify.Witness``), a backup, the desk's witness file and the heads
+        backups recorded.  Reads only."""
+        from eventrisk import verify
+
         self.reader()
-        return audit.verify(self.db)
+        path = settings.get(self.db, "witness_file")
+        return verify.verify_desk(self.db, expect=tuple(expect), against=against,
+                                  witness_file=Path(str(path)) if path else None,
+                                  progress=progress)
 
     def backup(self, target: str | Path) -> Path:
-        """A checked online copy of the database."""
+        """A checked online copy of the database.  The head it copied is recorded in the
+        trail and in the witness file, so a later verify finds any cut or rewrite before it."""
         from eventrisk.backup import backup
 
         self.reader()
-        return backup(self.db, target)
+        copied = backup(self.db, target)
+        position, digest = _head_of(copied)
+        with self.use_case("read") as actor:
+            audit.record(self.db, actor.username, "database.backup", "database", "",
+                         {"file": copied.name, "position": position, "hash": digest})
+            after = audit.head(self.db)
+        self._witness(*after)  # the copy's head, and the entry saying it was made
+        return copied
+
+    def _witness(self, position: int, digest: str) -> None:
+        """Add a head to the desk's witness file, if it has one."""
+        from eventrisk import witness
+
+        path = settings.get(self.db, "witness_file")
+        if path:
+            witness.append(Path(str(path)), position, digest)
 
     def build_demo(self, **options):
         """Fill a new database (or a training one) with demo data and mark it as training.

@@ -24,7 +24,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from eventrisk import settings, submissions, workflow
+from eventrisk import audit, settings, submissions, workflow
 from eventrisk.desk import readmodel
 from eventrisk.desk.accounts import AccountsMixin
 from eventrisk.desk.base import DeskBase
@@ -256,7 +256,9 @@ class Desk(AccountsMixin, RecordsMixin, ReadsMixin, DeskBase):
         from eventrisk.report.issue import issue
 
         with self.decision("issue", submission_id, seen_version) as (actor, sub):
-            return issue(self.db, actor, submission_id, pdf, expected_version=sub.version)
+            digest = issue(self.db, actor, submission_id, pdf, expected_version=sub.version)
+        self._witness(*audit.head(self.db))  # the paper left the desk: so does its head
+        return digest
 
     def record_debrief(self, debrief: Debrief,
                        seen_version: int | None = None) -> Debrief:

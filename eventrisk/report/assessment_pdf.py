@@ -195,10 +195,12 @@ def assessment_story(data: ReportData) -> list:
     ]
 
 
-def footer(generated_at: datetime, versions: str, audit_head: str) -> str:
-    """The footer line: when, which rules, and the audit chain's head."""
+def footer(generated_at: datetime, versions: str, audit_head: tuple[int, str]) -> str:
+    """The footer line: when, which rules, and the audit trail's position and head, as
+    ``eventrisk audit verify --expect N:HASH`` takes them."""
+    position, digest = audit_head
     return (f"Generated {british_datetime(generated_at)} · rules {versions} · "
-            f"audit head {audit_head[:16]}")
+            f"audit {position}:{digest[:20]}")
 
 
 def render_assessment(db: Database, submission_id: int,

@@ -44,7 +44,7 @@ class ReportData:
     incidents_12m: tuple[Incident, ...]
     incidents_12m_total: int
     monthly: tuple[tuple[str, int], ...]  # (YYYY-MM, count) for the 24 months to the event
-    audit_head: str
+    audit_head: tuple[int, str]  # (position, hash) of the newest audit entry
     contact: DeskContact
     generated_at: datetime
     training: bool = False  # a demo desk: every page says so
@@ -88,5 +88,5 @@ def gather(db: Database, submission_id: int, generated_at: datetime | None = Non
         command_unit=unit, assessment=stored, grade=state.grade, guidance=state.guidance,
         review=state.review, incidents_12m=tuple(recent),
         incidents_12m_total=total, monthly=tuple((m, counts.get(m, 0)) for m in months),
-        audit_head=audit.head_hash(db), contact=contact or desk_contact(),
+        audit_head=audit.head(db), contact=contact or desk_contact(),
         generated_at=generated_at or now_utc(), training=state.training)

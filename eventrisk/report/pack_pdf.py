@@ -64,7 +64,7 @@ def render_pack(db: Database, borough: str, date_from: date, date_to: date,
     versions = ", ".join(sorted({r.assessment.ruleset_version for r in reports}))
     buffer = io.BytesIO()
     doc = MarkedDocument(buffer, title=f"Borough pack {name} {period}",
-                         footer=footer(generated_at, versions, audit.head_hash(db)),
+                         footer=footer(generated_at, versions, audit.head(db)),
                          training=any(r.training for r in reports))
     doc.render(story)
     return buffer.getvalue(), len(reports)

@@ -18,7 +18,7 @@ from datetime import datetime
 
 from sqlite_utils import Database
 
-from eventrisk import submissions, workflow
+from eventrisk import audit, submissions, workflow
 from eventrisk.db import db_path, open_database
 from eventrisk.errors import Cancelled
 from eventrisk.model import Grade, Status, Submission, User, Venue
@@ -355,6 +355,7 @@ def _write(db: Database, actor: User, batch: list[_Prepared], latest: dict[int, 
         results.append(ScoreResult(p.reference, p.submission_id, Grade(p.grade), p.score,
                                    stored, p.start, p))
     if rows:
+        last = db.execute("SELECT coalesce(max(id), 0) FROM assessments").fetchone()[0]
         db.conn.executemany(
             "INSERT INTO assessments (submission_id, created_at, created_by, as_of, "
             "ruleset_version, ruleset_sha256, inputs, features, fired, score, grade, confidence,"
@@ -371,6 +372,14 @@ def _write(db: Database, actor: User, batch: list[_Prepared], latest: dict[int, 
             "(SELECT value FROM json_each(?)) GROUP BY submission_id) m "
             "JOIN assessments a ON a.id = m.id WHERE submissions.id = m.submission_id",
             [stamp, actor.username, json.dumps([r[0] for r in rows])])
+        # Every snapshot has its audit entry (and so does the version it adds): the audit
+        # trail can then be reconciled with the assessments and submissions tables.
+        audit.record_many(db, [
+            (actor.username, "assessment.snapshot", "submission", sid,
+             {"assessment": aid, "digest": digest, "grade": grade, "score": score}, "")
+            for aid, sid, digest, grade, score in db.execute(
+                "SELECT id, submission_id, digest, grade, score FROM assessments WHERE id > ? "
+                "ORDER BY id", [last])])
     for p in assessed:
         workflow.apply(db, actor, p.submission_id, "assess",
                        detail={"grade": p.grade, "score": p.score})

@@ -210,7 +210,7 @@ def test_audit_verify_ok_and_broken(capsys, desk):
     conn.commit()
     conn.close()
     code, _, err = run(capsys, "--db", desk, "audit", "verify")
-    assert code == 1 and "broken at entry 5" in err
+    assert code == 1 and "entry 5 (submission.import by demo) was changed" in err
 
 
 def test_backup_is_a_sound_copy(capsys, desk, tmp_path):
