@@ -43,6 +43,7 @@ from ui.submission_form import SubmissionForm
 from ui.users_dialog import UsersDialog
 from ui.venue_view import VenueView
 from ui.venues_list import VenuesList
+from ui.verify_dialog import VerifyDialog
 from ui.worker import run_in_background
 
 
@@ -229,6 +230,8 @@ class MainWindow(QMainWindow):
         desk_settings = self._action(tools, "Desk &settings…",
                                      lambda: SettingsDialog(self.desk, self).exec())
         desk_settings.setEnabled(self.desk.may("desk_settings"))
+        self._action(tools, "&Verify audit trail…", lambda: VerifyDialog(self.desk,
+                                                                        self).exec())
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "&User guide", self.user_guide,
                      QKeySequence.StandardKey.HelpContents)

@@ -314,3 +314,29 @@ def test_desk_settings_are_for_administrators(qtbot, desk):
     assert admin.setting("idle_lock_minutes") == 5 and admin.setting("four_eyes_relaxed")
     with pytest.raises(PermissionDenied):
         sign_in(db, path, "supervisor").set_setting("idle_lock_minutes", 1)
+
+
+def test_verify_the_audit_trail_from_the_app(qtbot, desk, tmp_path):
+    from ui.verify_dialog import VerifyDialog
+
+    db, path = desk
+    supervisor = sign_in(db, path, "supervisor")
+    supervisor.backup(tmp_path / "backup.db")
+    dialog = VerifyDialog(supervisor)
+    qtbot.addWidget(dialog)
+    from eventrisk import audit
+
+    position, digest = audit.head(db)
+    qtbot.keyClicks(dialog.heads, f"audit {position}:{digest[:20]}")
+    dialog.backup.setText(str(tmp_path / "backup.db"))
+    qtbot.mouseClick(dialog.run_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "holds" in dialog.verdict.text(), timeout=20000)
+    # the typed head, the backup file, and the head the backup recorded in the trail
+    assert "3 witnesses hold" in dialog.verdict.text()
+    dialog.heads.setPlainText(f"{position + 50}:{digest[:20]}")
+    qtbot.mouseClick(dialog.run_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "does NOT hold" in dialog.verdict.text(), timeout=20000)
+    assert f"entry {position + 50} is gone" in dialog.result.toPlainText()
+    dialog.heads.setPlainText("12:nothex")
+    qtbot.mouseClick(dialog.run_button, Qt.MouseButton.LeftButton)
+    assert "16 or more hex characters" in dialog.verdict.text()
