@@ -7,6 +7,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 
-for name in ("bench_foundation", "bench_scoring", "bench_reports", "bench_ui", "bench_desk"):
+BENCHES = ("bench_foundation", "bench_scoring", "bench_reports", "bench_ui", "bench_desk",
+           "bench_audit")
+
+for name in BENCHES:
     print(f"== {name}", flush=True)
     subprocess.run([sys.executable, str(HERE / f"{name}.py")], check=True)
