@@ -109,12 +109,21 @@ def to_row(sub: Submission) -> dict:
     }
 
 
+LAST_NUMBER = 999_999  # references keep their form: ER-YYYY-NNNNNN
+
+
 def next_reference(db: Database, year: int) -> str:
-    """The next free ER-YYYY-NNNNNN reference for ``year``."""
-    row = db.execute("SELECT max(reference) FROM submissions WHERE reference LIKE ?",
-                     [f"ER-{year}-%"]).fetchone()
-    number = int(row[0][-6:]) + 1 if row[0] else 1
-    return f"ER-{year}-{number:06d}"
+    """The next free ER-YYYY-NNNNNN reference for ``year``, counted as a number (as text,
+    ER-2026-1000000 would sort below ER-2026-999999)."""
+    row = db.execute(
+        "SELECT max(CAST(substr(reference, 9) AS INTEGER)) FROM submissions WHERE reference "
+        "GLOB ?", [f"ER-{year:04d}-[0-9][0-9][0-9][0-9][0-9][0-9]"]).fetchone()
+    number = (row[0] or 0) + 1
+    if number > LAST_NUMBER:
+        raise ValidationError([("reference", f"Every reference of {year} is taken (up to "
+                                             f"ER-{year}-{LAST_NUMBER}); an imported file may "
+                                             "have used the last ones. Ask the administrator.")])
+    return f"ER-{year:04d}-{number:06d}"
 
 
 def resolve_venue_id(db: Database, code: str) -> int:

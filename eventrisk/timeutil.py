@@ -31,6 +31,7 @@ def parse_local(text: str) -> datetime:
         naive = datetime.fromisoformat(text)
     except ValueError as exc:
         raise TimeParseError("must be a date and time like 2026-12-05T22:00") from exc
+    check_range(naive)  # before any arithmetic: year 1 overflows on conversion
     if naive.tzinfo is not None:
         return naive.astimezone(UTC)
     return local_to_utc(naive)
@@ -54,14 +55,38 @@ def is_ambiguous(naive: datetime) -> bool:
     return a != b
 
 
+# The dates the desk accepts anywhere: a year outside these is a typing slip, and one such value
+# once took the whole desk down (a year 999 was stored without its leading zero).
+EARLIEST = date(2000, 1, 1)
+LATEST = date(2100, 12, 31)
+
+
+def check_range(dt: datetime) -> datetime:
+    """``dt`` if its London date is within ``EARLIEST``..``LATEST``; ``TimeParseError`` if not."""
+    day = (dt.astimezone(LONDON) if dt.tzinfo else dt).date()
+    if not EARLIEST <= day <= LATEST:
+        raise TimeParseError(f"must be between {EARLIEST:%d/%m/%Y} and {LATEST:%d/%m/%Y}")
+    return dt
+
+
 def to_db(dt: datetime) -> str:
-    """Aware datetime to the stored UTC form."""
-    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """Aware datetime to the stored UTC form (always four-digit years, zero-padded)."""
+    u = dt.astimezone(UTC)
+    return (f"{u.year:04d}-{u.month:02d}-{u.day:02d}T{u.hour:02d}:{u.minute:02d}:"
+            f"{u.second:02d}Z")
 
 
 def from_db(text: str) -> datetime:
-    """Stored UTC text back to an aware datetime."""
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    """Stored UTC text back to an aware datetime.  A year stored without its leading zeros
+    (by a release before the range check) still reads, so the desk opens and verify can name
+    the row."""
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        year, _, rest = text.partition("-")
+        if not year.isdigit() or len(year) >= 4:
+            raise
+        return datetime.fromisoformat(f"{int(year):04d}-{rest}".replace("Z", "+00:00"))
 
 
 def to_local(dt: datetime) -> datetime:

@@ -13,13 +13,13 @@ from eventrisk.errors import ValidationError
 from eventrisk.fields import INCIDENT_FIELDS, SUBMISSION_FIELDS, VENUE_FIELDS, Field
 from eventrisk.model import Incident, Severity, Status, Submission, Venue
 from eventrisk.reference import canonical_borough
-from eventrisk.timeutil import TimeParseError, local_to_utc, parse_local
+from eventrisk.timeutil import TimeParseError, check_range, local_to_utc, parse_local
 
 _TRUE = {"true", "yes", "y", "1"}
 _FALSE = {"false", "no", "n", "0"}
 _POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}$")
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
-_REFERENCE = re.compile(r"^ER-\d{4}-\d{6}$")
+_REFERENCE = re.compile(r"^ER-[0-9]{4}-[0-9]{6}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 Problems = list[tuple[str, str]]
@@ -77,7 +77,11 @@ def parse_value(f: Field, raw: Any) -> Any:
         raise ValueError(f"{f.label} must be true or false")
     if kind == "datetime":
         if isinstance(raw, datetime):
-            return raw if raw.tzinfo else local_to_utc(raw)
+            try:
+                check_range(raw)
+                return raw if raw.tzinfo else local_to_utc(raw)
+            except TimeParseError as exc:
+                raise ValueError(f"{f.label} {exc}") from None
         try:
             return parse_local(str(raw))
         except TimeParseError as exc:

@@ -98,7 +98,26 @@ def verify_desk(db: Database, *, expect: tuple[Witness, ...] = (),
     if chain_ok:
         reconcile_submissions(db, report, tick)
         reconcile_snapshots(db, report, tick)
+    check_values(db, report)
     return report
+
+
+# Stored times the desk accepts: four-digit years from 2000 to 2100, as written by to_db.
+_TIME_COLUMNS = (("submissions", "reference", "starts_at", "start"),
+                 ("submissions", "reference", "ends_at", "end"),
+                 ("submissions", "reference", "received_at", "received"),
+                 ("incidents", "reference", "occurred_at", "occurred"))
+
+
+def check_values(db: Database, report: Report) -> None:
+    """Rows holding values from before the limits (a year 999, say): named for correction."""
+    for table, key, column, word in _TIME_COLUMNS:
+        for name, value in db.execute(
+                f"SELECT {key}, {column} FROM {table} WHERE {column} IS NOT NULL AND NOT "
+                f"({column} GLOB '2[01][0-9][0-9]-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:"
+                f"[0-5][0-9]Z' AND {column} >= '2000' AND {column} < '2101') LIMIT 100"):
+            report.add(f"{name}: {word} {value} is outside 01/01/2000 to 31/12/2100 or badly "
+                       "written; correct it")
 
 
 # ---- the schema ------------------------------------------------------------------------------

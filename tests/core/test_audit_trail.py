@@ -347,3 +347,22 @@ def test_the_grade_stays_reconciled_through_override_and_withdrawal(tmp_path):
                                     .expected_attendance + 5), withdraw_reason="More expected")
     assert desk.verify_audit().ok, desk.verify_audit().problems
     desk.close()
+
+
+def test_a_value_from_before_the_limits_still_opens_and_is_named(desk_path):
+    conn = sqlite3.connect(desk_path)
+    ref = conn.execute("SELECT reference FROM submissions WHERE status = 'received' LIMIT 1"
+                       ).fetchone()[0]
+    conn.execute("UPDATE submissions SET starts_at = '999-06-01T22:01:15Z' WHERE reference = ?",
+                 [ref])
+    conn.commit()
+    conn.close()
+    desk = Desk.open(desk_path)
+    desk.sign_in("supervisor", "supervisor-demo")
+    from eventrisk.queue import QueueFilter
+
+    desk.queue_page(QueueFilter(upcoming_only=False), limit=500)  # the desk still opens
+    problems = desk.verify_audit().problems
+    assert any(p.startswith(ref) and "start 999-06-01T22:01:15Z is outside" in p
+               for p in problems), problems
+    desk.close()

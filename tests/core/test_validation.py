@@ -88,3 +88,49 @@ def test_incident_severity_accepts_numbers_and_words():
     with pytest.raises(ValidationError) as exc:
         validate_incident(base | {"severity": "9", "category": "shouting"})
     assert set(problems(exc)) == {"severity", "category"}
+
+
+# ---- values that once poisoned the desk ----------------------------------------------------------
+
+@pytest.mark.parametrize("start", ["0999-06-01T22:00", "0001-01-01T00:30", "1999-12-31T22:00",
+                                   "2101-01-01T22:00"])
+def test_dates_outside_2000_to_2100_are_refused(start):
+    from tests.conftest import event_fields
+
+    end = start[:11] + "23:30"
+    with pytest.raises(ValidationError) as exc:
+        validate_submission(event_fields(start=start, end=end))
+    assert exc.value.as_dict()["start"] == "Start must be between 01/01/2000 and 31/12/2100"
+
+
+def test_stored_times_always_have_four_digit_years():
+    from datetime import UTC, datetime
+
+    from eventrisk.timeutil import from_db, to_db
+
+    early = datetime(999, 6, 1, 22, 0, tzinfo=UTC)
+    assert to_db(early) == "0999-06-01T22:00:00Z" and from_db(to_db(early)) == early
+
+
+def test_references_count_as_numbers_and_a_full_year_is_a_clear_error(db, officer, venue,
+                                                                      make_submission):
+    from eventrisk import submissions
+    from eventrisk.timeutil import now_utc
+
+    year = now_utc().year
+    make_submission(reference=f"ER-{year}-000099")
+    make_submission(reference=f"ER-{year}-000100")
+    assert submissions.next_reference(db, year) == f"ER-{year}-000101"
+    make_submission(reference=f"ER-{year}-999999")
+    with pytest.raises(ValidationError, match=f"Every reference of {year} is taken"):
+        submissions.next_reference(db, year)
+    with pytest.raises(ValidationError, match="Every reference"):
+        make_submission()  # never ER-YYYY-1000000, never a UNIQUE failure
+    assert submissions.next_reference(db, year + 1) == f"ER-{year + 1}-000001"
+
+
+def test_a_reference_with_other_digits_is_refused():
+    from tests.conftest import event_fields
+
+    with pytest.raises(ValidationError, match="must look like ER-2026-000042"):
+        validate_submission(event_fields(reference="ER-2026-٠٠٠٠٤٢"))
