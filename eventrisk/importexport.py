@@ -6,9 +6,12 @@ Import is all-or-nothing: every row is checked first, every problem is reported 
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
+import io
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -49,21 +52,55 @@ class ImportResult:
 def _file_format(path: Path) -> str:
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".json"):
-        raise ImportFileError([f"{path}: the file must end in .csv or .json"])
+        raise ImportFileError([f"{path}:1: the file must end in .csv or .json"])
     return suffix[1:]
+
+
+MAX_FILE_BYTES = 512 * 1024 * 1024
+csv.field_size_limit(16 * 1024 * 1024)  # long cells reach validation, which names the field
+
+
+def decode(path: Path, data: bytes) -> str:
+    """The text of a file: UTF-8 with or without a byte-order mark, or UTF-16 with one;
+    anything else is refused, saying what it looks like."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise ImportFileError([f"{path}:1: the file starts like UTF-16 but is not valid "
+                                   "UTF-16 text"]) from None
+    head = data[:4096]
+    if head.count(b"\0") >= max(1, len(head) // 4):
+        # UTF-16 of plain ASCII would otherwise "decode" as UTF-8 full of NULs.  (A stray NUL
+        # in a cell is left to validation, which names the field.)
+        raise ImportFileError([f"{path}:1: the file is not UTF-8 text (it looks like UTF-16 "
+                               "without a byte-order mark); save it as UTF-8 and import it "
+                               "again"])
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ImportFileError([f"{path}:{line}: the file is not UTF-8 text (it looks like a "
+                               "Windows or Latin-1 code page); save it as UTF-8 and import "
+                               "it again"]) from None
 
 
 def read_records(path: Path, kind: str) -> Iterator[tuple[int, dict]]:
     """Yield ``(line, raw record)`` from a CSV or JSON file; unreadable files raise."""
     fmt = _file_format(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        if path.is_dir():
+            raise ImportFileError([f"{path}:1: this is a folder, not a file"])
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise ImportFileError([f"{path}:1: the file is larger than 512 MB"])
+        data = path.read_bytes()
     except FileNotFoundError:
-        raise ImportFileError([f"{path}: no such file"]) from None
-    except UnicodeDecodeError:
-        raise ImportFileError([f"{path}: the file is not UTF-8 text"]) from None
+        raise ImportFileError([f"{path}:1: no such file"]) from None
     except OSError as exc:
-        raise ImportFileError([f"{path}: cannot be read ({exc.strerror})"]) from None
+        raise ImportFileError([f"{path}:1: cannot be read ({exc.strerror})"]) from None
+    text = decode(path, data)
+    if not text.strip():
+        raise ImportFileError([f"{path}:1: the file is empty"])
     if fmt == "csv":
         yield from _read_csv(path, text, kind)
     else:
@@ -71,33 +108,104 @@ def read_records(path: Path, kind: str) -> Iterator[tuple[int, dict]]:
 
 
 def _read_csv(path: Path, text: str, kind: str) -> Iterator[tuple[int, dict]]:
-    reader = csv.DictReader(text.splitlines(keepends=True))
-    header = reader.fieldnames or []
+    # newline="": only CR and LF end a line; U+2028, NEL and form feed stay in their cell.
+    reader = csv.reader(io.StringIO(text, newline=""))
     known = set(field_names(FIELDS_BY_KIND[kind]))
-    unknown = [h for h in header if h not in known]
-    if not header:
-        raise ImportFileError([f"{path}:1: the file is empty"])
-    if unknown:
-        raise ImportFileError([f"{path}:1: {h}: unknown column for {kind}" for h in unknown])
-    line = 1
-    for row in reader:
-        yield line + 1, row
+    try:
+        header = next(reader, [])
+        while header == [] and reader.line_num:  # blank lines above the header
+            header = next(reader, [])
+    except csv.Error as exc:
+        raise ImportFileError([f"{path}:{reader.line_num}: {exc}"]) from None
+    head_line = reader.line_num
+    problems = [f"{path}:{head_line}: {h}: unknown column for {kind}" for h in header
+                if h not in known]
+    seen: set[str] = set()
+    for h in header:
+        if h in seen:
+            problems.append(f"{path}:{head_line}: {h}: the column appears twice")
+        seen.add(h)
+    if problems:
+        raise ImportFileError(problems)
+    line = head_line
+    while True:
+        start = line + 1
+        try:
+            row = next(reader, None)
+        except csv.Error as exc:
+            raise ImportFileError([f"{path}:{start}: {exc}"]) from None
+        if row is None:
+            return
         line = reader.line_num
+        if not row:
+            continue  # a blank line
+        if len(row) > len(header):
+            raise ImportFileError([f"{path}:{start}: the row has {len(row)} cells but the "
+                                   f"header names {len(header)} columns"])
+        yield start, {h: _unquote(v) for h, v in zip(header, row, strict=False)}
+
+
+# Spreadsheets run a cell that starts with one of these as a formula (OWASP: CSV injection).
+_FORMULA = re.compile(r"^'*[=+\-@\t\r]")
+
+
+def _quote_formula(text: str) -> str:
+    """Export: a cell a spreadsheet would run gets a leading apostrophe."""
+    return "'" + text if _FORMULA.match(text) else text
+
+
+def _unquote(text: str) -> str:
+    """Import: take off the apostrophe export added (and only that one)."""
+    return text[1:] if text.startswith("'") and _FORMULA.match(text) else text
+
+
+MAX_JSON_DEPTH = 20
+
+
+def _depth_ok(text: str) -> bool:
+    depth = deepest = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+            if deepest > MAX_JSON_DEPTH:
+                return False
+        elif ch in "]}":
+            depth -= 1
+    return True
 
 
 def _read_json(path: Path, text: str, kind: str) -> Iterator[tuple[int, dict]]:
     decoder = json.JSONDecoder()
+    if not _depth_ok(text):
+        raise ImportFileError([f"{path}:1: the JSON is nested more than {MAX_JSON_DEPTH} "
+                               "levels deep; a record file is a list of flat objects"])
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ImportFileError([f"{path}:{exc.lineno}: not valid JSON ({exc.msg})"]) from None
-    if isinstance(data, dict) and isinstance(data.get(kind), list):
-        data = data[kind]
-    if not isinstance(data, list):
+    start = len(text) - len(text.lstrip())
+    if isinstance(data, dict):
+        if not isinstance(data.get(kind), list):
+            raise ImportFileError([f"{path}:1: expected a JSON list of {kind}, or an object "
+                                   f"whose \"{kind}\" key holds one"])
+        data, pos = data[kind], _top_level_value(decoder, text, start, kind)
+    elif isinstance(data, list):
+        pos = start
+    else:
         raise ImportFileError([f"{path}:1: expected a JSON list of {kind}"])
     # Find where each top-level item starts so that errors can name its line.
-    opening = text.find(f'"{kind}"') if text.lstrip().startswith("{") else 0
-    pos = text.index("[", opening) + 1
+    pos = text.index("[", pos) + 1
     line, counted = 1, 0
     known = set(field_names(FIELDS_BY_KIND[kind]))
     for item in data:
@@ -113,6 +221,21 @@ def _read_json(path: Path, text: str, kind: str) -> Iterator[tuple[int, dict]]:
             raise ImportFileError([f"{path}:{line}: {k}: unknown field for {kind}"
                                    for k in unknown])
         yield line, item
+
+
+def _top_level_value(decoder: json.JSONDecoder, text: str, pos: int, key: str) -> int:
+    """Where the value of ``key`` in the top-level object starts (a nested key of the same
+    name earlier in the file does not count)."""
+    pos += 1  # past "{"
+    while True:
+        while text[pos] in " \t\r\n,":
+            pos += 1
+        name, pos = decoder.raw_decode(text, pos)
+        while text[pos] in " \t\r\n:":
+            pos += 1
+        if name == key:
+            return pos
+        _, pos = decoder.raw_decode(text, pos)
 
 
 def import_file(db: Database, actor: User, kind: str, path: Path, *,
@@ -276,7 +399,9 @@ def _csv_text(f: Field, value: Any) -> str:
     if isinstance(plain, bool):
         return "true" if plain else "false"
     if isinstance(plain, list):
-        return "; ".join(plain)
+        return _quote_formula("; ".join(plain))
+    if isinstance(plain, str):
+        return _quote_formula(plain)
     return str(plain)
 
 

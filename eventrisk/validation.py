@@ -37,6 +37,29 @@ def _int_message(f: Field) -> str:
     return f"{f.label} must be a whole number"
 
 
+# Multi-line fields may hold tabs and line breaks; no field may hold other control characters
+# (a NUL in a name, a form feed) or a lone surrogate (text no file can hold).
+MULTILINE = frozenset({"notes", "description"})
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+_CONTROL_ONE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def _check_text(f: Field, raw: Any) -> None:
+    if f.kind == "list" and isinstance(raw, (list, tuple)):
+        if not all(isinstance(item, str) for item in raw):
+            raise ValueError(f"{f.label} must be a list of text")
+        items = raw
+    elif isinstance(raw, bool) or not isinstance(raw, (str, int, float)):
+        raise ValueError(f"{f.label} must be text, not {type(raw).__name__}")
+    else:
+        items = [str(raw)]
+    pattern = _CONTROL if f.name in MULTILINE else _CONTROL_ONE_LINE
+    for item in items:
+        if pattern.search(item):
+            raise ValueError(f"{f.label} holds a control character; type it again as plain "
+                             "text")
+
+
 def parse_value(f: Field, raw: Any) -> Any:
     """Parse one raw value for ``f``; raise ``ValueError`` with a plain-English message."""
     if _blank(raw):
@@ -44,6 +67,8 @@ def parse_value(f: Field, raw: Any) -> Any:
             raise ValueError(f"{f.label} is required")
         return {"bool": False, "list": (), "text": ""}.get(f.kind)
     kind = f.kind
+    if kind in ("text", "list") or isinstance(raw, str):
+        _check_text(f, raw)
     if kind == "text":
         value = str(raw).strip()
         if len(value) > f.max_length:
