@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 
@@ -16,24 +17,33 @@ def backup(db: Database, target: str | Path) -> Path:
     target = Path(target)
     if not target.parent.is_dir():
         raise StorageError(f"The folder {target.parent} does not exist.")
+    if target.is_dir():
+        raise StorageError(f"{target} is a folder; give the backup a file name, such as "
+                           f"{target / 'eventrisk-backup.db'}.")
+    live = db.execute("PRAGMA database_list").fetchone()[2]
+    if live and target.exists() and target.resolve() == Path(live).resolve():
+        raise StorageError(f"{target} is the live database itself; a backup must be another "
+                           "file, ideally on another disk.")
     partial = target.with_name(target.name + ".part")
     partial.unlink(missing_ok=True)
     try:
-        dest = sqlite3.connect(str(partial))
         try:
-            db.conn.backup(dest, pages=1024)
-            status = dest.execute("PRAGMA integrity_check").fetchone()[0]
-        finally:
-            dest.close()
-    except sqlite3.Error as exc:
-        partial.unlink(missing_ok=True)
-        raise StorageError(f"The backup to {target} failed: {exc}.") from exc
-    except OSError as exc:
-        partial.unlink(missing_ok=True)
-        raise StorageError(f"The backup to {target} could not be written ({exc.strerror}).") \
-            from exc
-    if status != "ok":
-        partial.unlink(missing_ok=True)
-        raise StorageError(f"The backup copy failed its integrity check ({status}).")
-    partial.replace(target)
+            dest = sqlite3.connect(str(partial))
+            if os.name == "posix":
+                os.chmod(partial, 0o600)  # a backup holds what the desk holds
+            try:
+                db.conn.backup(dest, pages=1024)
+                status = dest.execute("PRAGMA integrity_check").fetchone()[0]
+            finally:
+                dest.close()
+        except sqlite3.Error as exc:
+            raise StorageError(f"The backup to {target} failed: {exc}.") from exc
+        except OSError as exc:
+            raise StorageError(f"The backup to {target} could not be written "
+                               f"({exc.strerror}).") from exc
+        if status != "ok":
+            raise StorageError(f"The backup copy failed its integrity check ({status}).")
+        partial.replace(target)
+    finally:
+        partial.unlink(missing_ok=True)  # never leave a half-written copy behind
     return target

@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from eventrisk.errors import StorageError
-from eventrisk.migrations import MIGRATIONS
+from eventrisk.migrations import MIGRATIONS, known_names
 
 BUSY_TIMEOUT_SECONDS = 5.0
 
@@ -62,6 +62,7 @@ def open_database(path: str | Path, *, create: bool = True) -> Database:
     locks and wait up to ``busy_timeout()`` seconds for each other.
     """
     path = Path(path)
+    new_file = False
     if path.name != ":memory:":
         if not path.parent.is_dir():
             raise StorageError(f"The folder {path.parent} does not exist, so the database "
@@ -70,9 +71,16 @@ def open_database(path: str | Path, *, create: bool = True) -> Database:
             raise StorageError(f"There is no database at {path}; run 'eventrisk init' first.")
         if path.is_dir():
             raise StorageError(f"{path} is a folder, not a database file.")
+        if not create and path.stat().st_size == 0:
+            raise StorageError(f"{path} is an empty file, not an EventRisk database; "
+                               "'eventrisk init' makes a new desk there.")
+        new_file = not path.exists()
     try:
         conn = sqlite3.connect(str(path), timeout=busy_timeout())
+        if new_file:
+            _private(path)
         db = DeskDatabase(conn)
+        _check_ours(db, path)
         db.execute("PRAGMA foreign_keys = ON")
         # History features build temporary running totals; keep them in memory, and give
         # SQLite a 64 MB page cache instead of 2 MB for a database of a decade's events.
@@ -85,6 +93,36 @@ def open_database(path: str | Path, *, create: bool = True) -> Database:
     except sqlite3.Error as exc:
         raise storage_error(exc, path) from exc
     return db
+
+
+def _private(path: Path) -> None:
+    """Readable and writable by its owner only (POSIX): it holds password hashes and
+    OFFICIAL-SENSITIVE records.  On Windows the share's permissions decide (see README)."""
+    if os.name == "posix":
+        try:
+            path.touch(exist_ok=True)
+            os.chmod(path, 0o600)
+        except OSError:
+            pass  # a share that does not keep POSIX modes
+
+
+def _check_ours(db: Database, path: Path) -> None:
+    """Refuse another program's SQLite file, and one made by a newer EventRisk."""
+    tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if not tables:
+        return  # a new desk
+    applied: set[str] = set()
+    if "_sqlite_migrations" in tables:
+        applied = {r[0] for r in db.execute(
+            "SELECT name FROM _sqlite_migrations WHERE migration_set = 'eventrisk'")}
+    if "m001_initial" not in applied:
+        shown = ", ".join(sorted(tables)[:5])
+        raise StorageError(f"{path} is an SQLite database of another program (it holds "
+                           f"{shown}), not an EventRisk desk; EventRisk has not changed it.")
+    newer = sorted(applied - known_names())
+    if newer:
+        raise StorageError(f"{path} was made by a newer EventRisk (it has {newer[-1]}); update "
+                           "this workstation before opening it. Nothing was changed.")
 
 
 _ENVIRONMENT = (

@@ -11,6 +11,7 @@ import csv
 import hashlib
 import io
 import json
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from eventrisk import audit, incidents, submissions
-from eventrisk.errors import ImportFileError, ValidationError
+from eventrisk.errors import ImportFileError, StorageError, ValidationError
 from eventrisk.fields import FIELDS_BY_KIND, KINDS, Field, field_names
 from eventrisk.model import Incident, Promoter, Status, Submission, User, Venue
 from eventrisk.timeutil import now_utc, to_file
@@ -430,9 +431,13 @@ def export_file(db: Database, kind: str, path: Path) -> int:
     fmt = _file_format(path)
     fields = FIELDS_BY_KIND[kind]
     tmp = path.with_name(path.name + ".part")
+    if path.is_dir():
+        raise ImportFileError([f"{path}:1: this is a folder; give the export a file name"])
     count = 0
     try:
         with tmp.open("w", encoding="utf-8", newline="") as out:
+            if os.name == "posix":
+                os.chmod(tmp, 0o600)  # exports hold OFFICIAL-SENSITIVE records
             if fmt == "csv":
                 writer = csv.writer(out)
                 writer.writerow(field_names(fields))
@@ -449,6 +454,8 @@ def export_file(db: Database, kind: str, path: Path) -> int:
         tmp.replace(path)  # never leave a half-written export under the real name
     except OSError as exc:
         tmp.unlink(missing_ok=True)
-        raise ImportFileError([f"{path}: cannot be written ({exc.strerror})"]) from None
+        # The disk or the folder failed, not the input: an environment error (exit 1).
+        raise StorageError(f"{path} could not be written ({exc.strerror}); nothing was "
+                           "exported.") from None
     return count
 

@@ -217,3 +217,8 @@ def m003_audit_baseline(db: Database) -> None:
     baseline("SELECT submission_id, id, digest, grade, score FROM assessments ORDER BY id",
              "assessment.baseline",
              lambda r: {"assessment": r[1], "digest": r[2], "grade": r[3], "score": r[4]})
+
+
+def known_names() -> set[str]:
+    """The migrations this release knows (a database with others is from a newer one)."""
+    return {m.name for m in MIGRATIONS._migrations}
