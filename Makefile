@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint dist dist-check clean
+.PHONY: run test fuzz bench lint dist dist-check clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,10 @@ run: $(STAMP)
 
 test: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# 20,000 generated hostile files through the import (a few minutes; not part of make test).
+fuzz: $(STAMP)
+	EVENTRISK_FUZZ_EXAMPLES=20000 $(BIN)/python -m pytest -q tests/core/test_fuzz_files.py
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py

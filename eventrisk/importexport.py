@@ -247,7 +247,7 @@ def import_file(db: Database, actor: User, kind: str, path: Path, *,
     events that have already started keep the status the file gives them."""
     require(actor, "import_with_status" if with_status else "import")
     if kind not in KINDS:
-        raise ImportFileError([f"{path}: cannot import '{kind}'; choose one of {', '.join(KINDS)}"])
+        raise ImportFileError([f"{path}:1: cannot import '{kind}'; choose one of {', '.join(KINDS)}"])
     path = Path(path)
     validate = _VALIDATORS[kind]
     records: list[tuple[int, Any]] = []
@@ -258,7 +258,7 @@ def import_file(db: Database, actor: User, kind: str, path: Path, *,
         except ValidationError as exc:
             errors.extend(f"{path}:{line}: {f}: {m}" for f, m in exc.problems)
     if not records and not errors:
-        raise ImportFileError([f"{path}: the file holds no {kind}"])
+        raise ImportFileError([f"{path}:1: the file holds no {kind}"])
     writer = {"venues": _write_venues, "submissions": _write_submissions,
               "incidents": _write_incidents}[kind]
     if kind == "submissions":
@@ -426,7 +426,7 @@ def _records(db: Database, kind: str) -> Iterator[Venue | Submission | Incident]
 def export_file(db: Database, kind: str, path: Path) -> int:
     """Write every record of ``kind`` to ``path`` (.csv or .json); returns the count."""
     if kind not in KINDS:
-        raise ImportFileError([f"{path}: cannot export '{kind}'; choose one of {', '.join(KINDS)}"])
+        raise ImportFileError([f"{path}:1: cannot export '{kind}'; choose one of {', '.join(KINDS)}"])
     path = Path(path)
     fmt = _file_format(path)
     fields = FIELDS_BY_KIND[kind]
