@@ -79,6 +79,8 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("file", type=Path)
     c.add_argument("--with-status", action="store_true", help="administrators: keep the "
                    "workflow status of events that have already started")
+    c.add_argument("--no-duplicates", action="store_true", help="refuse the file if a row "
+                   "looks like an event already on the desk (same venue, start and name)")
     e = sub.add_parser("export", help="export to a .csv or .json file")
     e.add_argument("kind", choices=KINDS)
     e.add_argument("file", type=Path)
@@ -299,7 +301,10 @@ def _demo(desk: Desk, args) -> int:
 
 
 def _import(desk: Desk, args) -> int:
-    result = desk.import_file(args.kind, args.file, with_status=args.with_status)
+    result = desk.import_file(args.kind, args.file, with_status=args.with_status,
+                              no_duplicates=args.no_duplicates)
+    for line in result.warnings:
+        print(line.replace(": event_name: ", ": event_name: warning: ", 1), file=sys.stderr)
     extra = f", updated {result.updated}" if result.updated else ""
     print(f"Imported {result.created} {args.kind} from {args.file}{extra}.")
     return 0

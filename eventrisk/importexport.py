@@ -26,7 +26,7 @@ from eventrisk import audit, incidents, submissions
 from eventrisk.errors import ImportFileError, StorageError, ValidationError
 from eventrisk.fields import FIELDS_BY_KIND, KINDS, Field, field_names
 from eventrisk.model import Incident, Promoter, Status, Submission, User, Venue
-from eventrisk.timeutil import now_utc, to_file
+from eventrisk.timeutil import now_utc, to_db, to_file
 from eventrisk.users import require
 from eventrisk.validation import validate_incident, validate_submission, validate_venue
 from eventrisk.venues import (
@@ -48,6 +48,7 @@ class ImportResult:
     kind: str
     created: int
     updated: int = 0
+    warnings: tuple[str, ...] = ()  # file:line: warning: ... (possible duplicates)
 
 
 def _file_format(path: Path) -> str:
@@ -240,14 +241,16 @@ def _top_level_value(decoder: json.JSONDecoder, text: str, pos: int, key: str) -
 
 
 def import_file(db: Database, actor: User, kind: str, path: Path, *,
-                with_status: bool = False, now: datetime | None = None) -> ImportResult:
+                with_status: bool = False, now: datetime | None = None,
+                no_duplicates: bool = False) -> ImportResult:
     """Check every record of ``path`` then write them all in one transaction, or none.
 
     Submissions arrive as received or cancelled.  With ``with_status`` (administrators only)
     events that have already started keep the status the file gives them."""
     require(actor, "import_with_status" if with_status else "import")
     if kind not in KINDS:
-        raise ImportFileError([f"{path}:1: cannot import '{kind}'; choose one of {', '.join(KINDS)}"])
+        raise ImportFileError([f"{path}:1: cannot import '{kind}'; choose one of "
+                               f"{', '.join(KINDS)}"])
     path = Path(path)
     validate = _VALIDATORS[kind]
     records: list[tuple[int, Any]] = []
@@ -263,15 +266,39 @@ def import_file(db: Database, actor: User, kind: str, path: Path, *,
               "incidents": _write_incidents}[kind]
     if kind == "submissions":
         errors += _status_problems(path, records, with_status, now or now_utc())
+    warnings: list[str] = []
     with db.atomic():
+        if kind == "submissions":
+            found = _duplicate_lines(db, path, records)
+            (errors if no_duplicates else warnings).extend(found)
         created, updated = writer(db, actor, path, records, errors)
         if errors:
             raise ImportFileError(errors)  # rolls the whole transaction back
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         audit.record(db, actor.username, f"import.{kind}", kind, "",
                      {"file": path.name, "sha256": digest, "created": created,
-                      "updated": updated, "with_status": with_status})
-    return ImportResult(kind, created, updated)
+                      "updated": updated, "with_status": with_status,
+                      "duplicates": len(warnings)})
+    return ImportResult(kind, created, updated, tuple(warnings))
+
+
+def _duplicate_lines(db: Database, path: Path, records: list[tuple[int, Any]]) -> list[str]:
+    """Rows that look like an event already on the desk, or like an earlier row."""
+    out: list[str] = []
+    seen: dict[tuple[str, str, str], int] = {}
+    for line, sub in records:
+        venue = venue_by_code(db, sub.venue_code)
+        key = (sub.venue_code.casefold(), to_db(sub.start),
+               submissions.normalised_name(sub.event_name))
+        same = submissions.duplicates_of(db, venue.id, key[1], sub.event_name) \
+            if venue is not None and venue.id is not None else []
+        if key in seen:
+            same.append(f"line {seen[key]}")
+        seen.setdefault(key, line)
+        if same:
+            out.append(f"{path}:{line}: event_name: looks like {', '.join(same)} (same venue, "
+                       "start and name)")
+    return out
 
 
 # An event enters the desk's workflow at the start: nobody approves it by writing a file.
@@ -426,7 +453,8 @@ def _records(db: Database, kind: str) -> Iterator[Venue | Submission | Incident]
 def export_file(db: Database, kind: str, path: Path) -> int:
     """Write every record of ``kind`` to ``path`` (.csv or .json); returns the count."""
     if kind not in KINDS:
-        raise ImportFileError([f"{path}:1: cannot export '{kind}'; choose one of {', '.join(KINDS)}"])
+        raise ImportFileError([f"{path}:1: cannot export '{kind}'; choose one of "
+                               f"{', '.join(KINDS)}"])
     path = Path(path)
     fmt = _file_format(path)
     fields = FIELDS_BY_KIND[kind]

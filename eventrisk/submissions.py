@@ -153,8 +153,10 @@ def insert(db: Database, sub: Submission, venue_id: int, promoter_id: int, actor
     return new_id
 
 
-def create(db: Database, actor: User, sub: Submission) -> Submission:
-    """Save a new submission, matching or creating its promoter.  Audited."""
+def create(db: Database, actor: User, sub: Submission,
+           audit_detail: dict | None = None) -> Submission:
+    """Save a new submission, matching or creating its promoter.  Audited (with
+    ``audit_detail`` added to the entry)."""
     require(actor, "capture")
     with db.atomic():
         if sub.reference and exists(db, sub.reference):
@@ -167,8 +169,23 @@ def create(db: Database, actor: User, sub: Submission) -> Submission:
             db.execute("UPDATE submissions SET assigned_to = ? WHERE id = ?", [actor.id, new_id])
         saved = get(db, new_id)
         audit.record(db, actor.username, "submission.create", "submission", new_id,
-                     {"reference": saved.reference, "event_name": saved.event_name})
+                     {"reference": saved.reference, "event_name": saved.event_name,
+                      **(audit_detail or {})})
     return saved
+
+
+def normalised_name(name: str) -> str:
+    """An event name for spotting duplicates: case, punctuation and spacing ignored."""
+    return " ".join("".join(c if c.isalnum() else " " for c in name.casefold()).split())
+
+
+def duplicates_of(db: Database, venue_id: int, starts_at: str, event_name: str) -> list[str]:
+    """References of live submissions at the same venue and start with the same name."""
+    wanted = normalised_name(event_name)
+    return [ref for ref, name in db.execute(
+        "SELECT reference, event_name FROM submissions WHERE venue_id = ? AND starts_at = ? "
+        "AND status != 'cancelled' ORDER BY id", [venue_id, starts_at])
+        if normalised_name(name) == wanted]
 
 
 def update(db: Database, actor: User, sub: Submission) -> Submission:

@@ -261,6 +261,16 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentIndex(index)
         return self.tabs.widget(index)
 
+    def open_reference(self, reference: str) -> None:
+        """Open the assessment of the submission with this reference."""
+        try:
+            state = self.desk.assessment_by_reference(reference)
+        except Exception as exc:  # noqa: BLE001
+            show_error(self, exc, self.db_path)
+            return
+        assert state.submission.id is not None
+        self.open_assessment(state.submission.id)
+
     def open_venue(self, venue_id: int) -> VenueView | None:
         """Open (or bring forward) a venue's tab."""
         index = self._find_tab("venue", venue_id)
@@ -283,6 +293,7 @@ class MainWindow(QMainWindow):
     def new_submission(self) -> SubmissionForm:
         form = SubmissionForm(self.desk, parent=self)
         form.saved.connect(lambda sid: (self.refresh(), self.open_assessment(sid)))
+        form.open_existing.connect(self.open_reference)
         form.show()
         return form
 
@@ -354,9 +365,11 @@ class MainWindow(QMainWindow):
         def done(result):
             self.refresh()
             self.venues.refresh()
+            warned = ("\n\nPossible duplicates, imported as asked:\n"
+                      + "\n".join(result.warnings[:10])) if result.warnings else ""
             QMessageBox.information(self, "Imported", f"Imported {result.created} {kind}"
                                     + (f", updated {result.updated}" if result.updated else "")
-                                    + f" from {Path(path).name}.")
+                                    + f" from {Path(path).name}." + warned)
 
         self._background(f"Importing {kind}…",
                          lambda desk, _r: desk.import_file(kind, Path(path),

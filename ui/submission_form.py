@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from eventrisk.desk import ConfirmationNeeded, Desk
+from eventrisk.desk import ConfirmationNeeded, Desk, PossibleDuplicate
 from eventrisk.errors import ValidationError
 from eventrisk.fields import SUBMISSION_FIELDS
 from eventrisk.model import EventType, SearchRegime, Submission, Ticketing
@@ -54,6 +54,7 @@ class SubmissionForm(QDialog):
     scored."""
 
     saved = Signal(int)
+    open_existing = Signal(str)  # the reference of a submission it duplicates
 
     def __init__(self, desk: Desk, submission: Submission | None = None, parent=None):
         super().__init__(parent)
@@ -346,14 +347,26 @@ class SubmissionForm(QDialog):
             sub = replace(sub, id=self.original.id, version=self.original.version,
                           status=self.original.status, conditions=self.original.conditions)
         reason = ""
+        duplicate_ok = False
         while True:
             try:  # saving and scoring are one transaction: a failure leaves nothing behind
-                state = self.desk.save_submission(sub, withdraw_reason=reason)
+                state = self.desk.save_submission(sub, withdraw_reason=reason,
+                                                  duplicate_ok=duplicate_ok)
             except ConfirmationNeeded as exc:
                 reason, ok = QInputDialog.getText(self, "Withdraw the decision?", str(exc))
                 if not ok or not reason.strip():
                     return False
                 continue
+            except PossibleDuplicate as exc:
+                choice = self._ask_duplicate(exc)
+                if choice == "save":
+                    duplicate_ok = True
+                    continue
+                if choice == "open":
+                    self.open_existing.emit(exc.references[0])
+                    self._dirty = False
+                    self.reject()
+                return False
             except Exception as exc:  # noqa: BLE001 - shown, logged if unexpected
                 show_error(self, exc)
                 return False
@@ -365,6 +378,18 @@ class SubmissionForm(QDialog):
         self.saved.emit(saved.id)
         self.accept()
         return True
+
+    def _ask_duplicate(self, exc: PossibleDuplicate) -> str:
+        """'open', 'save' or '' (cancel): the officer decides, the desk records it."""
+        box = QMessageBox(QMessageBox.Icon.Question, "Already on the desk?", str(exc),
+                          parent=self)
+        box.setObjectName("duplicateBox")
+        opened = box.addButton(f"Open {exc.references[0]}", QMessageBox.ButtonRole.AcceptRole)
+        anyway = box.addButton("Save anyway", QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        clicked = box.clickedButton()
+        return "open" if clicked is opened else "save" if clicked is anyway else ""
 
     def closeEvent(self, event) -> None:  # noqa: N802
         if self._dirty:

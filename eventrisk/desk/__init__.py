@@ -2,6 +2,6 @@
 transaction; the app and the command line only adapt it."""
 
 from eventrisk.desk.readmodel import AssessmentState
-from eventrisk.desk.service import ConfirmationNeeded, Desk
+from eventrisk.desk.service import ConfirmationNeeded, Desk, PossibleDuplicate
 
-__all__ = ["AssessmentState", "ConfirmationNeeded", "Desk"]
+__all__ = ["AssessmentState", "ConfirmationNeeded", "Desk", "PossibleDuplicate"]

@@ -46,13 +46,14 @@ class RecordsMixin(DeskBase):
             return incidents.update(self.db, actor, incident)
 
     # ---- files ---------------------------------------------------------------------------
-    def import_file(self, kind: str, path: Path, *,
-                    with_status: bool = False) -> importexport.ImportResult:
+    def import_file(self, kind: str, path: Path, *, with_status: bool = False,
+                    no_duplicates: bool = False) -> importexport.ImportResult:
         """Import a whole file or nothing.  New events arrive as received (or cancelled);
         ``with_status`` (administrators, past events only) keeps their recorded status."""
         with self.use_case("import_with_status" if with_status else "import") as actor:
             return importexport.import_file(self.db, actor, kind, Path(path),
-                                            with_status=with_status, now=self.clock())
+                                            with_status=with_status, now=self.clock(),
+                                            no_duplicates=no_duplicates)
 
     def export_file(self, kind: str, path: Path) -> int:
         """Write every record of ``kind`` to a file; returns the count."""

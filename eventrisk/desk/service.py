@@ -39,13 +39,22 @@ from eventrisk.errors import (
 from eventrisk.model import Debrief, Grade, Status, Submission, User
 from eventrisk.scoring import service as scoring
 from eventrisk.scoring import whatif
-from eventrisk.timeutil import british_datetime, from_db
+from eventrisk.timeutil import british_datetime, from_db, to_db
 
 REVIEWED = (Status.IN_REVIEW, Status.APPROVED, Status.ISSUED)
 
 
 class ConfirmationNeeded(WorkflowError):  # noqa: N818 - a question, not a failure
     """The action would undo a decision; ask the person, then call again with a reason."""
+
+
+class PossibleDuplicate(WorkflowError):  # noqa: N818 - a question, not a failure
+    """A new submission looks like one already on the desk (``references``); open that one,
+    or call again with ``duplicate_ok`` (recorded in the audit trail)."""
+
+    def __init__(self, message: str, references: list[str]):
+        super().__init__(message)
+        self.references = references
 
 
 class Desk(AccountsMixin, RecordsMixin, ReadsMixin, DeskBase):
@@ -70,8 +79,8 @@ class Desk(AccountsMixin, RecordsMixin, ReadsMixin, DeskBase):
         assert sub.id is not None
         return self.assessment(sub.id)
 
-    def save_submission(self, sub: Submission, *,
-                        withdraw_reason: str = "") -> readmodel.AssessmentState:
+    def save_submission(self, sub: Submission, *, withdraw_reason: str = "",
+                        duplicate_ok: bool = False) -> readmodel.AssessmentState:
         """Capture a new submission or save edits to one, and score it: one transaction.
 
         Editing scoring inputs of a reviewed event withdraws its approval: that needs
@@ -80,7 +89,15 @@ class Desk(AccountsMixin, RecordsMixin, ReadsMixin, DeskBase):
         """
         with self.use_case("capture") as actor:
             if sub.id is None:
-                saved = submissions.create(self.db, actor, sub)
+                same = submissions.duplicates_of(
+                    self.db, submissions.resolve_venue_id(self.db, sub.venue_code),
+                    to_db(sub.start), sub.event_name)
+                if same and not duplicate_ok:
+                    raise PossibleDuplicate(
+                        f"{', '.join(same)} is already on the desk with the same venue, start "
+                        "and name. Open it instead, or save this one anyway.", same)
+                saved = submissions.create(self.db, actor, sub,
+                                           {"duplicate_of": same} if same else None)
                 assert saved.id is not None
                 scoring.score_ids(self.db, actor, [saved.id], now=self.clock())
                 return readmodel.load(self.db, saved.id, actor, now=self.clock())

@@ -5,6 +5,7 @@ safe to retry, and screen and paper reading one model."""
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 from dataclasses import replace
 from datetime import timedelta
@@ -54,7 +55,12 @@ def desks(db, tmp_path, admin, venue):
     return out
 
 
+_names = itertools.count(1)
+
+
 def capture(desk: Desk, **overrides):
+    """A new event (a name of its own unless given: the same event twice is a duplicate)."""
+    overrides.setdefault("event_name", f"Social {next(_names)}")
     return desk.save_submission(validate_submission(event_fields(**overrides)))
 
 
@@ -182,7 +188,7 @@ def test_a_debrief_is_a_transition(desks, db):
 
 
 def test_rescore_all_changes_grades_never_statuses_and_is_for_supervisors(desks, db, venue):
-    received = desks["capturer"].save_submission(validate_submission(event_fields()))
+    received = capture(desks["capturer"])
     returned = in_review(desks)
     desks["supervisor"].return_to_officer(returned.submission.id, returned.version, "No")
     before = dict(db.execute("SELECT id, status FROM submissions").fetchall())
@@ -332,3 +338,23 @@ def test_score_names_the_snapshot_ruleset_and_refuses_cancelled(desks):
 def test_settings_are_declared_once_with_defaults(db):
     assert settings.get(db, "four_eyes_relaxed") is False
     assert settings.get(db, "idle_lock_minutes") == 15
+
+
+# ---- the same event twice -----------------------------------------------------------------------
+
+def test_a_second_copy_of_an_event_is_flagged_and_saving_it_anyway_is_recorded(desks, db):
+    first = capture(desks["capturer"], event_name="Winter Social")
+    from eventrisk.desk import PossibleDuplicate
+
+    with pytest.raises(PossibleDuplicate) as exc:
+        capture(desks["officer"], event_name="  winter   SOCIAL! ")
+    assert exc.value.references == [first.submission.reference]
+    assert db.execute("SELECT count(*) FROM submissions").fetchone()[0] == 1
+    second = desks["officer"].save_submission(validate_submission(event_fields(
+        event_name="Winter social")), duplicate_ok=True)
+    created = [e for e in audit.history(db, "submission", second.submission.id)
+               if e.action == "submission.create"][0]
+    assert created.detail["duplicate_of"] == [first.submission.reference]
+    desks["capturer"].cancel(first.submission.id, first.version, "Entered twice")
+    desks["officer"].cancel(second.submission.id, second.version, "Entered twice")
+    capture(desks["officer"], event_name="Winter Social")  # cancelled ones do not count

@@ -183,3 +183,18 @@ def test_export_neutralises_formulas_and_round_trips_exactly(capsys, desk_file, 
 
     again = {r["event_name"] for _, r in read_records(out, "submissions")}
     assert set(names) <= again  # and what export wrote reads back the same
+
+
+def test_import_warns_of_possible_duplicates_or_refuses_them(capsys, desk_file, tmp_path):
+    db, code = desk_file
+    row = ROW.format(name="Same Night", code=code, notes="")
+    path = write(tmp_path, "dup.csv", HEADER + "\n" + row + "\n" + row.replace(
+        "Same Night", "same night!") + "\n")
+    code_, out, err = run(capsys, "--db", db, "import", "submissions", path)
+    assert code_ == 0 and out.startswith("Imported 2 submissions")
+    assert f"{path}:3: event_name: warning: looks like line 2" in err
+    before = count(db)
+    again = write(tmp_path, "again.csv", HEADER + "\n" + row + "\n")
+    code_, _, err = run(capsys, "--db", db, "import", "submissions", again, "--no-duplicates")
+    assert code_ == 2 and f"{again}:2: event_name: looks like ER-" in err
+    assert count(db) == before

@@ -74,10 +74,11 @@ def template(tmp_path_factory):
         boss = Desk(desk.db, str(path))
         boss.sign_in("boss", "boss-password")
         ids = {}
-        ids["assessed"] = cap.save_submission(validate_submission(event_fields())).submission.id
-        s = cap.save_submission(validate_submission(event_fields()))
+        ids["assessed"] = cap.save_submission(validate_submission(event_fields(
+            event_name="One"))).submission.id
+        s = cap.save_submission(validate_submission(event_fields(event_name="Two")))
         ids["in_review"] = cap.submit_for_review(s.submission.id, s.version).submission.id
-        s = cap.save_submission(validate_submission(event_fields()))
+        s = cap.save_submission(validate_submission(event_fields(event_name="Three")))
         s = cap.submit_for_review(s.submission.id, s.version)
         ids["approved"] = boss.approve(s.submission.id, s.version).submission.id
         ids["past"] = cap.save_submission(validate_submission(_past())).submission.id
@@ -105,7 +106,7 @@ USE_CASES = {
     "read an assessment": (ALL, lambda d, ids, tmp: d.assessment(ids["assessed"])),
     "read the queue": (ALL, lambda d, ids, tmp: d.queue_page(QueueFilter())),
     "capture": (ALL, lambda d, ids, tmp: d.save_submission(validate_submission(
-        event_fields()))),
+        event_fields(event_name="A New Night")))),
     "edit": (ALL, lambda d, ids, tmp: d.save_submission(replace(
         _sub(d, "assessed", ids), notes="edited"))),
     "score": (ALL, lambda d, ids, tmp: d.score([_sub(d, "assessed", ids).reference])),

@@ -279,3 +279,31 @@ def test_four_eyes_is_explained_to_the_supervisor_who_captured(qtbot, window_for
     assert not view.buttons["override"].isVisible()
     assert view.four_eyes.isVisibleTo(view) and "another supervisor" in view.four_eyes.text()
     assert view.buttons["return"].isVisible()
+
+
+def test_the_form_offers_to_open_the_event_already_on_the_desk(qtbot, window_for, monkeypatch,
+                                                               messages):
+    from PySide6.QtWidgets import QMessageBox
+
+    window = window_for("officer")
+    existing = window.desk.assessment(window.queue.model.row_object(0).id).submission
+    form = SubmissionForm(window.desk, None, window)
+    qtbot.addWidget(form)
+    form._load(existing)
+    form.original = None  # a new submission with the same venue, start and name
+    form.reference = None
+    chosen = {}
+
+    def choose(box):
+        chosen["text"] = box.text()
+        chosen["buttons"] = [b.text() for b in box.buttons()]
+        box.clickedButton = lambda: box.buttons()[0]  # "Open ER-..."
+        return 0
+
+    monkeypatch.setattr(QMessageBox, "exec", choose)
+    with qtbot.waitSignal(form.open_existing) as opened:
+        assert not form.save()
+    assert opened.args == [existing.reference]
+    assert f"Open {existing.reference}" in chosen["buttons"] and "Save anyway" in \
+        chosen["buttons"]
+    assert "already on the desk" in chosen["text"]
