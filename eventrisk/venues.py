@@ -46,7 +46,7 @@ def get_venue(db: Database, venue_id: int) -> Venue:
 
 def venue_by_code(db: Database, code: str) -> Venue | None:
     """The venue with this code, or None."""
-    rows = list(db.query("SELECT * FROM venues WHERE code = ? COLLATE NOCASE", [code]))
+    rows = list(db.query("SELECT * FROM venues WHERE code = ? COLLATE NOCASE", [plain(code)]))
     return venue_from_row(rows[0]) if rows else None
 
 
@@ -120,9 +120,15 @@ def list_venues(db: Database, *, offset: int = 0, limit: int = 50, search: str =
     return [venue_from_row(r) for r in db.query(sql, [*params, limit, offset])]
 
 
+def plain(text: str) -> str:
+    """Typed search text without what no database text can hold (a lone surrogate pasted in
+    from a broken file, a NUL)."""
+    return "".join(c for c in text if not ("\ud800" <= c <= "\udfff" or c == "\0"))
+
+
 def fts_query(text: str) -> str:
     """User text as a safe FTS5 prefix query: every word must appear."""
-    words = re.findall(r"\w+", text)  # as the unicode61 tokenizer splits: ER-2026-1 is 3 words
+    words = re.findall(r"\w+", plain(text))  # as the unicode61 tokenizer splits: ER-2026-1 is 3 words
     return " ".join(f'"{w}"*' for w in words) or '""'
 
 
@@ -166,5 +172,5 @@ def search_promoters(db: Database, text: str, limit: int = 20) -> list[Promoter]
     """Promoters whose name starts with or contains ``text``."""
     return [promoter_from_row(r) for r in db.query(
         "SELECT * FROM promoters WHERE name LIKE ? ORDER BY name LIMIT ?",
-        [f"%{text}%", limit])]
+        [f"%{plain(text)}%", limit])]
 

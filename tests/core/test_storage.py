@@ -103,3 +103,16 @@ def test_corrupt_file_is_one_clear_sentence(tmp_path):
     bad.write_bytes(b"this is not sqlite" * 100)
     with pytest.raises(StorageError, match="not an EventRisk database or is damaged"):
         open_database(bad)
+
+
+def test_a_lone_surrogate_in_a_search_finds_nothing_rather_than_crashing(db, admin, venue,
+                                                                         tmp_path):
+    from eventrisk.desk import Desk
+    from eventrisk.queue import QueueFilter
+
+    desk = Desk(db, str(tmp_path / "desk.db"))
+    desk.sign_in("admin", "admin-password")
+    assert desk.promoters_matching("Lan\ud800") == []
+    assert desk.venue_by_code("HKN\ud800") is None
+    assert desk.venues_page(search="\ud800Canal")[0].code == "HKN-0001"
+    assert desk.queue_page(QueueFilter(text="\udfff")) == []
