@@ -122,6 +122,9 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--quiet", action="store_true", help="no progress bar")
     b = sub.add_parser("backup", help="copy the database safely while in use")
     b.add_argument("file", type=Path)
+    rs = sub.add_parser("restore", help="replace the desk with a checked backup "
+                        "(administrators; everyone else must have closed EventRisk)")
+    rs.add_argument("file", type=Path, metavar="BACKUP")
     return p
 
 
@@ -191,6 +194,8 @@ def _dispatch(args: argparse.Namespace, path: Path) -> int:
         return _rules(None, args)  # a rules file alone needs no database and no account
     if command == "init":
         return _init(args, path)
+    if command == "restore":
+        return _restore(args, path)
     desk = Desk.open(path, create=command == "demo")
     try:
         if command == "demo" and desk.needs_first_admin():
@@ -271,6 +276,39 @@ def _init(args: argparse.Namespace, path: Path) -> int:
         return 0
     finally:
         desk.close()
+
+
+def _restore(args: argparse.Namespace, path: Path) -> int:
+    """Sign in as an administrator of the live desk (or, when it cannot be opened, of the
+    backup), then restore."""
+    import shutil
+    import tempfile
+
+    from eventrisk.desk.restore import check_backup, restore
+
+    check_backup(args.file)
+    try:
+        desk = Desk.open(path)
+        scratch = None
+    except StorageError:  # a damaged desk: sign in with the backup's accounts
+        scratch = Path(tempfile.mkdtemp()) / "backup.db"
+        shutil.copyfile(args.file, scratch)
+        desk = Desk.open(scratch)
+    try:
+        _sign_in(desk, args)
+        if not desk.may("manage_users"):
+            raise PermissionDenied("Only an administrator may restore the desk.")
+        assert desk.user is not None
+        username = desk.user.username
+    finally:
+        desk.close()
+        if scratch is not None:
+            shutil.rmtree(scratch.parent, ignore_errors=True)
+    done = restore(path, args.file, username)
+    aside = f"; the replaced file is kept as {done.kept_aside}" if done.kept_aside else ""
+    print(f"Restored {path} from {args.file}{aside}. Audit head now {done.head[0]}:"
+          f"{done.head[1][:20]}; run 'eventrisk audit verify' to check it.")
+    return 0
 
 
 def _change_password(desk: Desk, args: argparse.Namespace) -> int:

@@ -219,6 +219,16 @@ def m003_audit_baseline(db: Database) -> None:
              lambda r: {"assessment": r[1], "digest": r[2], "grade": r[3], "score": r[4]})
 
 
+
+@MIGRATIONS(name="m004_workstations")
+def m004_workstations(db: Database) -> None:
+    """Which workstations have the desk open (a heartbeat a minute), so that a restore can
+    refuse while anyone is still working on the file it would replace."""
+    db.table("workstations").create(
+        {"id": str, "host": str, "pid": int, "username": str, "seen_at": str},
+        pk="id", not_null={"host", "seen_at"})
+
+
 def known_names() -> set[str]:
     """The migrations this release knows (a database with others is from a newer one)."""
     return {m.name for m in MIGRATIONS._migrations}

@@ -128,7 +128,8 @@ def plain(text: str) -> str:
 
 def fts_query(text: str) -> str:
     """User text as a safe FTS5 prefix query: every word must appear."""
-    words = re.findall(r"\w+", plain(text))  # as the unicode61 tokenizer splits: ER-2026-1 is 3 words
+    # as the unicode61 tokenizer splits: ER-2026-1 is 3 words
+    words = re.findall(r"\w+", plain(text))
     return " ".join(f'"{w}"*' for w in words) or '""'
 
 

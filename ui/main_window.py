@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from eventrisk import __version__
 from eventrisk.desk import Desk
+from eventrisk.desk.restore import check_backup, restore
 from eventrisk.fields import KINDS
 from eventrisk.model import User
 from eventrisk.paths import resource
@@ -59,6 +60,11 @@ class MainWindow(QMainWindow):
         self.db_path = desk.path
         self.idle_timer = QTimer(self, singleShot=True)
         self.idle_timer.timeout.connect(self.lock)
+        # Tell other workstations this desk is open here (a restore waits for everyone).
+        self.heartbeat_timer = QTimer(self, interval=60_000)
+        self.heartbeat_timer.timeout.connect(self._heartbeat)
+        self.heartbeat_timer.start()
+        self._heartbeat()
         self._locked = False
         QApplication.instance().installEventFilter(self)
         self._build()
@@ -119,6 +125,12 @@ class MainWindow(QMainWindow):
             self._status_widgets.append(banner)
         self.statusBar().addPermanentWidget(status)
         self._restart_idle_timer()
+
+    def _heartbeat(self) -> None:
+        try:
+            self.desk.heartbeat()
+        except Exception:  # noqa: BLE001 - a busy or read-only desk must not stop the window
+            pass
 
     # ---- idle lock, sign out, switch user --------------------------------------------------
     def _restart_idle_timer(self) -> None:
@@ -204,6 +216,8 @@ class MainWindow(QMainWindow):
         self._action(file, "Borough &pack…", self.borough_pack, QKeySequence.StandardKey.Print,
                      toolbar=True)
         self._action(file, "&Back up the database…", self.backup)
+        restore = self._action(file, "&Restore from a backup…", self.restore_backup)
+        restore.setEnabled(self.desk.may("manage_users"))
         file.addSeparator()
         self._action(file, "&Lock", self.lock, "Ctrl+L")
         self._action(file, "&Switch user…", self.switch_user)
@@ -424,6 +438,44 @@ class MainWindow(QMainWindow):
         QMessageBox.information(self, "Backed up", f"Backed up to {path}; the copy passed "
                                 "SQLite's integrity check.")
 
+    def restore_backup(self) -> None:
+        """Replace the whole desk with a checked backup (administrators)."""
+        path, _ = QFileDialog.getOpenFileName(self, "Restore from a backup", "",
+                                              "EventRisk database (*.db)")
+        if not path:
+            return
+        try:
+            check_backup(Path(path))
+        except Exception as exc:  # noqa: BLE001
+            show_error(self, exc, self.db_path)
+            return
+        if QMessageBox.question(
+                self, "Restore the desk",
+                f"Replace the whole desk with the backup {path}? Everything recorded since "
+                "that backup is set aside (the current file is kept beside the desk, "
+                "renamed). Everyone else must have closed EventRisk.") \
+                != QMessageBox.StandardButton.Yes:
+            return
+        username, live = self.user.username, Path(self.desk.path)
+        for i in range(self.tabs.count() - 1, 3, -1):
+            self._close_tab(i)
+        self.heartbeat_timer.stop()
+        self.desk.leave()
+        self.desk.close()
+        try:
+            done = restore(live, Path(path), username)
+        except Exception as exc:  # noqa: BLE001 - the desk is as it was
+            self.desk = Desk.open(live)
+            self.heartbeat_timer.start()
+            show_error(self, exc, self.db_path)
+            self.switch_user()
+            return
+        self.desk = Desk.open(live)
+        self.heartbeat_timer.start()
+        QMessageBox.information(self, "Restored", f"The desk was restored from {path}; the "
+                                f"replaced file is kept as {done.kept_aside}. Sign in again.")
+        self.switch_user()
+
     def user_guide(self) -> None:
         dialog = QDialog(self)
         dialog.setWindowTitle("EventRisk user guide")
@@ -450,6 +502,11 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:  # noqa: N802
         QApplication.instance().removeEventFilter(self)
         self.idle_timer.stop()
+        self.heartbeat_timer.stop()
+        try:
+            self.desk.leave()
+        except Exception:  # noqa: BLE001 - closing must always work
+            pass
         settings = QSettings()
         settings.setValue("main/geometry", self.saveGeometry())
         settings.setValue("main/state", self.saveState())

@@ -72,6 +72,19 @@ class DeskBase:
     def sign_out(self) -> None:
         self._user = None
 
+    def heartbeat(self) -> None:
+        """This workstation has the desk open (the app calls it every minute); a restore
+        refuses while others have."""
+        from eventrisk.desk.restore import heartbeat
+
+        heartbeat(self.db, self._user.username if self._user else "")
+
+    def leave(self) -> None:
+        """This workstation closes the desk."""
+        from eventrisk.desk.restore import leave
+
+        leave(self.db)
+
     # ---- the one way in ---------------------------------------------------------------------
     def _fresh_actor(self, permission: str | None, *, allow_password_change: bool = False
                      ) -> User:

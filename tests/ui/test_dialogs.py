@@ -340,3 +340,29 @@ def test_verify_the_audit_trail_from_the_app(qtbot, desk, tmp_path):
     dialog.heads.setPlainText("12:nothex")
     qtbot.mouseClick(dialog.run_button, Qt.MouseButton.LeftButton)
     assert "16 or more hex characters" in dialog.verdict.text()
+
+
+def test_an_administrator_restores_from_the_app(qtbot, window_for, tmp_path, monkeypatch,
+                                                messages):
+    from PySide6.QtWidgets import QFileDialog
+
+    from ui import login
+
+    window = window_for("admin")
+    window.desk.backup(tmp_path / "backup.db")
+    window.desk.set_setting("idle_lock_minutes", 9)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(
+        lambda *a, **k: (str(tmp_path / "backup.db"), "")))
+
+    def as_admin(dialog):
+        qtbot.keyClicks(dialog.username, "admin")
+        qtbot.keyClicks(dialog.password, "admin-demo")
+        dialog._accept()
+        return dialog.result()
+
+    monkeypatch.setattr(login.LoginDialog, "exec", as_admin)
+    window.restore_backup()
+    assert any("Replace the whole desk" in m for m in messages)
+    assert any("was restored from" in m for m in messages)
+    assert window.desk.setting("idle_lock_minutes") == 15
+    assert list(tmp_path.glob("desk.db.replaced-*"))
