@@ -182,6 +182,12 @@ def validate_venue(raw: Mapping[str, Any]) -> Venue:
     return Venue(**values)
 
 
+def check_submission(sub: Submission) -> None:
+    """The limits again, on a submission built in code rather than parsed from a form or a
+    file (the desk service holds every caller to them)."""
+    validate_submission({f.name: getattr(sub, f.name) for f in SUBMISSION_FIELDS})
+
+
 def validate_submission(raw: Mapping[str, Any]) -> Submission:
     """A ``Submission`` from raw values, or ``ValidationError`` listing every problem."""
     values, problems = parse_fields(SUBMISSION_FIELDS, raw)

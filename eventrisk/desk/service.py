@@ -40,6 +40,7 @@ from eventrisk.model import Debrief, Grade, Status, Submission, User
 from eventrisk.scoring import service as scoring
 from eventrisk.scoring import whatif
 from eventrisk.timeutil import british_datetime, from_db, to_db
+from eventrisk.validation import check_submission
 
 REVIEWED = (Status.IN_REVIEW, Status.APPROVED, Status.ISSUED)
 
@@ -87,6 +88,7 @@ class Desk(AccountsMixin, RecordsMixin, ReadsMixin, DeskBase):
         ``withdraw_reason`` (else ``ConfirmationNeeded``), is audited with it, and clears any
         override.  Editing only what the scorer does not read leaves the decision standing.
         """
+        check_submission(sub)  # the same limits as the form and files, whoever calls
         with self.use_case("capture") as actor:
             if sub.id is None:
                 same = submissions.duplicates_of(

@@ -358,3 +358,15 @@ def test_a_second_copy_of_an_event_is_flagged_and_saving_it_anyway_is_recorded(d
     desks["capturer"].cancel(first.submission.id, first.version, "Entered twice")
     desks["officer"].cancel(second.submission.id, second.version, "Entered twice")
     capture(desks["officer"], event_name="Winter Social")  # cancelled ones do not count
+
+
+def test_the_desk_holds_code_to_the_same_limits_as_the_form(desks, db):
+    from datetime import UTC, datetime
+
+    good = validate_submission(event_fields(event_name="Limits Night"))
+    for bad in (replace(good, start=datetime(999, 6, 1, 21, tzinfo=UTC)),
+                replace(good, event_name="Null\x00Night"),
+                replace(good, notes="x" * 5000)):
+        with pytest.raises(ValidationError):
+            desks["officer"].save_submission(bad)
+    assert db.execute("SELECT count(*) FROM submissions").fetchone()[0] == 0
