@@ -63,6 +63,14 @@ def _seek(table: str, key: str, bound: str) -> str:
             f"ORDER BY c.t DESC, c.id DESC LIMIT 1)")
 
 
+# Only the span the windows can reach: every window is a difference of two running totals,
+# and incidents older than the oldest window start (or newer than the latest assessment time)
+# take the same amount off both, so they need not be summed at all.  Scoring one event at a
+# venue with a decade of incidents then reads two years of them, not ten.
+_SPAN = ("AND {column} >= (SELECT min(t" + str(max(WINDOWS)) + ") FROM _sel) "
+         "AND {column} < (SELECT max(t0) FROM _sel)")
+
+
 def compute(db: Database, where: str, params: dict, now: datetime) -> list[History]:
     """History features for every submission matching ``where`` (SQL over alias ``s``, with
     named ``params``)."""
@@ -79,7 +87,8 @@ def compute(db: Database, where: str, params: dict, now: datetime) -> list[Histo
             FROM submissions s JOIN venues v ON v.id = s.venue_id WHERE {where}""",
         f"""CREATE TEMP TABLE _vcum AS SELECT venue_id AS k, occurred_at AS t, id, {cum_sql}
             FROM (SELECT venue_id, occurred_at, id, category, {_WEIGHT_SQL} AS w
-                  FROM incidents WHERE venue_id IN (SELECT venue_id FROM _sel))
+                  FROM incidents WHERE venue_id IN (SELECT venue_id FROM _sel)
+                  {_SPAN.format(column="occurred_at")})
             WINDOW win AS (PARTITION BY venue_id ORDER BY occurred_at, id
                            ROWS UNBOUNDED PRECEDING)""",
         "CREATE INDEX temp._vcum_k ON _vcum(k, t, id)",
@@ -88,6 +97,7 @@ def compute(db: Database, where: str, params: dict, now: datetime) -> list[Histo
                                          .replace('location', 'i.location')}) OVER win AS w
             FROM incidents i JOIN submissions s ON s.id = i.submission_id
             WHERE s.promoter_id IN (SELECT promoter_id FROM _sel)
+            {_SPAN.format(column="i.occurred_at")}
             WINDOW win AS (PARTITION BY s.promoter_id ORDER BY i.occurred_at, i.id
                            ROWS UNBOUNDED PRECEDING)""",
         "CREATE INDEX temp._pcum_k ON _pcum(k, t, id)",

@@ -179,3 +179,22 @@ def test_correcting_an_incident_is_versioned_audited_and_rescored(db, officer, s
     assert "venue-knife-12m" not in {f.id for f in after.assessment.fired}
     entry = db.execute("SELECT detail FROM audit_log WHERE action = 'incident.edit'").fetchone()
     assert '"category": ["knife", "other"]' in entry[0]
+
+
+def test_history_read_over_its_own_span_equals_history_read_with_the_whole_desk(tmp_path):
+    """Each event's windows read only the incidents they can reach; computed alone (a span of
+    two years) or among every event on the desk (a span of all of them), the values agree."""
+    from eventrisk.desk import Desk
+    from eventrisk.scoring import history
+    from eventrisk.timeutil import now_utc
+
+    desk = Desk.open(tmp_path / "d.db", create=True)
+    desk.build_demo(venues=5, events=300, incidents=900, seed=13)
+    now = now_utc()
+    together = {h.submission_id: h.values for h in history.compute(desk.db, "1", {}, now)}
+    ids = sorted(together)[::7]
+    for sid in ids:
+        [alone] = history.compute(desk.db, "s.id = :id", {"id": sid}, now)
+        assert alone.values == together[sid], sid
+    assert any(v["venue_incidents_12m_count"] for v in together.values())
+    desk.close()
