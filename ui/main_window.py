@@ -157,6 +157,16 @@ class MainWindow(QMainWindow):
             return False
         self._locked = True
         self.centralWidget().setVisible(False)
+        # Nothing of the desk stays on screen: an open form is hidden (and comes back as it
+        # was); a question left open is cancelled, so nothing is decided unseen.
+        modal = QApplication.activeModalWidget()
+        while isinstance(modal, QDialog) and modal is not self:
+            modal.reject()
+            modal = QApplication.activeModalWidget()
+        hidden = [w for w in QApplication.topLevelWidgets()
+                  if w.isVisible() and w is not self and isinstance(w, QDialog)]
+        for widget in hidden:
+            widget.hide()
         name = self.user.username
         try:
             dialog = LockDialog(self.desk, name, self)
@@ -165,8 +175,12 @@ class MainWindow(QMainWindow):
             self._locked = False
         if result == QDialog.DialogCode.Accepted:
             self.centralWidget().setVisible(True)
+            for widget in hidden:
+                widget.show()
             self._restart_idle_timer()
             return True
+        for widget in hidden:
+            widget.close()
         return self.switch_user()
 
     def sign_out(self) -> None:

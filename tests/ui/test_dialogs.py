@@ -234,11 +234,23 @@ def test_idle_time_locks_the_window_until_the_same_password(qtbot, window_for, m
 
     monkeypatch.setattr(login.LockDialog, "exec", unlock)
     monkeypatch.setattr(main_window.LockDialog, "exec", unlock)
+    form = window.new_submission()  # a half-typed form is open when the officer walks away
+    qtbot.keyClicks(form.event_name, "Half typed")
+    original = unlock
+
+    def unlock_and_look(dialog):
+        seen["form hidden"] = not form.isVisible()
+        return original(dialog)
+
+    monkeypatch.setattr(main_window.LockDialog, "exec", unlock_and_look)
     window.idle_timer.setInterval(50)
     window.idle_timer.start()
     qtbot.waitUntil(lambda: "hidden" in seen, timeout=3000)
-    assert seen["hidden"] and "wrong" in seen["error"]
+    assert seen["hidden"] and seen["form hidden"] and "wrong" in seen["error"]
     assert window.centralWidget().isVisible() and window.desk.user.username == "officer"
+    assert form.isVisible() and form.event_name.text() == "Half typed"  # back as it was
+    form._dirty = False
+    form.close()
 
 
 def test_a_key_press_keeps_the_window_unlocked(qtbot, window_for):
