@@ -55,7 +55,8 @@ from PyInstaller.utils.hooks import copy_metadata
 datas = {datas!r} + copy_metadata("eventrisk")
 a = Analysis([{entry!r}], pathex=[{root!r}], datas=datas,
              hiddenimports=["ui.app", "eventrisk.report.assessment_pdf",
-                            "eventrisk.report.pack_pdf"],
+                            "eventrisk.report.pack_pdf", "eventrisk.verify",
+                            "eventrisk.desk.restore", "tqdm"],
              excludes={excludes!r})
 # Qt translations are not used: the app is in British English only.
 a.datas = [d for d in a.datas if "translations" not in d[0].replace("\\\\", "/")]
@@ -94,6 +95,11 @@ def check(build_seconds: float) -> int:
     work = Path(tempfile.mkdtemp(prefix="eventrisk-dist-"))
     db = work / "desk.db"
 
+    secret = work / "password"
+    secret.write_text("supervisor-demo\n", encoding="utf-8")
+    secret.chmod(0o600)
+    env.update(EVENTRISK_USER="supervisor", EVENTRISK_PASSWORD_FILE=str(secret))
+
     def run(*args: str) -> str:
         result = subprocess.run([str(exe), "--db", str(db), *args], capture_output=True,
                                 text=True, env=env, timeout=600)
@@ -112,8 +118,11 @@ def check(build_seconds: float) -> int:
     pdf = (work / "report.pdf").read_bytes()
     if not pdf.startswith(b"%PDF"):
         raise SystemExit("the frozen report is not a PDF")
+    if not run("audit", "verify").startswith("OK"):
+        raise SystemExit("the frozen audit verify did not say OK")
     shutil.rmtree(work)
-    print(f"Frozen check passed: {out}; demo, queue and report {reference} worked offscreen.")
+    print(f"Frozen check passed: {out}; demo, queue, report {reference} and audit verify "
+          "worked offscreen, signed in.")
     print(f"Bundle: {folder_size(APP) / 1e6:.0f} MB in {sum(1 for _ in APP.rglob('*'))} files; "
           f"build took {build_seconds:.0f} s.")
     return 0

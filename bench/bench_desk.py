@@ -48,6 +48,9 @@ def main() -> None:
     sid = states[0].submission.id
     report("read the assessment as it stands (screen, paper, --json)",
            median_ms(lambda: supervisor.assessment(sid), 9), 0.050, "ms")
+    report("open an assessment at the busiest venue (read model + what-if ready)",
+           median_ms(lambda: (supervisor.assessment(sid), supervisor.what_if(sid)), 9),
+           0.150, "ms")
     report("rescore-all count shown before asking", median_ms(
         supervisor.count_rescore_all, 9), 0.150, "ms")
     plain = Desk.open(path)
