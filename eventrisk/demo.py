@@ -7,6 +7,7 @@ next three weeks in every status, taken through the real workflow; demo users.
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 from dataclasses import dataclass
@@ -164,10 +165,13 @@ def build(db: Database, *, venues: int = 60, events: int = 600, incidents: int =
             counters[int(year)] = int(top[-6:])
         event_rows, past_events = [], []
         days = [today - timedelta(days=span_days - d) for d in range(span_days)]
+        # Cumulative weights once: rng.choices(weights=...) would rebuild them for every event
+        # (149 µs each with 1,500 venues); with cum_weights it draws the same venues.
+        cum = list(itertools.accumulate(0.5 + r for r in risk))
         for i in range(events):
             upcoming = i >= past_n
             day = today + timedelta(days=rng.randint(1, 21)) if upcoming else rng.choice(days)
-            venue_id = rng.choices(venue_ids, weights=[0.5 + r for r in risk])[0]
+            venue_id = rng.choices(venue_ids, cum_weights=cum)[0]
             row = _event_row(rng, day, venue_id, capacity_of[venue_id], licence_of[venue_id],
                              promoter_ids, upcoming, counters, actor)
             event_rows.append(row)

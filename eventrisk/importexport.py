@@ -387,6 +387,7 @@ def _write_submissions(db, actor, path, records, errors) -> tuple[int, int]:
 def _write_incidents(db, actor, path, records, errors) -> tuple[int, int]:
     created = 0
     seen: dict[str, int] = {}
+    venues: dict = {}  # each code looked up once per file
     for line, inc in records:
         if inc.reference and inc.reference in seen:
             errors.append(f"{path}:{line}: reference: {inc.reference} is also on line "
@@ -395,7 +396,7 @@ def _write_incidents(db, actor, path, records, errors) -> tuple[int, int]:
         if inc.reference:
             seen[inc.reference] = line
         try:
-            venue_id, submission_id = incidents.resolve(db, inc)
+            venue_id, submission_id = incidents.resolve(db, inc, venues)
         except ValidationError as exc:
             errors.extend(f"{path}:{line}: {f}: {m}" for f, m in exc.problems)
             continue

@@ -9,7 +9,16 @@ from sqlite_utils import Database
 
 from eventrisk import audit, workflow
 from eventrisk.errors import NotFoundError, ValidationError, WorkflowError
-from eventrisk.model import Debrief, Incident, IncidentCategory, Location, Severity, Status, User
+from eventrisk.model import (
+    Debrief,
+    Incident,
+    IncidentCategory,
+    Location,
+    Severity,
+    Status,
+    User,
+    Venue,
+)
 from eventrisk.timeutil import from_db, now_utc, to_db
 from eventrisk.users import require
 from eventrisk.venues import conflict_error, venue_by_code
@@ -53,10 +62,19 @@ def insert(db: Database, inc: Incident, venue_id: int, submission_id: int | None
     return new_id
 
 
-def resolve(db: Database, inc: Incident) -> tuple[int, int | None]:
-    """Venue id and linked submission id for an incident, or ``ValidationError``."""
+def resolve(db: Database, inc: Incident,
+            venues: dict[str, Venue | None] | None = None) -> tuple[int, int | None]:
+    """Venue id and linked submission id for an incident, or ``ValidationError``.
+
+    ``venues`` caches look-ups by code for the length of an import."""
     problems = []
-    venue = venue_by_code(db, inc.venue_code)
+    key = inc.venue_code.casefold()
+    if venues is not None and key in venues:
+        venue = venues[key]
+    else:
+        venue = venue_by_code(db, inc.venue_code)
+        if venues is not None:
+            venues[key] = venue
     if venue is None:
         problems.append(("venue_code", f"There is no venue with code '{inc.venue_code}'"))
     submission_id = None

@@ -229,6 +229,15 @@ def m004_workstations(db: Database) -> None:
         pk="id", not_null={"host", "seen_at"})
 
 
+
+@MIGRATIONS(name="m005_lookup_indexes")
+def m005_lookup_indexes(db: Database) -> None:
+    """What the queue's default view filters on (events not yet over), and venue codes as
+    people type them (any case): both were full scans."""
+    db.execute("CREATE INDEX IF NOT EXISTS idx_submissions_ends_at ON submissions(ends_at)")
+    db.execute("CREATE INDEX IF NOT EXISTS idx_venues_code_nocase ON venues(code COLLATE NOCASE)")
+
+
 def known_names() -> set[str]:
     """The migrations this release knows (a database with others is from a newer one)."""
     return {m.name for m in MIGRATIONS._migrations}

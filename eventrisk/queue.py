@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -72,6 +73,9 @@ FROM submissions s JOIN venues v ON v.id = s.venue_id LEFT JOIN users u ON u.id 
 """
 
 
+_REFERENCE_TYPED = re.compile(r"^ER-[0-9]{4}(-[0-9]{0,6})?$")
+
+
 def _where(flt: QueueFilter) -> tuple[str, list[object]]:
     clauses: list[str] = []
     params: list[object] = []
@@ -96,7 +100,16 @@ def _where(flt: QueueFilter) -> tuple[str, list[object]]:
     if flt.late_only:
         clauses.append("julianday(s.starts_at) - julianday(s.received_at) < ?")
         params.append(LATE_NOTICE_DAYS)
-    if flt.text.strip():
+    reference = _REFERENCE_TYPED.match(flt.text.strip().upper())
+    if reference:  # a reference, whole or being typed: the unique index, not full text
+        whole = reference.group(0)
+        if len(whole) == 14:
+            clauses.append("s.reference = ?")
+            params.append(whole)
+        else:
+            clauses.append("s.reference GLOB ?")
+            params.append(whole + "*")
+    elif flt.text.strip():
         clauses.append("(s.id IN (SELECT rowid FROM submissions_fts WHERE submissions_fts MATCH ?)"
                        " OR s.venue_id IN (SELECT rowid FROM venues_fts WHERE venues_fts MATCH ?))")
         q = fts_query(flt.text)

@@ -128,9 +128,12 @@ def plain(text: str) -> str:
 
 def fts_query(text: str) -> str:
     """User text as a safe FTS5 prefix query: every word must appear."""
-    # as the unicode61 tokenizer splits: ER-2026-1 is 3 words
+    # as the unicode61 tokenizer splits: ER-2026-1 is 3 words.  Only the last word is a
+    # prefix (it is the one still being typed): a finished "ER" must not match every row.
     words = re.findall(r"\w+", plain(text))
-    return " ".join(f'"{w}"*' for w in words) or '""'
+    if not words:
+        return '""'
+    return " ".join([*(f'"{w}"' for w in words[:-1]), f'"{words[-1]}"*'])
 
 
 def promoter_from_row(row: dict) -> Promoter:

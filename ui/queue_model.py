@@ -64,7 +64,7 @@ class QueueModel(ObjectTableModel):
         """Sort in SQL; column -1 restores the desk's action order."""
         self._sort = "action" if column < 0 else self.SORT_KEYS[column]
         self._descending = order == Qt.SortOrder.DescendingOrder
-        self.refresh()
+        self.reload()  # the same rows in another order: no need to count them again
 
     def set_filter(self, flt: QueueFilter) -> None:
         """Show what matches ``flt`` (counted and fetched in SQL)."""

@@ -116,3 +116,28 @@ def test_a_lone_surrogate_in_a_search_finds_nothing_rather_than_crashing(db, adm
     assert desk.venue_by_code("HKN\ud800") is None
     assert desk.venues_page(search="\ud800Canal")[0].code == "HKN-0001"
     assert desk.queue_page(QueueFilter(text="\udfff")) == []
+
+
+def test_the_lookups_people_make_use_indexes(db, admin, venue):
+    def plan(sql, params):
+        return " ".join(r[3] for r in db.execute("EXPLAIN QUERY PLAN " + sql, params))
+
+    assert "idx_venues_code_nocase" in plan(
+        "SELECT * FROM venues WHERE code = ? COLLATE NOCASE", ["hkn-0001"])
+    assert "idx_submissions_ends_at" in plan(
+        "SELECT count(*) FROM submissions WHERE ends_at >= ?", ["2026-01-01T00:00:00Z"])
+
+
+def test_queue_search_finds_references_exactly_and_prefixes_only_the_last_word(
+        db, officer, make_submission):
+    from eventrisk import queue
+    from eventrisk.venues import fts_query
+
+    made = [make_submission(event_name=f"Warehouse Social {n}") for n in range(3)]
+    first = made[0].reference
+    find = lambda text: [r.reference for r in queue.fetch(  # noqa: E731
+        db, queue.QueueFilter(text=text, upcoming_only=False))]
+    assert find(first) == [first] and find(first.lower()) == [first]
+    assert sorted(find(first[:12])) == sorted(m.reference for m in made)  # still typing
+    assert fts_query("warehouse soc") == '"warehouse" "soc"*'
+    assert len(find("warehouse soc")) == 3 and find("ware social") == []

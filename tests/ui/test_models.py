@@ -53,3 +53,17 @@ def test_object_table_model_paged(qtmodeltester, desk):
         model.fetchMore()
     total = db.execute("SELECT count(*) FROM incidents WHERE venue_id = ?", [venue_id]).fetchone()
     assert model.rowCount() == total[0] and not model.canFetchMore()
+
+
+def test_sorting_the_queue_does_not_count_it_again(desk):
+    db, path = desk
+    signed = sign_in(db, path, "officer")
+    model = QueueModel(signed)
+    counted = []
+    real = signed.queue_count
+    signed.queue_count = lambda flt: counted.append(flt) or real(flt)
+    model.sort(QueueModel.COL_VENUE)
+    model.sort(QueueModel.COL_SCORE, Qt.SortOrder.DescendingOrder)
+    assert counted == [] and model.rowCount() > 0
+    model.set_filter(queue.QueueFilter(upcoming_only=False))
+    assert len(counted) == 1  # a new filter is counted once
