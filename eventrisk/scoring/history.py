@@ -67,8 +67,9 @@ def _seek(table: str, key: str, bound: str) -> str:
 # and incidents older than the oldest window start (or newer than the latest assessment time)
 # take the same amount off both, so they need not be summed at all.  Scoring one event at a
 # venue with a decade of incidents then reads two years of them, not ten.
-_SPAN = ("AND {column} >= (SELECT min(t" + str(max(WINDOWS)) + ") FROM _sel) "
-         "AND {column} < (SELECT max(t0) FROM _sel)")
+# (The bounds are worked out first and passed as values, so that the index on
+# (venue_id, occurred_at) seeks straight to them.)
+_SPAN = "AND {column} >= :span_from AND {column} < :span_to"
 
 
 def compute(db: Database, where: str, params: dict, now: datetime) -> list[History]:
@@ -114,6 +115,9 @@ def compute(db: Database, where: str, params: dict, now: datetime) -> list[Histo
     for statement in script:
         uses = {k: v for k, v in named.items() if f":{k}" in statement}
         db.execute(statement, uses)
+        if statement.startswith("CREATE TEMP TABLE _sel"):
+            span = db.execute(f"SELECT min(t{max(WINDOWS)}), max(t0) FROM _sel").fetchone()
+            named["span_from"], named["span_to"] = span[0] or "", span[1] or ""
 
     seeks = ", ".join([_seek("_vcum", "venue_id", "t0") + " AS v0"]
                       + [_seek("_vcum", "venue_id", f"t{m}") + f" AS v{m}" for m in WINDOWS]
