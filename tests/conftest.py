@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 import pytest
@@ -13,14 +14,24 @@ from eventrisk.timeutil import local_to_utc, now_utc
 from eventrisk.validation import validate_submission
 
 
-@pytest.fixture(autouse=True)
-def cheap_password_hashing(monkeypatch):
+@contextmanager
+def cheap_hashing():
     """Argon2 at production cost takes a tenth of a second a hash; tests make hundreds.
     Hashes carry their own parameters, so anything hashed here verifies anywhere."""
     from argon2 import PasswordHasher
 
-    monkeypatch.setattr(users, "HASHER", PasswordHasher(time_cost=1, memory_cost=64,
-                                                        parallelism=1))
+    saved = users.HASHER
+    users.HASHER = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+    try:
+        yield
+    finally:
+        users.HASHER = saved
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing():
+    with cheap_hashing():
+        yield
 
 
 @pytest.fixture
@@ -78,3 +89,23 @@ def make_submission(db, officer, venue):
 def london(text: str) -> datetime:
     """A London wall-clock time as an aware UTC datetime."""
     return local_to_utc(datetime.fromisoformat(text))
+
+
+def run_cli(capsys, *args) -> tuple[int, str, str]:
+    """Run ``eventrisk`` in-process: (exit status, stdout, stderr)."""
+    from eventrisk.cli import main
+
+    code = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def act_as(monkeypatch, folder, user: str, password: str):
+    """Make the command line sign in as ``user``, with a private password file in
+    ``folder``; returns the file."""
+    secret = folder / f"{user}.password"
+    secret.write_text(password + "\n", encoding="utf-8")
+    secret.chmod(0o600)
+    monkeypatch.setenv("EVENTRISK_USER", user)
+    monkeypatch.setenv("EVENTRISK_PASSWORD_FILE", str(secret))
+    return secret

@@ -9,8 +9,10 @@ restore is written into the restored trail."""
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import sqlite3
+import tempfile
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -80,22 +82,17 @@ def check_backup(backup: Path) -> None:
     if status != "ok":
         raise StorageError(f"{backup} fails SQLite's integrity check ({status}); choose "
                            "another backup.")
-    scratch = backup.with_name(f".{backup.name}.check")
-    try:  # migrations may run on open: never on the backup itself, only on a scratch copy
-        source = sqlite3.connect(f"{backup.resolve().as_uri()}?mode=ro", uri=True)
-        target = sqlite3.connect(scratch)
-        try:
-            source.backup(target)
-        finally:
-            source.close()
-            target.close()
-    except (OSError, sqlite3.Error):
-        scratch = backup  # a read-only folder: check the backup itself, read only
+    # Opening migrates; never the backup itself, only a scratch copy of it.
+    folder = Path(tempfile.mkdtemp(prefix="eventrisk-restore-"))
+    scratch = folder / "check.db"
     try:
+        _copy(backup, scratch)
         copy = open_database(scratch, create=False)  # refuses another program's file, a newer
+    except (OSError, sqlite3.Error) as exc:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise StorageError(f"{backup} could not be read ({exc}).") from exc
     except StorageError:
-        if scratch != backup:
-            scratch.unlink(missing_ok=True)
+        shutil.rmtree(folder, ignore_errors=True)
         raise
     try:
         report = Report()
@@ -104,8 +101,18 @@ def check_backup(backup: Path) -> None:
                                "choose another backup.")
     finally:
         copy.close()
-        if scratch != backup:
-            scratch.unlink(missing_ok=True)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _copy(source: Path, target: Path) -> None:
+    """A consistent copy of a database file, with SQLite's backup API, reading only."""
+    src = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
+    dest = sqlite3.connect(target)
+    try:
+        src.backup(dest)
+    finally:
+        src.close()
+        dest.close()
 
 
 def restore(live: Path, backup: Path, username: str, *, force_absent: bool = False
@@ -142,13 +149,7 @@ def restore(live: Path, backup: Path, username: str, *, force_absent: bool = Fal
         live.replace(aside)
     partial = live.with_name(live.name + ".part")
     try:
-        source = sqlite3.connect(f"{backup.resolve().as_uri()}?mode=ro", uri=True)
-        target = sqlite3.connect(partial)
-        try:
-            source.backup(target)
-        finally:
-            source.close()
-            target.close()
+        _copy(backup, partial)
         if os.name == "posix":
             os.chmod(partial, 0o600)
         partial.replace(live)

@@ -27,6 +27,7 @@ from eventrisk.desk import Desk
 from eventrisk.migrations import _IMMUTABLE
 from eventrisk.model import Grade
 from eventrisk.verify import Witness, verify_desk
+from tests.conftest import cheap_hashing
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -34,13 +35,7 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture(scope="module")
 def template(tmp_path_factory):
     """A training desk with scoring, decisions, an issued assessment and a backup."""
-    from argon2 import PasswordHasher
-
-    from eventrisk import users
-
-    saved, users.HASHER = users.HASHER, PasswordHasher(time_cost=1, memory_cost=64,
-                                                       parallelism=1)
-    try:
+    with cheap_hashing():
         folder = tmp_path_factory.mktemp("audit")
         path = folder / "desk.db"
         desk = Desk.open(path, create=True)
@@ -55,8 +50,6 @@ def template(tmp_path_factory):
         desk.issue(sid, state.version, pdf)  # the newest entry: the assessment left the desk
         desk.close()
         yield path, pdf, folder / "backup.db"
-    finally:
-        users.HASHER = saved
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ import json
 
 import pytest
 
-from eventrisk.cli import main
 from eventrisk.desk import Desk
+from tests.conftest import act_as, run_cli
 
 HEADER = ("event_name,venue_code,promoter_name,event_type,start,end,expected_attendance,"
           "ticketing,min_age,alcohol,notes")
@@ -25,18 +25,8 @@ def desk_file(tmp_path, monkeypatch):
     desk.build_demo(venues=3, events=10, incidents=5, seed=1)
     code = desk.db.execute("SELECT code FROM venues LIMIT 1").fetchone()[0]
     desk.close()
-    secret = tmp_path / "pw"
-    secret.write_text("officer-demo\n")
-    secret.chmod(0o600)
-    monkeypatch.setenv("EVENTRISK_USER", "officer")
-    monkeypatch.setenv("EVENTRISK_PASSWORD_FILE", str(secret))
+    act_as(monkeypatch, tmp_path, "officer", "officer-demo")
     return path, code
-
-
-def run(capsys, *args):
-    code = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def count(path):
@@ -57,7 +47,7 @@ def write(tmp_path, name, data):
 def refused(capsys, desk_file, path, *expected):
     db, _ = desk_file
     before = count(db)
-    code, _, err = run(capsys, "--db", db, "import", "submissions", path)
+    code, _, err = run_cli(capsys, "--db", db, "import", "submissions", path)
     assert code == 2 and "Traceback" not in err, err
     for text in expected:
         assert text in err, err
@@ -82,7 +72,7 @@ def test_the_kind_key_is_looked_up_at_the_top_level_only(capsys, desk_file, tmp_
     path = write(tmp_path, "nested.json", text)
     db, _ = desk_file
     before = count(db)
-    code_, out, err = run(capsys, "--db", db, "import", "submissions", path)
+    code_, out, err = run_cli(capsys, "--db", db, "import", "submissions", path)
     assert code_ == 0, err
     assert count(db) == before + 1
     bad = write(tmp_path, "nested-bad.json", text.replace('"expected_attendance": 200',
@@ -125,7 +115,7 @@ def test_encodings(capsys, desk_file, tmp_path):
     db, code = desk_file
     text = HEADER + "\n" + ROW.format(name="Zoë's Łódź Night", code=code, notes="") + "\n"
     with_bom = write(tmp_path, "utf16.csv", text.encode("utf-16"))
-    assert run(capsys, "--db", db, "import", "submissions", with_bom)[0] == 0
+    assert run_cli(capsys, "--db", db, "import", "submissions", with_bom)[0] == 0
     no_bom = write(tmp_path, "utf16le.csv", text.encode("utf-16-le"))
     refused(capsys, desk_file, no_bom, f"{no_bom}:1: the file is not UTF-8 text (it looks "
                                        "like UTF-16 without a byte-order mark)")
@@ -167,9 +157,9 @@ def test_export_neutralises_formulas_and_round_trips_exactly(capsys, desk_file, 
         rows.append(ROW.format(name=cell.getvalue().rstrip("\r\n"), code=code,
                                notes="note\u2028line"))
     source = write(tmp_path, "in.csv", HEADER + "\n" + "\n".join(rows) + "\n")
-    assert run(capsys, "--db", db, "import", "submissions", source)[0] == 0, capsys
+    assert run_cli(capsys, "--db", db, "import", "submissions", source)[0] == 0, capsys
     out = tmp_path / "out.csv"
-    assert run(capsys, "--db", db, "export", "submissions", out)[0] == 0
+    assert run_cli(capsys, "--db", db, "export", "submissions", out)[0] == 0
     exported = out.read_text("utf-8")
     for cell in ("'=HYPERLINK", "'@SUM", "'+cmd", "'-2+3", "'=already"):
         assert cell in exported, cell
@@ -190,11 +180,11 @@ def test_import_warns_of_possible_duplicates_or_refuses_them(capsys, desk_file, 
     row = ROW.format(name="Same Night", code=code, notes="")
     path = write(tmp_path, "dup.csv", HEADER + "\n" + row + "\n" + row.replace(
         "Same Night", "same night!") + "\n")
-    code_, out, err = run(capsys, "--db", db, "import", "submissions", path)
+    code_, out, err = run_cli(capsys, "--db", db, "import", "submissions", path)
     assert code_ == 0 and out.startswith("Imported 2 submissions")
     assert f"{path}:3: event_name: warning: looks like line 2" in err
     before = count(db)
     again = write(tmp_path, "again.csv", HEADER + "\n" + row + "\n")
-    code_, _, err = run(capsys, "--db", db, "import", "submissions", again, "--no-duplicates")
+    code_, _, err = run_cli(capsys, "--db", db, "import", "submissions", again, "--no-duplicates")
     assert code_ == 2 and f"{again}:2: event_name: looks like ER-" in err
     assert count(db) == before

@@ -8,25 +8,15 @@ import stat
 
 import pytest
 
-from eventrisk.cli import main
 from eventrisk.db import open_database
 from eventrisk.desk import Desk
 from eventrisk.errors import StorageError
-
-
-def run(capsys, *args):
-    code = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return code, out, err
+from tests.conftest import act_as, run_cli
 
 
 @pytest.fixture
 def signed(tmp_path, monkeypatch):
-    secret = tmp_path / "pw"
-    secret.write_text("admin-demo\n")
-    secret.chmod(0o600)
-    monkeypatch.setenv("EVENTRISK_USER", "admin")
-    monkeypatch.setenv("EVENTRISK_PASSWORD_FILE", str(secret))
+    act_as(monkeypatch, tmp_path, "admin", "admin-demo")
 
 
 @pytest.fixture
@@ -45,7 +35,7 @@ def test_a_newer_database_is_refused_and_left_alone(capsys, training, signed):
     conn.commit()
     before = training.read_bytes()
     conn.close()
-    code, _, err = run(capsys, "--db", training, "queue")
+    code, _, err = run_cli(capsys, "--db", training, "queue")
     assert code == 1 and "made by a newer EventRisk (it has m099_from_the_future)" in err
     assert training.read_bytes() == before
 
@@ -58,7 +48,7 @@ def test_another_programs_sqlite_file_is_never_turned_into_a_desk(capsys, tmp_pa
     conn.close()
     before = other.read_bytes()
     for args in (["queue"], ["init"], ["demo"]):
-        code, _, err = run(capsys, "--db", other, *args)
+        code, _, err = run_cli(capsys, "--db", other, *args)
         assert code == 1 and "an SQLite database of another program" in err, args
     assert other.read_bytes() == before
 
@@ -66,10 +56,10 @@ def test_another_programs_sqlite_file_is_never_turned_into_a_desk(capsys, tmp_pa
 def test_an_empty_file_is_refused_except_by_init(capsys, tmp_path, signed):
     empty = tmp_path / "empty.db"
     empty.touch()
-    code, _, err = run(capsys, "--db", empty, "queue")
+    code, _, err = run_cli(capsys, "--db", empty, "queue")
     assert code == 1 and "is an empty file, not an EventRisk database" in err
     assert empty.stat().st_size == 0
-    code, out, _ = run(capsys, "--db", empty, "init")
+    code, out, _ = run_cli(capsys, "--db", empty, "init")
     assert code == 0 and "Database ready" in out
 
 
@@ -78,19 +68,19 @@ def test_database_backups_and_exports_are_private(capsys, training, tmp_path, si
     fresh = tmp_path / "fresh.db"
     open_database(fresh).close()
     assert stat.S_IMODE(fresh.stat().st_mode) == 0o600
-    assert run(capsys, "--db", training, "backup", tmp_path / "copy.db")[0] == 0
+    assert run_cli(capsys, "--db", training, "backup", tmp_path / "copy.db")[0] == 0
     assert stat.S_IMODE((tmp_path / "copy.db").stat().st_mode) == 0o600
-    assert run(capsys, "--db", training, "export", "venues", tmp_path / "v.csv")[0] == 0
+    assert run_cli(capsys, "--db", training, "export", "venues", tmp_path / "v.csv")[0] == 0
     assert stat.S_IMODE((tmp_path / "v.csv").stat().st_mode) == 0o600
 
 
 def test_a_backup_onto_the_live_database_or_a_folder_is_refused(capsys, training, tmp_path,
                                                                 signed):
-    code, _, err = run(capsys, "--db", training, "backup", training)
+    code, _, err = run_cli(capsys, "--db", training, "backup", training)
     assert code == 1 and "is the live database itself" in err
     folder = tmp_path / "backups"
     folder.mkdir()
-    code, _, err = run(capsys, "--db", training, "backup", folder)
+    code, _, err = run_cli(capsys, "--db", training, "backup", folder)
     assert code == 1 and "is a folder" in err
     assert not list(tmp_path.glob("*.part")) and not list(folder.glob("*"))
 

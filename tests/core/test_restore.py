@@ -8,15 +8,9 @@ import sqlite3
 import pytest
 
 from eventrisk import audit
-from eventrisk.cli import main
 from eventrisk.desk import Desk
 from eventrisk.timeutil import now_utc, to_db
-
-
-def run(capsys, *args):
-    code = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return code, out, err
+from tests.conftest import act_as, run_cli
 
 
 @pytest.fixture
@@ -28,18 +22,14 @@ def desk_and_backup(tmp_path, monkeypatch):
     desk.backup(tmp_path / "backup.db")
     desk.set_setting("idle_lock_minutes", 7)  # a change after the backup, to be undone
     desk.close()
-    secret = tmp_path / "pw"
-    secret.write_text("admin-demo\n")
-    secret.chmod(0o600)
-    monkeypatch.setenv("EVENTRISK_USER", "admin")
-    monkeypatch.setenv("EVENTRISK_PASSWORD_FILE", str(secret))
+    act_as(monkeypatch, tmp_path, "admin", "admin-demo")
     return path, tmp_path / "backup.db"
 
 
 def test_a_restore_replaces_the_desk_keeps_the_old_file_and_is_audited(capsys,
                                                                        desk_and_backup):
     path, backup = desk_and_backup
-    code, out, err = run(capsys, "--db", path, "restore", backup)
+    code, out, err = run_cli(capsys, "--db", path, "restore", backup)
     assert code == 0, err
     aside = next(path.parent.glob("desk.db.replaced-*"))
     assert f"kept as {aside}" in out
@@ -65,7 +55,7 @@ def test_a_restore_waits_for_every_other_workstation_to_close(capsys, desk_and_b
     conn.commit()
     conn.close()
     before = path.read_bytes()
-    code, _, err = run(capsys, "--db", path, "restore", backup)
+    code, _, err = run_cli(capsys, "--db", path, "restore", backup)
     assert code == 1 and "Other workstations have this desk open: officer on desk-7" in err
     assert path.read_bytes() == before and not list(path.parent.glob("*.replaced-*"))
 
@@ -80,19 +70,15 @@ def test_a_restore_refuses_a_bad_backup_the_live_file_and_officers(capsys, desk_
     conn.execute("UPDATE audit_log SET actor = 'mallory' WHERE id = 3")
     conn.commit()
     conn.close()
-    code, _, err = run(capsys, "--db", path, "restore", broken)
+    code, _, err = run_cli(capsys, "--db", path, "restore", broken)
     assert code == 1 and "audit trail is broken" in err
-    code, _, err = run(capsys, "--db", path, "restore", path)
+    code, _, err = run_cli(capsys, "--db", path, "restore", path)
     assert code == 1 and "live database itself" in err
     junk = tmp_path / "junk.db"
     junk.write_bytes(b"not a database at all" * 100)
-    assert run(capsys, "--db", path, "restore", junk)[0] == 1
-    secret = tmp_path / "officer-pw"
-    secret.write_text("officer-demo\n")
-    secret.chmod(0o600)
-    monkeypatch.setenv("EVENTRISK_USER", "officer")
-    monkeypatch.setenv("EVENTRISK_PASSWORD_FILE", str(secret))
-    code, _, err = run(capsys, "--db", path, "restore", backup)
+    assert run_cli(capsys, "--db", path, "restore", junk)[0] == 1
+    act_as(monkeypatch, tmp_path, "officer", "officer-demo")
+    code, _, err = run_cli(capsys, "--db", path, "restore", backup)
     assert code == 1 and "Only an administrator may restore" in err
     assert not list(path.parent.glob("*.replaced-*"))
 
@@ -100,7 +86,7 @@ def test_a_restore_refuses_a_bad_backup_the_live_file_and_officers(capsys, desk_
 def test_a_damaged_desk_is_restored_with_the_backups_accounts(capsys, desk_and_backup):
     path, backup = desk_and_backup
     path.write_bytes(b"\0" * 4096)  # the live desk is ruined
-    code, out, err = run(capsys, "--db", path, "restore", backup)
+    code, out, err = run_cli(capsys, "--db", path, "restore", backup)
     assert code == 0, err
     desk = Desk.open(path)
     desk.sign_in("admin", "admin-demo")

@@ -9,7 +9,6 @@ from datetime import timedelta
 
 import pytest
 
-from eventrisk import users
 from eventrisk.db import open_database
 from eventrisk.desk import Desk
 from eventrisk.errors import PermissionDenied
@@ -28,7 +27,7 @@ from eventrisk.queue import QueueFilter
 from eventrisk.scoring.rules import parse_ruleset
 from eventrisk.timeutil import now_utc
 from eventrisk.validation import validate_submission
-from tests.conftest import event_fields
+from tests.conftest import cheap_hashing, event_fields
 
 ROLES = ("officer", "supervisor", "admin")
 ALL = set(ROLES)
@@ -53,11 +52,7 @@ def _past(**kw):
 def template(tmp_path_factory):
     """A desk with an event in every state a use case needs, captured by someone who is
     none of the accounts under test (so four eyes never gets in the way)."""
-    from argon2 import PasswordHasher
-
-    saved, users.HASHER = users.HASHER, PasswordHasher(time_cost=1, memory_cost=64,
-                                                       parallelism=1)
-    try:
+    with cheap_hashing():
         path = tmp_path_factory.mktemp("matrix") / "desk.db"
         desk = Desk.open(path, create=True)
         desk.create_first_admin("admin", "Admin", "admin-password")
@@ -87,8 +82,6 @@ def template(tmp_path_factory):
             Severity.MINOR, Location.DOOR, description="Argument at the door")).id
         desk.close()
         yield path, ids
-    finally:
-        users.HASHER = saved
 
 
 def _version(desk, key, ids):

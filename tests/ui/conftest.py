@@ -89,3 +89,13 @@ def window_for(qtbot, desk):
     yield make
     for window in made:  # before the database closes under them
         window.close()
+
+
+def answers_sign_in(qtbot, user: str, password: str):
+    """A stand-in for ``LoginDialog.exec`` that types the user and password and signs in."""
+    def answer(dialog):
+        qtbot.keyClicks(dialog.username, user)
+        qtbot.keyClicks(dialog.password, password)
+        dialog._accept()
+        return dialog.result()
+    return answer

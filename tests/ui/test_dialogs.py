@@ -12,7 +12,7 @@ from eventrisk.model import Role
 from eventrisk.paths import resource
 from eventrisk.queue import QueueFilter
 from eventrisk.report.assessment_pdf import render_assessment
-from tests.ui.conftest import sign_in
+from tests.ui.conftest import answers_sign_in, sign_in
 from ui.errors import message_for
 from ui.login import FirstRunDialog, LoginDialog
 from ui.pdf_preview import PdfPreview
@@ -270,13 +270,8 @@ def test_switch_user_rebuilds_the_window_for_the_new_account(qtbot, window_for, 
     window.open_assessment(window.queue.model.row_object(0).id)
     assert window.tabs.count() == 5
 
-    def as_supervisor(dialog):
-        qtbot.keyClicks(dialog.username, "supervisor")
-        qtbot.keyClicks(dialog.password, "supervisor-demo")
-        dialog._accept()
-        return dialog.result()
-
-    monkeypatch.setattr(login.LoginDialog, "exec", as_supervisor)
+    monkeypatch.setattr(login.LoginDialog, "exec",
+                        answers_sign_in(qtbot, "supervisor", "supervisor-demo"))
     assert window.switch_user()
     assert window.tabs.count() == 4  # the officer's open records went with them
     assert "Sam Patel" in window.windowTitle()
@@ -366,13 +361,7 @@ def test_an_administrator_restores_from_the_app(qtbot, window_for, tmp_path, mon
     monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(
         lambda *a, **k: (str(tmp_path / "backup.db"), "")))
 
-    def as_admin(dialog):
-        qtbot.keyClicks(dialog.username, "admin")
-        qtbot.keyClicks(dialog.password, "admin-demo")
-        dialog._accept()
-        return dialog.result()
-
-    monkeypatch.setattr(login.LoginDialog, "exec", as_admin)
+    monkeypatch.setattr(login.LoginDialog, "exec", answers_sign_in(qtbot, "admin", "admin-demo"))
     window.restore_backup()
     assert any("Replace the whole desk" in m for m in messages)
     assert any("was restored from" in m for m in messages)
