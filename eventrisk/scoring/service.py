@@ -295,21 +295,29 @@ def _score_in_parallel(db: Database, actor: User, where: str, params: dict, now:
                        keep: Callable[[ScoreResult], None],
                        progress: Callable[[int, int], bool] | None, assess: bool) -> None:
     """Split by venue (each side then reads only its venues' history), prepare both halves at
-    once, write, chunk by chunk."""
+    once, write, chunk by chunk.  Chunks follow the events' start times, so each chunk's
+    history spans its own months (plus the 24 its windows look back), not the whole desk."""
     done = 0
-    low = db.execute(f"SELECT min(s.id) FROM submissions s WHERE {where}", params).fetchone()[0]
+    order = "ORDER BY s.starts_at, s.id"
+    low = db.execute(f"SELECT s.starts_at, s.id FROM submissions s WHERE {where} {order} "
+                     "LIMIT 1", params).fetchone()
     pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
     cancelled = False
     try:
         while low is not None:
-            high = db.execute(f"SELECT max(id) FROM (SELECT s.id FROM submissions s WHERE "
-                              f"({where}) AND s.id >= :_low ORDER BY s.id LIMIT {CHUNK})",
-                              {**params, "_low": low}).fetchone()[0]
-            chunk = f"({where}) AND s.id BETWEEN {int(low)} AND {int(high)}"
+            high = db.execute(
+                f"SELECT starts_at, id FROM (SELECT s.starts_at, s.id FROM submissions s WHERE "
+                f"({where}) AND (s.starts_at, s.id) >= (:_lo_t, :_lo_id) {order} "
+                f"LIMIT {CHUNK}) ORDER BY starts_at DESC, id DESC LIMIT 1",
+                {**params, "_lo_t": low[0], "_lo_id": low[1]}).fetchone()
+            bounds = {**params, "_lo_t": low[0], "_lo_id": low[1], "_hi_t": high[0],
+                      "_hi_id": high[1]}
+            chunk = (f"({where}) AND (s.starts_at, s.id) >= (:_lo_t, :_lo_id) AND "
+                     "(s.starts_at, s.id) <= (:_hi_t, :_hi_id)")
             their_part = f"({chunk}) AND s.venue_id % 2 = 1"
-            theirs = pool.submit(_prepare_all, path, their_part, params, now, ruleset.source)
+            theirs = pool.submit(_prepare_all, path, their_part, bounds, now, ruleset.source)
             mine: list[_Prepared] = []
-            for batch in _prepare(db, f"({chunk}) AND s.venue_id % 2 = 0", params, now,
+            for batch in _prepare(db, f"({chunk}) AND s.venue_id % 2 = 0", bounds, now,
                                   ruleset):
                 mine += batch
                 # The worker is about as far through its half as we are through ours.
@@ -321,19 +329,20 @@ def _score_in_parallel(db: Database, actor: User, where: str, params: dict, now:
             except (BrokenProcessPool, OSError, pickle.PicklingError):
                 # The worker could not start here (an embedded interpreter, say): do its share
                 # in this process.
-                other = [p for batch in _prepare(db, their_part, params, now, ruleset)
+                other = [p for batch in _prepare(db, their_part, bounds, now, ruleset)
                          for p in batch]
             prepared = sorted(mine + other, key=lambda p: p.submission_id)
             with db.atomic():
                 _store_ruleset_if_new(db, ruleset, actor)
-                latest = _latest_digests(db, chunk, params)
+                latest = _latest_digests(db, chunk, bounds)
                 for start in range(0, len(prepared), BATCH):
                     for result in _write(db, actor, prepared[start:start + BATCH], latest,
                                          to_db(now), assess):
                         keep(result)
             done += len(prepared)
-            low = db.execute(f"SELECT min(s.id) FROM submissions s WHERE ({where}) AND "
-                             f"s.id > :_high", {**params, "_high": high}).fetchone()[0]
+            low = db.execute(f"SELECT s.starts_at, s.id FROM submissions s WHERE ({where}) AND "
+                             f"(s.starts_at, s.id) > (:_hi_t, :_hi_id) {order} LIMIT 1",
+                             bounds).fetchone()
     finally:
         # After a cancel, do not wait for the worker: it only reads, and stops on its own.
         pool.shutdown(wait=not cancelled, cancel_futures=True)

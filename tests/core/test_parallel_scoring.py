@@ -55,6 +55,19 @@ def test_two_processes_give_the_same_snapshots_as_one(desk_file, tmp_path, monke
     assert _snapshots(two) == _snapshots(one)
 
 
+def test_chunks_in_start_order_give_the_same_snapshots(desk_file, tmp_path, monkeypatch):
+    """Chunks follow start times (each reads only its own months of history); cut into many
+    small chunks, the desk is scored exactly as in one go."""
+    one, many = tmp_path / "one.db", tmp_path / "many.db"
+    shutil.copy(desk_file, one)
+    shutil.copy(desk_file, many)
+    sequential = _score(one)
+    monkeypatch.setattr(service, "CHUNK", 37)
+    chunked = _score(many, parallel_from=1)
+    assert sorted(chunked, key=lambda r: r[0]) == sorted(sequential, key=lambda r: r[0])
+    assert _snapshots(many) == _snapshots(one)
+
+
 def test_when_the_worker_cannot_start_this_process_does_its_share(desk_file, tmp_path,
                                                                   monkeypatch):
     class NoWorkers:
