@@ -232,10 +232,25 @@ def m004_workstations(db: Database) -> None:
 
 @MIGRATIONS(name="m005_lookup_indexes")
 def m005_lookup_indexes(db: Database) -> None:
-    """What the queue's default view filters on (events not yet over), and venue codes as
-    people type them (any case): both were full scans."""
+    """What the queue's default view filters on (events not yet over), venue codes as people
+    type them (any case), and a basis for each snapshot so rescoring skips what has not
+    changed."""
     db.execute("CREATE INDEX IF NOT EXISTS idx_submissions_ends_at ON submissions(ends_at)")
     db.execute("CREATE INDEX IF NOT EXISTS idx_venues_code_nocase ON venues(code COLLATE NOCASE)")
+    # Each snapshot's basis (the hash of its ruleset, inputs and features): a rescore compares
+    # it before building any evidence.  Older snapshots get theirs computed from what they
+    # store; the immutability trigger is lifted for that one statement and put back as it was.
+    import hashlib
+
+    db.table("assessments").add_column("basis", str)
+    db.conn.create_function(
+        "er_basis", 3, lambda sha, inputs, features: hashlib.sha256(
+            "\n".join((sha or "", inputs or "", features or "")).encode()).hexdigest(),
+        deterministic=True)
+    db.execute("DROP TRIGGER assessments_no_update")
+    db.execute("UPDATE assessments SET basis = er_basis(ruleset_sha256, inputs, features)")
+    no_update = _IMMUTABLE.format(table="assessments").split("END;")[0] + "END;"
+    db.executescript(no_update)
 
 
 def known_names() -> set[str]:

@@ -116,7 +116,9 @@ class ScoreResult:
     _prepared: _Prepared = field(repr=False, compare=False)
 
     @property
-    def assessment(self) -> Assessment:
+    def assessment(self) -> Assessment | None:
+        """Every fired rule with its evidence; None if nothing had changed (the stored
+        snapshot stands; read it through the desk's read model)."""
         return self._prepared.rebuilt()
 
 
@@ -160,7 +162,7 @@ class _Prepared:
     as_of: str
     inputs: str
     features: str
-    fired: str
+    fired: str | None  # None: unchanged since the stored snapshot, which stands
     digest: str
     score: int
     grade: str
@@ -170,10 +172,15 @@ class _Prepared:
     ruleset_sha256: str
     guidance: str
     assessment: Assessment | None = None
+    basis: str = ""
 
-    def rebuilt(self) -> Assessment:
+    def rebuilt(self) -> Assessment | None:
+        """The assessment, or None for one that had not changed (its stored snapshot stands
+        and was not read back)."""
         if self.assessment is not None:
             return self.assessment
+        if self.fired is None:
+            return None
         return Assessment(self.score, Grade(self.grade), Grade(self.band_grade), self.confidence,
                           fired_from_json(self.fired),
                           self.ruleset_version, self.ruleset_sha256, self.guidance)
@@ -187,22 +194,44 @@ def _prepare(db: Database, where: str, params: dict, now: datetime,
     """Read only: features, assessments and encoded snapshots, a batch at a time."""
     batch: list[Scored] = []
 
+    # What each submission's latest snapshot was made from: a rescore compares this cheap
+    # basis first, and builds evidence, fired rules and digests only where it differs.
+    known = {sid: rest for sid, *rest in db.execute(
+        "SELECT s.id, a.basis, a.digest, a.score, a.grade, a.confidence, a.ruleset_version, "
+        f"a.ruleset_sha256 FROM submissions s JOIN assessments a ON a.id = s.assessment_id "
+        f"WHERE {where}", params)}
+
     def encode(items: list[Scored]) -> list[_Prepared]:
-        out = []
-        for scored, assessment in zip(items, explain_many(db, items, ruleset), strict=True):
-            inputs = _JSON.encode(_inputs(scored))
-            features = _JSON.encode(scored.values)
-            fired = _JSON.encode([f.__dict__ for f in assessment.fired])
-            digest = hashlib.sha256("\n".join((ruleset.sha256, inputs, features, fired))
-                                    .encode()).hexdigest()
+        out: dict[int, _Prepared] = {}
+        changed, encoded = [], {}
+        for scored in items:
             sub = scored.submission
             assert sub.id is not None
-            a = assessment
-            out.append(_Prepared(sub.id, sub.reference, sub.start, sub.status.value,
-                                 to_db(scored.as_of), inputs, features, fired, digest, a.score,
-                                 a.grade.value, a.band_grade.value, a.confidence,
-                                 a.ruleset_version, a.ruleset_sha256, a.guidance, a))
-        return out
+            inputs = _JSON.encode(_inputs(scored))
+            features = _JSON.encode(scored.values)
+            basis = snapshot_basis(ruleset.sha256, inputs, features)
+            before = known.get(sub.id)
+            if before is not None and before[0] == basis:
+                _, digest, score_, grade, confidence, version, sha = before
+                out[sub.id] = _Prepared(sub.id, sub.reference, sub.start, sub.status.value,
+                                        to_db(scored.as_of), inputs, features, None, digest,
+                                        score_, grade, grade, confidence, version, sha, "",
+                                        None, basis)
+            else:
+                changed.append(scored)
+                encoded[sub.id] = (inputs, features, basis)
+        for scored, a in zip(changed, explain_many(db, changed, ruleset), strict=True):
+            sub = scored.submission
+            assert sub.id is not None
+            inputs, features, basis = encoded[sub.id]
+            fired = _JSON.encode([f.__dict__ for f in a.fired])
+            digest = hashlib.sha256("\n".join((ruleset.sha256, inputs, features, fired))
+                                    .encode()).hexdigest()
+            out[sub.id] = _Prepared(sub.id, sub.reference, sub.start, sub.status.value,
+                                    to_db(scored.as_of), inputs, features, fired, digest,
+                                    a.score, a.grade.value, a.band_grade.value, a.confidence,
+                                    a.ruleset_version, a.ruleset_sha256, a.guidance, a, basis)
+        return [out[s.submission.id] for s in items if s.submission.id is not None]
 
     for scored in iter_features(db, where, params, now):
         batch.append(scored)
@@ -216,7 +245,12 @@ def _prepare(db: Database, where: str, params: dict, now: datetime,
 def _fields(p: _Prepared) -> tuple:
     return (p.submission_id, p.reference, p.start, p.status, p.as_of, p.inputs, p.features,
             p.fired, p.digest, p.score, p.grade, p.band_grade, p.confidence, p.ruleset_version,
-            p.ruleset_sha256, p.guidance)
+            p.ruleset_sha256, p.guidance, None, p.basis)
+
+
+def snapshot_basis(ruleset_sha256: str, inputs: str, features: str) -> str:
+    """What a snapshot was made from (its ruleset, inputs and features), as one hash."""
+    return hashlib.sha256("\n".join((ruleset_sha256, inputs, features)).encode()).hexdigest()
 
 
 def _prepare_all(path: str, where: str, params: dict, now: datetime,
@@ -358,7 +392,7 @@ def _write(db: Database, actor: User, batch: list[_Prepared], latest: dict[int, 
         if stored:
             rows.append((p.submission_id, stamp, actor.username, p.as_of, p.ruleset_version,
                          p.ruleset_sha256, p.inputs, p.features, p.fired, p.score, p.grade,
-                         p.confidence, p.digest))
+                         p.confidence, p.digest, p.basis))
         if assess and p.status in (Status.RECEIVED.value, Status.RETURNED.value):
             assessed.append(p)
         results.append(ScoreResult(p.reference, p.submission_id, Grade(p.grade), p.score,
@@ -368,7 +402,7 @@ def _write(db: Database, actor: User, batch: list[_Prepared], latest: dict[int, 
         db.conn.executemany(
             "INSERT INTO assessments (submission_id, created_at, created_by, as_of, "
             "ruleset_version, ruleset_sha256, inputs, features, fired, score, grade, confidence,"
-            " digest) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            " digest, basis) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
         ranks = " ".join(f"WHEN '{g.value}' THEN {g.rank}" for g in Grade)
         db.execute(
             "UPDATE submissions SET assessment_id = a.id, score = a.score, "

@@ -198,3 +198,30 @@ def test_history_read_over_its_own_span_equals_history_read_with_the_whole_desk(
         assert alone.values == together[sid], sid
     assert any(v["venue_incidents_12m_count"] for v in together.values())
     desk.close()
+
+
+def test_a_rescore_builds_evidence_only_where_something_changed(tmp_path, monkeypatch):
+    from eventrisk.desk import Desk
+    from eventrisk.scoring import service as scoring
+
+    desk = Desk.open(tmp_path / "d.db", create=True)
+    desk.build_demo(venues=4, events=120, incidents=80, seed=17)
+    desk.sign_in("supervisor", "supervisor-demo")
+    first = desk.rescore_all()
+    explained: list[int] = []
+    real = scoring.explain_many
+    monkeypatch.setattr(scoring, "explain_many", lambda db, batch, rules: explained.extend(
+        s.submission.id for s in batch) or real(db, batch, rules))
+    again = desk.rescore_all()
+    assert explained == [] and not any(r.stored for r in again)
+    assert {(r.submission_id, r.grade, r.score) for r in again} == \
+        {(r.submission_id, r.grade, r.score) for r in first}
+    assert all(r.assessment is None for r in again)  # the stored snapshots stand
+    sid = desk.db.execute("SELECT id FROM submissions WHERE status = 'assessed' LIMIT 1"
+                          ).fetchone()[0]
+    desk.save_submission(replace(desk.assessment(sid).submission, expected_attendance=5))
+    explained.clear()
+    desk.rescore_all()
+    assert explained == []  # saving already rescored it; nothing else moved
+    assert desk.verify_audit().ok
+    desk.close()
