@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QDate, QDateTime, QTime, Signal
+from PySide6.QtCore import QDate, QDateTime, QThreadPool, QTime, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -34,6 +34,7 @@ from ui.models import Column, ObjectTableModel, table_view
 from ui.pdf_preview import PdfPreview, print_pdf, save_pdf
 from ui.style import badge_css
 from ui.submission_form import SubmissionForm
+from ui.worker import Task
 
 ACTION_LABELS = {"submit_for_review": "Submit for &review", "approve": "&Approve",
                  "return": "Re&turn…", "override": "&Override grade…", "issue": "&Issue…",
@@ -59,6 +60,7 @@ class AssessmentView(QWidget):
 
     changed = Signal(int)
     open_venue = Signal(int)
+    what_if_ready = Signal()
 
     def __init__(self, desk: Desk, submission_id: int, parent=None):
         super().__init__(parent)
@@ -188,8 +190,42 @@ class AssessmentView(QWidget):
         self.buttons["preview"].setEnabled("preview" in state.actions)
         self.audit_model.set_objects(list(state.history))
         if snap is not None:
-            self.what_if.bind(self.desk.what_if(self.submission_id),
-                              "agree_measures" in state.actions)
+            self._load_what_if(state.version, "agree_measures" in state.actions)
+
+    def _load_what_if(self, version: int, may_agree: bool) -> None:
+        """Read the history the what-if needs on a worker thread (it can take a while at a
+        busy venue); the panel says it is loading and binds when it arrives."""
+        self.what_if.show_loading()
+        desk, sid = self.desk, self.submission_id
+
+        def work(_report):
+            worker = desk.for_worker()
+            try:
+                return worker.what_if(sid)
+            finally:
+                worker.close()
+
+        task = Task(work)
+        self._what_if_task = task  # newest wins: an older load arriving late is ignored
+
+        def arrived(result) -> None:
+            try:
+                if self._what_if_task is task and self.state.version == version:
+                    self.what_if.bind(result, may_agree)
+                    self.what_if_ready.emit()
+            except RuntimeError:  # the tab was closed while the history was being read
+                pass
+
+        def failed(exc: BaseException) -> None:
+            try:
+                if self._what_if_task is task:
+                    self.what_if.show_loading(f"The what-if could not be prepared: {exc}")
+            except RuntimeError:
+                pass
+
+        task.signals.finished.connect(arrived)
+        task.signals.failed.connect(failed)
+        QThreadPool.globalInstance().start(task)
 
     # ---- actions -------------------------------------------------------------------------
     def _act(self, name: str) -> None:
@@ -407,6 +443,14 @@ class WhatIfPanel(QGroupBox):
         for c in self.checks.values():
             c.toggled.connect(self.update_result)
         self.setEnabled(False)
+
+    def show_loading(self, text: str = "Reading the venue's and promoter's history…") -> None:
+        """Disabled, saying why, until ``bind``."""
+        self._what_if = None
+        self.setEnabled(False)
+        self.result.setText("")
+        self.result.setStyleSheet("")
+        self.result_detail.setText(text)
 
     def bind(self, what_if: whatif.WhatIf, may_agree: bool = True) -> None:
         """Start from the submission as it is; ``may_agree``: this person may record the

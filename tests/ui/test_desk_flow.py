@@ -70,6 +70,8 @@ def test_a_what_if_lowers_the_grade(qtbot, window_for, desk):
                      "AND status = 'assessed' ORDER BY score DESC").fetchone()[0]
     view = window.open_assessment(sid)
     panel = view.what_if
+    assert not panel.isEnabled() and "Reading" in panel.result_detail.text()  # not blocking
+    qtbot.waitUntil(lambda: panel._what_if is not None, timeout=10000)
     before = view.what_if._what_if.base.score
     panel.door.setValue(panel.door.value() + 30)
     panel.search.setCurrentIndex(panel.search.findData(SearchRegime.SEARCH_ARCH.value))
