@@ -10,6 +10,7 @@ cost grows with the number of submissions, not with the incidents in their windo
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -89,7 +90,7 @@ def compute(db: Database, where: str, params: dict, now: datetime) -> list[Histo
         f"""CREATE TEMP TABLE _vcum AS SELECT venue_id AS k, occurred_at AS t, id, {cum_sql}
             FROM (SELECT venue_id, occurred_at, id, category, {_WEIGHT_SQL} AS w
                   FROM incidents WHERE venue_id IN (SELECT venue_id FROM _sel)
-                  {_SPAN.format(column="occurred_at")})
+                  {_SPAN.format(column="occurred_at")} AND :bulk)
             WINDOW win AS (PARTITION BY venue_id ORDER BY occurred_at, id
                            ROWS UNBOUNDED PRECEDING)""",
         "CREATE INDEX temp._vcum_k ON _vcum(k, t, id)",
@@ -116,8 +117,12 @@ def compute(db: Database, where: str, params: dict, now: datetime) -> list[Histo
         uses = {k: v for k, v in named.items() if f":{k}" in statement}
         db.execute(statement, uses)
         if statement.startswith("CREATE TEMP TABLE _sel"):
-            span = db.execute(f"SELECT min(t{max(WINDOWS)}), max(t0) FROM _sel").fetchone()
+            span = db.execute(f"SELECT min(t{max(WINDOWS)}), max(t0), count(*) FROM _sel"
+                              ).fetchone()
             named["span_from"], named["span_to"] = span[0] or "", span[1] or ""
+            # One event (a save, a what-if): its venue windows are one aggregate pass over
+            # the index range, much cheaper than running totals; many events share those.
+            named["bulk"] = int(span[2] != 1)
 
     seeks = ", ".join([_seek("_vcum", "venue_id", "t0") + " AS v0"]
                       + [_seek("_vcum", "venue_id", f"t{m}") + f" AS v{m}" for m in WINDOWS]
@@ -157,9 +162,47 @@ def compute(db: Database, where: str, params: dict, now: datetime) -> list[Histo
         values = dict(zip(columns, row[first:], strict=True))
         values["last_debrief_had_incidents"] = values["last_debrief_incidents"] > 0
         bounds_map = {0: row[3], **{m: row[4 + i] for i, m in enumerate(WINDOWS)}}
+        if not named["bulk"]:
+            values |= _venue_windows(db, row[1], bounds_map)
         out.append(History(row[0], row[1], row[2], bounds_map, values))
     for table in ("_sel", "_vcum", "_pcum", "_deb", "_nights"):
         db.execute(f"DROP TABLE IF EXISTS temp.{table}")
+    return out
+
+
+def _venue_windows(db: Database, venue_id: int, bounds: dict[int, str]) -> dict:
+    """The venue's window features for one event: its index range grouped by kind, severity,
+    location and window, then added up here (the same values the running totals give:
+    weights are multiples of 0.25, so the sums are exact)."""
+    ordered = sorted(WINDOWS)
+    bucket = " ".join(f"WHEN occurred_at >= :t{m} THEN {m}" for m in ordered[:-1])
+    # Counted here rather than by GROUP BY: SQLite would sort the whole range to group it,
+    # while the covering index hands the rows over in one quick pass.
+    rows = Counter(db.execute(
+        f"SELECT category, severity, location, CASE {bucket} ELSE {ordered[-1]} END "
+        f"FROM incidents WHERE venue_id = :venue AND occurred_at >= :t{ordered[-1]} AND "
+        "occurred_at < :t0",
+        {"venue": venue_id, **{f"t{m}": bound for m, bound in bounds.items()}}))
+    out: dict = {}
+    for m in WINDOWS:
+        for kind in INCIDENT_KINDS:
+            out[f"venue_{kind}_{m}m"] = 0.0
+            out[f"venue_{kind}_{m}m_count"] = 0
+    out["venue_incidents_12m_count"] = 0
+    for (category, severity, location, window), count in rows.items():
+        weight = SEVERITY_WEIGHT.get(severity, 1.0) * LOCATION_WEIGHT.get(location, 1.0)
+        for m in WINDOWS:
+            if window > m:
+                continue  # older than this window
+            if m == 12:
+                out["venue_incidents_12m_count"] += count
+            for kind, (_, cats) in INCIDENT_KINDS.items():
+                if category in cats:
+                    out[f"venue_{kind}_{m}m"] += weight * count
+                    out[f"venue_{kind}_{m}m_count"] += count
+    for m in WINDOWS:
+        for kind in INCIDENT_KINDS:
+            out[f"venue_{kind}_{m}m"] = round(out[f"venue_{kind}_{m}m"], 2)
     return out
 
 

@@ -191,8 +191,25 @@ def test_history_read_over_its_own_span_equals_history_read_with_the_whole_desk(
     desk = Desk.open(tmp_path / "d.db", create=True)
     desk.build_demo(venues=5, events=300, incidents=900, seed=13)
     now = now_utc()
+    # Incidents exactly on one event's window edges: in at 24, 12 and 6 months back, out at
+    # the assessment time itself.
+    probe = desk.db.execute("SELECT max(id) FROM submissions WHERE status != 'cancelled'"
+                            ).fetchone()[0]
+    [before] = history.compute(desk.db, "s.id = :id", {"id": probe}, now)
+    for n, (edge, category, severity, location) in enumerate((
+            (24, "knife", 3, "door"), (12, "firearm", 2, "outside_nearby"),
+            (6, "violence_with_injury", 1, "inside"), (0, "disorder", 3, "inside"))):
+        desk.db.execute(
+            "INSERT INTO incidents (reference, venue_id, occurred_at, category, severity, "
+            "location) VALUES (?, ?, ?, ?, ?, ?)",
+            [f"EDGE-{n}", before.venue_id, before.bounds[edge], category, severity, location])
     together = {h.submission_id: h.values for h in history.compute(desk.db, "1", {}, now)}
-    ids = sorted(together)[::7]
+    assert together[probe]["venue_incidents_12m_count"] == \
+        before.values["venue_incidents_12m_count"] + 2
+    assert together[probe]["venue_violence_24m_count"] == \
+        before.values["venue_violence_24m_count"] + 3  # knife, firearm, injury: not disorder
+    assert together[probe]["venue_violence_6m"] == before.values["venue_violence_6m"] + 0.5
+    ids = sorted(together)[::7] + [probe]
     for sid in ids:
         [alone] = history.compute(desk.db, "s.id = :id", {"id": sid}, now)
         assert alone.values == together[sid], sid
