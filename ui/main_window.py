@@ -32,6 +32,7 @@ from eventrisk.model import User
 from eventrisk.paths import resource
 from eventrisk.reference import borough_names
 from eventrisk.report.files import write_pdf
+from ui import wheel
 from ui.assessment_view import AssessmentView
 from ui.dashboard_view import DashboardView
 from ui.errors import show_error
@@ -67,6 +68,7 @@ class MainWindow(QMainWindow):
         self._heartbeat()
         self._locked = False
         QApplication.instance().installEventFilter(self)
+        wheel.install()
         self._build()
         settings = QSettings()
         self.restoreGeometry(settings.value("main/geometry", QByteArray()))

@@ -125,13 +125,18 @@ class IncidentDialog(_FieldDialog):
         self.when = self.add(labels["occurred_at"], QDateTimeEdit(
             QDateTime.currentDateTime(), calendarPopup=True), "occurred_at")
         self.when.setDisplayFormat("dd/MM/yyyy HH:mm")
+        # Nothing is chosen for the officer: one Enter must not record "violence with injury,
+        # minor, inside, now" that nobody picked, which counts in the venue's score at once.
         self.category = self.add(labels["category"], QComboBox(), "category")
+        self.category.addItem("Choose the category…", None)
         for c in IncidentCategory:
             self.category.addItem(c.label, c.value)
         self.severity = self.add(labels["severity"], QComboBox(), "severity")
+        self.severity.addItem("Choose the severity…", None)
         for s in Severity:
             self.severity.addItem(s.label, s.value)
         self.location = self.add(labels["location"], QComboBox(), "location")
+        self.location.addItem("Choose where it happened…", None)
         for loc in Location:
             self.location.addItem(loc.label, loc.value)
         self.event = self.add(labels["event_reference"], QLineEdit(event_reference),
@@ -153,6 +158,14 @@ class IncidentDialog(_FieldDialog):
             self.description.setPlainText(incident.description)
 
     def save(self) -> None:
+        problems = [(name, f"Choose the {word}") for name, word, combo in (
+            ("category", "category", self.category), ("severity", "severity", self.severity),
+            ("location", "location", self.location)) if combo.currentData() is None]
+        if not self.description.toPlainText().strip():
+            problems.append(("description", "Describe what happened (the borough and the venue "
+                                            "will read it)"))
+        if problems:
+            raise ValidationError(problems)
         inc = validate_incident({
             "venue_code": self.venue_code,
             "occurred_at": self.when.dateTime().toPython().isoformat(timespec="minutes"),

@@ -309,3 +309,33 @@ def test_the_form_offers_to_open_the_event_already_on_the_desk(qtbot, window_for
     assert f"Open {existing.reference}" in chosen["buttons"] and "Save anyway" in \
         chosen["buttons"]
     assert "already on the desk" in chosen["text"]
+
+
+def _wheel(widget, notches: int) -> None:
+    from PySide6.QtCore import QPoint, QPointF
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    centre = QPointF(widget.width() / 2, widget.height() / 2)
+    for _ in range(abs(notches)):
+        event = QWheelEvent(centre, widget.mapToGlobal(centre), QPoint(0, 0),
+                            QPoint(0, -120 if notches > 0 else 120),
+                            Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier,
+                            Qt.ScrollPhase.NoScrollPhase, False)
+        QApplication.sendEvent(widget, event)
+
+
+def test_the_wheel_scrolls_the_form_not_the_values_under_the_pointer(qtbot, window_for):
+    window = window_for("officer")
+    form = window.new_submission()
+    form.event_name.setFocus()
+    day, ticketing = form.day.date(), form.ticketing.currentIndex()
+    _wheel(form.day, 12)
+    _wheel(form.ticketing, 3)
+    assert form.day.date() == day and form.ticketing.currentIndex() == ticketing
+    form.day.setFocus()  # a field the officer is in does take the wheel
+    qtbot.waitUntil(form.day.hasFocus, timeout=2000)
+    _wheel(form.day, 1)
+    assert form.day.date() != day
+    form._dirty = False
+    form.close()

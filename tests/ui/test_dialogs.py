@@ -367,3 +367,24 @@ def test_an_administrator_restores_from_the_app(qtbot, window_for, tmp_path, mon
     assert any("was restored from" in m for m in messages)
     assert window.desk.setting("idle_lock_minutes") == 15
     assert list(tmp_path.glob("desk.db.replaced-*"))
+
+
+def test_one_enter_does_not_record_an_incident_nobody_chose(qtbot, desk):
+    from ui.venue_dialog import IncidentDialog
+
+    db, path = desk
+    officer = sign_in(db, path, "officer")
+    venue = officer.venues_page(limit=1)[0]
+    before = db.execute("SELECT count(*) FROM incidents").fetchone()[0]
+    dialog = IncidentDialog(officer, venue)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.keyClick(dialog, Qt.Key.Key_Return)
+    assert dialog.isVisible() and "Choose the category" in dialog.error.text()
+    assert "Describe what happened" in dialog.error.text()
+    for combo in (dialog.category, dialog.severity, dialog.location):
+        combo.setCurrentIndex(1)
+    qtbot.keyClicks(dialog.description, "Fight in the queue, two arrests")
+    qtbot.mouseClick(dialog.buttons.button(dialog.buttons.StandardButton.Save),
+                     Qt.MouseButton.LeftButton)
+    assert db.execute("SELECT count(*) FROM incidents").fetchone()[0] == before + 1
