@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QDate, QDateTime, QThreadPool, QTime, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -351,6 +352,7 @@ class ReasonDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(title)
         self.reason = QPlainTextEdit(objectName="reason", accessibleName=prompt)
+        self.reason.setTabChangesFocus(True)  # Tab moves on; the keyboard is never trapped
         self.grade_box = QComboBox(objectName="overrideGrade", accessibleName="New grade")
         self.grade_box.addItem("Choose the new grade", "")
         for g in Grade:
@@ -369,6 +371,8 @@ class ReasonDialog(QDialog):
 
         self.reason.textChanged.connect(ready)
         self.grade_box.currentIndexChanged.connect(ready)
+        for keys in ("Ctrl+Return", "Ctrl+Enter"):  # Enter is a new line; Ctrl+Enter is OK
+            QShortcut(QKeySequence(keys), self, activated=lambda: ok.isEnabled() and ok.click())
         layout = QFormLayout(self)
         if grades:
             layout.addRow("Grade in force", QLabel(current.value if current else "not scored",

@@ -339,3 +339,21 @@ def test_the_wheel_scrolls_the_form_not_the_values_under_the_pointer(qtbot, wind
     assert form.day.date() != day
     form._dirty = False
     form.close()
+
+
+def test_reason_dialogs_let_the_keyboard_out(qtbot):
+    from ui.assessment_view import ReasonDialog
+
+    dialog = ReasonDialog("Return to the officer", "Comment for the officer")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.reason.setFocus()
+    qtbot.waitUntil(dialog.reason.hasFocus, timeout=2000)
+    qtbot.keyClicks(dialog.reason, "Check the door team")
+    qtbot.keyClick(dialog.reason, Qt.Key.Key_Tab)
+    assert "\t" not in dialog.reason.toPlainText() and not dialog.reason.hasFocus()
+    dialog.reason.setFocus()
+    qtbot.waitUntil(dialog.reason.hasFocus, timeout=2000)
+    with qtbot.waitSignal(dialog.accepted, timeout=2000):
+        qtbot.keyClick(dialog.reason, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert dialog.text() == "Check the door team"
