@@ -162,8 +162,7 @@ class IncidentDialog(_FieldDialog):
             ("category", "category", self.category), ("severity", "severity", self.severity),
             ("location", "location", self.location)) if combo.currentData() is None]
         if not self.description.toPlainText().strip():
-            problems.append(("description", "Describe what happened (the borough and the venue "
-                                            "will read it)"))
+            problems.append(("description", "Describe what happened"))
         if problems:
             raise ValidationError(problems)
         inc = validate_incident({
