@@ -6,7 +6,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QEvent,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+)
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
 
@@ -131,4 +138,17 @@ def table_view(model: QAbstractTableModel | None, name: str, *, wrap: bool = Fal
     view.setWordWrap(wrap)
     if wrap:
         view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    view.installEventFilter(_EnterOpens(view))
     return view
+
+
+class _EnterOpens(QObject):
+    """Enter on a list does what a double-click does (open the row), in every list."""
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's name
+        if (event.type() == QEvent.Type.KeyPress
+                and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+                and isinstance(watched, QTableView) and watched.currentIndex().isValid()):
+            watched.doubleClicked.emit(watched.currentIndex())
+            return True
+        return False

@@ -357,3 +357,22 @@ def test_reason_dialogs_let_the_keyboard_out(qtbot):
     with qtbot.waitSignal(dialog.accepted, timeout=2000):
         qtbot.keyClick(dialog.reason, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     assert dialog.text() == "Check the door team"
+
+
+def test_enter_opens_the_selected_row_in_every_list(qtbot, window_for):
+    import gc
+
+    window = window_for("supervisor")
+    gc.collect()  # the key handlers must outlive Python's garbage collection
+    for view, signal in ((window.venues.view, window.venues.open_requested),
+                         (window.dashboard.findChild(type(window.venues.view), "dash_high_risk"),
+                          window.dashboard.open_requested)):
+        view.setFocus()
+        view.selectRow(0)
+        with qtbot.waitSignal(signal, timeout=2000) as opened:
+            qtbot.keyClick(view, Qt.Key.Key_Return)
+        assert opened.args[0] == view.model().object_at(0).id
+    venue = window.open_venue(window.venues.view.model().object_at(0).id)
+    venue.event_view.selectRow(0)
+    with qtbot.waitSignal(venue.open_requested, timeout=2000):
+        qtbot.keyClick(venue.event_view, Qt.Key.Key_Enter)
