@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QDate, QDateTime, QThreadPool, QTime, Signal
+from PySide6.QtCore import QDate, QDateTime, Qt, QThreadPool, QTime, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -38,8 +38,8 @@ from ui.submission_form import SubmissionForm
 from ui.worker import Task
 
 ACTION_LABELS = {"submit_for_review": "Submit for &review", "approve": "&Approve",
-                 "return": "Re&turn…", "override": "&Override grade…", "issue": "&Issue…",
-                 "cancel": "Cancel event…", "debrief": "Record debrie&f…"}
+                 "return": "Ret&urn…", "override": "&Override grade…", "issue": "&Issue…",
+                 "cancel": "&Cancel event…", "debrief": "Record &debrief…"}
 
 
 # Decisions that need a written reason: dialog title, prompt, and the desk's use case.  Each
@@ -93,12 +93,16 @@ class AssessmentView(QWidget):
         self.buttons: dict[str, QPushButton] = {}
         for name, text in (("edit", "&Edit…"), ("rescore", "Re&score"),
                            *ACTION_LABELS.items(), ("preview", "&Preview / print…"),
-                           ("venue", "&Venue…")):
+                           ("venue", "Ve&nue…")):
             button = QPushButton(text, objectName=f"action_{name}")
             button.clicked.connect(lambda _=False, n=name: self._act(n))
             self.buttons[name] = button
             self.actions.addWidget(button)
         self.actions.addStretch(1)
+        # Ctrl+P on an assessment prints this assessment (the window's Ctrl+P, a borough pack,
+        # steps aside while an assessment is in front).
+        QShortcut(QKeySequence.StandardKey.Print, self, lambda: self._act("preview"),
+                  context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
 
         self.audit_model = ObjectTableModel([
             Column("When", lambda e: british_datetime(from_db(e.at))),

@@ -89,6 +89,7 @@ class MainWindow(QMainWindow):
                             + (" — TRAINING DATA, NOT FOR OPERATIONAL USE" if training else ""))
         self.tabs = QTabWidget(objectName="mainTabs", tabsClosable=True, documentMode=True)
         self.tabs.tabCloseRequested.connect(self._close_tab)
+        self.tabs.currentChanged.connect(self._print_means_this_tab)
         self.queue = QueueView(self.desk)
         self.dashboard = DashboardView(self.desk)
         self.venues = VenuesList(self.desk)
@@ -127,6 +128,14 @@ class MainWindow(QMainWindow):
             self._status_widgets.append(banner)
         self.statusBar().addPermanentWidget(status)
         self._restart_idle_timer()
+
+    def _print_means_this_tab(self, _index: int = -1) -> None:
+        """Ctrl+P prints the assessment in front; elsewhere it makes a borough pack."""
+        pack = getattr(self, "pack_action", None)
+        if pack is not None:
+            on_assessment = isinstance(self.tabs.currentWidget(), AssessmentView)
+            pack.setShortcut(QKeySequence() if on_assessment
+                             else QKeySequence(QKeySequence.StandardKey.Print))
 
     def _heartbeat(self) -> None:
         try:
@@ -229,8 +238,8 @@ class MainWindow(QMainWindow):
         file.addSeparator()
         self._action(file, "&Import…", self.import_file)
         self._action(file, "&Export…", self.export_file)
-        self._action(file, "Borough &pack…", self.borough_pack, QKeySequence.StandardKey.Print,
-                     toolbar=True)
+        self.pack_action = self._action(file, "Borough &pack…", self.borough_pack,
+                                        QKeySequence.StandardKey.Print, toolbar=True)
         self._action(file, "&Back up the database…", self.backup)
         restore = self._action(file, "&Restore from a backup…", self.restore_backup)
         restore.setEnabled(self.desk.may("manage_users"))

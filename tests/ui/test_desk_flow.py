@@ -376,3 +376,30 @@ def test_enter_opens_the_selected_row_in_every_list(qtbot, window_for):
     venue.event_view.selectRow(0)
     with qtbot.waitSignal(venue.open_requested, timeout=2000):
         qtbot.keyClick(venue.event_view, Qt.Key.Key_Enter)
+
+
+def test_alt_keys_are_unique_and_ctrl_p_prints_the_assessment_in_front(qtbot, window_for,
+                                                                       monkeypatch):
+    import re
+
+    from ui import assessment_view, main_window
+
+    window = window_for("supervisor")
+    view = _open_first(window, "in_review")
+    keys = [re.search(r"&(\w)", a.text())[1].lower() for a in window.menuBar().actions()]
+    keys += [re.search(r"&(\w)", b.text())[1].lower() for b in view.buttons.values()
+             if "&" in b.text()]
+    assert len(keys) == len(set(keys)), sorted(keys)
+    assert all("&" in b.text() for b in view.buttons.values())  # every action has its key
+    shown = []
+    monkeypatch.setattr(assessment_view.PdfPreview, "exec", lambda self: shown.append("preview"))
+    monkeypatch.setattr(main_window.PackDialog, "exec", lambda self: shown.append("pack") or 0)
+    window.activateWindow()  # shortcuts go to the active window
+    qtbot.waitUntil(window.isActiveWindow, timeout=3000)
+    view.fired.setFocus()
+    qtbot.keyClick(view.fired, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
+    assert shown == ["preview"]
+    window.tabs.setCurrentIndex(0)
+    window.queue.table.setFocus()
+    qtbot.keyClick(window.queue.table, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
+    assert shown == ["preview", "pack"]
