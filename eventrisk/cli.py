@@ -450,7 +450,8 @@ def _pack(desk: Desk, args) -> int:
 
     pdf, count = desk.render_pack(args.borough, args.date_from, args.date_to)
     write_pdf(pdf, args.output)
-    print(f"Wrote {args.output}: {count} events in {canonical_borough(args.borough)}.")
+    print(f"Wrote {args.output}: {count} event{'' if count == 1 else 's'} in "
+          f"{canonical_borough(args.borough)}.")
     return 0
 
 

@@ -85,6 +85,8 @@ def _where(flt: QueueFilter) -> tuple[str, list[object]]:
     if flt.statuses:
         clauses.append(f"s.status IN ({', '.join('?' for _ in flt.statuses)})")
         params.extend(flt.statuses)
+    else:  # a cancelled event needs nothing from anyone: shown only when asked for
+        clauses.append("s.status != 'cancelled'")
     if flt.borough:
         clauses.append("v.borough = ?")
         params.append(flt.borough)

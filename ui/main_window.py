@@ -255,6 +255,8 @@ class MainWindow(QMainWindow):
             self._action(view, name, lambda _=False, i=i: self.tabs.setCurrentIndex(i),
                          f"Ctrl+{i + 1}")
         view.addSeparator()
+        self._action(view, "&Close this tab", self.close_current_tab,
+                     QKeySequence.StandardKey.Close)
         self._action(view, "&Find in the queue", self.find, QKeySequence.StandardKey.Find,
                      toolbar=True)
         self._action(view, "&Refresh", self.refresh, QKeySequence.StandardKey.Refresh,
@@ -321,6 +323,10 @@ class MainWindow(QMainWindow):
             index = self.tabs.addTab(view, view.venue.name)
         self.tabs.setCurrentIndex(index)
         return self.tabs.widget(index)
+
+    def close_current_tab(self) -> None:
+        """Ctrl+W: close the record in front (the four fixed tabs stay)."""
+        self._close_tab(self.tabs.currentIndex())
 
     def _close_tab(self, index: int) -> None:
         if index >= 4:
@@ -442,7 +448,8 @@ class MainWindow(QMainWindow):
                                                   "PDF files (*.pdf)")
             if path:
                 write_pdf(pdf, path)
-                self.statusBar().showMessage(f"Saved a pack of {count} events to {path}.",
+                self.statusBar().showMessage(f"Saved a pack of {count} event"
+                                             f"{'' if count == 1 else 's'} to {path}.",
                                              10000)
 
         self._background(f"Building the {borough} pack…",

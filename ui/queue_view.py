@@ -80,6 +80,7 @@ class QueueView(QWidget):
             self.table.setColumnWidth(col, width)
         self.table.doubleClicked.connect(self._open_index)
         self.table.installEventFilter(self)  # Enter opens the selected row
+        self.search.installEventFilter(self)  # Down or Enter goes on to the results
 
         layout = QVBoxLayout(self)
         layout.addLayout(filters)
@@ -101,6 +102,14 @@ class QueueView(QWidget):
         if (watched is self.table and event.type() == QEvent.Type.KeyPress
                 and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)):
             self.open_current()
+            return True
+        if (watched is self.search and event.type() == QEvent.Type.KeyPress
+                and event.key() in (Qt.Key.Key_Down, Qt.Key.Key_Return, Qt.Key.Key_Enter)):
+            self._debounce.stop()
+            self.apply_filters()  # what was typed, searched now rather than in a moment
+            self.table.setFocus()
+            if self.model.rowCount():
+                self.table.selectRow(0)
             return True
         return super().eventFilter(watched, event)
 
@@ -142,8 +151,9 @@ class QueueView(QWidget):
         self.model.sort(-1)
 
     def _update_summary(self) -> None:
-        self.summary.setText(f"{self.model.total:,} events match. Enter or double-click opens "
-                             f"one; click a column heading to sort.")
+        n = self.model.total
+        self.summary.setText(f"{n:,} event{'' if n == 1 else 's'} match{'es' if n == 1 else ''}."
+                             " Enter or double-click opens one; click a column heading to sort.")
 
     def _open_index(self, index) -> None:
         row = index.data(QueueModel.ObjectRole)

@@ -403,3 +403,34 @@ def test_alt_keys_are_unique_and_ctrl_p_prints_the_assessment_in_front(qtbot, wi
     window.queue.table.setFocus()
     qtbot.keyClick(window.queue.table, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
     assert shown == ["preview", "pack"]
+
+
+def test_from_the_search_box_down_or_enter_goes_to_the_results(qtbot, window_for):
+    window = window_for("officer")
+    q = window.queue
+    target = q.model.row_object(2)
+    q.search.setFocus()
+    qtbot.keyClicks(q.search, target.reference)
+    qtbot.keyClick(q.search, Qt.Key.Key_Down)  # at once, not after the search's pause
+    assert q.table.hasFocus() or q.table.currentIndex().isValid()
+    assert q.model.total == 1 and q.table.currentIndex().row() == 0
+    assert q.summary.text().startswith("1 event matches.")
+    with qtbot.waitSignal(q.open_requested) as opened:
+        qtbot.keyClick(q.table, Qt.Key.Key_Return)
+    assert opened.args == [target.id]
+    assert window.tabs.count() == 5 and window.tabs.currentWidget().submission_id == target.id
+    window.close_current_tab()  # Ctrl+W
+    assert window.tabs.count() == 4
+    window.close_current_tab()  # the four fixed tabs stay
+    assert window.tabs.count() == 4
+
+
+def test_cancelled_events_are_in_the_queue_only_when_asked_for(qtbot, window_for):
+    window = window_for("officer")
+    q = window.queue
+    q.include_past.setChecked(True)
+    assert all(q.model.row_object(i).status.value != "cancelled"
+               for i in range(q.model.rowCount()))
+    q.status.setCurrentIndex(q.status.findData("cancelled"))
+    assert q.model.total > 0 and all(q.model.row_object(i).status.value == "cancelled"
+                                     for i in range(q.model.rowCount()))
