@@ -105,10 +105,12 @@ class AssessmentView(QWidget):
                   context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
 
         self.audit_model = ObjectTableModel([
-            Column("When", lambda e: british_datetime(from_db(e.at))),
+            Column("When", lambda e: f"{to_local(from_db(e.at)):%d/%m/%Y %H:%M}"),
             Column("Who", lambda e: e.actor),
-            Column("What", lambda e: e.action.replace("submission.", "").replace("_", " ")),
-            Column("Why / detail", lambda e: e.reason or _detail(e.detail)),
+            Column("What", lambda e: HISTORY_WORDS.get(e.action, e.action.split(".")[-1]
+                                                       .replace("_", " "))),
+            Column("Why / detail", lambda e: _short(history_text(e.action, e.detail, e.reason)),
+                   tooltip=lambda e: history_text(e.action, e.detail, e.reason)),
         ], parent=self)
         self.audit = table_view(self.audit_model, "auditHistory", wrap=True)
 
@@ -344,8 +346,34 @@ class AssessmentView(QWidget):
         QMessageBox.information(self, fired.title, "\n".join(lines))
 
 
-def _detail(detail: dict) -> str:
-    return ", ".join(f"{k}: {v}" for k, v in detail.items())[:200]
+HISTORY_WORDS = {"assessment.snapshot": "scored", "assessment.baseline": "scored (before "
+                 "this release)", "submission.import": "imported", "submission.create":
+                 "captured", "submission.edit": "edited"}
+
+
+def history_text(action: str, detail: dict, reason: str) -> str:
+    """One audit entry in words for the History table (full text in the tooltip)."""
+    parts = []
+    if action in ("assessment.snapshot", "assessment.baseline"):
+        parts.append(f"{detail.get('grade')} (score {detail.get('score')})")
+    elif action == "submission.edit":
+        parts += [f"{name.replace('_', ' ')}: {change[0]} → {change[1]}"
+                  for name, change in detail.items()
+                  if isinstance(change, list) and len(change) == 2]
+    elif "to" in detail:
+        moved = f"{detail.get('from', '').replace('_', ' ')} → {detail['to'].replace('_', ' ')}"
+        if "grade_after" in detail:
+            moved += f"; grade {detail.get('grade_before')} → {detail['grade_after']}"
+        elif "grade" in detail:
+            moved += f"; grade {detail['grade']}"
+        parts.append(moved)
+    if reason:
+        parts.append(f"“{reason}”")
+    return "; ".join(parts)
+
+
+def _short(text: str, limit: int = 160) -> str:
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
 
 
 class ReasonDialog(QDialog):

@@ -434,3 +434,22 @@ def test_cancelled_events_are_in_the_queue_only_when_asked_for(qtbot, window_for
     q.status.setCurrentIndex(q.status.findData("cancelled"))
     assert q.model.total > 0 and all(q.model.row_object(i).status.value == "cancelled"
                                      for i in range(q.model.rowCount()))
+
+
+def test_the_history_panel_reads_as_words(qtbot, window_for):
+    from ui.assessment_view import history_text
+
+    assert history_text("submission.edit", {"door_supervisors": ["4", "6"], "scoring": []},
+                        "") == "door supervisors: 4 → 6"
+    assert history_text("submission.override", {"from": "in_review", "to": "approved",
+                                                "grade_before": "HIGH", "grade_after": "LOW"},
+                        "Checked with the borough") == \
+        "in review → approved; grade HIGH → LOW; “Checked with the borough”"
+    assert history_text("assessment.snapshot", {"grade": "MEDIUM", "score": 31}, "") == \
+        "MEDIUM (score 31)"
+    window = window_for("officer")
+    view = _open_first(window, "in_review")
+    texts = [view.audit_model.data(view.audit_model.index(i, 3))
+             for i in range(view.audit_model.rowCount())]
+    assert texts and not any("[" in t or "{" in t for t in texts)  # no Python reprs
+    assert any("(score" in t for t in texts)  # each grade the event had is shown
