@@ -49,9 +49,9 @@ def main(db_path: str, out: str) -> None:
         row = db.execute("SELECT id FROM submissions WHERE status = 'in_review' AND grade IN "
                          "('HIGH', 'CRITICAL') ORDER BY starts_at LIMIT 1").fetchone()
         view = window.open_assessment(row[0])
-        shot("assessment")
         while view.what_if._what_if is None:  # the history arrives from a worker thread
             app.processEvents()
+        shot("assessment")
         view.what_if.door.setValue(view.what_if.door.value() + 6)
         view.what_if.search.setCurrentIndex(view.what_if.search.count() - 1)
         shot("assessment-what-if")

@@ -113,6 +113,8 @@ class AssessmentView(QWidget):
                    tooltip=lambda e: history_text(e.action, e.detail, e.reason)),
         ], parent=self)
         self.audit = table_view(self.audit_model, "auditHistory", wrap=True)
+        self.audit.setColumnWidth(0, 125)  # a date and time on one line
+        self.audit.setColumnWidth(2, 150)
 
         left = QWidget()
         lv = QVBoxLayout(left)
@@ -198,6 +200,8 @@ class AssessmentView(QWidget):
         self.audit_model.set_objects(list(state.history))
         if snap is not None:
             self._load_what_if(state.version, "agree_measures" in state.actions)
+        else:
+            self.what_if.show_loading("Score the submission first; then measures can be tried.")
 
     def _load_what_if(self, version: int, may_agree: bool) -> None:
         """Read the history the what-if needs on a worker thread (it can take a while at a
@@ -347,7 +351,8 @@ class AssessmentView(QWidget):
 
 
 HISTORY_WORDS = {"assessment.snapshot": "scored", "assessment.baseline": "scored (before "
-                 "this release)", "submission.import": "imported", "submission.create":
+                 "this release)", "submission.baseline": "on record (before this release)",
+                 "submission.import": "imported", "submission.create":
                  "captured", "submission.edit": "edited"}
 
 
@@ -442,7 +447,9 @@ class WhatIfPanel(QGroupBox):
         self.checks = {f: QCheckBox(objectName=f"wi_{f}") for f in
                        ("id_scanning", "cctv", "dispersal_plan", "medical_cover")}
         labels = {m.field: m.label for m in MEASURES}
-        form = QFormLayout()
+        self.inputs = QWidget(objectName="whatIfInputs")  # hidden until the history is in
+        form = QFormLayout(self.inputs)
+        form.setContentsMargins(0, 0, 0, 0)
         for field, widget in (("door_supervisors", self.door), ("search_regime", self.search),
                               ("end", self.end), ("ticketing", self.ticketing),
                               ("min_age", self.min_age), *self.checks.items()):
@@ -461,7 +468,7 @@ class WhatIfPanel(QGroupBox):
         self.reset.clicked.connect(self._reset)
         self.agree = QPushButton("Record as agreed measures", objectName="agreeMeasures")
         layout = QVBoxLayout(self)
-        layout.addLayout(form)
+        layout.addWidget(self.inputs)
         row = QHBoxLayout()
         row.addWidget(self.result)
         row.addWidget(self.result_detail, 1)
@@ -484,6 +491,8 @@ class WhatIfPanel(QGroupBox):
         """Disabled, saying why, until ``bind``."""
         self._what_if = None
         self.setEnabled(False)
+        self.inputs.setVisible(False)  # no placeholder values that could be read as the event's
+        self.diff_model.set_objects([])
         self.result.setText("")
         self.result.setStyleSheet("")
         self.result_detail.setText(text)
@@ -493,6 +502,7 @@ class WhatIfPanel(QGroupBox):
         measures (the desk checks again)."""
         self._what_if = what_if
         self._may_agree = may_agree
+        self.inputs.setVisible(True)
         self.setEnabled(True)
         self._reset()
 
