@@ -172,6 +172,32 @@ def match_or_create_promoter(db: Database, promoter: Promoter, actor: str) -> in
     return row[0]
 
 
+def promoter_by_name(db: Database, name: str) -> Promoter | None:
+    """The promoter with this name (any case), or None."""
+    rows = list(db.query("SELECT * FROM promoters WHERE name = ? COLLATE NOCASE",
+                         [plain(name).strip()]))
+    return promoter_from_row(rows[0]) if rows else None
+
+
+def contact_changes(stored: Promoter, given: Promoter) -> dict[str, list[str]]:
+    """Contact details given that differ from stored ones (a blank given keeps the stored)."""
+    return {k: [getattr(stored, k), getattr(given, k)] for k in ("company", "phone", "email")
+            if getattr(given, k) and getattr(given, k) != getattr(stored, k)
+            and getattr(stored, k)}
+
+
+def update_promoter_contacts(db: Database, actor: str, promoter: Promoter,
+                             changes: dict[str, list[str]]) -> None:
+    """New contact details for a promoter: versioned and audited (who, from what, to what)."""
+    assert promoter.id is not None
+    sets = ", ".join(f"{k} = ?" for k in changes)
+    db.execute(f"UPDATE promoters SET {sets}, version = version + 1, updated_at = ?, "
+               "updated_by = ? WHERE id = ?",
+               [*(new for _, new in changes.values()), to_db(now_utc()), actor, promoter.id])
+    audit.record(db, actor, "promoter.edit", "promoter", promoter.id,
+                 {"name": promoter.name, **changes})
+
+
 def search_promoters(db: Database, text: str, limit: int = 20) -> list[Promoter]:
     """Promoters whose name starts with or contains ``text``."""
     return [promoter_from_row(r) for r in db.query(

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from eventrisk.desk import ConfirmationNeeded, Desk, PossibleDuplicate
+from eventrisk.desk import ConfirmationNeeded, Desk, PossibleDuplicate, PromoterDetailsChanged
 from eventrisk.errors import ValidationError
 from eventrisk.fields import SUBMISSION_FIELDS
 from eventrisk.model import EventType, SearchRegime, Submission, Ticketing
@@ -105,6 +105,9 @@ class SubmissionForm(QDialog):
         pc.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.promoter_name.setCompleter(pc)
         self.promoter_name.textEdited.connect(self._search_promoters)
+        # A known promoter's stored details come with the name; the officer corrects them.
+        self._filled: dict[QLineEdit, str] = {}
+        self.promoter_name.textChanged.connect(self._fill_promoter)
         layout.addWidget(self._section("Promoter", [
             ("promoter_name", self.promoter_name), ("promoter_company", self.promoter_company),
             ("promoter_phone", self.promoter_phone), ("promoter_email", self.promoter_email)]))
@@ -332,6 +335,22 @@ class SubmissionForm(QDialog):
         found = self.desk.promoters_matching(text) if len(text) >= 2 else []
         self._promoters.setStringList([p.name for p in found])
 
+    def _fill_promoter(self, *_args) -> None:
+        """Fill blank contact fields from the promoter the name matches; take back what was
+        filled (and not since changed) when the name no longer matches."""
+        name = self.promoter_name.text().strip()
+        known = self.desk.promoter_named(name) if len(name) >= 2 else None
+        for field, stored in ((self.promoter_company, known.company if known else ""),
+                              (self.promoter_phone, known.phone if known else ""),
+                              (self.promoter_email, known.email if known else "")):
+            filled = self._filled.get(field)
+            if filled is not None and field.text() == filled:
+                field.setText(stored)
+                self._filled[field] = stored
+            elif not field.text().strip() and stored:
+                field.setText(stored)
+                self._filled[field] = stored
+
     def _new_venue(self) -> None:
         dialog = VenueDialog(self.desk, parent=self)
         if dialog.exec() and dialog.venue:
@@ -347,11 +366,18 @@ class SubmissionForm(QDialog):
             sub = replace(sub, id=self.original.id, version=self.original.version,
                           status=self.original.status, conditions=self.original.conditions)
         reason = ""
-        duplicate_ok = False
+        duplicate_ok = update_promoter = False
         while True:
             try:  # saving and scoring are one transaction: a failure leaves nothing behind
                 state = self.desk.save_submission(sub, withdraw_reason=reason,
-                                                  duplicate_ok=duplicate_ok)
+                                                  duplicate_ok=duplicate_ok,
+                                                  update_promoter=update_promoter)
+            except PromoterDetailsChanged as exc:
+                if QMessageBox.question(self, "The promoter's details", str(exc)) != \
+                        QMessageBox.StandardButton.Yes:
+                    return False
+                update_promoter = True
+                continue
             except ConfirmationNeeded as exc:
                 reason, ok = QInputDialog.getText(self, "Withdraw the decision?", str(exc))
                 if not ok or not reason.strip():

@@ -2,6 +2,12 @@
 transaction; the app and the command line only adapt it."""
 
 from eventrisk.desk.readmodel import AssessmentState
-from eventrisk.desk.service import ConfirmationNeeded, Desk, PossibleDuplicate
+from eventrisk.desk.service import (
+    ConfirmationNeeded,
+    Desk,
+    PossibleDuplicate,
+    PromoterDetailsChanged,
+)
 
-__all__ = ["AssessmentState", "ConfirmationNeeded", "Desk", "PossibleDuplicate"]
+__all__ = ["AssessmentState", "ConfirmationNeeded", "Desk", "PossibleDuplicate",
+           "PromoterDetailsChanged"]

@@ -51,6 +51,11 @@ class ReadsMixin(DeskBase):
         self.reader()
         return venues.venue_by_code(self.db, code)
 
+    def promoter_named(self, name: str) -> Promoter | None:
+        """The promoter with this name (any case), if known."""
+        self.reader()
+        return venues.promoter_by_name(self.db, name)
+
     def promoters_matching(self, text: str, limit: int = 20) -> list[Promoter]:
         """Promoters whose names contain ``text``."""
         self.reader()

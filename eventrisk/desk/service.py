@@ -49,6 +49,15 @@ class ConfirmationNeeded(WorkflowError):  # noqa: N818 - a question, not a failu
     """The action would undo a decision; ask the person, then call again with a reason."""
 
 
+class PromoterDetailsChanged(WorkflowError):  # noqa: N818 - a question, not a failure
+    """The form gives a known promoter other contact details (``changes``: field → [stored,
+    given]); say so, then call again with ``update_promoter`` to record them (audited)."""
+
+    def __init__(self, message: str, changes: dict[str, list[str]]):
+        super().__init__(message)
+        self.changes = changes
+
+
 class PossibleDuplicate(WorkflowError):  # noqa: N818 - a question, not a failure
     """A new submission looks like one already on the desk (``references``); open that one,
     or call again with ``duplicate_ok`` (recorded in the audit trail)."""
@@ -81,7 +90,8 @@ class Desk(AccountsMixin, RecordsMixin, ReadsMixin, DeskBase):
         return self.assessment(sub.id)
 
     def save_submission(self, sub: Submission, *, withdraw_reason: str = "",
-                        duplicate_ok: bool = False) -> readmodel.AssessmentState:
+                        duplicate_ok: bool = False,
+                        update_promoter: bool = False) -> readmodel.AssessmentState:
         """Capture a new submission or save edits to one, and score it: one transaction.
 
         Editing scoring inputs of a reviewed event withdraws its approval: that needs
@@ -90,6 +100,7 @@ class Desk(AccountsMixin, RecordsMixin, ReadsMixin, DeskBase):
         """
         check_submission(sub)  # the same limits as the form and files, whoever calls
         with self.use_case("capture") as actor:
+            self._promoter_details(actor, sub, update_promoter)
             if sub.id is None:
                 same = submissions.duplicates_of(
                     self.db, submissions.resolve_venue_id(self.db, sub.venue_code),
@@ -126,6 +137,27 @@ class Desk(AccountsMixin, RecordsMixin, ReadsMixin, DeskBase):
             if changed or unscored or before.status is Status.RECEIVED:
                 scoring.score_ids(self.db, actor, [saved.id], now=self.clock())
             return readmodel.load(self.db, saved.id, actor, now=self.clock())
+
+    def _promoter_details(self, actor: User, sub: Submission, update: bool) -> None:
+        """New contact details for a known promoter are never dropped without a word: they
+        are confirmed, then recorded on the promoter (versioned, audited)."""
+        from eventrisk import venues
+        from eventrisk.model import Promoter
+
+        stored = venues.promoter_by_name(self.db, sub.promoter_name)
+        if stored is None:
+            return
+        given = Promoter(sub.promoter_name, sub.promoter_company, sub.promoter_phone,
+                         sub.promoter_email)
+        changes = venues.contact_changes(stored, given)
+        if not changes:
+            return
+        if not update:
+            shown = "; ".join(f"{k}: {old} → {new}" for k, (old, new) in changes.items())
+            raise PromoterDetailsChanged(
+                f"{stored.name}'s details on the desk differ from these ({shown}). Update "
+                "the promoter's details, for this and later events?", changes)
+        venues.update_promoter_contacts(self.db, actor.username, stored, changes)
 
     def _withdraw(self, actor: User, submission_id: int, reason: str,
                   changed: list[str]) -> None:

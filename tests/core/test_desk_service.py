@@ -370,3 +370,26 @@ def test_the_desk_holds_code_to_the_same_limits_as_the_form(desks, db):
         with pytest.raises(ValidationError):
             desks["officer"].save_submission(bad)
     assert db.execute("SELECT count(*) FROM submissions").fetchone()[0] == 0
+
+
+def test_new_contact_details_for_a_known_promoter_are_confirmed_then_recorded(desks, db):
+    from eventrisk.desk import PromoterDetailsChanged
+    from eventrisk.venues import promoter_by_name
+
+    first = capture(desks["capturer"], promoter_phone="07000 111111",
+                    promoter_company="Lantern Events Ltd")
+    with pytest.raises(PromoterDetailsChanged) as exc:
+        capture(desks["officer"], promoter_phone="07000 999999")
+    assert exc.value.changes == {"phone": ["07000 111111", "07000 999999"]}
+    assert promoter_by_name(db, "Lantern Events").phone == "07000 111111"  # nothing dropped
+    second = desks["officer"].save_submission(validate_submission(event_fields(
+        event_name="Second Night", promoter_phone="07000 999999")), update_promoter=True)
+    promoter = promoter_by_name(db, "lantern events")
+    assert promoter.phone == "07000 999999" and promoter.company == "Lantern Events Ltd"
+    entry = audit.history(db, "promoter", promoter.id)[0]
+    assert entry.action == "promoter.edit" and entry.actor == "officer"
+    assert entry.detail["phone"] == ["07000 111111", "07000 999999"]
+    # The paper prints the current number, for both events.
+    assert desks["officer"].assessment(first.submission.id).promoter.phone == "07000 999999"
+    assert second.promoter.phone == "07000 999999"
+    capture(desks["officer"], event_name="Third Night")  # blank details keep the stored ones

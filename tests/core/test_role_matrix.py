@@ -212,5 +212,5 @@ def test_every_use_case_of_the_desk_is_in_the_matrix():
                 "rules_impact", "build_demo", "queue_count", "dashboard", "venues_page",
                 "venue", "venue_by_code", "promoters_matching", "venue_events",
                 "venue_incidents", "monthly_incidents", "incident_by_reference", "debrief",
-                "active_ruleset", "demo_sign_ins", "heartbeat", "leave"}
+                "active_ruleset", "demo_sign_ins", "heartbeat", "leave", "promoter_named"}
     assert offered - covered - plumbing == set()

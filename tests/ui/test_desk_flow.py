@@ -453,3 +453,39 @@ def test_the_history_panel_reads_as_words(qtbot, window_for):
              for i in range(view.audit_model.rowCount())]
     assert texts and not any("[" in t or "{" in t for t in texts)  # no Python reprs
     assert any("(score" in t for t in texts)  # each grade the event had is shown
+
+
+def test_a_known_promoters_details_come_with_the_name(qtbot, window_for, desk):
+    db, _ = desk
+    name, company, phone = db.execute("SELECT name, company, phone FROM promoters WHERE phone "
+                                      "!= '' LIMIT 1").fetchone()
+    window = window_for("officer")
+    form = window.new_submission()
+    form.promoter_name.setFocus()
+    qtbot.waitUntil(form.promoter_name.hasFocus, timeout=2000)
+    qtbot.keyClicks(form.promoter_name, name)
+    assert form.promoter_company.text() == company and form.promoter_phone.text() == phone
+    qtbot.keyClicks(form.promoter_name, "0 New")  # now a promoter the desk does not know
+    assert form.promoter_company.text() == "" and form.promoter_phone.text() == ""
+    form.promoter_name.clear()
+    qtbot.keyClicks(form.promoter_name, name)
+    form.promoter_phone.clear()
+    qtbot.keyClicks(form.promoter_phone, "07111 222333")  # the officer's correction stays
+    qtbot.keyClicks(form.promoter_name, "!")
+    assert form.promoter_phone.text() == "07111 222333"
+    form._dirty = False
+    form.close()
+
+
+def test_saving_new_details_for_a_known_promoter_says_so_first(qtbot, window_for, messages):
+    window = window_for("officer")
+    existing = window.desk.assessment(window.queue.model.row_object(0).id).submission
+    form = SubmissionForm(window.desk, None, window)
+    qtbot.addWidget(form)
+    form._load(existing)
+    form.original = None
+    form.event_name.setText("A New Night")  # not a duplicate
+    form.promoter_phone.setText("07999 000111")
+    assert form.save()
+    assert any("details on the desk differ" in m and "07999 000111" in m for m in messages)
+    assert window.desk.promoter_named(existing.promoter_name).phone == "07999 000111"
