@@ -275,8 +275,15 @@ class SubmissionForm(QDialog):
                                 f"{venue.latest_finish or 'not known'}" if venue else "")
         if "end" in problems and not self.next_day.isChecked():
             problems["end"] += " (tick “Finishes next day” if it ends after midnight)"
+        warnings = {}
+        if venue is not None and sub is not None and sub.expected_attendance > venue.capacity:
+            warnings["expected_attendance"] = (
+                f"Warning: {sub.expected_attendance:,} expected is over the licensed capacity "
+                f"of {venue.capacity:,} ({sub.expected_attendance / venue.capacity:.0%}); "
+                "check it with the promoter (it can still be saved, and scores as "
+                "over capacity)")
         for name, label in self.errors.items():
-            message = problems.get(name, "")
+            message = problems.get(name, "") or warnings.get(name, "")
             label.setText(message)
             label.setVisible(bool(message))
         self.save_button.setEnabled(not problems)

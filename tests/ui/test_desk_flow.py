@@ -489,3 +489,23 @@ def test_saving_new_details_for_a_known_promoter_says_so_first(qtbot, window_for
     assert form.save()
     assert any("details on the desk differ" in m and "07999 000111" in m for m in messages)
     assert window.desk.promoter_named(existing.promoter_name).phone == "07999 000111"
+
+
+def test_attendance_over_the_venues_capacity_is_warned_beside_the_field(qtbot, window_for,
+                                                                        desk):
+    db, _ = desk
+    code, capacity = db.execute("SELECT code, capacity FROM venues ORDER BY id LIMIT 1"
+                                ).fetchone()
+    window = window_for("officer")
+    form = window.new_submission()
+    _fill(qtbot, form, code)
+    form.expected_attendance.clear()
+    qtbot.keyClicks(form.expected_attendance, str(capacity + 50))
+    warning = form.errors["expected_attendance"]
+    assert warning.isVisibleTo(form) and "over the licensed capacity" in warning.text()
+    assert form.save_button.isEnabled()  # a warning, not a refusal
+    form.expected_attendance.clear()
+    qtbot.keyClicks(form.expected_attendance, str(capacity - 10))
+    assert not warning.isVisibleTo(form)
+    form._dirty = False
+    form.close()
