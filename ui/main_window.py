@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QDate, QEvent, QSettings, QTimer
+from PySide6.QtCore import QByteArray, QDate, QEvent, QSettings, QThreadPool, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -46,7 +46,7 @@ from ui.users_dialog import UsersDialog
 from ui.venue_view import VenueView
 from ui.venues_list import VenuesList
 from ui.verify_dialog import VerifyDialog
-from ui.worker import run_in_background
+from ui.worker import Task, run_in_background
 
 
 class MainWindow(QMainWindow):
@@ -138,10 +138,19 @@ class MainWindow(QMainWindow):
                              else QKeySequence(QKeySequence.StandardKey.Print))
 
     def _heartbeat(self) -> None:
-        try:
-            self.desk.heartbeat()
-        except Exception:  # noqa: BLE001 - a busy or read-only desk must not stop the window
-            pass
+        """Written on a worker thread: a colleague's long rescore holding the write lock must
+        not freeze this window while the heartbeat waits its turn."""
+        desk = self.desk
+
+        def beat(_report) -> None:
+            worker = desk.for_worker()
+            try:
+                worker.heartbeat()
+            finally:
+                worker.close()
+
+        task = Task(beat)  # a busy or read-only desk only skips a beat: failures are dropped
+        QThreadPool.globalInstance().start(task)
 
     # ---- idle lock, sign out, switch user --------------------------------------------------
     def _restart_idle_timer(self) -> None:
@@ -492,6 +501,7 @@ class MainWindow(QMainWindow):
         for i in range(self.tabs.count() - 1, 3, -1):
             self._close_tab(i)
         self.heartbeat_timer.stop()
+        QThreadPool.globalInstance().waitForDone(10_000)  # no background work on the old file
         self.desk.leave()
         self.desk.close()
         try:
