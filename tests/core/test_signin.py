@@ -3,7 +3,6 @@ administrator can manage."""
 
 from __future__ import annotations
 
-import statistics
 import time
 from datetime import timedelta
 
@@ -111,7 +110,8 @@ def test_unknown_names_cost_the_same_time_as_known_ones(db, admin, tmp_path, mon
     timed("warm-up")
     known = [timed(n) for n in names]
     unknown = [timed(f"ghost{i}") for i in range(3)]
-    ratio = statistics.median(unknown) / statistics.median(known)
+    # The fastest of each: a shared machine's noise only ever adds time.
+    ratio = min(unknown) / min(known)
     assert 0.5 < ratio < 2.0, (known, unknown)
     assert min(known) > 0.02  # the real cost, not a shortcut
 
