@@ -78,8 +78,7 @@ class QueueView(QWidget):
                            (QueueModel.COL_SCORE, 55), (QueueModel.COL_STATUS, 90),
                            (QueueModel.COL_NOTICE, 95)):
             self.table.setColumnWidth(col, width)
-        self.table.doubleClicked.connect(self._open_index)
-        self.table.installEventFilter(self)  # Enter opens the selected row
+        self.table.doubleClicked.connect(self._open_index)  # and Enter, as in every list
         self.search.installEventFilter(self)  # Down or Enter goes on to the results
 
         layout = QVBoxLayout(self)
@@ -99,10 +98,6 @@ class QueueView(QWidget):
         self._update_summary()
 
     def eventFilter(self, watched, event) -> bool:  # noqa: N802
-        if (watched is self.table and event.type() == QEvent.Type.KeyPress
-                and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)):
-            self.open_current()
-            return True
         if (watched is self.search and event.type() == QEvent.Type.KeyPress
                 and event.key() in (Qt.Key.Key_Down, Qt.Key.Key_Return, Qt.Key.Key_Enter)):
             self._debounce.stop()
@@ -159,12 +154,6 @@ class QueueView(QWidget):
         row = index.data(QueueModel.ObjectRole)
         if row is not None:
             self.open_requested.emit(row.id)
-
-    def open_current(self) -> None:
-        """Open the selected row's assessment."""
-        index = self.table.currentIndex()
-        if index.isValid():
-            self._open_index(index)
 
 
 def _date(qdate: QDate) -> date:
