@@ -93,14 +93,19 @@ def update_venue(db: Database, actor: User, venue: Venue) -> Venue:
     return get_venue(db, venue.id)
 
 
-def conflict_error(db: Database, table: str, row_id: int, noun: str) -> ConflictError:
+def conflict_error(db: Database, table: str, row_id: int, noun: str,
+                   name: str = "") -> ConflictError:
+    """Someone else changed the row after it was read: who and when (``name`` says which
+    record, e.g. its reference; otherwise "This <noun>")."""
     row = db.execute(f"SELECT updated_by, updated_at FROM {table} WHERE id = ?",
                      [row_id]).fetchone()
+    subject = name or f"This {noun}"
     if row is None:
-        return ConflictError(f"This {noun} was deleted by someone else.")
+        return ConflictError(f"{subject} was deleted by someone else.")
     when = british_datetime(from_db(row[1])) if row[1] else "an unknown time"
-    return ConflictError(f"This {noun} was changed by {row[0]} at {when} after you opened it; "
-                         f"reopen it to see their changes, then make yours again.")
+    return ConflictError(f"{subject} was changed by {row[0]} at {when} after you opened it "
+                         "(edited, rescored or decided); nothing was saved. Reopen it to see "
+                         "the change, then act again.")
 
 
 def list_venues(db: Database, *, offset: int = 0, limit: int = 50, search: str = "",

@@ -31,7 +31,6 @@ from eventrisk.desk.base import DeskBase
 from eventrisk.desk.reads import ReadsMixin
 from eventrisk.desk.records import RecordsMixin
 from eventrisk.errors import (
-    ConflictError,
     PermissionDenied,
     ValidationError,
     WorkflowError,
@@ -39,8 +38,9 @@ from eventrisk.errors import (
 from eventrisk.model import Debrief, Grade, Status, Submission, User
 from eventrisk.scoring import service as scoring
 from eventrisk.scoring import whatif
-from eventrisk.timeutil import british_datetime, from_db, to_db
+from eventrisk.timeutil import to_db
 from eventrisk.validation import check_submission
+from eventrisk.venues import conflict_error
 
 REVIEWED = (Status.IN_REVIEW, Status.APPROVED, Status.ISSUED)
 
@@ -207,13 +207,8 @@ class Desk(AccountsMixin, RecordsMixin, ReadsMixin, DeskBase):
             raise ValidationError([("version", "A decision must name the version of the "
                                                "assessment that was seen")])
         if sub.version != seen_version:
-            who = self.db.execute("SELECT updated_by, updated_at FROM submissions WHERE id = ?",
-                                  [sub.id]).fetchone()
-            when = british_datetime(from_db(who[1])) if who and who[1] else "an unknown time"
-            raise ConflictError(
-                f"{sub.reference} was changed by {who[0] if who else 'someone'} at {when} "
-                "after you opened it (it may have been rescored or decided). Nothing was "
-                "saved: look at it again as it is now.")
+            assert sub.id is not None
+            raise conflict_error(self.db, "submissions", sub.id, "submission", sub.reference)
 
     @contextmanager
     def decision(self, permission: str, submission_id: int,
