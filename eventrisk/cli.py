@@ -279,32 +279,11 @@ def _init(args: argparse.Namespace, path: Path) -> int:
 
 
 def _restore(args: argparse.Namespace, path: Path) -> int:
-    """Sign in as an administrator of the live desk (or, when it cannot be opened, of the
-    backup), then restore."""
-    import shutil
-    import tempfile
+    from eventrisk.desk.restore import check_backup, restore_desk
 
-    from eventrisk.desk.restore import check_backup, restore
-
-    check_backup(args.file)
-    try:
-        desk = Desk.open(path)
-        scratch = None
-    except StorageError:  # a damaged desk: sign in with the backup's accounts
-        scratch = Path(tempfile.mkdtemp()) / "backup.db"
-        shutil.copyfile(args.file, scratch)
-        desk = Desk.open(scratch)
-    try:
-        _sign_in(desk, args)
-        if not desk.may("manage_users"):
-            raise PermissionDenied("Only an administrator may restore the desk.")
-        assert desk.user is not None
-        username = desk.user.username
-    finally:
-        desk.close()
-        if scratch is not None:
-            shutil.rmtree(scratch.parent, ignore_errors=True)
-    done = restore(path, args.file, username)
+    check_backup(args.file)  # before asking for a password for a backup that will not do
+    name = _account_name(args)
+    done = restore_desk(path, args.file, name, _password(args, f"Password for {name}: "))
     aside = f"; the replaced file is kept as {done.kept_aside}" if done.kept_aside else ""
     print(f"Restored {path} from {args.file}{aside}. Audit head now {done.head[0]}:"
           f"{done.head[1][:20]}; run 'eventrisk audit verify' to check it.")

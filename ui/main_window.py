@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from eventrisk import __version__
 from eventrisk.desk import Desk
-from eventrisk.desk.restore import check_backup, restore
+from eventrisk.desk.restore import check_backup
 from eventrisk.fields import KINDS
 from eventrisk.model import User
 from eventrisk.paths import resource
@@ -497,22 +497,18 @@ class MainWindow(QMainWindow):
                 "renamed). Everyone else must have closed EventRisk.") \
                 != QMessageBox.StandardButton.Yes:
             return
-        username, live = self.user.username, Path(self.desk.path)
         for i in range(self.tabs.count() - 1, 3, -1):
             self._close_tab(i)
         self.heartbeat_timer.stop()
         QThreadPool.globalInstance().waitForDone(10_000)  # no background work on the old file
-        self.desk.leave()
-        self.desk.close()
         try:
-            done = restore(live, Path(path), username)
+            done = self.desk.restore_from(Path(path))  # the desk decides who may
         except Exception as exc:  # noqa: BLE001 - the desk is as it was
-            self.desk = Desk.open(live)
             self.heartbeat_timer.start()
             show_error(self, exc, self.db_path)
-            self.switch_user()
+            if self.desk.user is None:
+                self.switch_user()
             return
-        self.desk = Desk.open(live)
         self.heartbeat_timer.start()
         QMessageBox.information(self, "Restored", f"The desk was restored from {path}; the "
                                 f"replaced file is kept as {done.kept_aside}. Sign in again.")

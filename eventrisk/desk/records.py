@@ -7,9 +7,10 @@ from datetime import date, datetime
 from pathlib import Path
 
 from eventrisk import audit, importexport, incidents, settings, users, venues
+from eventrisk.db import open_database
 from eventrisk.desk.base import DeskBase
 from eventrisk.errors import PermissionDenied
-from eventrisk.model import Incident, Venue
+from eventrisk.model import Incident, User, Venue
 from eventrisk.scoring.rules import Ruleset
 
 
@@ -114,6 +115,27 @@ class RecordsMixin(DeskBase):
             after = audit.head(self.db)
         self._witness(*after)  # the copy's head, and the entry saying it was made
         return copied
+
+    def authorise_restore(self) -> User:
+        """The account, if it may replace the desk with a backup (administrators)."""
+        actor = self._fresh_actor(None)
+        if not users.can(actor, "manage_users"):
+            raise PermissionDenied("Only an administrator may restore the desk.")
+        return actor
+
+    def restore_from(self, backup: Path):
+        """Replace this desk with a checked backup (administrators).  The connection is
+        closed for it and opened again after; everyone signs in again."""
+        from eventrisk.desk.restore import leave, restore
+
+        actor = self.authorise_restore()
+        leave(self.db)
+        self.db.close()
+        try:
+            return restore(Path(self.path), Path(backup), actor.username)
+        finally:
+            self.db = open_database(self.path, create=False)
+            self._user = None
 
     def _witness(self, position: int, digest: str) -> None:
         """Add a head to the desk's witness file, if it has one."""

@@ -169,3 +169,26 @@ def restore(live: Path, backup: Path, username: str, *, force_absent: bool = Fal
     finally:
         db.close()
     return Restored(backup, aside, head)
+
+
+def restore_desk(live: Path, backup: Path, name: str, password: str) -> Restored:
+    """Sign in as an administrator, then restore: with the live desk's accounts, or, when the
+    live desk is too damaged to open, with the backup's (signed in on a scratch copy)."""
+    from eventrisk.desk.service import Desk
+
+    check_backup(backup)
+    folder = None
+    try:
+        desk = Desk.open(live)
+    except StorageError:
+        folder = Path(tempfile.mkdtemp(prefix="eventrisk-restore-"))
+        _copy(backup, folder / "accounts.db")
+        desk = Desk.open(folder / "accounts.db")
+    try:
+        desk.sign_in(name, password)
+        actor = desk.authorise_restore()
+    finally:
+        desk.close()
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
+    return restore(live, backup, actor.username)

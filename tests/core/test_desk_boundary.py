@@ -17,7 +17,7 @@ ADAPTERS = sorted((ROOT / "ui").glob("*.py")) + [ROOT / "eventrisk" / "cli.py"]
 ALLOWED: dict[str, set[str] | None] = {
     "eventrisk": {"__version__"},
     "eventrisk.desk": None,
-    "eventrisk.desk.restore": {"check_backup", "restore"},
+    "eventrisk.desk.restore": {"check_backup", "restore_desk"},
     "eventrisk.model": None,
     "eventrisk.errors": None,
     "eventrisk.fields": None,

@@ -148,6 +148,7 @@ USE_CASES = {
     "change a desk setting": ({"admin"}, lambda d, ids, tmp: d.set_setting(
         "idle_lock_minutes", 5)),
     "back up": (ALL, lambda d, ids, tmp: d.backup(tmp / "copy.db")),
+    "restore a backup": ({"admin"}, lambda d, ids, tmp: d.authorise_restore()),
     "verify the audit trail": (ALL, lambda d, ids, tmp: d.verify_audit()),
 }
 
@@ -203,7 +204,7 @@ def test_every_use_case_of_the_desk_is_in_the_matrix():
                "import_file",
                "export_file", "publish_rules", "rescore_all", "create_account",
                "reset_password", "set_account_active", "set_account_role", "set_setting",
-               "backup", "verify_audit"}
+               "backup", "verify_audit", "authorise_restore"}
     # Reads and session plumbing, each checked by reader() or needing no account.
     plumbing = {"open", "close", "for_worker", "sign_in", "sign_out", "use_case", "reader",
                 "decision", "may", "needs_first_admin", "create_first_admin",
@@ -212,5 +213,6 @@ def test_every_use_case_of_the_desk_is_in_the_matrix():
                 "rules_impact", "build_demo", "queue_count", "dashboard", "venues_page",
                 "venue", "venue_by_code", "promoters_matching", "venue_events",
                 "venue_incidents", "monthly_incidents", "incident_by_reference", "debrief",
-                "active_ruleset", "demo_sign_ins", "heartbeat", "leave", "promoter_named"}
+                "active_ruleset", "demo_sign_ins", "heartbeat", "leave", "promoter_named",
+                "restore_from"}
     assert offered - covered - plumbing == set()
