@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
@@ -100,12 +101,18 @@ def run_cli(capsys, *args) -> tuple[int, str, str]:
     return code, out, err
 
 
+def password_file(folder, password: str, mode: int = 0o600):
+    """A file holding ``password`` on its first line, private unless ``mode`` says not."""
+    path = folder / f"pw-{hashlib.sha256(password.encode()).hexdigest()[:12]}"
+    path.write_text(password + "\n", encoding="utf-8")
+    path.chmod(mode)
+    return path
+
+
 def act_as(monkeypatch, folder, user: str, password: str):
     """Make the command line sign in as ``user``, with a private password file in
     ``folder``; returns the file."""
-    secret = folder / f"{user}.password"
-    secret.write_text(password + "\n", encoding="utf-8")
-    secret.chmod(0o600)
+    secret = password_file(folder, password)
     monkeypatch.setenv("EVENTRISK_USER", user)
     monkeypatch.setenv("EVENTRISK_PASSWORD_FILE", str(secret))
     return secret

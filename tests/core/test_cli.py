@@ -10,21 +10,13 @@ from pypdf import PdfReader
 from eventrisk import __version__
 from eventrisk.cli import main
 from eventrisk.db import open_database
-
-
-def password_file(folder, password: str, mode: int = 0o600):
-    path = folder / f"pw-{abs(hash(password))}"
-    path.write_text(password + "\n", encoding="utf-8")
-    path.chmod(mode)
-    return path
+from tests.conftest import act_as, password_file
 
 
 @pytest.fixture(autouse=True)
 def signed_in(tmp_path, monkeypatch):
     """Commands act as the demo supervisor unless a test says otherwise."""
-    monkeypatch.setenv("EVENTRISK_USER", "supervisor")
-    monkeypatch.setenv("EVENTRISK_PASSWORD_FILE",
-                       str(password_file(tmp_path, "supervisor-demo")))
+    act_as(monkeypatch, tmp_path, "supervisor", "supervisor-demo")
     monkeypatch.delenv("EVENTRISK_DB", raising=False)
 
 
@@ -95,8 +87,7 @@ def test_queue_lists_upcoming_events_needing_action_first(capsys, desk, tmp_path
     assert rows
     reviews = [r["status"] == "in_review" for r in rows]
     assert any(reviews) and reviews == sorted(reviews, reverse=True)
-    monkeypatch.setenv("EVENTRISK_USER", "officer")
-    monkeypatch.setenv("EVENTRISK_PASSWORD_FILE", str(password_file(tmp_path, "officer-demo")))
+    act_as(monkeypatch, tmp_path, "officer", "officer-demo")
     rows = upcoming(capsys, desk)
     needs = [r["status"] in ("received", "returned", "assessed") for r in rows]
     assert any(needs) and needs == sorted(needs, reverse=True)  # officer's queue: action first
@@ -321,8 +312,7 @@ def test_an_officer_cannot_publish_rules_or_rescore_the_desk(capsys, desk, tmp_p
                                                              monkeypatch):
     from eventrisk.paths import resource
 
-    monkeypatch.setenv("EVENTRISK_USER", "officer")
-    monkeypatch.setenv("EVENTRISK_PASSWORD_FILE", str(password_file(tmp_path, "officer-demo")))
+    act_as(monkeypatch, tmp_path, "officer", "officer-demo")
     code, _, err = run(capsys, "--db", desk, "rules", "publish", resource("rules",
                                                                           "default.toml"))
     assert code == 1 and "may not publish a ruleset" in err
@@ -377,8 +367,7 @@ def test_an_imported_status_cannot_skip_review(capsys, desk, tmp_path, monkeypat
     assert code == 2 and f"{csv}:2: status: 'issued' cannot be imported" in err
     code, _, err = run(capsys, "--db", desk, "import", "submissions", csv, "--with-status")
     assert code == 1 and "may not import events with their workflow status" in err
-    monkeypatch.setenv("EVENTRISK_USER", "admin")
-    monkeypatch.setenv("EVENTRISK_PASSWORD_FILE", str(password_file(tmp_path, "admin-demo")))
+    act_as(monkeypatch, tmp_path, "admin", "admin-demo")
     code, _, err = run(capsys, "--db", desk, "import", "submissions", csv, "--with-status")
     assert code == 2 and "only an event that has already started" in err
     assert _count(desk) == before
