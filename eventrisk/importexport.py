@@ -286,8 +286,12 @@ def _duplicate_lines(db: Database, path: Path, records: list[tuple[int, Any]]) -
     """Rows that look like an event already on the desk, or like an earlier row."""
     out: list[str] = []
     seen: dict[tuple[str, str, str], int] = {}
+    venues: dict[str, Venue | None] = {}  # each code looked up once per file
     for line, sub in records:
-        venue = venue_by_code(db, sub.venue_code)
+        code = sub.venue_code.casefold()
+        if code not in venues:
+            venues[code] = venue_by_code(db, sub.venue_code)
+        venue = venues[code]
         key = (sub.venue_code.casefold(), to_db(sub.start),
                submissions.normalised_name(sub.event_name))
         same = submissions.duplicates_of(db, venue.id, key[1], sub.event_name) \

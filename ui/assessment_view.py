@@ -149,7 +149,6 @@ class AssessmentView(QWidget):
         state = self.desk.assessment(self.submission_id)
         self.state = state
         sub, venue = state.submission, state.venue
-        self.sub, self.venue = sub, venue
         end = to_local(sub.end)
         self.title.setText(f"{sub.reference} · {sub.event_name}")
         self.subtitle.setText(
@@ -202,6 +201,16 @@ class AssessmentView(QWidget):
             self._load_what_if(state.version, "agree_measures" in state.actions)
         else:
             self.what_if.show_loading("Score the submission first; then measures can be tried.")
+
+    @property
+    def sub(self):
+        """The submission as last read (from the read model)."""
+        return self.state.submission
+
+    @property
+    def venue(self):
+        """Its venue as last read."""
+        return self.state.venue
 
     def _load_what_if(self, version: int, may_agree: bool) -> None:
         """Read the history the what-if needs on a worker thread (it can take a while at a
