@@ -253,6 +253,55 @@ def m005_lookup_indexes(db: Database) -> None:
     db.executescript(no_update)
 
 
+@MIGRATIONS(name="m006_history_revisions")
+def m006_history_revisions(db: Database) -> None:
+    """A revision number per venue and per promoter that moves whenever anything a history
+    feature reads about them changes (their incidents, the debriefs and times of their
+    events), kept by triggers so that no writer can forget it; and, per submission, the
+    stamp of what its current snapshot was made from.  A rescore compares the stamp before
+    computing any feature, and skips an event whose sources have not moved."""
+    db.table("venues").add_column("history_rev", int, not_null_default=0)
+    db.table("promoters").add_column("history_rev", int, not_null_default=0)
+    db.table("submissions").add_column("score_source", str)
+    venue = "UPDATE venues SET history_rev = history_rev + 1 WHERE id = {0}"
+    promoter = ("UPDATE promoters SET history_rev = history_rev + 1 WHERE id = "
+                "(SELECT promoter_id FROM submissions WHERE id = {0})")
+    direct = "UPDATE promoters SET history_rev = history_rev + 1 WHERE id = {0}"
+    by_submission = ("UPDATE venues SET history_rev = history_rev + 1 WHERE id = "
+                     "(SELECT venue_id FROM submissions WHERE id = {0})")
+    triggers = {
+        "incidents_rev_insert": ("AFTER INSERT ON incidents",
+                                 [venue.format("NEW.venue_id"),
+                                  promoter.format("NEW.submission_id")]),
+        "incidents_rev_update": ("AFTER UPDATE ON incidents",
+                                 [venue.format("OLD.venue_id"), venue.format("NEW.venue_id"),
+                                  promoter.format("OLD.submission_id"),
+                                  promoter.format("NEW.submission_id")]),
+        "incidents_rev_delete": ("AFTER DELETE ON incidents",
+                                 [venue.format("OLD.venue_id"),
+                                  promoter.format("OLD.submission_id")]),
+        "debriefs_rev_insert": ("AFTER INSERT ON debriefs",
+                                [by_submission.format("NEW.submission_id")]),
+        "debriefs_rev_update": ("AFTER UPDATE ON debriefs",
+                                [by_submission.format("OLD.submission_id"),
+                                 by_submission.format("NEW.submission_id")]),
+        "debriefs_rev_delete": ("AFTER DELETE ON debriefs",
+                                [by_submission.format("OLD.submission_id")]),
+        # Debriefs are placed in time by their event's start, and linked incidents count
+        # for the event's promoter: moving either moves those histories.
+        "submissions_rev_update": (
+            "AFTER UPDATE OF venue_id, promoter_id, starts_at ON submissions",
+            [venue.format("OLD.venue_id"), venue.format("NEW.venue_id"),
+             direct.format("OLD.promoter_id"), direct.format("NEW.promoter_id")]),
+        "submissions_rev_delete": ("AFTER DELETE ON submissions",
+                                   [venue.format("OLD.venue_id"),
+                                    direct.format("OLD.promoter_id")]),
+    }
+    for name, (when, statements) in triggers.items():
+        body = " ".join(s + ";" for s in statements)
+        db.execute(f"CREATE TRIGGER {name} {when} BEGIN {body} END")
+
+
 def known_names() -> set[str]:
     """The migrations this release knows (a database with others is from a newer one)."""
     return {m.name for m in MIGRATIONS._migrations}

@@ -27,7 +27,7 @@ from eventrisk.scoring.features import FeatureSet, event_features
 from eventrisk.scoring.rulebook import active_ruleset, store_ruleset
 from eventrisk.scoring.rules import Ruleset, parse_ruleset
 from eventrisk.scoring.scorer import Assessment, FiredRule, fired_rules, history_features_of, score
-from eventrisk.timeutil import now_utc, to_db
+from eventrisk.timeutil import from_db, now_utc, to_db
 from eventrisk.users import require
 from eventrisk.venues import get_venue
 
@@ -173,6 +173,8 @@ class _Prepared:
     guidance: str
     assessment: Assessment | None = None
     basis: str = ""
+    source: str | None = None  # the stamp of what it was made from (past events only)
+    skipped: bool = False  # its sources had not moved: nothing was computed or is written
 
     def rebuilt(self) -> Assessment | None:
         """The assessment, or None for one that had not changed (its stored snapshot stands
@@ -189,17 +191,65 @@ class _Prepared:
 _JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=str)
 
 
+# What a past event's features are made from, apart from the ruleset: its own inputs, its
+# venue's scoring fields, and the revisions that triggers move whenever the venue's or the
+# promoter's history changes (m006), with the count of events that night in the borough.
+# An upcoming event is scored as of now, so its windows move with the clock: never skipped.
+_SOURCES = """
+    WITH sel AS (SELECT s.* FROM submissions s WHERE ({where}) AND s.starts_at <= :_now),
+    nights AS (SELECT o.night, ov.borough, count(*) AS n FROM submissions o
+               JOIN venues ov ON ov.id = o.venue_id
+               WHERE o.status != 'cancelled' AND o.night IN (SELECT night FROM sel)
+               GROUP BY o.night, ov.borough)
+    SELECT s.id, s.venue_id, s.promoter_id, s.night, s.status, s.performers,
+           {inputs}, v.code, v.borough, v.capacity, v.latest_finish, v.has_cctv,
+           v.has_id_scanner, v.history_rev, p.history_rev, coalesce(n.n, 0)
+    FROM sel s JOIN venues v ON v.id = s.venue_id JOIN promoters p ON p.id = s.promoter_id
+    LEFT JOIN nights n ON n.night = s.night AND n.borough = v.borough"""
+
+
+def source_stamps(db: Database, where: str, params: dict, now: datetime,
+                  ruleset_sha256: str) -> dict[int, str]:
+    """The source stamp of every past submission matching ``where``."""
+    sql = _SOURCES.format(where=where, inputs=", ".join(f"s.{f}" for f in _INPUT_FIELDS))
+    return {row[0]: hashlib.blake2b(repr((ruleset_sha256, row)).encode(),
+                                    digest_size=16).hexdigest()
+            for row in db.execute(sql, {**params, "_now": to_db(now)})}
+
+
 def _prepare(db: Database, where: str, params: dict, now: datetime,
              ruleset: Ruleset) -> Iterator[list[_Prepared]]:
-    """Read only: features, assessments and encoded snapshots, a batch at a time."""
+    """Read only: features, assessments and encoded snapshots, a batch at a time.
+
+    Past events whose source stamp matches the one stored with their snapshot are handed
+    back first, unchanged, without computing anything; the rest follow in id order."""
     batch: list[Scored] = []
 
     # What each submission's latest snapshot was made from: a rescore compares this cheap
     # basis first, and builds evidence, fired rules and digests only where it differs.
     known = {sid: rest for sid, *rest in db.execute(
         "SELECT s.id, a.basis, a.digest, a.score, a.grade, a.confidence, a.ruleset_version, "
-        f"a.ruleset_sha256 FROM submissions s JOIN assessments a ON a.id = s.assessment_id "
-        f"WHERE {where}", params)}
+        "a.ruleset_sha256, s.score_source, s.reference, s.starts_at, s.status "
+        f"FROM submissions s JOIN assessments a ON a.id = s.assessment_id WHERE {where}",
+        params)}
+    sources = source_stamps(db, where, params, now, ruleset.sha256)
+    unchanged = [sid for sid, stamp in sources.items()
+                 if sid in known and known[sid][7] == stamp]
+    for start in range(0, len(unchanged), BATCH):
+        out = []
+        for sid in unchanged[start:start + BATCH]:
+            _, digest, score_, grade, confidence, version, sha, stamp, ref, starts, status = \
+                known[sid]
+            out.append(_Prepared(sid, ref, from_db(starts), status, "", "", "", None, digest,
+                                 score_, grade, grade, confidence, version, sha, "", None,
+                                 "", stamp, True))
+        yield out
+    if unchanged:
+        db.execute("DROP TABLE IF EXISTS temp._unchanged")
+        db.execute("CREATE TEMP TABLE _unchanged (id INTEGER PRIMARY KEY)")
+        db.conn.executemany("INSERT INTO temp._unchanged VALUES (?)",
+                            [(sid,) for sid in unchanged])
+        where = f"({where}) AND s.id NOT IN (SELECT id FROM temp._unchanged)"
 
     def encode(items: list[Scored]) -> list[_Prepared]:
         out: dict[int, _Prepared] = {}
@@ -212,11 +262,11 @@ def _prepare(db: Database, where: str, params: dict, now: datetime,
             basis = snapshot_basis(ruleset.sha256, inputs, features)
             before = known.get(sub.id)
             if before is not None and before[0] == basis:
-                _, digest, score_, grade, confidence, version, sha = before
+                _, digest, score_, grade, confidence, version, sha, *_ = before
                 out[sub.id] = _Prepared(sub.id, sub.reference, sub.start, sub.status.value,
                                         to_db(scored.as_of), inputs, features, None, digest,
                                         score_, grade, grade, confidence, version, sha, "",
-                                        None, basis)
+                                        None, basis, sources.get(sub.id))
             else:
                 changed.append(scored)
                 encoded[sub.id] = (inputs, features, basis)
@@ -230,22 +280,27 @@ def _prepare(db: Database, where: str, params: dict, now: datetime,
             out[sub.id] = _Prepared(sub.id, sub.reference, sub.start, sub.status.value,
                                     to_db(scored.as_of), inputs, features, fired, digest,
                                     a.score, a.grade.value, a.band_grade.value, a.confidence,
-                                    a.ruleset_version, a.ruleset_sha256, a.guidance, a, basis)
+                                    a.ruleset_version, a.ruleset_sha256, a.guidance, a, basis,
+                                    sources.get(sub.id))
         return [out[s.submission.id] for s in items if s.submission.id is not None]
 
-    for scored in iter_features(db, where, params, now):
-        batch.append(scored)
-        if len(batch) == BATCH:
+    try:
+        for scored in iter_features(db, where, params, now):
+            batch.append(scored)
+            if len(batch) == BATCH:
+                yield encode(batch)
+                batch = []
+        if batch:
             yield encode(batch)
-            batch = []
-    if batch:
-        yield encode(batch)
+    finally:
+        if unchanged:
+            db.execute("DROP TABLE IF EXISTS temp._unchanged")
 
 
 def _fields(p: _Prepared) -> tuple:
     return (p.submission_id, p.reference, p.start, p.status, p.as_of, p.inputs, p.features,
             p.fired, p.digest, p.score, p.grade, p.band_grade, p.confidence, p.ruleset_version,
-            p.ruleset_sha256, p.guidance, None, p.basis)
+            p.ruleset_sha256, p.guidance, None, p.basis, p.source, p.skipped)
 
 
 def snapshot_basis(ruleset_sha256: str, inputs: str, features: str) -> str:
@@ -324,6 +379,15 @@ def _latest_digests(db: Database, where: str, params: dict) -> dict[int, str]:
                            f"a.id = s.assessment_id WHERE {where}", params).fetchall())
 
 
+def _latest_digests_of(db: Database, ids: list[int]) -> dict[int, str]:
+    """The digest of each named submission's current snapshot (skipped ones need none)."""
+    if not ids:
+        return {}
+    return dict(db.execute("SELECT s.id, a.digest FROM submissions s JOIN assessments a ON "
+                           "a.id = s.assessment_id WHERE s.id IN (SELECT value FROM "
+                           "json_each(?))", [json.dumps(ids)]).fetchall())
+
+
 def _score_in_parallel(db: Database, actor: User, where: str, params: dict, now: datetime,
                        ruleset: Ruleset, path: str, total: int,
                        keep: Callable[[ScoreResult], None],
@@ -368,7 +432,8 @@ def _score_in_parallel(db: Database, actor: User, where: str, params: dict, now:
             prepared = sorted(mine + other, key=lambda p: p.submission_id)
             with db.atomic():
                 _store_ruleset_if_new(db, ruleset, actor)
-                latest = _latest_digests(db, chunk, bounds)
+                latest = _latest_digests_of(db, [p.submission_id for p in prepared
+                                                 if not p.skipped])
                 for start in range(0, len(prepared), BATCH):
                     for result in _write(db, actor, prepared[start:start + BATCH], latest,
                                          to_db(now), assess):
@@ -386,9 +451,11 @@ def _write(db: Database, actor: User, batch: list[_Prepared], latest: dict[int, 
            stamp: str, assess: bool = False) -> list[ScoreResult]:
     """Insert the snapshots that changed, then point their submissions at them; with
     ``assess``, received submissions become assessed."""
-    results, rows, assessed = [], [], []
+    results, rows, assessed, sources = [], [], [], []
     for p in batch:
-        stored = latest.get(p.submission_id) != p.digest
+        stored = not p.skipped and latest.get(p.submission_id) != p.digest
+        if not p.skipped:
+            sources.append((p.source, p.submission_id))
         if stored:
             rows.append((p.submission_id, stamp, actor.username, p.as_of, p.ruleset_version,
                          p.ruleset_sha256, p.inputs, p.features, p.fired, p.score, p.grade,
@@ -423,6 +490,9 @@ def _write(db: Database, actor: User, batch: list[_Prepared], latest: dict[int, 
             for aid, sid, digest, grade, score in db.execute(
                 "SELECT id, submission_id, digest, grade, score FROM assessments WHERE id > ? "
                 "ORDER BY id", [last])])
+    # What each snapshot now stands on (a new one, or an old one confirmed), so that the next
+    # rescore can skip the event until one of its sources moves.
+    db.conn.executemany("UPDATE submissions SET score_source = ? WHERE id = ?", sources)
     for p in assessed:
         workflow.apply(db, actor, p.submission_id, "assess",
                        detail={"grade": p.grade, "score": p.score})

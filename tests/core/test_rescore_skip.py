@@ -1,0 +1,191 @@
+"""A rescore skips past events whose sources have not moved, and the skip never hides a change:
+after any edit to what a history feature reads, skipping gives exactly the snapshots that a
+rescore computing everything gives."""
+
+import random
+import shutil
+
+import pytest
+
+from eventrisk import demo
+from eventrisk.db import open_database
+from eventrisk.scoring import service
+from eventrisk.timeutil import now_utc
+from eventrisk.users import find_user
+
+NOW = now_utc()
+
+
+@pytest.fixture(scope="module")
+def scored_desk(tmp_path_factory):
+    path = tmp_path_factory.mktemp("skip") / "desk.db"
+    db = open_database(path)
+    demo.build(db, venues=8, events=220, incidents=400, seed=4)
+    service.score_all(db, find_user(db, "supervisor"), now=NOW)
+    db.close()
+    return path
+
+
+def _computed(monkeypatch) -> list[int]:
+    """Ids of the submissions whose features were computed, as they are computed."""
+    seen: list[int] = []
+    real = service.iter_features
+
+    def counting(*args, **kwargs):
+        for scored in real(*args, **kwargs):
+            seen.append(scored.submission.id)
+            yield scored
+    monkeypatch.setattr(service, "iter_features", counting)
+    return seen
+
+
+def _rescore(path, force=False):
+    db = open_database(path)
+    if force:
+        db.execute("UPDATE submissions SET score_source = NULL")
+    results = service.score_all(db, find_user(db, "supervisor"), now=NOW)
+    snapshots = db.execute("SELECT s.id, a.digest, s.grade, s.score FROM submissions s "
+                           "JOIN assessments a ON a.id = s.assessment_id ORDER BY s.id").fetchall()
+    db.close()
+    return sorted((r.submission_id, r.grade, r.score) for r in results), snapshots
+
+
+def test_a_rescore_with_nothing_changed_computes_only_upcoming_events(scored_desk, tmp_path,
+                                                                        monkeypatch):
+    path = tmp_path / "desk.db"
+    shutil.copy(scored_desk, path)
+    db = open_database(path)
+    upcoming = {r[0] for r in db.execute(
+        "SELECT id FROM submissions WHERE status != 'cancelled' AND starts_at > ?",
+        [NOW.strftime("%Y-%m-%dT%H:%M:%SZ")])}
+    snapshots_before = db.execute("SELECT count(*) FROM assessments").fetchone()[0]
+    db.close()
+    computed = _computed(monkeypatch)
+    results, _ = _rescore(path)
+    assert set(computed) == upcoming  # the past, unchanged, was not recomputed
+    assert len(results) > len(upcoming) + 100
+    db = open_database(path)
+    assert db.execute("SELECT count(*) FROM assessments").fetchone()[0] == snapshots_before
+    db.close()
+
+
+def _mutations(db, rng):
+    """One random edit to something a history feature reads, made the way a careless script
+    (or an insider with the file) would make it: plain SQL, relying on the triggers."""
+    venue = rng.choice([r[0] for r in db.execute("SELECT id FROM venues")])
+    sub = rng.choice(db.execute("SELECT id, starts_at, venue_id, promoter_id FROM submissions "
+                                "WHERE starts_at < ? ORDER BY id",
+                                ["2099"]).fetchall())
+    incident = rng.choice(db.execute("SELECT id FROM incidents").fetchall())[0]
+    choices = [
+        ("incident added", "INSERT INTO incidents (reference, venue_id, occurred_at, category, "
+         "severity, location, submission_id) VALUES ('INC-X1', ?, strftime('%Y-%m-%dT%H:%M:%SZ',"
+         " ?, '-20 days'), 'knife', 3, 'inside', ?)", [sub[2], sub[1], sub[0]]),
+        ("incident category", "UPDATE incidents SET category = 'firearm' WHERE id = ?",
+         [incident]),
+        ("incident severity", "UPDATE incidents SET severity = 3 - severity + 1 WHERE id = ?",
+         [incident]),
+        ("incident moved venue", "UPDATE incidents SET venue_id = ? WHERE id = ?",
+         [venue, incident]),
+        ("incident moved in time", "UPDATE incidents SET occurred_at = strftime("
+         "'%Y-%m-%dT%H:%M:%SZ', occurred_at, '-200 days') WHERE id = ?", [incident]),
+        ("incident linked", "UPDATE incidents SET submission_id = ? WHERE id = ?",
+         [sub[0], incident]),
+        ("incident deleted", "DELETE FROM incidents WHERE id = ?", [incident]),
+        ("debrief changed", "UPDATE debriefs SET incidents_noted = incidents_noted + 3 WHERE "
+         "submission_id = (SELECT submission_id FROM debriefs ORDER BY random() LIMIT 1)", []),
+        ("debrief deleted", "DELETE FROM debriefs WHERE id = (SELECT max(id) FROM debriefs)", []),
+        ("event moved venue", "UPDATE submissions SET venue_id = ? WHERE id = ?",
+         [venue, sub[0]]),
+        ("event moved promoter", "UPDATE submissions SET promoter_id = (SELECT max(id) FROM "
+         "promoters) WHERE id = ?", [sub[0]]),
+        ("event moved in time", "UPDATE submissions SET starts_at = strftime("
+         "'%Y-%m-%dT%H:%M:%SZ', starts_at, '-90 days') WHERE id = ?", [sub[0]]),
+        ("event cancelled", "UPDATE submissions SET status = 'cancelled' WHERE id = ?",
+         [sub[0]]),
+        # Same night, same borough: counted live, as no trigger could tell the neighbours.
+        ("another event joins the night", "UPDATE submissions SET night = (SELECT night FROM "
+         "submissions WHERE id = :sub), status = 'approved' WHERE id = (SELECT min(id) FROM "
+         "submissions WHERE venue_id = :venue AND id != :sub)", {"sub": sub[0], "venue": sub[2]}),
+        ("a neighbour cancelled", "UPDATE submissions SET status = 'cancelled' WHERE id = ("
+         "SELECT max(o.id) FROM submissions o JOIN submissions me ON me.id = :sub "
+         "WHERE o.night = me.night AND o.id != me.id)", {"sub": sub[0]}),
+        ("attendance", "UPDATE submissions SET expected_attendance = expected_attendance * 2 "
+         "WHERE id = ?", [sub[0]]),
+        ("capacity", "UPDATE venues SET capacity = capacity / 2 + 1 WHERE id = ?", [venue]),
+        ("borough", "UPDATE venues SET borough = 'Hackney' WHERE id = ?", [venue]),
+        ("licence", "UPDATE venues SET latest_finish = '23:00' WHERE id = ?", [venue]),
+    ]
+    return rng.sample(choices, k=3)
+
+
+
+@pytest.mark.parametrize("seed", range(16))
+def test_skipping_gives_the_snapshots_a_full_rescore_gives(scored_desk, tmp_path, seed):
+    rng = random.Random(seed)
+    skip, full = tmp_path / "skip.db", tmp_path / "full.db"
+    shutil.copy(scored_desk, skip)
+    db = open_database(skip)
+    made = _mutations(db, rng)
+    with db.atomic():
+        for _label, sql, params in made:
+            db.execute(sql, params)
+    db.close()
+    shutil.copy(skip, full)
+    skipped = _rescore(skip)
+    computed = _rescore(full, force=True)
+    assert skipped == computed, [m[0] for m in made]
+
+
+def test_a_changed_ruleset_recomputes_everything(scored_desk, tmp_path, monkeypatch):
+    path = tmp_path / "desk.db"
+    shutil.copy(scored_desk, path)
+    db = open_database(path)
+    live = db.execute("SELECT count(*) FROM submissions WHERE status != 'cancelled'").fetchone()[0]
+    db.close()
+    computed = _computed(monkeypatch)
+    monkeypatch.setattr(service, "source_stamps", lambda db, where, params, now, sha:
+                        real_stamps(db, where, params, now, sha + "-next"))
+    _rescore(path)
+    assert len(computed) == live
+
+
+real_stamps = service.source_stamps
+
+
+@pytest.mark.parametrize("change", ["joins", "cancelled"])
+def test_a_neighbour_on_the_same_night_is_noticed(scored_desk, tmp_path, change):
+    """Events the same night in the same borough count for each other, and no trigger on one
+    event's row can tell its neighbours: that count is part of the stamp, read live."""
+    skip, full = tmp_path / "skip.db", tmp_path / "full.db"
+    shutil.copy(scored_desk, skip)
+    db = open_database(skip)
+    me, venue, night = db.execute(
+        "SELECT id, venue_id, night FROM submissions WHERE status NOT IN ('cancelled') AND "
+        "starts_at < ? ORDER BY id LIMIT 1", [NOW.strftime("%Y-%m-%dT%H:%M:%SZ")]).fetchone()
+    other = db.execute("SELECT max(id) FROM submissions WHERE venue_id = ? AND id != ? AND "
+                       "status != 'cancelled' AND starts_at < ?",
+                       [venue, me, NOW.strftime("%Y-%m-%dT%H:%M:%SZ")]).fetchone()[0]
+    with db.atomic():
+        db.execute("UPDATE submissions SET night = ? WHERE id = ?", [night, other])
+        if change == "cancelled":
+            db.execute("UPDATE submissions SET score_source = NULL")
+    db.close()
+    if change == "cancelled":
+        _rescore(skip)  # both now stand on the shared night; then the neighbour goes
+        db = open_database(skip)
+        db.execute("UPDATE submissions SET status = 'cancelled' WHERE id = ?", [other])
+        db.close()
+    before = _feature(skip, me)
+    shutil.copy(skip, full)
+    assert _rescore(skip) == _rescore(full, force=True)
+    assert _feature(skip, me) != before
+
+
+def _feature(path, sid):
+    db = open_database(path)
+    value = db.execute("SELECT json_extract(a.features, '$.same_night_borough_events') FROM "
+                       "submissions s JOIN assessments a ON a.id = s.assessment_id WHERE "
+                       "s.id = ?", [sid]).fetchone()[0]
+    db.close()
+    return value
