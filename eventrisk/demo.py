@@ -3,15 +3,41 @@
 Venues in real boroughs with plausible capacities; promoters; past events with debriefs;
 incidents concentrated at a minority of venues (as in reality); upcoming events over the
 next three weeks in every status, taken through the real workflow; demo users.
+
+**Outcomes follow a documented latent risk**, so that calibrating the grades on demo data
+finds a real, imperfect relationship rather than noise.  Each past event has a latent risk
+(a log-odds) made of:
+
+- the venue's history propensity (the same heavy-tailed weight that places the venue's
+  background incidents), ``VENUE_WEIGHT`` × log of its weight relative to the median venue;
+- capacity: ``+CROWD`` for 1,000 or more expected, ``+OVERFULL`` above the venue's capacity;
+- late hours: ``+LATE`` when it runs 3 hours or more past midnight;
+- door shortfall: ``+DOOR_GAP`` per door supervisor below the guideline (at most 3);
+- the promoter's propensity, ``+PROMOTER`` × a per-promoter draw;
+- chance: a normal draw with standard deviation ``CHANCE``;
+
+from a base of ``BASE``.  With probability ``sigmoid(latent)`` the event has trouble: one or
+two incidents linked to it, moderate or serious, during its hours, which its debrief notes.
+Every other incident is background at the venue on a random night.
+
+One borough, ``OVERGRADED_BOROUGH``, is deliberately unfair to the rules: its venues run a
+steward scheme that the form does not record, so its events report fewer door supervisors
+than the guideline while the shortfall adds nothing to their real risk.  The door-shortfall
+rule over-grades there, and the disparity check should find it.
+
+Everything is written in chunks, so that a million events need no more memory than fifty
+thousand.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+import math
 import random
+from array import array
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import TypeVar
 
 from sqlite_utils import Database
@@ -29,7 +55,7 @@ from eventrisk.model import (
 )
 from eventrisk.reference import borough_names
 from eventrisk.scoring import service
-from eventrisk.scoring.features import licensed_finish
+from eventrisk.scoring.features import hours_after_midnight, licensed_finish
 from eventrisk.timeutil import local_to_utc, night_of, now_utc, to_db
 
 DEMO_USERS = (
@@ -71,6 +97,33 @@ _CATEGORY_MIX = ((IncidentCategory.VIOLENCE_WITHOUT_INJURY, 30),
                  (IncidentCategory.DRUGS_SUPPLY, 14), (IncidentCategory.KNIFE, 7),
                  (IncidentCategory.SEXUAL_OFFENCE, 6), (IncidentCategory.OTHER, 4),
                  (IncidentCategory.FIREARM, 1))
+
+
+# The latent risk of a past event (see the module's docstring).
+BASE = -3.1
+VENUE_WEIGHT = 0.45
+CROWD = 0.5
+OVERFULL = 0.4
+LATE = 0.5
+DOOR_GAP = 0.35
+PROMOTER = 1.2
+CHANCE = 0.7
+OVERGRADED_BOROUGH = "Sutton"
+_TROUBLE = ((IncidentCategory.VIOLENCE_WITH_INJURY, 40), (IncidentCategory.DISORDER, 20),
+            (IncidentCategory.VIOLENCE_WITHOUT_INJURY, 15), (IncidentCategory.KNIFE, 12),
+            (IncidentCategory.DRUGS_SUPPLY, 8), (IncidentCategory.SEXUAL_OFFENCE, 4),
+            (IncidentCategory.FIREARM, 1))
+EVENT_CHUNK = 50_000
+
+
+def latent_risk(venue_propensity: float, attendance: int, capacity: int, late_hours: float,
+                door_gap: int, promoter_propensity: float, chance: float,
+                counts_door_gap: bool = True) -> float:
+    """A past event's latent risk (log-odds of trouble), as the module's docstring lays out."""
+    return (BASE + VENUE_WEIGHT * venue_propensity + CROWD * (attendance >= 1000)
+            + OVERFULL * (attendance > capacity) + LATE * (late_hours >= 3)
+            + DOOR_GAP * min(3, door_gap) * counts_door_gap
+            + PROMOTER * promoter_propensity + chance)
 
 
 @dataclass(frozen=True)
@@ -163,42 +216,61 @@ def build(db: Database, *, venues: int = 60, events: int = 600, incidents: int =
         for year, top in db.execute("SELECT substr(reference, 4, 4), max(reference) FROM "
                                     "submissions GROUP BY 1").fetchall():
             counters[int(year)] = int(top[-6:])
-        event_rows, past_events = [], []
         days = [today - timedelta(days=span_days - d) for d in range(span_days)]
         # Cumulative weights once: rng.choices(weights=...) would rebuild them for every event
         # (149 µs each with 1,500 venues); with cum_weights it draws the same venues.
         cum = list(itertools.accumulate(0.5 + r for r in risk))
-        for i in range(events):
-            upcoming = i >= past_n
-            day = today + timedelta(days=rng.randint(1, 21)) if upcoming else rng.choice(days)
-            venue_id = rng.choices(venue_ids, cum_weights=cum)[0]
-            row = _event_row(rng, day, venue_id, capacity_of[venue_id], licence_of[venue_id],
-                             promoter_ids, upcoming, counters, actor)
-            event_rows.append(row)
-        db.conn.executemany(
-            "INSERT INTO submissions (reference, event_name, venue_id, promoter_id, event_type,"
-            " starts_at, ends_at, night, expected_attendance, ticketing, min_age, alcohol,"
-            " door_supervisors, search_regime, cctv, id_scanning, dispersal_plan, medical_cover,"
-            " performers, received_at, notes, status, created_at, updated_at, updated_by)"
-            " VALUES (" + ", ".join("?" * 25) + ")", event_rows)
-        refs = [r[0] for r in event_rows]
-        id_of = dict(db.execute(
-            "SELECT reference, id FROM submissions WHERE reference IN (SELECT value FROM "
-            "json_each(?))", [json.dumps(refs)]).fetchall())
-        for row in event_rows[:past_n]:
-            past_events.append((id_of[row[0]], row[2], row[3], row[5], row[6], row[21]))
-        audit.record_many(db, [(actor, "submission.import", "submission", id_of[row[0]],
-                                {"demo": True, "status": row[21]}, "") for row in event_rows])
+        middle = sorted(risk)[len(risk) // 2] or 1.0
+        propensity = {v: math.log(r / middle) for v, r in zip(venue_ids, risk, strict=True)}
+        borough_of = dict(db.execute("SELECT id, borough FROM venues").fetchall())
+        prisk = dict(zip(promoter_ids, promoter_risk, strict=True))
+        past = _Past()
+        upcoming_ids: list[int] = []
+        for lo in range(0, events, EVENT_CHUNK):
+            rows, extras = [], []
+            for i in range(lo, min(events, lo + EVENT_CHUNK)):
+                upcoming = i >= past_n
+                day = today + timedelta(days=rng.randint(1, 21)) if upcoming \
+                    else rng.choice(days)
+                venue_id = rng.choices(venue_ids, cum_weights=cum)[0]
+                row, extra = _event_row(rng, day, venue_id, capacity_of[venue_id],
+                                        licence_of[venue_id], promoter_ids, upcoming, counters,
+                                        actor, borough_of[venue_id] == OVERGRADED_BOROUGH)
+                rows.append(row)
+                extras.append(extra)
+            db.conn.executemany(
+                "INSERT INTO submissions (reference, event_name, venue_id, promoter_id, "
+                "event_type, starts_at, ends_at, night, expected_attendance, ticketing, min_age,"
+                " alcohol, door_supervisors, search_regime, cctv, id_scanning, dispersal_plan, "
+                "medical_cover, performers, received_at, notes, status, created_at, updated_at,"
+                " updated_by) VALUES (" + ", ".join("?" * 25) + ")", rows)
+            id_of = dict(db.execute(
+                "SELECT reference, id FROM submissions WHERE reference IN (SELECT value FROM "
+                "json_each(?))", [json.dumps([r[0] for r in rows])]).fetchall())
+            audit.record_many(db, [(actor, "submission.import", "submission", id_of[row[0]],
+                                    {"demo": True, "status": row[21]}, "") for row in rows])
+            for n, (row, (start, end, late, gap)) in enumerate(zip(rows, extras,
+                                                                    strict=True)):
+                sid = id_of[row[0]]
+                if lo + n >= past_n:
+                    upcoming_ids.append(sid)
+                    continue
+                venue_id = row[2]
+                latent = latent_risk(
+                    propensity[venue_id], row[8], capacity_of[venue_id], late, gap,
+                    prisk[row[3]], rng.gauss(0, CHANCE),
+                    counts_door_gap=borough_of[venue_id] != OVERGRADED_BOROUGH)
+                past.add(sid, venue_id, start, end, row[21], latent)
+            say(f"events {min(events, lo + EVENT_CHUNK):,} of {events:,}")
 
         say("incidents")
-        _make_incidents(db, rng, incidents, venue_ids, risk, past_events, promoter_ids,
-                        promoter_risk, days, actor)
+        noted = _make_incidents(db, rng, incidents, venue_ids, risk, past, days, actor)
         say("debriefs")
-        _make_debriefs(db, rng, past_events, actor)
+        _make_debriefs(db, past, noted, actor)
         audit.record(db, actor, "demo.build", "", "",
                      {"seed": seed, "venues": venues, "events": events, "incidents": incidents})
         say("workflow")
-        _walk_upcoming(db, rng, [id_of[r[0]] for r in event_rows[past_n:]])
+        _walk_upcoming(db, rng, upcoming_ids)
     return DemoSummary(venues, len(promoter_rows), events, incidents, upcoming_n,
                        tuple((u, p, r.label) for u, _, r, p in DEMO_USERS
                              if u in created_users))
@@ -221,7 +293,9 @@ def _ensure_users(db: Database) -> set[str]:
 
 
 def _event_row(rng, day, venue_id, capacity, latest_finish, promoter_ids, upcoming, counters,
-               actor) -> tuple:
+               actor, stewarded: bool = False) -> tuple[tuple, tuple]:
+    """A submission row, and what its latent risk needs: (start, end, hours after midnight,
+    door supervisors short of the guideline)."""
     hour = rng.choice((19, 20, 21, 22, 22, 22, 23, 23))
     start = _local(day, hour)
     end = start + timedelta(hours=rng.choice((3, 4, 5, 6, 6, 7, 8)))
@@ -233,6 +307,8 @@ def _event_row(rng, day, venue_id, capacity, latest_finish, promoter_ids, upcomi
     required = 2 + max(0, -(-(attendance - 100) // 100))
     doors = max(0, required + rng.choice((-2, -1, 0, 0, 0, 0, 1, 2))) if rng.random() < 0.9 \
         else None
+    if stewarded:  # the steward scheme the form does not record (see OVERGRADED_BOROUGH)
+        doors = max(0, required - rng.choice((2, 3, 3, 4)))
     notice = rng.choice((2, 5, 9, 14, 16, 20, 28, 35))
     received = start - timedelta(days=notice, hours=rng.randint(0, 12))
     if upcoming and received > now_utc():
@@ -252,6 +328,7 @@ def _event_row(rng, day, venue_id, capacity, latest_finish, promoter_ids, upcomi
               (Status.APPROVED, 5)))
     performers = [rng.choice(_STAGE) + rng.choice(("", " & " + rng.choice(_STAGE)))
                   for _ in range(rng.randint(0, 3))]
+    extra = (start, end, hours_after_midnight(start, end), max(0, required - (doors or 0)))
     return (reference, f"{rng.choice(_EVENT_A)} {rng.choice(_EVENT_B)}", venue_id,
             rng.choice(promoter_ids),
             _pick(rng, ((EventType.CLUB_NIGHT, 50), (EventType.CONCERT, 25),
@@ -262,44 +339,78 @@ def _event_row(rng, day, venue_id, capacity, latest_finish, promoter_ids, upcomi
                         (Ticketing.DOOR_ONLY, 15), (Ticketing.FREE_ENTRY, 5))).value,
             min_age, int(rng.random() < 0.9), doors, regime.value if regime else None,
             maybe(0.85), maybe(0.4), maybe(0.6), maybe(0.5), json.dumps(performers),
-            to_db(received), "", status.value, to_db(received), to_db(received), actor)
+            to_db(received), "", status.value, to_db(received), to_db(received), actor), extra
 
 
-def _make_incidents(db, rng, count, venue_ids, risk, past_events, promoter_ids, promoter_risk,
-                    days, actor) -> None:
-    by_venue: dict[int, list] = {}
-    for ev in past_events:
-        by_venue.setdefault(ev[1], []).append(ev)
-    prisk = dict(zip(promoter_ids, promoter_risk, strict=True))
+class _Past:
+    """Past events in compact arrays (a million need tens of megabytes, not gigabytes)."""
+
+    def __init__(self) -> None:
+        self.ids = array("q")
+        self.venues = array("q")
+        self.starts = array("d")
+        self.ends = array("d")
+        self.live = array("b")  # 1 went ahead (not cancelled), 0 cancelled
+        self.debriefed = array("b")
+        self.latent = array("d")
+
+    def add(self, sid: int, venue_id: int, start: datetime, end: datetime, status: str,
+            latent: float) -> None:
+        self.ids.append(sid)
+        self.venues.append(venue_id)
+        self.starts.append(start.timestamp())
+        self.ends.append(end.timestamp())
+        self.live.append(int(status != Status.CANCELLED.value))
+        self.debriefed.append(int(status == Status.DEBRIEFED.value))
+        self.latent.append(latent)
+
+
+def _make_incidents(db, rng, count, venue_ids, risk, past: _Past, days, actor) -> dict[int, int]:
+    """Trouble at past events drawn from their latent risk (linked to the event, during its
+    hours), then background incidents at venues by their weight.  Returns the incidents
+    linked to each event, for its debrief."""
     base = db.execute("SELECT coalesce(max(id), 0) FROM incidents").fetchone()[0]
-    rows = []
-    venue_choices = rng.choices(venue_ids, weights=risk, k=count)
-    for n, venue_id in enumerate(venue_choices, 1):
-        events_here = by_venue.get(venue_id)
-        link = None
-        if events_here and rng.random() < 0.45:
-            ev = rng.choice(events_here)
-            if ev[5] != "cancelled" and rng.random() < 0.1 + 0.4 * prisk[ev[2]]:
-                link = ev
-        if link:
-            start = datetime.fromisoformat(link[3].replace("Z", "+00:00"))
-            end = datetime.fromisoformat(link[4].replace("Z", "+00:00"))
-            when = start + (end - start) * rng.random()
-        else:
-            when = _local(rng.choice(days), rng.choice((21, 22, 23, 0, 1, 2, 3)) % 24,
-                          rng.randint(0, 59))
-        category = _pick(rng, _CATEGORY_MIX)
-        rows.append((f"INC-{base + n:07d}", venue_id, to_db(when), category.value,
-                     rng.choices((1, 2, 3), weights=(45, 40, 15))[0],
-                     _pick(rng, ((Location.INSIDE, 50), (Location.DOOR, 25),
-                                 (Location.OUTSIDE_NEARBY, 25))).value,
-                     link[0] if link else None,
-                     f"CAD{rng.randint(1000, 9999)}/{when:%d%b%y}" if rng.random() < 0.7 else "",
-                     "", int(rng.random() < 0.4), to_db(now_utc()), actor))
+    stamp = to_db(now_utc())
+    rows: list[tuple] = []
+    noted: dict[int, int] = {}
+    made = 0
+
+    def add(venue_id, when, category, severity, location, link) -> None:
+        nonlocal made, rows
+        made += 1
+        rows.append((f"INC-{base + made:07d}", venue_id, to_db(when), category.value,
+                     severity, location.value, link,
+                     f"CAD{rng.randint(1000, 9999)}/{when:%d%b%y}" if rng.random() < 0.7
+                     else "", "", int(rng.random() < 0.4), stamp, actor))
         if len(rows) >= 20_000:
             _insert_incidents(db, rows)
             rows = []
+
+    for k in range(len(past.ids)):
+        if made >= count:
+            break
+        if not past.live[k] or rng.random() >= 1 / (1 + math.exp(-past.latent[k])):
+            continue
+        start, end = past.starts[k], past.ends[k]
+        for _ in range(1 + (rng.random() < 0.3)):
+            if made >= count:
+                break
+            when = datetime.fromtimestamp(start + (end - start) * rng.random(), tz=UTC)
+            add(past.venues[k], when, _pick(rng, _TROUBLE), rng.choice((2, 2, 3)),
+                _pick(rng, ((Location.INSIDE, 55), (Location.DOOR, 25),
+                            (Location.OUTSIDE_NEARBY, 20))), past.ids[k])
+            noted[past.ids[k]] = noted.get(past.ids[k], 0) + 1
+    cum = list(itertools.accumulate(risk))
+    while made < count:
+        for venue_id in rng.choices(venue_ids, cum_weights=cum, k=min(20_000, count - made)):
+            when = _local(rng.choice(days), rng.choice((21, 22, 23, 0, 1, 2, 3)) % 24,
+                          rng.randint(0, 59))
+            add(venue_id, when, _pick(rng, _CATEGORY_MIX),
+                rng.choices((1, 2, 3), weights=(45, 40, 15))[0],
+                _pick(rng, ((Location.INSIDE, 50), (Location.DOOR, 25),
+                            (Location.OUTSIDE_NEARBY, 25))), None)
     _insert_incidents(db, rows)
+    return noted
 
 
 def _insert_incidents(db, rows) -> None:
@@ -309,26 +420,33 @@ def _insert_incidents(db, rows) -> None:
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
 
-def _make_debriefs(db, rng, past_events, actor) -> None:
-    linked = dict(db.execute("SELECT submission_id, count(*) FROM incidents WHERE submission_id "
-                             "IS NOT NULL GROUP BY 1").fetchall())
+def _make_debriefs(db, past: _Past, noted: dict[int, int], actor) -> None:
+    sql = ("INSERT INTO debriefs (submission_id, went_ahead, actual_attendance, incidents_noted,"
+           " notes, recorded_at, recorded_by) VALUES (?, ?, ?, ?, ?, ?, ?)")
     rows = []
-    for sid, _venue, _promoter, _starts_at, ends_at, status in past_events:
-        if status != Status.DEBRIEFED.value:
+    for k in range(len(past.ids)):
+        if not past.debriefed[k]:
             continue
-        rows.append((sid, 1, None, linked.get(sid, 0), "", ends_at, actor))
-    db.conn.executemany("INSERT INTO debriefs (submission_id, went_ahead, actual_attendance, "
-                   "incidents_noted, notes, recorded_at, recorded_by) VALUES "
-                   "(?, ?, ?, ?, ?, ?, ?)", rows)
+        sid = past.ids[k]
+        rows.append((sid, 1, None, noted.get(sid, 0), "",
+                     to_db(datetime.fromtimestamp(past.ends[k], tz=UTC)), actor))
+        if len(rows) >= 20_000:
+            db.conn.executemany(sql, rows)
+            rows = []
+    db.conn.executemany(sql, rows)
 
 
 def _walk_upcoming(db: Database, rng: random.Random, ids: list[int]) -> None:
     """Take upcoming events through the real workflow so that every status appears."""
     officer = _demo_user(db, Role.OFFICER)
     supervisor = _demo_user(db, Role.SUPERVISOR)
-    plan = [(sid, _pick(rng, (("received", 25), ("assessed", 20), ("in_review", 25),
-                              ("returned", 8), ("approved", 12), ("issued", 5),
-                              ("cancelled", 5)))) for sid in ids]
+    mix = (("received", 25), ("assessed", 20), ("in_review", 25), ("returned", 8),
+           ("approved", 12), ("issued", 5), ("cancelled", 5))
+    # Every status at least once (a small demo must still show them all), then by the mix.
+    goals = [goal for goal, _ in mix]
+    rng.shuffle(goals)
+    plan = [(sid, goals[n] if n < len(goals) else _pick(rng, mix))
+            for n, sid in enumerate(ids)]
     if officer.id is not None:
         db.execute("UPDATE submissions SET assigned_to = ? WHERE id IN (SELECT value FROM "
                    "json_each(?))", [officer.id, json.dumps(ids)])

@@ -73,8 +73,10 @@ class Report:
     def ok(self) -> bool:
         return not self.problems
 
-    def add(self, line: str) -> None:
-        if len(self.problems) < MAX_LINES:
+    def add(self, line: str, summary: bool = False) -> None:
+        """One finding; beyond ``MAX_LINES`` only counted, except a ``summary`` (a count over
+        a whole table), which is always listed: it says how big the damage is."""
+        if summary or len(self.problems) < MAX_LINES:
             self.problems.append(line)
         else:
             self.more += 1
@@ -373,7 +375,7 @@ def reconcile_snapshots(db: Database, report: Report, tick: Progress) -> None:
                           "('assessment.snapshot', 'assessment.baseline')").fetchone()[0]
     if recorded != total:
         report.add(f"assessments: {total} snapshots in the table but {recorded} in the audit "
-                   "trail (snapshots were added or removed outside EventRisk)")
+                   "trail (snapshots were added or removed outside EventRisk)", summary=True)
     rows = db.execute(
         "SELECT a.id, s.reference, a.ruleset_sha256, a.inputs, a.features, a.fired, a.score, "
         "a.grade, a.digest, (SELECT l.detail FROM audit_log l WHERE l.entity = 'submission' "

@@ -39,7 +39,7 @@ def template(tmp_path_factory):
         folder = tmp_path_factory.mktemp("audit")
         path = folder / "desk.db"
         desk = Desk.open(path, create=True)
-        desk.build_demo(venues=8, events=80, incidents=60, seed=5)
+        desk.build_demo(venues=8, events=200, incidents=60, seed=5)
         desk.sign_in("supervisor", "supervisor-demo")
         desk.rescore_all()
         sid = desk.db.execute("SELECT id FROM submissions WHERE status = 'in_review' LIMIT 1"
@@ -327,7 +327,7 @@ def test_the_grade_stays_reconciled_through_override_and_withdrawal(tmp_path):
     from dataclasses import replace
 
     desk = Desk.open(tmp_path / "desk.db", create=True)
-    desk.build_demo(venues=4, events=40, incidents=20, seed=8)
+    desk.build_demo(venues=4, events=100, incidents=20, seed=8)
     desk.sign_in("supervisor", "supervisor-demo")
     sid = desk.db.execute("SELECT id FROM submissions WHERE status = 'in_review' LIMIT 1"
                           ).fetchone()[0]
