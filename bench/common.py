@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import statistics
+import subprocess
 import sys
 import time
 from contextlib import contextmanager
@@ -70,6 +72,47 @@ def big_database(scored: bool = False) -> Path:
         desk.close()
         (DATA / "big-scored.tmp").rename(ready)
     return ready
+
+
+SIZES = {"10k": dict(venues=150, events=10_000, incidents=50_000),
+         "100k": dict(SCALE),
+         "1M": dict(venues=15_000, events=1_000_000, incidents=5_000_000)}
+
+
+def desk_of(size: str, build: bool = True) -> Path | None:
+    """The demo desk of a size ("10k", "100k", "1M"), built once in a child process whose time
+    and peak memory are kept beside it (``build_figures``)."""
+    path = DATA / f"desk-{size.lower()}.db"
+    if path.exists():
+        return path
+    if not build:
+        return None
+    scratch = path.with_suffix(".tmp")
+    scratch.unlink(missing_ok=True)
+    options = SIZES[size]
+    code = ("import sys; sys.path.insert(0, %r)\n"
+            "from eventrisk.desk import Desk\n"
+            "desk = Desk.open(%r, create=True)\n"
+            "desk.build_demo(seed=1, **%r)\n"
+            "desk.close()\n") % (str(ROOT.parent), str(scratch), options)
+    start = time.perf_counter()
+    child = subprocess.Popen([sys.executable, "-c", code])
+    _, status, usage = os.wait4(child.pid, 0)  # this child's own peak, not all children's
+    took = time.perf_counter() - start
+    if status != 0:
+        raise RuntimeError(f"building the {size} desk failed ({status})")
+    peak_mb = usage.ru_maxrss / 1024
+    path.with_suffix(".json").write_text(json.dumps({"seconds": took, "peak_mb": peak_mb,
+                                                     **options}))
+    scratch.rename(path)
+    return path
+
+
+def build_figures(size: str) -> dict | None:
+    """How long the desk of ``size`` took to build, and its peak memory (None if it was not
+    built by ``desk_of``)."""
+    sidecar = DATA / f"desk-{size.lower()}.json"
+    return json.loads(sidecar.read_text()) if sidecar.exists() else None
 
 
 def signed_in_env(user: str = "supervisor") -> dict[str, str]:
