@@ -80,6 +80,13 @@ class Ruleset:
     rules: tuple[Rule, ...]
     sha256: str
     source: str
+    # The grade mix the desk aims for: at most this share of events at each grade or above.
+    target_mix: tuple[tuple[Grade, float], ...] = ()
+
+    @property
+    def targets(self) -> dict[Grade, float]:
+        """The target mix by grade (at most this share at the grade or above)."""
+        return dict(self.target_mix)
 
     def band_for(self, score: int) -> Band:
         """The highest band whose ``min_score`` the score reaches."""
@@ -237,6 +244,7 @@ def parse_ruleset(source: str, name: str = "rules") -> Ruleset:
     for b in bands:
         if not b.guidance:
             problems.append(f"{name}: band {b.grade}: needs action guidance")
+    target_mix = _target_mix(data.get("target_mix", {}), name, problems)
     rules: list[Rule] = []
     seen: set[str] = set()
     raw_rules = data.get("rules", [])
@@ -253,7 +261,38 @@ def parse_ruleset(source: str, name: str = "rules") -> Ruleset:
         raise RulesError(problems)
     digest = hashlib.sha256(source.encode("utf-8")).hexdigest()
     return Ruleset(version, str(data.get("title", "")), tuple(bands), tuple(rules), digest,
-                   source)
+                   source, target_mix)
+
+
+def _target_mix(raw: Any, name: str, problems: list[str]) -> tuple[tuple[Grade, float], ...]:
+    """``[target_mix]``: for MEDIUM, HIGH or CRITICAL, the largest share of events the desk
+    wants at that grade or above (0 to 1), shrinking as the grade rises."""
+    if not isinstance(raw, dict):
+        problems.append(f"{name}: target_mix must be a table of grade = share")
+        return ()
+    out: list[tuple[Grade, float]] = []
+    for key, value in raw.items():
+        where = f"{name}: target_mix {key}"
+        try:
+            grade = _grade(key, where)
+        except ValueError as exc:
+            problems.append(str(exc))
+            continue
+        if grade is Grade.LOW:
+            problems.append(f"{where}: every event is LOW or above; set MEDIUM, HIGH or "
+                            "CRITICAL")
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1:
+            problems.append(f"{where}: must be a share above 0 and at most 1 (0.1 for 10%), "
+                            f"not {value!r}")
+            continue
+        out.append((grade, float(value)))
+    out.sort(key=lambda pair: pair[0].rank)
+    for (g1, s1), (g2, s2) in zip(out, out[1:], strict=False):
+        if s2 > s1:
+            problems.append(f"{name}: target_mix {g2.value} ({s2:g}) cannot exceed "
+                            f"{g1.value} ({s1:g}): it counts events at {g2.value} or above")
+    return tuple(out)
 
 
 _RULE_KEYS = {"id", "title", "when", "points", "evidence", "measure", "rationale", "min_grade"}

@@ -181,8 +181,8 @@ def test_rules_check_and_impact(capsys, desk, tmp_path):
     code, out, _ = run(capsys, "rules", "check", default)
     assert code == 0 and "OK" in out
     draft = tmp_path / "draft.toml"
-    draft.write_text(default.read_text().replace('version = "2026.1"', 'version = "2027.1"')
-                     .replace("min_score = 25", "min_score = 5"))
+    draft.write_text(default.read_text().replace('version = "2026.2"', 'version = "2027.1"')
+                     .replace("min_score = 60", "min_score = 5"))
     code, out, _ = run(capsys, "--db", desk, "rules", "impact", draft)
     assert code == 0 and "would move up a grade" in out and "Up   ER-" in out
     bad = tmp_path / "bad.toml"
@@ -298,7 +298,7 @@ def test_audit_entries_name_the_account_that_acted(capsys, desk, tmp_path):
 
     draft = tmp_path / "draft.toml"
     draft.write_text(resource("rules", "default.toml").read_text().replace(
-        'version = "2026.1"', 'version = "2027.2"'))
+        'version = "2026.2"', 'version = "2027.2"'))
     assert run(capsys, "--db", desk, "rules", "publish", draft)[0] == 0
     db = open_database(desk)
     actor = db.execute("SELECT actor FROM audit_log WHERE action = 'ruleset.publish'"

@@ -293,12 +293,12 @@ def test_screen_paper_and_json_agree_after_a_new_ruleset_is_published(desks, db)
     sid = state.submission.id
     before = state.guidance
     text = resource("rules", "default.toml").read_text("utf-8")
-    draft = parse_ruleset(text.replace('version = "2026.1"', 'version = "2027.1"').replace(
+    draft = parse_ruleset(text.replace('version = "2026.2"', 'version = "2027.1"').replace(
         before, "NEW WORDING FOR THIS BAND"), "draft")
     assert draft.guidance(state.grade) == "NEW WORDING FOR THIS BAND"
     desks["supervisor"].publish_rules(draft)
     screen = desks["supervisor"].assessment(sid)
-    assert screen.guidance == before and screen.snapshot.ruleset_version == "2026.1"
+    assert screen.guidance == before and screen.snapshot.ruleset_version == "2026.2"
     pdf = desks["supervisor"].render_assessment(sid)
     import io
 

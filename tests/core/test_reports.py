@@ -47,7 +47,7 @@ def test_assessment_has_marking_grade_evidence_and_page_numbers(db, scored):
     assert "Why this grade" in whole and "Agreed measures and conditions" in whole
     position, digest = audit.head(db)
     assert f"audit {position}:{digest[:20]}" in whole  # what verify --expect takes
-    assert "rules 2026.1" in whole
+    assert "rules 2026.2" in whole
 
 
 def test_hostile_and_unicode_text_prints_exactly(db, scored):

@@ -135,7 +135,7 @@ USE_CASES = {
     "export": (ALL, lambda d, ids, tmp: d.export_file("venues", tmp / "out.csv")),
     "publish rules": (DECIDERS, lambda d, ids, tmp: d.publish_rules(parse_ruleset(
         resource("rules", "default.toml").read_text("utf-8").replace(
-            'version = "2026.1"', 'version = "2027.9"'), "draft"))),
+            'version = "2026.2"', 'version = "2027.9"'), "draft"))),
     "rescore all": (DECIDERS, lambda d, ids, tmp: d.rescore_all()),
     "add an account": ({"admin"}, lambda d, ids, tmp: d.create_account(
         "newbie", "New Officer", Role.OFFICER, "temporary-1")),

@@ -109,13 +109,13 @@ def test_every_default_rule_renders_its_evidence_and_has_a_rationale():
 def test_min_grade_sets_a_floor():
     result = score(FeatureSet(QUIET | {"venue_firearm_6m_count": 1, "venue_firearm_24m_count": 1}),
                    RULESET)
-    assert result.band_grade is Grade.MEDIUM  # 30 + 10 + 10 (weak search) points
+    assert result.band_grade is Grade.LOW  # 30 + 10 + 10 (weak search) points
     assert result.score < RULESET.bands[2].min_score
     assert result.grade is Grade.HIGH
 
 
 def test_bands_map_scores_to_grades():
-    assert [RULESET.band_for(s).grade for s in (0, 24, 25, 54, 55, 94, 95, 300)] == [
+    assert [RULESET.band_for(s).grade for s in (0, 59, 60, 94, 95, 129, 130, 300)] == [
         Grade.LOW, Grade.LOW, Grade.MEDIUM, Grade.MEDIUM, Grade.HIGH, Grade.HIGH,
         Grade.CRITICAL, Grade.CRITICAL]
 

@@ -144,7 +144,7 @@ def test_publishing_rules_is_for_supervisors_and_audited(db, officer, supervisor
 def test_impact_lists_events_that_would_change_grade(db, officer, make_submission):
     sub = make_submission(door_supervisors="0")
     base = default_ruleset()
-    harsher = parse_ruleset(base.source.replace('version = "2026.1"', 'version = "t2"').replace(
+    harsher = parse_ruleset(base.source.replace('version = "2026.2"', 'version = "t2"').replace(
         'id = "door-shortfall"\ntitle = "Fewer SIA door supervisors than the common condition"\n'
         'when = "door_supervisor_shortfall >= 1"\npoints = 15',
         'id = "door-shortfall"\ntitle = "Fewer SIA door supervisors than the common condition"\n'

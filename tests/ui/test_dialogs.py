@@ -80,7 +80,7 @@ def test_rules_view_shows_draft_problems_then_publishes(qtbot, desk, tmp_path, m
     assert "'audience_age' is not a feature" in view.report.toPlainText()
     assert not view.publish.isEnabled()
     good = tmp_path / "good.toml"
-    good.write_text(text.replace('version = "2026.1"', 'version = "2026.9"'))
+    good.write_text(text.replace('version = "2026.2"', 'version = "2026.9"'))
     view.load_draft(str(good))
     assert view.publish.isEnabled()
     qtbot.mouseClick(view.publish, Qt.MouseButton.LeftButton)
@@ -101,7 +101,7 @@ def test_impact_preview_runs_in_the_background(qtbot, desk, tmp_path):
     qtbot.addWidget(view)
     draft = tmp_path / "draft.toml"
     draft.write_text(resource("rules", "default.toml").read_text().replace(
-        'version = "2026.1"', 'version = "2027.1"').replace("min_score = 25", "min_score = 1"))
+        'version = "2026.2"', 'version = "2027.1"').replace("min_score = 60", "min_score = 1"))
     view.load_draft(str(draft))
     view._impact()
     qtbot.waitUntil(lambda: "would move up" in view.report.toPlainText(), timeout=10000)

@@ -1,0 +1,545 @@
+"""Does the grade mean anything?  Calibration of grades against what happened, a disparity
+check across boroughs and event types, and the overrides, for supervisors.
+
+**Outcomes are defined once, here.**  A past event (it has ended, was not cancelled, and has a
+snapshot) had trouble of a severity when an incident of that severity was linked to it, or
+was recorded at its venue from ``OUTCOME_BEFORE`` before its start to ``OUTCOME_AFTER`` after
+its end.  The main outcome, used for the rates, the AUC and the disparity check, is *any
+moderate or serious incident* (severity ``SERIOUS_FROM`` or more).  What the debrief noted
+(whether it went ahead, how many incidents) is reported beside it, not mixed into it.
+
+**What the report reads** (and nothing else; a test holds it to this list): the event's
+reference, times, status, type, venue, grade in force and snapshot; the venue's borough; the
+snapshot's score, grade, rules fired and (to re-grade under another ruleset) features; the
+time, venue, severity and link of incidents; the debrief's went-ahead and incident count;
+the supervisors' override decisions and their written justifications.  No protected
+characteristic exists in EventRisk's data, and none is used, inferred or proxied: the groups
+compared are boroughs and event types, which is where policing decisions are made and what
+the desk can act on.
+
+Statistics: Wilson intervals and the AUC (Mann-Whitney, ties counted half) are written out
+here, a few lines each; resampling uses numpy's seeded generator.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timedelta
+
+import numpy as np
+from sqlite_utils import Database
+
+from eventrisk.model import Grade
+from eventrisk.scoring.rules import Ruleset
+from eventrisk.scoring.scorer import fired_rules, grade_for
+from eventrisk.timeutil import local_to_utc, now_utc, to_db
+
+OUTCOME_BEFORE = timedelta(hours=1)  # an incident at the venue this long before the start...
+OUTCOME_AFTER = timedelta(hours=2)  # ...to this long after the end counts for the event
+SERIOUS_FROM = 2  # severities 2 (moderate) and 3 (serious) make the main outcome
+Z95 = 1.959963984540054
+BOOTSTRAP = 1000  # resamples for the intervals of the AUC and of the grading ratios
+SEED = 20261130
+MIN_GROUP = 30  # smaller groups are listed but never named as over- or under-graded
+
+NO_PROTECTED = (
+    "No protected characteristic is used or inferred. EventRisk holds nothing about music "
+    "genre or style, ethnicity, nationality, religion or audience demographics, and performers "
+    "are stage names only. The groups compared here are boroughs and event types: where "
+    "policing decisions fall, and what the desk can change.")
+
+Progress = Callable[[str, int, int], None]
+
+
+# ---- statistics ---------------------------------------------------------------------------------
+
+def wilson(successes: int, trials: int, z: float = Z95) -> tuple[float, float]:
+    """The Wilson score interval for a proportion (0, 0 for no trials)."""
+    if trials == 0:
+        return 0.0, 0.0
+    p = successes / trials
+    denom = 1 + z * z / trials
+    centre = (p + z * z / (2 * trials)) / denom
+    half = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / denom
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def _auc_from_counts(pos: np.ndarray, neg: np.ndarray) -> np.ndarray:
+    """AUC from counts of positives and negatives per distinct score, in rising score order.
+    Works on one row or on a matrix of resamples (one per row)."""
+    neg_below = np.cumsum(neg, axis=-1) - neg
+    wins = (pos * (neg_below + 0.5 * neg)).sum(axis=-1)
+    pairs = pos.sum(axis=-1) * neg.sum(axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(pairs > 0, wins / np.maximum(pairs, 1), np.nan)
+
+
+def auc(scores: list[float], outcomes: list[bool]) -> float | None:
+    """The probability that an event with the outcome scored higher than one without
+    (ties count half); None without both kinds of event."""
+    pos, neg = _score_counts(scores, outcomes)[1:]
+    value = float(_auc_from_counts(pos, neg))
+    return None if math.isnan(value) else value
+
+
+def _score_counts(scores, outcomes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    s = np.asarray(scores, dtype=float)
+    o = np.asarray(outcomes, dtype=bool)
+    levels, index = np.unique(s, return_inverse=True)
+    pos = np.bincount(index, weights=o, minlength=len(levels))
+    neg = np.bincount(index, weights=~o, minlength=len(levels))
+    return levels, pos, neg
+
+
+def auc_interval(scores, outcomes, resamples: int = BOOTSTRAP,
+                 seed: int = SEED) -> tuple[float, float] | None:
+    """A percentile bootstrap interval for the AUC (events resampled with replacement,
+    seeded, so the same data always gives the same interval)."""
+    _, pos, neg = _score_counts(scores, outcomes)
+    n = int(pos.sum() + neg.sum())
+    if n == 0 or pos.sum() == 0 or neg.sum() == 0:
+        return None
+    cells = np.concatenate([pos, neg]) / n
+    draws = np.random.default_rng(seed).multinomial(n, cells, size=resamples)
+    k = len(pos)
+    values = _auc_from_counts(draws[:, :k], draws[:, k:])
+    values = values[~np.isnan(values)]
+    return float(np.percentile(values, 2.5)), float(np.percentile(values, 97.5))
+
+
+# ---- the report -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Rate:
+    """Events, how many had the outcome, the rate and its 95% Wilson interval."""
+
+    events: int
+    with_outcome: int
+    rate: float
+    low: float
+    high: float
+
+    @classmethod
+    def of(cls, k: int, n: int) -> Rate:
+        low, high = wilson(k, n)
+        return cls(n, k, k / n if n else 0.0, low, high)
+
+
+@dataclass(frozen=True)
+class GradeRow:
+    grade: str
+    share: float
+    outcome: Rate
+    any_incident: Rate
+    debrief_noted: Rate  # among debriefed events: the debrief noted one or more incidents
+
+
+@dataclass(frozen=True)
+class DecileRow:
+    decile: int
+    min_score: float
+    max_score: float
+    mean_score: float
+    outcome: Rate
+
+
+@dataclass(frozen=True)
+class RuleRow:
+    rule: str
+    title: str
+    points: int
+    fired: int
+    share: float
+    with_rule: Rate
+    without_rule: Rate
+    verdict: str
+
+
+@dataclass(frozen=True)
+class MixRow:
+    grade: str
+    share: float
+    target: float | None  # at most this share at this grade or above
+    at_or_above: float
+    current_min_score: int
+    suggested_min_score: int | None
+
+
+@dataclass(frozen=True)
+class GroupRow:
+    kind: str  # "borough" or "event type"
+    group: str
+    events: int
+    high_share: float
+    outcome: Rate
+    ratio: float | None  # (group's HIGH+ share ÷ desk's) ÷ (group's outcome rate ÷ desk's)
+    ratio_low: float | None
+    ratio_high: float | None
+    finding: str  # "over-graded", "under-graded" or ""
+    drivers: tuple[tuple[str, float], ...] = ()  # rule, extra points per event vs the rest
+
+
+@dataclass(frozen=True)
+class OverrideRow:
+    reference: str
+    starts: str
+    supervisor: str
+    before: str
+    after: str
+    direction: str
+    justification: str
+    outcome: bool
+
+
+@dataclass
+class CalibrationReport:
+    """Every figure of the calibration report (the PDF and ``--json`` print this)."""
+
+    date_from: str
+    date_to: str
+    basis: str  # "as graded at the time" or "ruleset V"
+    generated_at: str
+    events: int
+    not_scored: int
+    outcome_definition: str
+    grades: list[GradeRow]
+    rates_rise: bool
+    rise_note: str
+    auc: float | None
+    auc_low: float | None
+    auc_high: float | None
+    deciles: list[DecileRow]
+    rules: list[RuleRow]
+    mix: list[MixRow]
+    disparity: list[GroupRow]
+    overrides_by: list[tuple[str, str, int]]  # supervisor, direction, count
+    overridden: Rate | None
+    not_overridden: Rate | None
+    override_list: list[OverrideRow]
+    protected_note: str = NO_PROTECTED
+    notes: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class _Event:
+    sid: int
+    reference: str
+    starts: str
+    event_type: str
+    borough: str
+    score: float
+    grade: Grade  # as graded: in force (override included), or under the chosen ruleset
+    fired: dict[str, int]  # rule id -> points
+    outcome: bool
+    any_incident: bool
+    debriefed: bool
+    noted: bool
+
+
+def outcome_definition() -> str:
+    hours_before = int(OUTCOME_BEFORE.total_seconds() // 3600)
+    hours_after = int(OUTCOME_AFTER.total_seconds() // 3600)
+    return (f"Trouble: a moderate or serious incident (severity {SERIOUS_FROM} or more) linked "
+            f"to the event, or recorded at its venue from {hours_before} h before its start "
+            f"to {hours_after} h after its end.")
+
+
+def _bound(day: date) -> str:
+    return to_db(local_to_utc(datetime.combine(day, datetime.min.time())))
+
+
+def _events_sql() -> str:
+    before = f"-{int(OUTCOME_BEFORE.total_seconds())} seconds"
+    after = f"+{int(OUTCOME_AFTER.total_seconds())} seconds"
+    iso = "'%Y-%m-%dT%H:%M:%SZ'"
+    # A bit per severity seen: linked incidents by the event's id, nearby ones by an index
+    # seek on (venue, time).
+    mask = "total(DISTINCT 1 << i.severity)"
+    return f"""
+        SELECT s.id, s.reference, s.starts_at, s.event_type, v.borough, s.grade,
+               a.score, a.grade, a.id, d.submission_id IS NOT NULL, coalesce(d.went_ahead, 1),
+               coalesce(d.incidents_noted, 0),
+               (SELECT {mask} FROM incidents i WHERE i.submission_id = s.id),
+               (SELECT {mask} FROM incidents i WHERE i.venue_id = s.venue_id
+                  AND i.occurred_at >= strftime({iso}, s.starts_at, '{before}')
+                  AND i.occurred_at <= strftime({iso}, s.ends_at, '{after}'))
+        FROM submissions s
+        JOIN venues v ON v.id = s.venue_id
+        JOIN assessments a ON a.id = s.assessment_id
+        LEFT JOIN debriefs d ON d.submission_id = s.id
+        WHERE s.starts_at >= :lo AND s.starts_at < :hi AND s.ends_at < :now
+          AND s.status != 'cancelled'
+        ORDER BY s.id"""
+
+
+def calibrate(db: Database, date_from: date, date_to: date, *, ruleset: Ruleset | None = None,
+              grading: Ruleset, progress: Progress | None = None,
+              now: datetime | None = None) -> CalibrationReport:
+    """The report over past events that started from ``date_from`` to ``date_to``
+    (inclusive).  With ``ruleset``, each event is re-graded from its stored features under
+    it; without, as graded at the time (its snapshot in force and the grade in force,
+    overrides included).  ``grading`` is the ruleset whose bands and target mix the
+    suggestion is made for (the one in force, or ``ruleset``)."""
+    tick = progress or (lambda _step, _done, _total: None)
+    now = now or now_utc()
+    params = {"lo": _bound(date_from), "hi": _bound(date_to + timedelta(days=1)),
+              "now": to_db(now)}
+    tick("outcomes", 0, 4)
+    rows = db.execute(_events_sql(), params).fetchall()
+    not_scored = db.execute(
+        "SELECT count(*) FROM submissions s WHERE s.starts_at >= :lo AND s.starts_at < :hi AND "
+        "s.ends_at < :now AND s.status != 'cancelled' AND s.assessment_id IS NULL",
+        params).fetchone()[0]
+    tick("rules", 1, 4)
+    events = _graded(db, rows, ruleset)
+    tick("figures", 2, 4)
+    titles = _rule_titles(db, ruleset or grading)
+    report = CalibrationReport(
+        date_from=date_from.isoformat(), date_to=date_to.isoformat(),
+        basis=f"ruleset {ruleset.version}" if ruleset else "as graded at the time",
+        generated_at=to_db(now), events=len(events), not_scored=not_scored,
+        outcome_definition=outcome_definition(), grades=[], rates_rise=True, rise_note="",
+        auc=None, auc_low=None, auc_high=None, deciles=[], rules=[], mix=[], disparity=[],
+        overrides_by=[], overridden=None, not_overridden=None, override_list=[])
+    if not_scored:
+        report.notes.append(f"{not_scored} past events in the period have never been scored "
+                            "and are left out: run a rescore of every submission first.")
+    if events:
+        _grades(report, events)
+        scores = [e.score for e in events]
+        outcomes = [e.outcome for e in events]
+        report.auc = auc(scores, outcomes)
+        interval = auc_interval(scores, outcomes)
+        if interval:
+            report.auc_low, report.auc_high = interval
+        report.deciles = _deciles(events)
+        report.rules = _rules(events, titles, ruleset)
+        report.mix = _mix(events, grading)
+        report.disparity = _disparity(events, titles)
+    tick("overrides", 3, 4)
+    _overrides(db, report, events, params)
+    tick("done", 4, 4)
+    return report
+
+
+def _graded(db: Database, rows: list, ruleset: Ruleset | None) -> list[_Event]:
+    ids = [r[8] for r in rows]
+    fired: dict[int, dict[str, int]] = defaultdict(dict)
+    features: dict[int, dict] = {}
+    if ruleset is None:
+        for start in range(0, len(ids), 50_000):
+            for aid, rule, points in db.execute(
+                    "SELECT a.id, json_extract(f.value, '$.id'), json_extract(f.value, "
+                    "'$.points') FROM assessments a, json_each(a.fired) f WHERE a.id IN "
+                    "(SELECT value FROM json_each(?))", [json.dumps(ids[start:start + 50_000])]):
+                fired[aid][rule] = points
+    else:
+        for start in range(0, len(ids), 50_000):
+            for aid, text in db.execute(
+                    "SELECT id, features FROM assessments WHERE id IN (SELECT value FROM "
+                    "json_each(?))", [json.dumps(ids[start:start + 50_000])]):
+                features[aid] = json.loads(text)
+    out = []
+    for (sid, ref, starts, event_type, borough, in_force, score, _scored, aid, debriefed,
+         _went_ahead, noted, linked, nearby) in rows:
+        mask = int(linked or 0) | int(nearby or 0)
+        outcome = any(mask & (1 << s) for s in range(SERIOUS_FROM, 4))
+        if ruleset is None:
+            grade = Grade(in_force) if in_force else Grade(_scored)
+            rules = fired.get(aid, {})
+        else:
+            hits = fired_rules(features[aid], ruleset)
+            score = sum(r.points for r in hits)
+            grade = grade_for(score, hits, ruleset)[0]
+            rules = {r.id: r.points for r in hits}
+        out.append(_Event(sid, ref, starts, event_type, borough, float(score), grade, rules,
+                          outcome, mask != 0, bool(debriefed), bool(noted)))
+    return out
+
+
+def _rule_titles(db: Database, ruleset: Ruleset) -> dict[str, tuple[str, int]]:
+    return {r.id: (r.title, r.points) for r in ruleset.rules}
+
+
+def _grades(report: CalibrationReport, events: list[_Event]) -> None:
+    by: dict[Grade, list[_Event]] = defaultdict(list)
+    for e in events:
+        by[e.grade].append(e)
+    rows = []
+    for g in Grade:
+        group = by.get(g, [])
+        debriefed = [e for e in group if e.debriefed]
+        rows.append(GradeRow(g.value, len(group) / len(events),
+                             Rate.of(sum(e.outcome for e in group), len(group)),
+                             Rate.of(sum(e.any_incident for e in group), len(group)),
+                             Rate.of(sum(e.noted for e in debriefed), len(debriefed))))
+    report.grades = rows
+    present = [r for r in rows if r.outcome.events]
+    falls = [(a, b) for a, b in zip(present, present[1:], strict=False)
+             if b.outcome.rate <= a.outcome.rate]
+    report.rates_rise = not falls
+    if falls:
+        report.rise_note = "; ".join(
+            f"{b.grade} events had trouble no more often than {a.grade} events "
+            f"({b.outcome.rate:.1%} against {a.outcome.rate:.1%})" for a, b in falls) + \
+            ". The grade does not order the risk there: look at the rules below."
+    else:
+        report.rise_note = "The outcome rate rises with every grade."
+
+
+def _deciles(events: list[_Event]) -> list[DecileRow]:
+    ordered = sorted(events, key=lambda e: (e.score, e.sid))
+    parts = np.array_split(np.arange(len(ordered)), min(10, len(ordered)))
+    out = []
+    for n, part in enumerate(parts, 1):
+        group = [ordered[i] for i in part]
+        scores = [e.score for e in group]
+        out.append(DecileRow(n, min(scores), max(scores), sum(scores) / len(scores),
+                             Rate.of(sum(e.outcome for e in group), len(group))))
+    return out
+
+
+def _rules(events: list[_Event], titles: dict[str, tuple[str, int]],
+           ruleset: Ruleset | None) -> list[RuleRow]:
+    counts: Counter[str] = Counter()
+    hits: Counter[str] = Counter()
+    points: dict[str, int] = {}
+    for e in events:
+        for rule, pts in e.fired.items():
+            counts[rule] += 1
+            hits[rule] += e.outcome
+            points[rule] = pts
+    total, total_hits = len(events), sum(e.outcome for e in events)
+    ids = list(titles) if ruleset else sorted(counts, key=lambda r: -counts[r])
+    for rule in counts:
+        if rule not in ids:
+            ids.append(rule)
+    out = []
+    for rule in ids:
+        n, k = counts.get(rule, 0), hits.get(rule, 0)
+        with_rule, without = Rate.of(k, n), Rate.of(total_hits - k, total - n)
+        title, pts = titles.get(rule, (rule, points.get(rule, 0)))
+        if n == 0:
+            verdict = "never fired"
+        elif n < MIN_GROUP or total - n < MIN_GROUP:
+            verdict = "too few events to say"
+        elif with_rule.low > without.high:
+            verdict = "predicts trouble"
+        elif with_rule.high < without.low:
+            verdict = "fires on calmer events"
+        else:
+            verdict = "no evidence it predicts trouble"
+        out.append(RuleRow(rule, title, points.get(rule, pts), n, n / total, with_rule,
+                           without, verdict))
+    return out
+
+
+def _mix(events: list[_Event], grading: Ruleset) -> list[MixRow]:
+    scores = np.sort(np.array([e.score for e in events]))
+    n = len(scores)
+    shares = Counter(e.grade for e in events)
+    out = []
+    for band in grading.bands:
+        target = grading.targets.get(band.grade)
+        at_or_above = sum(shares[g] for g in Grade if g.rank >= band.grade.rank) / n
+        suggested = None
+        if target is not None and band.grade is not Grade.LOW:
+            # The lowest whole score that no more than the target share reach: just above the
+            # score of the event that would be one too many.
+            allowed = math.floor(target * n)
+            suggested = int(scores[n - allowed - 1]) + 1 if allowed < n else 0
+        out.append(MixRow(band.grade.value, shares[band.grade] / n, target, at_or_above,
+                          band.min_score, suggested))
+    return out
+
+
+def _disparity(events: list[_Event], titles: dict[str, tuple[str, int]]) -> list[GroupRow]:
+    desk_high = sum(e.grade.rank >= Grade.HIGH.rank for e in events) / len(events)
+    desk_rate = sum(e.outcome for e in events) / len(events)
+    rng = np.random.default_rng(SEED)
+    out = []
+    for kind, key in (("borough", lambda e: e.borough), ("event type",
+                                                           lambda e: e.event_type)):
+        groups: dict[str, list[_Event]] = defaultdict(list)
+        for e in events:
+            groups[key(e)].append(e)
+        for name, group in sorted(groups.items()):
+            n = len(group)
+            high = [e.grade.rank >= Grade.HIGH.rank for e in group]
+            outcome = [e.outcome for e in group]
+            rate = Rate.of(sum(outcome), n)
+            ratio = low = top = None
+            if desk_high and desk_rate and sum(outcome):
+                ratio = (sum(high) / n / desk_high) / (rate.rate / desk_rate)
+                # Resample the group's events: cells (HIGH+?, trouble?).
+                cells = Counter(zip(high, outcome, strict=True))
+                order = [(True, True), (True, False), (False, True), (False, False)]
+                draws = rng.multinomial(n, [cells[c] / n for c in order], size=BOOTSTRAP)
+                share = (draws[:, 0] + draws[:, 1]) / n
+                rates = (draws[:, 0] + draws[:, 2]) / n
+                ok = rates > 0
+                values = (share[ok] / desk_high) / (rates[ok] / desk_rate)
+                if len(values):
+                    low, top = (float(np.percentile(values, 2.5)),
+                                float(np.percentile(values, 97.5)))
+            finding = ""
+            if n >= MIN_GROUP and low is not None and top is not None:
+                finding = "over-graded" if low > 1 else "under-graded" if top < 1 else ""
+            drivers = _drivers(group, [e for e in events if key(e) != name], finding) \
+                if finding else ()
+            out.append(GroupRow(kind, name, n, sum(high) / n, rate, ratio, low, top, finding,
+                                drivers))
+    out.sort(key=lambda r: (r.finding == "", -abs(math.log(r.ratio)) if r.ratio else 0.0))
+    return out
+
+
+def _drivers(group: list[_Event], rest: list[_Event],
+             finding: str) -> tuple[tuple[str, float], ...]:
+    """The rules whose points differ most between the group and the rest of the desk (per
+    event), in the direction of the finding."""
+    def mean_points(events: list[_Event]) -> Counter[str]:
+        total: Counter[str] = Counter()
+        for e in events:
+            for rule, pts in e.fired.items():
+                total[rule] += pts
+        return Counter({r: v / max(1, len(events)) for r, v in total.items()})
+    mine, theirs = mean_points(group), mean_points(rest)
+    sign = 1 if finding == "over-graded" else -1
+    diffs = {r: mine.get(r, 0.0) - theirs.get(r, 0.0) for r in set(mine) | set(theirs)}
+    ranked = sorted((r for r in diffs if sign * diffs[r] > 0), key=lambda r: -sign * diffs[r])
+    return tuple((r, round(diffs[r], 1)) for r in ranked[:3])
+
+
+def _overrides(db: Database, report: CalibrationReport, events: list[_Event],
+               params: dict) -> None:
+    ranks = {g.value: g.rank for g in Grade}
+    outcome_of = {e.sid: e.outcome for e in events}
+    rows = db.execute(
+        """SELECT s.id, s.reference, s.starts_at, u.display_name, r.grade_before, r.grade_after,
+                  r.comment
+           FROM reviews r JOIN submissions s ON s.id = r.submission_id
+           JOIN users u ON u.id = r.reviewer_id
+           WHERE r.decision = 'override' AND s.starts_at >= :lo AND s.starts_at < :hi
+             AND s.ends_at < :now AND s.status != 'cancelled'
+           ORDER BY s.starts_at, r.id""", params).fetchall()
+    counts: Counter[tuple[str, str]] = Counter()
+    overridden: set[int] = set()
+    for sid, ref, starts, who, before, after, comment in rows:
+        direction = ("up" if ranks.get(after, 0) > ranks.get(before, 0) else
+                     "down" if ranks.get(after, 0) < ranks.get(before, 0) else "same")
+        counts[(who, direction)] += 1
+        overridden.add(sid)
+        report.override_list.append(OverrideRow(ref, starts, who, before, after, direction,
+                                                comment or "", outcome_of.get(sid, False)))
+    report.overrides_by = [(who, d, n) for (who, d), n in sorted(counts.items())]
+    scored = [e for e in events if e.sid in overridden]
+    others = [e for e in events if e.sid not in overridden]
+    report.overridden = Rate.of(sum(e.outcome for e in scored), len(scored))
+    report.not_overridden = Rate.of(sum(e.outcome for e in others), len(others))
