@@ -44,6 +44,7 @@ SERIOUS_FROM = 2  # severities 2 (moderate) and 3 (serious) make the main outcom
 Z95 = 1.959963984540054
 BOOTSTRAP = 1000  # resamples for the intervals of the AUC and of the grading ratios
 SEED = 20261130
+GROUP_RESAMPLES = 4000  # the grading ratios' intervals reach further into the tails
 MIN_GROUP = 30  # smaller groups are listed but never named as over- or under-graded
 
 NO_PROTECTED = (
@@ -177,7 +178,7 @@ class GroupRow:
     high_share: float
     outcome: Rate
     ratio: float | None  # (group's HIGH+ share ÷ desk's) ÷ (group's outcome rate ÷ desk's)
-    ratio_low: float | None
+    ratio_low: float | None  # a 95% interval for the whole table (Bonferroni over the groups)
     ratio_high: float | None
     finding: str  # "over-graded", "under-graded" or ""
     drivers: tuple[tuple[str, float], ...] = ()  # rule, extra points per event vs the rest
@@ -298,7 +299,7 @@ def calibrate(db: Database, date_from: date, date_to: date, *, ruleset: Ruleset 
         "s.ends_at < :now AND s.status != 'cancelled' AND s.assessment_id IS NULL",
         params).fetchone()[0]
     tick("rules", 1, 4)
-    events = _graded(db, rows, ruleset)
+    events, incomplete = _graded(db, rows, ruleset)
     tick("figures", 2, 4)
     titles = _rule_titles(db, ruleset or grading)
     report = CalibrationReport(
@@ -308,6 +309,11 @@ def calibrate(db: Database, date_from: date, date_to: date, *, ruleset: Ruleset 
         outcome_definition=outcome_definition(), grades=[], rates_rise=True, rise_note="",
         auc=None, auc_low=None, auc_high=None, deciles=[], rules=[], mix=[], disparity=[],
         overrides_by=[], overridden=None, not_overridden=None, override_list=[])
+    if incomplete:
+        report.notes.append(f"{incomplete} snapshots lack features that ruleset "
+                            f"{ruleset.version if ruleset else ''} reads (they were scored "
+                            "before those features existed); rules reading them stay quiet "
+                            "for those events.")
     if not_scored:
         report.notes.append(f"{not_scored} past events in the period have never been scored "
                             "and are left out: run a rescore of every submission first.")
@@ -329,7 +335,7 @@ def calibrate(db: Database, date_from: date, date_to: date, *, ruleset: Ruleset 
     return report
 
 
-def _graded(db: Database, rows: list, ruleset: Ruleset | None) -> list[_Event]:
+def _graded(db: Database, rows: list, ruleset: Ruleset | None) -> tuple[list[_Event], int]:
     ids = [r[8] for r in rows]
     fired: dict[int, dict[str, int]] = defaultdict(dict)
     features: dict[int, dict] = {}
@@ -347,6 +353,7 @@ def _graded(db: Database, rows: list, ruleset: Ruleset | None) -> list[_Event]:
                     "json_each(?))", [json.dumps(ids[start:start + 50_000])]):
                 features[aid] = json.loads(text)
     out = []
+    incomplete = 0
     for (sid, ref, starts, event_type, borough, in_force, score, _scored, aid, debriefed,
          _went_ahead, noted, linked, nearby) in rows:
         mask = int(linked or 0) | int(nearby or 0)
@@ -355,13 +362,19 @@ def _graded(db: Database, rows: list, ruleset: Ruleset | None) -> list[_Event]:
             grade = Grade(in_force) if in_force else Grade(_scored)
             rules = fired.get(aid, {})
         else:
-            hits = fired_rules(features[aid], ruleset)
+            values = features[aid]
+            try:
+                hits = fired_rules(values, ruleset)
+            except KeyError:  # a snapshot from before a feature existed: its rules stay quiet
+                hits = [r for r in ruleset.rules
+                        if r.when.features <= values.keys() and r.when.test(values)]
+                incomplete += 1
             score = sum(r.points for r in hits)
             grade = grade_for(score, hits, ruleset)[0]
             rules = {r.id: r.points for r in hits}
         out.append(_Event(sid, ref, starts, event_type, borough, float(score), grade, rules,
                           outcome, mask != 0, bool(debriefed), bool(noted)))
-    return out
+    return out, incomplete
 
 
 def _rule_titles(db: Database, ruleset: Ruleset) -> dict[str, tuple[str, int]]:
@@ -465,8 +478,13 @@ def _disparity(events: list[_Event], titles: dict[str, tuple[str, int]]) -> list
     desk_rate = sum(e.outcome for e in events) / len(events)
     rng = np.random.default_rng(SEED)
     out = []
-    for kind, key in (("borough", lambda e: e.borough), ("event type",
-                                                           lambda e: e.event_type)):
+    keys: tuple[tuple[str, Callable[[_Event], str]], ...] = (
+        ("borough", lambda e: e.borough), ("event type", lambda e: e.event_type))
+    compared = sum(len({key(e) for e in events}) for _, key in keys)
+    # Many groups are compared at once: each interval is widened (Bonferroni) so that the
+    # chance of naming any group by luck alone stays at 5% for the whole table.
+    tail = 2.5 / compared
+    for kind, key in keys:
         groups: dict[str, list[_Event]] = defaultdict(list)
         for e in events:
             groups[key(e)].append(e)
@@ -481,14 +499,15 @@ def _disparity(events: list[_Event], titles: dict[str, tuple[str, int]]) -> list
                 # Resample the group's events: cells (HIGH+?, trouble?).
                 cells = Counter(zip(high, outcome, strict=True))
                 order = [(True, True), (True, False), (False, True), (False, False)]
-                draws = rng.multinomial(n, [cells[c] / n for c in order], size=BOOTSTRAP)
+                draws = rng.multinomial(n, [cells[c] / n for c in order],
+                                        size=GROUP_RESAMPLES)
                 share = (draws[:, 0] + draws[:, 1]) / n
                 rates = (draws[:, 0] + draws[:, 2]) / n
                 ok = rates > 0
                 values = (share[ok] / desk_high) / (rates[ok] / desk_rate)
                 if len(values):
-                    low, top = (float(np.percentile(values, 2.5)),
-                                float(np.percentile(values, 97.5)))
+                    low, top = (float(np.percentile(values, tail)),
+                                float(np.percentile(values, 100 - tail)))
             finding = ""
             if n >= MIN_GROUP and low is not None and top is not None:
                 finding = "over-graded" if low > 1 else "under-graded" if top < 1 else ""

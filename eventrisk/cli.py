@@ -102,6 +102,17 @@ def _parser() -> argparse.ArgumentParser:
     k.add_argument("--from", dest="date_from", required=True, type=_date, metavar="YYYY-MM-DD")
     k.add_argument("--to", dest="date_to", required=True, type=_date, metavar="YYYY-MM-DD")
     k.add_argument("-o", "--output", type=Path, required=True, metavar="FILE.pdf")
+    cal = sub.add_parser("calibration", help="does the grade mean anything: outcome rates by "
+                         "grade, AUC, rule by rule, grade mix, disparity, overrides "
+                         "(supervisors)")
+    cal.add_argument("--from", dest="date_from", required=True, type=_date,
+                     metavar="YYYY-MM-DD")
+    cal.add_argument("--to", dest="date_to", required=True, type=_date, metavar="YYYY-MM-DD")
+    cal.add_argument("--ruleset", metavar="V", help="re-grade every event under this published "
+                     "version (or a draft .toml file); by default, as graded at the time")
+    out = cal.add_mutually_exclusive_group(required=True)
+    out.add_argument("-o", "--output", type=Path, metavar="FILE.pdf")
+    out.add_argument("--json", action="store_true", help="every figure of the PDF, as JSON")
     rules = sub.add_parser("rules", help="check, preview or publish a rules file")
     rsub = rules.add_subparsers(dest="rules_command", metavar="ACTION", required=True)
     for name, helptext in (("check", "check a rules file"),
@@ -434,6 +445,27 @@ def _pack(desk: Desk, args) -> int:
     return 0
 
 
+_STEPS = {"outcomes": "Reading events and their outcomes", "rules": "Grades and rules",
+          "figures": "Rates, AUC, deciles, mix and disparity", "overrides": "Overrides"}
+
+
+def _calibration(desk: Desk, args) -> int:
+    from eventrisk.report.files import write_pdf
+
+    def progress(step: str, done: int, total: int) -> None:
+        if step in _STEPS:
+            print(f"[{done + 1}/{total}] {_STEPS[step]}...", file=sys.stderr, flush=True)
+    report = desk.calibration(args.date_from, args.date_to, args.ruleset, progress=progress)
+    if args.json:
+        print(json.dumps(report.to_json(), ensure_ascii=False, indent=1))
+        return 0
+    write_pdf(desk.render_calibration(report), args.output)
+    auc = f"AUC {report.auc:.3f}" if report.auc is not None else "no AUC"
+    print(f"Wrote {args.output}: {report.events:,} past events, {auc}. "
+          f"{report.rise_note}")
+    return 0
+
+
 def _rules(desk: Desk | None, args) -> int:
     from eventrisk.scoring import catalogue, rules
 
@@ -506,4 +538,5 @@ def _backup(desk: Desk, args) -> int:
 
 _HANDLERS = {"demo": _demo, "import": _import, "export": _export, "score": _score,
              "queue": _queue, "report": _report, "pack": _pack, "rules": _rules,
+             "calibration": _calibration,
              "audit": _audit, "backup": _backup, "password": _change_password}

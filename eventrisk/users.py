@@ -33,6 +33,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "manage_users": frozenset({Role.ADMIN}),
     "import_with_status": frozenset({Role.ADMIN}),
     "rescore_all": frozenset({Role.SUPERVISOR, Role.ADMIN}),
+    "calibration": frozenset({Role.SUPERVISOR, Role.ADMIN}),
     "desk_settings": frozenset({Role.ADMIN}),
     "read": frozenset({Role.OFFICER, Role.SUPERVISOR, Role.ADMIN}),
 }
@@ -45,6 +46,7 @@ ACTION_WORDS = {
     "manage_users": "manage user accounts",
     "import_with_status": "import events with their workflow status",
     "rescore_all": "rescore every submission",
+    "calibration": "see the calibration and disparity report",
     "desk_settings": "change the desk's settings",
 }
 

@@ -5,16 +5,59 @@ Each read checks that someone is signed in and still active; none of them writes
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from pathlib import Path
 
-from eventrisk import dashboard, incidents, queue, users, venues
+from eventrisk import calibration, dashboard, incidents, queue, users, venues
+from eventrisk.errors import NotFoundError, ValidationError
+from eventrisk.scoring.rulebook import active_ruleset
 from eventrisk.desk.base import DeskBase
 from eventrisk.model import Incident, Promoter, Venue
-from eventrisk.scoring.rules import Ruleset
+from eventrisk.scoring.rules import Ruleset, load_ruleset, parse_ruleset
 
 
 class ReadsMixin(DeskBase):
     """The read side of ``Desk``."""
+
+    def calibration(self, date_from: date, date_to: date, ruleset: str | None = None,
+                    progress: calibration.Progress | None = None
+                    ) -> calibration.CalibrationReport:
+        """Does the grade mean anything: the calibration, disparity and override report over
+        past events from ``date_from`` to ``date_to``, as graded at the time or re-graded
+        under ``ruleset`` (a published version, or a draft's ``.toml`` file).  Supervisors
+        and administrators."""
+        self._fresh_actor("calibration")
+        chosen = None
+        if ruleset:
+            chosen = self._ruleset_named(ruleset)
+        if date_to < date_from:
+            raise ValidationError([("to", f"The period ends ({date_to:%d/%m/%Y}) before it starts "
+                                f"({date_from:%d/%m/%Y}).")])
+        return calibration.calibrate(self.db, date_from, date_to, ruleset=chosen,
+                                     grading=chosen or active_ruleset(self.db),
+                                     progress=progress)
+
+    def render_calibration(self, report: calibration.CalibrationReport) -> bytes:
+        """The calibration report as a PDF (OFFICIAL-SENSITIVE)."""
+        from eventrisk.report.calibration_pdf import render_calibration
+        from eventrisk.settings import is_training
+
+        self._fresh_actor("calibration")
+        return render_calibration(report, training=is_training(self.db))
+
+    def _ruleset_named(self, name: str) -> Ruleset:
+        if name.lower().endswith(".toml"):
+            return load_ruleset(Path(name))
+        row = self.db.execute("SELECT source FROM rulesets WHERE version = ?",
+                              [name]).fetchone()
+        if row is None:
+            known = [r[0] for r in self.db.execute("SELECT version FROM rulesets ORDER BY id")]
+            active = active_ruleset(self.db)
+            if name == active.version:
+                return active
+            raise NotFoundError(f"There is no ruleset {name} on this desk; it knows "
+                                f"{', '.join(known + [active.version]) or active.version}.")
+        return parse_ruleset(row[0], f"ruleset {name}")
 
     def queue_page(self, flt: queue.QueueFilter, *, sort: str = "action",
                    descending: bool = False, offset: int = 0,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import shutil
 from dataclasses import replace
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
@@ -137,6 +137,8 @@ USE_CASES = {
         resource("rules", "default.toml").read_text("utf-8").replace(
             'version = "2026.2"', 'version = "2027.9"'), "draft"))),
     "rescore all": (DECIDERS, lambda d, ids, tmp: d.rescore_all()),
+    "calibration report": (DECIDERS, lambda d, ids, tmp: d.calibration(
+        date(2020, 1, 1), date(2030, 1, 1))),
     "add an account": ({"admin"}, lambda d, ids, tmp: d.create_account(
         "newbie", "New Officer", Role.OFFICER, "temporary-1")),
     "reset a password": ({"admin"}, lambda d, ids, tmp: d.reset_password(
@@ -204,7 +206,7 @@ def test_every_use_case_of_the_desk_is_in_the_matrix():
                "import_file",
                "export_file", "publish_rules", "rescore_all", "create_account",
                "reset_password", "set_account_active", "set_account_role", "set_setting",
-               "backup", "verify_audit", "authorise_restore"}
+               "backup", "verify_audit", "authorise_restore", "calibration"}
     # Reads and session plumbing, each checked by reader() or needing no account.
     plumbing = {"open", "close", "for_worker", "sign_in", "sign_out", "use_case", "reader",
                 "decision", "may", "needs_first_admin", "create_first_admin",
@@ -214,5 +216,5 @@ def test_every_use_case_of_the_desk_is_in_the_matrix():
                 "venue", "venue_by_code", "promoters_matching", "venue_events",
                 "venue_incidents", "monthly_incidents", "incident_by_reference", "debrief",
                 "active_ruleset", "demo_sign_ins", "heartbeat", "leave", "promoter_named",
-                "restore_from"}
+                "restore_from", "render_calibration"}
     assert offered - covered - plumbing == set()

@@ -1,0 +1,275 @@
+"""The calibration report on paper: does HIGH mean more trouble than LOW, for which rules, and
+is it the same across boroughs.  Every figure comes from ``CalibrationReport``, as ``--json``
+prints it."""
+
+from __future__ import annotations
+
+import io
+
+from reportlab.graphics.shapes import Circle, Drawing, Line, Rect, String
+from reportlab.lib import colors
+from reportlab.platypus import CondPageBreak, KeepTogether, Spacer, Table
+
+from eventrisk.calibration import CalibrationReport, Rate
+from eventrisk.model import GRADE_COLOURS, Grade
+from eventrisk.report.layout import (
+    FONT,
+    FRAME_WIDTH,
+    GREY,
+    GRID,
+    HEADED,
+    RULE_GREY,
+    MarkedDocument,
+    markup,
+    para,
+)
+from eventrisk.timeutil import british_datetime, from_db
+
+BLUE = colors.HexColor("#3f6e9c")
+RED = colors.HexColor("#b71c1c")
+
+
+def pct(value: float | None, places: int = 1) -> str:
+    """A share as a percentage ("12.5%"), or an en dash."""
+    return "–" if value is None else f"{value * 100:.{places}f}%"
+
+
+def rate_text(rate: Rate | None) -> str:
+    if rate is None or rate.events == 0:
+        return "–"
+    return f"{pct(rate.rate)} ({pct(rate.low)}–{pct(rate.high)})"
+
+
+def render_calibration(report: CalibrationReport, *, training: bool = False) -> bytes:
+    """The report as PDF bytes, with the protective marking on every page."""
+    out = io.BytesIO()
+    doc = MarkedDocument(out, title="EventRisk calibration report",
+                         footer=f"Calibration {report.date_from} to {report.date_to} · "
+                                f"{report.basis}", training=training)
+    doc.build(_story(report))
+    return out.getvalue()
+
+
+def _story(r: CalibrationReport) -> list:
+    generated = british_datetime(from_db(r.generated_at))
+    story: list = [
+        para("Does the grade mean anything?", "title"),
+        markup("Past events from <b>{a}</b> to <b>{b}</b> · {basis} · {n} events · "
+               "made {when}", a=_day(r.date_from), b=_day(r.date_to), basis=r.basis,
+               n=f"{r.events:,}", when=generated),
+        Spacer(1, 4),
+        para(r.outcome_definition, "small"),
+        para(r.protected_note, "small"),
+    ]
+    for note in r.notes:
+        story.append(para(note, "small", bold=True))
+    if not r.events:
+        story.append(Spacer(1, 10))
+        story.append(para("No scored past events in this period: there is nothing to "
+                          "calibrate.", bold=True))
+        return story
+    story += _headline(r)
+    story += _grades(r)
+    story += _deciles(r)
+    story += _rules(r)
+    story += _mix(r)
+    story += _disparity(r)
+    story += _overrides(r)
+    return story
+
+
+def _day(text: str) -> str:
+    return f"{text[8:10]}/{text[5:7]}/{text[:4]}"
+
+
+def _headline(r: CalibrationReport) -> list:
+    if r.auc is None:
+        auc = "The AUC cannot be computed: every event had the same outcome."
+    else:
+        auc = (f"Discrimination: AUC {r.auc:.3f} (95% bootstrap interval {r.auc_low:.3f}–"
+               f"{r.auc_high:.3f}). 0.5 is a coin toss and 1 a perfect ranking: a randomly "
+               f"chosen event with trouble scored higher than one without "
+               f"{r.auc:.0%} of the time.")
+    return [Spacer(1, 6), para("In short", "h2"), para(r.rise_note, bold=not r.rates_rise),
+            para(auc)]
+
+
+def _grades(r: CalibrationReport) -> list:
+    rows = [["Grade", "Events", "Share", "Trouble (95% interval)", "Any incident",
+             "Debrief noted incidents"]]
+    for g in r.grades:
+        rows.append([g.grade, f"{g.outcome.events:,}", pct(g.share), rate_text(g.outcome),
+                     rate_text(g.any_incident), rate_text(g.debrief_noted)])
+    return [para("Trouble by grade", "h2"),
+            _rate_chart([(g.grade, g.outcome) for g in r.grades],
+                        [GRADE_COLOURS.get(Grade(g.grade), "#777777") for g in r.grades]),
+            _table(rows, (50, 50, 45, 120, 110, 120))]
+
+
+def _deciles(r: CalibrationReport) -> list:
+    rows = [["Decile", "Scores", "Mean score", "Events", "Trouble (95% interval)"]]
+    for d in r.deciles:
+        rows.append([str(d.decile), f"{d.min_score:g}–{d.max_score:g}", f"{d.mean_score:.1f}",
+                     f"{d.outcome.events:,}", rate_text(d.outcome)])
+    return [CondPageBreak(200), para("Reliability: score deciles against trouble", "h2"),
+            para("Events in ten equal groups by score. The rate should climb from the first "
+                 "group to the last.", "small"),
+            _rate_chart([(str(d.decile), d.outcome) for d in r.deciles], [BLUE] * len(r.deciles),
+                        line=True),
+            _table(rows, (45, 70, 70, 60, 130))]
+
+
+def _rules(r: CalibrationReport) -> list:
+    rows = [["Rule", "Points", "Fired", "Trouble with it", "Trouble without it", "Verdict"]]
+    for x in r.rules:
+        rows.append([para(f"{x.title} ({x.rule})", "cell"), str(x.points),
+                     f"{x.fired:,} ({pct(x.share, 0)})", rate_text(x.with_rule),
+                     rate_text(x.without_rule), para(x.verdict, "cell", bold=x.verdict in (
+                         "no evidence it predicts trouble", "fires on calmer events"))])
+    return [CondPageBreak(150), para("Rule by rule", "h2"),
+            para("A rule that adds points but whose events have trouble no more often than "
+                 "the rest is a candidate to retire or re-weight. Intervals are 95% Wilson "
+                 "intervals.", "small"),
+            _table(rows, (148, 42, 60, 92, 92, 86), bold_first=False)]
+
+
+def _mix(r: CalibrationReport) -> list:
+    rows = [["Grade", "Share", "This grade or above", "Target (at most)", "Band starts at",
+             "Suggested start"]]
+    for m in r.mix:
+        rows.append([m.grade, pct(m.share), pct(m.at_or_above),
+                     pct(m.target, 0) if m.target is not None else "–",
+                     str(m.current_min_score),
+                     str(m.suggested_min_score) if m.suggested_min_score is not None else "–"])
+    return [KeepTogether([
+        para("Grade mix against the desk's target", "h2"),
+        para("Suggested band starts are the lowest scores at which no more than the target "
+             "share of these events would reach each grade. They are a suggestion only: "
+             "nothing changes until a supervisor publishes new bands, and rules that set a "
+             "minimum grade still apply.", "small"),
+        _table(rows, (55, 55, 90, 85, 80, 90))])]
+
+
+def _disparity(r: CalibrationReport) -> list:
+    rows = [["Group", "Events", "HIGH or above", "Trouble", "Grading ratio (interval)", "Finding",
+             "Rules behind it (points per event vs the rest)"]]
+    for g in r.disparity:
+        ratio = "–" if g.ratio is None else f"{g.ratio:.2f}"
+        if g.ratio_low is not None and g.ratio_high is not None:
+            ratio += f" ({g.ratio_low:.2f}–{g.ratio_high:.2f})"
+        drivers = ", ".join(f"{rule} {pts:+.1f}" for rule, pts in g.drivers)
+        rows.append([para(f"{g.group} ({g.kind})", "cell"), f"{g.events:,}", pct(g.high_share),
+                     pct(g.outcome.rate), ratio, para(g.finding, "cell", bold=bool(g.finding)),
+                     para(drivers, "cell")])
+    boroughs = [g for g in r.disparity if g.kind == "borough" and g.ratio is not None]
+    return [CondPageBreak(250), para("Disparity: boroughs and event types", "h2"),
+            para("The grading ratio is a group's share of HIGH-or-above grades relative to the "
+                 "desk, divided by its trouble rate relative to the desk. 1 means graded in "
+                 "proportion to what happens there; above 1, graded harder than its outcomes "
+                 "justify. Intervals are widened for the number of groups compared (Bonferroni), "
+                 "so a group is named, only when its whole interval lies on one side of 1 and it "
+                 "has at least 30 events, with no more than a 5% chance of any false alarm in "
+                 "the table.", "small"),
+            _ratio_chart(sorted(boroughs, key=lambda g: g.group)),
+            _table(rows, (100, 46, 52, 50, 88, 72, 120), bold_first=False)]
+
+
+def _overrides(r: CalibrationReport) -> list:
+    story = [CondPageBreak(120), para("Overrides", "h2")]
+    if not r.override_list:
+        return story + [para("No grade was overridden on these events.")]
+    rows = [["Supervisor", "Direction", "Overrides"]]
+    rows += [[who, direction, str(n)] for who, direction, n in r.overrides_by]
+    story += [_table(rows, (200, 100, 80)), Spacer(1, 4),
+              para(f"Trouble at overridden events: {rate_text(r.overridden)}; at the rest: "
+                   f"{rate_text(r.not_overridden)}.")]
+    rows = [["Event", "Start", "Supervisor", "Grade", "Justification", "Trouble"]]
+    for o in r.override_list:
+        rows.append([o.reference, british_datetime(from_db(o.starts)), para(o.supervisor, "cell"),
+                     f"{o.before} → {o.after}", para(o.justification, "cell"),
+                     "yes" if o.outcome else "no"])
+    return story + [Spacer(1, 4), para("Justifications, for review", "label"),
+                    _table(rows, (70, 80, 70, 85, 170, 38), bold_first=False)]
+
+
+def _table(rows: list[list], widths: tuple[float, ...], bold_first: bool = True) -> Table:
+    scale = FRAME_WIDTH / sum(widths)
+    cells = [[c if not isinstance(c, str) else para(c, "cellbold" if i == 0 else "cell")
+              for c in row] for i, row in enumerate(rows)]
+    table = Table(cells, colWidths=[w * scale for w in widths], repeatRows=1)
+    table.setStyle(GRID)
+    table.setStyle(HEADED)
+    return table
+
+
+def _rate_chart(items: list[tuple[str, Rate]], fills: list, line: bool = False,
+                height: float = 120) -> Drawing:
+    """Bars (or points joined by a line) of outcome rates with their interval whiskers."""
+    width = FRAME_WIDTH
+    d = Drawing(width, height)
+    left, bottom, top = 36, 18, height - 8
+    top_rate = max([rate.high for _, rate in items] + [0.05])
+    scale = (top - bottom) / top_rate
+    slot = (width - left - 10) / max(1, len(items))
+    for tick in _ticks(top_rate):
+        y = bottom + tick * scale
+        d.add(Line(left, y, width - 10, y, strokeColor=RULE_GREY, strokeWidth=0.3))
+        d.add(String(left - 4, y - 2.5, f"{tick:.0%}", fontName=FONT, fontSize=6.5,
+                     textAnchor="end", fillColor=GREY))
+    previous = None
+    for i, ((label, rate), fill) in enumerate(zip(items, fills, strict=True)):
+        x = left + slot * (i + 0.5)
+        y = bottom + rate.rate * scale
+        if line:
+            d.add(Circle(x, y, 2.2, fillColor=BLUE, strokeColor=None))
+            if previous:
+                d.add(Line(previous[0], previous[1], x, y, strokeColor=BLUE, strokeWidth=0.8))
+            previous = (x, y)
+        else:
+            d.add(Rect(x - slot * 0.3, bottom, slot * 0.6, rate.rate * scale,
+                       fillColor=colors.HexColor(fill) if isinstance(fill, str) else fill,
+                       strokeColor=None))
+        if rate.events:
+            d.add(Line(x, bottom + rate.low * scale, x, bottom + rate.high * scale,
+                       strokeColor=colors.black, strokeWidth=0.7))
+            for yy in (rate.low, rate.high):
+                d.add(Line(x - 3, bottom + yy * scale, x + 3, bottom + yy * scale,
+                           strokeColor=colors.black, strokeWidth=0.7))
+        d.add(String(x, 6, label, fontName=FONT, fontSize=7, textAnchor="middle"))
+    return d
+
+
+def _ratio_chart(groups: list, row: float = 9.5) -> Drawing:
+    """Each borough's grading ratio as a point with its interval, on a log scale around 1."""
+    width = FRAME_WIDTH
+    height = 16 + row * len(groups)
+    d = Drawing(width, height)
+    left, right = 120, width - 10
+    lo, hi = 0.25, 4.0
+
+    def at(value: float) -> float:
+        import math
+        clipped = min(hi, max(lo, value))
+        return left + (math.log(clipped) - math.log(lo)) / (math.log(hi) - math.log(lo)) * \
+            (right - left)
+    for tick in (0.25, 0.5, 1, 2, 4):
+        x = at(tick)
+        d.add(Line(x, 10, x, height, strokeColor=colors.black if tick == 1 else RULE_GREY,
+                   strokeWidth=0.8 if tick == 1 else 0.3))
+        d.add(String(x, 2, f"{tick:g}", fontName=FONT, fontSize=6.5, textAnchor="middle",
+                     fillColor=GREY))
+    for i, g in enumerate(groups):
+        y = height - 6 - i * row
+        colour = RED if g.finding == "over-graded" else BLUE if g.finding else GREY
+        d.add(String(left - 6, y - 2.5, g.group, fontName=FONT, fontSize=6.5,
+                     textAnchor="end"))
+        if g.ratio_low is not None and g.ratio_high is not None:
+            d.add(Line(at(g.ratio_low), y, at(g.ratio_high), y, strokeColor=colour,
+                       strokeWidth=0.8))
+        d.add(Circle(at(g.ratio), y, 2, fillColor=colour, strokeColor=None))
+    return d
+
+
+def _ticks(top: float) -> list[float]:
+    step = 0.05 if top <= 0.25 else 0.1 if top <= 0.6 else 0.2
+    return [step * k for k in range(int(top / step) + 1)]
