@@ -90,11 +90,11 @@ def desk_of(size: str, build: bool = True) -> Path | None:
     scratch = path.with_suffix(".tmp")
     scratch.unlink(missing_ok=True)
     options = SIZES[size]
-    code = ("import sys; sys.path.insert(0, %r)\n"
+    code = (f"import sys; sys.path.insert(0, {str(ROOT.parent)!r})\n"
             "from eventrisk.desk import Desk\n"
-            "desk = Desk.open(%r, create=True)\n"
-            "desk.build_demo(seed=1, **%r)\n"
-            "desk.close()\n") % (str(ROOT.parent), str(scratch), options)
+            f"desk = Desk.open({str(scratch)!r}, create=True)\n"
+            f"desk.build_demo(seed=1, **{options!r})\n"
+            "desk.close()\n")
     start = time.perf_counter()
     child = subprocess.Popen([sys.executable, "-c", code])
     _, status, usage = os.wait4(child.pid, 0)  # this child's own peak, not all children's

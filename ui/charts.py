@@ -106,3 +106,130 @@ class BoroughGradeBars(QWidget):
                     x += n * scale
             p.drawText(int(x) + 4, y + self.ROW - 6, str(sum(counts.values())))
         p.end()
+
+
+class RateChart(QWidget):
+    """Outcome rates with their 95% intervals: bars per grade, or points joined by a line
+    (score deciles).  ``set_data([(label, rate, low, high, colour), ...])``."""
+
+    def __init__(self, title: str, line: bool = False, parent=None):
+        super().__init__(parent)
+        self.title, self.line = title, line
+        self.setAccessibleName(title)
+        self.data: list[tuple[str, float, float, float, QColor]] = []
+        self.setMinimumHeight(170)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        return QSize(420, 180)
+
+    def set_data(self, data: list[tuple[str, float, float, float, QColor]]) -> None:
+        self.data = data
+        self.setToolTip("\n".join(f"{label}: {rate:.1%} (95% interval {low:.1%} to {high:.1%})"
+                                  for label, rate, low, high, _ in data))
+        self.update()
+
+    def paintEvent(self, _event) -> None:  # noqa: N802
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        w, h = self.width(), self.height()
+        left, bottom, top = 40, 22, 24
+        p.drawText(4, 14, self.title)
+        if not self.data:
+            p.end()
+            return
+        peak = max(0.05, max(high for _, _, _, high, _ in self.data))
+        scale = (h - bottom - top) / peak
+        step = 0.05 if peak <= 0.25 else 0.1 if peak <= 0.6 else 0.2
+        p.setPen(QColor("#bbb"))
+        tick = 0.0
+        while tick <= peak + 1e-9:
+            y = h - bottom - tick * scale
+            p.drawLine(left, int(y), w - 6, int(y))
+            p.drawText(QRectF(0, y - 8, left - 4, 16),
+                       Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                       f"{tick:.0%}")
+            tick += step
+        slot = (w - left - 6) / len(self.data)
+        previous = None
+        for i, (label, rate, low, high, colour) in enumerate(self.data):
+            x = left + slot * (i + 0.5)
+            y = h - bottom - rate * scale
+            if self.line:
+                p.setPen(QColor("#3f6e9c"))
+                if previous:
+                    p.drawLine(int(previous[0]), int(previous[1]), int(x), int(y))
+                p.setBrush(QColor("#3f6e9c"))
+                p.drawEllipse(QRectF(x - 3, y - 3, 6, 6))
+                previous = (x, y)
+            else:
+                p.fillRect(QRectF(x - slot * 0.3, y, slot * 0.6, rate * scale), colour)
+            p.setPen(QColor("#111"))
+            for a, b in ((low, high),):
+                p.drawLine(int(x), int(h - bottom - a * scale), int(x), int(h - bottom - b * scale))
+            for v in (low, high):
+                p.drawLine(int(x - 4), int(h - bottom - v * scale), int(x + 4),
+                           int(h - bottom - v * scale))
+            p.drawText(QRectF(x - slot / 2, h - bottom + 2, slot, 16),
+                       Qt.AlignmentFlag.AlignCenter, label)
+        p.end()
+
+
+class RatioChart(QWidget):
+    """Each group's grading ratio with its interval on a log scale around 1 (red: graded
+    harder than its outcomes justify; blue: softer).  ``set_data([(name, ratio, low, high,
+    finding), ...])``."""
+
+    ROW = 18
+
+    def __init__(self, title: str, parent=None):
+        super().__init__(parent)
+        self.title = title
+        self.setAccessibleName(title)
+        self.data: list[tuple[str, float, float | None, float | None, str]] = []
+
+    def set_data(self, data) -> None:
+        self.data = data
+        self.setMinimumHeight(44 + self.ROW * max(1, len(data)))
+        self.setToolTip("\n".join(
+            f"{name}: {ratio:.2f}" + (f" ({low:.2f} to {high:.2f})" if low is not None else "")
+            + (f", {finding}" if finding else "") for name, ratio, low, high, finding in data))
+        self.updateGeometry()
+        self.update()
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        return QSize(420, 44 + self.ROW * max(1, len(self.data)))
+
+    def paintEvent(self, _event) -> None:  # noqa: N802
+        import math
+
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.drawText(4, 14, self.title)
+        left, right = 170, self.width() - 10
+        lo, hi = 0.25, 4.0
+
+        def at(v: float) -> float:
+            v = min(hi, max(lo, v))
+            return left + (math.log(v) - math.log(lo)) / (math.log(hi) - math.log(lo)) * \
+                (right - left)
+        bottom = 26 + self.ROW * len(self.data)
+        for tick in (0.25, 0.5, 1, 2, 4):
+            p.setPen(QColor("#111" if tick == 1 else "#bbb"))
+            p.drawLine(int(at(tick)), 22, int(at(tick)), bottom)
+            p.drawText(QRectF(at(tick) - 20, bottom + 2, 40, 14), Qt.AlignmentFlag.AlignCenter,
+                       f"{tick:g}")
+        for row, (name, ratio, low, high, finding) in enumerate(self.data):
+            y = 26 + row * self.ROW + self.ROW / 2
+            colour = QColor("#b71c1c" if finding == "over-graded" else
+                            "#1f5fa8" if finding else "#777")
+            p.setPen(QColor("#222"))
+            p.drawText(QRectF(4, y - 8, left - 10, 16),
+                       Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                       name + (" ▲" if finding == "over-graded" else " ▼" if finding else ""))
+            p.setPen(colour)
+            if low is not None and high is not None:
+                p.drawLine(int(at(low)), int(y), int(at(high)), int(y))
+            p.setBrush(colour)
+            p.drawEllipse(QRectF(at(ratio) - 3.5, y - 3.5, 7, 7))
+        p.end()

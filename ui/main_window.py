@@ -33,6 +33,7 @@ from eventrisk.paths import resource
 from eventrisk.reference import borough_names
 from eventrisk.report.files import write_pdf
 from ui import wheel
+from ui.accountability_view import AccountabilityView
 from ui.assessment_view import AssessmentView
 from ui.dashboard_view import DashboardView
 from ui.errors import show_error
@@ -282,6 +283,9 @@ class MainWindow(QMainWindow):
         desk_settings.setEnabled(self.desk.may("desk_settings"))
         self._action(tools, "&Verify audit trail…", lambda: VerifyDialog(self.desk,
                                                                         self).exec())
+        accountability = self._action(tools, "A&ccountability: does the grade mean "
+                                      "anything?…", self.open_accountability)
+        accountability.setEnabled(self.desk.may("calibration"))
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "&User guide", self.user_guide,
                      QKeySequence.StandardKey.HelpContents)
@@ -320,6 +324,18 @@ class MainWindow(QMainWindow):
             return
         assert state.submission.id is not None
         self.open_assessment(state.submission.id)
+
+    def open_accountability(self) -> AccountabilityView | None:
+        """Open (or bring forward) the calibration and disparity view (supervisors)."""
+        if not self.desk.may("calibration"):
+            return None
+        index = self._find_tab("accountability", 0)
+        if index < 0:
+            view = AccountabilityView(self.desk)
+            view.tab_key = ("accountability", 0)
+            index = self.tabs.addTab(view, "Accountability")
+        self.tabs.setCurrentIndex(index)
+        return self.tabs.widget(index)
 
     def open_venue(self, venue_id: int) -> VenueView | None:
         """Open (or bring forward) a venue's tab."""

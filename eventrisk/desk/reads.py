@@ -8,11 +8,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from pathlib import Path
 
-from eventrisk import calibration, dashboard, incidents, queue, users, venues
-from eventrisk.errors import NotFoundError, ValidationError
-from eventrisk.scoring.rulebook import active_ruleset
+from eventrisk import dashboard, incidents, queue, users, venues
+from eventrisk.calibration import CalibrationReport, Progress, calibrate
 from eventrisk.desk.base import DeskBase
+from eventrisk.errors import NotFoundError, ValidationError
 from eventrisk.model import Incident, Promoter, Venue
+from eventrisk.scoring.rulebook import active_ruleset
 from eventrisk.scoring.rules import Ruleset, load_ruleset, parse_ruleset
 
 
@@ -20,8 +21,7 @@ class ReadsMixin(DeskBase):
     """The read side of ``Desk``."""
 
     def calibration(self, date_from: date, date_to: date, ruleset: str | None = None,
-                    progress: calibration.Progress | None = None
-                    ) -> calibration.CalibrationReport:
+                    progress: Progress | None = None) -> CalibrationReport:
         """Does the grade mean anything: the calibration, disparity and override report over
         past events from ``date_from`` to ``date_to``, as graded at the time or re-graded
         under ``ruleset`` (a published version, or a draft's ``.toml`` file).  Supervisors
@@ -33,11 +33,11 @@ class ReadsMixin(DeskBase):
         if date_to < date_from:
             raise ValidationError([("to", f"The period ends ({date_to:%d/%m/%Y}) before it starts "
                                 f"({date_from:%d/%m/%Y}).")])
-        return calibration.calibrate(self.db, date_from, date_to, ruleset=chosen,
+        return calibrate(self.db, date_from, date_to, ruleset=chosen,
                                      grading=chosen or active_ruleset(self.db),
                                      progress=progress)
 
-    def render_calibration(self, report: calibration.CalibrationReport) -> bytes:
+    def render_calibration(self, report: CalibrationReport) -> bytes:
         """The calibration report as a PDF (OFFICIAL-SENSITIVE)."""
         from eventrisk.report.calibration_pdf import render_calibration
         from eventrisk.settings import is_training

@@ -11,7 +11,6 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from eventrisk import calibration
 from eventrisk.calibration import (
     OUTCOME_AFTER,
     OUTCOME_BEFORE,

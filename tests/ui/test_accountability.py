@@ -1,0 +1,60 @@
+"""The Accountability view: supervisors run the calibration report on a worker thread and
+read it on screen; officers cannot open it."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QDate
+
+
+def _scored(window):
+    window.desk.rescore_all()
+
+
+def test_a_supervisor_runs_the_report_and_reads_it(qtbot, window_for):
+    window = window_for("supervisor")
+    _scored(window)
+    view = window.open_accountability()
+    assert view is not None and window.tabs.currentWidget() is view
+    assert not view.save_button.isEnabled()
+    view.date_from.setDate(QDate(2000, 1, 1))
+    with qtbot.waitSignal(view.ready, timeout=20000):
+        view.run_button.click()
+        assert "Loading" in view.status.text()  # the window is not frozen while it works
+    report = view.report
+    assert report.events > 20
+    assert view.grades.rowCount() == 4
+    assert view.grades.item(0, 0).text() == "LOW"
+    assert f"{report.grades[0].outcome.events:,}" == view.grades.item(0, 1).text()
+    assert view.rules.rowCount() == len(report.rules) > 5
+    assert view.disparity.rowCount() == len(report.disparity)
+    assert "AUC" in view.headline.text() or "cannot be computed" in view.headline.text()
+    assert "No protected characteristic" in view.notes.text()
+    assert view.save_button.isEnabled()
+    assert len(view.grade_chart.data) == 4 and view.ratio_chart.data
+    assert window.open_accountability() is view  # one tab, brought forward
+
+
+def test_saving_the_report_writes_a_marked_pdf(qtbot, window_for, tmp_path, monkeypatch):
+    from pypdf import PdfReader
+    from PySide6.QtWidgets import QFileDialog
+
+    window = window_for("supervisor")
+    _scored(window)
+    view = window.open_accountability()
+    view.date_from.setDate(QDate(2000, 1, 1))
+    with qtbot.waitSignal(view.ready, timeout=20000):
+        view.run()
+    target = tmp_path / "calibration.pdf"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        staticmethod(lambda *a, **k: (str(target), "")))
+    view.save_pdf()
+    text = "".join(page.extract_text() for page in PdfReader(target).pages)
+    assert "OFFICIAL-SENSITIVE" in text and "Does the grade mean anything?" in text
+    assert "Saved the report" in view.status.text()
+
+
+def test_an_officer_cannot_open_it(window_for):
+    window = window_for("officer")
+    assert window.open_accountability() is None
+    action = next(a for a in window._actions if "ccountability" in a.text())
+    assert not action.isEnabled()

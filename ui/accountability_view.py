@@ -1,0 +1,306 @@
+"""Accountability: does the grade mean anything?  Outcome rates by grade, the reliability
+curve, disparity by borough, rule by rule, the grade mix and the overrides, for supervisors.
+Everything is computed by the desk on a worker thread; this view only shows it."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+from PySide6.QtCore import QDate, QThreadPool, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDateEdit,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from eventrisk.desk import Desk
+from eventrisk.model import GRADE_COLOURS
+from eventrisk.report.files import write_pdf
+from ui.charts import RateChart, RatioChart
+from ui.errors import show_error
+from ui.worker import Task
+
+AS_GRADED, IN_FORCE, DRAFT = range(3)
+
+
+def _pct(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1%}"
+
+
+def _rate(rate) -> str:
+    if rate is None or not rate.events:
+        return "–"
+    return f"{rate.rate:.1%} ({rate.low:.1%}–{rate.high:.1%})"
+
+
+class AccountabilityView(QWidget):
+    """The calibration and disparity report on screen, with Save as PDF."""
+
+    ready = Signal()
+
+    def __init__(self, desk: Desk, parent=None):
+        super().__init__(parent)
+        self.desk = desk
+        self.setObjectName("accountabilityView")
+        self.report = None
+        self._task: Task | None = None
+        self._draft: str | None = None
+        outer = QVBoxLayout(self)
+        controls = QHBoxLayout()
+        yesterday = date.today() - timedelta(days=1)
+        self.date_from = QDateEdit(QDate(yesterday.year - 1, yesterday.month, 1),
+                                   calendarPopup=True, objectName="calibrationFrom",
+                                   accessibleName="Events from")
+        self.date_to = QDateEdit(QDate(yesterday.year, yesterday.month, yesterday.day),
+                                 calendarPopup=True, objectName="calibrationTo",
+                                 accessibleName="Events to")
+        for edit in (self.date_from, self.date_to):
+            edit.setDisplayFormat("dd/MM/yyyy")
+        self.basis = QComboBox(objectName="calibrationBasis", accessibleName="Grades")
+        self.basis.addItems(["As graded at the time",
+                             f"Re-graded under the ruleset in force "
+                             f"({desk.active_ruleset().version})",
+                             "Re-graded under a draft rules file…"])
+        self.run_button = QPushButton("&Run", objectName="calibrationRun")
+        self.run_button.setDefault(True)
+        self.run_button.clicked.connect(self.run)
+        self.save_button = QPushButton("&Save as PDF…", objectName="calibrationSave")
+        self.save_button.setEnabled(False)
+        self.save_button.clicked.connect(self.save_pdf)
+        form = QFormLayout()
+        period = QHBoxLayout()
+        period.addWidget(self.date_from)
+        period.addWidget(QLabel("to"))
+        period.addWidget(self.date_to)
+        form.addRow("Past events from", period)
+        form.addRow("Grades", self.basis)
+        controls.addLayout(form)
+        controls.addWidget(self.run_button)
+        controls.addWidget(self.save_button)
+        controls.addStretch(1)
+        outer.addLayout(controls)
+        self.status = QLabel("Choose a period and press Run.", objectName="calibrationStatus",
+                             wordWrap=True)
+        outer.addWidget(self.status)
+
+        body = QWidget()
+        self.body = QVBoxLayout(body)
+        self.headline = QLabel(objectName="calibrationHeadline", wordWrap=True)
+        self.headline.setStyleSheet("font-size: 11pt;")
+        self.body.addWidget(self.headline)
+        charts = QHBoxLayout()
+        self.grade_chart = RateChart("Trouble by grade (95% intervals)")
+        self.grade_chart.setObjectName("gradeRateChart")
+        self.decile_chart = RateChart("Trouble by score decile (reliability)", line=True)
+        self.decile_chart.setObjectName("decileChart")
+        charts.addWidget(self.grade_chart)
+        charts.addWidget(self.decile_chart)
+        self.body.addLayout(charts)
+        self.ratio_chart = RatioChart("Grading ratio by borough: 1 is graded in proportion to "
+                                      "what happens there")
+        self.ratio_chart.setObjectName("boroughRatioChart")
+        self.body.addWidget(self.ratio_chart)
+        self.grades = self._table("gradesTable", "Trouble by grade",
+                                  ["Grade", "Events", "Share", "Trouble (95%)", "Any incident",
+                                   "Debrief noted incidents"])
+        self.mix = self._table("mixTable", "Grade mix against the desk's target "
+                               "(a suggestion: nothing changes until bands are published)",
+                               ["Grade", "Share", "This grade or above", "Target (at most)",
+                                "Band starts at", "Suggested start"])
+        self.rules = self._table("rulesTable", "Rule by rule",
+                                 ["Rule", "Points", "Fired", "Trouble with it",
+                                  "Trouble without it", "Verdict"])
+        self.disparity = self._table("disparityTable", "Disparity: boroughs and event types",
+                                     ["Group", "Events", "HIGH or above", "Trouble",
+                                      "Grading ratio (interval)", "Finding", "Rules behind it"])
+        self.overrides = self._table("overridesTable", "Overrides, with their justifications",
+                                     ["Event", "Supervisor", "Grade", "Justification",
+                                      "Trouble"])
+        self.notes = QLabel(objectName="calibrationNotes", wordWrap=True)
+        self.notes.setStyleSheet("color: #444;")
+        self.body.addWidget(self.notes)
+        self.body.addStretch(1)
+        scroll = QScrollArea(widgetResizable=True)
+        scroll.setWidget(body)
+        outer.addWidget(scroll, 1)
+        body.setVisible(False)
+        self._body_widget = body
+
+    def _table(self, name: str, title: str, headers: list[str]) -> QTableWidget:
+        box = QGroupBox(title)
+        layout = QVBoxLayout(box)
+        table = QTableWidget(0, len(headers), objectName=name, accessibleName=title)
+        table.setHorizontalHeaderLabels(headers)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.verticalHeader().setVisible(False)
+        table.setWordWrap(True)
+        header = table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        layout.addWidget(table)
+        self.body.addWidget(box)
+        return table
+
+    # ---- running ---------------------------------------------------------------------------
+    def run(self) -> None:
+        start, end = self.date_from.date().toPython(), self.date_to.date().toPython()
+        ruleset = None
+        if self.basis.currentIndex() == IN_FORCE:
+            ruleset = self.desk.active_ruleset().version
+        elif self.basis.currentIndex() == DRAFT:
+            path, _ = QFileDialog.getOpenFileName(self, "Draft rules file", "",
+                                                  "Rules (*.toml)")
+            if not path:
+                return
+            ruleset = self._draft = path
+        desk = self.desk
+        steps = {1: "Reading events and their outcomes…", 2: "Grades and rules…",
+                 3: "Rates, AUC, deciles, mix and disparity…", 4: "Overrides…"}
+
+        def work(report):
+            worker = desk.for_worker()
+            try:
+                return worker.calibration(start, end, ruleset,
+                                          progress=lambda _s, done, total: report(done, total))
+            finally:
+                worker.close()
+
+        task = Task(work)
+        self._task = task
+        self.run_button.setEnabled(False)
+        self.save_button.setEnabled(False)
+        self.status.setText("Loading: reading events and their outcomes…")
+        task.signals.progress.connect(
+            lambda done, total: self._still(task) and self.status.setText(
+                f"Loading ({done + 1} of {total}): {steps.get(done + 1, '')}"))
+        task.signals.finished.connect(lambda result: self._arrived(task, result))
+        task.signals.failed.connect(lambda exc: self._failed(task, exc))
+        QThreadPool.globalInstance().start(task)
+
+    def _still(self, task: Task) -> bool:
+        try:
+            self.objectName()  # raises once the tab has been closed and deleted
+        except RuntimeError:
+            return False
+        return self._task is task
+
+    def _failed(self, task: Task, exc: BaseException) -> None:
+        if not self._still(task):
+            return
+        self.run_button.setEnabled(True)
+        self.status.setText("The report could not be made.")
+        show_error(self, exc, self.desk.path)
+
+    def _arrived(self, task: Task, report) -> None:
+        if not self._still(task):
+            return
+        self.report = report
+        self.run_button.setEnabled(True)
+        self.save_button.setEnabled(report.events > 0)
+        self.show_report(report)
+        self.ready.emit()
+
+    # ---- showing ---------------------------------------------------------------------------
+    def show_report(self, r) -> None:
+        self._body_widget.setVisible(True)
+        period = f"{r.date_from[8:]}/{r.date_from[5:7]}/{r.date_from[:4]} to " \
+                 f"{r.date_to[8:]}/{r.date_to[5:7]}/{r.date_to[:4]}"
+        self.status.setText(f"{r.events:,} past events from {period}, {r.basis}.")
+        if not r.events:
+            self.headline.setText("No scored past events in this period: there is nothing to "
+                                  "calibrate.")
+            for table in (self.grades, self.mix, self.rules, self.disparity, self.overrides):
+                table.setRowCount(0)
+            self.notes.setText("\n".join(r.notes))
+            return
+        auc = ("AUC cannot be computed: every event had the same outcome." if r.auc is None
+               else f"AUC {r.auc:.3f} (95% interval {r.auc_low:.3f}–{r.auc_high:.3f}): an "
+               f"event with trouble was scored above one without {r.auc:.0%} of the time "
+               "(0.5 is a coin toss).")
+        self.headline.setText(("<b>" if not r.rates_rise else "") + r.rise_note
+                              + ("</b>" if not r.rates_rise else "") + "<br>" + auc)
+        colours = {g.value: QColor(c) for g, c in GRADE_COLOURS.items()}
+        self.grade_chart.set_data([(g.grade, g.outcome.rate, g.outcome.low, g.outcome.high,
+                                    colours.get(g.grade, QColor("#777"))) for g in r.grades])
+        self.decile_chart.set_data([(str(d.decile), d.outcome.rate, d.outcome.low,
+                                     d.outcome.high, QColor("#3f6e9c")) for d in r.deciles])
+        self.ratio_chart.set_data(sorted(
+            [(g.group, g.ratio, g.ratio_low, g.ratio_high, g.finding) for g in r.disparity
+             if g.kind == "borough" and g.ratio is not None]))
+        self._fill(self.grades, [[g.grade, f"{g.outcome.events:,}", _pct(g.share),
+                                  _rate(g.outcome), _rate(g.any_incident),
+                                  _rate(g.debrief_noted)] for g in r.grades])
+        self._fill(self.mix, [[m.grade, _pct(m.share), _pct(m.at_or_above),
+                               _pct(m.target) if m.target is not None else "–",
+                               str(m.current_min_score),
+                               "–" if m.suggested_min_score is None
+                               else str(m.suggested_min_score)] for m in r.mix])
+        self._fill(self.rules, [[f"{x.title} ({x.rule})", str(x.points),
+                                 f"{x.fired:,} ({x.share:.0%})", _rate(x.with_rule),
+                                 _rate(x.without_rule), x.verdict] for x in r.rules],
+                   bold=lambda row: row[-1] in ("no evidence it predicts trouble",
+                                                "fires on calmer events"))
+        self._fill(self.disparity, [[
+            f"{g.group} ({g.kind})", f"{g.events:,}", _pct(g.high_share), _pct(g.outcome.rate),
+            "–" if g.ratio is None else f"{g.ratio:.2f}" + (
+                f" ({g.ratio_low:.2f}–{g.ratio_high:.2f})" if g.ratio_low is not None else ""),
+            g.finding, ", ".join(f"{rule} {pts:+.1f}" for rule, pts in g.drivers)]
+            for g in r.disparity], bold=lambda row: bool(row[5]))
+        overrides = [[o.reference, o.supervisor, f"{o.before} → {o.after}", o.justification,
+                      "yes" if o.outcome else "no"] for o in r.override_list]
+        self._fill(self.overrides, overrides or [["No grade was overridden on these events.",
+                                                  "", "", "", ""]])
+        summary = ""
+        if r.overridden and r.overridden.events:
+            summary = (f"Trouble at overridden events {_rate(r.overridden)}; at the rest "
+                       f"{_rate(r.not_overridden)}. By supervisor: " + "; ".join(
+                           f"{who} {d} {n}" for who, d, n in r.overrides_by) + ".\n")
+        self.notes.setText(summary + r.outcome_definition + "\n" + r.protected_note
+                           + ("\n" + "\n".join(r.notes) if r.notes else ""))
+
+    def _fill(self, table: QTableWidget, rows: list[list[str]], bold=None) -> None:
+        table.setRowCount(len(rows))
+        for i, row in enumerate(rows):
+            strong = bool(bold and bold(row))
+            for j, text in enumerate(row):
+                item = QTableWidgetItem(text)
+                if strong:
+                    font = item.font()
+                    font.setBold(True)
+                    item.setFont(font)
+                table.setItem(i, j, item)
+        table.resizeRowsToContents()
+        height = table.horizontalHeader().height() + sum(
+            table.rowHeight(i) for i in range(len(rows))) + 6
+        table.setMinimumHeight(min(height, 420))
+
+    def save_pdf(self) -> None:
+        if self.report is None:
+            return
+        name = f"calibration-{self.report.date_from}-to-{self.report.date_to}.pdf"
+        path, _ = QFileDialog.getSaveFileName(self, "Save the calibration report", name,
+                                              "PDF files (*.pdf)")
+        if not path:
+            return
+        try:
+            write_pdf(self.desk.render_calibration(self.report), Path(path))
+        except Exception as exc:  # noqa: BLE001 - shown, never a traceback
+            show_error(self, exc, self.desk.path)
+            return
+        self.status.setText(f"Saved the report to {path}.")
+
