@@ -52,25 +52,20 @@ def median_ms(fn, repeat: int = 7) -> float:
 
 
 def big_database(scored: bool = False) -> Path:
-    """A 100,000-event, 500,000-incident demo database, built once and copied per use."""
-    DATA.mkdir(exist_ok=True)
-    base = DATA / "big.db"
-    if not base.exists():
-        (DATA / "big.tmp").unlink(missing_ok=True)
-        desk = Desk.open(DATA / "big.tmp", create=True)
-        desk.build_demo(seed=1, **SCALE)
-        desk.close()
-        (DATA / "big.tmp").rename(base)
+    """The 100,000-event, 500,000-incident demo desk (``desk_of("100k")``), and a scored copy
+    of it, each built once."""
+    base = desk_of("100k")
+    assert base is not None
     if not scored:
         return base
-    ready = DATA / "big-scored.db"
+    ready = DATA / "desk-100k-scored.db"
     if not ready.exists():
-        shutil.copy(base, DATA / "big-scored.tmp")
-        desk = Desk.open(DATA / "big-scored.tmp")
+        shutil.copy(base, DATA / "desk-100k-scored.tmp")
+        desk = Desk.open(DATA / "desk-100k-scored.tmp")
         desk.sign_in("supervisor", "supervisor-demo")
         desk.rescore_all(sink=lambda r: None)
         desk.close()
-        (DATA / "big-scored.tmp").rename(ready)
+        (DATA / "desk-100k-scored.tmp").rename(ready)
     return ready
 
 

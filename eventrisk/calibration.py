@@ -182,6 +182,7 @@ class GroupRow:
     ratio_high: float | None
     finding: str  # "over-graded", "under-graded" or ""
     drivers: tuple[tuple[str, float], ...] = ()  # rule, extra points per event vs the rest
+    comparable: bool = True  # enough events (MIN_GROUP) for its ratio to be worth drawing
 
 
 @dataclass(frozen=True)
@@ -514,7 +515,7 @@ def _disparity(events: list[_Event], titles: dict[str, tuple[str, int]]) -> list
             drivers = _drivers(group, [e for e in events if key(e) != name], finding) \
                 if finding else ()
             out.append(GroupRow(kind, name, n, sum(high) / n, rate, ratio, low, top, finding,
-                                drivers))
+                                drivers, n >= MIN_GROUP))
     out.sort(key=lambda r: (r.finding == "", -abs(math.log(r.ratio)) if r.ratio else 0.0))
     return out
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QDate, QTimer
 from PySide6.QtWidgets import QApplication
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -57,6 +57,13 @@ def main(db_path: str, out: str) -> None:
         shot("assessment-what-if")
         venue = window.open_venue(view.venue.id)
         shot("venue")
+        accountability = window.open_accountability()
+        accountability.date_from.setDate(QDate(2000, 1, 1))
+        accountability.run()
+        while accountability.report is None:  # computed on a worker thread
+            app.processEvents()
+        shot("accountability")
+        window.tabs.setCurrentWidget(venue)
         form = window.new_submission()
         form.resize(760, 900)
         form.event_name.setText("Winter Social")

@@ -239,9 +239,12 @@ class AccountabilityView(QWidget):
                                     colours.get(g.grade, QColor("#777"))) for g in r.grades])
         self.decile_chart.set_data([(str(d.decile), d.outcome.rate, d.outcome.low,
                                      d.outcome.high, QColor("#3f6e9c")) for d in r.deciles])
-        self.ratio_chart.set_data(sorted(
-            [(g.group, g.ratio, g.ratio_low, g.ratio_high, g.finding) for g in r.disparity
-             if g.kind == "borough" and g.ratio is not None]))
+        drawn = sorted((g.group, g.ratio, g.ratio_low, g.ratio_high, g.finding)
+                       for g in r.disparity
+                       if g.kind == "borough" and g.ratio is not None and g.comparable)
+        self.ratio_chart.set_data(drawn)
+        self.ratio_chart.setVisible(bool(drawn))
+        left_out = sum(1 for g in r.disparity if g.kind == "borough" and not g.comparable)
         self._fill(self.grades, [[g.grade, f"{g.outcome.events:,}", _pct(g.share),
                                   _rate(g.outcome), _rate(g.any_incident),
                                   _rate(g.debrief_noted)] for g in r.grades])
@@ -270,6 +273,9 @@ class AccountabilityView(QWidget):
             summary = (f"Trouble at overridden events {_rate(r.overridden)}; at the rest "
                        f"{_rate(r.not_overridden)}. By supervisor: " + "; ".join(
                            f"{who} {d} {n}" for who, d, n in r.overrides_by) + ".\n")
+        if left_out:
+            summary += (f"{left_out} boroughs with fewer than 30 events are listed in the "
+                        "table but not drawn: their ratios say little.\n")
         self.notes.setText(summary + r.outcome_definition + "\n" + r.protected_note
                            + ("\n" + "\n".join(r.notes) if r.notes else ""))
 
@@ -287,7 +293,7 @@ class AccountabilityView(QWidget):
         table.resizeRowsToContents()
         height = table.horizontalHeader().height() + sum(
             table.rowHeight(i) for i in range(len(rows))) + 6
-        table.setMinimumHeight(min(height, 420))
+        table.setFixedHeight(min(height, 420))
 
     def save_pdf(self) -> None:
         if self.report is None:

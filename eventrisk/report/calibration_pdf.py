@@ -161,7 +161,8 @@ def _disparity(r: CalibrationReport) -> list:
         rows.append([para(f"{g.group} ({g.kind})", "cell"), f"{g.events:,}", pct(g.high_share),
                      pct(g.outcome.rate), ratio, para(g.finding, "cell", bold=bool(g.finding)),
                      para(drivers, "cell")])
-    boroughs = [g for g in r.disparity if g.kind == "borough" and g.ratio is not None]
+    boroughs = [g for g in r.disparity
+                if g.kind == "borough" and g.ratio is not None and g.comparable]
     return [CondPageBreak(250), para("Disparity: boroughs and event types", "h2"),
             para("The grading ratio is a group's share of HIGH-or-above grades relative to the "
                  "desk, divided by its trouble rate relative to the desk. 1 means graded in "
@@ -170,7 +171,8 @@ def _disparity(r: CalibrationReport) -> list:
                  "so a group is named, only when its whole interval lies on one side of 1 and it "
                  "has at least 30 events, with no more than a 5% chance of any false alarm in "
                  "the table.", "small"),
-            _ratio_chart(sorted(boroughs, key=lambda g: g.group)),
+            _ratio_chart(sorted(boroughs, key=lambda g: g.group)) if boroughs else
+            para("No borough has the 30 events a ratio needs to be drawn.", "small"),
             _table(rows, (100, 46, 52, 50, 88, 72, 120), bold_first=False)]
 
 
