@@ -263,3 +263,55 @@ def test_the_report_reads_only_the_documented_fields(tmp_path, chosen):
     assert ours, "the authorizer saw nothing"
     outside = {(t, c) for t, c in ours if c not in ALLOWED_READS.get(t, set())}
     assert not outside
+
+
+# ---- the command --------------------------------------------------------------------------------
+
+@pytest.fixture
+def demo_desk(tmp_path, capsys, monkeypatch):
+    from tests.conftest import act_as, run_cli
+
+    path = tmp_path / "desk.db"
+    assert run_cli(capsys, "--db", path, "demo", "--events", "400", "--incidents", "600")[0] == 0
+    act_as(monkeypatch, tmp_path, "supervisor", "supervisor-demo")
+    assert run_cli(capsys, "--db", path, "score", "--all", "--yes")[0] == 0
+    return path
+
+
+def test_the_command_prints_every_figure_as_json_and_a_marked_pdf(demo_desk, capsys, tmp_path):
+    from pypdf import PdfReader
+
+    from tests.conftest import run_cli
+
+    code, out, err = run_cli(capsys, "--db", demo_desk, "calibration", "--from", "2000-01-01",
+                             "--to", date.today().isoformat(), "--json")
+    assert code == 0 and "[1/4]" in err  # progress on stderr, the figures alone on stdout
+    data = json.loads(out)
+    assert 0.5 < data["auc"] < 1 and data["events"] > 300
+    assert {"grades", "deciles", "rules", "mix", "disparity", "overrides_by",
+            "outcome_definition", "protected_note"} <= data.keys()
+    target = tmp_path / "cal.pdf"
+    code, out, _ = run_cli(capsys, "--db", demo_desk, "calibration", "--from", "2000-01-01",
+                           "--to", date.today().isoformat(), "-o", target)
+    assert code == 0 and f"AUC {data['auc']:.3f}" in out
+    text = "".join(p.extract_text() for p in PdfReader(target).pages)
+    assert "OFFICIAL-SENSITIVE" in text and "TRAINING DATA" in text
+    assert f"AUC {data['auc']:.3f}" in text  # paper and --json agree
+
+
+def test_the_command_refuses_officers_and_names_bad_input(demo_desk, capsys, monkeypatch,
+                                                           tmp_path):
+    from tests.conftest import act_as, run_cli
+
+    code, _, err = run_cli(capsys, "--db", demo_desk, "calibration", "--from", "2026-01-01",
+                           "--to", "2025-01-01", "--json")
+    assert code != 0 and "before it starts" in err and "Traceback" not in err
+    code, _, err = run_cli(capsys, "--db", demo_desk, "calibration", "--from", "2026-01-01",
+                           "--to", "2026-02-01", "--ruleset", "1999.9", "--json")
+    assert code != 0 and "no ruleset 1999.9" in err
+    officer = tmp_path / "officer"
+    officer.mkdir()
+    act_as(monkeypatch, officer, "officer", "officer-demo")
+    code, _, err = run_cli(capsys, "--db", demo_desk, "calibration", "--from", "2026-01-01",
+                           "--to", "2026-02-01", "--json")
+    assert code != 0 and "calibration" in err and "Traceback" not in err
