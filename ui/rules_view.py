@@ -72,8 +72,12 @@ class RulesView(QWidget):
     def show_ruleset(self, ruleset: Ruleset, label: str) -> None:
         self.heading.setText(f"<b>{label}: {ruleset.title or 'ruleset'} {ruleset.version}</b> "
                              f"· {len(ruleset.rules)} rules · SHA-256 {ruleset.sha256[:16]}")
+        target = ", ".join(f"at most {share:.0%} {grade.value} or above"
+                           for grade, share in ruleset.target_mix)
         self.bands.setText(" · ".join(f"<b>{b.grade.value}</b> from {b.min_score}: {b.guidance}"
-                                      for b in ruleset.bands))
+                                      for b in ruleset.bands)
+                           + (f"<br>Target mix: {target} (see Tools → Accountability)."
+                              if target else ""))
         self.model.set_objects(ruleset.rules)
 
     def _load(self) -> None:

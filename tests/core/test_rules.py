@@ -189,3 +189,27 @@ def test_bands_out_of_order_are_rejected():
 def test_not_toml_is_rejected():
     with pytest.raises(RulesError, match="draft.toml: not valid TOML"):
         parse_ruleset("version = ", "draft.toml")
+
+
+@pytest.mark.parametrize("table, problem", [
+    ("[target_mix]\nHIGH = 1.5", "target_mix HIGH: must be a share above 0 and at most 1"),
+    ("[target_mix]\nHIGH = 0", "target_mix HIGH: must be a share above 0"),
+    ("[target_mix]\nHIGH = true", "target_mix HIGH: must be a share"),
+    ("[target_mix]\nLOW = 0.5", "target_mix LOW: every event is LOW or above"),
+    ("[target_mix]\nSEVERE = 0.1", "grade must be LOW, MEDIUM, HIGH or CRITICAL"),
+    ("[target_mix]\nHIGH = 0.1\nCRITICAL = 0.2", "target_mix CRITICAL (0.2) cannot exceed HIGH"),
+    ("target_mix = 0.1", "target_mix must be a table"),
+])
+def test_a_bad_target_mix_is_named(table, problem):
+    source = default_ruleset().source.replace("[target_mix]\nMEDIUM = 0.45\nHIGH = 0.15\n"
+                                              "CRITICAL = 0.04\n", table + "\n")
+    assert source != default_ruleset().source
+    with pytest.raises(RulesError) as caught:
+        parse_ruleset(source, "draft.toml")
+    assert any(problem in p and p.startswith("draft.toml") for p in caught.value.problems), \
+        caught.value.problems
+
+
+def test_the_shipped_target_mix_is_read():
+    assert {g.value: s for g, s in default_ruleset().target_mix} == {
+        "MEDIUM": 0.45, "HIGH": 0.15, "CRITICAL": 0.04}
