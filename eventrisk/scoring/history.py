@@ -103,9 +103,21 @@ def compute(db: Database, where: str, params: dict, now: datetime) -> list[Histo
             WINDOW win AS (PARTITION BY s.promoter_id ORDER BY i.occurred_at, i.id
                            ROWS UNBOUNDED PRECEDING)""",
         "CREATE INDEX temp._pcum_k ON _pcum(k, t, id)",
-        """CREATE TEMP TABLE _deb AS SELECT s.venue_id AS k, s.starts_at AS t, s.id,
-            d.incidents_noted FROM debriefs d JOIN submissions s ON s.id = d.submission_id
-            WHERE s.venue_id IN (SELECT venue_id FROM _sel)""",
+        # The debriefs inside the span, and for each venue the last one before it (an event
+        # with no debrief in its two years still needs its last): not a decade of them.
+        """CREATE TEMP TABLE _deb AS
+            SELECT s.venue_id AS k, s.starts_at AS t, s.id, d.incidents_noted
+            FROM debriefs d JOIN submissions s ON s.id = d.submission_id
+            WHERE s.venue_id IN (SELECT venue_id FROM _sel)
+              AND s.starts_at >= :span_from AND s.starts_at < :span_to
+            UNION ALL
+            SELECT s.venue_id, s.starts_at, s.id, d.incidents_noted
+            FROM (SELECT DISTINCT venue_id FROM _sel) v
+            JOIN submissions s ON s.id = (
+                SELECT s2.id FROM submissions s2 JOIN debriefs d2 ON d2.submission_id = s2.id
+                WHERE s2.venue_id = v.venue_id AND s2.starts_at < :span_from
+                ORDER BY s2.starts_at DESC, s2.id DESC LIMIT 1)
+            JOIN debriefs d ON d.submission_id = s.id""",
         "CREATE INDEX temp._deb_k ON _deb(k, t, id)",
         """CREATE TEMP TABLE _nights AS SELECT s.night, v.borough, count(*) AS n
             FROM submissions s JOIN venues v ON v.id = s.venue_id

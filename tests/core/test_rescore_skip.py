@@ -189,3 +189,45 @@ def _feature(path, sid):
                        "s.id = ?", [sid]).fetchone()[0]
     db.close()
     return value
+
+
+def test_history_in_bulk_equals_history_one_event_at_a_time(scored_desk, tmp_path):
+    """Bulk scoring reads only each chunk's span (plus each venue's last debrief before it);
+    every event's history must still equal what scoring it alone gives, old debriefs
+    included."""
+    from eventrisk.scoring import history
+
+    path = tmp_path / "desk.db"
+    shutil.copy(scored_desk, path)
+    db = open_database(path)
+    # Leave some venues without a debrief for years, so that their last one is old; at one,
+    # the last lies before any window of the events scored (more than 24 months back).
+    db.execute("DELETE FROM debriefs WHERE submission_id IN (SELECT id FROM submissions WHERE "
+               "starts_at > strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-200 days') AND "
+               "venue_id % 2 = 0)")
+    venue, kept = db.execute("SELECT s.venue_id, min(s.id) FROM submissions s JOIN debriefs d "
+                             "ON d.submission_id = s.id WHERE s.venue_id % 2 = 1 GROUP BY 1 "
+                             "ORDER BY count(*) DESC LIMIT 1").fetchone()
+    db.execute("DELETE FROM debriefs WHERE submission_id IN (SELECT id FROM submissions WHERE "
+               "venue_id = ? AND id != ?)", [venue, kept])
+    db.execute("UPDATE submissions SET starts_at = strftime('%Y-%m-%dT%H:%M:%SZ', starts_at, "
+               "'-1000 days') WHERE id = ?", [kept])
+    bulk = {h.submission_id: h.values for h in history.compute(
+        db, "s.starts_at > strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-120 days')", {}, NOW)}
+    assert len(bulk) > 20
+    old = [v["months_since_last_debrief"] for v in bulk.values()]
+    assert 30 < max(v for v in old if v < 99)  # a last debrief from before every window
+    for sid, values in bulk.items():
+        alone = history.compute(db, "s.id = :id", {"id": sid}, NOW)[0].values
+        assert alone == values, sid
+        # And both equal a plain reading of the venue's last debrief before the event.
+        last = db.execute(
+            "SELECT coalesce(round((julianday(min(me.starts_at, :now)) - julianday(o.starts_at))"
+            " / 30.44, 1), 99.0), coalesce(d.incidents_noted, 0) FROM submissions me "
+            "LEFT JOIN submissions o ON o.id = (SELECT s2.id FROM submissions s2 JOIN debriefs "
+            "d2 ON d2.submission_id = s2.id WHERE s2.venue_id = me.venue_id AND s2.starts_at < "
+            "min(me.starts_at, :now) ORDER BY s2.starts_at DESC, s2.id DESC LIMIT 1) "
+            "LEFT JOIN debriefs d ON d.submission_id = o.id WHERE me.id = :id",
+            {"id": sid, "now": NOW.strftime("%Y-%m-%dT%H:%M:%SZ")}).fetchone()
+        assert (values["months_since_last_debrief"], values["last_debrief_incidents"]) == last
+    db.close()
