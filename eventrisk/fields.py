@@ -51,6 +51,8 @@ VENUE_FIELDS: tuple[Field, ...] = (
     Field("has_cctv", "Venue has CCTV", "bool"),
     Field("has_search_arch", "Venue has a search arch", "bool"),
     Field("has_id_scanner", "Venue has an ID scanner", "bool"),
+    Field("night_contact", "Contact at the venue on the night", "text", max_length=120,
+          help="Premises licence holder or DPS: name and phone"),
 )
 
 SUBMISSION_FIELDS: tuple[Field, ...] = (
@@ -62,6 +64,8 @@ SUBMISSION_FIELDS: tuple[Field, ...] = (
     Field("promoter_company", "Promoter company", "text"),
     Field("promoter_phone", "Promoter phone", "text", max_length=30),
     Field("promoter_email", "Promoter email", "text", max_length=120),
+    Field("night_contact", "Promoter's contact on the night", "text", max_length=120,
+          help="The promoter's person on site: name and mobile"),
     Field("event_type", "Event type", "enum", True, EventType),
     Field("start", "Start", "datetime", True, help="London local time, e.g. 2026-12-05T22:00"),
     Field("end", "End", "datetime", True, help="London local time; must be after the start"),

@@ -310,6 +310,14 @@ def m007_venue_start_index(db: Database) -> None:
                "submissions(venue_id, starts_at)")
 
 
+@MIGRATIONS(name="m008_night_contacts")
+def m008_night_contacts(db: Database) -> None:
+    """Who the borough calls on the night: the venue's licence holder or DPS, and the
+    promoter's person on site (both optional, printed on page 1 of the assessment)."""
+    db.table("venues").add_column("night_contact", str)
+    db.table("submissions").add_column("night_contact", str)
+
+
 def known_names() -> set[str]:
     """The migrations this release knows (a database with others is from a newer one)."""
     return {m.name for m in MIGRATIONS._migrations}

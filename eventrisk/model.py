@@ -160,6 +160,7 @@ class Venue:
     has_cctv: bool = False
     has_search_arch: bool = False
     has_id_scanner: bool = False
+    night_contact: str = ""  # the licence holder or DPS on the night: name and phone
     id: int | None = None
     version: int = 1
 
@@ -205,6 +206,7 @@ class Submission:
     promoter_company: str = ""
     promoter_phone: str = ""
     promoter_email: str = ""
+    night_contact: str = ""  # the promoter's person on site on the night: name and mobile
     id: int | None = None
     venue_id: int | None = None
     promoter_id: int | None = None

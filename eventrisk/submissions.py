@@ -33,7 +33,7 @@ FROM submissions s JOIN venues v ON v.id = s.venue_id JOIN promoters p ON p.id =
 EDITABLE = ("event_name", "event_type", "start", "end", "expected_attendance", "ticketing",
             "min_age", "alcohol", "door_supervisors", "search_regime", "cctv", "id_scanning",
             "dispersal_plan", "medical_cover", "performers", "notes", "conditions",
-            "venue_code", "promoter_name", "received_at")
+            "venue_code", "promoter_name", "received_at", "night_contact")
 
 # The fields the scorer reads (directly, or through the venue's and promoter's history).
 # Editing any of these changes the grade, so a reviewed assessment no longer stands;
@@ -85,6 +85,7 @@ def from_row(row: dict) -> Submission:
         conditions=tuple(json.loads(row["conditions"] or "[]")),
         promoter_company=row["promoter_company"] or "",
         promoter_phone=row["promoter_phone"] or "", promoter_email=row["promoter_email"] or "",
+        night_contact=row["night_contact"] or "",
         id=row["id"], venue_id=row["venue_id"], promoter_id=row["promoter_id"],
         version=row["version"], captured_by=row["captured_by"] or "",
         edited_by=row["edited_by"] or "",
@@ -106,6 +107,7 @@ def to_row(sub: Submission) -> dict:
         "medical_cover": _db_bool(sub.medical_cover),
         "performers": json.dumps(list(sub.performers), ensure_ascii=False),
         "notes": sub.notes, "conditions": json.dumps(list(sub.conditions), ensure_ascii=False),
+        "night_contact": sub.night_contact,
     }
 
 

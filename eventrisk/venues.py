@@ -15,7 +15,7 @@ from eventrisk.users import require
 
 _VENUE_COLUMNS = ("code", "name", "address", "postcode", "borough", "capacity",
                   "licence_number", "latest_finish", "has_cctv", "has_search_arch",
-                  "has_id_scanner")
+                  "has_id_scanner", "night_contact")
 
 
 def venue_from_row(row: dict) -> Venue:
@@ -25,7 +25,8 @@ def venue_from_row(row: dict) -> Venue:
                  capacity=row["capacity"], licence_number=row["licence_number"] or "",
                  latest_finish=row["latest_finish"] or "", has_cctv=bool(row["has_cctv"]),
                  has_search_arch=bool(row["has_search_arch"]),
-                 has_id_scanner=bool(row["has_id_scanner"]), id=row["id"],
+                 has_id_scanner=bool(row["has_id_scanner"]),
+                 night_contact=row["night_contact"] or "", id=row["id"],
                  version=row["version"])
 
 

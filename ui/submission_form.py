@@ -100,6 +100,8 @@ class SubmissionForm(QDialog):
         self.promoter_company = self._line("promoter_company")
         self.promoter_phone = self._line("promoter_phone")
         self.promoter_email = self._line("promoter_email")
+        self.night_contact = self._line("night_contact")
+        self.night_contact.setPlaceholderText("Name and mobile of the promoter's person on site")
         self._promoters = QStringListModel(self)
         pc = QCompleter(self._promoters, self)
         pc.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
@@ -110,7 +112,8 @@ class SubmissionForm(QDialog):
         self.promoter_name.textChanged.connect(self._fill_promoter)
         layout.addWidget(self._section("Promoter", [
             ("promoter_name", self.promoter_name), ("promoter_company", self.promoter_company),
-            ("promoter_phone", self.promoter_phone), ("promoter_email", self.promoter_email)]))
+            ("promoter_phone", self.promoter_phone), ("promoter_email", self.promoter_email),
+            ("night_contact", self.night_contact)]))
         # Timing
         self.day = QDateEdit(QDate.currentDate().addDays(14), calendarPopup=True,
                              accessibleName="Event date", objectName="day")
@@ -244,6 +247,7 @@ class SubmissionForm(QDialog):
             "promoter_company": self.promoter_company.text(),
             "promoter_phone": self.promoter_phone.text(),
             "promoter_email": self.promoter_email.text(),
+            "night_contact": self.night_contact.text(),
             "start": start.isoformat(timespec="minutes"), "end": end.isoformat(timespec="minutes"),
             "expected_attendance": self.expected_attendance.text(),
             "ticketing": self.ticketing.currentData(), "min_age": self.min_age.text(),
@@ -308,6 +312,7 @@ class SubmissionForm(QDialog):
         self.promoter_company.setText(sub.promoter_company)
         self.promoter_phone.setText(sub.promoter_phone)
         self.promoter_email.setText(sub.promoter_email)
+        self.night_contact.setText(sub.night_contact)
         self.day.setDate(QDate(start.year, start.month, start.day))
         self.start_time.setTime(QTime(start.hour, start.minute))
         self.end_time.setTime(QTime(end.hour, end.minute))

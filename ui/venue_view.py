@@ -129,7 +129,8 @@ class VenueView(QWidget):
             f"{v.address}, {v.postcode} · {v.borough} · licensed capacity {v.capacity:,} · "
             f"licence {v.licence_number or 'not recorded'} · latest finish "
             f"{v.latest_finish or 'not recorded'} · facilities: "
-            f"{', '.join(facilities) or 'none recorded'}")
+            f"{', '.join(facilities) or 'none recorded'} · on the night: "
+            f"{v.night_contact or 'no contact recorded'}")
         now = now_utc()
         months = []
         cursor = months_before(now, 23).replace(day=1)

@@ -190,9 +190,9 @@ def test_the_form_can_be_completed_from_the_keyboard_in_order(qtbot, window_for)
         widget = widget.nextInFocusChain()
         if widget is form.event_name:
             break
-    assert order[:25] == [
+    assert order[:26] == [
         "event_name", "event_type", "received_at", "venue_code", "newVenue", "promoter_name",
-        "promoter_company", "promoter_phone", "promoter_email", "day", "start_time", "end_time",
+        "promoter_company", "promoter_phone", "promoter_email", "night_contact", "day", "start_time", "end_time",
         "next_day", "expected_attendance", "ticketing", "min_age", "alcohol", "id_scanning",
         "door_supervisors", "search_regime", "cctv", "dispersal_plan", "medical_cover",
         "performers", "notes"]
