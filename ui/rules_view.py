@@ -74,8 +74,9 @@ class RulesView(QWidget):
                              f"· {len(ruleset.rules)} rules · SHA-256 {ruleset.sha256[:16]}")
         target = ", ".join(f"at most {share:.0%} {grade.value} or above"
                            for grade, share in ruleset.target_mix)
-        self.bands.setText(" · ".join(f"<b>{b.grade.value}</b> from {b.min_score}: {b.guidance}"
-                                      for b in ruleset.bands)
+        self.bands.setText("<br>".join(
+            f"<b>{b.grade.value}</b> from {b.min_score}: {b.guidance} "
+            f"<i>Borough: {b.borough_action or b.guidance}</i>" for b in ruleset.bands)
                            + (f"<br>Target mix: {target} (see Tools → Accountability)."
                               if target else ""))
         self.model.set_objects(ruleset.rules)

@@ -43,6 +43,7 @@ class AssessmentState:
     actions: frozenset[str]
     training: bool
     four_eyes_blocked: bool  # this user captured or last edited it, so may not decide on it
+    borough_action: str = ""  # what the borough should do at the grade in force
 
     @property
     def version(self) -> int:
@@ -73,7 +74,7 @@ class AssessmentState:
             "score": snap.score if snap else None,
             "confidence": snap.confidence if snap else None,
             "ruleset_version": snap.ruleset_version if snap else None,
-            "guidance": self.guidance,
+            "guidance": self.guidance, "borough_action": self.borough_action,
             "fired": [{"id": f.id, "title": f.title, "points": f.points, "evidence": f.evidence,
                        "measure": f.measure, "min_grade": f.min_grade,
                        "incident_refs": list(f.incident_refs)} for f in snap.fired]
@@ -98,9 +99,11 @@ def load(db: Database, submission_id: int, user: User | None = None, *,
     override = Grade(override_text) if override_text else None
     scored = snapshot.grade if snapshot else None
     grade = override or scored
-    guidance = ""
+    guidance = borough_action = ""
     if snapshot is not None and grade is not None:
-        guidance = ruleset_by_version(db, snapshot.ruleset_version).guidance(grade)
+        scored_with = ruleset_by_version(db, snapshot.ruleset_version)
+        guidance = scored_with.guidance(grade)
+        borough_action = scored_with.borough_action(grade)
     relaxed = bool(settings.get(db, "four_eyes_relaxed"))
     blocked = user is not None and not relaxed and user.username in (sub.captured_by,
                                                                      sub.edited_by)
@@ -108,6 +111,7 @@ def load(db: Database, submission_id: int, user: User | None = None, *,
         submission=sub, venue=get_venue(db, sub.venue_id),
         promoter=get_promoter(db, sub.promoter_id), snapshot=snapshot, grade=grade,
         scored_grade=scored, override=override, guidance=guidance,
+        borough_action=borough_action,
         review=workflow.latest_review(db, submission_id),
         history=tuple(audit.history(db, "submission", submission_id, history_limit))
         if history_limit else (),

@@ -57,7 +57,7 @@ class ReadsMixin(DeskBase):
                 return active
             raise NotFoundError(f"There is no ruleset {name} on this desk; it knows "
                                 f"{', '.join(known + [active.version]) or active.version}.")
-        return parse_ruleset(row[0], f"ruleset {name}")
+        return parse_ruleset(row[0], f"ruleset {name}", stored=True)
 
     def queue_page(self, flt: queue.QueueFilter, *, sort: str = "action",
                    descending: bool = False, offset: int = 0,

@@ -11,22 +11,12 @@ from sqlite_utils import Database
 from eventrisk import audit, incidents, workflow
 from eventrisk.errors import WorkflowError
 from eventrisk.model import Grade, Incident, Promoter, Submission, Venue
-from eventrisk.paths import resource
+from eventrisk.deskinfo import DeskContact, load_desk_contact
 from eventrisk.reference import boroughs
 from eventrisk.scoring.service import StoredAssessment
 from eventrisk.timeutil import months_before, now_utc, to_db
 
 MAX_INCIDENT_ROWS = 40
-
-
-@dataclass(frozen=True)
-class DeskContact:
-    """Who the borough calls."""
-
-    desk_name: str
-    phone: str
-    email: str
-    hours: str
 
 
 @dataclass(frozen=True)
@@ -51,9 +41,8 @@ class ReportData:
 
 
 def desk_contact() -> DeskContact:
-    """The desk's contact details from ``resources/desk.json``."""
-    data = json.loads(resource("desk.json").read_text("utf-8"))
-    return DeskContact(data["desk_name"], data["phone"], data["email"], data["hours"])
+    """The desk's details from its ``desk.json`` (checked; ``DeskFileError`` if not sound)."""
+    return load_desk_contact()
 
 
 def gather(db: Database, submission_id: int, generated_at: datetime | None = None,

@@ -35,7 +35,7 @@ def ruleset_by_version(db: Database, version: str) -> Ruleset:
 @lru_cache(maxsize=16)
 def _parsed(source: str, name: str) -> Ruleset:
     # A stored ruleset's text never changes, so its parse can be kept.
-    return parse_ruleset(source, name)
+    return parse_ruleset(source, name, stored=True)
 
 
 def store_ruleset(db: Database, ruleset: Ruleset, actor: str, active: bool) -> None:

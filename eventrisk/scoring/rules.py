@@ -42,7 +42,8 @@ class Band:
 
     grade: Grade
     min_score: int
-    guidance: str
+    guidance: str  # what the desk does at this grade
+    borough_action: str = ""  # what the borough should do, printed on page 1 of the paper
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,12 @@ class Ruleset:
     def guidance(self, grade: Grade) -> str:
         """The action guidance printed with a grade."""
         return self._guidance[grade]
+
+    def borough_action(self, grade: Grade) -> str:
+        """What the borough should do at this grade (the guidance, for a ruleset published
+        before bands said)."""
+        band = next(b for b in self.bands if b.grade is grade)
+        return band.borough_action or band.guidance
 
     @cached_property
     def _guidance(self) -> dict[Grade, str]:
@@ -217,8 +224,11 @@ def _grade(text: Any, where: str) -> Grade:
                          f"not {text!r}") from None
 
 
-def parse_ruleset(source: str, name: str = "rules") -> Ruleset:
-    """Parse and check TOML text; ``RulesError`` lists every problem as ``name: rule: why``."""
+def parse_ruleset(source: str, name: str = "rules", *, stored: bool = False) -> Ruleset:
+    """Parse and check TOML text; ``RulesError`` lists every problem as ``name: rule: why``.
+
+    ``stored``: a ruleset already published on this desk, read back.  It was checked when it
+    was published; one from before bands had a ``borough_action`` prints its guidance there."""
     try:
         data = tomllib.loads(source)
     except tomllib.TOMLDecodeError as exc:
@@ -232,7 +242,8 @@ def parse_ruleset(source: str, name: str = "rules") -> Ruleset:
         where = f"{name}: band {i}"
         try:
             bands.append(Band(_grade(raw.get("grade"), where), int(raw["min_score"]),
-                              str(raw.get("guidance", "")).strip()))
+                              str(raw.get("guidance", "")).strip(),
+                              str(raw.get("borough_action", "")).strip()))
         except (KeyError, TypeError, ValueError) as exc:
             problems.append(str(exc) if isinstance(exc, ValueError) and where in str(exc)
                             else f"{where}: needs grade, min_score and guidance")
@@ -244,6 +255,9 @@ def parse_ruleset(source: str, name: str = "rules") -> Ruleset:
     for b in bands:
         if not b.guidance:
             problems.append(f"{name}: band {b.grade}: needs action guidance")
+        if not b.borough_action and not stored:
+            problems.append(f"{name}: band {b.grade}: needs a borough_action (what the borough "
+                            "should do at this grade, printed on page 1 of the assessment)")
     target_mix = _target_mix(data.get("target_mix", {}), name, problems)
     rules: list[Rule] = []
     seen: set[str] = set()

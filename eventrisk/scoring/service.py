@@ -313,7 +313,7 @@ def _prepare_all(path: str, where: str, params: dict, now: datetime,
     """A worker process's share: its own connection, reading only."""
     db = open_database(path, create=False)
     try:
-        ruleset = parse_ruleset(source, "ruleset")
+        ruleset = parse_ruleset(source, "ruleset", stored=True)
         with _bulk_allocation():  # plain tuples pickle several times faster than objects
             return [_fields(p) for batch in _prepare(db, where, params, now, ruleset)
                     for p in batch]

@@ -126,18 +126,22 @@ version = "t1"
 grade = "LOW"
 min_score = 0
 guidance = "advice"
+borough_action = "borough advice"
 [[bands]]
 grade = "MEDIUM"
 min_score = 10
 guidance = "conditions"
+borough_action = "borough conditions"
 [[bands]]
 grade = "HIGH"
 min_score = 20
 guidance = "visit"
+borough_action = "borough visit"
 [[bands]]
 grade = "CRITICAL"
 min_score = 30
 guidance = "objection"
+borough_action = "borough objection"
 [[rules]]
 id = "{id}"
 title = "{title}"
@@ -213,3 +217,15 @@ def test_a_bad_target_mix_is_named(table, problem):
 def test_the_shipped_target_mix_is_read():
     assert {g.value: s for g, s in default_ruleset().target_mix} == {
         "MEDIUM": 0.45, "HIGH": 0.15, "CRITICAL": 0.04}
+
+
+def test_every_band_needs_a_borough_action_but_a_stored_ruleset_from_before_loads():
+    bare = rules_text().replace('borough_action = "borough visit"\n', "")
+    with pytest.raises(RulesError) as caught:
+        parse_ruleset(bare, "draft.toml")
+    assert caught.value.problems == ["draft.toml: band HIGH: needs a borough_action (what the "
+                                     "borough should do at this grade, printed on page 1 of the "
+                                     "assessment)"]
+    old = parse_ruleset(bare, "ruleset t1", stored=True)  # published before bands said
+    assert old.borough_action(Grade.HIGH) == "visit"  # its guidance stands in
+    assert parse_ruleset(rules_text()).borough_action(Grade.HIGH) == "borough visit"

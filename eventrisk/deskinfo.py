@@ -1,0 +1,85 @@
+"""The desk's own details (``desk.json``): its name and address for letterheads, who the
+borough calls in hours and out of hours, and how a promoter asks for a review.
+
+The shipped ``resources/desk.json`` is an example; a desk points ``EVENTRISK_DESK_JSON`` at its
+own copy.  The file is checked when the app starts and before anything is printed, and every
+problem names the file and the key."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from eventrisk.errors import RulesError
+from eventrisk.paths import resource
+
+_PHONE = re.compile(r"\d[\d ]{6,}\d")
+
+
+class DeskFileError(RulesError):
+    """``desk.json`` is missing, unreadable or incomplete; ``problems`` name file and key."""
+
+
+@dataclass(frozen=True)
+class DeskContact:
+    """Who the borough and the promoter call, and the desk's letterhead."""
+
+    desk_name: str
+    force: str
+    address: str
+    phone: str
+    email: str
+    hours: str
+    out_of_hours: str
+    review: str
+
+
+FIELDS = {
+    "desk_name": "the desk's name, as it heads letters",
+    "force": "the police force the desk belongs to",
+    "address": "the desk's postal address, for letterheads",
+    "phone": "the desk's telephone number in office hours",
+    "email": "the desk's email address",
+    "hours": "when the desk answers that number",
+    "out_of_hours": "a 24-hour number for when the desk is closed (with a digit in it)",
+    "review": "how a promoter asks for a review of the outcome",
+}
+
+
+def desk_file() -> Path:
+    """The desk.json in use: ``EVENTRISK_DESK_JSON`` if set, else the shipped one."""
+    chosen = os.environ.get("EVENTRISK_DESK_JSON")
+    return Path(chosen) if chosen else resource("desk.json")
+
+
+def load_desk_contact(path: Path | None = None) -> DeskContact:
+    """The desk's details, or ``DeskFileError`` listing every problem."""
+    path = path or desk_file()
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DeskFileError([f"{path}: no such file (set EVENTRISK_DESK_JSON to the desk's "
+                             "own desk.json)"]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DeskFileError([f"{path}: cannot be read ({exc})"]) from None
+    except json.JSONDecodeError as exc:
+        raise DeskFileError([f"{path}:{exc.lineno}: not valid JSON ({exc.msg})"]) from None
+    if not isinstance(data, dict):
+        raise DeskFileError([f"{path}: must hold one JSON object of desk details"])
+    problems = []
+    for key, meaning in FIELDS.items():
+        value = data.get(key)
+        if not isinstance(value, str) or not value.strip():
+            problems.append(f"{path}: {key}: missing or empty; it is {meaning}")
+        elif len(value) > 400:
+            problems.append(f"{path}: {key}: longer than 400 characters")
+    for key in ("phone", "out_of_hours"):
+        value = data.get(key)
+        if isinstance(value, str) and value.strip() and not _PHONE.search(value):
+            problems.append(f"{path}: {key}: '{value}' holds no telephone number")
+    if problems:
+        raise DeskFileError(problems)
+    return DeskContact(**{key: " ".join(data[key].split()) for key in FIELDS})
