@@ -102,6 +102,8 @@ def _parser() -> argparse.ArgumentParser:
     k.add_argument("--from", dest="date_from", required=True, type=_date, metavar="YYYY-MM-DD")
     k.add_argument("--to", dest="date_to", required=True, type=_date, metavar="YYYY-MM-DD")
     k.add_argument("-o", "--output", type=Path, required=True, metavar="FILE.pdf")
+    k.add_argument("--include-pending", action="store_true", help="also events not yet "
+                   "approved by a supervisor (each marked NOT APPROVED)")
     cal = sub.add_parser("calibration", help="does the grade mean anything: outcome rates by "
                          "grade, AUC, rule by rule, grade mix, disparity, overrides "
                          "(supervisors)")
@@ -438,7 +440,8 @@ def _report(desk: Desk, args) -> int:
 def _pack(desk: Desk, args) -> int:
     from eventrisk.report.files import write_pdf
 
-    pdf, count = desk.render_pack(args.borough, args.date_from, args.date_to)
+    pdf, count = desk.render_pack(args.borough, args.date_from, args.date_to,
+                                  include_pending=args.include_pending)
     write_pdf(pdf, args.output)
     print(f"Wrote {args.output}: {count} event{'' if count == 1 else 's'} in "
           f"{canonical_borough(args.borough)}.")

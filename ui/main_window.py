@@ -9,6 +9,7 @@ from PySide6.QtCore import QByteArray, QDate, QEvent, QSettings, QThreadPool, QT
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
+    QCheckBox,
     QComboBox,
     QDateEdit,
     QDialog,
@@ -464,7 +465,7 @@ class MainWindow(QMainWindow):
         dialog = PackDialog(self)
         if not dialog.exec():
             return
-        borough, start, end = dialog.values()
+        borough, start, end, pending = dialog.values()
 
         def done(result):
             pdf, count = result
@@ -479,7 +480,8 @@ class MainWindow(QMainWindow):
 
         self._background(f"Building the {borough} pack…",
                          lambda desk, report: desk.render_pack(borough, start, end,
-                                                               progress=report), done)
+                                                               progress=report,
+                                                               include_pending=pending), done)
 
     def backup(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Back up the database",
@@ -594,11 +596,14 @@ class PackDialog(QDialog):
         form.addRow("Borough", self.borough)
         form.addRow("From", self.start)
         form.addRow("To", self.end)
+        self.pending = QCheckBox("&Include events not yet approved (each marked NOT APPROVED)",
+                                 objectName="includePending")
+        form.addRow(self.pending)
         form.addRow(buttons)
 
-    def values(self) -> tuple[str, date, date]:
+    def values(self) -> tuple[str, date, date, bool]:
         return (self.borough.currentText(), self.start.date().toPython(),
-                self.end.date().toPython())
+                self.end.date().toPython(), self.pending.isChecked())
 
 
 

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from eventrisk.desk import ConfirmationNeeded, Desk, PossibleDuplicate, PromoterDetailsChanged
 from eventrisk.errors import ValidationError
 from eventrisk.fields import SUBMISSION_FIELDS
+from eventrisk.formatting import attendance_ratio, percent
 from eventrisk.model import EventType, SearchRegime, Submission, Ticketing
 from eventrisk.timeutil import to_local
 from eventrisk.validation import validate_submission
@@ -283,7 +284,8 @@ class SubmissionForm(QDialog):
         if venue is not None and sub is not None and sub.expected_attendance > venue.capacity:
             warnings["expected_attendance"] = (
                 f"Warning: {sub.expected_attendance:,} expected is over the licensed capacity "
-                f"of {venue.capacity:,} ({sub.expected_attendance / venue.capacity:.0%}); "
+                f"of {venue.capacity:,} "
+                f"({percent(attendance_ratio(sub.expected_attendance, venue.capacity))}); "
                 "check it with the promoter (it can still be saved, and scores as "
                 "over capacity)")
         for name, label in self.errors.items():

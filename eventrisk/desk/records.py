@@ -79,13 +79,15 @@ class RecordsMixin(DeskBase):
     # ---- printing ------------------------------------------------------------------------
     def render_pack(self, borough: str, date_from: date, date_to: date,
                     progress: Callable[[int, int], bool] | None = None,
-                    generated_at: datetime | None = None) -> tuple[bytes, int]:
-        """A borough pack as PDF bytes, and how many events it holds."""
+                    generated_at: datetime | None = None,
+                    include_pending: bool = False) -> tuple[bytes, int]:
+        """A borough pack as PDF bytes, and how many events it holds: approved and issued
+        assessments, or with ``include_pending`` every scored event, each marked."""
         from eventrisk.report.pack_pdf import render_pack
 
         self.reader()
         return render_pack(self.db, borough, date_from, date_to, generated_at=generated_at,
-                           progress=progress)
+                           progress=progress, include_pending=include_pending)
 
     # ---- the database ---------------------------------------------------------------------
     def verify_audit(self, *, expect: tuple = (), against: Path | None = None,

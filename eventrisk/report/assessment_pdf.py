@@ -9,10 +9,12 @@ from reportlab.lib import colors
 from reportlab.platypus import KeepTogether, Spacer, Table, TableStyle
 from sqlite_utils import Database
 
-from eventrisk.model import GRADE_COLOURS, Grade
+from eventrisk.formatting import attendance_text
+from eventrisk.model import GRADE_COLOURS, Grade, Status
 from eventrisk.report.chart import monthly_chart
 from eventrisk.report.data import ReportData, gather
 from eventrisk.report.layout import FRAME_WIDTH, GRID, HEADED, MarkedDocument, markup, para
+from eventrisk.scoring.features import door_supervisors_required
 from eventrisk.timeutil import british_date, british_datetime, british_time, to_local
 
 
@@ -29,17 +31,29 @@ def _when(data: ReportData) -> str:
     return f"{british_datetime(sub.start)} to {end_text} ({hours:g} hours)"
 
 
-def _summary(data: ReportData) -> Table:
-    sub, venue, prom = data.submission, data.venue, data.promoter
-    ratio = sub.expected_attendance / venue.capacity
-    required = 2 + max(0, -(-(sub.expected_attendance - 100) // 100))
+def _briefing(data: ReportData) -> Table:
+    """What, where, when and how many: the first lines a duty officer reads."""
+    sub, venue = data.submission, data.venue
+    policing = data.police if data.police and data.police != "Metropolitan Police" else ""
+    unit = data.command_unit if data.command_unit and data.command_unit != policing else ""
+    area = ", ".join(x for x in (venue.borough, unit and f"{unit} BCU", policing) if x)
     rows = [
         ("Event", f"{sub.event_name} ({sub.event_type.label.lower()})"),
-        ("Venue", f"{venue.name}, {venue.address}, {venue.postcode} (code {venue.code})"),
-        ("Borough", f"{venue.borough}" + (f" ({data.command_unit})" if data.command_unit else "")),
+        ("Venue", f"{venue.name}, {venue.address}, {venue.postcode} · {area}"),
         ("When", _when(data)),
-        ("Attendance", f"{sub.expected_attendance:,} expected; licensed capacity "
-                       f"{venue.capacity:,} ({ratio:.0%})"),
+        ("Attendance", attendance_text(sub.expected_attendance, venue.capacity)),
+    ]
+    table = Table([[para(k, "label"), para(v, "cell")] for k, v in rows],
+                  colWidths=[0.16 * FRAME_WIDTH, 0.84 * FRAME_WIDTH])
+    table.setStyle(GRID)
+    return table
+
+
+def _details(data: ReportData) -> list:
+    """The rest of the submission: who promotes it, entry, security and welfare."""
+    sub, prom = data.submission, data.promoter
+    required = door_supervisors_required(sub.expected_attendance)
+    rows = [
         ("Promoter", ", ".join(x for x in (prom.name, prom.company, prom.phone, prom.email) if x)),
         ("Entry", f"{sub.ticketing.label}; "
                   + ("all ages" if sub.min_age == 0 else f"minimum age {sub.min_age}")
@@ -57,7 +71,7 @@ def _summary(data: ReportData) -> Table:
     table = Table([[para(k, "label"), para(v, "cell")] for k, v in rows],
                   colWidths=[0.16 * FRAME_WIDTH, 0.84 * FRAME_WIDTH])
     table.setStyle(GRID)
-    return table
+    return [KeepTogether([para("The submission", "h2"), table])]
 
 
 def _badge(data: ReportData) -> Table:
@@ -73,9 +87,10 @@ def _badge(data: ReportData) -> Table:
                                 colors.HexColor(GRADE_COLOURS[grade])),
                                ("TOPPADDING", (0, 0), (-1, -1), 4),
                                ("BOTTOMPADDING", (0, 0), (-1, -1), 4)]))
-    action = [para("Action", "label"), para(data.guidance, "body"), Spacer(1, 3),
-              para(f"Rules version {a.ruleset_version}; scored {british_datetime(_dt(a.as_of))}.",
-                   "small")]
+    action = [para("What the borough should do", "label"), para(data.borough_action, "body"),
+              Spacer(1, 3),
+              para(f"The desk: {data.guidance} Rules version {a.ruleset_version}; scored "
+                   f"{british_datetime(_dt(a.as_of))}.", "small")]
     outer = Table([[inner, action]], colWidths=[0.30 * FRAME_WIDTH, 0.70 * FRAME_WIDTH])
     outer.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
                                ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
@@ -109,19 +124,58 @@ def _why(data: ReportData) -> list:
     return out
 
 
-def _measures(data: ReportData) -> list:
-    out = [para("Agreed measures and conditions", "h2")]
-    if data.submission.conditions:
-        for c in data.submission.conditions:
-            out.append(para(f"• {c}", "body"))
+def _conditions(data: ReportData) -> list:
+    """The agreed conditions, numbered, or plainly none; and where the assessment stands."""
+    sub = data.submission
+    out = [para("Agreed conditions", "h2")]
+    if sub.conditions:
+        for n, c in enumerate(sub.conditions, 1):
+            out.append(para(f"{n}. {c}", "body"))
     else:
-        out.append(para("No measures have been agreed with the promoter.", "body"))
-    recommended = [f.measure for f in data.assessment.fired]
-    if recommended:
-        out.append(Spacer(1, 3))
-        out.append(para("Recommended by the rules that fired:", "label"))
-        for m in dict.fromkeys(recommended):
-            out.append(para(f"• {m}", "small"))
+        out.append(para("No conditions agreed.", "body", bold=True))
+    out.append(para(_standing(data), "small"))
+    return out
+
+
+def _standing(data: ReportData) -> str:
+    status = data.submission.status
+    r = data.review
+    if status in (Status.APPROVED, Status.ISSUED) and r is not None:
+        return (f"Status: {status.label.lower()}; the grade was "
+                f"{'set' if r.decision == 'override' else 'approved'} by {r.reviewer} on "
+                f"{british_datetime(_dt(r.at))}.")
+    if status in (Status.APPROVED, Status.ISSUED):
+        return f"Status: {status.label.lower()}."
+    return (f"Status: {status.label.lower()}. Not approved by a supervisor: the grade and the "
+            "conditions may still change.")
+
+
+def _who_to_call(data: ReportData) -> Table:
+    c, sub, venue = data.contact, data.submission, data.venue
+    rows = [
+        (f"{c.desk_name} ({c.hours})", f"{c.phone} · {c.email}"),
+        ("Out of hours (24 hours)", c.out_of_hours),
+        ("The venue on the night", venue.night_contact or
+         "Not recorded: ask the desk, or the venue's management on arrival"),
+        ("The promoter on the night", sub.night_contact or
+         ("Not given; the promoter's phone: " + data.promoter.phone if data.promoter.phone
+          else "Not given")),
+    ]
+    table = Table([[para(k, "label"), para(v, "cell")] for k, v in rows],
+                  colWidths=[0.34 * FRAME_WIDTH, 0.66 * FRAME_WIDTH])
+    table.setStyle(GRID)
+    return table
+
+
+def _suggested(data: ReportData) -> list:
+    recommended = list(dict.fromkeys(f.measure for f in data.assessment.fired))
+    if not recommended:
+        return []
+    out = [para("Suggested, not agreed", "h2"),
+           para("Measures the rules that fired recommend. They bind no one unless they appear "
+                "under Agreed conditions.", "small")]
+    for m in recommended:
+        out.append(para(f"• {m}", "small"))
     return out
 
 
@@ -143,9 +197,15 @@ def _decision(data: ReportData) -> list:
 
 
 def _history(data: ReportData) -> list:
+    since = british_date(data.window_from)
+    label = (f"Incidents at the venue in the 12 months before the event "
+             f"({since} to {british_datetime(data.submission.start)})")
+    if not data.incidents_12m and not any(n for _, n in data.monthly):
+        return [para("Venue history", "h2"),
+                para("No incidents recorded at the venue in the 24 months before the event.",
+                     "body")]
     out = [KeepTogether([para("Venue history", "h2"), monthly_chart(data.monthly, FRAME_WIDTH),
-                         para("Incidents at the venue in the 12 months before the event",
-                              "label")])]
+                         para(label, "label")])]
     if not data.incidents_12m:
         out.append(para("None recorded.", "body"))
         return out
@@ -168,31 +228,65 @@ def _history(data: ReportData) -> list:
     return out
 
 
-def _contact(data: ReportData) -> list:
-    c = data.contact
-    return [para("Contact", "h2"),
-            markup("<b>{desk}</b>: {phone}, {email}. {hours}.", "body", desk=c.desk_name,
-                   phone=c.phone, email=c.email, hours=c.hours)]
-
-
 def assessment_story(data: ReportData) -> list:
-    """The flowables of one assessment."""
+    """The flowables of one assessment.  Page 1 is the briefing, in the order a duty officer
+    needs it: what and where, the grade and what to do, the conditions, who to call, why;
+    the detail follows."""
     sub = data.submission
     return [
         para("Event risk assessment", "title"),
-        markup("Reference <b>{ref}</b> · revision {rev} · assessment {aid} · status {status}",
-               "body", ref=sub.reference, rev=sub.version, aid=data.assessment.id,
-               status=sub.status.label.lower()),
-        Spacer(1, 6),
+        markup("Reference <b>{ref}</b> · status <b>{status}</b> · revision {rev} · "
+               "assessment {aid}", "body", ref=sub.reference, rev=sub.version,
+               aid=data.assessment.id, status=sub.status.label.lower()),
+        *_unapproved(data),
+        Spacer(1, 4),
+        _briefing(data),
+        Spacer(1, 5),
         _badge(data),
-        Spacer(1, 6),
-        _summary(data),
+        KeepTogether(_conditions(data)),
+        KeepTogether([para("Who to call now", "h2"), _who_to_call(data)]),
         *_why(data),
-        KeepTogether(_measures(data)),
+        *_details(data),
+        *_suggested(data),
         KeepTogether(_decision(data)),
         *_history(data),
-        KeepTogether(_contact(data)),
     ]
+
+
+def compact_story(data: ReportData) -> list:
+    """A LOW event with nothing agreed, in half a page (borough packs): the briefing, the
+    grade and what to do, who to call on the night, and the rules behind the score."""
+    sub = data.submission
+    rules = "; ".join(f"+{f.points} {f.title}" for f in data.assessment.fired) or \
+        "No rule fired."
+    night = [("The venue on the night", data.venue.night_contact or "Not recorded"),
+             ("The promoter on the night", sub.night_contact or data.promoter.phone
+              or "Not given")]
+    table = Table([[para(k, "label"), para(v, "cell")] for k, v in night],
+                  colWidths=[0.34 * FRAME_WIDTH, 0.66 * FRAME_WIDTH])
+    table.setStyle(GRID)
+    return [KeepTogether([
+        markup("<b>{ref}</b> · {name} · status <b>{status}</b>", "h2", ref=sub.reference,
+               name=sub.event_name, status=sub.status.label.lower()),
+        *_unapproved(data), Spacer(1, 3), _briefing(data), Spacer(1, 4), _badge(data),
+        Spacer(1, 3),
+        para("Agreed conditions: none. " + _standing(data), "small"),
+        Spacer(1, 3), table, Spacer(1, 3),
+        markup("<b>Why LOW</b> (score {score}): {rules}", "small",
+               score=data.assessment.score, rules=rules),
+    ])]
+
+
+def _unapproved(data: ReportData) -> list:
+    """A banner on anything a supervisor has not approved: it must never pass for final."""
+    if data.submission.status in (Status.APPROVED, Status.ISSUED, Status.DEBRIEFED):
+        return []
+    banner = Table([[para(f"NOT APPROVED — {data.submission.status.label.upper()}: the grade "
+                          "and conditions may change", "cellbold")]],
+                   colWidths=[FRAME_WIDTH])
+    banner.setStyle(TableStyle([("BACKGROUND", (0, 0), (-1, -1), colors.HexColor("#fff3cd")),
+                                ("BOX", (0, 0), (-1, -1), 0.8, colors.HexColor("#b26a00"))]))
+    return [Spacer(1, 3), banner]
 
 
 def footer(generated_at: datetime, versions: str, audit_head: tuple[int, str]) -> str:

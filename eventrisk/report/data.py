@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlite_utils import Database
 
 from eventrisk import audit, incidents, workflow
+from eventrisk.deskinfo import DeskContact, load_desk_contact
 from eventrisk.errors import WorkflowError
 from eventrisk.model import Grade, Incident, Promoter, Submission, Venue
-from eventrisk.deskinfo import DeskContact, load_desk_contact
 from eventrisk.reference import boroughs
 from eventrisk.scoring.service import StoredAssessment
 from eventrisk.timeutil import months_before, now_utc, to_db
 
 MAX_INCIDENT_ROWS = 40
+PACK_INCIDENT_ROWS = 12  # a pack lists the newest dozen; the full list is one click away
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,8 @@ class ReportData:
     command_unit: str
     assessment: StoredAssessment
     grade: Grade  # the grade in force: the supervisor's override if there is one
-    guidance: str
+    guidance: str  # what the desk does at this grade
+    borough_action: str  # what the borough should do at this grade
     review: workflow.Review | None
     incidents_12m: tuple[Incident, ...]
     incidents_12m_total: int
@@ -37,6 +38,8 @@ class ReportData:
     audit_head: tuple[int, str]  # (position, hash) of the newest audit entry
     contact: DeskContact
     generated_at: datetime
+    window_from: datetime  # the incident table covers [window_from, the event's start)
+    police: str = ""  # the force that polices the borough
     training: bool = False  # a demo desk: every page says so
 
 
@@ -46,7 +49,8 @@ def desk_contact() -> DeskContact:
 
 
 def gather(db: Database, submission_id: int, generated_at: datetime | None = None,
-           rulesets: dict | None = None, contact: DeskContact | None = None) -> ReportData:
+           rulesets: dict | None = None, contact: DeskContact | None = None,
+           incident_rows: int = MAX_INCIDENT_ROWS) -> ReportData:
     """Collect one assessment for printing from the read model of the assessment as it
     stands (the same the screen shows); ``WorkflowError`` if it was never scored."""
     from eventrisk.desk import readmodel
@@ -58,10 +62,11 @@ def gather(db: Database, submission_id: int, generated_at: datetime | None = Non
         raise WorkflowError(f"{sub.reference} has not been scored yet; score it before printing.")
     venue = state.venue
     assert venue.id is not None
-    until = min(sub.start, generated_at or now_utc())
+    # Exactly the 12 calendar months before the event starts, whenever it is printed.
+    until = sub.start
     year_ago = months_before(until, 12)
     recent = incidents.for_venue(db, venue.id, since=year_ago, until=until,
-                                 limit=MAX_INCIDENT_ROWS)
+                                 limit=incident_rows)
     total = db.execute("SELECT count(*) FROM incidents WHERE venue_id = ? AND occurred_at >= ? "
                        "AND occurred_at < ?",
                        [venue.id, to_db(year_ago), to_db(until)]).fetchone()[0]
@@ -71,10 +76,13 @@ def gather(db: Database, submission_id: int, generated_at: datetime | None = Non
         months.append(cursor.strftime("%Y-%m"))
         cursor = (cursor + timedelta(days=32)).replace(day=1)
     counts = incidents.monthly_counts(db, venue.id, months_before(until, 24), until)
-    unit = next((b.command_unit for b in boroughs() if b.name == venue.borough), "")
+    area = next((b for b in boroughs() if b.name == venue.borough), None)
+    unit = area.command_unit if area else ""
     return ReportData(
         submission=sub, venue=venue, promoter=state.promoter,
         command_unit=unit, assessment=stored, grade=state.grade, guidance=state.guidance,
+        borough_action=state.borough_action, window_from=year_ago,
+        police=area.police if area else "",
         review=state.review, incidents_12m=tuple(recent),
         incidents_12m_total=total, monthly=tuple((m, counts.get(m, 0)) for m in months),
         audit_head=audit.head(db), contact=contact or desk_contact(),

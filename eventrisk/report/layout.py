@@ -67,6 +67,9 @@ def styles() -> dict[str, ParagraphStyle]:
         "cell": ParagraphStyle("cell", parent=base, fontSize=8.5, leading=10.5),
         "cellbold": ParagraphStyle("cellbold", parent=base, fontName=FONT_BOLD, fontSize=8.5,
                                    leading=10.5),
+        # Column headings: a word never breaks ("Peopl e"); columns are sized to fit them.
+        "header": ParagraphStyle("header", parent=base, fontName=FONT_BOLD, fontSize=8.5,
+                                 leading=10.5, splitLongWords=0),
         "grade": ParagraphStyle("grade", parent=base, fontName=FONT_BOLD, fontSize=20,
                                 leading=24, alignment=TA_CENTER, textColor=colors.white),
         "gradesub": ParagraphStyle("gradesub", parent=base, fontSize=8.5, leading=10.5,

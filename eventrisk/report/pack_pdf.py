@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import io
+from collections import Counter
 from datetime import date, timedelta
 
 from reportlab.lib import colors
-from reportlab.platypus import PageBreak, Spacer, Table, TableStyle
+from reportlab.platypus import CondPageBreak, PageBreak, Spacer, Table, TableStyle
 from sqlite_utils import Database
 
 from eventrisk import audit
 from eventrisk.errors import NotFoundError, ValidationError
-from eventrisk.model import GRADE_COLOURS, Grade
-from eventrisk.reference import canonical_borough
-from eventrisk.report.assessment_pdf import assessment_story, footer
-from eventrisk.report.data import desk_contact, gather
+from eventrisk.model import GRADE_COLOURS, Grade, Status
+from eventrisk.reference import boroughs, canonical_borough
+from eventrisk.report.assessment_pdf import assessment_story, compact_story, footer
+from eventrisk.report.data import PACK_INCIDENT_ROWS, desk_contact, gather
 from eventrisk.report.layout import FRAME_WIDTH, GRID, HEADED, MarkedDocument, markup, para
 from eventrisk.scoring.service import Cancelled
 from eventrisk.timeutil import british_datetime, british_time, local_midnight_utc, now_utc, to_db
@@ -22,52 +23,76 @@ from eventrisk.timeutil import british_datetime, british_time, local_midnight_ut
 COVER_CHUNK = 35  # rows per cover table: reportlab splits many small tables faster than one
 
 
-def pack_events(db: Database, borough: str, date_from: date, date_to: date) -> list[int]:
-    """Ids of the scored, not-cancelled events starting in the range, by start."""
+FINAL = ("approved", "issued", "debriefed")  # statuses a supervisor's approval stands behind
+
+
+def pack_events(db: Database, borough: str, date_from: date, date_to: date,
+                include_pending: bool = False) -> list[int]:
+    """Ids of the scored, not-cancelled events starting in the range, by start: approved
+    (or issued) ones only, unless ``include_pending``."""
+    final = "" if include_pending else \
+        f"AND s.status IN ({', '.join(repr(x) for x in FINAL)}) "
     rows = db.execute(
         "SELECT s.id FROM submissions s JOIN venues v ON v.id = s.venue_id WHERE v.borough = ? "
         "AND s.starts_at >= ? AND s.starts_at < ? AND s.status != 'cancelled' "
-        "AND s.assessment_id IS NOT NULL ORDER BY s.starts_at, s.id",
+        f"AND s.assessment_id IS NOT NULL {final}ORDER BY s.starts_at, s.id",
         [borough, to_db(local_midnight_utc(date_from)),
          to_db(local_midnight_utc(date_to + timedelta(days=1)))]).fetchall()
     return [r[0] for r in rows]
 
 
 def render_pack(db: Database, borough: str, date_from: date, date_to: date,
-                generated_at=None, progress=None) -> tuple[bytes, int]:
+                generated_at=None, progress=None,
+                include_pending: bool = False) -> tuple[bytes, int]:
     """The pack as PDF bytes and the number of events in it."""
     name = canonical_borough(borough)
     if name is None:
         raise ValidationError([("borough", f"'{borough}' is not one of the 33 London areas")])
     if date_to < date_from:
         raise ValidationError([("to", "The end date is before the start date")])
-    ids = pack_events(db, name, date_from, date_to)
+    ids = pack_events(db, name, date_from, date_to, include_pending)
     period = f"{british_date_d(date_from)} to {british_date_d(date_to)}"
     if not ids:
-        raise NotFoundError(f"No assessed events in {name} from {period}; there is no pack "
-                            f"to print.")
+        pending = len(pack_events(db, name, date_from, date_to, True))
+        hint = (f" ({pending} not yet approved: include them with --include-pending, or "
+                "tick \"Include events not yet approved\")") if pending else ""
+        raise NotFoundError(f"No approved events in {name} from {period}{hint}; there is no "
+                            f"pack to print.")
     generated_at = generated_at or now_utc()
     contact = desk_contact()
     rulesets: dict = {}
     reports = []
     for n, sid in enumerate(ids, 1):
-        reports.append(gather(db, sid, generated_at, rulesets, contact))
+        reports.append(gather(db, sid, generated_at, rulesets, contact,
+                              incident_rows=PACK_INCIDENT_ROWS))
         if progress and progress(n, len(ids)) is False:
             raise Cancelled()
-    story = [para(f"Borough pack: {name}", "title"),
-             markup("Events from <b>{period}</b> · {n} assessments · protective marking "
-                    "applies to every page", "body", period=period, n=len(reports)),
-             Spacer(1, 8)]
-    story += _cover(reports)
+    head = audit.head(db)
+    story = _cover(name, period, reports, generated_at, head, contact, include_pending)
+    compact_on_page = False
     for data in reports:
-        story += [PageBreak(), *assessment_story(data)]
+        if _compact(data):
+            # A LOW event with nothing agreed takes half a page: two share one.
+            story += [CondPageBreak(HALF_PAGE) if compact_on_page else PageBreak(),
+                      *compact_story(data)]
+            compact_on_page = not compact_on_page
+        else:
+            story += [PageBreak(), *assessment_story(data)]
+            compact_on_page = False
     versions = ", ".join(sorted({r.assessment.ruleset_version for r in reports}))
     buffer = io.BytesIO()
     doc = MarkedDocument(buffer, title=f"Borough pack {name} {period}",
-                         footer=footer(generated_at, versions, audit.head(db)),
+                         footer=footer(generated_at, versions, head),
                          training=any(r.training for r in reports))
     doc.render(story)
     return buffer.getvalue(), len(reports)
+
+
+HALF_PAGE = 330  # points: what a compact LOW assessment needs, with room to spare
+
+
+def _compact(data) -> bool:
+    return data.grade is Grade.LOW and not data.submission.conditions
 
 
 def british_date_d(day: date) -> str:
@@ -75,25 +100,60 @@ def british_date_d(day: date) -> str:
     return day.strftime("%d/%m/%Y")
 
 
-def _cover(reports) -> list:
-    header = [para(h, "cellbold") for h in ("Start", "Ends", "Grade", "Event", "Venue",
-                                            "People", "Reference")]
-    widths = [0.20, 0.07, 0.10, 0.19, 0.19, 0.08, 0.17]
-    tables = []
+# Share of the width per column, sized so that no heading, start time, grade or reference
+# has to break (a test measures them).
+_COLUMNS = (("Start", 0.215), ("Ends", 0.068), ("Grade", 0.104), ("Status", 0.13),
+            ("Event", 0.1155), ("Venue", 0.1155), ("People", 0.092), ("Reference", 0.16))
+
+
+def header_cell(text: str):
+    """A column heading that never breaks inside a word."""
+    return para(text, "header")
+
+
+def _cover(name, period, reports, generated_at, head, contact, include_pending) -> list:
+    area = next((b for b in boroughs() if b.name == name), None)
+    force = area.police if area else ""
+    unit = area.command_unit if area else ""
+    policed = (f"Policed by the {force}" if force and force != "Metropolitan Police"
+               else f"Metropolitan Police, {unit} BCU" if unit else "")
+    grades = Counter(r.grade for r in reports)
+    statuses = Counter(r.submission.status for r in reports)
+    pending = sum(n for st, n in statuses.items() if st.value not in FINAL)
+    story = [para(f"Borough pack: {name}", "title"),
+             markup("<b>{policed}</b> · events from <b>{period}</b> · {n} assessments",
+                    "body", policed=policed, period=period, n=len(reports)),
+             para(f"Made {british_datetime(generated_at)} · audit {head[0]}:{head[1][:20]} · "
+                  f"out of hours: {contact.out_of_hours}", "small"),
+             Spacer(1, 4),
+             para("Grades: " + ", ".join(f"{g.value} {grades[g]}" for g in reversed(list(Grade))
+                                         if grades[g]) + ". Status: "
+                  + ", ".join(f"{st.label.lower()} {n}" for st, n in sorted(
+                      statuses.items(), key=lambda kv: list(Status).index(kv[0]))) + ".",
+                  "body")]
+    if pending:
+        story.append(para(f"{pending} of these events are NOT APPROVED by a supervisor: their "
+                          "grades and conditions may change, and each is marked on its page.",
+                          "body", bold=True))
+    elif not include_pending:
+        story.append(para("Approved and issued assessments only.", "small"))
+    story.append(Spacer(1, 6))
+    widths = [w * FRAME_WIDTH for _, w in _COLUMNS]
     for start in range(0, len(reports), COVER_CHUNK):
-        rows = [header]
+        rows = [[header_cell(h) for h, _ in _COLUMNS]]
         style = [*GRID.getCommands(), *HEADED.getCommands()]
         for i, r in enumerate(reports[start:start + COVER_CHUNK], 1):
             s = r.submission
+            final = s.status.value in FINAL
             rows.append([para(british_datetime(s.start), "cell"), para(british_time(s.end), "cell"),
-                         para(r.grade.value, "cellbold"), para(s.event_name, "cell"),
-                         para(r.venue.name, "cell"), para(f"{s.expected_attendance:,}", "cell"),
-                         para(s.reference, "cell")])
+                         para(r.grade.value, "cellbold"),
+                         para(s.status.label if final else f"{s.status.label} (NOT APPROVED)",
+                              "cell" if final else "cellbold"),
+                         para(s.event_name, "cell"), para(r.venue.name, "cell"),
+                         para(f"{s.expected_attendance:,}", "cell"), para(s.reference, "cell")])
             style.append(("BACKGROUND", (2, i), (2, i), colors.HexColor(GRADE_COLOURS[r.grade])))
             style.append(("TEXTCOLOR", (2, i), (2, i), colors.white))
-        table = Table(rows, colWidths=[w * FRAME_WIDTH for w in widths], repeatRows=1)
+        table = Table(rows, colWidths=widths, repeatRows=1)
         table.setStyle(TableStyle(style))
-        tables.append(table)
-    counts = {g: sum(r.grade is g for r in reports) for g in Grade}
-    summary = ", ".join(f"{g.value} {counts[g]}" for g in reversed(list(Grade)))
-    return [para(f"Grades: {summary}.", "body"), Spacer(1, 4), *tables]
+        story.append(table)
+    return story

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
+from eventrisk.formatting import attendance_ratio
 from eventrisk.model import SEARCH_STRENGTH, Submission, Ticketing, Venue
 from eventrisk.timeutil import TimeParseError, local_midnight_utc, local_to_utc, night_of
 
@@ -71,7 +72,7 @@ def event_features(sub: Submission, venue: Venue, as_of: datetime) -> dict:
     return {
         "expected_attendance": sub.expected_attendance,
         "capacity": venue.capacity,
-        "attendance_ratio": round(sub.expected_attendance / venue.capacity, 3),
+        "attendance_ratio": attendance_ratio(sub.expected_attendance, venue.capacity),
         "duration_hours": round((sub.end - sub.start).total_seconds() / 3600, 2),
         "hours_after_midnight": round(hours_after_midnight(sub.start, sub.end), 2),
         "finish_after_licence_hours": round(

@@ -21,6 +21,7 @@ ALLOWED: dict[str, set[str] | None] = {
     "eventrisk.model": None,
     "eventrisk.errors": None,
     "eventrisk.fields": None,
+    "eventrisk.formatting": None,
     "eventrisk.validation": None,
     "eventrisk.timeutil": None,
     "eventrisk.reference": None,
