@@ -181,9 +181,8 @@ def test_the_attendance_percentage_is_the_same_on_paper_as_in_the_evidence(db, s
 ])
 def test_the_incident_table_is_exactly_the_twelve_months_before_the_start(db, officer, scored,
                                                                           offset, listed):
-    from tests.core.test_scoring import add_incident
-
     from eventrisk.timeutil import months_before
+    from tests.core.test_scoring import add_incident
 
     sub = scored()
     edge = months_before(sub.start, 12) + offset
