@@ -97,6 +97,10 @@ def _parser() -> argparse.ArgumentParser:
     r = sub.add_parser("report", help="print one assessment to PDF")
     r.add_argument("reference", metavar="REF")
     r.add_argument("-o", "--output", type=Path, required=True, metavar="FILE.pdf")
+    lt = sub.add_parser("letter", help="the letter to the promoter of an approved event "
+                        "(OFFICIAL; recorded as sent, with its SHA-256)")
+    lt.add_argument("reference", metavar="REF")
+    lt.add_argument("-o", "--output", type=Path, required=True, metavar="FILE.pdf")
     k = sub.add_parser("pack", help="borough pack of assessments for a date range")
     k.add_argument("--borough", required=True)
     k.add_argument("--from", dest="date_from", required=True, type=_date, metavar="YYYY-MM-DD")
@@ -203,6 +207,10 @@ def _dispatch(args: argparse.Namespace, path: Path) -> int:
         from ui.app import run  # the core never imports Qt; only this entry point does
 
         return run(path)
+    if command in ("report", "pack", "letter"):
+        from eventrisk.deskinfo import load_desk_contact
+
+        load_desk_contact()  # paper names who to call: a broken desk.json stops it first
     if command == "rules" and args.rules_command in ("check", "features"):
         return _rules(None, args)  # a rules file alone needs no database and no account
     if command == "init":
@@ -437,6 +445,19 @@ def _report(desk: Desk, args) -> int:
     return 0
 
 
+def _letter(desk: Desk, args) -> int:
+    from eventrisk.report.files import write_pdf
+
+    state = desk.assessment_by_reference(args.reference)
+    assert state.submission.id is not None
+    pdf = desk.render_letter(state.submission.id)
+    write_pdf(pdf, args.output)
+    digest = desk.issue_letter(state.submission.id, pdf)  # only once it is on disk
+    print(f"Wrote {args.output}: the letter to {state.promoter.name} (SHA-256 "
+          f"{digest[:16]}..., recorded as sent).")
+    return 0
+
+
 def _pack(desk: Desk, args) -> int:
     from eventrisk.report.files import write_pdf
 
@@ -541,5 +562,5 @@ def _backup(desk: Desk, args) -> int:
 
 _HANDLERS = {"demo": _demo, "import": _import, "export": _export, "score": _score,
              "queue": _queue, "report": _report, "pack": _pack, "rules": _rules,
-             "calibration": _calibration,
+             "calibration": _calibration, "letter": _letter,
              "audit": _audit, "backup": _backup, "password": _change_password}

@@ -35,6 +35,7 @@ class DeskContact:
     hours: str
     out_of_hours: str
     review: str
+    letter_shows_grade: bool = False  # the promoter's letter names the grade (LOW...CRITICAL)
 
 
 FIELDS = {
@@ -80,6 +81,10 @@ def load_desk_contact(path: Path | None = None) -> DeskContact:
         value = data.get(key)
         if isinstance(value, str) and value.strip() and not _PHONE.search(value):
             problems.append(f"{path}: {key}: '{value}' holds no telephone number")
+    shows = data.get("letter_shows_grade", False)
+    if not isinstance(shows, bool):
+        problems.append(f"{path}: letter_shows_grade: must be true or false, not {shows!r}")
     if problems:
         raise DeskFileError(problems)
-    return DeskContact(**{key: " ".join(data[key].split()) for key in FIELDS})
+    return DeskContact(**{key: " ".join(data[key].split()) for key in FIELDS},
+                       letter_shows_grade=shows)

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from eventrisk.desk import Desk
+from eventrisk.deskinfo import DeskFileError, load_desk_contact
 from eventrisk.errors import StorageError
 from eventrisk.logfile import log_to_file
 from eventrisk.paths import default_db_path
@@ -94,6 +95,16 @@ def run(db_path: Path) -> int:
         desk = Desk.open(explicit, create=True)
     except StorageError as exc:
         QMessageBox.critical(None, "EventRisk cannot start", message_for(exc)[1])
+        return 1
+    try:
+        load_desk_contact()  # every page printed names who to call: check it before work
+    except DeskFileError as exc:
+        QMessageBox.critical(None, "EventRisk cannot start",
+                             "The desk's details file is not right:\n\n"
+                             + "\n".join(exc.problems)
+                             + "\n\nCorrect it (or point EVENTRISK_DESK_JSON at the desk's "
+                               "own copy) and start EventRisk again.")
+        desk.close()
         return 1
     if not sign_in(desk):
         return 0

@@ -39,7 +39,8 @@ from ui.worker import Task
 
 ACTION_LABELS = {"submit_for_review": "Submit for &review", "approve": "&Approve",
                  "return": "Ret&urn…", "override": "&Override grade…", "issue": "&Issue…",
-                 "cancel": "&Cancel event…", "debrief": "Record &debrief…"}
+                 "cancel": "&Cancel event…", "debrief": "Record &debrief…",
+                 "letter": "&Letter to promoter…"}
 
 
 # Decisions that need a written reason: dialog title, prompt, and the desk's use case.  Each
@@ -312,6 +313,16 @@ class AssessmentView(QWidget):
             if QMessageBox.question(self, "Print", "Print it now as well?") == \
                     QMessageBox.StandardButton.Yes:
                 print_pdf(self, pdf, self.sub.reference)
+            return True
+        if name == "letter":
+            pdf = self.desk.render_letter(sid)
+            path = save_pdf(self, pdf, f"{self.sub.reference}-letter.pdf")
+            if path is None:
+                return False
+            digest = self.desk.issue_letter(sid, pdf)
+            QMessageBox.information(self, "Letter", f"Saved the letter to "
+                                    f"{self.state.promoter.name} at {path}, and recorded it as "
+                                    f"sent.\nSHA-256 {digest}")
             return True
         if name == "debrief":
             from ui.venue_dialog import DebriefDialog

@@ -141,4 +141,6 @@ def actions_for(user: User | None, sub: Submission, scored: bool, four_eyes_bloc
         out.add("debrief")
     if scored:
         out.add("preview")
+    if scored and status in (Status.APPROVED, Status.ISSUED) and can(user, "issue"):
+        out.add("letter")  # the promoter hears the outcome once a supervisor approved it
     return frozenset(out)

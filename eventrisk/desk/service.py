@@ -297,6 +297,36 @@ class Desk(AccountsMixin, RecordsMixin, ReadsMixin, DeskBase):
         self.reader()
         return render_assessment(self.db, submission_id, generated_at)
 
+    def render_letter(self, submission_id: int, written_at: datetime | None = None) -> bytes:
+        """The letter to the promoter of an approved event (OFFICIAL): the outcome in plain
+        words, the agreed conditions, advice, contact and review; nothing sensitive."""
+        from eventrisk.deskinfo import load_desk_contact
+        from eventrisk.report.letter_pdf import letter_data, render_letter
+
+        actor = self.reader()
+        state = readmodel.load(self.db, submission_id, actor, history_limit=0)
+        desk = load_desk_contact()
+        return render_letter(letter_data(state, desk, written_at or self.clock(),
+                                         desk.letter_shows_grade))
+
+    def issue_letter(self, submission_id: int, pdf: bytes) -> str:
+        """Record that this letter went to the promoter (and the venue); its SHA-256."""
+        import hashlib
+
+        from eventrisk.report.letter_pdf import LETTER_STATUSES
+
+        digest = hashlib.sha256(pdf).hexdigest()
+        with self.use_case("issue") as actor:
+            sub = submissions.get(self.db, submission_id)
+            if sub.status not in LETTER_STATUSES:
+                raise WorkflowError(f"{sub.reference} is {sub.status.label.lower()}: only an "
+                                    "approved assessment's letter can be sent.")
+            grade = readmodel.load(self.db, submission_id, actor, history_limit=0).grade
+            audit.record(self.db, actor.username, "letter.issue", "submission", submission_id,
+                         {"sha256": digest, "reference": sub.reference,
+                          "grade": grade.value if grade else None}, "")
+        return digest
+
     def issue(self, submission_id: int, seen_version: int, pdf: bytes) -> str:
         """Record that this PDF of an approved assessment went to the borough; its SHA-256."""
         from eventrisk.report.issue import issue

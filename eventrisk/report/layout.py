@@ -117,7 +117,8 @@ class NumberedCanvas(canvas.Canvas):
 class MarkedDocument(BaseDocTemplate):
     """An A4 document with the protective marking top and bottom and a footer line."""
 
-    def __init__(self, target, *, title: str, footer: str, training: bool = False, **kwargs):
+    def __init__(self, target, *, title: str, footer: str, training: bool = False,
+                 marking: str = MARKING, **kwargs):
         register_fonts()
         super().__init__(target, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN,
                          topMargin=MARGIN + 8 * mm, bottomMargin=MARGIN + 10 * mm,
@@ -125,6 +126,7 @@ class MarkedDocument(BaseDocTemplate):
                          invariant=1, **kwargs)
         self.footer = footer
         self.training = training
+        self.marking = marking
         frame = Frame(self.leftMargin, self.bottomMargin, self.width, self.height, id="body",
                       leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
         self.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=self._furniture)])
@@ -133,8 +135,8 @@ class MarkedDocument(BaseDocTemplate):
         canv.saveState()
         canv.setFont(FONT_BOLD, 10)
         canv.setFillColor(colors.black)
-        canv.drawCentredString(PAGE_WIDTH / 2, PAGE_HEIGHT - 11 * mm, MARKING)
-        canv.drawCentredString(PAGE_WIDTH / 2, 4.5 * mm, MARKING)
+        canv.drawCentredString(PAGE_WIDTH / 2, PAGE_HEIGHT - 11 * mm, self.marking)
+        canv.drawCentredString(PAGE_WIDTH / 2, 4.5 * mm, self.marking)
         if self.training:  # a demo desk's paper must never pass for the real thing
             canv.setFillColor(colors.HexColor("#b71c1c"))
             canv.setFont(FONT_BOLD, 9)

@@ -22,6 +22,7 @@ ALLOWED: dict[str, set[str] | None] = {
     "eventrisk.errors": None,
     "eventrisk.fields": None,
     "eventrisk.formatting": None,
+    "eventrisk.deskinfo": {"DeskFileError", "load_desk_contact"},
     "eventrisk.validation": None,
     "eventrisk.timeutil": None,
     "eventrisk.reference": None,

@@ -119,6 +119,8 @@ USE_CASES = {
         ids["assessed"], _version(d, "assessed", ids), {"door_supervisors": 9})),
     "issue": (ALL, lambda d, ids, tmp: d.issue(ids["approved"], _version(d, "approved", ids),
                                                b"%PDF-1.4 test")),
+    "send the promoter's letter": (ALL, lambda d, ids, tmp: d.issue_letter(
+        ids["approved"], d.render_letter(ids["approved"]))),
     "record debrief": (ALL, lambda d, ids, tmp: d.record_debrief(
         Debrief(ids["past"], True, 200, 0))),
     "record incident": (ALL, lambda d, ids, tmp: d.record_incident(Incident(
@@ -206,7 +208,7 @@ def test_every_use_case_of_the_desk_is_in_the_matrix():
                "import_file",
                "export_file", "publish_rules", "rescore_all", "create_account",
                "reset_password", "set_account_active", "set_account_role", "set_setting",
-               "backup", "verify_audit", "authorise_restore", "calibration"}
+               "backup", "verify_audit", "authorise_restore", "calibration", "issue_letter"}
     # Reads and session plumbing, each checked by reader() or needing no account.
     plumbing = {"open", "close", "for_worker", "sign_in", "sign_out", "use_case", "reader",
                 "decision", "may", "needs_first_admin", "create_first_admin",
@@ -216,5 +218,5 @@ def test_every_use_case_of_the_desk_is_in_the_matrix():
                 "venue", "venue_by_code", "promoters_matching", "venue_events",
                 "venue_incidents", "monthly_incidents", "incident_by_reference", "debrief",
                 "active_ruleset", "demo_sign_ins", "heartbeat", "leave", "promoter_named",
-                "restore_from", "render_calibration"}
+                "restore_from", "render_calibration", "render_letter"}
     assert offered - covered - plumbing == set()

@@ -513,3 +513,23 @@ def test_attendance_over_the_venues_capacity_is_warned_beside_the_field(qtbot, w
     assert not warning.isVisibleTo(form)
     form._dirty = False
     form.close()
+
+
+def test_an_approved_event_sends_its_letter_to_the_promoter(qtbot, window_for, tmp_path,
+                                                           monkeypatch, messages):
+    from ui import assessment_view
+
+    window = window_for("officer")
+    view = _open_first(window, "approved")
+    assert view.buttons["letter"].isVisible()
+    target = tmp_path / "letter.pdf"
+    monkeypatch.setattr(assessment_view, "save_pdf",
+                        lambda parent, pdf, name: target.write_bytes(pdf) or str(target))
+    qtbot.mouseClick(view.buttons["letter"], Qt.MouseButton.LeftButton)
+    assert target.read_bytes().startswith(b"%PDF")
+    assert any("recorded it as sent" in m for m in messages)
+    sent = window.desk.db.execute("SELECT count(*) FROM audit_log WHERE action = "
+                                  "'letter.issue'").fetchone()[0]
+    assert sent == 1
+    other = _open_first(window, "in_review")
+    assert not other.buttons["letter"].isVisible()  # not approved: no letter yet
