@@ -302,11 +302,14 @@ class Desk(AccountsMixin, RecordsMixin, ReadsMixin, DeskBase):
         words, the agreed conditions, advice, contact and review; nothing sensitive."""
         from eventrisk.deskinfo import load_desk_contact
         from eventrisk.report.letter_pdf import letter_data, render_letter
+        from eventrisk.scoring.rulebook import ruleset_by_version
 
         actor = self.reader()
         state = readmodel.load(self.db, submission_id, actor, history_limit=0)
         desk = load_desk_contact()
-        return render_letter(letter_data(state, desk, written_at or self.clock(),
+        scored_with = ruleset_by_version(self.db, state.snapshot.ruleset_version) \
+            if state.snapshot else self.active_ruleset()
+        return render_letter(letter_data(state, scored_with, desk, written_at or self.clock(),
                                          desk.letter_shows_grade))
 
     def issue_letter(self, submission_id: int, pdf: bytes) -> str:

@@ -22,6 +22,7 @@ from eventrisk.desk.readmodel import AssessmentState
 from eventrisk.deskinfo import DeskContact
 from eventrisk.errors import WorkflowError
 from eventrisk.model import Grade, Status
+from eventrisk.scoring.rules import Ruleset
 from eventrisk.report.layout import FRAME_WIDTH, GRID, MarkedDocument, para
 from eventrisk.timeutil import british_date, british_datetime, british_time, to_local
 
@@ -30,16 +31,17 @@ LETTER_STATUSES = (Status.APPROVED, Status.ISSUED)
 
 # The outcome in plain words, by grade in force: what the promoter needs to know and do.
 OUTCOME = {
-    Grade.LOW: "Your event can go ahead as planned. We have no concerns that need conditions "
-               "beyond the venue's licence.",
-    Grade.MEDIUM: "Your event can go ahead with the conditions below, which we have agreed "
-                  "with you. Please make sure everyone working on the night knows them.",
-    Grade.HIGH: "Your event can go ahead with the conditions below. A licensing officer will "
-                "contact you before the event to agree a written plan for the night.",
+    Grade.LOW: "Your event can go ahead as planned.",
+    Grade.MEDIUM: "Your event can go ahead.",
+    Grade.HIGH: "Your event can go ahead. A licensing officer will contact you before the event "
+                "to agree a written plan for the night.",
     Grade.CRITICAL: "We have serious concerns about this event. A supervisor from the desk will "
                     "contact you to discuss whether, and how, it can go ahead safely. Please "
                     "do not finalise arrangements until you have spoken to us.",
 }
+WITH_CONDITIONS = ("It must keep to the conditions below, which we have agreed with you. Please "
+                   "make sure everyone working on the night knows them.")
+WITHOUT_CONDITIONS = "We have not set any conditions beyond the venue's licence."
 
 
 @dataclass(frozen=True)
@@ -64,16 +66,20 @@ class LetterData:
     show_grade: bool = False
 
 
-def letter_data(state: AssessmentState, desk: DeskContact, written_at: datetime,
-                show_grade: bool = False) -> LetterData:
-    """The allow-listed fields of an approved assessment (``WorkflowError`` otherwise)."""
+def letter_data(state: AssessmentState, ruleset: Ruleset, desk: DeskContact,
+                written_at: datetime, show_grade: bool = False) -> LetterData:
+    """The allow-listed fields of an approved assessment (``WorkflowError`` otherwise).
+    Advice is each fired rule's ``advice`` in ``ruleset`` (the one it was scored with): fixed
+    wording for the promoter, never the evidence."""
     sub = state.submission
     if sub.status not in LETTER_STATUSES or state.grade is None or state.snapshot is None:
         raise WorkflowError(f"{sub.reference} is {sub.status.label.lower()}: a letter goes to "
                             "the promoter only once a supervisor has approved the assessment.")
     agreed = {c.casefold() for c in sub.conditions}
-    advice = tuple(dict.fromkeys(f.measure for f in state.snapshot.fired
-                                 if f.measure and f.measure.casefold() not in agreed))
+    by_id = {r.id: r for r in ruleset.rules}
+    advice = tuple(dict.fromkeys(
+        by_id[f.id].advice for f in state.snapshot.fired
+        if f.id in by_id and by_id[f.id].advice and by_id[f.id].advice.casefold() not in agreed))
     venue = state.venue
     return LetterData(
         reference=sub.reference, event_name=sub.event_name, start=sub.start, end=sub.end,
@@ -121,7 +127,8 @@ def _story(d: LetterData) -> list:
              "help you run it safely."),
         Spacer(1, 4),
         para("Our view", "h2"),
-        para(OUTCOME[d.grade]),
+        para(OUTCOME[d.grade] + " " + (WITH_CONDITIONS if d.conditions
+                                       else WITHOUT_CONDITIONS)),
     ]
     if d.show_grade:
         story.append(para(f"(Risk grade: {d.grade.value}.)", "small"))

@@ -69,6 +69,8 @@ class Rule:
     min_grade: Grade | None = None
     # History features the condition reads: their incidents are the rule's evidence.
     evidence_features: frozenset[str] = field(default=frozenset(), compare=False)
+    # The measure worded for the promoter's letter (fixed text; none for the desk's own steps).
+    advice: str = ""
 
 
 @dataclass(frozen=True)
@@ -309,7 +311,8 @@ def _target_mix(raw: Any, name: str, problems: list[str]) -> tuple[tuple[Grade, 
     return tuple(out)
 
 
-_RULE_KEYS = {"id", "title", "when", "points", "evidence", "measure", "rationale", "min_grade"}
+_RULE_KEYS = {"id", "title", "when", "points", "evidence", "measure", "rationale", "min_grade",
+              "advice"}
 
 
 def _parse_rule(raw: dict, rule_id: str, where: str, seen: set[str]) -> Rule:
@@ -328,7 +331,13 @@ def _parse_rule(raw: dict, rule_id: str, where: str, seen: set[str]) -> Rule:
     if not isinstance(points, int) or isinstance(points, bool) or not 0 <= points <= 100:
         raise ValueError(f"{where}: points must be a whole number from 0 to 100")
     text = " ".join(str(raw.get(k, "")) for k in ("id", "title", "evidence", "measure",
-                                                   "rationale"))
+                                                   "rationale", "advice"))
+    advice = raw.get("advice", "")
+    if not isinstance(advice, str):
+        raise ValueError(f"{where}: advice must be text")
+    if "{" in advice:
+        raise ValueError(f"{where}: advice is fixed wording for the promoter's letter; it "
+                         "cannot fill in evidence")
     banned = banned_terms_in(text)
     if banned:
         raise ValueError(f"{where}: mentions {', '.join(banned)}; rules may only use evidence "
@@ -338,7 +347,7 @@ def _parse_rule(raw: dict, rule_id: str, where: str, seen: set[str]) -> Rule:
     min_grade = _grade(raw["min_grade"], where) if raw.get("min_grade") else None
     return Rule(rule_id, raw["title"].strip(), when, points, raw["evidence"].strip(),
                 raw["measure"].strip(), raw["rationale"].strip(), min_grade,
-                when.features & HISTORY_SET)
+                when.features & HISTORY_SET, advice.strip())
 
 
 def load_ruleset(path: str | Path) -> Ruleset:

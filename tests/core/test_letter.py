@@ -85,8 +85,16 @@ def test_nothing_outside_the_allow_list_reaches_the_letter(desks):
     others = [r[0] for r in officer.db.execute("SELECT reference FROM submissions WHERE id != ?",
                                                [sid])]
     assert not [r for r in others if r in text]
+    from eventrisk.scoring.rules import default_ruleset
+
+    rules = {r.id: r for r in default_ruleset().rules}
     for fired in state.snapshot.fired:  # evidence names figures and incidents: never printed
         assert " ".join(fired.evidence.split()) not in text
+        rule = rules[fired.id]
+        if rule.advice:  # the desk's own wording of a measure never reaches the promoter
+            assert " ".join(rule.advice.split()) in text
+        else:
+            assert " ".join(rule.measure.split()) not in text
     names = [r[0] for r in officer.db.execute("SELECT display_name FROM users")]
     assert not [n for n in names if n in text]  # no officer or supervisor by name
     # And what it must say.

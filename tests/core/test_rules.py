@@ -229,3 +229,23 @@ def test_every_band_needs_a_borough_action_but_a_stored_ruleset_from_before_load
     old = parse_ruleset(bare, "ruleset t1", stored=True)  # published before bands said
     assert old.borough_action(Grade.HIGH) == "visit"  # its guidance stands in
     assert parse_ruleset(rules_text()).borough_action(Grade.HIGH) == "borough visit"
+
+
+@pytest.mark.parametrize("advice, problem", [
+    ('"Bring {door_supervisors} staff"', "advice is fixed wording"),
+    ("3", "advice must be text"),
+])
+def test_advice_is_fixed_text_for_the_promoter(advice, problem):
+    text = rules_text().replace('rationale = "r"', f'rationale = "r"\nadvice = {advice}')
+    with pytest.raises(RulesError) as caught:
+        parse_ruleset(text, "draft.toml")
+    assert any(problem in p for p in caught.value.problems), caught.value.problems
+
+
+def test_advice_is_held_to_the_fairness_vocabulary_too():
+    from eventrisk.fairness import BANNED_TERMS
+
+    word = sorted(BANNED_TERMS)[0]
+    text = rules_text().replace('rationale = "r"', f'rationale = "r"\nadvice = "No {word} acts"')
+    with pytest.raises(RulesError, match="mentions"):
+        parse_ruleset(text, "draft.toml")
