@@ -22,8 +22,8 @@ from eventrisk.desk.readmodel import AssessmentState
 from eventrisk.deskinfo import DeskContact
 from eventrisk.errors import WorkflowError
 from eventrisk.model import Grade, Status
-from eventrisk.scoring.rules import Ruleset
 from eventrisk.report.layout import FRAME_WIDTH, GRID, MarkedDocument, para
+from eventrisk.scoring.rules import Ruleset
 from eventrisk.timeutil import british_date, british_datetime, british_time, to_local
 
 MARKING = "OFFICIAL"
