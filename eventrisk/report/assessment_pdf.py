@@ -146,6 +146,8 @@ def _standing(data: ReportData) -> str:
                 f"{british_datetime(_dt(r.at))}.")
     if status in (Status.APPROVED, Status.ISSUED):
         return f"Status: {status.label.lower()}."
+    if status is Status.CANCELLED:
+        return "Status: cancelled. The event is not going ahead."
     return (f"Status: {status.label.lower()}. Not approved by a supervisor: the grade and the "
             "conditions may still change.")
 
@@ -279,11 +281,13 @@ def compact_story(data: ReportData) -> list:
 
 def _unapproved(data: ReportData) -> list:
     """A banner on anything a supervisor has not approved: it must never pass for final."""
-    if data.submission.status in (Status.APPROVED, Status.ISSUED, Status.DEBRIEFED):
+    status = data.submission.status
+    if status in (Status.APPROVED, Status.ISSUED, Status.DEBRIEFED):
         return []
-    banner = Table([[para(f"NOT APPROVED — {data.submission.status.label.upper()}: the grade "
-                          "and conditions may change", "cellbold")]],
-                   colWidths=[FRAME_WIDTH])
+    words = ("CANCELLED: this event is not going ahead; nothing here applies"
+             if status is Status.CANCELLED else
+             f"NOT APPROVED — {status.label.upper()}: the grade and conditions may change")
+    banner = Table([[para(words, "cellbold")]], colWidths=[FRAME_WIDTH])
     banner.setStyle(TableStyle([("BACKGROUND", (0, 0), (-1, -1), colors.HexColor("#fff3cd")),
                                 ("BOX", (0, 0), (-1, -1), 0.8, colors.HexColor("#b26a00"))]))
     return [Spacer(1, 3), banner]

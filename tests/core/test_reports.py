@@ -253,3 +253,11 @@ def test_a_city_of_london_pack_names_its_own_force(db, officer, scored):
     cover = pages_text(pdf)[0]
     assert "Policed by the City of London Police" in cover
     assert "Metropolitan" not in cover
+
+
+def test_a_cancelled_event_says_so_before_anything_else(db, officer, scored):
+    sub = scored()
+    workflow.cancel(db, officer, sub.id, "Promoter withdrew the event")
+    first = pages_text(render_assessment(db, sub.id))[0]
+    assert first.index("CANCELLED: this event is not going ahead") < first.index("Event ")
+    assert "The event is not going ahead." in first and "NOT APPROVED" not in first
