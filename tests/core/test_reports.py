@@ -259,5 +259,5 @@ def test_a_cancelled_event_says_so_before_anything_else(db, officer, scored):
     sub = scored()
     workflow.cancel(db, officer, sub.id, "Promoter withdrew the event")
     first = pages_text(render_assessment(db, sub.id))[0]
-    assert first.index("CANCELLED: this event is not going ahead") < first.index("Event ")
+    assert first.index("CANCELLED: this event is not going ahead") < first.index("Attendance")
     assert "The event is not going ahead." in first and "NOT APPROVED" not in first
