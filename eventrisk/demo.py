@@ -141,8 +141,18 @@ class DemoSummary:
 T = TypeVar("T")
 
 
+_CUM: dict[tuple, tuple[list, list]] = {}
+
+
 def _pick(rng: random.Random, pairs: tuple[tuple[T, int], ...]) -> T:
-    return rng.choices([p[0] for p in pairs], weights=[p[1] for p in pairs])[0]
+    # The same draw as rng.choices(weights=...), with the cumulative weights of each fixed
+    # table made once instead of on each of a few million calls.
+    made = _CUM.get(pairs)
+    if made is None:
+        made = ([p[0] for p in pairs], list(itertools.accumulate(p[1] for p in pairs)))
+        if len(_CUM) < 64:  # the module's tables; one-off tables are not kept
+            _CUM[pairs] = made
+    return rng.choices(made[0], cum_weights=made[1])[0]
 
 
 def _local(day, hh: int, mm: int = 0) -> datetime:
@@ -382,7 +392,7 @@ def _make_incidents(db, rng, count, venue_ids, risk, past: _Past, days, actor) -
                      severity, location.value, link,
                      f"CAD{rng.randint(1000, 9999)}/{when:%d%b%y}" if rng.random() < 0.7
                      else "", "", int(rng.random() < 0.4), stamp, actor))
-        if len(rows) >= 20_000:
+        if len(rows) >= 100_000:
             _insert_incidents(db, rows)
             rows = []
 
@@ -414,6 +424,9 @@ def _make_incidents(db, rng, count, venue_ids, risk, past: _Past, days, actor) -
 
 
 def _insert_incidents(db, rows) -> None:
+    # In venue and time order: each batch then lands on neighbouring pages of the
+    # (venue_id, occurred_at) index instead of one page per row across it.
+    rows.sort(key=lambda r: (r[1], r[2]))
     db.conn.executemany(
         "INSERT INTO incidents (reference, venue_id, occurred_at, category, severity, location,"
         " submission_id, crime_reference, description, venue_reported, created_at, created_by)"
