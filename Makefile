@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test fuzz bench lint dist dist-check clean
+.PHONY: run test test-fast fuzz bench lint dist dist-check clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,10 @@ run: $(STAMP)
 
 test: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The core alone, no Qt (about 30 s): for a quick check while working on eventrisk/.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q tests/core
 
 # 20,000 generated hostile files through the import (a few minutes; not part of make test).
 fuzz: $(STAMP)
