@@ -367,6 +367,14 @@ def test_enter_opens_the_selected_row_in_every_list(qtbot, window_for):
     import gc
 
     window = window_for("supervisor")
+    # A HIGH event tomorrow, so the dashboard's list has a row whatever today's date is.
+    db = window.desk.db
+    db.execute("UPDATE submissions SET starts_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now', "
+               "'+1 day'), ends_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '+1 day', "
+               "'+4 hours'), grade = 'HIGH', grade_rank = 2 WHERE id = (SELECT max(id) FROM "
+               "submissions WHERE assessment_id IS NOT NULL AND status != 'cancelled')")
+    db.conn.commit()
+    window.dashboard.refresh()
     gc.collect()  # the key handlers must outlive Python's garbage collection
     for view, signal in ((window.venues.view, window.venues.open_requested),
                          (window.dashboard.findChild(type(window.venues.view), "dash_high_risk"),
