@@ -32,6 +32,7 @@ def monthly_chart(monthly: tuple[tuple[str, int], ...], width: float,
     chart.bars[0].fillColor = colors.HexColor("#5b7fa6")
     chart.bars[0].strokeColor = None
     drawing.add(chart)
-    drawing.add(String(28, height - 8, "Incidents per month at the venue, 24 months before the event",
+    drawing.add(String(28, height - 8,
+                       "Incidents per month at the venue, 24 months before the event",
                        fontName=FONT, fontSize=7.5, fillColor=GREY))
     return drawing
