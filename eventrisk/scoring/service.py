@@ -144,7 +144,9 @@ def _bulk_allocation():
 
 
 PARALLEL_FROM = 20_000  # below this, a second process costs more than it saves
-CHUNK = 100_000  # submissions prepared in memory before they are written
+# Submissions prepared in memory before they are written: 10,000 keeps score --all under
+# 400 MB at a million events (1.5 GB with 100,000) for 6-8% more time.
+CHUNK = 10_000
 
 
 @dataclass(frozen=True)
