@@ -47,6 +47,7 @@ class QueueRow:
     days_notice: float
     assigned: str
     version: int
+    key: tuple = ()  # its sort key in the order it was fetched: where the next page starts
 
     @property
     def late(self) -> bool:
@@ -56,17 +57,35 @@ class QueueRow:
 
 def _action_rank(role: Role) -> str:
     if role in (Role.SUPERVISOR, Role.ADMIN):
-        return ("CASE s.status WHEN 'in_review' THEN 0 WHEN 'returned' THEN 1 WHEN 'received' "
-                "THEN 1 WHEN 'assessed' THEN 1 ELSE 2 END")
-    return ("CASE s.status WHEN 'returned' THEN 0 WHEN 'received' THEN 0 WHEN 'assessed' THEN 0 "
-            "WHEN 'in_review' THEN 1 ELSE 2 END")
+        return ("(CASE status WHEN 'in_review' THEN 0 WHEN 'returned' THEN 1 WHEN 'received' "
+                "THEN 1 WHEN 'assessed' THEN 1 ELSE 2 END)")
+    return ("(CASE status WHEN 'returned' THEN 0 WHEN 'received' THEN 0 WHEN 'assessed' THEN 0 "
+            "WHEN 'in_review' THEN 1 ELSE 2 END)")
 
 
+# Each sort's leading key, written exactly as its index is (m009), so that SQLite walks the
+# index instead of sorting a million rows; the tie-breaks are the start and the id.
 SORT_COLUMNS = {
     "reference": "s.reference", "start": "s.starts_at", "event": "s.event_name",
-    "venue": "v.name", "borough": "v.borough", "grade": "s.grade_rank", "score": "s.score",
-    "status": "s.status", "notice": "notice", "officer": "assigned",
+    "venue": "s.sort_venue", "borough": "s.sort_borough", "grade": "s.grade_rank",
+    "score": "coalesce(s.score, -1)", "status": "s.status",
+    "notice": "(julianday(s.starts_at) - julianday(s.received_at))",
+    "officer": "s.sort_officer",
 }
+COUNT_CAP = 10_000  # beyond this the queue says "10,000+" rather than counting every row
+
+
+def _terms(sort: str, role: Role) -> list[str]:
+    """The ORDER BY terms of a sort, every one in the same direction (so that a page can
+    start after a row with one row-value comparison)."""
+    if sort == "action":
+        # What needs this role first, then the highest grade, then the soonest.
+        return [_action_rank(role).replace("status", "s.status"), "(-s.grade_rank)",
+                "s.starts_at", "s.id"]
+    if sort == "start":
+        return ["s.starts_at", "s.id"]
+    return [SORT_COLUMNS[sort], "s.starts_at", "s.id"]
+
 
 _FROM = """
 FROM submissions s JOIN venues v ON v.id = s.venue_id LEFT JOIN users u ON u.id = s.assigned_to
@@ -119,29 +138,45 @@ def _where(flt: QueueFilter) -> tuple[str, list[object]]:
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
-def count(db: Database, flt: QueueFilter) -> int:
-    """How many submissions match the filter."""
+def count(db: Database, flt: QueueFilter, cap: int | None = COUNT_CAP) -> int:
+    """How many submissions match the filter, counting no further than ``cap`` + 1 (so a
+    caller can say "10,000+" without reading 685,000 rows)."""
     where, params = _where(flt)
-    return db.execute(f"SELECT count(*) {_FROM} {where}", params).fetchone()[0]
+    if cap is None:
+        return db.execute(f"SELECT count(*) {_FROM} {where}", params).fetchone()[0]
+    return db.execute(f"SELECT count(*) FROM (SELECT 1 {_FROM} {where} LIMIT ?)",
+                      [*params, cap + 1]).fetchone()[0]
 
 
 def fetch(db: Database, flt: QueueFilter, *, role: Role = Role.OFFICER, sort: str = "action",
-          descending: bool = False, offset: int = 0, limit: int = 100) -> list[QueueRow]:
+          descending: bool = False, offset: int = 0, limit: int = 100,
+          after: tuple | None = None) -> list[QueueRow]:
     """One page of the queue.  ``sort="action"`` is the desk's default order: what needs this
-    role's action first, then the highest grade, then the soonest event."""
+    role's action first, then the highest grade, then the soonest event.
+
+    ``after``: the ``key`` of the last row of the page before; the page seeks straight to it
+    through the sort's index (keyset pagination), where ``offset`` would read every row
+    before it."""
     where, params = _where(flt)
-    if sort == "action":
-        order = f"{_action_rank(role)}, s.grade_rank DESC, s.starts_at, s.id"
-    else:
-        column = SORT_COLUMNS[sort]
-        direction = "DESC" if descending else "ASC"
-        order = f"{column} {direction}, s.starts_at, s.id"
+    terms = _terms(sort, role)
+    direction = "DESC" if descending and sort != "action" else "ASC"
+    if after is not None:
+        where += (" AND " if where else " WHERE ") + \
+            f"({', '.join(terms)}) {'<' if direction == 'DESC' else '>'} " \
+            f"({', '.join('?' for _ in terms)})"
+        params = [*params, *after]
+        offset = 0
+    # Events not yet over are a few thousand even on a decade's desk: read them through the
+    # ends_at index and sort them, rather than walk a sort index across every past event
+    # (unary + keeps SQLite from choosing the sort index).
+    shown = [("+" + t if flt.upcoming_only else t) for t in terms]
+    order = ", ".join(f"{t} {direction}" for t in shown)
     sql = (f"SELECT s.id, s.reference, s.event_name, s.starts_at, s.ends_at, v.name, v.borough,"
            f" s.grade, s.score, s.status,"
            f" julianday(s.starts_at) - julianday(s.received_at) AS notice,"
-           f" coalesce(u.display_name, '') AS assigned, s.version {_FROM} {where}"
-           f" ORDER BY {order} LIMIT ? OFFSET ?")
+           f" coalesce(u.display_name, '') AS assigned, s.version, {', '.join(terms)}"
+           f" {_FROM} {where} ORDER BY {order} LIMIT ? OFFSET ?")
     rows = db.execute(sql, [*params, limit, offset]).fetchall()
     return [QueueRow(r[0], r[1], r[2], from_db(r[3]), from_db(r[4]), r[5], r[6],
                      Grade(r[7]) if r[7] else None, r[8], Status(r[9]), round(r[10] or 0, 1),
-                     r[11], r[12]) for r in rows]
+                     r[11], r[12], tuple(r[13:])) for r in rows]

@@ -146,9 +146,8 @@ class QueueView(QWidget):
         self.model.sort(-1)
 
     def _update_summary(self) -> None:
-        n = self.model.total
-        self.summary.setText(f"{n:,} event{'' if n == 1 else 's'} match{'es' if n == 1 else ''}."
-                             " Enter or double-click opens one; click a column heading to sort.")
+        self.summary.setText(f"{self.model.total_text}. Enter or double-click opens one; click "
+                             "a column heading to sort.")
 
     def _open_index(self, index) -> None:
         row = index.data(QueueModel.ObjectRole)

@@ -61,14 +61,15 @@ class ReadsMixin(DeskBase):
 
     def queue_page(self, flt: queue.QueueFilter, *, sort: str = "action",
                    descending: bool = False, offset: int = 0,
-                   limit: int = 100) -> list[queue.QueueRow]:
-        """One page of the risk queue, in this user's desk order unless sorted."""
+                   limit: int = 100, after: tuple | None = None) -> list[queue.QueueRow]:
+        """One page of the risk queue, in this user's desk order unless sorted; ``after``
+        (the last row's ``key``) seeks to the next page instead of counting past rows."""
         user = self.reader()
         return queue.fetch(self.db, flt, role=user.role, sort=sort, descending=descending,
-                           offset=offset, limit=limit)
+                           offset=offset, limit=limit, after=after)
 
     def queue_count(self, flt: queue.QueueFilter) -> int:
-        """How many submissions match the filter."""
+        """How many submissions match the filter, up to ``queue.COUNT_CAP`` + 1."""
         self.reader()
         return queue.count(self.db, flt)
 

@@ -29,7 +29,7 @@ ALLOWED: dict[str, set[str] | None] = {
     "eventrisk.paths": None,
     "eventrisk.logfile": None,
     "eventrisk.settings": {"SETTINGS"},
-    "eventrisk.queue": {"QueueFilter", "QueueRow"},
+    "eventrisk.queue": {"COUNT_CAP", "QueueFilter", "QueueRow"},
     "eventrisk.db": {"is_environment_failure", "storage_error"},
     "eventrisk.scoring": {"whatif", "catalogue", "rules"},
     "eventrisk.scoring.whatif": {"MEASURES"},

@@ -541,3 +541,22 @@ def test_an_approved_event_sends_its_letter_to_the_promoter(qtbot, window_for, t
     assert sent == 1
     other = _open_first(window, "in_review")
     assert not other.buttons["letter"].isVisible()  # not approved: no letter yet
+
+
+def test_scrolling_the_queue_seeks_from_the_last_row(qtbot, window_for, monkeypatch):
+    window = window_for("supervisor")
+    model = window.queue.model
+    asked = []
+    real = window.desk.queue_page
+
+    def spy(flt, **kw):
+        asked.append(kw)
+        return real(flt, **kw)
+    monkeypatch.setattr(window.desk, "queue_page", spy)
+    model.PAGE = 3
+    model.reload()
+    first = [model.object_at(i).id for i in range(model.rowCount())]
+    model.fetchMore()
+    assert asked[-1]["after"] == model.object_at(2).key and asked[-1]["offset"] == 0
+    assert [model.object_at(i).id for i in range(3)] == first
+    assert len({model.object_at(i).id for i in range(model.rowCount())}) == model.rowCount()
