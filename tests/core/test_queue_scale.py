@@ -118,3 +118,12 @@ def test_the_sort_keys_follow_renames_moves_and_assignments(desk_file, tmp_path)
                      "'2031-01-01', 'received')", [venue]).lastrowid
     row = keys(new)
     assert row[:3] == row[3:]
+
+
+@pytest.mark.parametrize("sort", SORTS)
+def test_a_bulk_status_walks_the_sort_index_and_a_rare_one_its_own(desk_file, sort):
+    db = open_database(desk_file)
+    bulk = _plan(db, QueueFilter(upcoming_only=False, statuses=("debriefed",)), sort)
+    assert not [p for p in bulk if "TEMP B-TREE" in p], bulk
+    rare = _plan(db, QueueFilter(upcoming_only=False, statuses=("in_review",)), sort)
+    assert "idx_submissions_status" in rare[0], rare
