@@ -127,3 +127,18 @@ def test_a_bulk_status_walks_the_sort_index_and_a_rare_one_its_own(desk_file, so
     assert not [p for p in bulk if "TEMP B-TREE" in p], bulk
     rare = _plan(db, QueueFilter(upcoming_only=False, statuses=("in_review",)), sort)
     assert "idx_submissions_status" in rare[0], rare
+
+
+@pytest.mark.parametrize("text", ["warehouse", "night", "the", "ER-2026", "zz"])
+@pytest.mark.parametrize("sort", ["action", "venue", "start", "notice"])
+def test_a_search_gives_the_same_rows_whichever_way_it_is_read(desk_file, monkeypatch, text,
+                                                                sort):
+    db = open_database(desk_file)
+    results = []
+    for common in (True, False):
+        monkeypatch.setattr(queue, "_common", lambda _db, _text, c=common: c)
+        for upcoming in (True, False):
+            flt = QueueFilter(text=text, upcoming_only=upcoming)
+            results.append([r.id for r in queue.fetch(db, flt, sort=sort, limit=10_000)])
+    assert results[0] == results[2] and results[1] == results[3]
+    assert len(results[1]) >= len(results[0])
