@@ -50,7 +50,7 @@ def figures(size: str) -> dict[str, float]:
     for upcoming in (True, False):
         scope = "upcoming" if upcoming else "all events"
         flt = QueueFilter(upcoming_only=upcoming)
-        worst = max((ms(lambda s=s: desk.queue_page(flt, sort=s)), s)
+        worst = max((ms(lambda s=s, f=flt: desk.queue_page(f, sort=s)), s)
                     for s in ("action", *SORT_COLUMNS))
         out[f"first page, slowest of the 11 sorts, {scope}"] = worst[0]
         print(f"{size} {scope}: slowest sort {worst[1]}", flush=True)

@@ -33,6 +33,7 @@ from datetime import date, datetime, timedelta
 import numpy as np
 from sqlite_utils import Database
 
+from eventrisk import snapshots
 from eventrisk.model import Grade
 from eventrisk.scoring.rules import Ruleset
 from eventrisk.scoring.scorer import fired_rules, grade_for
@@ -340,19 +341,16 @@ def _graded(db: Database, rows: list, ruleset: Ruleset | None) -> tuple[list[_Ev
     ids = [r[8] for r in rows]
     fired: dict[int, dict[str, int]] = defaultdict(dict)
     features: dict[int, dict] = {}
-    if ruleset is None:
-        for start in range(0, len(ids), 50_000):
-            for aid, rule, points in db.execute(
-                    "SELECT a.id, json_extract(f.value, '$.id'), json_extract(f.value, "
-                    "'$.points') FROM assessments a, json_each(a.fired) f WHERE a.id IN "
-                    "(SELECT value FROM json_each(?))", [json.dumps(ids[start:start + 50_000])]):
-                fired[aid][rule] = points
-    else:
-        for start in range(0, len(ids), 50_000):
-            for aid, text in db.execute(
-                    "SELECT id, features FROM assessments WHERE id IN (SELECT value FROM "
-                    "json_each(?))", [json.dumps(ids[start:start + 50_000])]):
-                features[aid] = json.loads(text)
+    for start in range(0, len(ids), 50_000):
+        for aid, packed, plain_inputs, plain_features, plain_fired in db.execute(
+                "SELECT id, packed, inputs, features, fired FROM assessments WHERE id IN "
+                "(SELECT value FROM json_each(?))", [json.dumps(ids[start:start + 50_000])]):
+            _, feature_text, fired_text = snapshots.texts(db, packed, plain_inputs,
+                                                          plain_features, plain_fired)
+            if ruleset is None:
+                fired[aid] = {f["id"]: f["points"] for f in json.loads(fired_text or "[]")}
+            else:
+                features[aid] = json.loads(feature_text or "{}")
     out = []
     incomplete = 0
     for (sid, ref, starts, event_type, borough, in_force, score, _scored, aid, debriefed,

@@ -21,13 +21,14 @@ import hashlib
 import json
 import re
 import sqlite3
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlite_utils import Database
 
-from eventrisk import audit
+from eventrisk import audit, snapshots
 from eventrisk.errors import ValidationError
 
 Progress = Callable[[str, int, int], None]  # (phase, done, total)
@@ -377,15 +378,22 @@ def reconcile_snapshots(db: Database, report: Report, tick: Progress) -> None:
         report.add(f"assessments: {total} snapshots in the table but {recorded} in the audit "
                    "trail (snapshots were added or removed outside EventRisk)", summary=True)
     rows = db.execute(
-        "SELECT a.id, s.reference, a.ruleset_sha256, a.inputs, a.features, a.fired, a.score, "
+        "SELECT a.id, s.reference, a.ruleset_sha256, a.packed, a.inputs, a.features, a.fired, "
+        "a.score, "
         "a.grade, a.digest, (SELECT l.detail FROM audit_log l WHERE l.entity = 'submission' "
         "AND l.entity_id = CAST(a.submission_id AS TEXT) AND l.action IN "
         "('assessment.snapshot', 'assessment.baseline') AND "
         "json_extract(l.detail, '$.assessment') = a.id) "
         "FROM assessments a LEFT JOIN submissions s ON s.id = a.submission_id ORDER BY a.id")
     done = 0
-    for aid, reference, rules_sha, inputs, features, fired, score, grade, digest, entry in rows:
+    for (aid, reference, rules_sha, packed, inputs, features, fired, score, grade, digest,
+         entry) in rows:
         name = f"{reference or 'a deleted submission'}: snapshot {aid}"
+        try:
+            inputs, features, fired = snapshots.texts(db, packed, inputs, features, fired)
+        except (ValueError, zlib.error, UnicodeDecodeError, IndexError):
+            report.add(f"{name}: its stored snapshot cannot be read (damaged)")
+            continue
         content = "\n".join((rules_sha or "", inputs or "", features or "", fired or ""))
         if hashlib.sha256(content.encode()).hexdigest() != digest:
             report.add(f"{name}: its stored inputs, features or fired rules were changed "

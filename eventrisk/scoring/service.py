@@ -18,7 +18,7 @@ from datetime import datetime
 
 from sqlite_utils import Database
 
-from eventrisk import audit, submissions, workflow
+from eventrisk import audit, snapshots, submissions, workflow
 from eventrisk.db import db_path, open_database
 from eventrisk.errors import Cancelled
 from eventrisk.model import Grade, Status, Submission, User, Venue
@@ -177,6 +177,7 @@ class _Prepared:
     basis: str = ""
     source: str | None = None  # the stamp of what it was made from (past events only)
     skipped: bool = False  # its sources had not moved: nothing was computed or is written
+    packed: bytes = b""  # the new snapshot's texts, packed where they were prepared
 
     def rebuilt(self) -> Assessment | None:
         """The assessment, or None for one that had not changed (its stored snapshot stands
@@ -279,11 +280,13 @@ def _prepare(db: Database, where: str, params: dict, now: datetime,
             fired = _JSON.encode([f.__dict__ for f in a.fired])
             digest = hashlib.sha256("\n".join((ruleset.sha256, inputs, features, fired))
                                     .encode()).hexdigest()
+            # Packed here, in whichever process prepared it: the writer only writes.
             out[sub.id] = _Prepared(sub.id, sub.reference, sub.start, sub.status.value,
-                                    to_db(scored.as_of), inputs, features, fired, digest,
+                                    to_db(scored.as_of), "", "", fired, digest,
                                     a.score, a.grade.value, a.band_grade.value, a.confidence,
                                     a.ruleset_version, a.ruleset_sha256, a.guidance, a, basis,
-                                    sources.get(sub.id))
+                                    sources.get(sub.id), False,
+                                    snapshots.pack(db, inputs, features, fired))
         return [out[s.submission.id] for s in items if s.submission.id is not None]
 
     try:
@@ -302,7 +305,7 @@ def _prepare(db: Database, where: str, params: dict, now: datetime,
 def _fields(p: _Prepared) -> tuple:
     return (p.submission_id, p.reference, p.start, p.status, p.as_of, p.inputs, p.features,
             p.fired, p.digest, p.score, p.grade, p.band_grade, p.confidence, p.ruleset_version,
-            p.ruleset_sha256, p.guidance, None, p.basis, p.source, p.skipped)
+            p.ruleset_sha256, p.guidance, None, p.basis, p.source, p.skipped, p.packed)
 
 
 def snapshot_basis(ruleset_sha256: str, inputs: str, features: str) -> str:
@@ -415,7 +418,11 @@ def _score_in_parallel(db: Database, actor: User, where: str, params: dict, now:
             chunk = (f"({where}) AND (s.starts_at, s.id) >= (:_lo_t, :_lo_id) AND "
                      "(s.starts_at, s.id) <= (:_hi_t, :_hi_id)")
             their_part = f"({chunk}) AND s.venue_id % 2 = 1"
-            theirs = pool.submit(_prepare_all, path, their_part, bounds, now, ruleset.source)
+            try:
+                theirs = pool.submit(_prepare_all, path, their_part, bounds, now,
+                                     ruleset.source)
+            except (BrokenProcessPool, RuntimeError):
+                theirs = None  # the worker could not start for an earlier chunk either
             mine: list[_Prepared] = []
             for batch in _prepare(db, f"({chunk}) AND s.venue_id % 2 = 0", bounds, now,
                                   ruleset):
@@ -425,6 +432,8 @@ def _score_in_parallel(db: Database, actor: User, where: str, params: dict, now:
                     cancelled = True
                     raise Cancelled()
             try:
+                if theirs is None:
+                    raise BrokenProcessPool("no worker")
                 other = [_Prepared(*fields) for fields in theirs.result()]
             except (BrokenProcessPool, OSError, pickle.PicklingError):
                 # The worker could not start here (an embedded interpreter, say): do its share
@@ -460,8 +469,8 @@ def _write(db: Database, actor: User, batch: list[_Prepared], latest: dict[int, 
             sources.append((p.source, p.submission_id))
         if stored:
             rows.append((p.submission_id, stamp, actor.username, p.as_of, p.ruleset_version,
-                         p.ruleset_sha256, p.inputs, p.features, p.fired, p.score, p.grade,
-                         p.confidence, p.digest, p.basis))
+                         p.ruleset_sha256, p.packed, p.score, p.grade, p.confidence, p.digest,
+                         p.basis))
         if assess and p.status in (Status.RECEIVED.value, Status.RETURNED.value):
             assessed.append(p)
         results.append(ScoreResult(p.reference, p.submission_id, Grade(p.grade), p.score,
@@ -470,8 +479,8 @@ def _write(db: Database, actor: User, batch: list[_Prepared], latest: dict[int, 
         last = db.execute("SELECT coalesce(max(id), 0) FROM assessments").fetchone()[0]
         db.conn.executemany(
             "INSERT INTO assessments (submission_id, created_at, created_by, as_of, "
-            "ruleset_version, ruleset_sha256, inputs, features, fired, score, grade, confidence,"
-            " digest, basis) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            "ruleset_version, ruleset_sha256, packed, score, grade, confidence, digest, basis)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
         ranks = " ".join(f"WHEN '{g.value}' THEN {g.rank}" for g in Grade)
         db.execute(
             "UPDATE submissions SET assessment_id = a.id, score = a.score, "
@@ -549,10 +558,11 @@ def latest_assessment(db: Database, submission_id: int) -> StoredAssessment | No
     if not rows:
         return None
     r = rows[0]
+    _, features, fired = snapshots.texts(db, r["packed"], r["inputs"], r["features"],
+                                         r["fired"])
     return StoredAssessment(r["id"], r["created_at"], r["created_by"], r["as_of"],
                             r["ruleset_version"], r["score"], Grade(r["grade"]),
-                            r["confidence"], fired_from_json(r["fired"]),
-                            json.loads(r["features"]))
+                            r["confidence"], fired_from_json(fired), json.loads(features))
 
 
 def fired_from_json(text: str) -> tuple[FiredRule, ...]:

@@ -200,19 +200,31 @@ def test_direct_updates_to_submissions_are_caught(desk_path, column, value, find
 
 
 def test_direct_updates_to_snapshots_are_caught(desk_path):
-    conn = sqlite3.connect(desk_path)
-    aid, fired = conn.execute("SELECT id, fired FROM assessments WHERE fired != '[]' LIMIT 1"
-                              ).fetchone()
-    conn.close()
+    from eventrisk import snapshots
+    from eventrisk.db import open_database
+
+    db = open_database(desk_path)
+    aid, packed = next((aid, packed) for aid, packed in db.execute(
+        "SELECT id, packed FROM assessments ORDER BY id") if snapshots.unpack(db, packed)[2]
+        != "[]")
+    inputs, features, fired = snapshots.unpack(db, packed)
+    # An insider with the file can repack a snapshot: the dictionary is in the database.
+    lighter = snapshots.pack(db, inputs, features, json.dumps(json.loads(fired)[1:]))
+    db.close()
     tamper(desk_path, f"UPDATE assessments SET score = score - 10 WHERE id = {aid}")
     problems = check(desk_path)
     assert any(f"snapshot {aid}: score is" in p for p in problems), problems
-    lighter = json.dumps(json.loads(fired)[1:]).replace("'", "''")
     shutil.copy(desk_path, desk_path.with_name("second.db"))
     tamper(desk_path.with_name("second.db"),
-           f"UPDATE assessments SET score = score + 10, fired = '{lighter}' WHERE id = {aid}")
+           f"UPDATE assessments SET score = score + 10, packed = X'{lighter.hex()}' "
+           f"WHERE id = {aid}")
     assert any(f"snapshot {aid}: its stored inputs, features or fired rules were changed" in p
                for p in check(desk_path.with_name("second.db")))
+    shutil.copy(desk_path, desk_path.with_name("third.db"))
+    tamper(desk_path.with_name("third.db"),
+           f"UPDATE assessments SET packed = X'01deadbeef' WHERE id = {aid}")
+    assert any(f"snapshot {aid}: its stored snapshot cannot be read (damaged)" in p
+               for p in check(desk_path.with_name("third.db")))
 
 
 def test_null_and_empty_text_hash_differently(desk_path):

@@ -237,7 +237,8 @@ ALLOWED_READS = {
     "submissions": {"id", "reference", "starts_at", "ends_at", "status", "event_type",
                     "venue_id", "grade", "assessment_id"},
     "venues": {"id", "borough"},
-    "assessments": {"id", "score", "grade", "fired", "features"},
+    # The snapshot: one packed blob (or, before m010 ran, its three texts).
+    "assessments": {"id", "score", "grade", "packed", "inputs", "fired", "features"},
     "incidents": {"submission_id", "venue_id", "occurred_at", "severity"},
     "debriefs": {"submission_id", "went_ahead", "incidents_noted"},
     "reviews": {"id", "submission_id", "reviewer_id", "decision", "comment", "grade_before",

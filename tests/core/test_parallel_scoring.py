@@ -26,7 +26,7 @@ def desk_file(tmp_path_factory):
 
 def _snapshots(path):
     db = open_database(path)
-    rows = db.execute("SELECT s.id, s.status, s.grade, a.digest, a.fired FROM submissions s "
+    rows = db.execute("SELECT s.id, s.status, s.grade, a.digest, a.packed FROM submissions s "
                       "JOIN assessments a ON a.id = s.assessment_id ORDER BY s.id").fetchall()
     assert audit.verify(db).ok
     db.close()
@@ -94,6 +94,35 @@ def test_when_the_worker_cannot_start_this_process_does_its_share(desk_file, tmp
     sequential = _score(one)
     monkeypatch.setattr(service, "ProcessPoolExecutor", NoWorkers)
     assert _score(two, parallel_from=1) == sequential
+    assert _snapshots(two) == _snapshots(one)
+
+
+def test_a_pool_that_broke_on_one_chunk_is_not_asked_again(desk_file, tmp_path, monkeypatch):
+    """A real pool whose worker died refuses every later submit: each later chunk is then
+    prepared here too, not lost to an error."""
+    class BrokenAfterFirst:
+        def __init__(self, *args, **kwargs):
+            self.asked = 0
+
+        def submit(self, *args, **kwargs):
+            self.asked += 1
+            if self.asked > 1:
+                raise BrokenProcessPool("A child process terminated abruptly")
+            future = Future()
+            future.set_exception(BrokenProcessPool("no process here"))
+            return future
+
+        def shutdown(self, wait=True, cancel_futures=False):
+            pass
+
+    one, two = tmp_path / "one.db", tmp_path / "two.db"
+    shutil.copy(desk_file, one)
+    shutil.copy(desk_file, two)
+    sequential = _score(one)
+    monkeypatch.setattr(service, "ProcessPoolExecutor", BrokenAfterFirst)
+    monkeypatch.setattr(service, "CHUNK", 40)
+    chunked = _score(two, parallel_from=1)
+    assert sorted(chunked, key=lambda r: r[0]) == sorted(sequential, key=lambda r: r[0])
     assert _snapshots(two) == _snapshots(one)
 
 

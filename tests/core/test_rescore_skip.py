@@ -183,10 +183,14 @@ def test_a_neighbour_on_the_same_night_is_noticed(scored_desk, tmp_path, change)
 
 
 def _feature(path, sid):
+    import json
+
+    from eventrisk import snapshots
+
     db = open_database(path)
-    value = db.execute("SELECT json_extract(a.features, '$.same_night_borough_events') FROM "
-                       "submissions s JOIN assessments a ON a.id = s.assessment_id WHERE "
-                       "s.id = ?", [sid]).fetchone()[0]
+    packed = db.execute("SELECT a.packed FROM submissions s JOIN assessments a ON a.id = "
+                        "s.assessment_id WHERE s.id = ?", [sid]).fetchone()[0]
+    value = json.loads(snapshots.unpack(db, packed)[1])["same_night_borough_events"]
     db.close()
     return value
 
