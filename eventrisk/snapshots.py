@@ -41,10 +41,19 @@ def dictionary_v1() -> bytes:
     return "".join(parts).encode("utf-8")[-32768:]
 
 
+_PACKERS: dict[bytes, object] = {}  # by dictionary: a few entries, whatever the desks
+
+
 def pack(db: Database, inputs: str, features: str, fired: str) -> bytes:
     """One blob for the three canonical JSON texts of a snapshot."""
-    packer = zlib.compressobj(6, zlib.DEFLATED, _WBITS, 9, zlib.Z_DEFAULT_STRATEGY,
-                              _dictionary(db, CURRENT))
+    dictionary = _dictionary(db, CURRENT)
+    primed = _PACKERS.get(dictionary)
+    if primed is None:  # loading a 32 KB dictionary costs more than copying a primed packer
+        if len(_PACKERS) > 8:
+            _PACKERS.clear()
+        primed = _PACKERS[dictionary] = zlib.compressobj(6, zlib.DEFLATED, _WBITS, 9,
+                                                         zlib.Z_DEFAULT_STRATEGY, dictionary)
+    packer = primed.copy()  # type: ignore[attr-defined]
     text = SEPARATOR.join((inputs, features, fired)).encode("utf-8")
     return bytes([CURRENT]) + packer.compress(text) + packer.flush()
 
@@ -65,17 +74,14 @@ def texts(db: Database, packed: bytes | None, inputs: str | None, features: str 
     return inputs or "", features or "", fired or ""
 
 
-_DICTIONARIES: dict[tuple[int, int], bytes] = {}
-
-
 def _dictionary(db: Database, version: int) -> bytes:
-    key = (id(db.conn), version)
-    if key not in _DICTIONARIES:
+    """A database's own dictionary, read once per ``Database`` (kept on it, so it goes with
+    it and can never be mistaken for another desk's)."""
+    cache = db.__dict__.setdefault("_snapshot_dictionaries", {})
+    if version not in cache:
         row = db.execute("SELECT data FROM snapshot_dictionaries WHERE version = ?",
                          [version]).fetchone()
         if row is None:
             raise ValueError(f"snapshot dictionary {version} is missing from this database")
-        if len(_DICTIONARIES) > 64:
-            _DICTIONARIES.clear()
-        _DICTIONARIES[key] = bytes(row[0])
-    return _DICTIONARIES[key]
+        cache[version] = bytes(row[0])
+    return cache[version]
