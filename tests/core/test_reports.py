@@ -261,3 +261,23 @@ def test_a_cancelled_event_says_so_before_anything_else(db, officer, scored):
     first = pages_text(render_assessment(db, sub.id))[0]
     assert first.index("CANCELLED: this event is not going ahead") < first.index("Attendance")
     assert "The event is not going ahead." in first and "NOT APPROVED" not in first
+
+
+def test_monthly_counts_match_a_plain_grouping(db, officer, venue):
+    from datetime import datetime
+
+    from eventrisk import incidents
+    from tests.core.test_scoring import add_incident
+
+    base = datetime.fromisoformat("2026-01-31T23:30:00+00:00")
+    for hours in (0, 1, 24 * 29, 24 * 29 + 1, 24 * 60, 24 * 200):
+        add_incident(db, officer, base + timedelta(hours=hours))
+    venue = db.execute("SELECT id FROM venues WHERE code = 'HKN-0001'").fetchone()[0]
+    since, until = base + timedelta(minutes=30), base + timedelta(days=70)
+    plain = dict(db.execute(
+        "SELECT substr(occurred_at, 1, 7), count(*) FROM incidents WHERE venue_id = ? AND "
+        "occurred_at >= ? AND occurred_at < ? GROUP BY 1",
+        [venue, since.strftime("%Y-%m-%dT%H:%M:%SZ"),
+         until.strftime("%Y-%m-%dT%H:%M:%SZ")]).fetchall())
+    assert incidents.monthly_counts(db, venue, since, until) == plain
+    assert plain == {"2026-02": 1, "2026-03": 2, "2026-04": 1}  # month edges included
