@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+import json
 from collections import Counter
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 from reportlab.lib import colors
 from reportlab.platypus import CondPageBreak, PageBreak, Spacer, Table, TableStyle
@@ -18,7 +20,15 @@ from eventrisk.report.assessment_pdf import assessment_story, compact_story, foo
 from eventrisk.report.data import PACK_INCIDENT_ROWS, desk_contact, gather
 from eventrisk.report.layout import FRAME_WIDTH, GRID, HEADED, MarkedDocument, markup, para
 from eventrisk.scoring.service import Cancelled
-from eventrisk.timeutil import british_datetime, british_time, local_midnight_utc, now_utc, to_db
+from eventrisk.settings import is_training
+from eventrisk.timeutil import (
+    british_datetime,
+    british_time,
+    from_db,
+    local_midnight_utc,
+    now_utc,
+    to_db,
+)
 
 COVER_CHUNK = 35  # rows per cover table: reportlab splits many small tables faster than one
 
@@ -60,32 +70,91 @@ def render_pack(db: Database, borough: str, date_from: date, date_to: date,
                             f"pack to print.")
     generated_at = generated_at or now_utc()
     contact = desk_contact()
-    rulesets: dict = {}
-    reports = []
-    for n, sid in enumerate(ids, 1):
-        reports.append(gather(db, sid, generated_at, rulesets, contact,
-                              incident_rows=PACK_INCIDENT_ROWS))
-        if progress and progress(n, len(ids)) is False:
-            raise Cancelled()
+    cover = _cover_rows(db, ids)
     head = audit.head(db)
-    story = _cover(name, period, reports, generated_at, head, contact, include_pending)
-    compact_on_page = False
-    for data in reports:
-        if _compact(data):
-            # A LOW event with nothing agreed takes half a page: two share one.
-            story += [CondPageBreak(HALF_PAGE) if compact_on_page else PageBreak(),
-                      *compact_story(data)]
-            compact_on_page = not compact_on_page
-        else:
-            story += [PageBreak(), *assessment_story(data)]
-            compact_on_page = False
-    versions = ", ".join(sorted({r.assessment.ruleset_version for r in reports}))
+    story = _cover(name, period, cover, generated_at, head, contact, include_pending)
+    rulesets: dict = {}
+
+    def events():
+        """Each event's pages, gathered only when the layout reaches it: a pack of 500
+        events holds one event's data at a time, not all of them."""
+        compact_on_page = False
+        for n, sid in enumerate(ids, 1):
+            data = gather(db, sid, generated_at, rulesets, contact,
+                          incident_rows=PACK_INCIDENT_ROWS)
+            if _compact(data):
+                # A LOW event with nothing agreed takes half a page: two share one.
+                yield [CondPageBreak(HALF_PAGE) if compact_on_page else PageBreak(),
+                       *compact_story(data)]
+                compact_on_page = not compact_on_page
+            else:
+                yield [PageBreak(), *assessment_story(data)]
+                compact_on_page = False
+            if progress and progress(n, len(ids)) is False:
+                raise Cancelled()
+
+    versions = ", ".join(sorted({row.ruleset_version for row in cover}))
     buffer = io.BytesIO()
     doc = MarkedDocument(buffer, title=f"Borough pack {name} {period}",
                          footer=footer(generated_at, versions, head),
-                         training=any(r.training for r in reports))
-    doc.render(story)
-    return buffer.getvalue(), len(reports)
+                         training=is_training(db))
+    doc.render(LazyStory(story, events()))
+    return buffer.getvalue(), len(ids)
+
+
+class LazyStory(list):
+    """A story that fills itself from a generator of flowable lists as reportlab consumes it
+    (reportlab reads ``len``, the first items, deletes and inserts at the front)."""
+
+    BUFFER = 8  # flowables kept ready: about one event ahead of the layout
+
+    def __init__(self, head: list, more) -> None:
+        super().__init__(head)
+        self._more = more
+
+    def _fill(self) -> None:
+        while self._more is not None and list.__len__(self) < self.BUFFER:
+            try:
+                self.extend(next(self._more))
+            except StopIteration:
+                self._more = None
+
+    def __len__(self) -> int:
+        self._fill()
+        return list.__len__(self)
+
+    def __getitem__(self, index):
+        self._fill()
+        return list.__getitem__(self, index)
+
+    def __bool__(self) -> bool:
+        return len(self) > 0
+
+
+@dataclass(frozen=True)
+class CoverRow:
+    """What the cover shows of one event (read in one query, not gathered)."""
+
+    reference: str
+    event_name: str
+    start: datetime
+    end: datetime
+    attendance: int
+    venue_name: str
+    grade: Grade
+    status: Status
+    ruleset_version: str
+
+
+def _cover_rows(db: Database, ids: list[int]) -> list[CoverRow]:
+    rows = {r[0]: r[1:] for r in db.execute(
+        "SELECT s.id, s.reference, s.event_name, s.starts_at, s.ends_at, "
+        "s.expected_attendance, v.name, coalesce(s.override_grade, a.grade), s.status, "
+        "a.ruleset_version FROM submissions s JOIN venues v ON v.id = s.venue_id "
+        "JOIN assessments a ON a.id = s.assessment_id WHERE s.id IN (SELECT value FROM "
+        "json_each(?))", [json.dumps(ids)])}
+    return [CoverRow(r[0], r[1], from_db(r[2]), from_db(r[3]), r[4], r[5], Grade(r[6]),
+                     Status(r[7]), r[8]) for r in (rows[sid] for sid in ids)]
 
 
 HALF_PAGE = 330  # points: what a compact LOW assessment needs, with room to spare
@@ -111,14 +180,15 @@ def header_cell(text: str):
     return para(text, "header")
 
 
-def _cover(name, period, reports, generated_at, head, contact, include_pending) -> list:
+def _cover(name, period, reports: list[CoverRow], generated_at, head, contact,
+           include_pending) -> list:
     area = next((b for b in boroughs() if b.name == name), None)
     force = area.police if area else ""
     unit = area.command_unit if area else ""
     policed = (f"Policed by the {force}" if force and force != "Metropolitan Police"
                else f"Metropolitan Police, {unit} BCU" if unit else "")
     grades = Counter(r.grade for r in reports)
-    statuses = Counter(r.submission.status for r in reports)
+    statuses = Counter(r.status for r in reports)
     pending = sum(n for st, n in statuses.items() if st.value not in FINAL)
     story = [para(f"Borough pack: {name}", "title"),
              markup("<b>{policed}</b> · events from <b>{period}</b> · {n} assessments",
@@ -143,14 +213,13 @@ def _cover(name, period, reports, generated_at, head, contact, include_pending) 
         rows = [[header_cell(h) for h, _ in _COLUMNS]]
         style = [*GRID.getCommands(), *HEADED.getCommands()]
         for i, r in enumerate(reports[start:start + COVER_CHUNK], 1):
-            s = r.submission
-            final = s.status.value in FINAL
-            rows.append([para(british_datetime(s.start), "cell"), para(british_time(s.end), "cell"),
+            final = r.status.value in FINAL
+            rows.append([para(british_datetime(r.start), "cell"), para(british_time(r.end), "cell"),
                          para(r.grade.value, "cellbold"),
-                         para(s.status.label if final else f"{s.status.label} (NOT APPROVED)",
+                         para(r.status.label if final else f"{r.status.label} (NOT APPROVED)",
                               "cell" if final else "cellbold"),
-                         para(s.event_name, "cell"), para(r.venue.name, "cell"),
-                         para(f"{s.expected_attendance:,}", "cell"), para(s.reference, "cell")])
+                         para(r.event_name, "cell"), para(r.venue_name, "cell"),
+                         para(f"{r.attendance:,}", "cell"), para(r.reference, "cell")])
             style.append(("BACKGROUND", (2, i), (2, i), colors.HexColor(GRADE_COLOURS[r.grade])))
             style.append(("TEXTCOLOR", (2, i), (2, i), colors.white))
         table = Table(rows, colWidths=widths, repeatRows=1)

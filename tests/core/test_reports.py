@@ -281,3 +281,34 @@ def test_monthly_counts_match_a_plain_grouping(db, officer, venue):
          until.strftime("%Y-%m-%dT%H:%M:%SZ")]).fetchall())
     assert incidents.monthly_counts(db, venue, since, until) == plain
     assert plain == {"2026-02": 1, "2026-03": 2, "2026-04": 1}  # month edges included
+
+
+def test_a_pack_gathers_each_event_only_when_its_pages_are_laid_out(db, scored, monkeypatch):
+    """A pack of 500 events must never hold every event's pages at once: each event is
+    gathered and turned into flowables when the layout reaches it, so the gathering is
+    spread across the pages, not all done before the first one."""
+    from eventrisk.report import layout, pack_pdf
+
+    subs = [scored(event_name=f"Event {i}", door_supervisors="0") for i in range(30)]
+    day = _day(subs[0])
+    pages = [0]
+    real_show = layout.NumberedCanvas.showPage
+
+    def counting_show(canvas):
+        pages[0] += 1
+        return real_show(canvas)
+    monkeypatch.setattr(layout.NumberedCanvas, "showPage", counting_show)
+    laid_out_before = []
+    real = pack_pdf.gather
+
+    def tracking(*args, **kwargs):
+        laid_out_before.append(pages[0])
+        return real(*args, **kwargs)
+    monkeypatch.setattr(pack_pdf, "gather", tracking)
+    pdf, count = render_pack(db, "Hackney", day, day, include_pending=True)
+    assert count == 30 and len(laid_out_before) == 30
+    total = len(pages_text(pdf))
+    assert laid_out_before == sorted(laid_out_before)
+    assert laid_out_before[-1] >= total // 2, (laid_out_before, total)
+    text = " ".join(pages_text(pdf))
+    assert all(s.reference in text for s in subs)
