@@ -392,3 +392,24 @@ def test_one_enter_does_not_record_an_incident_nobody_chose(qtbot, desk):
     qtbot.mouseClick(dialog.buttons.button(dialog.buttons.StandardButton.Save),
                      Qt.MouseButton.LeftButton)
     assert db.execute("SELECT count(*) FROM incidents").fetchone()[0] == before + 1
+
+
+def test_the_app_will_not_start_on_a_broken_desk_file(qtbot, tmp_path, monkeypatch, messages):
+    import json
+
+    from eventrisk.desk import Desk
+    from eventrisk.paths import resource
+    from ui import app
+
+    path = tmp_path / "desk.db"
+    Desk.open(path, create=True).close()
+    broken = tmp_path / "mine.json"
+    data = json.loads(resource("desk.json").read_text("utf-8")) | {"out_of_hours": "later"}
+    broken.write_text(json.dumps(data), encoding="utf-8")
+    monkeypatch.setenv("EVENTRISK_DESK_JSON", str(broken))
+    monkeypatch.setattr(app, "sign_in", lambda desk: pytest.fail("it went on to sign in"))
+    import sys
+
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # run() sets its own: put it back
+    assert app.run(path) == 1
+    assert any("out_of_hours: 'later' holds no telephone number" in m for m in messages)
