@@ -55,6 +55,9 @@ NO_PROTECTED = (
     "policing decisions fall, and what the desk can change.")
 
 Progress = Callable[[str, int, int], None]
+# The report's steps, in order, as ``progress(step, done, total)`` names them.
+STEPS = {"outcomes": "Reading events and their outcomes", "rules": "Grades and rules",
+         "figures": "Rates, AUC, deciles, mix and disparity", "overrides": "Overrides"}
 
 
 # ---- statistics ---------------------------------------------------------------------------------
@@ -185,6 +188,20 @@ class GroupRow:
     drivers: tuple[tuple[str, float], ...] = ()  # rule, extra points per event vs the rest
     comparable: bool = True  # enough events (MIN_GROUP) for its ratio to be worth drawing
 
+    @property
+    def ratio_text(self) -> str:
+        """"1.99 (1.63–2.47)", as the screen and the paper print it."""
+        if self.ratio is None:
+            return "–"
+        interval = (f" ({self.ratio_low:.2f}–{self.ratio_high:.2f})"
+                    if self.ratio_low is not None and self.ratio_high is not None else "")
+        return f"{self.ratio:.2f}{interval}"
+
+    @property
+    def drivers_text(self) -> str:
+        """"door-shortfall +10.1, ..." (extra points per event against the rest)."""
+        return ", ".join(f"{rule} {points:+.1f}" for rule, points in self.drivers)
+
 
 @dataclass(frozen=True)
 class OverrideRow:
@@ -267,7 +284,7 @@ def _events_sql() -> str:
     mask = "total(DISTINCT 1 << i.severity)"
     return f"""
         SELECT s.id, s.reference, s.starts_at, s.event_type, v.borough, s.grade,
-               a.score, a.grade, a.id, d.submission_id IS NOT NULL, coalesce(d.went_ahead, 1),
+               a.score, a.grade, a.id, d.submission_id IS NOT NULL,
                coalesce(d.incidents_noted, 0),
                (SELECT {mask} FROM incidents i WHERE i.submission_id = s.id),
                (SELECT {mask} FROM incidents i WHERE i.venue_id = s.venue_id
@@ -294,16 +311,16 @@ def calibrate(db: Database, date_from: date, date_to: date, *, ruleset: Ruleset 
     now = now or now_utc()
     params = {"lo": _bound(date_from), "hi": _bound(date_to + timedelta(days=1)),
               "now": to_db(now)}
-    tick("outcomes", 0, 4)
+    tick("outcomes", 0, len(STEPS))
     rows = db.execute(_events_sql(), params).fetchall()
     not_scored = db.execute(
         "SELECT count(*) FROM submissions s WHERE s.starts_at >= :lo AND s.starts_at < :hi AND "
         "s.ends_at < :now AND s.status != 'cancelled' AND s.assessment_id IS NULL",
         params).fetchone()[0]
-    tick("rules", 1, 4)
+    tick("rules", 1, len(STEPS))
     events, incomplete = _graded(db, rows, ruleset)
-    tick("figures", 2, 4)
-    titles = _rule_titles(db, ruleset or grading)
+    tick("figures", 2, len(STEPS))
+    titles = _rule_titles(ruleset or grading)
     report = CalibrationReport(
         date_from=date_from.isoformat(), date_to=date_to.isoformat(),
         basis=f"ruleset {ruleset.version}" if ruleset else "as graded at the time",
@@ -331,9 +348,9 @@ def calibrate(db: Database, date_from: date, date_to: date, *, ruleset: Ruleset 
         report.rules = _rules(events, titles, ruleset)
         report.mix = _mix(events, grading)
         report.disparity = _disparity(events, titles)
-    tick("overrides", 3, 4)
+    tick("overrides", 3, len(STEPS))
     _overrides(db, report, events, params)
-    tick("done", 4, 4)
+    tick("done", len(STEPS), len(STEPS))
     return report
 
 
@@ -353,12 +370,12 @@ def _graded(db: Database, rows: list, ruleset: Ruleset | None) -> tuple[list[_Ev
                 features[aid] = json.loads(feature_text or "{}")
     out = []
     incomplete = 0
-    for (sid, ref, starts, event_type, borough, in_force, score, _scored, aid, debriefed,
-         _went_ahead, noted, linked, nearby) in rows:
+    for (sid, ref, starts, event_type, borough, in_force, score, scored_grade, aid, debriefed,
+         noted, linked, nearby) in rows:
         mask = int(linked or 0) | int(nearby or 0)
         outcome = any(mask & (1 << s) for s in range(SERIOUS_FROM, 4))
         if ruleset is None:
-            grade = Grade(in_force) if in_force else Grade(_scored)
+            grade = Grade(in_force) if in_force else Grade(scored_grade)
             rules = fired.get(aid, {})
         else:
             values = features[aid]
@@ -376,7 +393,7 @@ def _graded(db: Database, rows: list, ruleset: Ruleset | None) -> tuple[list[_Ev
     return out, incomplete
 
 
-def _rule_titles(db: Database, ruleset: Ruleset) -> dict[str, tuple[str, int]]:
+def _rule_titles(ruleset: Ruleset) -> dict[str, tuple[str, int]]:
     return {r.id: (r.title, r.points) for r in ruleset.rules}
 
 

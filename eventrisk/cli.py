@@ -469,16 +469,13 @@ def _pack(desk: Desk, args) -> int:
     return 0
 
 
-_STEPS = {"outcomes": "Reading events and their outcomes", "rules": "Grades and rules",
-          "figures": "Rates, AUC, deciles, mix and disparity", "overrides": "Overrides"}
-
-
 def _calibration(desk: Desk, args) -> int:
+    from eventrisk.calibration import STEPS
     from eventrisk.report.files import write_pdf
 
     def progress(step: str, done: int, total: int) -> None:
-        if step in _STEPS:
-            print(f"[{done + 1}/{total}] {_STEPS[step]}...", file=sys.stderr, flush=True)
+        if step in STEPS:
+            print(f"[{done + 1}/{total}] {STEPS[step]}...", file=sys.stderr, flush=True)
     report = desk.calibration(args.date_from, args.date_to, args.ruleset, progress=progress)
     if args.json:
         print(json.dumps(report.to_json(), ensure_ascii=False, indent=1))

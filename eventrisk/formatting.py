@@ -12,9 +12,18 @@ def attendance_ratio(expected: int, capacity: int) -> float:
     return round(expected / capacity, 3) if capacity else 0.0
 
 
-def percent(ratio: float) -> str:
-    """A ratio as a whole percentage, formatted as evidence templates format it."""
-    return f"{ratio:.0%}"
+def percent(ratio: float | None, places: int = 0) -> str:
+    """A ratio as a percentage, formatted as evidence templates format it ("170%"; with
+    ``places`` 1, "12.5%"), or an en dash for none."""
+    return "–" if ratio is None else f"{ratio:.{places}%}"
+
+
+def rate_text(rate) -> str:
+    """A rate with its interval, "12.5% (11.0%–14.1%)", from anything with ``events``,
+    ``rate``, ``low`` and ``high``; an en dash when there were no events."""
+    if rate is None or not rate.events:
+        return "–"
+    return f"{percent(rate.rate, 1)} ({percent(rate.low, 1)}–{percent(rate.high, 1)})"
 
 
 def attendance_text(expected: int, capacity: int) -> str:

@@ -27,7 +27,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from eventrisk.calibration import STEPS
 from eventrisk.desk import Desk
+from eventrisk.formatting import percent, rate_text
 from eventrisk.model import GRADE_COLOURS
 from eventrisk.report.files import write_pdf
 from ui.charts import RateChart, RatioChart
@@ -35,16 +37,6 @@ from ui.errors import show_error
 from ui.worker import Task
 
 AS_GRADED, IN_FORCE, DRAFT = range(3)
-
-
-def _pct(value: float | None) -> str:
-    return "–" if value is None else f"{value:.1%}"
-
-
-def _rate(rate) -> str:
-    if rate is None or not rate.events:
-        return "–"
-    return f"{rate.rate:.1%} ({rate.low:.1%}–{rate.high:.1%})"
 
 
 class AccountabilityView(QWidget):
@@ -169,8 +161,7 @@ class AccountabilityView(QWidget):
                 return
             ruleset = self._draft = path
         desk = self.desk
-        steps = {1: "Reading events and their outcomes…", 2: "Grades and rules…",
-                 3: "Rates, AUC, deciles, mix and disparity…", 4: "Overrides…"}
+        steps = list(STEPS.values())
 
         def work(report):
             worker = desk.for_worker()
@@ -187,7 +178,8 @@ class AccountabilityView(QWidget):
         self.status.setText("Loading: reading events and their outcomes…")
         task.signals.progress.connect(
             lambda done, total: self._still(task) and self.status.setText(
-                f"Loading ({done + 1} of {total}): {steps.get(done + 1, '')}"))
+                f"Loading ({done + 1} of {total}): "
+                f"{steps[done] + '…' if done < len(steps) else ''}"))
         task.signals.finished.connect(lambda result: self._arrived(task, result))
         task.signals.failed.connect(lambda exc: self._failed(task, exc))
         QThreadPool.globalInstance().start(task)
@@ -245,24 +237,22 @@ class AccountabilityView(QWidget):
         self.ratio_chart.set_data(drawn)
         self.ratio_chart.setVisible(bool(drawn))
         left_out = sum(1 for g in r.disparity if g.kind == "borough" and not g.comparable)
-        self._fill(self.grades, [[g.grade, f"{g.outcome.events:,}", _pct(g.share),
-                                  _rate(g.outcome), _rate(g.any_incident),
-                                  _rate(g.debrief_noted)] for g in r.grades])
-        self._fill(self.mix, [[m.grade, _pct(m.share), _pct(m.at_or_above),
-                               _pct(m.target) if m.target is not None else "–",
+        self._fill(self.grades, [[g.grade, f"{g.outcome.events:,}", percent(g.share, 1),
+                                  rate_text(g.outcome), rate_text(g.any_incident),
+                                  rate_text(g.debrief_noted)] for g in r.grades])
+        self._fill(self.mix, [[m.grade, percent(m.share, 1), percent(m.at_or_above, 1),
+                               percent(m.target, 1),
                                str(m.current_min_score),
                                "–" if m.suggested_min_score is None
                                else str(m.suggested_min_score)] for m in r.mix])
         self._fill(self.rules, [[f"{x.title} ({x.rule})", str(x.points),
-                                 f"{x.fired:,} ({x.share:.0%})", _rate(x.with_rule),
-                                 _rate(x.without_rule), x.verdict] for x in r.rules],
+                                 f"{x.fired:,} ({x.share:.0%})", rate_text(x.with_rule),
+                                 rate_text(x.without_rule), x.verdict] for x in r.rules],
                    bold=lambda row: row[-1] in ("no evidence it predicts trouble",
                                                 "fires on calmer events"))
         self._fill(self.disparity, [[
-            f"{g.group} ({g.kind})", f"{g.events:,}", _pct(g.high_share), _pct(g.outcome.rate),
-            "–" if g.ratio is None else f"{g.ratio:.2f}" + (
-                f" ({g.ratio_low:.2f}–{g.ratio_high:.2f})" if g.ratio_low is not None else ""),
-            g.finding, ", ".join(f"{rule} {pts:+.1f}" for rule, pts in g.drivers)]
+            f"{g.group} ({g.kind})", f"{g.events:,}", percent(g.high_share, 1),
+            percent(g.outcome.rate, 1), g.ratio_text, g.finding, g.drivers_text]
             for g in r.disparity], bold=lambda row: bool(row[5]))
         overrides = [[o.reference, o.supervisor, f"{o.before} → {o.after}", o.justification,
                       "yes" if o.outcome else "no"] for o in r.override_list]
@@ -270,8 +260,8 @@ class AccountabilityView(QWidget):
                                                   "", "", "", ""]])
         summary = ""
         if r.overridden and r.overridden.events:
-            summary = (f"Trouble at overridden events {_rate(r.overridden)}; at the rest "
-                       f"{_rate(r.not_overridden)}. By supervisor: " + "; ".join(
+            summary = (f"Trouble at overridden events {rate_text(r.overridden)}; at the rest "
+                       f"{rate_text(r.not_overridden)}. By supervisor: " + "; ".join(
                            f"{who} {d} {n}" for who, d, n in r.overrides_by) + ".\n")
         if left_out:
             summary += (f"{left_out} boroughs with fewer than 30 events are listed in the "

@@ -11,6 +11,7 @@ from reportlab.lib import colors
 from reportlab.platypus import CondPageBreak, KeepTogether, Spacer, Table
 
 from eventrisk.calibration import CalibrationReport, Rate
+from eventrisk.formatting import percent, rate_text
 from eventrisk.model import GRADE_COLOURS, Grade
 from eventrisk.report.layout import (
     FONT,
@@ -27,17 +28,6 @@ from eventrisk.timeutil import british_datetime, from_db
 
 BLUE = colors.HexColor("#3f6e9c")
 RED = colors.HexColor("#b71c1c")
-
-
-def pct(value: float | None, places: int = 1) -> str:
-    """A share as a percentage ("12.5%"), or an en dash."""
-    return "–" if value is None else f"{value * 100:.{places}f}%"
-
-
-def rate_text(rate: Rate | None) -> str:
-    if rate is None or rate.events == 0:
-        return "–"
-    return f"{pct(rate.rate)} ({pct(rate.low)}–{pct(rate.high)})"
 
 
 def render_calibration(report: CalibrationReport, *, training: bool = False) -> bytes:
@@ -98,7 +88,7 @@ def _grades(r: CalibrationReport) -> list:
     rows = [["Grade", "Events", "Share", "Trouble (95% interval)", "Any incident",
              "Debrief noted incidents"]]
     for g in r.grades:
-        rows.append([g.grade, f"{g.outcome.events:,}", pct(g.share), rate_text(g.outcome),
+        rows.append([g.grade, f"{g.outcome.events:,}", percent(g.share, 1), rate_text(g.outcome),
                      rate_text(g.any_incident), rate_text(g.debrief_noted)])
     return [para("Trouble by grade", "h2"),
             _rate_chart([(g.grade, g.outcome) for g in r.grades],
@@ -123,7 +113,7 @@ def _rules(r: CalibrationReport) -> list:
     rows = [["Rule", "Points", "Fired", "Trouble with it", "Trouble without it", "Verdict"]]
     for x in r.rules:
         rows.append([para(f"{x.title} ({x.rule})", "cell"), str(x.points),
-                     f"{x.fired:,} ({pct(x.share, 0)})", rate_text(x.with_rule),
+                     f"{x.fired:,} ({percent(x.share, 0)})", rate_text(x.with_rule),
                      rate_text(x.without_rule), para(x.verdict, "cell", bold=x.verdict in (
                          "no evidence it predicts trouble", "fires on calmer events"))])
     return [CondPageBreak(150), para("Rule by rule", "h2"),
@@ -137,8 +127,8 @@ def _mix(r: CalibrationReport) -> list:
     rows = [["Grade", "Share", "This grade or above", "Target (at most)", "Band starts at",
              "Suggested start"]]
     for m in r.mix:
-        rows.append([m.grade, pct(m.share), pct(m.at_or_above),
-                     pct(m.target, 0) if m.target is not None else "–",
+        rows.append([m.grade, percent(m.share, 1), percent(m.at_or_above, 1),
+                     percent(m.target, 0),
                      str(m.current_min_score),
                      str(m.suggested_min_score) if m.suggested_min_score is not None else "–"])
     return [KeepTogether([
@@ -154,13 +144,10 @@ def _disparity(r: CalibrationReport) -> list:
     rows = [["Group", "Events", "HIGH or above", "Trouble", "Grading ratio (interval)", "Finding",
              "Rules behind it (points per event vs the rest)"]]
     for g in r.disparity:
-        ratio = "–" if g.ratio is None else f"{g.ratio:.2f}"
-        if g.ratio_low is not None and g.ratio_high is not None:
-            ratio += f" ({g.ratio_low:.2f}–{g.ratio_high:.2f})"
-        drivers = ", ".join(f"{rule} {pts:+.1f}" for rule, pts in g.drivers)
-        rows.append([para(f"{g.group} ({g.kind})", "cell"), f"{g.events:,}", pct(g.high_share),
-                     pct(g.outcome.rate), ratio, para(g.finding, "cell", bold=bool(g.finding)),
-                     para(drivers, "cell")])
+        rows.append([para(f"{g.group} ({g.kind})", "cell"), f"{g.events:,}",
+                     percent(g.high_share, 1), percent(g.outcome.rate, 1), g.ratio_text,
+                     para(g.finding, "cell", bold=bool(g.finding)),
+                     para(g.drivers_text, "cell")])
     boroughs = [g for g in r.disparity
                 if g.kind == "borough" and g.ratio is not None and g.comparable]
     return [CondPageBreak(250), para("Disparity: boroughs and event types", "h2"),

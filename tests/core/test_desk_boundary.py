@@ -38,6 +38,7 @@ ALLOWED: dict[str, set[str] | None] = {
     "eventrisk.scoring.service": {"ScoreResult"},  # a type for annotations only
     "eventrisk.report.files": {"write_pdf"},
     "eventrisk.verify": {"Witness"},
+    "eventrisk.calibration": {"STEPS"},
 }
 SQL = re.compile(r"\b(SELECT|INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|CREATE\s+TABLE|"
                  r"DROP\s+|ALTER\s+TABLE|PRAGMA)\b")
