@@ -162,8 +162,6 @@ class _Prepared:
     start: datetime
     status: str
     as_of: str
-    inputs: str
-    features: str
     fired: str | None  # None: unchanged since the stored snapshot, which stands
     digest: str
     score: int
@@ -243,7 +241,7 @@ def _prepare(db: Database, where: str, params: dict, now: datetime,
         for sid in unchanged[start:start + BATCH]:
             _, digest, score_, grade, confidence, version, sha, stamp, ref, starts, status = \
                 known[sid]
-            out.append(_Prepared(sid, ref, from_db(starts), status, "", "", "", None, digest,
+            out.append(_Prepared(sid, ref, from_db(starts), status, "", None, digest,
                                  score_, grade, grade, confidence, version, sha, "", None,
                                  "", stamp, True))
         yield out
@@ -267,7 +265,7 @@ def _prepare(db: Database, where: str, params: dict, now: datetime,
             if before is not None and before[0] == basis:
                 _, digest, score_, grade, confidence, version, sha, *_ = before
                 out[sub.id] = _Prepared(sub.id, sub.reference, sub.start, sub.status.value,
-                                        to_db(scored.as_of), inputs, features, None, digest,
+                                        to_db(scored.as_of), None, digest,
                                         score_, grade, grade, confidence, version, sha, "",
                                         None, basis, sources.get(sub.id))
             else:
@@ -282,7 +280,7 @@ def _prepare(db: Database, where: str, params: dict, now: datetime,
                                     .encode()).hexdigest()
             # Packed here, in whichever process prepared it: the writer only writes.
             out[sub.id] = _Prepared(sub.id, sub.reference, sub.start, sub.status.value,
-                                    to_db(scored.as_of), "", "", fired, digest,
+                                    to_db(scored.as_of), fired, digest,
                                     a.score, a.grade.value, a.band_grade.value, a.confidence,
                                     a.ruleset_version, a.ruleset_sha256, a.guidance, a, basis,
                                     sources.get(sub.id), False,
@@ -303,9 +301,9 @@ def _prepare(db: Database, where: str, params: dict, now: datetime,
 
 
 def _fields(p: _Prepared) -> tuple:
-    return (p.submission_id, p.reference, p.start, p.status, p.as_of, p.inputs, p.features,
-            p.fired, p.digest, p.score, p.grade, p.band_grade, p.confidence, p.ruleset_version,
-            p.ruleset_sha256, p.guidance, None, p.basis, p.source, p.skipped, p.packed)
+    return (p.submission_id, p.reference, p.start, p.status, p.as_of, p.fired, p.digest,
+            p.score, p.grade, p.band_grade, p.confidence, p.ruleset_version, p.ruleset_sha256,
+            p.guidance, None, p.basis, p.source, p.skipped, p.packed)
 
 
 def snapshot_basis(ruleset_sha256: str, inputs: str, features: str) -> str:
@@ -361,10 +359,9 @@ def score_where(db: Database, actor: User, where: str, params: dict, *,
         else:
             with db.atomic():
                 _store_ruleset_if_new(db, ruleset, actor)
-                latest = _latest_digests(db, where, params)
                 done = 0
                 for batch in _prepare(db, where, params, now, ruleset):
-                    for result in _write(db, actor, batch, latest, to_db(now), assess):
+                    for result in _write(db, actor, batch, to_db(now), assess):
                         keep(result)
                     done += len(batch)
                     if progress and progress(done, total) is False:
@@ -379,12 +376,7 @@ def _store_ruleset_if_new(db: Database, ruleset: Ruleset, actor: User) -> None:
     store_ruleset(db, ruleset, actor.username, active=active)
 
 
-def _latest_digests(db: Database, where: str, params: dict) -> dict[int, str]:
-    return dict(db.execute(f"SELECT s.id, a.digest FROM submissions s JOIN assessments a ON "
-                           f"a.id = s.assessment_id WHERE {where}", params).fetchall())
-
-
-def _latest_digests_of(db: Database, ids: list[int]) -> dict[int, str]:
+def _latest_digests(db: Database, ids: list[int]) -> dict[int, str]:
     """The digest of each named submission's current snapshot (skipped ones need none)."""
     if not ids:
         return {}
@@ -443,10 +435,8 @@ def _score_in_parallel(db: Database, actor: User, where: str, params: dict, now:
             prepared = sorted(mine + other, key=lambda p: p.submission_id)
             with db.atomic():
                 _store_ruleset_if_new(db, ruleset, actor)
-                latest = _latest_digests_of(db, [p.submission_id for p in prepared
-                                                 if not p.skipped])
                 for start in range(0, len(prepared), BATCH):
-                    for result in _write(db, actor, prepared[start:start + BATCH], latest,
+                    for result in _write(db, actor, prepared[start:start + BATCH],
                                          to_db(now), assess):
                         keep(result)
             done += len(prepared)
@@ -458,10 +448,11 @@ def _score_in_parallel(db: Database, actor: User, where: str, params: dict, now:
         pool.shutdown(wait=not cancelled, cancel_futures=True)
 
 
-def _write(db: Database, actor: User, batch: list[_Prepared], latest: dict[int, str],
-           stamp: str, assess: bool = False) -> list[ScoreResult]:
+def _write(db: Database, actor: User, batch: list[_Prepared], stamp: str,
+           assess: bool = False) -> list[ScoreResult]:
     """Insert the snapshots that changed, then point their submissions at them; with
     ``assess``, received submissions become assessed."""
+    latest = _latest_digests(db, [p.submission_id for p in batch if not p.skipped])
     results, rows, assessed, sources = [], [], [], []
     for p in batch:
         stored = not p.skipped and latest.get(p.submission_id) != p.digest
