@@ -323,12 +323,17 @@ def m009_queue_sort_indexes(db: Database) -> None:
     """An index for each way the queue sorts every event (past ones included), written exactly
     as ``queue`` writes its sort keys, so that the first page of a million events is a walk
     along an index, not a sort of all of them."""
-    from eventrisk.model import Role
-    from eventrisk.queue import _action_rank
-
-    for name, role in (("desk", Role.SUPERVISOR), ("officer", Role.OFFICER)):
+    # The desk orders as they stood (a migration never changes): ``queue._action_rank``
+    # writes these same expressions, and the query-plan tests fail if they ever part.
+    ranks = {
+        "desk": "(CASE status WHEN 'in_review' THEN 0 WHEN 'returned' THEN 1 WHEN 'received' "
+                "THEN 1 WHEN 'assessed' THEN 1 ELSE 2 END)",
+        "officer": "(CASE status WHEN 'returned' THEN 0 WHEN 'received' THEN 0 WHEN 'assessed' "
+                   "THEN 0 WHEN 'in_review' THEN 1 ELSE 2 END)",
+    }
+    for name, rank in ranks.items():
         db.execute(f"CREATE INDEX IF NOT EXISTS idx_queue_action_{name} ON submissions("
-                   f"{_action_rank(role)}, (-grade_rank), starts_at)")
+                   f"{rank}, (-grade_rank), starts_at)")
     db.execute("CREATE INDEX IF NOT EXISTS idx_queue_event ON submissions(event_name, "
                "starts_at)")
     db.execute("CREATE INDEX IF NOT EXISTS idx_queue_score ON submissions("

@@ -20,8 +20,10 @@ _WBITS = -15  # raw deflate: the version byte and the dictionary say all there i
 
 
 def dictionary_v1() -> bytes:
-    """Dictionary 1, made once from the catalogue, the input fields and the shipped rules
-    as they stood when it was introduced (m010 stores it; never regenerate it)."""
+    """Dictionary 1, made from the catalogue, the input fields and the shipped rules when
+    m010 runs on a desk.  That desk keeps it (``snapshot_dictionaries``) and only ever reads
+    it back from there, so a later release that changes the rules changes new desks'
+    dictionaries, never an existing one's."""
     from eventrisk.scoring.catalogue import CATALOGUE
     from eventrisk.scoring.rules import default_ruleset
 

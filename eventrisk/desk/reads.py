@@ -13,8 +13,8 @@ from eventrisk.calibration import CalibrationReport, Progress, calibrate
 from eventrisk.desk.base import DeskBase
 from eventrisk.errors import NotFoundError, ValidationError
 from eventrisk.model import Incident, Promoter, Venue
-from eventrisk.scoring.rulebook import active_ruleset
-from eventrisk.scoring.rules import Ruleset, load_ruleset, parse_ruleset
+from eventrisk.scoring.rulebook import active_ruleset, stored_ruleset
+from eventrisk.scoring.rules import Ruleset, load_ruleset
 
 
 class ReadsMixin(DeskBase):
@@ -31,11 +31,10 @@ class ReadsMixin(DeskBase):
         if ruleset:
             chosen = self._ruleset_named(ruleset)
         if date_to < date_from:
-            raise ValidationError([("to", f"The period ends ({date_to:%d/%m/%Y}) before it starts "
-                                f"({date_from:%d/%m/%Y}).")])
+            raise ValidationError([("to", f"The period ends ({date_to:%d/%m/%Y}) before it "
+                                          f"starts ({date_from:%d/%m/%Y}).")])
         return calibrate(self.db, date_from, date_to, ruleset=chosen,
-                                     grading=chosen or active_ruleset(self.db),
-                                     progress=progress)
+                         grading=chosen or active_ruleset(self.db), progress=progress)
 
     def render_calibration(self, report: CalibrationReport) -> bytes:
         """The calibration report as a PDF (OFFICIAL-SENSITIVE)."""
@@ -46,18 +45,16 @@ class ReadsMixin(DeskBase):
         return render_calibration(report, training=is_training(self.db))
 
     def _ruleset_named(self, name: str) -> Ruleset:
+        """A draft rules file, or a version this desk knows (stored, or the one in force)."""
         if name.lower().endswith(".toml"):
             return load_ruleset(Path(name))
-        row = self.db.execute("SELECT source FROM rulesets WHERE version = ?",
-                              [name]).fetchone()
-        if row is None:
+        active = active_ruleset(self.db)
+        found = stored_ruleset(self.db, name) or (active if name == active.version else None)
+        if found is None:
             known = [r[0] for r in self.db.execute("SELECT version FROM rulesets ORDER BY id")]
-            active = active_ruleset(self.db)
-            if name == active.version:
-                return active
             raise NotFoundError(f"There is no ruleset {name} on this desk; it knows "
-                                f"{', '.join(known + [active.version]) or active.version}.")
-        return parse_ruleset(row[0], f"ruleset {name}", stored=True)
+                                f"{', '.join(dict.fromkeys([*known, active.version]))}.")
+        return found
 
     def queue_page(self, flt: queue.QueueFilter, *, sort: str = "action",
                    descending: bool = False, offset: int = 0,

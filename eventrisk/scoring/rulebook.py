@@ -23,13 +23,16 @@ def active_ruleset(db: Database) -> Ruleset:
     return _parsed(row[0], f"published ruleset {row[1]}")
 
 
+def stored_ruleset(db: Database, version: str) -> Ruleset | None:
+    """The ruleset stored on this desk under ``version``, if there is one."""
+    row = db.execute("SELECT source FROM rulesets WHERE version = ?", [version]).fetchone()
+    return None if row is None else _parsed(row[0], f"ruleset {version}")
+
+
 def ruleset_by_version(db: Database, version: str) -> Ruleset:
     """A stored ruleset by version (the one in force if that version was never stored, as
     for snapshots scored with the shipped default before anything was published)."""
-    row = db.execute("SELECT source FROM rulesets WHERE version = ?", [version]).fetchone()
-    if row is None:
-        return active_ruleset(db)
-    return _parsed(row[0], f"ruleset {version}")
+    return stored_ruleset(db, version) or active_ruleset(db)
 
 
 @lru_cache(maxsize=16)
