@@ -21,6 +21,7 @@ import statistics
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from common import DATA, ROOT, build_figures, desk_of, signed_in_env
@@ -93,7 +94,6 @@ def incidents_csv(path: Path, count: int, seed: int = 5) -> tuple[Path, list[tup
     rng = random.Random(seed)
     source = DATA / f"incidents-{count}.csv"
     rows = []
-    from datetime import UTC, datetime, timedelta
     base = datetime(2024, 1, 1, 22, tzinfo=UTC)
     with source.open("w", newline="", encoding="utf-8") as out:
         writer = csv.writer(out)

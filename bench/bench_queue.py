@@ -6,25 +6,19 @@ one, 1 s to scroll to row 20,000, 1.5 s to start.  The 1M desk comes from bench_
 
 from __future__ import annotations
 
-import statistics
 import subprocess
 import sys
 import time
 
 from bench_ui import CHILD
-from common import ROOT, desk_of
+from common import ROOT, desk_of, median_ms
 
 from eventrisk.desk import Desk
 from eventrisk.queue import SORT_COLUMNS, QueueFilter
 
 
 def ms(fn, repeat: int = 5) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1000
+    return median_ms(fn, repeat) * 1000  # median_ms gives seconds
 
 
 def scroll(desk: Desk, flt: QueueFilter, sort: str) -> tuple[float, float]:

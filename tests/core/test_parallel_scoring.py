@@ -68,29 +68,37 @@ def test_chunks_in_start_order_give_the_same_snapshots(desk_file, tmp_path, monk
     assert _snapshots(many) == _snapshots(one)
 
 
-def test_when_the_worker_cannot_start_this_process_does_its_share(desk_file, tmp_path,
-                                                                  monkeypatch):
-    class NoWorkers:
-        def __init__(self, *args, **kwargs):
-            pass
+class NoWorkers:
+    """A process pool whose worker never starts: the first submit's future fails, and with
+    ``refuses_later`` every later submit raises, as a broken real pool does."""
 
-        def __enter__(self):
-            return self
+    refuses_later = False
 
-        def __exit__(self, *exc):
-            return False
+    def __init__(self, *args, **kwargs):
+        self.asked = 0
 
-        def submit(self, *args, **kwargs):
-            future = Future()
-            future.set_exception(BrokenProcessPool("no process here"))
-            return future
+    def submit(self, *args, **kwargs):
+        self.asked += 1
+        if self.refuses_later and self.asked > 1:
+            raise BrokenProcessPool("A child process terminated abruptly")
+        future = Future()
+        future.set_exception(BrokenProcessPool("no process here"))
+        return future
 
-        def shutdown(self, wait=True, cancel_futures=False):
-            pass
+    def shutdown(self, wait=True, cancel_futures=False):
+        pass
 
+
+def _copies(desk_file, tmp_path):
     one, two = tmp_path / "one.db", tmp_path / "two.db"
     shutil.copy(desk_file, one)
     shutil.copy(desk_file, two)
+    return one, two
+
+
+def test_when_the_worker_cannot_start_this_process_does_its_share(desk_file, tmp_path,
+                                                                  monkeypatch):
+    one, two = _copies(desk_file, tmp_path)
     sequential = _score(one)
     monkeypatch.setattr(service, "ProcessPoolExecutor", NoWorkers)
     assert _score(two, parallel_from=1) == sequential
@@ -100,26 +108,10 @@ def test_when_the_worker_cannot_start_this_process_does_its_share(desk_file, tmp
 def test_a_pool_that_broke_on_one_chunk_is_not_asked_again(desk_file, tmp_path, monkeypatch):
     """A real pool whose worker died refuses every later submit: each later chunk is then
     prepared here too, not lost to an error."""
-    class BrokenAfterFirst:
-        def __init__(self, *args, **kwargs):
-            self.asked = 0
-
-        def submit(self, *args, **kwargs):
-            self.asked += 1
-            if self.asked > 1:
-                raise BrokenProcessPool("A child process terminated abruptly")
-            future = Future()
-            future.set_exception(BrokenProcessPool("no process here"))
-            return future
-
-        def shutdown(self, wait=True, cancel_futures=False):
-            pass
-
-    one, two = tmp_path / "one.db", tmp_path / "two.db"
-    shutil.copy(desk_file, one)
-    shutil.copy(desk_file, two)
+    one, two = _copies(desk_file, tmp_path)
     sequential = _score(one)
-    monkeypatch.setattr(service, "ProcessPoolExecutor", BrokenAfterFirst)
+    monkeypatch.setattr(NoWorkers, "refuses_later", True)
+    monkeypatch.setattr(service, "ProcessPoolExecutor", NoWorkers)
     monkeypatch.setattr(service, "CHUNK", 40)
     chunked = _score(two, parallel_from=1)
     assert sorted(chunked, key=lambda r: r[0]) == sorted(sequential, key=lambda r: r[0])
