@@ -18,12 +18,27 @@ class Borough:
     police: str
     command_unit: str
 
+    @property
+    def met(self) -> bool:
+        """Policed by the Metropolitan Police (everywhere but the City)."""
+        return self.police == "Metropolitan Police"
+
+    @property
+    def policing(self) -> str:
+        """Where paper about it is routed: the Met's BCU, or the area's own force."""
+        return f"{self.command_unit} BCU" if self.met else self.police
+
 
 @cache
 def boroughs() -> tuple[Borough, ...]:
     """All 33 areas, sorted by name."""
     data = json.loads(resource("boroughs.json").read_text("utf-8"))
     return tuple(Borough(**row) for row in data["areas"])
+
+
+def borough_named(name: str) -> Borough | None:
+    """The area with exactly this name, if any."""
+    return next((b for b in boroughs() if b.name == name), None)
 
 
 def borough_names() -> tuple[str, ...]:

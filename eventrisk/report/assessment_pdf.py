@@ -34,9 +34,7 @@ def _when(data: ReportData) -> str:
 def _briefing(data: ReportData) -> Table:
     """What, where, when and how many: the first lines a duty officer reads."""
     sub, venue = data.submission, data.venue
-    policing = data.police if data.police and data.police != "Metropolitan Police" else ""
-    unit = data.command_unit if data.command_unit and data.command_unit != policing else ""
-    area = ", ".join(x for x in (venue.borough, unit and f"{unit} BCU", policing) if x)
+    area = ", ".join(x for x in (venue.borough, data.policing) if x)
     rows = [
         ("Event", f"{sub.event_name} ({sub.event_type.label.lower()})"),
         ("Venue", f"{venue.name}, {venue.address}, {venue.postcode} · {area}"),

@@ -11,7 +11,7 @@ from eventrisk import audit, incidents, workflow
 from eventrisk.deskinfo import DeskContact, load_desk_contact
 from eventrisk.errors import WorkflowError
 from eventrisk.model import Grade, Incident, Promoter, Submission, Venue
-from eventrisk.reference import boroughs
+from eventrisk.reference import borough_named
 from eventrisk.scoring.service import StoredAssessment
 from eventrisk.timeutil import months_before, now_utc, to_db
 
@@ -26,7 +26,7 @@ class ReportData:
     submission: Submission
     venue: Venue
     promoter: Promoter
-    command_unit: str
+    policing: str  # the Met's BCU, or the force of the area (the City of London Police)
     assessment: StoredAssessment
     grade: Grade  # the grade in force: the supervisor's override if there is one
     guidance: str  # what the desk does at this grade
@@ -39,7 +39,6 @@ class ReportData:
     contact: DeskContact
     generated_at: datetime
     window_from: datetime  # the incident table covers [window_from, the event's start)
-    police: str = ""  # the force that polices the borough
     training: bool = False  # a demo desk: every page says so
 
 
@@ -76,13 +75,11 @@ def gather(db: Database, submission_id: int, generated_at: datetime | None = Non
         months.append(cursor.strftime("%Y-%m"))
         cursor = (cursor + timedelta(days=32)).replace(day=1)
     counts = incidents.monthly_counts(db, venue.id, months_before(until, 24), until)
-    area = next((b for b in boroughs() if b.name == venue.borough), None)
-    unit = area.command_unit if area else ""
+    area = borough_named(venue.borough)
     return ReportData(
         submission=sub, venue=venue, promoter=state.promoter,
-        command_unit=unit, assessment=stored, grade=state.grade, guidance=state.guidance,
-        borough_action=state.borough_action, window_from=year_ago,
-        police=area.police if area else "",
+        policing=area.policing if area else "", assessment=stored, grade=state.grade,
+        guidance=state.guidance, borough_action=state.borough_action, window_from=year_ago,
         review=state.review, incidents_12m=tuple(recent),
         incidents_12m_total=total, monthly=tuple((m, counts.get(m, 0)) for m in months),
         audit_head=audit.head(db), contact=contact or desk_contact(),

@@ -15,7 +15,7 @@ from sqlite_utils import Database
 from eventrisk import audit
 from eventrisk.errors import NotFoundError, ValidationError
 from eventrisk.model import GRADE_COLOURS, Grade, Status
-from eventrisk.reference import boroughs, canonical_borough
+from eventrisk.reference import borough_named, canonical_borough
 from eventrisk.report.assessment_pdf import assessment_story, compact_story, footer
 from eventrisk.report.data import PACK_INCIDENT_ROWS, desk_contact, gather
 from eventrisk.report.layout import FRAME_WIDTH, GRID, HEADED, MarkedDocument, markup, para
@@ -182,11 +182,9 @@ def header_cell(text: str):
 
 def _cover(name, period, reports: list[CoverRow], generated_at, head, contact,
            include_pending) -> list:
-    area = next((b for b in boroughs() if b.name == name), None)
-    force = area.police if area else ""
-    unit = area.command_unit if area else ""
-    policed = (f"Policed by the {force}" if force and force != "Metropolitan Police"
-               else f"Metropolitan Police, {unit} BCU" if unit else "")
+    area = borough_named(name)
+    policed = "" if area is None else \
+        f"{area.police}, {area.policing}" if area.met else f"Policed by the {area.police}"
     grades = Counter(r.grade for r in reports)
     statuses = Counter(r.status for r in reports)
     pending = sum(n for st, n in statuses.items() if st.value not in FINAL)
