@@ -96,6 +96,12 @@ FROM submissions s JOIN venues v ON v.id = s.venue_id LEFT JOIN users u ON u.id 
 _REFERENCE_TYPED = re.compile(r"^ER-[0-9]{4}(-[0-9]{0,6})?$")
 
 
+def _typed_reference(flt: QueueFilter) -> str | None:
+    """The search text when it is a reference, whole or being typed (``ER-2026-0001``)."""
+    found = _REFERENCE_TYPED.match(flt.text.strip().upper())
+    return found.group(0) if found else None
+
+
 def _common(db: Database, text: str) -> bool:
     """Whether a search matches so many events (1% or more) that walking the sort's index and
     testing each event finds a page sooner than sorting every match.  Estimated from the
@@ -141,9 +147,8 @@ def _where(flt: QueueFilter, walk_text: bool = False) -> tuple[str, list[object]
     if flt.late_only:
         clauses.append("julianday(s.starts_at) - julianday(s.received_at) < ?")
         params.append(LATE_NOTICE_DAYS)
-    reference = _REFERENCE_TYPED.match(flt.text.strip().upper())
-    if reference:  # a reference, whole or being typed: the unique index, not full text
-        whole = reference.group(0)
+    whole = _typed_reference(flt)
+    if whole:  # a reference, whole or being typed: the unique index, not full text
         if len(whole) == 14:
             clauses.append("s.reference = ?")
             params.append(whole)
@@ -183,7 +188,7 @@ def fetch(db: Database, flt: QueueFilter, *, role: Role = Role.OFFICER, sort: st
     through the sort's index (keyset pagination), where ``offset`` would read every row
     before it."""
     text = flt.text.strip()
-    walk = bool(text) and not flt.upcoming_only and not _REFERENCE_TYPED.match(text.upper()) \
+    walk = bool(text) and not flt.upcoming_only and not _typed_reference(flt) \
         and _common(db, text)
     where, params = _where(flt, walk_text=walk)
     terms = _terms(sort, role)

@@ -50,7 +50,6 @@ class AccountabilityView(QWidget):
         self.setObjectName("accountabilityView")
         self.report = None
         self._task: Task | None = None
-        self._draft: str | None = None
         outer = QVBoxLayout(self)
         controls = QHBoxLayout()
         yesterday = date.today() - timedelta(days=1)
@@ -159,7 +158,7 @@ class AccountabilityView(QWidget):
                                                   "Rules (*.toml)")
             if not path:
                 return
-            ruleset = self._draft = path
+            ruleset = path
         desk = self.desk
         steps = list(STEPS.values())
 
