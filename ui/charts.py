@@ -3,6 +3,8 @@ per borough stacked by grade."""
 
 from __future__ import annotations
 
+import math
+
 from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import QSizePolicy, QWidget
@@ -201,8 +203,6 @@ class RatioChart(QWidget):
         return QSize(420, 44 + self.ROW * max(1, len(self.data)))
 
     def paintEvent(self, _event) -> None:  # noqa: N802
-        import math
-
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         p.drawText(4, 14, self.title)

@@ -5,6 +5,7 @@ prints it."""
 from __future__ import annotations
 
 import io
+import math
 
 from reportlab.graphics.shapes import Circle, Drawing, Line, Rect, String
 from reportlab.lib import colors
@@ -237,7 +238,6 @@ def _ratio_chart(groups: list, row: float = 9.5) -> Drawing:
     lo, hi = 0.25, 4.0
 
     def at(value: float) -> float:
-        import math
         clipped = min(hi, max(lo, value))
         return left + (math.log(clipped) - math.log(lo)) / (math.log(hi) - math.log(lo)) * \
             (right - left)
