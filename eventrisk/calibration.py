@@ -197,10 +197,9 @@ class GroupRow:
                     if self.ratio_low is not None and self.ratio_high is not None else "")
         return f"{self.ratio:.2f}{interval}"
 
-    @property
-    def drivers_text(self) -> str:
+    def drivers_text(self, separator: str = ", ") -> str:
         """"door-shortfall +10.1, ..." (extra points per event against the rest)."""
-        return ", ".join(f"{rule} {points:+.1f}" for rule, points in self.drivers)
+        return separator.join(f"{rule} {points:+.1f}" for rule, points in self.drivers)
 
 
 @dataclass(frozen=True)

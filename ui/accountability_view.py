@@ -251,7 +251,7 @@ class AccountabilityView(QWidget):
                                                 "fires on calmer events"))
         self._fill(self.disparity, [[
             f"{g.group} ({g.kind})", f"{g.events:,}", percent(g.high_share, 1),
-            percent(g.outcome.rate, 1), g.ratio_text, g.finding, g.drivers_text]
+            percent(g.outcome.rate, 1), g.ratio_text, g.finding, g.drivers_text()]
             for g in r.disparity], bold=lambda row: bool(row[5]))
         overrides = [[o.reference, o.supervisor, f"{o.before} → {o.after}", o.justification,
                       "yes" if o.outcome else "no"] for o in r.override_list]

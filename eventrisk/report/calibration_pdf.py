@@ -121,7 +121,7 @@ def _rules(r: CalibrationReport) -> list:
             para("A rule that adds points but whose events have trouble no more often than "
                  "the rest is a candidate to retire or re-weight. Intervals are 95% Wilson "
                  "intervals.", "small"),
-            _table(rows, (148, 42, 60, 92, 92, 86), bold_first=False)]
+            _table(rows, (148, 42, 60, 92, 92, 86))]
 
 
 def _mix(r: CalibrationReport) -> list:
@@ -148,7 +148,7 @@ def _disparity(r: CalibrationReport) -> list:
         rows.append([para(f"{g.group} ({g.kind})", "cell"), f"{g.events:,}",
                      percent(g.high_share, 1), percent(g.outcome.rate, 1), g.ratio_text,
                      para(g.finding, "cell", bold=bool(g.finding)),
-                     para(g.drivers_text, "cell")])
+                     para(g.drivers_text("\n"), "small")])  # a rule id never breaks
     boroughs = [g for g in r.disparity
                 if g.kind == "borough" and g.ratio is not None and g.comparable]
     return [CondPageBreak(250), para("Disparity: boroughs and event types", "h2"),
@@ -161,7 +161,7 @@ def _disparity(r: CalibrationReport) -> list:
                  "the table.", "small"),
             _ratio_chart(sorted(boroughs, key=lambda g: g.group)) if boroughs else
             para("No borough has the 30 events a ratio needs to be drawn.", "small"),
-            _table(rows, (100, 46, 52, 50, 88, 72, 120), bold_first=False)]
+            _table(rows, (76, 42, 50, 46, 80, 76, 134.5))]
 
 
 def _overrides(r: CalibrationReport) -> list:
@@ -179,12 +179,13 @@ def _overrides(r: CalibrationReport) -> list:
                      f"{o.before} → {o.after}", para(o.justification, "cell"),
                      "yes" if o.outcome else "no"])
     return story + [Spacer(1, 4), para("Justifications, for review", "label"),
-                    _table(rows, (70, 80, 70, 85, 170, 38), bold_first=False)]
+                    _table(rows, (70, 80, 70, 85, 170, 38))]
 
 
-def _table(rows: list[list], widths: tuple[float, ...], bold_first: bool = True) -> Table:
+def _table(rows: list[list], widths: tuple[float, ...]) -> Table:
+    """Rows under a shaded heading row whose words never break; widths are shares."""
     scale = FRAME_WIDTH / sum(widths)
-    cells = [[c if not isinstance(c, str) else para(c, "cellbold" if i == 0 else "cell")
+    cells = [[c if not isinstance(c, str) else para(c, "header" if i == 0 else "cell")
               for c in row] for i, row in enumerate(rows)]
     table = Table(cells, colWidths=[w * scale for w in widths], repeatRows=1)
     table.setStyle(GRID)
