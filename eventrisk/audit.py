@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlite_utils import Database
@@ -104,28 +104,83 @@ def record_many(db: Database, entries: list[tuple[str, str, str, Any, dict | Non
     return hashes
 
 
+# Runs that may anonymise earlier entries (``eventrisk.anonymise``); a trigger lets nothing
+# else change an entry.
+ANONYMISING = ("retention.apply", "retention.dispose", "promoter.erase")
+
+ENTRY_COLUMNS = ("id, at, actor, action, entity, entity_id, detail, reason, prev_hash, hash, "
+                 "redacted_in")
+
+
+@dataclass
+class Anonymised:
+    """Anonymised entries met on a walk of the chain, checked at the end against the runs
+    that anonymised them: each run's entry records how many and the digest of their content
+    (``eventrisk.anonymise.members_digest``)."""
+
+    members: dict[int, list[tuple]] = field(default_factory=dict)
+    runs: dict[int, tuple[str, dict]] = field(default_factory=dict)
+
+    def see(self, row: tuple) -> bool:
+        """Note a row (as ``ENTRY_COLUMNS``); True if it is anonymised, so its content is
+        checked here rather than by its hash."""
+        if row[3] in ANONYMISING:
+            try:
+                detail = json.loads(row[6] or "{}")
+            except ValueError:
+                detail = {}
+            self.runs[row[0]] = (row[3], detail if isinstance(detail, dict) else {})
+        if row[10] is None:
+            return False
+        self.members.setdefault(row[10], []).append(tuple(row[:10]))
+        return True
+
+    def problems(self) -> list[tuple[int, str]]:
+        """(entry, what is wrong) for every anonymised entry that no run accounts for."""
+        from eventrisk.anonymise import members_digest
+
+        out = []
+        for run, rows in sorted(self.members.items()):
+            first = min(r[0] for r in rows)
+            if run not in self.runs or run <= first:
+                out.append((first, f"it was anonymised, but entry {run} is not a retention "
+                                   "run after it (changed outside EventRisk)"))
+                continue
+            detail = self.runs[run][1]
+            if detail.get("anonymised_entries") != len(rows) or \
+                    detail.get("members_digest") != members_digest(rows):
+                out.append((first, f"the entries anonymised by entry {run} were changed "
+                                   "afterwards (their content no longer matches its digest)"))
+        for run, (_, detail) in sorted(self.runs.items()):
+            if detail.get("anonymised_entries") and run not in self.members:
+                out.append((run, f"entry {run} anonymised {detail['anonymised_entries']} "
+                                 "entries, which are no longer marked as such"))
+        return out
+
+
 def verify(db: Database) -> VerifyResult:
     """Walk the whole chain in order, streaming rows, and report the first break (the chain
-    alone; ``eventrisk.verify`` adds positions, the tables and witnesses)."""
+    alone; ``eventrisk.verify`` adds positions, the tables and witnesses).  An anonymised
+    entry keeps its hash and its link; its content is checked against the run that
+    anonymised it."""
     prev = GENESIS
     count = 0
-    cursor = db.execute(
-        "SELECT id, at, actor, action, entity, entity_id, detail, reason, prev_hash, hash "
-        "FROM audit_log ORDER BY id"
-    )
-    for row in cursor:
-        entry_id, at, actor, action, entity, entity_id, detail, reason, prev_hash, digest = row
+    anonymised = Anonymised()
+    for row in db.execute(f"SELECT {ENTRY_COLUMNS} FROM audit_log ORDER BY id"):
+        entry_id, at, actor, action, entity, entity_id, detail, reason, prev_hash, digest = \
+            row[:10]
         if prev_hash != prev:
             return VerifyResult(False, count, entry_id,
                                 "it does not follow the entry before it (an entry was removed "
                                 "or reordered)")
-        expected = _content_hash(prev_hash, at, actor, action, entity, entity_id, detail,
-                                 reason)
-        if expected != digest:
+        if not anonymised.see(row) and digest != _content_hash(
+                prev_hash, at, actor, action, entity, entity_id, detail, reason):
             return VerifyResult(False, count, entry_id, "its content was changed after it was "
                                                          "written")
         prev = digest
         count += 1
+    for entry_id, problem in anonymised.problems():
+        return VerifyResult(False, count, entry_id, problem)
     return VerifyResult(True, count)
 
 

@@ -23,7 +23,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from eventrisk import __version__
+from eventrisk import __version__, cli_personal
 from eventrisk.db import is_environment_failure, storage_error
 from eventrisk.desk import Desk
 from eventrisk.errors import (
@@ -43,6 +43,7 @@ from eventrisk.logfile import log_to_file
 from eventrisk.paths import default_db_path
 from eventrisk.queue import QueueFilter
 from eventrisk.reference import canonical_borough
+from eventrisk.retention import RetentionFileError
 from eventrisk.timeutil import british_datetime, to_file
 
 if TYPE_CHECKING:
@@ -84,6 +85,9 @@ def _parser() -> argparse.ArgumentParser:
     e = sub.add_parser("export", help="export to a .csv or .json file")
     e.add_argument("kind", choices=KINDS)
     e.add_argument("file", type=Path)
+    e.add_argument("--minimal", action="store_true", help="leave out personal contact details "
+                   "(promoter phone and email, contacts for the night): for sending outside "
+                   "the desk")
     s = sub.add_parser("score", help="score submissions and store their assessments")
     s.add_argument("references", nargs="*", metavar="REF")
     s.add_argument("--all", action="store_true", help="every submission not cancelled "
@@ -142,6 +146,7 @@ def _parser() -> argparse.ArgumentParser:
     rs = sub.add_parser("restore", help="replace the desk with a checked backup "
                         "(administrators; everyone else must have closed EventRisk)")
     rs.add_argument("file", type=Path, metavar="BACKUP")
+    cli_personal.add_parsers(sub, _date)
     return p
 
 
@@ -167,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
         for line in exc.lines:
             print(line, file=sys.stderr)
         return 2
-    except RulesError as exc:
+    except (RulesError, RetentionFileError) as exc:
         for line in exc.problems:
             print(line, file=sys.stderr)
         return 2
@@ -213,6 +218,8 @@ def _dispatch(args: argparse.Namespace, path: Path) -> int:
         load_desk_contact()  # paper names who to call: a broken desk.json stops it first
     if command == "rules" and args.rules_command in ("check", "features"):
         return _rules(None, args)  # a rules file alone needs no database and no account
+    if command == "retention" and args.retention_command == "check":
+        return cli_personal.check_file(args)
     if command == "init":
         return _init(args, path)
     if command == "restore":
@@ -349,8 +356,9 @@ def _import(desk: Desk, args) -> int:
 
 
 def _export(desk: Desk, args) -> int:
-    n = desk.export_file(args.kind, args.file)
-    print(f"Exported {n} {args.kind} to {args.file}.")
+    n = desk.export_file(args.kind, args.file, minimal=args.minimal)
+    extra = " without personal contact details" if args.minimal else ""
+    print(f"Exported {n} {args.kind} to {args.file}{extra}.")
     return 0
 
 
@@ -560,4 +568,7 @@ def _backup(desk: Desk, args) -> int:
 _HANDLERS = {"demo": _demo, "import": _import, "export": _export, "score": _score,
              "queue": _queue, "report": _report, "pack": _pack, "rules": _rules,
              "calibration": _calibration, "letter": _letter,
-             "audit": _audit, "backup": _backup, "password": _change_password}
+             "audit": _audit, "backup": _backup, "password": _change_password,
+             "retention": cli_personal.run_retention,
+             "subject-access": cli_personal.run_subject_access,
+             "promoter": cli_personal.run_promoter}

@@ -455,14 +455,20 @@ def _records(db: Database, kind: str) -> Iterator[Venue | Submission | Incident]
         last = rows[-1]["id"]
 
 
-def export_file(db: Database, kind: str, path: Path) -> int:
-    """Write every record of ``kind`` to ``path`` (.csv or .json); returns the count."""
+# Personal contact details: left out of a ``minimal`` export (issue 17, minimisation).
+CONTACT_FIELDS = frozenset({"promoter_phone", "promoter_email", "night_contact"})
+
+
+def export_file(db: Database, kind: str, path: Path, *, minimal: bool = False) -> int:
+    """Write every record of ``kind`` to ``path`` (.csv or .json); returns the count.
+    ``minimal`` leaves out ``CONTACT_FIELDS``."""
     if kind not in KINDS:
         raise ImportFileError([f"{path}:1: cannot export '{kind}'; choose one of "
                                f"{', '.join(KINDS)}"])
     path = Path(path)
     fmt = _file_format(path)
-    fields = FIELDS_BY_KIND[kind]
+    fields = tuple(f for f in FIELDS_BY_KIND[kind]
+                   if not (minimal and f.name in CONTACT_FIELDS))
     tmp = path.with_name(path.name + ".part")
     if path.is_dir():
         raise ImportFileError([f"{path}:1: this is a folder; give the export a file name"])

@@ -398,3 +398,40 @@ def m010_compact_snapshots(db: Database) -> None:
 def known_names() -> set[str]:
     """The migrations this release knows (a database with others is from a newer one)."""
     return {m.name for m in MIGRATIONS._migrations}
+
+
+@MIGRATIONS(name="m011_retention")
+def m011_retention(db: Database) -> None:
+    """Retention (issue 17): when each record was anonymised, a person's decisions to keep a
+    due record until a later review, and audit entries whose personal text a retention run
+    anonymised (``redacted_in``: that run's own entry).  The audit log and the reviews stay
+    immutable except for exactly that: a trigger lets a run replace the detail and reason of
+    an entry not yet anonymised, marking it with a later retention entry, and a review's
+    comment become "[anonymised]"; nothing else, hashes included, can change."""
+    for table in ("promoters", "submissions", "incidents"):
+        db.table(table).add_column("anonymised_at", str)
+    db.table("audit_log").add_column("redacted_in", int)
+    db.table("retention_holds").create(
+        {"kind": str, "record_id": int, "until": str, "reason": str, "decided_by": str,
+         "decided_at": str},
+        pk=("kind", "record_id"), not_null={"until", "reason", "decided_by", "decided_at"})
+    db.executescript("""
+        DROP TRIGGER audit_log_no_update;
+        CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+        WHEN NOT coalesce((OLD.redacted_in IS NULL AND NEW.redacted_in > OLD.id
+                  AND NEW.id IS OLD.id AND NEW.at IS OLD.at AND NEW.actor IS OLD.actor
+                  AND NEW.action IS OLD.action AND NEW.entity IS OLD.entity
+                  AND NEW.entity_id IS OLD.entity_id AND NEW.prev_hash IS OLD.prev_hash
+                  AND NEW.hash IS OLD.hash
+                  AND (SELECT action FROM audit_log WHERE id = NEW.redacted_in)
+                      IN ('retention.apply', 'retention.dispose', 'promoter.erase')), 0)
+        BEGIN SELECT RAISE(ABORT, 'audit_log rows are immutable'); END;
+        DROP TRIGGER reviews_no_update;
+        CREATE TRIGGER reviews_no_update BEFORE UPDATE ON reviews
+        WHEN NOT coalesce((NEW.comment IS '[anonymised]' AND NEW.id IS OLD.id
+                  AND NEW.submission_id IS OLD.submission_id
+                  AND NEW.assessment_id IS OLD.assessment_id
+                  AND NEW.reviewer_id IS OLD.reviewer_id AND NEW.decision IS OLD.decision
+                  AND NEW.grade_before IS OLD.grade_before AND NEW.grade_after IS OLD.grade_after
+                  AND NEW.created_at IS OLD.created_at), 0)
+        BEGIN SELECT RAISE(ABORT, 'reviews rows are immutable'); END;""")

@@ -176,6 +176,13 @@ def create(db: Database, actor: User, sub: Submission,
     return saved
 
 
+def is_anonymised(db: Database, submission_id: int) -> bool:
+    """Whether a retention run anonymised this submission."""
+    row = db.execute("SELECT anonymised_at FROM submissions WHERE id = ?",
+                     [submission_id]).fetchone()
+    return row is not None and row[0] is not None
+
+
 def normalised_name(name: str) -> str:
     """An event name for spotting duplicates: case, punctuation and spacing ignored."""
     return " ".join("".join(c if c.isalnum() else " " for c in name.casefold()).split())

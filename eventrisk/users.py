@@ -35,6 +35,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "rescore_all": frozenset({Role.SUPERVISOR, Role.ADMIN}),
     "calibration": frozenset({Role.SUPERVISOR, Role.ADMIN}),
     "desk_settings": frozenset({Role.ADMIN}),
+    "personal_data": frozenset({Role.ADMIN}),
     "read": frozenset({Role.OFFICER, Role.SUPERVISOR, Role.ADMIN}),
 }
 
@@ -48,6 +49,7 @@ ACTION_WORDS = {
     "rescore_all": "rescore every submission",
     "calibration": "see the calibration and disparity report",
     "desk_settings": "change the desk's settings",
+    "personal_data": "manage personal data (retention, subject access, erasure)",
 }
 
 

@@ -202,6 +202,9 @@ def validate_submission(raw: Mapping[str, Any]) -> Submission:
     email = values.get("promoter_email")
     if email and not _EMAIL.match(email):
         problems.append(("promoter_email", f"'{email}' is not an email address"))
+    if str(values.get("promoter_name") or "").casefold().startswith("anonymised promoter"):
+        problems.append(("promoter_name", "That name is kept for promoters anonymised under the "
+                                          "retention schedule; give the promoter's own name"))
     if problems:
         raise ValidationError(problems)
     values["status"] = values["status"] or Status.RECEIVED

@@ -193,7 +193,7 @@ def contact_changes(stored: Promoter, given: Promoter) -> dict[str, list[str]]:
 
 
 def update_promoter_contacts(db: Database, actor: str, promoter: Promoter,
-                             changes: dict[str, list[str]]) -> None:
+                             changes: dict[str, list[str]], reason: str = "") -> None:
     """New contact details for a promoter: versioned and audited (who, from what, to what)."""
     assert promoter.id is not None
     sets = ", ".join(f"{k} = ?" for k in changes)
@@ -201,7 +201,7 @@ def update_promoter_contacts(db: Database, actor: str, promoter: Promoter,
                "updated_by = ? WHERE id = ?",
                [*(new for _, new in changes.values()), to_db(now_utc()), actor, promoter.id])
     audit.record(db, actor, "promoter.edit", "promoter", promoter.id,
-                 {"name": promoter.name, **changes})
+                 {"name": promoter.name, **changes}, reason)
 
 
 def search_promoters(db: Database, text: str, limit: int = 20) -> list[Promoter]:

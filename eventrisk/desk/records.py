@@ -56,10 +56,11 @@ class RecordsMixin(DeskBase):
                                             with_status=with_status, now=self.clock(),
                                             no_duplicates=no_duplicates)
 
-    def export_file(self, kind: str, path: Path) -> int:
-        """Write every record of ``kind`` to a file; returns the count."""
+    def export_file(self, kind: str, path: Path, *, minimal: bool = False) -> int:
+        """Write every record of ``kind`` to a file; returns the count.  ``minimal`` leaves
+        out personal contact details, for sending outside the desk."""
         self.reader()
-        return importexport.export_file(self.db, kind, Path(path))
+        return importexport.export_file(self.db, kind, Path(path), minimal=minimal)
 
     # ---- rules ----------------------------------------------------------------------------
     def publish_rules(self, ruleset: Ruleset) -> None:

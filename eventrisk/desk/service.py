@@ -28,6 +28,7 @@ from eventrisk import audit, settings, submissions, workflow
 from eventrisk.desk import readmodel
 from eventrisk.desk.accounts import AccountsMixin
 from eventrisk.desk.base import DeskBase
+from eventrisk.desk.personal import PersonalDataMixin
 from eventrisk.desk.reads import ReadsMixin
 from eventrisk.desk.records import RecordsMixin
 from eventrisk.errors import (
@@ -67,7 +68,7 @@ class PossibleDuplicate(WorkflowError):  # noqa: N818 - a question, not a failur
         self.references = references
 
 
-class Desk(AccountsMixin, RecordsMixin, ReadsMixin, DeskBase):
+class Desk(AccountsMixin, RecordsMixin, ReadsMixin, PersonalDataMixin, DeskBase):
     """An open desk database and who is signed in to it: every use case of the desk.
 
     One ``Desk`` belongs to one thread; a background task takes ``for_worker()``.
@@ -98,6 +99,9 @@ class Desk(AccountsMixin, RecordsMixin, ReadsMixin, DeskBase):
         ``withdraw_reason`` (else ``ConfirmationNeeded``), is audited with it, and clears any
         override.  Editing only what the scorer does not read leaves the decision standing.
         """
+        if sub.id is not None and submissions.is_anonymised(self.db, sub.id):
+            raise WorkflowError(f"{sub.reference} was anonymised under the retention schedule; "
+                                "it can no longer be edited.")
         check_submission(sub)  # the same limits as the form and files, whoever calls
         with self.use_case("capture") as actor:
             self._promoter_details(actor, sub, update_promoter)
@@ -119,6 +123,7 @@ class Desk(AccountsMixin, RecordsMixin, ReadsMixin, DeskBase):
             if before.status in (Status.CANCELLED, Status.DEBRIEFED):
                 raise WorkflowError(f"{before.reference} is {before.status.label.lower()}; it "
                                     "can no longer be edited.")
+
             changed = submissions.scoring_changes(before, sub)
             reviewed = before.status in REVIEWED
             if changed and reviewed and not withdraw_reason.strip():

@@ -52,7 +52,9 @@ def _details(data: ReportData) -> list:
     sub, prom = data.submission, data.promoter
     required = door_supervisors_required(sub.expected_attendance)
     rows = [
-        ("Promoter", ", ".join(x for x in (prom.name, prom.company, prom.phone, prom.email) if x)),
+        # Paper leaves the desk: the promoter's company, not their personal contact details
+        # (the number to call on the night is on page 1).
+        ("Promoter", ", ".join(x for x in (prom.name, prom.company) if x)),
         ("Entry", f"{sub.ticketing.label}; "
                   + ("all ages" if sub.min_age == 0 else f"minimum age {sub.min_age}")
                   + f"; alcohol {'on sale' if sub.alcohol else 'not on sale'}; search: "

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from eventrisk import retention
 from eventrisk.db import open_database
 from eventrisk.desk import Desk
 from eventrisk.errors import PermissionDenied
@@ -154,7 +155,29 @@ USE_CASES = {
     "back up": (ALL, lambda d, ids, tmp: d.backup(tmp / "copy.db")),
     "restore a backup": ({"admin"}, lambda d, ids, tmp: d.authorise_restore()),
     "verify the audit trail": (ALL, lambda d, ids, tmp: d.verify_audit()),
+    "retention review": ({"admin"}, lambda d, ids, tmp: d.retention_review()),
+    "records due under review": ({"admin"}, lambda d, ids, tmp: _later(d).retention_items(
+        "incidents")),
+    "apply the retention schedule": ({"admin"}, lambda d, ids, tmp: _later(d).apply_retention(
+        retention.due(d.db, retention.load_schedule(), d.clock()))),
+    "keep a record under review": ({"admin"}, lambda d, ids, tmp: _later(d).keep_record(
+        "incidents", _incident_ref(d, ids), d.clock().date() + timedelta(days=365),
+        "Linked to an open investigation")),
+    "dispose of a record under review": ({"admin"}, lambda d, ids, tmp: _later(
+        d).dispose_record("incidents", _incident_ref(d, ids), "No longer needed")),
+    "see a promoter's details": ({"admin"}, lambda d, ids, tmp: d.promoter("Lantern Events")),
+    "subject access": ({"admin"}, lambda d, ids, tmp: d.subject_access("Lantern Events")),
+    "correct a promoter's details": ({"admin"}, lambda d, ids, tmp: d.correct_promoter(
+        "Lantern Events", {"phone": "020 7946 0001"}, "The promoter rang with a new number")),
+    "erase a promoter's details": ({"admin"}, lambda d, ids, tmp: d.erase_promoter(
+        "Lantern Events", "Asked for their details to be erased")),
 }
+
+
+def _later(desk):
+    """The same desk eight years on: every incident of the template is due for review."""
+    desk.clock = lambda: now_utc() + timedelta(days=8 * 366)
+    return desk
 
 
 def _incident_ref(desk, ids):
@@ -208,7 +231,10 @@ def test_every_use_case_of_the_desk_is_in_the_matrix():
                "import_file",
                "export_file", "publish_rules", "rescore_all", "create_account",
                "reset_password", "set_account_active", "set_account_role", "set_setting",
-               "backup", "verify_audit", "authorise_restore", "calibration", "issue_letter"}
+               "backup", "verify_audit", "authorise_restore", "calibration", "issue_letter",
+               "retention_review", "retention_items", "apply_retention", "keep_record",
+               "dispose_record", "promoter", "subject_access", "correct_promoter",
+               "erase_promoter"}
     # Reads and session plumbing, each checked by reader() or needing no account.
     plumbing = {"open", "close", "for_worker", "sign_in", "sign_out", "use_case", "reader",
                 "decision", "may", "needs_first_admin", "create_first_admin",
@@ -218,5 +244,6 @@ def test_every_use_case_of_the_desk_is_in_the_matrix():
                 "venue", "venue_by_code", "promoters_matching", "venue_events",
                 "venue_incidents", "monthly_incidents", "incident_by_reference", "debrief",
                 "active_ruleset", "demo_sign_ins", "heartbeat", "leave", "promoter_named",
-                "restore_from", "render_calibration", "render_letter"}
+                "restore_from", "render_calibration", "render_letter",
+                "retention_schedule"}  # reads the schedule file only
     assert offered - covered - plumbing == set()

@@ -1,0 +1,393 @@
+"""The retention schedule (``resources/retention.toml``) and the retention run: what is due,
+and doing it.
+
+A schedule names, per kind of personal data, how many years it is kept after the date that
+kind counts from, and what happens then: ``delete``, ``anonymise``, or ``review`` (an
+administrator keeps each item, with a reason and a new review date, or disposes of it).
+``due`` only reads; ``apply`` does every automatic action in the caller's transaction and
+audits it with counts (``eventrisk.anonymise`` says how a record and its audit entries are
+anonymised).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from eventrisk import anonymise, audit
+from eventrisk.errors import EventRiskError, NotFoundError, ValidationError
+from eventrisk.model import User
+from eventrisk.paths import resource
+from eventrisk.timeutil import to_db
+
+
+class RetentionFileError(EventRiskError):
+    """A retention schedule that cannot be used; ``problems`` name the file and line."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A kind of personal data the schedule must cover."""
+
+    key: str
+    label: str
+    counted_from: str
+    actions: tuple[str, ...]
+    disposal: str  # what disposing of one item under review does
+
+
+KINDS: dict[str, Kind] = {k.key: k for k in (
+    Kind("promoter_contacts", "Promoter contact details", "the promoter's last event",
+         ("anonymise", "delete", "review"), "anonymise"),
+    Kind("notes", "Notes, debrief notes and contacts for the night", "the event",
+         ("delete", "review"), "delete"),
+    Kind("submissions", "Submissions and their snapshots", "the event",
+         ("anonymise", "review"), "anonymise"),
+    Kind("incidents", "Incident descriptions and crime references", "the incident",
+         ("anonymise", "review"), "anonymise"),
+)}
+
+ACTION_WORDS = {"delete": "deleted", "anonymise": "anonymised",
+                "review": "listed for review by a person"}
+
+
+@dataclass(frozen=True)
+class Rule:
+    kind: str
+    keep_years: int
+    action: str
+    reason: str
+
+    @property
+    def label(self) -> str:
+        return KINDS[self.kind].label
+
+    def describe(self) -> str:
+        return (f"{self.label}: {ACTION_WORDS[self.action]} {self.keep_years} years after "
+                f"{KINDS[self.kind].counted_from}")
+
+
+@dataclass(frozen=True)
+class Schedule:
+    version: str
+    rules: dict[str, Rule]
+    sha256: str
+    source_name: str
+
+
+def schedule_file() -> Path:
+    """The schedule in use: ``EVENTRISK_RETENTION`` if set, else the shipped one."""
+    chosen = os.environ.get("EVENTRISK_RETENTION")
+    return Path(chosen) if chosen else resource("retention.toml")
+
+
+def load_schedule(path: Path | None = None) -> Schedule:
+    """Read and check a schedule file (``schedule_file()`` by default)."""
+    path = path or schedule_file()
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise RetentionFileError([f"{path}: no such file (set EVENTRISK_RETENTION to the desk's "
+                                  "retention.toml)"]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RetentionFileError([f"{path}: cannot be read ({exc})"]) from None
+    return parse_schedule(text, str(path))
+
+
+_TOML_LINE = re.compile(r"\(at line (\d+), column \d+\)")
+
+
+def parse_schedule(text: str, name: str = "retention.toml") -> Schedule:
+    """Check a schedule's text; every problem names ``file:line``."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        found = _TOML_LINE.search(str(exc))
+        line = found[1] if found else "1"
+        raise RetentionFileError([f"{name}:{line}: not valid TOML "
+                                  f"({_TOML_LINE.sub('', str(exc)).strip()})"]) from None
+    problems: list[str] = []
+    version = data.get("version")
+    if not isinstance(version, str) or not version.strip():
+        problems.append(f"{name}:{_line(text, None, 'version')}: the schedule needs a version "
+                        '(version = "2026.1")')
+    rules: dict[str, Rule] = {}
+    for key, value in data.items():
+        if key == "version":
+            continue
+        if key not in KINDS:
+            problems.append(f"{name}:{_line(text, key, None)}: [{key}] is not a kind of record "
+                            f"the desk keeps; the kinds are {', '.join(KINDS)}")
+            continue
+        if not isinstance(value, dict):
+            problems.append(f"{name}:{_line(text, None, key)}: {key} must be a table "
+                            f"([{key}])")
+            continue
+        rule = _rule(text, name, KINDS[key], value, problems)
+        if rule is not None:
+            rules[key] = rule
+    for key in KINDS:
+        if key not in data:
+            problems.append(f"{name}:{len(text.splitlines()) or 1}: [{key}] is missing; every "
+                            "kind of personal data needs a retention period")
+    if problems:
+        raise RetentionFileError(problems)
+    return Schedule(str(version).strip(), rules,
+                    hashlib.sha256(text.encode("utf-8")).hexdigest(), name)
+
+
+def _rule(text: str, name: str, kind: Kind, value: dict, problems: list[str]) -> Rule | None:
+    before = len(problems)
+    for extra in sorted(set(value) - {"keep_years", "action", "reason"}):
+        problems.append(f"{name}:{_line(text, kind.key, extra)}: {kind.key}.{extra} is not a "
+                        "setting; use keep_years, action and reason")
+    years = value.get("keep_years")
+    if isinstance(years, bool) or not isinstance(years, int) or not 1 <= years <= 100:
+        problems.append(f"{name}:{_line(text, kind.key, 'keep_years')}: {kind.key}.keep_years "
+                        f"must be a whole number of years from 1 to 100, not {years!r}")
+    action = value.get("action")
+    if action not in kind.actions:
+        problems.append(f"{name}:{_line(text, kind.key, 'action')}: {kind.key}.action must be "
+                        f"{' or '.join(repr(a) for a in kind.actions)}, not {action!r}"
+                        + _why_not(kind, action))
+    reason = value.get("reason")
+    if not isinstance(reason, str) or len(reason.strip()) < 10:
+        problems.append(f"{name}:{_line(text, kind.key, 'reason')}: {kind.key}.reason must say "
+                        "why this period (a sentence)")
+    if len(problems) > before:
+        return None
+    return Rule(kind.key, int(years or 0), str(action), " ".join(str(reason).split()))
+
+
+def _why_not(kind: Kind, action: object) -> str:
+    if action == "delete" and kind.key in ("submissions", "incidents"):
+        return (" (deleting them would change the history every later score was made from; "
+                "anonymise keeps what scoring and calibration need)")
+    return ""
+
+
+def _line(text: str, table: str | None, key: str | None) -> int:
+    """The line of ``key`` in ``[table]`` (or of the table's header), 1 if not found."""
+    lines = text.splitlines()
+    start = 0
+    if table is not None:
+        header = re.compile(rf"^\s*\[\s*{re.escape(table)}\s*\]")
+        for i, line in enumerate(lines):
+            if header.match(line):
+                start = i
+                break
+        else:
+            return 1
+        if key is None:
+            return start + 1
+    pattern = re.compile(rf"^\s*{re.escape(key or '')}\s*=")
+    for i in range(start, len(lines)):
+        if i > start and table is not None and lines[i].lstrip().startswith("["):
+            break
+        if pattern.match(lines[i]):
+            return i + 1
+    return start + 1
+
+
+# ---- what is due ------------------------------------------------------------------------------
+
+def years_before(moment: datetime, years: int) -> datetime:
+    """The same day ``years`` years earlier (28 February for a 29th)."""
+    try:
+        return moment.replace(year=moment.year - years)
+    except ValueError:
+        return moment.replace(year=moment.year - years, day=28)
+
+
+@dataclass(frozen=True)
+class Due:
+    """One kind's due items: how many, counted before ``cutoff``."""
+
+    rule: Rule
+    cutoff: datetime
+    count: int
+    held: int  # kept by a person until a later review date
+
+    @property
+    def automatic(self) -> bool:
+        return self.rule.action != "review"
+
+
+@dataclass(frozen=True)
+class Review:
+    """What a retention run would do now (``eventrisk retention review``)."""
+
+    schedule: Schedule
+    now: datetime
+    kinds: tuple[Due, ...]
+
+    @property
+    def total(self) -> int:
+        return sum(d.count for d in self.kinds)
+
+    def to_json(self) -> dict:
+        return {"schedule": {"version": self.schedule.version, "sha256": self.schedule.sha256},
+                "as_of": to_db(self.now),
+                "kinds": [{"kind": d.rule.kind, "label": d.rule.label,
+                           "action": d.rule.action, "keep_years": d.rule.keep_years,
+                           "counted_from": KINDS[d.rule.kind].counted_from,
+                           "before": to_db(d.cutoff), "due": d.count, "held": d.held,
+                           "reason": d.rule.reason} for d in self.kinds]}
+
+
+def due(db: Database, schedule: Schedule, now: datetime) -> Review:
+    """Counts per kind of what is due now; reads only."""
+    out = []
+    for key in KINDS:
+        rule = schedule.rules[key]
+        cutoff = years_before(now, rule.keep_years)
+        sql, params = anonymise.due_sql(key, rule.action, to_db(cutoff))
+        count = db.execute(f"SELECT count(*) FROM ({sql}) d WHERE NOT {_HELD}",
+                           {**params, "kind": key, "now": to_db(now)}).fetchone()[0]
+        held = db.execute(f"SELECT count(*) FROM ({sql}) d WHERE {_HELD}",
+                          {**params, "kind": key, "now": to_db(now)}).fetchone()[0]
+        out.append(Due(rule, cutoff, count, held))
+    return Review(schedule, now, tuple(out))
+
+
+_HELD = ("EXISTS (SELECT 1 FROM retention_holds h WHERE h.kind = :kind AND h.record_id = d.id "
+         "AND h.until > :now)")
+
+
+@dataclass(frozen=True)
+class Item:
+    """One record waiting for a person's decision (or due for an automatic action)."""
+
+    kind: str
+    record_id: int
+    key: str  # what people call it: a reference or a promoter's name
+    when: str  # the date its period counts from (stored form)
+    summary: str
+    kept_until: str | None = None
+    kept_reason: str = ""
+
+
+def items(db: Database, schedule: Schedule, now: datetime, kind: str, *, limit: int = 500,
+          include_held: bool = False, key: str | None = None) -> list[Item]:
+    """The due records of one kind, oldest first (for the review list)."""
+    if kind not in KINDS:
+        raise NotFoundError(f"There is no kind of record called {kind!r}; the kinds are "
+                            f"{', '.join(KINDS)}.")
+    rule = schedule.rules[kind]
+    sql, params = anonymise.due_sql(kind, rule.action, to_db(years_before(now, rule.keep_years)))
+    held = "1" if include_held else f"NOT {_HELD}"
+    named = "" if key is None else " AND d.key = :key COLLATE NOCASE"
+    rows = db.execute(
+        f"SELECT d.id, d.key, d.at, d.summary, h.until, h.reason FROM ({sql}) d "
+        "LEFT JOIN retention_holds h ON h.kind = :kind AND h.record_id = d.id "
+        f"WHERE {held}{named} ORDER BY d.at, d.id LIMIT :limit",
+        {**params, "kind": kind, "now": to_db(now), "limit": limit,
+         "key": (key or "").strip()}).fetchall()
+    return [Item(kind, r[0], r[1], r[2], _summary(kind, r[3]), r[4], r[5] or "") for r in rows]
+
+
+def _summary(kind: str, text: str | None) -> str:
+    if kind == "incidents" and text and " at " in text:
+        from eventrisk.model import IncidentCategory
+
+        category, venue = text.split(" at ", 1)
+        try:
+            return f"{IncidentCategory(category).label} at {venue}"
+        except ValueError:
+            return text
+    return text or ""
+
+
+# ---- doing it ---------------------------------------------------------------------------------
+
+@dataclass
+class Applied:
+    """What a run did, per kind, and how many audit entries it anonymised."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+    audit_entries: int = 0
+    entry: int = 0  # the position of the run's own audit entry
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+def apply(db: Database, actor: User, schedule: Schedule, now: datetime) -> Applied:
+    """Every automatic action that is due, in the caller's transaction, audited with counts.
+    Kinds under review wait for a person (``keep`` / ``dispose``)."""
+    result = Applied()
+    work = anonymise.Work(db, actor.username, to_db(now))
+    for key in KINDS:
+        rule = schedule.rules[key]
+        if rule.action == "review":
+            continue
+        sql, params = anonymise.due_sql(key, rule.action, to_db(years_before(now,
+                                                                             rule.keep_years)))
+        ids = [r[0] for r in db.execute(f"SELECT d.id FROM ({sql}) d WHERE NOT {_HELD} "
+                                        "ORDER BY d.id",
+                                        {**params, "kind": key, "now": to_db(now)})]
+        work.dispose(key, rule.action, ids)
+        result.counts[key] = len(ids)
+    result.audit_entries, result.entry = work.finish(
+        "retention.apply",
+        {"schedule": schedule.version, "schedule_sha256": schedule.sha256,
+         "counts": {k: v for k, v in result.counts.items()},
+         "actions": {k: r.action for k, r in schedule.rules.items()}})
+    return result
+
+
+def keep(db: Database, actor: User, schedule: Schedule, now: datetime, kind: str, key: str,
+         until: date, reason: str) -> Item:
+    """A person keeps a due record until ``until`` (after today), with a reason; audited."""
+    if not reason.strip():
+        raise ValidationError([("reason", "Say why the record is still needed")])
+    if until <= now.date():
+        raise ValidationError([("until", "The next review date must be after today")])
+    item = _due_item(db, schedule, now, kind, key)
+    db.execute("INSERT INTO retention_holds (kind, record_id, until, reason, decided_by, "
+               "decided_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (kind, record_id) DO UPDATE "
+               "SET until = excluded.until, reason = excluded.reason, "
+               "decided_by = excluded.decided_by, decided_at = excluded.decided_at",
+               [kind, item.record_id, until.isoformat(), reason.strip(), actor.username,
+                to_db(now)])
+    audit.record(db, actor.username, "retention.keep", anonymise.ENTITY[kind], item.record_id,
+                 {"kind": kind, "until": until.isoformat(), "schedule": schedule.version},
+                 reason)
+    return item
+
+
+def dispose(db: Database, actor: User, schedule: Schedule, now: datetime, kind: str, key: str,
+            reason: str) -> Item:
+    """A person disposes of one due record (the kind's disposal: delete or anonymise)."""
+    if not reason.strip():
+        raise ValidationError([("reason", "Say why the record can go")])
+    item = _due_item(db, schedule, now, kind, key)
+    work = anonymise.Work(db, actor.username, to_db(now))
+    work.dispose(kind, KINDS[kind].disposal, [item.record_id])
+    # A promoter is named by number: the run's own entry must not keep the name it removes.
+    named = (f"P-{item.record_id:06d}" if kind == "promoter_contacts" else item.key)
+    work.finish("retention.dispose", {"schedule": schedule.version, "kind": kind,
+                                      "record": named, "counts": {kind: 1}}, reason,
+                entity=anonymise.ENTITY[kind], entity_id=item.record_id)
+    return item
+
+
+def _due_item(db: Database, schedule: Schedule, now: datetime, kind: str, key: str) -> Item:
+    found = items(db, schedule, now, kind, limit=1, include_held=True, key=key)
+    if found:
+        return found[0]
+    raise NotFoundError(f"{key} is not due under the retention schedule ({KINDS[kind].label}: "
+                        f"{schedule.rules[kind].keep_years} years after "
+                        f"{KINDS[kind].counted_from}).")

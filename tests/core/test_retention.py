@@ -1,0 +1,450 @@
+"""Retention (issue 17): the schedule as data, the run on a fixed clock, the audit chain after
+anonymisation, and what a tampering insider cannot hide."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from eventrisk import anonymise, retention
+from eventrisk.desk import Desk
+from eventrisk.desk.personal import ScheduleChanged
+from eventrisk.errors import NotFoundError, PermissionDenied, ValidationError, WorkflowError
+from eventrisk.model import Debrief, Grade, Incident, IncidentCategory, Location, Role, Severity
+from eventrisk.paths import resource
+from eventrisk.retention import RetentionFileError, parse_schedule
+from eventrisk.timeutil import from_db, now_utc
+from eventrisk.validation import validate_submission
+from tests.conftest import event_fields
+
+SHIPPED = resource("retention.toml").read_text("utf-8")
+MARKERS = {"name": "Zephyrine Quillfeather", "company": "Quillfeather Nights Ltd",
+           "phone": "07700 900123", "email": "zq@quill.example", "notes": "NOTESMARK rang",
+           "night": "NIGHTMARK 07700 900999", "performer": "PERFORMERMARK",
+           "event": "EVENTMARK Social", "debrief": "DEBRIEFMARK quiet",
+           "return": "RETURNMARK check the door team", "override": "OVERRIDEMARK intel",
+           "incident": "INCIDENTMARK fight by the bar", "crime": "CRIMEMARK/123"}
+
+
+# ---- the schedule file ------------------------------------------------------------------------
+
+def test_the_shipped_schedule_covers_every_kind_with_a_reason():
+    schedule = parse_schedule(SHIPPED)
+    assert set(schedule.rules) == set(retention.KINDS)
+    assert {k: (r.keep_years, r.action) for k, r in schedule.rules.items()} == {
+        "promoter_contacts": (6, "anonymise"), "notes": (2, "delete"),
+        "submissions": (7, "anonymise"), "incidents": (6, "review")}
+    assert all(len(r.reason) > 40 for r in schedule.rules.values())
+
+
+def _line_of(text: str, needle: str) -> int:
+    return next(i for i, line in enumerate(text.splitlines(), 1) if needle in line)
+
+
+@pytest.mark.parametrize("change, needle, words", [
+    (("keep_years = 7", "keep_years = 0"), "keep_years = 0", "submissions.keep_years must be"),
+    (("keep_years = 7", 'keep_years = "seven"'), 'keep_years = "seven"', "whole number"),
+    (('action = "review"', 'action = "delete"  # at once'), "# at once",
+     "would change the history"),
+    (('action = "anonymise"\nreason = """Seven', 'action = "shred"\nreason = """Seven'),
+     'action = "shred"', "submissions.action must be 'anonymise' or 'review'"),
+    (("[notes]", "[notez]"), "[notez]", "[notez] is not a kind of record"),
+    (("keep_years = 2", "keep_years = 2\nkeep_months = 3"), "keep_months = 3",
+     "notes.keep_months is not a setting"),
+    (('version = "2026.1"', 'version = ""'), 'version = ""', "needs a version"),
+], ids=["zero-years", "years-as-text", "delete-incidents", "unknown-action", "unknown-kind",
+        "unknown-key", "no-version"])
+def test_a_bad_schedule_is_refused_naming_the_line(change, needle, words):
+    text = SHIPPED.replace(*change)
+    assert text != SHIPPED
+    with pytest.raises(RetentionFileError) as caught:
+        parse_schedule(text, "retention.toml")
+    problem = next(p for p in caught.value.problems if words in p)
+    assert problem.startswith(f"retention.toml:{_line_of(text, needle)}: ")
+
+
+def test_not_toml_names_the_line_and_a_missing_kind_is_named():
+    broken = SHIPPED.replace('keep_years = 6\naction = "anonymise"', 'keep_years = = 6\n'
+                             'action = "anonymise"', 1)
+    with pytest.raises(RetentionFileError) as caught:
+        parse_schedule(broken, "retention.toml")
+    assert caught.value.problems[0].startswith(
+        f"retention.toml:{_line_of(broken, 'keep_years = = 6')}: not valid TOML")
+    without = SHIPPED[:SHIPPED.index("# Counted from when the incident")]
+    with pytest.raises(RetentionFileError, match=r"\[incidents\] is missing"):
+        parse_schedule(without)
+
+
+def test_the_file_in_force_can_be_chosen_and_a_broken_one_stops_the_desk(tmp_path,
+                                                                         monkeypatch):
+    mine = tmp_path / "retention.toml"
+    mine.write_text(SHIPPED.replace("keep_years = 2", "keep_years = 3"), encoding="utf-8")
+    monkeypatch.setenv("EVENTRISK_RETENTION", str(mine))
+    assert retention.load_schedule().rules["notes"].keep_years == 3
+    mine.write_text(SHIPPED.replace("keep_years = 2", "keep_years = -1"), encoding="utf-8")
+    with pytest.raises(RetentionFileError, match=str(mine)):
+        retention.load_schedule()
+
+
+# ---- one event through every threshold --------------------------------------------------------
+
+@pytest.fixture
+def desk_of(db, tmp_path, admin):
+    """Desks signed in as officer, supervisor and administrator on one database."""
+    boss = Desk(db, str(tmp_path / "desk.db"))
+    boss.sign_in("admin", "admin-password")
+    for name, role in (("olivia", Role.OFFICER), ("sven", Role.SUPERVISOR)):
+        boss.create_account(name, f"{name.title()} Namesake", role, "temporary-1")
+        d = Desk(db, boss.path)
+        d.sign_in(name, "temporary-1")
+        d.change_own_password("temporary-1", f"{name}-password")
+    out = {"admin": boss}
+    for name in ("olivia", "sven"):
+        out[name] = Desk(db, boss.path)
+        out[name].sign_in(name, f"{name}-password")
+    return out
+
+
+def _past_fields(days: int, **kw) -> dict:
+    start = (now_utc() - timedelta(days=days)).astimezone().replace(
+        tzinfo=None, hour=21, minute=0, second=0, microsecond=0)
+    return event_fields(start=start.isoformat(timespec="minutes"),
+                        end=(start + timedelta(hours=4)).isoformat(timespec="minutes"), **kw)
+
+
+@pytest.fixture
+def story(desk_of, venue):
+    """A past event carrying a marker in every free-text and contact field, returned with a
+    comment, overridden with a justification, debriefed, with a linked incident."""
+    officer, sup = desk_of["olivia"], desk_of["sven"]
+    fields = _past_fields(3, event_name=MARKERS["event"], promoter_name=MARKERS["name"],
+                          promoter_company=MARKERS["company"], promoter_phone=MARKERS["phone"],
+                          promoter_email=MARKERS["email"], night_contact=MARKERS["night"],
+                          performers=MARKERS["performer"])
+    state = officer.save_submission(validate_submission(fields))
+    sid = state.submission.id
+    state = officer.save_submission(replace(state.submission, notes=MARKERS["notes"]))
+    state = officer.submit_for_review(sid, state.version)
+    state = sup.return_to_officer(sid, state.version, MARKERS["return"])
+    state = officer.submit_for_review(sid, state.version)
+    new = Grade.CRITICAL if state.grade is not Grade.CRITICAL else Grade.HIGH
+    state = sup.override(sid, state.version, new, MARKERS["override"])
+    officer.record_incident(Incident(
+        "HKN-0001", state.submission.start + timedelta(hours=1), IncidentCategory.DISORDER,
+        Severity.MINOR, Location.INSIDE, event_reference=state.submission.reference,
+        crime_reference=MARKERS["crime"], description=MARKERS["incident"]))
+    officer.record_debrief(Debrief(sid, True, 250, 1, MARKERS["debrief"]))
+    return desk_of, sid, state.submission.start
+
+
+def _at(desk: Desk, moment: datetime) -> Desk:
+    desk.clock = lambda: moment
+    return desk
+
+
+def _due(desk: Desk) -> dict[str, int]:
+    return {d.rule.kind: d.count for d in desk.retention_review().kinds}
+
+
+def _apply(desk: Desk):
+    return desk.apply_retention(desk.retention_review())
+
+
+def _markers_in(text: str) -> set[str]:
+    return {k for k, v in MARKERS.items() if v in text}
+
+
+def _audit_text(db, sid: int) -> str:
+    return "\n".join(f"{d} {r}" for d, r in db.execute(
+        "SELECT detail, reason FROM audit_log WHERE (entity = 'submission' AND entity_id = ?) "
+        "OR entity IN ('promoter', 'incident')", [str(sid)]))
+
+
+def test_records_cross_each_threshold_exactly_as_the_schedule_says(story, db):
+    desks, sid, start = story
+    admin = desks["admin"]
+    day = timedelta(days=1)
+
+    def years(n: int) -> datetime:
+        return start.replace(year=start.year + n)
+
+    _at(admin, years(2) - day)
+    assert _due(admin) == {"promoter_contacts": 0, "notes": 0, "submissions": 0,
+                           "incidents": 0}
+    _at(admin, years(2) + day)
+    assert _due(admin) == {"promoter_contacts": 0, "notes": 1, "submissions": 0,
+                           "incidents": 0}
+    done = _apply(admin)
+    assert done.counts == {"promoter_contacts": 0, "notes": 1, "submissions": 0}
+    row = db.execute("SELECT s.notes, s.night_contact, d.notes, s.event_name, s.anonymised_at "
+                     "FROM submissions s JOIN debriefs d ON d.submission_id = s.id "
+                     "WHERE s.id = ?", [sid]).fetchone()
+    assert row == ("", "", "", MARKERS["event"], None)  # the notes went; the record stays
+    assert "notes" not in _markers_in(_audit_text(db, sid))
+    assert admin.verify_audit().ok
+    assert _due(admin)["notes"] == 0  # done once
+
+    _at(admin, years(6) - day)
+    assert _due(admin) == {"promoter_contacts": 0, "notes": 0, "submissions": 0,
+                           "incidents": 0}
+    _at(admin, years(6) + day)
+    assert _due(admin) == {"promoter_contacts": 1, "notes": 0, "submissions": 0,
+                           "incidents": 1}
+    done = _apply(admin)
+    assert done.counts["promoter_contacts"] == 1
+    promoter = db.execute("SELECT name, company, phone, email, anonymised_at FROM promoters"
+                          ).fetchone()
+    assert promoter[0].startswith("Anonymised promoter P-") and promoter[1:4] == ("", "", "")
+    # The incident waits for a person: nothing about it changed.
+    assert db.execute("SELECT description FROM incidents").fetchone()[0] == MARKERS["incident"]
+    assert [i.key for i in admin.retention_items("incidents")] == [
+        db.execute("SELECT reference FROM incidents").fetchone()[0]]
+    assert admin.verify_audit().ok
+
+    _at(admin, years(7) + day)
+    assert _due(admin)["submissions"] == 1
+    snapshots_before = db.execute("SELECT id, digest, packed FROM assessments").fetchall()
+    done = _apply(admin)
+    assert done.counts["submissions"] == 1 and done.audit_entries > 0
+    sub = db.execute("SELECT event_name, performers, notes, night_contact, grade, venue_id, "
+                     "starts_at, anonymised_at FROM submissions WHERE id = ?", [sid]).fetchone()
+    assert sub[:4] == (anonymise.MARK, "[]", "", "")
+    assert sub[4] == new_grade(db, sid) and sub[5] is not None and sub[7] is not None
+    assert db.execute("SELECT id, digest, packed FROM assessments").fetchall() == \
+        snapshots_before  # snapshots are kept exactly: grade and features for history
+    comments = {c for (c,) in db.execute("SELECT comment FROM reviews WHERE comment != ''")}
+    assert comments == {anonymise.MARK}
+    left = _markers_in(_audit_text(db, sid) + "\n".join(
+        c for (c,) in db.execute("SELECT comment FROM reviews")))
+    assert left <= {"incident", "crime"}  # only the incident, still waiting for a person
+    report = admin.verify_audit()
+    assert report.ok, report.problems
+    assert _due(admin)["submissions"] == 0
+
+
+def new_grade(db, sid: int) -> str:
+    return db.execute("SELECT coalesce(override_grade, grade) FROM submissions WHERE id = ?",
+                      [sid]).fetchone()[0]
+
+
+def test_each_run_is_audited_with_counts_and_schedule(story, db):
+    desks, sid, start = story
+    admin = _at(desks["admin"], start.replace(year=start.year + 8))
+    done = _apply(admin)
+    entry = json.loads(db.execute("SELECT detail FROM audit_log WHERE id = ?",
+                                  [done.entry]).fetchone()[0])
+    assert entry["counts"] == {"promoter_contacts": 1, "notes": 1, "submissions": 1}
+    assert entry["schedule"] == "2026.1" and len(entry["schedule_sha256"]) == 64
+    assert entry["anonymised_entries"] == done.audit_entries > 0
+    marked = db.execute("SELECT count(*) FROM audit_log WHERE redacted_in = ?",
+                        [done.entry]).fetchone()[0]
+    assert marked == done.audit_entries
+
+
+def test_anonymised_events_cannot_be_edited_or_named_again(story, db):
+    desks, sid, start = story
+    _apply(_at(desks["admin"], start.replace(year=start.year + 8)))
+    officer = desks["olivia"]
+    state = officer.assessment(sid)
+    with pytest.raises(WorkflowError, match="anonymised|debriefed"):
+        officer.save_submission(replace(state.submission, notes="again"))
+    with pytest.raises(ValidationError, match="promoter_name"):
+        validate_submission(event_fields(promoter_name="Anonymised promoter P-000001"))
+
+
+def test_a_person_keeps_or_disposes_of_what_is_under_review(story, db):
+    desks, sid, start = story
+    admin = _at(desks["admin"], start.replace(year=start.year + 6) + timedelta(days=2))
+    ref = db.execute("SELECT reference FROM incidents").fetchone()[0]
+    with pytest.raises(ValidationError, match="reason"):
+        admin.keep_record("incidents", ref, admin.clock().date() + timedelta(days=90), " ")
+    with pytest.raises(ValidationError, match="until"):
+        admin.keep_record("incidents", ref, admin.clock().date(), "Open investigation")
+    with pytest.raises(NotFoundError):
+        admin.keep_record("incidents", "INC-9999999", date(2040, 1, 1), "Open investigation")
+    until = admin.clock().date() + timedelta(days=90)
+    admin.keep_record("incidents", ref, until, "Linked to an open investigation")
+    assert admin.retention_items("incidents") == []
+    assert {d.rule.kind: d.held for d in admin.retention_review().kinds}["incidents"] == 1
+    _at(admin, datetime.combine(until, datetime.min.time(), UTC) + timedelta(hours=1))
+    assert [i.key for i in admin.retention_items("incidents")] == [ref]  # due again
+    admin.dispose_record("incidents", ref, "Investigation closed; no longer needed")
+    row = db.execute("SELECT description, crime_reference, category, severity, anonymised_at "
+                     "FROM incidents").fetchone()
+    assert row[:4] == (anonymise.MARK, "", "disorder", 1) and row[4] is not None
+    assert "incident" not in _markers_in(_audit_text(db, sid))
+    actions = [a for (a,) in db.execute("SELECT action FROM audit_log WHERE action LIKE "
+                                        "'retention.%' ORDER BY id")]
+    assert actions == ["retention.keep", "retention.dispose"]
+    assert admin.retention_items("incidents") == [] and admin.verify_audit().ok
+
+
+def test_a_run_confirmed_on_old_figures_does_nothing(story, db):
+    desks, sid, start = story
+    admin = _at(desks["admin"], start.replace(year=start.year + 2) + timedelta(days=2))
+    seen = admin.retention_review()
+    _at(admin, start.replace(year=start.year + 8))  # more is due than was confirmed
+    head = db.execute("SELECT max(id) FROM audit_log").fetchone()[0]
+    with pytest.raises(ScheduleChanged):
+        admin.apply_retention(seen)
+    assert db.execute("SELECT max(id) FROM audit_log").fetchone()[0] == head
+    assert db.execute("SELECT notes FROM submissions").fetchone()[0] == MARKERS["notes"]
+
+
+@pytest.mark.parametrize("who", ["olivia", "sven"])
+def test_only_administrators_handle_personal_data(story, who):
+    desks, _, _ = story
+    desk = desks[who]
+    for act in (desk.retention_review, lambda: desk.subject_access(MARKERS["name"]),
+                lambda: desk.erase_promoter(MARKERS["name"], "asked"),
+                lambda: desk.retention_items("incidents")):
+        with pytest.raises(PermissionDenied):
+            act()
+
+
+# ---- the chain after anonymisation, and an insider with the file ------------------------------
+
+@pytest.fixture
+def anonymised(story, db):
+    desks, sid, start = story
+    done = _apply(_at(desks["admin"], start.replace(year=start.year + 8)))
+    assert desks["admin"].verify_audit().ok
+    db.conn.commit()
+    return desks["admin"], done
+
+
+def test_every_hash_and_witness_survives_anonymisation(story, db, tmp_path):
+    desks, sid, start = story
+    admin = desks["admin"]
+    before = dict(db.execute("SELECT id, hash FROM audit_log").fetchall())
+    admin.backup(tmp_path / "before.db")
+    _apply(_at(admin, start.replace(year=start.year + 8)))
+    after = dict(db.execute("SELECT id, hash FROM audit_log").fetchall())
+    assert {k: after[k] for k in before} == before  # no hash moved: printed heads still hold
+    report = admin.verify_audit(against=tmp_path / "before.db")
+    assert report.ok, report.problems
+
+
+def _tamper(db, sql: str, params=()) -> None:
+    """What an insider with the file can do: drop the trigger, change, put it back."""
+    trigger = db.execute("SELECT sql FROM sqlite_master WHERE name = 'audit_log_no_update'"
+                         ).fetchone()[0]
+    db.execute("DROP TRIGGER audit_log_no_update")
+    db.execute(sql, params)
+    db.execute(trigger)
+    db.conn.commit()
+
+
+def test_editing_an_anonymised_entry_afterwards_is_caught(anonymised, db):
+    admin, done = anonymised
+    victim = db.execute("SELECT id FROM audit_log WHERE redacted_in IS NOT NULL LIMIT 1"
+                        ).fetchone()[0]
+    _tamper(db, "UPDATE audit_log SET reason = 'something else' WHERE id = ?", [victim])
+    report = admin.verify_audit()
+    assert not report.ok
+    assert any(f"entry {victim}" in p and "no longer matches" in p for p in report.problems)
+
+
+def test_anonymising_an_entry_outside_a_run_is_caught(anonymised, db):
+    admin, done = anonymised
+    victim = db.execute("SELECT id FROM audit_log WHERE redacted_in IS NULL AND id < ? "
+                        "ORDER BY id LIMIT 1", [done.entry]).fetchone()[0]
+    _tamper(db, "UPDATE audit_log SET detail = '{}', redacted_in = ? WHERE id = ?",
+            [done.entry, victim])
+    assert not admin.verify_audit().ok
+    _tamper(db, "UPDATE audit_log SET redacted_in = NULL WHERE id = ?", [victim])
+    # A hidden change claimed by no run: the entry's own hash catches it.
+    assert "changed after it was written" in " ".join(admin.verify_audit().problems)
+
+
+def test_unmarking_anonymised_entries_is_caught(anonymised, db):
+    admin, done = anonymised
+    _tamper(db, "UPDATE audit_log SET redacted_in = NULL WHERE redacted_in = ?", [done.entry])
+    assert not admin.verify_audit().ok
+
+
+def test_the_triggers_allow_a_run_and_nothing_else(anonymised, db):
+    admin, done = anonymised
+    plain = db.execute("SELECT id FROM audit_log WHERE redacted_in IS NULL AND id < ? "
+                       "ORDER BY id LIMIT 1", [done.entry]).fetchone()[0]
+    for sql, params in (
+            ("UPDATE audit_log SET detail = '{}' WHERE id = ?", [plain]),
+            ("UPDATE audit_log SET detail = '{}', redacted_in = 1 WHERE id = ?", [plain]),
+            ("UPDATE audit_log SET hash = 'x', redacted_in = ? WHERE id = ?", [done.entry, plain]),
+            ("UPDATE audit_log SET detail = '{}', redacted_in = ? WHERE id = ?",
+             [plain, plain]),  # "anonymised by" an entry that is no run
+            ("UPDATE audit_log SET reason = 'x' WHERE redacted_in IS NOT NULL", []),
+            ("DELETE FROM audit_log WHERE id = ?", [plain]),
+            ("UPDATE reviews SET comment = 'rewritten'", []),
+            ("UPDATE reviews SET decision = 'approve', comment = '[anonymised]'", [])):
+        with pytest.raises(sqlite3.DatabaseError, match="immutable"):
+            db.execute(sql, params)
+    db.conn.rollback()
+
+
+def test_the_standalone_verifier_agrees(anonymised, db, tmp_path):
+    import subprocess
+    import sys
+
+    from tests.core.test_audit_trail import ROOT
+
+    path = db.execute("PRAGMA database_list").fetchone()[2]
+    script = ROOT / "docs" / "verify_audit.py"
+    ok = subprocess.run([sys.executable, str(script), path], capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stdout
+    admin, done = anonymised
+    _tamper(db, "UPDATE audit_log SET detail = '{}' WHERE redacted_in = ? AND id = "
+            "(SELECT min(id) FROM audit_log WHERE redacted_in = ?)", [done.entry, done.entry])
+    bad = subprocess.run([sys.executable, str(script), path], capture_output=True, text=True)
+    assert bad.returncode == 1 and "anonymised" in bad.stdout
+
+
+def test_an_erased_promoter_keeps_their_events_and_the_chain_holds(story, db):
+    desks, sid, _ = story
+    admin = desks["admin"]
+    with pytest.raises(ValidationError, match="reason"):
+        admin.erase_promoter(MARKERS["name"], "")
+    admin.correct_promoter(MARKERS["name"], {"email": "second@quill.example"},
+                           "New address")  # the old one is now in the audit trail too
+    count = admin.erase_promoter(MARKERS["name"], "Asked for their details to be erased")
+    assert count == 1
+    held = admin.promoter(MARKERS["name"])
+    assert (held.company, held.phone, held.email) == ("", "", "")
+    text = "\n".join(f"{d} {r}" for d, r in db.execute("SELECT detail, reason FROM audit_log"))
+    assert not {"company", "phone", "email"} & _markers_in(text)
+    assert "second@quill.example" not in text
+    assert admin.verify_audit().ok
+    assert admin.assessment(sid).promoter.name == MARKERS["name"]
+
+
+def test_correcting_a_promoter_is_versioned_and_audited_with_the_reason(story, db):
+    desks, _, _ = story
+    admin = desks["admin"]
+    fixed = admin.correct_promoter(MARKERS["name"], {"phone": "020 7946 0000"},
+                                   "Promoter rang with a new number")
+    assert fixed.phone == "020 7946 0000" and fixed.version == 2
+    entry = db.execute("SELECT detail, reason FROM audit_log WHERE action = 'promoter.edit' "
+                       "ORDER BY id DESC").fetchone()
+    assert json.loads(entry[0])["phone"] == [MARKERS["phone"], "020 7946 0000"]
+    assert entry[1] == "Promoter rang with a new number"
+    with pytest.raises(ValidationError):
+        admin.correct_promoter(MARKERS["name"], {"name": "Someone Else"}, "typo")
+    with pytest.raises(ValidationError):
+        admin.correct_promoter(MARKERS["name"], {"phone": "020 7946 0000"}, "again")
+
+
+def test_the_next_review_counts_from_the_newest_event(story, db, desk_of):
+    """A promoter who comes back is not anonymised: six years from their last event."""
+    desks, sid, start = story
+    later = desks["olivia"].save_submission(validate_submission(_past_fields(
+        1, event_name="Return visit", promoter_name=MARKERS["name"])))
+    assert later.submission.id != sid
+    admin = _at(desks["admin"], start.replace(year=start.year + 6) + timedelta(hours=12))
+    assert _due(admin)["promoter_contacts"] == 0
+    _at(admin, from_db(db.execute("SELECT max(starts_at) FROM submissions").fetchone()[0])
+        .replace(year=start.year + 6) + timedelta(days=1))
+    assert _due(admin)["promoter_contacts"] == 1
