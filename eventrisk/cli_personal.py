@@ -126,7 +126,7 @@ def run_retention(desk: Desk, args) -> int:
         return 0
     if command == "keep":
         item = desk.keep_record(args.kind, args.record, args.until, args.reason)
-        print(f"Kept {item.key} until {british_date(args.until)}.")
+        print(f"Kept {item.key} until {args.until:%d/%m/%Y}; it will be due again then.")
         return 0
     item = desk.dispose_record(args.kind, args.record, args.reason)
     print(f"Disposed of {item.key} ({KINDS[args.kind].disposal}d).")

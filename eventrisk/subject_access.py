@@ -31,6 +31,8 @@ from eventrisk.model import IncidentCategory, Role, Severity, Status
 from eventrisk.timeutil import from_db, to_db
 
 OTHER_PROMOTER = "[another promoter: redacted]"
+WITHHELD = "[withheld: s.45(4) DPA 2018]"
+WITHHELD_REASONS = ("submission.override", "submission.return", "submission.withdraw")
 REDACTIONS = (
     "Officers' and supervisors' names are replaced by their role.",
     "Where an event passed between promoters, the other promoter's details are redacted.",
@@ -38,6 +40,9 @@ REDACTIONS = (
     "Each incident's date, category and severity are shown.",
     "The scoring evidence behind each grade is left out: it names other events and "
     "incidents. The grade, the score and the conditions agreed are shown.",
+    "Supervisors' reasons for overriding, returning or withdrawing an assessment are withheld "
+    "under section 45(4) of the Data Protection Act 2018: they may reveal police intelligence. "
+    "Each decision itself is shown.",
     "Records anonymised under the desk's retention schedule show only what is kept "
     "(\"[anonymised]\").",
 )
@@ -163,6 +168,8 @@ def _audit(db: Database, promoter_id: int, ids: list[int], name: str,
             [str(promoter_id), json.dumps(ids)]):
         about = "your details" if entity == "promoter" else refs.get(entity_id, entity_id)
         data = json.loads(detail or "{}")
+        if reason and action in WITHHELD_REASONS:
+            reason = WITHHELD
         out.append(AuditLine(position, at, _role(actor, people), action, about,
                              _scrub(data if isinstance(data, dict) else {}, name, people),
                              reason or ""))

@@ -448,3 +448,126 @@ def test_the_next_review_counts_from_the_newest_event(story, db, desk_of):
     _at(admin, from_db(db.execute("SELECT max(starts_at) FROM submissions").fetchone()[0])
         .replace(year=start.year + 6) + timedelta(days=1))
     assert _due(admin)["promoter_contacts"] == 1
+
+
+# ---- history and calibration survive anonymisation --------------------------------------------
+
+def test_history_features_and_calibration_are_the_same_after_anonymising_old_events(tmp_path):
+    """Everything on a demo desk passes every threshold at once; what scoring and calibration
+    read is untouched: the same features, the same calibration, and a rescore that finds
+    nothing to store."""
+    from eventrisk.scoring.service import iter_features
+
+    desk = Desk.open(tmp_path / "demo.db", create=True)
+    desk.build_demo(seed=3, venues=15, events=500, incidents=600)
+    desk.sign_in("supervisor", "supervisor-demo")
+    desk.rescore_all()
+    now = now_utc()
+
+    def features() -> dict:
+        return {s.submission.id: s.values for s in iter_features(desk.db, "1", {}, now)}
+
+    def calibration() -> dict:
+        report = desk.calibration(date(2020, 1, 1), now.date()).to_json()
+        report.pop("generated_at")
+        return report
+
+    features_before, calibration_before = features(), calibration()
+    assert calibration_before["events"] > 300
+    admin = Desk.open(tmp_path / "demo.db")
+    admin.sign_in("admin", "admin-demo")
+    done = _apply(_at(admin, now.replace(year=now.year + 8)))
+    assert done.counts["submissions"] == 500 and done.counts["promoter_contacts"] > 0
+    assert admin.db.execute("SELECT count(*) FROM submissions WHERE anonymised_at IS NULL OR "
+                            "event_name != ?", [anonymise.MARK]).fetchone()[0] == 0
+    assert features() == features_before
+    assert calibration() == calibration_before
+    assert sum(r.stored for r in desk.rescore_all()) == 0
+    assert admin.verify_audit().ok
+
+
+# ---- subject access ---------------------------------------------------------------------------
+
+def test_subject_access_holds_every_record_of_the_promoter_and_nobody_elses(story, db):
+    import io
+    import zipfile
+
+    from pypdf import PdfReader
+
+    desks, sid, _ = story
+    officer = desks["olivia"]
+    other = {"name": "Barnaby Otherperson", "company": "Otherperson Events",
+             "phone": "07700 900555", "email": "barnaby@other.example"}
+    theirs = officer.save_submission(validate_submission(event_fields(
+        event_name="Moved Night", promoter_name=other["name"],
+        promoter_company=other["company"], promoter_phone=other["phone"],
+        promoter_email=other["email"])))
+    moved = officer.save_submission(replace(theirs.submission, promoter_name=MARKERS["name"],
+                                            promoter_company="", promoter_phone="",
+                                            promoter_email=""))
+    officer.save_submission(validate_submission(event_fields(
+        event_name="Not Theirs", promoter_name=other["name"])))
+    access, package = desks["admin"].subject_access(MARKERS["name"])
+    archive = zipfile.ZipFile(io.BytesIO(package))
+    assert sorted(archive.namelist()) == ["subject-access.json", "subject-access.pdf"]
+    data = json.loads(archive.read("subject-access.json"))
+    pdf = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(
+        archive.read("subject-access.pdf"))).pages)
+    refs = {r for (r,) in db.execute("SELECT reference FROM submissions WHERE promoter_id = "
+                                     "(SELECT id FROM promoters WHERE name = ?)",
+                                     [MARKERS["name"]])}
+    assert {e["reference"] for e in data["events"]} == refs == {
+        access.events[0].reference, moved.submission.reference}
+    entries = {i for (i,) in db.execute(
+        "SELECT id FROM audit_log WHERE entity = 'submission' AND entity_id IN "
+        "(SELECT CAST(id AS TEXT) FROM submissions WHERE reference IN (SELECT value FROM "
+        "json_each(?)))", [json.dumps(sorted(refs))])}
+    assert {a["position"] for a in data["audit"]} >= entries
+    assert len(data["incidents"]) == 1
+    flat = json.dumps(data, ensure_ascii=False)
+    for text in (flat, " ".join(pdf.split())):
+        for mine in ("name", "phone", "email"):
+            assert MARKERS[mine] in text, mine
+        for withheld in ("return", "override"):  # may reveal intelligence: s.45(4)
+            assert MARKERS[withheld] not in text
+        for value in other.values():
+            assert value not in text  # another promoter
+        assert MARKERS["incident"] not in text and MARKERS["crime"] not in text
+        for person in ("olivia", "sven", "Olivia Namesake", "Sven Namesake"):
+            assert person not in text  # officers by role only
+        assert "Supervisor" in text and "Desk officer" in text
+    assert "[another promoter: redacted]" in flat and "[withheld: s.45(4) DPA 2018]" in flat
+    assert "Other promoters" in pdf or "other promoter" in pdf
+    entry = db.execute("SELECT action, actor FROM audit_log ORDER BY id DESC").fetchone()
+    assert entry == ("promoter.subject_access", "admin")
+
+
+def test_subject_access_for_an_unknown_or_anonymised_promoter_says_so(story):
+    desks, sid, start = story
+    admin = desks["admin"]
+    with pytest.raises(NotFoundError, match="no promoter called 'Nobody'"):
+        admin.subject_access("Nobody")
+    _apply(_at(admin, start.replace(year=start.year + 8)))
+    with pytest.raises(NotFoundError):
+        admin.subject_access(MARKERS["name"])
+
+
+def test_paper_prints_the_company_and_a_number_for_the_night_never_the_email(story):
+    import io
+
+    from pypdf import PdfReader
+
+    desks, sid, start = story
+    officer = desks["olivia"]
+    state = officer.assessment(sid)
+    day = start.date()
+
+    def text(pdf: bytes) -> str:
+        return " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+                        .split())
+
+    for pdf in (officer.render_assessment(sid),
+                officer.render_pack(state.venue.borough, day, day, include_pending=True)[0]):
+        printed = text(pdf)
+        assert MARKERS["company"] in printed and MARKERS["night"] in printed
+        assert MARKERS["email"] not in printed
