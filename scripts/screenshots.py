@@ -18,6 +18,7 @@ from ui.app import DatabaseLocationDialog  # noqa: E402
 from ui.login import FirstRunDialog, LoginDialog  # noqa: E402
 from ui.main_window import MainWindow  # noqa: E402
 from ui.pdf_preview import PdfPreview  # noqa: E402
+from ui.personal_data_dialog import PersonalDataDialog  # noqa: E402
 from ui.users_dialog import UsersDialog  # noqa: E402
 
 
@@ -97,6 +98,25 @@ def main(db_path: str, out: str) -> None:
         accounts.show()
         shot("accounts", accounts)
         accounts.close()
+        # Retention as it will be in eight years: everything on the demo desk is due.
+        from datetime import timedelta
+
+        from eventrisk.timeutil import now_utc
+
+        later = now_utc() + timedelta(days=8 * 366)
+        desk.clock = lambda: later
+        personal = PersonalDataDialog(desk, window)
+        personal.resize(1000, 600)
+        personal.show()
+        shot("retention-due", personal)
+        personal.tabs.setCurrentIndex(1)
+        shot("retention-waiting", personal)
+        personal.tabs.setCurrentIndex(2)
+        personal.promoter_name.setText(db.execute("SELECT name FROM promoters LIMIT 1"
+                                                  ).fetchone()[0])
+        personal.find_promoter()
+        shot("retention-promoter", personal)
+        personal.close()
         del venue
         app.quit()
 

@@ -39,6 +39,7 @@ from ui.assessment_view import AssessmentView
 from ui.dashboard_view import DashboardView
 from ui.errors import show_error
 from ui.login import ChangePasswordDialog, LockDialog, sign_in
+from ui.personal_data_dialog import PersonalDataDialog
 from ui.queue_view import QueueView
 from ui.rules_view import RulesView
 from ui.settings_dialog import SettingsDialog
@@ -287,6 +288,10 @@ class MainWindow(QMainWindow):
         accountability = self._action(tools, "A&ccountability: does the grade mean "
                                       "anything?…", self.open_accountability)
         accountability.setEnabled(self.desk.may("calibration"))
+        personal = self._action(tools, "Retention and personal &data…",
+                                lambda: PersonalDataDialog(self.desk, self,
+                                                           self.db_path).exec())
+        personal.setEnabled(self.desk.may("personal_data"))
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "&User guide", self.user_guide,
                      QKeySequence.StandardKey.HelpContents)
@@ -452,14 +457,21 @@ class MainWindow(QMainWindow):
                                         list(KINDS), 1, False)
         if not ok:
             return
+        scopes = ["Everything (for use on the desk)",
+                  "Without personal contact details (to send outside the desk)"]
+        scope, ok = QInputDialog.getItem(self, "Export", "What to include?", scopes, 0, False)
+        if not ok:
+            return
+        minimal = scope == scopes[1]
         path, _ = QFileDialog.getSaveFileName(self, f"Export {kind}", f"{kind}.csv",
                                               "CSV (*.csv);;JSON (*.json)")
         if not path:
             return
+        extra = " without personal contact details" if minimal else ""
         self._background(f"Exporting {kind}…",
-                         lambda desk, _r: desk.export_file(kind, Path(path)),
+                         lambda desk, _r: desk.export_file(kind, Path(path), minimal=minimal),
                          lambda n: self.statusBar().showMessage(
-                             f"Exported {n:,} {kind} to {path}.", 10000))
+                             f"Exported {n:,} {kind} to {path}{extra}.", 10000))
 
     def borough_pack(self) -> None:
         dialog = PackDialog(self)
