@@ -253,10 +253,9 @@ def due(db: Database, schedule: Schedule, now: datetime) -> Review:
         rule = schedule.rules[key]
         cutoff = years_before(now, rule.keep_years)
         sql, params = anonymise.due_sql(key, rule.action, to_db(cutoff))
-        count = db.execute(f"SELECT count(*) FROM ({sql}) d WHERE NOT {_HELD}",
-                           {**params, "kind": key, "now": to_db(now)}).fetchone()[0]
-        held = db.execute(f"SELECT count(*) FROM ({sql}) d WHERE {_HELD}",
-                          {**params, "kind": key, "now": to_db(now)}).fetchone()[0]
+        total, held = db.execute(f"SELECT count(*), coalesce(sum({_HELD}), 0) FROM ({sql}) d",
+                                 {**params, "kind": key, "now": to_db(now)}).fetchone()
+        count = total - held
         out.append(Due(rule, cutoff, count, held))
     return Review(schedule, now, tuple(out))
 
