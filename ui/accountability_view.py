@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDateEdit,
-    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -34,6 +33,7 @@ from eventrisk.model import GRADE_COLOURS
 from eventrisk.report.files import write_pdf
 from ui.charts import RateChart, RatioChart
 from ui.errors import show_error
+from ui.memory import memory_of, open_path, save_path
 from ui.worker import Task
 
 AS_GRADED, IN_FORCE, DRAFT = range(3)
@@ -154,8 +154,8 @@ class AccountabilityView(QWidget):
         if self.basis.currentIndex() == IN_FORCE:
             ruleset = self.desk.active_ruleset().version
         elif self.basis.currentIndex() == DRAFT:
-            path, _ = QFileDialog.getOpenFileName(self, "Draft rules file", "",
-                                                  "Rules (*.toml)")
+            path = open_path(self, memory_of(self.desk), "rules", "Draft rules file",
+                             "Rules (*.toml)")
             if not path:
                 return
             ruleset = path
@@ -288,8 +288,8 @@ class AccountabilityView(QWidget):
         if self.report is None:
             return
         name = f"calibration-{self.report.date_from}-to-{self.report.date_to}.pdf"
-        path, _ = QFileDialog.getSaveFileName(self, "Save the calibration report", name,
-                                              "PDF files (*.pdf)")
+        path = save_path(self, memory_of(self.desk), "pdf", "Save the calibration report",
+                         name, "PDF files (*.pdf)")
         if not path:
             return
         try:

@@ -31,6 +31,7 @@ from eventrisk.scoring import whatif
 from eventrisk.scoring.whatif import MEASURES
 from eventrisk.timeutil import british_datetime, british_time, from_db, local_to_utc, to_local
 from ui.errors import show_error
+from ui.memory import memory_of
 from ui.models import Column, ObjectTableModel, table_view
 from ui.pdf_preview import PdfPreview, print_pdf, save_pdf
 from ui.style import badge_css
@@ -304,7 +305,7 @@ class AssessmentView(QWidget):
             return False
         if name == "issue":
             pdf = self.desk.render_assessment(sid)
-            path = save_pdf(self, pdf, f"{self.sub.reference}.pdf")
+            path = save_pdf(self, pdf, f"{self.sub.reference}.pdf", memory_of(self.desk))
             if path is None:
                 return False
             digest = self.desk.issue(sid, state.version, pdf)
@@ -316,7 +317,8 @@ class AssessmentView(QWidget):
             return True
         if name == "letter":
             pdf = self.desk.render_letter(sid)
-            path = save_pdf(self, pdf, f"{self.sub.reference}-letter.pdf")
+            path = save_pdf(self, pdf, f"{self.sub.reference}-letter.pdf",
+                            memory_of(self.desk))
             if path is None:
                 return False
             digest = self.desk.issue_letter(sid, pdf)

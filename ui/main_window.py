@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QDateEdit,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QInputDialog,
     QLabel,
@@ -39,10 +38,12 @@ from ui.assessment_view import AssessmentView
 from ui.dashboard_view import DashboardView
 from ui.errors import show_error
 from ui.login import ChangePasswordDialog, LockDialog, sign_in
+from ui.memory import memory_of, open_path, save_path
 from ui.personal_data_dialog import PersonalDataDialog
 from ui.queue_view import QueueView
 from ui.rules_view import RulesView
 from ui.settings_dialog import SettingsDialog
+from ui.shortcuts_dialog import ShortcutsDialog
 from ui.style import TRAINING_CSS
 from ui.submission_form import SubmissionForm
 from ui.users_dialog import UsersDialog
@@ -295,6 +296,7 @@ class MainWindow(QMainWindow):
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "&User guide", self.user_guide,
                      QKeySequence.StandardKey.HelpContents)
+        self._action(help_menu, "&Keyboard shortcuts", self.show_shortcuts, "Ctrl+/")
         self._action(help_menu, "&About EventRisk", self.about)
 
     # ---- opening records -----------------------------------------------------------------
@@ -434,8 +436,8 @@ class MainWindow(QMainWindow):
             return
         with_status = choice == PAST_WITH_STATUS
         kind = "submissions" if with_status else choice
-        path, _ = QFileDialog.getOpenFileName(self, f"Import {kind}", "",
-                                              "CSV or JSON (*.csv *.json)")
+        path = open_path(self, memory_of(self.desk), "import", f"Import {kind}",
+                         "CSV or JSON (*.csv *.json)")
         if not path:
             return
         def done(result):
@@ -463,8 +465,8 @@ class MainWindow(QMainWindow):
         if not ok:
             return
         minimal = scope == scopes[1]
-        path, _ = QFileDialog.getSaveFileName(self, f"Export {kind}", f"{kind}.csv",
-                                              "CSV (*.csv);;JSON (*.json)")
+        path = save_path(self, memory_of(self.desk), "export", f"Export {kind}",
+                         f"{kind}.csv", "CSV (*.csv);;JSON (*.json)")
         if not path:
             return
         extra = " without personal contact details" if minimal else ""
@@ -482,8 +484,8 @@ class MainWindow(QMainWindow):
         def done(result):
             pdf, count = result
             name = f"pack-{borough.replace(' ', '-')}-{start}.pdf"
-            path, _ = QFileDialog.getSaveFileName(self, "Save the borough pack", name,
-                                                  "PDF files (*.pdf)")
+            path = save_path(self, memory_of(self.desk), "pdf", "Save the borough pack", name,
+                             "PDF files (*.pdf)")
             if path:
                 write_pdf(pdf, path)
                 self.statusBar().showMessage(f"Saved a pack of {count} event"
@@ -496,9 +498,8 @@ class MainWindow(QMainWindow):
                                                                include_pending=pending), done)
 
     def backup(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Back up the database",
-                                              f"eventrisk-backup-{date.today()}.db",
-                                              "SQLite database (*.db)")
+        path = save_path(self, memory_of(self.desk), "backup", "Back up the database",
+                         f"eventrisk-backup-{date.today()}.db", "SQLite database (*.db)")
         if not path:
             return
         try:
@@ -511,8 +512,8 @@ class MainWindow(QMainWindow):
 
     def restore_backup(self) -> None:
         """Replace the whole desk with a checked backup (administrators)."""
-        path, _ = QFileDialog.getOpenFileName(self, "Restore from a backup", "",
-                                              "EventRisk database (*.db)")
+        path = open_path(self, memory_of(self.desk), "backup", "Restore from a backup",
+                         "EventRisk database (*.db)")
         if not path:
             return
         try:
@@ -557,6 +558,9 @@ class MainWindow(QMainWindow):
                             else "The user guide is not installed with this copy.")
         QVBoxLayout(dialog).addWidget(browser)
         dialog.exec()
+
+    def show_shortcuts(self) -> None:
+        ShortcutsDialog(self).exec()
 
     def about(self) -> None:
         ruleset = self.desk.active_ruleset()

@@ -8,7 +8,6 @@ from PySide6.QtGui import QImage, QPainter, QPixmap
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
     QDialog,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -19,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from eventrisk.report.files import write_pdf
 from ui.errors import show_error
+from ui.memory import Memory, save_path
 
 
 def page_images(pdf: bytes, scale: float = 1.4) -> list[QImage]:
@@ -58,9 +58,11 @@ def print_pdf(parent: QWidget, pdf: bytes, title: str) -> bool:
     return True
 
 
-def save_pdf(parent: QWidget, pdf: bytes, suggested: str) -> str | None:
-    """Ask where to save and write the same bytes the command line writes."""
-    path, _ = QFileDialog.getSaveFileName(parent, "Save as PDF", suggested, "PDF files (*.pdf)")
+def save_pdf(parent: QWidget, pdf: bytes, suggested: str, memory: Memory | None = None
+             ) -> str | None:
+    """Ask where to save (in the folder last used for PDFs) and write the same bytes the
+    command line writes."""
+    path = save_path(parent, memory, "pdf", "Save as PDF", suggested, "PDF files (*.pdf)")
     if not path:
         return None
     try:

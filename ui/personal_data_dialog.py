@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QDateEdit,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -32,6 +31,7 @@ from eventrisk.report.files import write_pdf
 from eventrisk.retention import KINDS, Review
 from eventrisk.timeutil import british_date, from_db
 from ui.errors import show_error
+from ui.memory import memory_of, save_path
 from ui.models import Column, ObjectTableModel, table_view
 from ui.worker import run_in_background
 
@@ -400,9 +400,9 @@ class PersonalDataDialog(QDialog):
     def subject_access(self) -> None:
         if not self._need_promoter():
             return
-        path, _ = QFileDialog.getSaveFileName(self, "Save the subject access pack",
-                                              f"subject-access-{self.found.id}.zip",
-                                              "Zip files (*.zip)")
+        path = save_path(self, memory_of(self.desk), "subject-access",
+                         "Save the subject access pack", f"subject-access-{self.found.id}.zip",
+                         "Zip files (*.zip)")
         if not path:
             return
         try:

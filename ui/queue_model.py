@@ -67,9 +67,13 @@ class QueueModel(ObjectTableModel):
 
     def sort(self, column: int, order=Qt.SortOrder.AscendingOrder) -> None:
         """Sort in SQL; column -1 restores the desk's action order."""
+        self.set_sort(column, order)
+        self.reload()  # the same rows in another order: no need to count them again
+
+    def set_sort(self, column: int, order=Qt.SortOrder.AscendingOrder) -> None:
+        """Choose the order for the next read, without reading."""
         self._sort = "action" if column < 0 else self.SORT_KEYS[column]
         self._descending = order == Qt.SortOrder.DescendingOrder
-        self.reload()  # the same rows in another order: no need to count them again
 
     def set_filter(self, flt: QueueFilter) -> None:
         """Show what matches ``flt`` (counted and fetched in SQL)."""

@@ -21,8 +21,19 @@ from eventrisk.desk import Desk
 from eventrisk.model import Grade, Status
 from eventrisk.queue import QueueFilter
 from eventrisk.reference import borough_names
+from ui.memory import memory_of
 from ui.models import table_view
 from ui.queue_model import QueueModel
+
+
+# Statuses that go together, offered above the single statuses in the filter.
+STATUS_GROUPS = (
+    ("Needs the desk (received, assessed, returned)",
+     (Status.RECEIVED, Status.ASSESSED, Status.RETURNED)),
+    ("Decided (approved, issued)", (Status.APPROVED, Status.ISSUED)),
+    ("Open (not cancelled or debriefed)",
+     tuple(s for s in Status if s not in (Status.CANCELLED, Status.DEBRIEFED))),
+)
 
 
 class QueueView(QWidget):
@@ -38,6 +49,9 @@ class QueueView(QWidget):
         self.search.setClearButtonEnabled(True)
         self.status = QComboBox(accessibleName="Status filter")
         self.status.addItem("Any status", "")
+        for label, group in STATUS_GROUPS:
+            self.status.addItem(label, ",".join(s.value for s in group))
+        self.status.insertSeparator(self.status.count())
         for s in Status:
             self.status.addItem(s.label, s.value)
         self.borough = QComboBox(accessibleName="Borough filter")
@@ -48,14 +62,15 @@ class QueueView(QWidget):
         self.grade.addItem("Any grade", "")
         for g in reversed(list(Grade)):
             self.grade.addItem(g.value, g.value)
-        self.use_dates = QCheckBox("Dates")
+        self.use_dates = QCheckBox("Dates", accessibleName="Filter by dates")
         self.date_from = QDateEdit(QDate.currentDate(), calendarPopup=True)
         self.date_to = QDateEdit(QDate.currentDate().addDays(21), calendarPopup=True)
         for edit, name in ((self.date_from, "From date"), (self.date_to, "To date")):
             edit.setDisplayFormat("dd/MM/yyyy")
             edit.setAccessibleName(name)
             edit.setEnabled(False)
-        self.include_past = QCheckBox("Include past events")
+        self.include_past = QCheckBox("Include past events",
+                                      accessibleName="Include past events")
         self.summary = QLabel()
         self.summary.setObjectName("queueSummary")
 
@@ -66,9 +81,11 @@ class QueueView(QWidget):
             filters.addWidget(w)
 
         self.table = table_view(self.model, "queueTable")
+        self.table.setAccessibleName("Risk queue")
         self.table.setAlternatingRowColors(True)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setSectionsMovable(True)
         header.setSortIndicatorShown(True)
         header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         header.sectionClicked.connect(self._header_clicked)
@@ -78,6 +95,10 @@ class QueueView(QWidget):
                            (QueueModel.COL_SCORE, 55), (QueueModel.COL_STATUS, 90),
                            (QueueModel.COL_NOTICE, 95)):
             self.table.setColumnWidth(col, width)
+        self.memory = memory_of(desk)
+        restored = self._restore()  # this person's filters, sort and columns
+        header.sectionResized.connect(self._remember_columns)
+        header.sectionMoved.connect(self._remember_columns)
         self.table.doubleClicked.connect(self._open_index)  # and Enter, as in every list
         self.search.installEventFilter(self)  # Down or Enter goes on to the results
 
@@ -95,7 +116,53 @@ class QueueView(QWidget):
         self.date_from.dateChanged.connect(self.apply_filters)
         self.date_to.dateChanged.connect(self.apply_filters)
         self.include_past.toggled.connect(self.apply_filters)
+        if restored:  # the model read the desk's default view; read this person's instead
+            self.model.set_filter(self.current_filter())
         self._update_summary()
+
+    # ---- remembered per person -----------------------------------------------------------
+    def _restore(self) -> bool:
+        """Put back what this person left; True if it differs from the desk's default."""
+        if self.memory is None:
+            return False
+        for combo, key in ((self.status, "status"), (self.borough, "borough"),
+                           (self.grade, "grade")):
+            index = combo.findData(self.memory.get(f"queue/{key}", ""))
+            combo.setCurrentIndex(max(index, 0))
+        self.include_past.setChecked(self.memory.get("queue/include_past", "false") == "true")
+        state = self.memory.get("queue/columns")
+        if state is not None:
+            self.table.horizontalHeader().restoreState(state)
+        column = int(self.memory.get("queue/sort_column", -1))
+        descending = self.memory.get("queue/sort_descending", "false") == "true"
+        order = Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder
+        if 0 <= column < self.model.columnCount():
+            self.table.horizontalHeader().setSortIndicator(column, order)
+            self.model.set_sort(column, order)  # read with the filters, below
+        else:
+            column = -1
+            self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        return (column >= 0 or self.include_past.isChecked()
+                or any(c.currentIndex() > 0 for c in (self.status, self.borough, self.grade)))
+
+    def _remember(self) -> None:
+        if self.memory is None:
+            return
+        for combo, key in ((self.status, "status"), (self.borough, "borough"),
+                           (self.grade, "grade")):
+            self.memory.set(f"queue/{key}", combo.currentData())
+        self.memory.set("queue/include_past", "true" if self.include_past.isChecked()
+                        else "false")
+
+    def _remember_columns(self, *_args) -> None:
+        if self.memory is not None:
+            self.memory.set("queue/columns", self.table.horizontalHeader().saveState())
+
+    def _remember_sort(self, column: int, order: Qt.SortOrder) -> None:
+        if self.memory is not None:
+            self.memory.set("queue/sort_column", column)
+            self.memory.set("queue/sort_descending",
+                            "true" if order == Qt.SortOrder.DescendingOrder else "false")
 
     def eventFilter(self, watched, event) -> bool:  # noqa: N802
         if (watched is self.search and event.type() == QEvent.Type.KeyPress
@@ -114,15 +181,16 @@ class QueueView(QWidget):
                                                              self.grade))
         dates = self.use_dates.isChecked()
         return QueueFilter(
-            statuses=(status,) if status else (), borough=borough,
+            statuses=tuple(status.split(",")) if status else (), borough=borough,
             grades=(grade,) if grade else (),
             date_from=_date(self.date_from.date()) if dates else None,
             date_to=_date(self.date_to.date()) if dates else None,
             text=self.search.text(), upcoming_only=not self.include_past.isChecked())
 
     def apply_filters(self) -> None:
-        """Re-query with the current filters."""
+        """Re-query with the current filters (and remember them for this person)."""
         self.model.set_filter(self.current_filter())
+        self._remember()
         self._update_summary()
 
     def refresh(self) -> None:
@@ -139,11 +207,13 @@ class QueueView(QWidget):
         header = self.table.horizontalHeader()
         order = header.sortIndicatorOrder()
         self.model.sort(section, order)
+        self._remember_sort(section, order)
 
     def reset_order(self) -> None:
         """Back to the desk's order: needs action, grade, soonest."""
         self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         self.model.sort(-1)
+        self._remember_sort(-1, Qt.SortOrder.AscendingOrder)
 
     def _update_summary(self) -> None:
         self.summary.setText(f"{self.model.total_text}. Enter or double-click opens one; click "

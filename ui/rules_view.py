@@ -4,7 +4,6 @@ draft."""
 from __future__ import annotations
 
 from PySide6.QtWidgets import (
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QMessageBox,
@@ -19,6 +18,7 @@ from eventrisk.errors import RulesError
 from eventrisk.scoring.rules import Ruleset, load_ruleset
 from eventrisk.timeutil import british_datetime
 from ui.errors import show_error
+from ui.memory import memory_of, open_path
 from ui.models import Column, ObjectTableModel, table_view
 from ui.worker import run_in_background
 
@@ -82,8 +82,8 @@ class RulesView(QWidget):
         self.model.set_objects(ruleset.rules)
 
     def _load(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Load a draft ruleset", "",
-                                              "Rules files (*.toml)")
+        path = open_path(self, memory_of(self.desk), "rules", "Load a draft ruleset",
+                         "Rules files (*.toml)")
         if path:
             self.load_draft(path)
 

@@ -8,7 +8,6 @@ from pathlib import Path
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -22,6 +21,7 @@ from eventrisk.desk import Desk
 from eventrisk.errors import ValidationError
 from eventrisk.verify import Witness
 from ui.errors import show_error
+from ui.memory import memory_of, open_path
 from ui.style import ERROR_CSS
 from ui.worker import run_in_background
 
@@ -71,8 +71,8 @@ class VerifyDialog(QDialog):
         layout.addWidget(buttons)
 
     def _browse(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Backup to compare with", "",
-                                              "EventRisk database (*.db)")
+        path = open_path(self, memory_of(self.desk), "backup", "Backup to compare with",
+                         "EventRisk database (*.db)")
         if path:
             self.backup.setText(path)
 

@@ -15,6 +15,10 @@ def private_settings(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    # Qt reads the settings folder once a process: forget what earlier tests' people left.
+    from PySide6.QtCore import QSettings
+
+    QSettings().remove("users")
 
 
 @pytest.fixture(autouse=True)

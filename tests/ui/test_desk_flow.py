@@ -532,7 +532,8 @@ def test_an_approved_event_sends_its_letter_to_the_promoter(qtbot, window_for, t
     assert view.buttons["letter"].isVisible()
     target = tmp_path / "letter.pdf"
     monkeypatch.setattr(assessment_view, "save_pdf",
-                        lambda parent, pdf, name: target.write_bytes(pdf) or str(target))
+                        lambda parent, pdf, name, memory=None: target.write_bytes(pdf)
+                        or str(target))
     qtbot.mouseClick(view.buttons["letter"], Qt.MouseButton.LeftButton)
     assert target.read_bytes().startswith(b"%PDF")
     assert any("recorded it as sent" in m for m in messages)

@@ -1,0 +1,86 @@
+"""Each person's queue and folders are as they left them, on a workstation a shift shares."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFileDialog
+
+from ui.queue_model import QueueModel
+
+
+def _choose(qtbot, combo, data):
+    """Pick an entry with the keyboard, as a person would."""
+    combo.setFocus()
+    target = combo.findData(data)
+    assert target >= 0
+    while combo.currentIndex() != target:
+        qtbot.keyClick(combo, Qt.Key.Key_Down if combo.currentIndex() < target else Qt.Key.Key_Up)
+
+
+def test_the_queue_comes_back_as_its_user_left_it(qtbot, window_for):
+    window = window_for("supervisor")
+    q = window.queue
+    group = q.status.itemData(1)  # needs the desk: received, assessed, returned
+    _choose(qtbot, q.status, group)
+    busiest = window.desk.db.execute(
+        "SELECT v.borough FROM submissions s JOIN venues v ON v.id = s.venue_id WHERE s.status "
+        "IN ('received', 'assessed', 'returned') GROUP BY v.borough ORDER BY count(*) DESC "
+        "LIMIT 1").fetchone()[0]
+    _choose(qtbot, q.borough, busiest)
+    qtbot.mouseClick(q.include_past, Qt.MouseButton.LeftButton)
+    header = q.table.horizontalHeader()
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton,
+                     pos=_centre(header, QueueModel.COL_VENUE))  # sort by venue
+    header.resizeSection(QueueModel.COL_EVENT, 333)
+    statuses = {q.model.row_object(i).status.value for i in range(q.model.rowCount())}
+    assert statuses and statuses <= {"received", "assessed", "returned"}
+    window.close()
+
+    again = window_for("supervisor").queue
+    assert again.status.currentData() == group and again.borough.currentData() == busiest
+    assert again.include_past.isChecked()
+    assert again.table.horizontalHeader().sectionSize(QueueModel.COL_EVENT) == 333
+    assert again.table.horizontalHeader().sortIndicatorSection() == QueueModel.COL_VENUE
+    venues = [again.model.row_object(i).venue_name for i in range(again.model.rowCount())]
+    assert venues == sorted(venues, key=str.casefold) or venues == sorted(venues)
+    assert {again.model.row_object(i).status.value
+            for i in range(again.model.rowCount())} <= {"received", "assessed", "returned"}
+
+    other = window_for("officer").queue  # another person at the same workstation
+    assert other.status.currentIndex() == 0 and other.borough.currentIndex() == 0
+    assert not other.include_past.isChecked()
+    assert other.table.horizontalHeader().sortIndicatorSection() == -1
+
+
+def _centre(header, section):
+    from PySide6.QtCore import QPoint
+
+    x = header.sectionViewportPosition(section) + header.sectionSize(section) // 2
+    return QPoint(x, header.height() // 2)
+
+
+def test_file_dialogs_start_where_this_person_last_saved(qtbot, window_for, monkeypatch,
+                                                         tmp_path):
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    starts = []
+
+    def save(parent, title, start, filters):
+        starts.append(start)
+        return str(folder / "venues.csv"), ""
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(save))
+    from PySide6.QtWidgets import QInputDialog
+    answers = iter([("venues", True), ("Everything (for use on the desk)", True)] * 3)
+    monkeypatch.setattr(QInputDialog, "getItem", staticmethod(lambda *a, **k: next(answers)))
+    window = window_for("officer")
+    window.export_file()
+    qtbot.waitUntil(lambda: "Exported" in window.statusBar().currentMessage(), timeout=10000)
+    assert Path(starts[0]).parent == Path.home()  # never the folder the app was started in
+    window.export_file()
+    qtbot.waitUntil(lambda: len(starts) == 2)
+    assert Path(starts[1]).parent == folder
+    other = window_for("supervisor")
+    other.export_file()
+    assert Path(starts[2]).parent == Path.home()  # another person's folders are their own
