@@ -122,7 +122,7 @@ class AccountabilityView(QWidget):
                                      ["Event", "Supervisor", "Grade", "Justification",
                                       "Trouble"])
         self.notes = QLabel(objectName="calibrationNotes", wordWrap=True)
-        self.notes.setStyleSheet("color: #444;")
+        self.notes.setStyleSheet("color:palette(placeholder-text);")
         self.body.addWidget(self.notes)
         self.body.addStretch(1)
         scroll = QScrollArea(widgetResizable=True)

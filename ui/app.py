@@ -28,6 +28,7 @@ from eventrisk.paths import default_db_path
 from ui.errors import message_for, show_error
 from ui.login import sign_in
 from ui.main_window import MainWindow
+from ui.style import warning_css
 
 NETWORK_WARNING = (
     "Several workstations can share one database file on a shared folder. EventRisk uses "
@@ -46,7 +47,7 @@ class DatabaseLocationDialog(QDialog):
         browse = QPushButton("Choose…")
         browse.clicked.connect(self._browse)
         self.warning = QLabel(NETWORK_WARNING, wordWrap=True, objectName="networkWarning")
-        self.warning.setStyleSheet("color:#8a5300;")
+        self.warning.setStyleSheet(warning_css())
         row = QHBoxLayout()
         row.addWidget(self.path, 1)
         row.addWidget(browse)

@@ -83,7 +83,8 @@ class AssessmentView(QWidget):
             Column("Rule", lambda f: f.title),
             Column("Evidence", lambda f: f.evidence),
         ], parent=self)
-        self.fired = table_view(self.fired_model, "firedRules", wrap=True)
+        self.fired = table_view(self.fired_model, "firedRules", "Why this grade: rules that fired",
+                                wrap=True)
         self.fired.setColumnWidth(0, 55)
         self.fired.setColumnWidth(1, 230)
         self.fired.doubleClicked.connect(self._open_incidents)
@@ -114,7 +115,8 @@ class AssessmentView(QWidget):
             Column("Why / detail", lambda e: _short(history_text(e.action, e.detail, e.reason)),
                    tooltip=lambda e: history_text(e.action, e.detail, e.reason)),
         ], parent=self)
-        self.audit = table_view(self.audit_model, "auditHistory", wrap=True)
+        self.audit = table_view(self.audit_model, "auditHistory", "History of this assessment",
+                                wrap=True)
         self.audit.setColumnWidth(0, 125)  # a date and time on one line
         self.audit.setColumnWidth(2, 150)
 
@@ -484,7 +486,8 @@ class WhatIfPanel(QGroupBox):
             Column("Change", lambda c: f"{c.delta:+d}"),
             Column("Rule", lambda c: c.title),
         ])
-        self.diff = table_view(self.diff_model, "whatIfDiff", wrap=True)
+        self.diff = table_view(self.diff_model, "whatIfDiff", "What-if: how the rules change",
+                               wrap=True)
         self.diff.setColumnWidth(0, 60)
         self.reset = QPushButton("Reset")
         self.reset.clicked.connect(self._reset)

@@ -42,7 +42,7 @@ class DashboardView(QWidget):
                                           ("high_risk", "CRITICAL and HIGH events"),
                                           ("late", "Late submissions (under 14 days' notice)"))):
             model = ObjectTableModel(ROW_COLUMNS, parent=self)
-            view = table_view(model, f"dash_{key}")
+            view = table_view(model, f"dash_{key}", title)
             view.doubleClicked.connect(
                 lambda index: self.open_requested.emit(
                     index.data(ObjectTableModel.ObjectRole).id))

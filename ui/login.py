@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 
 from eventrisk.desk import Desk
 from eventrisk.errors import AuthError, PermissionDenied, ValidationError
-from ui.style import ERROR_CSS
+from ui.style import error_css
 
 
 def _password_box(name: str) -> QLineEdit:
@@ -47,7 +47,7 @@ class FirstRunDialog(QDialog):
         self.password = _password_box("Password")
         self.confirm = _password_box("Confirm password")
         self.error = QLabel(objectName="loginError", wordWrap=True)
-        self.error.setStyleSheet(ERROR_CSS)
+        self.error.setStyleSheet(error_css())
         form = QFormLayout()
         form.addRow("&Full name", self.display_name)
         form.addRow("&User name", self.username)
@@ -112,7 +112,7 @@ class LoginDialog(QDialog):
         self.password = _password_box("Password")
         self.password.setObjectName("loginPassword")
         self.error = QLabel(objectName="loginError", wordWrap=True)
-        self.error.setStyleSheet(ERROR_CSS)
+        self.error.setStyleSheet(error_css())
         form = QFormLayout()
         intro = QLabel("Sign in with your desk account.", wordWrap=True)
         form.addRow("&User name", self.username)
@@ -159,7 +159,7 @@ class ChangePasswordDialog(QDialog):
         self.confirm = _password_box("Confirm new password")
         self.confirm.setObjectName("confirmPassword")
         self.error = QLabel(objectName="passwordError", wordWrap=True)
-        self.error.setStyleSheet(ERROR_CSS)
+        self.error.setStyleSheet(error_css())
         form = QFormLayout()
         form.addRow("&Current password", self.current)
         form.addRow("&New password (8+ characters)", self.new)
@@ -218,7 +218,7 @@ class LockDialog(QDialog):
         self.password = _password_box("Password")
         self.password.setObjectName("unlockPassword")
         self.error = QLabel(objectName="unlockError", wordWrap=True)
-        self.error.setStyleSheet(ERROR_CSS)
+        self.error.setStyleSheet(error_css())
         buttons = QDialogButtonBox()
         unlock = buttons.addButton("Unlock", QDialogButtonBox.ButtonRole.AcceptRole)
         unlock.setObjectName("unlock")

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QTabWidget,
     QTextBrowser,
+    QToolButton,
     QVBoxLayout,
 )
 
@@ -91,7 +92,7 @@ class MainWindow(QMainWindow):
         training = self.desk.training
         self.setWindowTitle(f"EventRisk: Promoters Desk ({user.display_name})"
                             + (" — TRAINING DATA, NOT FOR OPERATIONAL USE" if training else ""))
-        self.tabs = QTabWidget(objectName="mainTabs", tabsClosable=True, documentMode=True)
+        self.tabs = Tabs(objectName="mainTabs", tabsClosable=True, documentMode=True)
         self.tabs.tabCloseRequested.connect(self._close_tab)
         self.tabs.currentChanged.connect(self._print_means_this_tab)
         self.queue = QueueView(self.desk)
@@ -549,7 +550,7 @@ class MainWindow(QMainWindow):
         dialog = QDialog(self)
         dialog.setWindowTitle("EventRisk user guide")
         dialog.resize(900, 800)
-        browser = QTextBrowser(openExternalLinks=True)
+        browser = QTextBrowser(openExternalLinks=True, accessibleName="User guide")
         guide = resource("README.md")
         if not guide.exists():
             guide = Path(__file__).resolve().parent.parent / "README.md"
@@ -588,6 +589,23 @@ class MainWindow(QMainWindow):
 
 
 PAST_WITH_STATUS = "past submissions, keeping their status (administrators)"
+
+
+class Tabs(QTabWidget):
+    """The main tabs, whose close and scroll buttons a screen reader can name."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        for button in self.tabBar().findChildren(QToolButton):
+            button.setAccessibleName({"ScrollLeftButton": "Earlier tabs",
+                                      "ScrollRightButton": "Later tabs"}.get(
+                button.objectName(), "Scroll the tabs"))
+
+    def tabInserted(self, index: int) -> None:  # noqa: N802 - Qt's name
+        super().tabInserted(index)
+        button = self.tabBar().tabButton(index, self.tabBar().ButtonPosition.RightSide)
+        if button is not None:
+            button.setAccessibleName(f"Close {self.tabText(index)}")
 
 
 class PackDialog(QDialog):

@@ -124,10 +124,12 @@ class ObjectTableModel(QAbstractTableModel):
         return self._objects[row]
 
 
-def table_view(model: QAbstractTableModel | None, name: str, *, wrap: bool = False) -> QTableView:
+def table_view(model: QAbstractTableModel | None, name: str, accessible: str, *,
+               wrap: bool = False) -> QTableView:
     """A read-only table the way every EventRisk list looks: whole rows selected one at a time,
-    no row numbers, the last column filling the width; ``wrap`` lets rows grow to fit text."""
-    view = QTableView(objectName=name)
+    no row numbers, the last column filling the width; ``wrap`` lets rows grow to fit text.
+    ``accessible`` is what a screen reader calls it (every list must have a name)."""
+    view = QTableView(objectName=name, accessibleName=accessible)
     if model is not None:
         view.setModel(model)
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

@@ -109,8 +109,8 @@ class PersonalDataDialog(QDialog):
             Column("Kept by a person", lambda d: f"{d.held:,}" if d.held else "",
                    align=_NUMBER),
         ], parent=self)
-        self.due_table = table_view(self.due_model, "dueTable")
-        self.due_table.setAccessibleName("What the retention schedule makes due")
+        self.due_table = table_view(self.due_model, "dueTable",
+                                    "What the retention schedule makes due")
         self.schedule_label = QLabel(objectName="scheduleLabel", wordWrap=True)
         self.apply_button = QPushButton("&Apply the schedule…", objectName="applyRetention")
         self.apply_button.clicked.connect(self.apply)
@@ -207,8 +207,8 @@ class PersonalDataDialog(QDialog):
             Column("Counted from", lambda i: british_date(from_db(i.when)) if i.when else ""),
             Column("What it is", lambda i: i.summary),
         ], parent=self)
-        self.items_table = table_view(self.items_model, "waitingTable")
-        self.items_table.setAccessibleName("Records due, oldest first")
+        self.items_table = table_view(self.items_model, "waitingTable",
+                                      "Records due, oldest first")
         keep = QPushButton("&Keep until…", objectName="keepRecord")
         keep.clicked.connect(self.keep)
         dispose = QPushButton("D&ispose of…", objectName="disposeRecord")

@@ -25,7 +25,6 @@ from ui.memory import memory_of
 from ui.models import table_view
 from ui.queue_model import QueueModel
 
-
 # Statuses that go together, offered above the single statuses in the filter.
 STATUS_GROUPS = (
     ("Needs the desk (received, assessed, returned)",
@@ -80,8 +79,7 @@ class QueueView(QWidget):
                   QLabel("to"), self.date_to, self.include_past):
             filters.addWidget(w)
 
-        self.table = table_view(self.model, "queueTable")
-        self.table.setAccessibleName("Risk queue")
+        self.table = table_view(self.model, "queueTable", "Risk queue")
         self.table.setAlternatingRowColors(True)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)

@@ -41,7 +41,7 @@ class RulesView(QWidget):
         self.heading = QLabel(objectName="rulesHeading", wordWrap=True)
         self.bands = QLabel(objectName="rulesBands", wordWrap=True)
         self.model = ObjectTableModel(RULE_COLUMNS, parent=self)
-        self.table = table_view(self.model, "rulesTable")
+        self.table = table_view(self.model, "rulesTable", "Rules in force")
         self.table.setColumnWidth(3, 260)
         self.table.setColumnWidth(4, 260)
         load = QPushButton("&Load draft…", objectName="loadDraft")
@@ -54,7 +54,8 @@ class RulesView(QWidget):
         may = desk.may("publish_rules")
         for b in (load, self.impact_button, self.publish):
             b.setVisible(may)
-        self.report = QPlainTextEdit(objectName="draftReport", readOnly=True)
+        self.report = QPlainTextEdit(objectName="draftReport", readOnly=True,
+                                     accessibleName="Draft ruleset: what would change")
         self.report.setMaximumHeight(200)
         self.report.setVisible(may)
         buttons = QHBoxLayout()

@@ -101,8 +101,7 @@ class ShortcutsDialog(QDialog):
                                        Column("Keys", lambda s: s.keys),
                                        Column("Where", lambda s: s.where)],
                                       shortcuts(window), parent=self)
-        self.table = table_view(self.model, "shortcutsTable")
-        self.table.setAccessibleName("Keyboard shortcuts")
+        self.table = table_view(self.model, "shortcutsTable", "Keyboard shortcuts")
         self.table.resizeColumnsToContents()
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.reject)

@@ -37,6 +37,7 @@ from eventrisk.model import EventType, SearchRegime, Submission, Ticketing
 from eventrisk.timeutil import to_local
 from eventrisk.validation import validate_submission
 from ui.errors import show_error
+from ui.style import error_css
 from ui.venue_dialog import VenueDialog
 
 LABELS = {f.name: f.label for f in SUBMISSION_FIELDS}
@@ -174,7 +175,7 @@ class SubmissionForm(QDialog):
         scroll = QScrollArea(widgetResizable=True)
         scroll.setWidget(body)
         self.reason = QLabel(objectName="saveReason", wordWrap=True)
-        self.reason.setStyleSheet("color:#b71c1c;")
+        self.reason.setStyleSheet(error_css())
         self.save_button = QPushButton("&Save and score", objectName="saveButton")
         self.save_button.setDefault(True)
         self.save_button.clicked.connect(self.save)
@@ -225,7 +226,7 @@ class SubmissionForm(QDialog):
             v.addWidget(widget)
             if name:
                 error = QLabel(objectName=f"error_{name}", wordWrap=True)
-                error.setStyleSheet("color:#b71c1c; font-size:11px;")
+                error.setStyleSheet(error_css() + " font-size:11px;")
                 error.hide()
                 v.addWidget(error)
                 self.errors[name] = error

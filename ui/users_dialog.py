@@ -51,8 +51,7 @@ class UsersDialog(QDialog):
                 f"{a.failures} (last {british_datetime(from_db(a.last_failed_at))})"
                 if a.failures and a.last_failed_at else "")),
         ], parent=self)
-        self.table = table_view(self.model, "usersTable")
-        self.table.setAccessibleName("Accounts")
+        self.table = table_view(self.model, "usersTable", "Accounts")
         actions = QHBoxLayout()
         self.buttons = {}
         for key, text in (("reset", "&Reset password…"), ("role", "Change &role…"),

@@ -27,6 +27,7 @@ from eventrisk.reference import borough_names
 from eventrisk.timeutil import to_local
 from eventrisk.validation import validate_incident, validate_venue
 from ui.errors import show_error
+from ui.style import error_css
 
 
 class _FieldDialog(QDialog):
@@ -37,7 +38,7 @@ class _FieldDialog(QDialog):
         self.setWindowTitle(title)
         self.form = QFormLayout()
         self.error = QLabel(objectName="dialogError", wordWrap=True)
-        self.error.setStyleSheet("color:#b71c1c;")
+        self.error.setStyleSheet(error_css())
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
                                         | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.accepted.connect(self._save)

@@ -54,7 +54,8 @@ class VenueView(QWidget):
         add = QPushButton("&Add incident…", objectName="addIncident")
         add.clicked.connect(self._add_incident)
         self.incident_model = ObjectTableModel(self._incident_columns(), parent=self)
-        self.incident_view = table_view(self.incident_model, "venueIncidents")
+        self.incident_view = table_view(self.incident_model, "venueIncidents",
+                                        "Incidents at this venue")
         self.incident_view.doubleClicked.connect(self._edit_incident)
 
         self.event_model = ObjectTableModel([
@@ -69,7 +70,7 @@ class VenueView(QWidget):
             Column("Linked incidents", lambda e: str(e.linked_incidents)),
         ], fetch_page=lambda off, lim: self.desk.venue_events(self.venue_id,
                                                               offset=off, limit=lim), parent=self)
-        self.event_view = table_view(self.event_model, "venueEvents")
+        self.event_view = table_view(self.event_model, "venueEvents", "Events at this venue")
         self.event_view.doubleClicked.connect(
             lambda i: self.open_requested.emit(i.data(ObjectTableModel.ObjectRole).id))
         debrief = QPushButton("Record &debrief…", objectName="recordDebrief")

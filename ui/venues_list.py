@@ -22,7 +22,7 @@ class VenuesList(QWidget):
                                 accessibleName="Search venues", clearButtonEnabled=True)
         new = QPushButton("&New venue…")
         new.clicked.connect(self._new)
-        self.view = table_view(None, "venuesTable")
+        self.view = table_view(None, "venuesTable", "Venues")
         self.view.doubleClicked.connect(
             lambda i: self.open_requested.emit(i.data(ObjectTableModel.ObjectRole).id))
         row = QHBoxLayout()

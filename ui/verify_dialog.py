@@ -22,7 +22,7 @@ from eventrisk.errors import ValidationError
 from eventrisk.verify import Witness
 from ui.errors import show_error
 from ui.memory import memory_of, open_path
-from ui.style import ERROR_CSS
+from ui.style import error_css
 from ui.worker import run_in_background
 
 
@@ -35,7 +35,8 @@ class VerifyDialog(QDialog):
         self.desk = desk
         self.setWindowTitle("Verify the audit trail")
         self.resize(760, 560)
-        self.heads = QPlainTextEdit(objectName="verifyHeads")
+        self.heads = QPlainTextEdit(objectName="verifyHeads",
+                                    accessibleName="Heads printed on documents")
         self.heads.setAccessibleName("Audit heads from printouts")
         self.heads.setPlaceholderText("Optional: the audit head from a printout's footer, one "
                                       "per line, e.g. 1234:9f2c41d07be35a10e1c2")
@@ -48,7 +49,8 @@ class VerifyDialog(QDialog):
         row = QHBoxLayout()
         row.addWidget(self.backup, 1)
         row.addWidget(browse)
-        self.result = QPlainTextEdit(objectName="verifyResult", readOnly=True)
+        self.result = QPlainTextEdit(objectName="verifyResult", readOnly=True,
+                                     accessibleName="Verification result")
         self.result.setAccessibleName("Verification result")
         self.verdict = QLabel(objectName="verifyVerdict", wordWrap=True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
@@ -89,7 +91,7 @@ class VerifyDialog(QDialog):
         try:
             expect = self.witnesses()
         except ValidationError as exc:
-            self.verdict.setStyleSheet(ERROR_CSS)
+            self.verdict.setStyleSheet(error_css())
             self.verdict.setText("\n".join(m for _, m in exc.problems))
             return
         against = Path(self.backup.text().strip()) if self.backup.text().strip() else None
@@ -123,7 +125,7 @@ class VerifyDialog(QDialog):
                 f" snapshots agree with it; {report.witnesses} witnesses hold.")
             self.result.setPlainText("")
             return
-        self.verdict.setStyleSheet(ERROR_CSS + " font-weight:bold;")
+        self.verdict.setStyleSheet(error_css() + " font-weight:bold;")
         count = len(report.problems) + report.more
         self.verdict.setText(f"The audit trail does NOT hold: {count} problem"
                              f"{'' if count == 1 else 's'}. Nothing was changed; keep this "
