@@ -98,6 +98,10 @@ def _parser() -> argparse.ArgumentParser:
     q.add_argument("--json", action="store_true")
     q.add_argument("--limit", type=int, default=200)
     q.add_argument("--include-past", action="store_true", help="also events already over")
+    q.add_argument("--csv", type=Path, metavar="FILE.csv", help="the whole queue (not just "
+                   "--limit rows) to a CSV file, formulas neutralised")
+    q.add_argument("-o", "--output", type=Path, metavar="FILE.pdf", help="the queue as a "
+                   "printed list, marked OFFICIAL-SENSITIVE")
     r = sub.add_parser("report", help="print one assessment to PDF")
     r.add_argument("reference", metavar="REF")
     r.add_argument("-o", "--output", type=Path, required=True, metavar="FILE.pdf")
@@ -420,6 +424,16 @@ def _score_all(desk: Desk, args) -> int:
 
 def _queue(desk: Desk, args) -> int:
     flt = QueueFilter(upcoming_only=not args.include_past)
+    if args.csv or args.output:
+        if args.csv:
+            n = desk.export_queue(flt, args.csv)
+            print(f"Wrote {args.csv}: {n:,} event{'' if n == 1 else 's'}.")
+        if args.output:
+            from eventrisk.report.files import write_pdf
+
+            write_pdf(desk.render_queue(flt), args.output)
+            print(f"Wrote {args.output}: the queue as a printed list.")
+        return 0
     rows = desk.queue_page(flt, limit=args.limit)
     if args.json:
         print(json.dumps([{

@@ -151,7 +151,7 @@ def _read_csv(path: Path, text: str, kind: str) -> Iterator[tuple[int, dict]]:
 _FORMULA = re.compile(r"^'*[=+\-@\t\r]")
 
 
-def _quote_formula(text: str) -> str:
+def quote_formula(text: str) -> str:
     """Export: a cell a spreadsheet would run gets a leading apostrophe."""
     return "'" + text if _FORMULA.match(text) else text
 
@@ -432,9 +432,9 @@ def _csv_text(f: Field, value: Any) -> str:
     if isinstance(plain, bool):
         return "true" if plain else "false"
     if isinstance(plain, list):
-        return _quote_formula("; ".join(plain))
+        return quote_formula("; ".join(plain))
     if isinstance(plain, str):
-        return _quote_formula(plain)
+        return quote_formula(plain)
     return str(plain)
 
 

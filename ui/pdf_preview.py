@@ -76,7 +76,8 @@ def save_pdf(parent: QWidget, pdf: bytes, suggested: str, memory: Memory | None 
 class PdfPreview(QDialog):
     """Shows a PDF's pages, with Print and Save buttons."""
 
-    def __init__(self, pdf: bytes, title: str, suggested_name: str, parent=None):
+    def __init__(self, pdf: bytes, title: str, suggested_name: str, parent=None, *,
+                 memory: Memory | None = None):
         super().__init__(parent)
         self.pdf = pdf
         self.setWindowTitle(f"Preview: {title}")
@@ -94,7 +95,7 @@ class PdfPreview(QDialog):
         print_button = QPushButton("&Print…")
         print_button.clicked.connect(lambda: print_pdf(self, pdf, title))
         save_button = QPushButton("&Save as PDF…")
-        save_button.clicked.connect(lambda: save_pdf(self, pdf, suggested_name))
+        save_button.clicked.connect(lambda: save_pdf(self, pdf, suggested_name, memory))
         close = QPushButton("Close")
         close.clicked.connect(self.accept)
         buttons = QHBoxLayout()

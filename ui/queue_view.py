@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 from PySide6.QtCore import QDate, QEvent, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -13,6 +14,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -21,9 +23,12 @@ from eventrisk.desk import Desk
 from eventrisk.model import Grade, Status
 from eventrisk.queue import QueueFilter
 from eventrisk.reference import borough_names
-from ui.memory import memory_of
+from ui.errors import show_error
+from ui.memory import memory_of, save_path
 from ui.models import table_view
+from ui.pdf_preview import PdfPreview
 from ui.queue_model import QueueModel
+from ui.worker import run_in_background
 
 # Statuses that go together, offered above the single statuses in the filter.
 STATUS_GROUPS = (
@@ -42,6 +47,7 @@ class QueueView(QWidget):
 
     def __init__(self, desk: Desk, parent=None):
         super().__init__(parent)
+        self.desk = desk
         self.model = QueueModel(desk, self)
         self.search = QLineEdit(placeholderText="Search events, references and venues")
         self.search.setAccessibleName("Search the queue")
@@ -100,10 +106,19 @@ class QueueView(QWidget):
         self.table.doubleClicked.connect(self._open_index)  # and Enter, as in every list
         self.search.installEventFilter(self)  # Down or Enter goes on to the results
 
+        self.export_button = QPushButton("E&xport this list…", objectName="exportQueue")
+        self.export_button.clicked.connect(self.export_list)
+        self.print_button = QPushButton("Print this l&ist…", objectName="printQueue")
+        self.print_button.clicked.connect(self.print_list)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.summary, 1)
+        bottom.addWidget(self.export_button)
+        bottom.addWidget(self.print_button)
+
         layout = QVBoxLayout(self)
         layout.addLayout(filters)
         layout.addWidget(self.table)
-        layout.addWidget(self.summary)
+        layout.addLayout(bottom)
 
         self._debounce = QTimer(self, singleShot=True, interval=250)
         self._debounce.timeout.connect(self.apply_filters)
@@ -216,6 +231,51 @@ class QueueView(QWidget):
     def _update_summary(self) -> None:
         self.summary.setText(f"{self.model.total_text}. Enter or double-click opens one; click "
                              "a column heading to sort.")
+
+    # ---- the list itself, to a file or to paper --------------------------------------------
+    def _order(self) -> tuple[str, bool, str]:
+        header = self.table.horizontalHeader()
+        section = header.sortIndicatorSection()
+        if section < 0 or section >= self.model.columnCount():
+            return "action", False, "the desk's order (what needs action, then grade, then soonest)"
+        descending = header.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder
+        name = self.model.headerData(section, Qt.Orientation.Horizontal)
+        return (self.model.SORT_KEYS[section], descending,
+                f"{name}, {'descending' if descending else 'ascending'}")
+
+    def export_list(self) -> None:
+        """The list as filtered and sorted now, every row, to a CSV file."""
+        path = save_path(self, self.memory, "export", "Export the risk queue",
+                         f"risk-queue-{date.today()}.csv", "CSV (*.csv)")
+        if not path:
+            return
+        flt, (sort, descending, _) = self.current_filter(), self._order()
+        desk = self.desk
+
+        def work(_report):
+            worker = desk.for_worker()
+            try:
+                return worker.export_queue(flt, Path(path), sort=sort, descending=descending)
+            finally:
+                worker.close()
+
+        def done(count: int) -> None:
+            self.summary.setText(f"Exported {count:,} event{'' if count == 1 else 's'} to "
+                                 f"{path}.")
+        self._task = run_in_background(self, "Exporting the list…", work, done,
+                                       lambda exc: show_error(self, exc))
+
+    def print_list(self) -> None:
+        """The list as filtered and sorted now, marked, in a preview that prints or saves."""
+        sort, descending, label = self._order()
+        try:
+            pdf = self.desk.render_queue(self.current_filter(), sort=sort,
+                                                descending=descending, sort_label=label)
+        except Exception as exc:  # noqa: BLE001 - one clear message
+            show_error(self, exc)
+            return
+        PdfPreview(pdf, "the risk queue", f"risk-queue-{date.today()}.pdf", self,
+                   memory=self.memory).exec()
 
     def _open_index(self, index) -> None:
         row = index.data(QueueModel.ObjectRole)

@@ -5,6 +5,7 @@ Each read checks that someone is signed in and still active; none of them writes
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 
@@ -64,6 +65,40 @@ class ReadsMixin(DeskBase):
         user = self.reader()
         return queue.fetch(self.db, flt, role=user.role, sort=sort, descending=descending,
                            offset=offset, limit=limit, after=after)
+
+    def queue_rows(self, flt: queue.QueueFilter, *, sort: str = "action",
+                   descending: bool = False, limit: int | None = None
+                   ) -> Iterator[queue.QueueRow]:
+        """Every row of the queue in this order (or the first ``limit``), a page at a time
+        (keyset: a long list costs its length, not its square)."""
+        user = self.reader()
+        after, given = None, 0
+        while limit is None or given < limit:
+            page = queue.fetch(self.db, flt, role=user.role, sort=sort, descending=descending,
+                               limit=500 if limit is None else min(500, limit - given),
+                               after=after)
+            yield from page
+            given += len(page)
+            if not page or (limit is None and len(page) < 500):
+                return
+            after = page[-1].key
+
+    def export_queue(self, flt: queue.QueueFilter, path, *, sort: str = "action",
+                     descending: bool = False) -> int:
+        """The filtered queue, in this order, as CSV (formulas neutralised)."""
+        from eventrisk.report.queue_list import write_csv
+
+        return write_csv(self.queue_rows(flt, sort=sort, descending=descending), path)
+
+    def render_queue(self, flt: queue.QueueFilter, *, sort: str = "action",
+                     descending: bool = False, sort_label: str = "the desk's order") -> bytes:
+        """The filtered queue as a printed list, marked, with the filter in words."""
+        from eventrisk.report.queue_list import PRINT_CAP, describe, render_list
+
+        rows = list(self.queue_rows(flt, sort=sort, descending=descending, limit=PRINT_CAP))
+        total = queue.count(self.db, flt) if len(rows) == PRINT_CAP else len(rows)
+        return render_list(rows, total, describe(flt, sort_label), self.clock(),
+                           training=self.training)
 
     def queue_count(self, flt: queue.QueueFilter) -> int:
         """How many submissions match the filter, up to ``queue.COUNT_CAP`` + 1."""

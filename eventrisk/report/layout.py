@@ -108,7 +108,7 @@ class NumberedCanvas(canvas.Canvas):
             self.__dict__.update(state)
             self.setFont(FONT, 7.5)
             self.setFillColor(GREY)
-            self.drawRightString(PAGE_WIDTH - MARGIN, 9 * mm,
+            self.drawRightString(self._pagesize[0] - MARGIN, 9 * mm,
                                  f"Page {self._pageNumber} of {total}")
             super().showPage()
         super().save()
@@ -118,9 +118,9 @@ class MarkedDocument(BaseDocTemplate):
     """An A4 document with the protective marking top and bottom and a footer line."""
 
     def __init__(self, target, *, title: str, footer: str, training: bool = False,
-                 marking: str = MARKING, **kwargs):
+                 marking: str = MARKING, pagesize: tuple[float, float] = A4, **kwargs):
         register_fonts()
-        super().__init__(target, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN,
+        super().__init__(target, pagesize=pagesize, leftMargin=MARGIN, rightMargin=MARGIN,
                          topMargin=MARGIN + 8 * mm, bottomMargin=MARGIN + 10 * mm,
                          title=title, author="EventRisk", creator="EventRisk",
                          invariant=1, **kwargs)
@@ -133,17 +133,18 @@ class MarkedDocument(BaseDocTemplate):
 
     def _furniture(self, canv: canvas.Canvas, doc) -> None:
         canv.saveState()
+        page_width, page_height = self.pagesize
         canv.setFont(FONT_BOLD, 10)
         canv.setFillColor(colors.black)
-        canv.drawCentredString(PAGE_WIDTH / 2, PAGE_HEIGHT - 11 * mm, self.marking)
-        canv.drawCentredString(PAGE_WIDTH / 2, 4.5 * mm, self.marking)
+        canv.drawCentredString(page_width / 2, page_height - 11 * mm, self.marking)
+        canv.drawCentredString(page_width / 2, 4.5 * mm, self.marking)
         if self.training:  # a demo desk's paper must never pass for the real thing
             canv.setFillColor(colors.HexColor("#b71c1c"))
             canv.setFont(FONT_BOLD, 9)
-            canv.drawCentredString(PAGE_WIDTH / 2, PAGE_HEIGHT - 15.5 * mm, TRAINING_MARK)
-            canv.drawCentredString(PAGE_WIDTH / 2, 14.5 * mm, TRAINING_MARK)
+            canv.drawCentredString(page_width / 2, page_height - 15.5 * mm, TRAINING_MARK)
+            canv.drawCentredString(page_width / 2, 14.5 * mm, TRAINING_MARK)
         canv.setStrokeColor(RULE_GREY)
-        canv.line(MARGIN, 13 * mm, PAGE_WIDTH - MARGIN, 13 * mm)
+        canv.line(MARGIN, 13 * mm, page_width - MARGIN, 13 * mm)
         canv.setFont(FONT, 7.5)
         canv.setFillColor(GREY)
         canv.drawString(MARGIN, 9 * mm, self.footer)

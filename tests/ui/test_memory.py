@@ -84,3 +84,34 @@ def test_file_dialogs_start_where_this_person_last_saved(qtbot, window_for, monk
     other = window_for("supervisor")
     other.export_file()
     assert Path(starts[2]).parent == Path.home()  # another person's folders are their own
+
+
+def test_the_queue_exports_and_prints_what_is_on_screen(qtbot, window_for, monkeypatch,
+                                                        tmp_path):
+    import csv
+    import io
+
+    from pypdf import PdfReader
+
+    from ui import queue_view
+
+    window = window_for("supervisor")
+    q = window.queue
+    grade = next(q.model.row_object(i).grade.value for i in range(q.model.rowCount())
+                 if q.model.row_object(i).grade is not None)
+    _choose(qtbot, q.grade, grade)
+    target = tmp_path / "queue.csv"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        staticmethod(lambda *a, **k: (str(target), "")))
+    qtbot.mouseClick(q.export_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: q.summary.text().startswith("Exported"), timeout=10000)
+    rows = list(csv.reader(io.StringIO(target.read_text("utf-8"))))[1:]
+    assert rows and {r[5] for r in rows} == {grade}
+    assert [r[0] for r in rows] == [q.model.row_object(i).reference
+                                    for i in range(q.model.rowCount())]
+    printed = []
+    monkeypatch.setattr(queue_view.PdfPreview, "exec", lambda self: printed.append(self.pdf))
+    q.print_button.setFocus()
+    qtbot.keyClick(q.print_button, Qt.Key.Key_Space)
+    text = " ".join(PdfReader(io.BytesIO(printed[0])).pages[0].extract_text().split())
+    assert "OFFICIAL-SENSITIVE" in text and f"grade {grade}" in text and rows[0][0] in text
