@@ -21,7 +21,7 @@ from eventrisk.errors import StorageError
 from eventrisk.importexport import quote_formula
 from eventrisk.queue import QueueFilter, QueueRow
 from eventrisk.report.layout import GRID, HEADED, MarkedDocument, para
-from eventrisk.timeutil import british_date, british_datetime
+from eventrisk.timeutil import british_datetime
 
 PRINT_CAP = 2_000
 HEADER = ("Reference", "Event", "Start", "Venue", "Borough", "Grade", "Score", "Status",
@@ -45,8 +45,8 @@ def describe(flt: QueueFilter, sort_label: str) -> str:
     if flt.grades:
         parts.append("grade " + ", ".join(flt.grades))
     if flt.date_from or flt.date_to:
-        parts.append(f"from {british_date(flt.date_from) if flt.date_from else 'any date'} to "
-                     f"{british_date(flt.date_to) if flt.date_to else 'any date'}")
+        parts.append(f"from {f'{flt.date_from:%d/%m/%Y}' if flt.date_from else 'any date'} to "
+                     f"{f'{flt.date_to:%d/%m/%Y}' if flt.date_to else 'any date'}")
     if flt.text:
         parts.append(f"matching “{flt.text}”")
     parts.append("upcoming events only" if flt.upcoming_only else "past events included")

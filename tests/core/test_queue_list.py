@@ -60,6 +60,16 @@ def test_the_printed_list_is_marked_and_says_what_it_shows(desk, monkeypatch):
     assert f"… and {desk.queue_count(everything) - 5} more not printed" in capped
 
 
+def test_the_filter_reads_in_words_dates_included():
+    from datetime import date
+
+    flt = QueueFilter(statuses=("received", "returned"), borough="Hackney", grades=("HIGH",),
+                      date_from=date(2026, 12, 5), date_to=date(2026, 12, 7), text="warehouse")
+    assert queue_list.describe(flt, "Venue, ascending") == (
+        "status received, returned; Hackney; grade HIGH; from 05/12/2026 to 07/12/2026; "
+        "matching “warehouse”; upcoming events only. Order: Venue, ascending.")
+
+
 def test_an_empty_list_prints_as_such(desk):
     pdf = desk.render_queue(QueueFilter(text="nothing-matches-this"))
     assert "No event matches this filter." in PdfReader(io.BytesIO(pdf)).pages[0].extract_text()

@@ -245,5 +245,6 @@ def test_every_use_case_of_the_desk_is_in_the_matrix():
                 "venue_incidents", "monthly_incidents", "incident_by_reference", "debrief",
                 "active_ruleset", "demo_sign_ins", "heartbeat", "leave", "promoter_named",
                 "restore_from", "render_calibration", "render_letter",
-                "retention_schedule"}  # reads the schedule file only
+                "retention_schedule",  # reads the schedule file only
+                "queue_rows", "export_queue", "render_queue"}
     assert offered - covered - plumbing == set()
