@@ -27,6 +27,7 @@ class QueueFilter:
     text: str = ""
     upcoming_only: bool = True
     late_only: bool = False
+    assigned_to: int | None = None  # a user's id: the events they look after
     now: datetime = field(default_factory=now_utc)
 
 
@@ -147,6 +148,9 @@ def _where(flt: QueueFilter, walk_text: bool = False) -> tuple[str, list[object]
     if flt.late_only:
         clauses.append("julianday(s.starts_at) - julianday(s.received_at) < ?")
         params.append(LATE_NOTICE_DAYS)
+    if flt.assigned_to is not None:
+        clauses.append("s.assigned_to = ?")
+        params.append(flt.assigned_to)
     whole = _typed_reference(flt)
     if whole:  # a reference, whole or being typed: the unique index, not full text
         if len(whole) == 14:

@@ -36,6 +36,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "calibration": frozenset({Role.SUPERVISOR, Role.ADMIN}),
     "desk_settings": frozenset({Role.ADMIN}),
     "personal_data": frozenset({Role.ADMIN}),
+    "assign": frozenset({Role.SUPERVISOR, Role.ADMIN}),
     "read": frozenset({Role.OFFICER, Role.SUPERVISOR, Role.ADMIN}),
 }
 
@@ -50,6 +51,7 @@ ACTION_WORDS = {
     "calibration": "see the calibration and disparity report",
     "desk_settings": "change the desk's settings",
     "personal_data": "manage personal data (retention, subject access, erasure)",
+    "assign": "assign events to officers",
 }
 
 

@@ -310,7 +310,8 @@ def _replay(entries: list[tuple[int, str, dict]]) -> _State:
         if action == "assessment.snapshot":
             state.version += 1
             state.scored, state.assessment = detail.get("grade"), detail.get("assessment")
-        elif kind in ("edit", "retention"):  # an edit, or notes deleted / anonymised
+        elif kind in ("edit", "retention", "assign"):  # an edit, notes deleted or anonymised,
+            # or handed to another officer
             state.version += 1
         elif "to" in detail:
             if detail.get("from") != state.status and not state.problem:

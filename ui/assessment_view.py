@@ -377,7 +377,8 @@ class AssessmentView(QWidget):
 HISTORY_WORDS = {"assessment.snapshot": "scored", "assessment.baseline": "scored (before "
                  "this release)", "submission.baseline": "on record (before this release)",
                  "submission.import": "imported", "submission.create":
-                 "captured", "submission.edit": "edited"}
+                 "captured", "submission.edit": "edited", "submission.assign": "assigned",
+                 "submission.retention": "retention schedule"}
 
 
 def history_text(action: str, detail: dict, reason: str) -> str:
@@ -389,6 +390,8 @@ def history_text(action: str, detail: dict, reason: str) -> str:
         parts += [f"{name.replace('_', ' ')}: {change[0]} → {change[1]}"
                   for name, change in detail.items()
                   if isinstance(change, list) and len(change) == 2]
+    elif action == "submission.assign":
+        parts.append(f"{detail.get('assigned_from') or 'nobody'} → {detail.get('assigned_to')}")
     elif "to" in detail:
         moved = f"{detail.get('from', '').replace('_', ' ')} → {detail['to'].replace('_', ' ')}"
         if "grade_after" in detail:

@@ -31,6 +31,7 @@ from eventrisk.desk.base import DeskBase
 from eventrisk.desk.personal import PersonalDataMixin
 from eventrisk.desk.reads import ReadsMixin
 from eventrisk.desk.records import RecordsMixin
+from eventrisk.desk.work import WorkMixin
 from eventrisk.errors import (
     PermissionDenied,
     ValidationError,
@@ -68,7 +69,7 @@ class PossibleDuplicate(WorkflowError):  # noqa: N818 - a question, not a failur
         self.references = references
 
 
-class Desk(AccountsMixin, RecordsMixin, ReadsMixin, PersonalDataMixin, DeskBase):
+class Desk(AccountsMixin, RecordsMixin, ReadsMixin, PersonalDataMixin, WorkMixin, DeskBase):
     """An open desk database and who is signed in to it: every use case of the desk.
 
     One ``Desk`` belongs to one thread; a background task takes ``for_worker()``.

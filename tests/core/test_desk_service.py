@@ -31,29 +31,7 @@ from eventrisk.scoring.rules import parse_ruleset
 from eventrisk.timeutil import now_utc
 from eventrisk.validation import validate_submission
 from tests.conftest import event_fields
-
-PASSWORDS = {"admin": "admin-password", "capturer": "capturer-pass", "officer": "officer-pass",
-             "supervisor": "super-pass", "supervisor2": "super2-pass"}
-
-
-@pytest.fixture
-def desks(db, tmp_path, admin, venue):
-    """A signed-in desk per account, all on one database; accounts made by the admin."""
-    boss = Desk(db, str(tmp_path / "desk.db"))
-    boss.sign_in("admin", PASSWORDS["admin"])
-    for name, role in (("capturer", Role.OFFICER), ("officer", Role.OFFICER),
-                       ("supervisor", Role.SUPERVISOR), ("supervisor2", Role.SUPERVISOR)):
-        boss.create_account(name, name.title(), role, "temporary-1")
-        d = Desk(db, boss.path)
-        d.sign_in(name, "temporary-1")
-        d.change_own_password("temporary-1", PASSWORDS[name])
-    out = {"admin": boss}
-    for name in PASSWORDS:
-        if name != "admin":
-            out[name] = Desk(db, boss.path)
-            out[name].sign_in(name, PASSWORDS[name])
-    return out
-
+from tests.core.conftest import PASSWORDS  # noqa: E402, F401 - the desks fixture's
 
 _names = itertools.count(1)
 

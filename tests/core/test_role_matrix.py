@@ -155,6 +155,8 @@ USE_CASES = {
     "back up": (ALL, lambda d, ids, tmp: d.backup(tmp / "copy.db")),
     "restore a backup": ({"admin"}, lambda d, ids, tmp: d.authorise_restore()),
     "verify the audit trail": (ALL, lambda d, ids, tmp: d.verify_audit()),
+    "assign an event": (DECIDERS, lambda d, ids, tmp: d.assign(
+        ids["approved"], _version(d, "approved", ids), "officer")),
     "retention review": ({"admin"}, lambda d, ids, tmp: d.retention_review()),
     "records due under review": ({"admin"}, lambda d, ids, tmp: _later(d).retention_items(
         "incidents")),
@@ -234,7 +236,7 @@ def test_every_use_case_of_the_desk_is_in_the_matrix():
                "backup", "verify_audit", "authorise_restore", "calibration", "issue_letter",
                "retention_review", "retention_items", "apply_retention", "keep_record",
                "dispose_record", "promoter", "subject_access", "correct_promoter",
-               "erase_promoter"}
+               "erase_promoter", "assign"}
     # Reads and session plumbing, each checked by reader() or needing no account.
     plumbing = {"open", "close", "for_worker", "sign_in", "sign_out", "use_case", "reader",
                 "decision", "may", "needs_first_admin", "create_first_admin",
@@ -246,5 +248,6 @@ def test_every_use_case_of_the_desk_is_in_the_matrix():
                 "active_ruleset", "demo_sign_ins", "heartbeat", "leave", "promoter_named",
                 "restore_from", "render_calibration", "render_letter",
                 "retention_schedule",  # reads the schedule file only
-                "queue_rows", "export_queue", "render_queue"}
+                "queue_rows", "export_queue", "render_queue", "my_work", "review_list",
+                "assignable"}
     assert offered - covered - plumbing == set()

@@ -1,0 +1,72 @@
+"""My work, the review list and assignment (issue 12)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from eventrisk.errors import ConflictError, PermissionDenied, ValidationError
+from eventrisk.queue import QueueFilter
+from eventrisk.timeutil import now_utc
+from eventrisk.validation import validate_submission
+from tests.conftest import event_fields
+from tests.core.test_desk_service import capture
+
+
+def test_an_officers_work_lists_returned_first_with_the_comment(desks):
+    officer, sup = desks["capturer"], desks["supervisor"]
+    back = capture(officer)
+    back = officer.submit_for_review(back.submission.id, back.version)
+    sup.return_to_officer(back.submission.id, back.version, "Check the door team numbers")
+    waiting = capture(officer)
+    waiting = officer.submit_for_review(waiting.submission.id, waiting.version)
+    open_ = capture(officer)
+    someone_elses = capture(desks["officer"])
+    work = officer.my_work()
+    assert [(r.row.reference, r.comment, r.by) for r in work.returned] == [
+        (back.submission.reference, "Check the door team numbers", "Supervisor")]
+    assert [r.reference for r in work.in_review] == [waiting.submission.reference]
+    assert [r.reference for r in work.to_do] == [open_.submission.reference]
+    everything = {r.reference for r in [*work.to_do, *work.in_review]} | \
+        {r.row.reference for r in work.returned}
+    assert someone_elses.submission.reference not in everything
+
+
+def test_the_review_list_puts_the_longest_waiting_first(desks):
+    officer, sup = desks["capturer"], desks["supervisor"]
+    made = []
+    for days_ago in (2, 9, 5):
+        received = (now_utc() - timedelta(days=days_ago)).astimezone().replace(tzinfo=None)
+        state = officer.save_submission(validate_submission(event_fields(
+            event_name=f"Waiting {days_ago}",
+            received_at=received.isoformat(timespec="minutes"))))
+        made.append(officer.submit_for_review(state.submission.id, state.version))
+    order = [r.event_name for r in sup.review_list()]
+    assert order == ["Waiting 9", "Waiting 5", "Waiting 2"]
+
+
+def test_a_supervisor_assigns_an_event_versioned_and_audited(desks, db):
+    officer, sup = desks["capturer"], desks["supervisor"]
+    state = capture(officer)
+    sid = state.submission.id
+    with pytest.raises(PermissionDenied):
+        officer.assign(sid, state.version, "officer")
+    version = sup.assign(sid, state.version, "officer")
+    assert version == state.version + 1
+    assert [r.reference for r in desks["officer"].my_work().to_do] == [
+        state.submission.reference]
+    assert officer.my_work().to_do == []
+    entry = db.execute("SELECT actor, detail FROM audit_log WHERE action = 'submission.assign'"
+                       ).fetchone()
+    assert entry[0] == "supervisor" and '"assigned_to": "officer"' in entry[1]
+    with pytest.raises(ConflictError):
+        sup.assign(sid, state.version, "capturer")  # the version they saw has moved
+    with pytest.raises(ValidationError, match="already with"):
+        sup.assign(sid, version, "officer")
+    with pytest.raises(ValidationError, match="not an active officer"):
+        sup.assign(sid, version, "admin")
+    queue_row = next(r for r in sup.queue_page(QueueFilter(), limit=50) if r.id == sid)
+    assert queue_row.assigned == "Officer"
+    assert sup.verify_audit().ok  # the replayed version counts the assignment
+    assert sup.assessment(sid).status is state.status  # assigning decides nothing
