@@ -41,7 +41,10 @@ from ui.worker import Task
 ACTION_LABELS = {"submit_for_review": "Submit for &review", "approve": "&Approve",
                  "return": "Ret&urn…", "override": "&Override grade…", "issue": "&Issue…",
                  "cancel": "&Cancel event…", "debrief": "Record &debrief…",
-                 "letter": "&Letter to promoter…"}
+                 "letter": "&Letter to promoter…", "assign": "Assi&gn…"}
+# Shown when an assessment is opened from the review list: decide, then the next one.
+NEXT_LABELS = {"approve_next": "Approve and ne&xt", "return_next": "Return and &move on…",
+               "skip": "S&kip to the next"}
 
 
 # Decisions that need a written reason: dialog title, prompt, and the desk's use case.  Each
@@ -64,6 +67,7 @@ class AssessmentView(QWidget):
     changed = Signal(int)
     open_venue = Signal(int)
     what_if_ready = Signal()
+    next_requested = Signal(int)  # from the review list: this one is done (or skipped)
 
     def __init__(self, desk: Desk, submission_id: int, parent=None):
         super().__init__(parent)
@@ -94,9 +98,10 @@ class AssessmentView(QWidget):
 
         self.actions = QHBoxLayout()
         self.buttons: dict[str, QPushButton] = {}
+        self.reviewing = False  # set when opened from the review list
         for name, text in (("edit", "&Edit…"), ("rescore", "Re&score"),
-                           *ACTION_LABELS.items(), ("preview", "&Preview / print…"),
-                           ("venue", "Ve&nue…")):
+                           *ACTION_LABELS.items(), *NEXT_LABELS.items(),
+                           ("preview", "&Preview / print…"), ("venue", "Ve&nue…")):
             button = QPushButton(text, objectName=f"action_{name}")
             button.clicked.connect(lambda _=False, n=name: self._act(n))
             self.buttons[name] = button
@@ -158,7 +163,8 @@ class AssessmentView(QWidget):
         self.subtitle.setText(
             f"{venue.name}, {venue.borough} · {british_datetime(sub.start)} to "
             f"{end:%a} {british_time(sub.end)} · {sub.expected_attendance:,} expected "
-            f"(capacity {venue.capacity:,}) · status: {sub.status.label}")
+            f"(capacity {venue.capacity:,}) · status: {sub.status.label}"
+            + (f" · looked after by {state.assigned}" if state.assigned else ""))
         snap = state.snapshot
         if snap is None or state.grade is None:
             self.badge.setText("NOT SCORED")
@@ -197,6 +203,10 @@ class AssessmentView(QWidget):
         self.four_eyes.setVisible(blocked)
         for name in ACTION_LABELS:
             self.buttons[name].setVisible(name in state.actions)
+        reviewing = self.reviewing and sub.status is Status.IN_REVIEW
+        self.buttons["approve_next"].setVisible(reviewing and "approve" in state.actions)
+        self.buttons["return_next"].setVisible(reviewing and "return" in state.actions)
+        self.buttons["skip"].setVisible(self.reviewing)
         self.buttons["edit"].setEnabled("edit" in state.actions)
         self.buttons["rescore"].setEnabled("rescore" in state.actions)
         self.buttons["preview"].setEnabled("preview" in state.actions)
@@ -252,7 +262,15 @@ class AssessmentView(QWidget):
         QThreadPool.globalInstance().start(task)
 
     # ---- actions -------------------------------------------------------------------------
+    def start_reviewing(self) -> None:
+        """Opened from the review list: offer to decide and go on to the next."""
+        self.reviewing = True
+        self.reload()
+
     def _act(self, name: str) -> None:
+        if name in NEXT_LABELS:
+            self._act_and_next(name)
+            return
         try:
             done = self._do(name)
         except Exception as exc:  # noqa: BLE001 - one place turns it into a message
@@ -262,6 +280,20 @@ class AssessmentView(QWidget):
         if done:
             self.reload()
             self.changed.emit(self.submission_id)
+
+    def _act_and_next(self, name: str) -> None:
+        """Decide (or skip) and ask for the next one in the review list."""
+        if name != "skip":
+            try:
+                done = self._do("approve" if name == "approve_next" else "return")
+            except Exception as exc:  # noqa: BLE001 - one place turns it into a message
+                show_error(self, exc)
+                self._reload_quietly()
+                return
+            if not done:
+                return
+            self.changed.emit(self.submission_id)
+        self.next_requested.emit(self.submission_id)
 
     def _reload_quietly(self) -> None:
         """After a refused action, show the record as it now is (a colleague may have
@@ -292,6 +324,16 @@ class AssessmentView(QWidget):
             return True
         if name == "approve":
             self.desk.approve(sid, state.version)
+            return True
+        if name == "assign":
+            people = self.desk.assignable()
+            names = [f"{display} ({username})" for username, display in people]
+            current = next((i for i, (_, d) in enumerate(people) if d == state.assigned), 0)
+            chosen, ok = QInputDialog.getItem(self, "Assign", f"Who should look after "
+                                              f"{self.sub.reference}?", names, current, False)
+            if not ok:
+                return False
+            self.desk.assign(sid, state.version, people[names.index(chosen)][0])
             return True
         if name in REASONED:
             title, prompt, decide = REASONED[name]

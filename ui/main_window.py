@@ -51,6 +51,7 @@ from ui.users_dialog import UsersDialog
 from ui.venue_view import VenueView
 from ui.venues_list import VenuesList
 from ui.verify_dialog import VerifyDialog
+from ui.work_view import WorkView
 from ui.worker import Task, run_in_background
 
 
@@ -99,8 +100,12 @@ class MainWindow(QMainWindow):
         self.dashboard = DashboardView(self.desk)
         self.venues = VenuesList(self.desk)
         self.rules = RulesView(self.desk)
+        self.work = WorkView(self.desk)
+        self.work.open_requested.connect(self.open_assessment)
+        self.work.review_requested.connect(self.review)
         for widget, title in ((self.queue, "Risk queue"), (self.dashboard, "Dashboard"),
-                              (self.venues, "Venues"), (self.rules, "Rules")):
+                              (self.venues, "Venues"), (self.rules, "Rules"),
+                              (self.work, "Review" if self.work.reviewer else "My work")):
             self.tabs.addTab(widget, title)
             self.tabs.tabBar().setTabButton(self.tabs.count() - 1,
                                             self.tabs.tabBar().ButtonPosition.RightSide, None)
@@ -215,7 +220,7 @@ class MainWindow(QMainWindow):
     def switch_user(self) -> bool:
         """Close everything of the current account and sign in again (anyone)."""
         self.idle_timer.stop()
-        for i in range(self.tabs.count() - 1, 3, -1):
+        for i in range(self.tabs.count() - 1, FIXED_TABS - 1, -1):
             self._close_tab(i)
         self.desk.sign_out()
         self.centralWidget().setVisible(False)
@@ -265,7 +270,8 @@ class MainWindow(QMainWindow):
         file.addSeparator()
         self._action(file, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         view = bar.addMenu("&View")
-        for i, name in enumerate(("Risk queue", "Dashboard", "Venues", "Rules")):
+        for i, name in enumerate(("Risk queue", "Dashboard", "Venues", "Rules",
+                                  "My work / Review")):
             self._action(view, name, lambda _=False, i=i: self.tabs.setCurrentIndex(i),
                          f"Ctrl+{i + 1}")
         view.addSeparator()
@@ -359,11 +365,11 @@ class MainWindow(QMainWindow):
         return self.tabs.widget(index)
 
     def close_current_tab(self) -> None:
-        """Ctrl+W: close the record in front (the four fixed tabs stay)."""
+        """Ctrl+W: close the record in front (the fixed tabs stay)."""
         self._close_tab(self.tabs.currentIndex())
 
     def _close_tab(self, index: int) -> None:
-        if index >= 4:
+        if index >= FIXED_TABS:
             widget = self.tabs.widget(index)
             self.tabs.removeTab(index)
             widget.deleteLater()
@@ -379,6 +385,28 @@ class MainWindow(QMainWindow):
     def refresh(self) -> None:
         self.queue.refresh()
         self.dashboard.refresh()
+        self.work.refresh()
+
+    def review(self, submission_id: int) -> AssessmentView | None:
+        """Open an assessment from the review list, with Approve and next."""
+        view = self.open_assessment(submission_id)
+        if view is not None:
+            view.start_reviewing()
+            view.next_requested.connect(self._next_for_review)
+        return view
+
+    def _next_for_review(self, done_id: int) -> None:
+        """One decided (or skipped): close it and open the next waiting, or say none is."""
+        index = self._find_tab("assessment", done_id)
+        if index >= 0:
+            self._close_tab(index)
+        self.work.refresh()
+        following = self.work.next_for_review(after=done_id)
+        if following is None or following == done_id:
+            self.tabs.setCurrentWidget(self.work)
+            self.statusBar().showMessage("Nothing else is waiting for review.", 10000)
+            return
+        self.review(following)
 
     def find(self) -> None:
         self.tabs.setCurrentIndex(0)
@@ -529,7 +557,7 @@ class MainWindow(QMainWindow):
                 "renamed). Everyone else must have closed EventRisk.") \
                 != QMessageBox.StandardButton.Yes:
             return
-        for i in range(self.tabs.count() - 1, 3, -1):
+        for i in range(self.tabs.count() - 1, FIXED_TABS - 1, -1):
             self._close_tab(i)
         self.heartbeat_timer.stop()
         QThreadPool.globalInstance().waitForDone(10_000)  # no background work on the old file
@@ -589,6 +617,7 @@ class MainWindow(QMainWindow):
 
 
 PAST_WITH_STATUS = "past submissions, keeping their status (administrators)"
+FIXED_TABS = 5  # queue, dashboard, venues, rules, and my work or review
 
 
 class Tabs(QTabWidget):

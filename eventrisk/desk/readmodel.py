@@ -44,6 +44,7 @@ class AssessmentState:
     training: bool
     four_eyes_blocked: bool  # this user captured or last edited it, so may not decide on it
     borough_action: str = ""  # what the borough should do at the grade in force
+    assigned: str = ""  # the name of the officer who looks after it
 
     @property
     def version(self) -> int:
@@ -94,8 +95,9 @@ def load(db: Database, submission_id: int, user: User | None = None, *,
     sub = submissions.get(db, submission_id)
     assert sub.venue_id is not None and sub.promoter_id is not None
     snapshot = latest_assessment(db, submission_id)
-    override_text = db.execute("SELECT override_grade FROM submissions WHERE id = ?",
-                               [submission_id]).fetchone()[0]
+    override_text, assigned = db.execute(
+        "SELECT s.override_grade, coalesce(u.display_name, '') FROM submissions s LEFT JOIN "
+        "users u ON u.id = s.assigned_to WHERE s.id = ?", [submission_id]).fetchone()
     override = Grade(override_text) if override_text else None
     scored = snapshot.grade if snapshot else None
     grade = override or scored
@@ -116,7 +118,7 @@ def load(db: Database, submission_id: int, user: User | None = None, *,
         history=tuple(audit.history(db, "submission", submission_id, history_limit))
         if history_limit else (),
         actions=actions_for(user, sub, snapshot is not None, blocked, now or now_utc()),
-        training=settings.is_training(db), four_eyes_blocked=blocked)
+        training=settings.is_training(db), four_eyes_blocked=blocked, assigned=assigned)
 
 
 def actions_for(user: User | None, sub: Submission, scored: bool, four_eyes_blocked: bool,
@@ -131,6 +133,8 @@ def actions_for(user: User | None, sub: Submission, scored: bool, four_eyes_bloc
     if four_eyes_blocked:
         out -= {"approve", "override"}
     open_ = status not in (Status.CANCELLED, Status.DEBRIEFED)
+    if open_ and can(user, "assign"):
+        out.add("assign")
     if open_ and can(user, "capture"):
         out.add("edit")
         if scored:

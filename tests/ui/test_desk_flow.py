@@ -430,11 +430,14 @@ def test_from_the_search_box_down_or_enter_goes_to_the_results(qtbot, window_for
     with qtbot.waitSignal(q.open_requested) as opened:
         qtbot.keyClick(q.table, Qt.Key.Key_Return)
     assert opened.args == [target.id]
-    assert window.tabs.count() == 5 and window.tabs.currentWidget().submission_id == target.id
+    from ui.main_window import FIXED_TABS
+
+    assert window.tabs.count() == FIXED_TABS + 1
+    assert window.tabs.currentWidget().submission_id == target.id
     window.close_current_tab()  # Ctrl+W
-    assert window.tabs.count() == 4
-    window.close_current_tab()  # the four fixed tabs stay
-    assert window.tabs.count() == 4
+    assert window.tabs.count() == FIXED_TABS
+    window.close_current_tab()  # the fixed tabs stay
+    assert window.tabs.count() == FIXED_TABS
 
 
 def test_cancelled_events_are_in_the_queue_only_when_asked_for(qtbot, window_for):

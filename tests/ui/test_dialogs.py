@@ -271,13 +271,16 @@ def test_switch_user_rebuilds_the_window_for_the_new_account(qtbot, window_for, 
     from ui import login
 
     window = window_for("officer")
+    from ui.main_window import FIXED_TABS
+
     window.open_assessment(window.queue.model.row_object(0).id)
-    assert window.tabs.count() == 5
+    assert window.tabs.count() == FIXED_TABS + 1
 
     monkeypatch.setattr(login.LoginDialog, "exec",
                         answers_sign_in(qtbot, "supervisor", "supervisor-demo"))
     assert window.switch_user()
-    assert window.tabs.count() == 4  # the officer's open records went with them
+    assert window.tabs.count() == FIXED_TABS  # the officer's open records went with them
+    assert window.tabs.tabText(FIXED_TABS - 1) == "Review"  # a supervisor's work
     assert "Sam Patel" in window.windowTitle()
     assert next(a for a in window.findChildren(QAction)
                 if a.text() == "&Rescore all…").isEnabled()
