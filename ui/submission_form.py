@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QCompleter,
-    QDateEdit,
     QDateTimeEdit,
     QDialog,
     QFormLayout,
@@ -24,7 +23,6 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
-    QTimeEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -36,6 +34,7 @@ from eventrisk.formatting import attendance_ratio, percent
 from eventrisk.model import EventType, SearchRegime, Submission, Ticketing
 from eventrisk.timeutil import to_local
 from eventrisk.validation import validate_submission
+from ui.datetime_fields import DateField, TimeField
 from ui.errors import show_error
 from ui.style import error_css
 from ui.venue_dialog import VenueDialog
@@ -117,14 +116,11 @@ class SubmissionForm(QDialog):
             ("promoter_phone", self.promoter_phone), ("promoter_email", self.promoter_email),
             ("night_contact", self.night_contact)]))
         # Timing
-        self.day = QDateEdit(QDate.currentDate().addDays(14), calendarPopup=True,
-                             accessibleName="Event date", objectName="day")
-        self.day.setDisplayFormat("ddd dd/MM/yyyy")
-        self.start_time = QTimeEdit(QTime(22, 0), accessibleName="Start time",
-                                    objectName="start_time")
-        self.end_time = QTimeEdit(QTime(3, 0), accessibleName="End time", objectName="end_time")
-        for t in (self.start_time, self.end_time):
-            t.setDisplayFormat("HH:mm")
+        # Typed in one go (19/12/2026, 23:00); Up and Down step a day or a quarter hour.
+        self.day = DateField(QDate.currentDate().addDays(14), accessible="Event date",
+                             name="day")
+        self.start_time = TimeField(QTime(22, 0), accessible="Start time", name="start_time")
+        self.end_time = TimeField(QTime(3, 0), accessible="End time", name="end_time")
         self.next_day = QCheckBox("Finishes next day", objectName="next_day", checked=True)
         times = QWidget()
         tl = QHBoxLayout(times)
@@ -198,10 +194,10 @@ class SubmissionForm(QDialog):
             w.currentIndexChanged.connect(self._changed)
         for w in self.findChildren(QPlainTextEdit):
             w.textChanged.connect(self._changed)
-        for w in (self.day, self.start_time, self.end_time, self.received_at):
-            signal = w.dateChanged if isinstance(w, QDateEdit) else (
-                w.timeChanged if isinstance(w, QTimeEdit) else w.dateTimeChanged)
-            signal.connect(self._changed)
+        self.day.dateChanged.connect(self._changed)
+        for t in (self.start_time, self.end_time):
+            t.timeChanged.connect(self._changed)
+        self.received_at.dateTimeChanged.connect(self._changed)
         self.next_day.toggled.connect(self._changed)
         self._dirty = False
         self.validate()
@@ -235,11 +231,21 @@ class SubmissionForm(QDialog):
 
     # ---- values --------------------------------------------------------------------------
     def raw(self) -> dict:
-        """The form's values as the core's raw field values."""
-        day = self.day.date().toPython()
-        start = datetime.combine(day, self.start_time.time().toPython())
-        end_day = day + timedelta(days=1) if self.next_day.isChecked() else day
-        end = datetime.combine(end_day, self.end_time.time().toPython())
+        """The form's values as the core's raw field values (a date or time that is not one
+        goes through as typed, so the core names the field)."""
+        day, start_at, end_at = (self.day.date(), self.start_time.time(), self.end_time.time())
+        if day.isValid() and start_at.isValid():
+            start_text = datetime.combine(day.toPython(), start_at.toPython()).isoformat(
+                timespec="minutes")
+        else:
+            start_text = f"{self.day.text()} {self.start_time.text()}"
+        if day.isValid() and end_at.isValid():
+            end_day = day.toPython() + timedelta(days=1) if self.next_day.isChecked() \
+                else day.toPython()
+            end_text = datetime.combine(end_day, end_at.toPython()).isoformat(
+                timespec="minutes")
+        else:
+            end_text = f"{self.day.text()} {self.end_time.text()}"
         received = self.received_at.dateTime().toPython()
         return {
             "reference": self.original.reference if self.original else "",
@@ -250,7 +256,7 @@ class SubmissionForm(QDialog):
             "promoter_phone": self.promoter_phone.text(),
             "promoter_email": self.promoter_email.text(),
             "night_contact": self.night_contact.text(),
-            "start": start.isoformat(timespec="minutes"), "end": end.isoformat(timespec="minutes"),
+            "start": start_text, "end": end_text,
             "expected_attendance": self.expected_attendance.text(),
             "ticketing": self.ticketing.currentData(), "min_age": self.min_age.text(),
             "alcohol": self.alcohol.currentData(), "id_scanning": self.id_scanning.currentData(),
@@ -271,6 +277,16 @@ class SubmissionForm(QDialog):
             sub = validate_submission(self.raw())
         except ValidationError as exc:
             problems = exc.as_dict()
+        # What was typed in the date and time fields, in the form's own words.
+        if not self.day.date().isValid():
+            problems["start"] = (f"'{self.day.text()}' is not a date; type it like 19/12/2026"
+                                 if self.day.text().strip() else "Type the event's date, "
+                                 "like 19/12/2026")
+        elif not self.start_time.time().isValid():
+            problems["start"] = (f"'{self.start_time.text()}' is not a time; type the start "
+                                 "like 22:00")
+        if not self.end_time.time().isValid():
+            problems["end"] = f"'{self.end_time.text()}' is not a time; type the end like 03:00"
         code = self.venue_code.text().split(" — ")[0].strip()
         venue = self.desk.venue_by_code(code) if code else None
         if code and venue is None:
