@@ -136,6 +136,7 @@ def table_view(model: QAbstractTableModel | None, name: str, accessible: str, *,
     view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     view.verticalHeader().hide()
+    view.setTabKeyNavigation(False)  # Tab leaves the list (arrows move in it): no keyboard trap
     view.horizontalHeader().setStretchLastSection(True)
     view.setWordWrap(wrap)
     if wrap:
