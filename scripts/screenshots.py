@@ -1,6 +1,8 @@
 """Take screenshots of every view for the user guide (run under Xvfb or on a desktop).
 
     Xvfb :99 -screen 0 1440x900x24 &  DISPLAY=:99 python scripts/screenshots.py desk.db docs/images
+
+A third argument gives the window size (default 1440x900); 1024x700 checks a small screen.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from ui.personal_data_dialog import PersonalDataDialog  # noqa: E402
 from ui.users_dialog import UsersDialog  # noqa: E402
 
 
-def main(db_path: str, out: str) -> None:
+def main(db_path: str, out: str, size: str = "1440x900") -> None:
     app = QApplication([])
     app.setOrganizationName("PromotersDeskScreens")
     folder = Path(out)
@@ -31,7 +33,8 @@ def main(db_path: str, out: str) -> None:
     desk.sign_in("supervisor", "supervisor-demo")
     db = desk.db
     window = MainWindow(desk)
-    window.resize(1440, 900)
+    width, height = (int(v) for v in size.split("x"))
+    window.resize(width, height)
     window.show()
 
     def shot(name: str, widget=None) -> None:
@@ -53,6 +56,11 @@ def main(db_path: str, out: str) -> None:
         while view.what_if._what_if is None:  # the history arrives from a worker thread
             app.processEvents()
         shot("assessment")
+        review = window.review(row[0])
+        shot("assessment-review")
+        window.tabs.setCurrentWidget(window.work)
+        shot("review-list")
+        window.tabs.setCurrentWidget(review)
         view.what_if.door.setValue(view.what_if.door.value() + 6)
         view.what_if.search.setCurrentIndex(view.what_if.search.count() - 1)
         shot("assessment-what-if")
@@ -125,4 +133,4 @@ def main(db_path: str, out: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2])
+    main(*sys.argv[1:4])

@@ -31,6 +31,7 @@ from eventrisk.scoring import whatif
 from eventrisk.scoring.whatif import MEASURES
 from eventrisk.timeutil import british_datetime, british_time, from_db, local_to_utc, to_local
 from ui.errors import show_error
+from ui.flow_layout import FlowLayout
 from ui.memory import memory_of
 from ui.models import Column, ObjectTableModel, table_view
 from ui.pdf_preview import PdfPreview, print_pdf, save_pdf
@@ -96,7 +97,7 @@ class AssessmentView(QWidget):
         self.decision = QLabel(objectName="decision", wordWrap=True)
         self.four_eyes = QLabel(objectName="fourEyes", wordWrap=True)
 
-        self.actions = QHBoxLayout()
+        self.actions = FlowLayout()  # wraps onto a second row on a small screen
         self.buttons: dict[str, QPushButton] = {}
         self.reviewing = False  # set when opened from the review list
         for name, text in (("edit", "&Edit…"), ("rescore", "Re&score"),
@@ -106,7 +107,6 @@ class AssessmentView(QWidget):
             button.clicked.connect(lambda _=False, n=name: self._act(n))
             self.buttons[name] = button
             self.actions.addWidget(button)
-        self.actions.addStretch(1)
         # Ctrl+P on an assessment prints this assessment (the window's Ctrl+P, a borough pack,
         # steps aside while an assessment is in front).
         QShortcut(QKeySequence.StandardKey.Print, self, lambda: self._act("preview"),

@@ -24,6 +24,7 @@ from eventrisk.model import Grade, Status
 from eventrisk.queue import QueueFilter
 from eventrisk.reference import borough_names
 from ui.errors import show_error
+from ui.flow_layout import FlowLayout
 from ui.memory import memory_of, save_path
 from ui.models import table_view
 from ui.pdf_preview import PdfPreview
@@ -63,6 +64,10 @@ class QueueView(QWidget):
         self.borough.addItem("Any borough", "")
         for name in borough_names():
             self.borough.addItem(name, name)
+        for combo in (self.status, self.borough):  # long entries: the popup shows them whole
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(14)
         self.grade = QComboBox(accessibleName="Grade filter")
         self.grade.addItem("Any grade", "")
         for g in reversed(list(Grade)):
@@ -79,10 +84,14 @@ class QueueView(QWidget):
         self.summary = QLabel()
         self.summary.setObjectName("queueSummary")
 
-        filters = QHBoxLayout()
-        filters.addWidget(self.search, 3)
-        for w in (self.status, self.borough, self.grade, self.use_dates, self.date_from,
-                  QLabel("to"), self.date_to, self.include_past):
+        # The filters wrap onto a second row on a small screen rather than push the window
+        # wider than it.
+        self.search.setMinimumWidth(260)
+        filter_bar = QWidget(objectName="queueFilters")
+        filters = FlowLayout(filter_bar)
+        filters.setContentsMargins(0, 0, 0, 0)
+        for w in (self.search, self.status, self.borough, self.grade, self.use_dates,
+                  self.date_from, QLabel("to"), self.date_to, self.include_past):
             filters.addWidget(w)
 
         self.table = table_view(self.model, "queueTable", "Risk queue")
@@ -94,11 +103,13 @@ class QueueView(QWidget):
         header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         header.sectionClicked.connect(self._header_clicked)
         for col, width in ((QueueModel.COL_REFERENCE, 120), (QueueModel.COL_START, 150),
-                           (QueueModel.COL_EVENT, 190), (QueueModel.COL_VENUE, 200),
-                           (QueueModel.COL_BOROUGH, 150), (QueueModel.COL_GRADE, 85),
-                           (QueueModel.COL_SCORE, 55), (QueueModel.COL_STATUS, 90),
-                           (QueueModel.COL_NOTICE, 95)):
+                           (QueueModel.COL_GRADE, 85), (QueueModel.COL_SCORE, 55),
+                           (QueueModel.COL_STATUS, 90), (QueueModel.COL_NOTICE, 95)):
             self.table.setColumnWidth(col, width)
+        # The names share what room there is, so every column fits a 1024-pixel screen.
+        for col in (QueueModel.COL_EVENT, QueueModel.COL_VENUE, QueueModel.COL_BOROUGH):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Stretch)
+        header.setStretchLastSection(False)
         self.memory = memory_of(desk)
         restored = self._restore()  # this person's filters, sort and columns
         header.sectionResized.connect(self._remember_columns)
@@ -116,7 +127,7 @@ class QueueView(QWidget):
         bottom.addWidget(self.print_button)
 
         layout = QVBoxLayout(self)
-        layout.addLayout(filters)
+        layout.addWidget(filter_bar)
         layout.addWidget(self.table)
         layout.addLayout(bottom)
 

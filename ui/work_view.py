@@ -5,12 +5,14 @@ waiting first, and can work through it with Approve and next / Return and next."
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
 from eventrisk.desk import Desk
-from eventrisk.timeutil import british_datetime
+from eventrisk.timeutil import british_date, british_datetime
 from ui.models import Column, ObjectTableModel, table_view
 
 RETURNED = QColor("#fff3cd")  # a pale amber row, with the word "Returned" and the comment
@@ -40,11 +42,12 @@ class WorkView(QWidget):
         layout = QVBoxLayout(self)
         self.reviewer = desk.may("approve")
         self.tables = {}
+        self.titles: dict[str, tuple[QLabel, str]] = {}
         if self.reviewer:
             self.review_model = ObjectTableModel(_rows([
                 Column("Officer", lambda r: r.assigned),
-                Column("Waiting since", lambda r: f"received {r.days_notice:.0f} days before "
-                                                  "the event")]), parent=self)
+                Column("Received", lambda r: british_date(
+                    r.start - timedelta(days=r.days_notice)))]), parent=self)
             table = table_view(self.review_model, "reviewList",
                                "Waiting for your review, longest waiting first")
             table.doubleClicked.connect(lambda i: self.review_requested.emit(
@@ -53,7 +56,7 @@ class WorkView(QWidget):
             self.start.clicked.connect(self.start_reviewing)
             layout.addWidget(QLabel("<b>Waiting for your review</b> (longest waiting first; "
                                     "Enter opens one with Approve and next)"))
-            layout.addWidget(table)
+            layout.addWidget(table, 4)
             layout.addWidget(self.start)
             self.tables["review"] = table
         # Returned events stand out: a pale amber row, dark text, and the comment in words.
@@ -71,10 +74,12 @@ class WorkView(QWidget):
                 ("waiting", self.waiting_model, "Yours waiting for a supervisor")):
             table = table_view(model, f"work_{key}", title)
             table.doubleClicked.connect(lambda i, k=key: self._open(k, i))
-            label = QLabel(f"<b>{title}</b>")
+            label = QLabel(f"<b>{title}</b>", objectName=f"work_{key}_title")
             layout.addWidget(label)
-            layout.addWidget(table)
+            layout.addWidget(table, 1)
             self.tables[key] = table
+            self.titles[key] = (label, title)
+        layout.addStretch(0)
         self.refresh()
 
     def _open(self, key: str, index) -> None:
@@ -90,8 +95,13 @@ class WorkView(QWidget):
         if self.reviewer:
             self.review_model.set_objects(self.desk.review_list())
             self.start.setEnabled(self.review_model.rowCount() > 0)
-        for table in self.tables.values():
+        for key, table in self.tables.items():
             table.resizeColumnsToContents()
+            if key in self.titles:  # an empty list is a line saying so, not an empty box
+                label, title = self.titles[key]
+                empty = table.model().rowCount() == 0
+                label.setText(f"<b>{title}</b>" + (": none" if empty else ""))
+                table.setVisible(not empty)
 
     def next_for_review(self, after: int | None = None) -> int | None:
         """The next event waiting for review (after ``after`` when it was skipped)."""
