@@ -435,3 +435,15 @@ def m011_retention(db: Database) -> None:
                   AND NEW.grade_before IS OLD.grade_before AND NEW.grade_after IS OLD.grade_after
                   AND NEW.created_at IS OLD.created_at), 0)
         BEGIN SELECT RAISE(ABORT, 'reviews rows are immutable'); END;""")
+
+
+@MIGRATIONS(name="m012_drafts")
+def m012_drafts(db: Database) -> None:
+    """Half-filled new submissions saved as drafts: each belongs to the account that saved it,
+    holds the form's values as typed (not yet checked), and goes when it is saved as a
+    submission or discarded."""
+    db.table("drafts").create(
+        {"id": int, "username": str, "title": str, "fields": str, "created_at": str,
+         "updated_at": str},
+        pk="id", not_null={"username", "fields", "created_at", "updated_at"})
+    db.table("drafts").create_index(["username", "updated_at"])

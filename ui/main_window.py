@@ -103,6 +103,7 @@ class MainWindow(QMainWindow):
         self.work = WorkView(self.desk)
         self.work.open_requested.connect(self.open_assessment)
         self.work.review_requested.connect(self.review)
+        self.work.draft_requested.connect(self.open_draft)
         for widget, title in ((self.queue, "Risk queue"), (self.dashboard, "Dashboard"),
                               (self.venues, "Venues"), (self.rules, "Rules"),
                               (self.work, "Review" if self.work.reviewer else "My work")):
@@ -379,7 +380,21 @@ class MainWindow(QMainWindow):
         form = SubmissionForm(self.desk, parent=self)
         form.saved.connect(lambda sid: (self.refresh(), self.open_assessment(sid)))
         form.open_existing.connect(self.open_reference)
+        form.drafted.connect(lambda _id: (self.work.refresh(), self.statusBar().showMessage(
+            "Kept as a draft: finish it from My work.", 10000)))
         form.show()
+        return form
+
+    def open_draft(self, draft_id: int) -> SubmissionForm | None:
+        """A draft back in the form, as it was left."""
+        try:
+            draft = self.desk.draft(draft_id)
+        except Exception as exc:  # noqa: BLE001
+            show_error(self, exc, self.db_path)
+            self.work.refresh()
+            return None
+        form = self.new_submission()
+        form.load_draft(draft)
         return form
 
     def refresh(self) -> None:

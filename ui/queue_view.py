@@ -41,6 +41,11 @@ STATUS_GROUPS = (
 )
 
 
+# How the event, venue and borough columns share the room the others leave.
+NAME_SHARES = {QueueModel.COL_EVENT: 0.36, QueueModel.COL_VENUE: 0.38,
+               QueueModel.COL_BOROUGH: 0.26}
+
+
 class QueueView(QWidget):
     """Filters above a lazy table; emits ``open_requested(submission_id)``."""
 
@@ -106,10 +111,7 @@ class QueueView(QWidget):
                            (QueueModel.COL_GRADE, 85), (QueueModel.COL_SCORE, 55),
                            (QueueModel.COL_STATUS, 90), (QueueModel.COL_NOTICE, 95)):
             self.table.setColumnWidth(col, width)
-        # The names share what room there is, so every column fits a 1024-pixel screen.
-        for col in (QueueModel.COL_EVENT, QueueModel.COL_VENUE, QueueModel.COL_BOROUGH):
-            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Stretch)
-        header.setStretchLastSection(False)
+        self._fitted = False  # widths shared out once shown, unless this person set their own
         self.memory = memory_of(desk)
         restored = self._restore()  # this person's filters, sort and columns
         header.sectionResized.connect(self._remember_columns)
@@ -143,6 +145,23 @@ class QueueView(QWidget):
         if restored:  # the model read the desk's default view; read this person's instead
             self.model.set_filter(self.current_filter())
         self._update_summary()
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        if not self._fitted:
+            self._fitted = True
+            if self.memory is None or self.memory.get("queue/columns") is None:
+                self._fit_columns()
+
+    def _fit_columns(self) -> None:
+        """The names share the room the fixed columns leave, so every column shows on a
+        1024-pixel screen and none is cramped on a wide one (each can still be resized)."""
+        header = self.table.horizontalHeader()
+        fixed = sum(header.sectionSize(c) for c in range(self.model.columnCount())
+                    if c not in NAME_SHARES and c != QueueModel.COL_OFFICER) + 120
+        room = max(self.table.viewport().width() - fixed, 300)
+        for col, share in NAME_SHARES.items():
+            header.resizeSection(col, int(room * share))
 
     # ---- remembered per person -----------------------------------------------------------
     def _restore(self) -> bool:

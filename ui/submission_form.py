@@ -56,6 +56,7 @@ class SubmissionForm(QDialog):
 
     saved = Signal(int)
     open_existing = Signal(str)  # the reference of a submission it duplicates
+    drafted = Signal(int)  # kept as a draft (its id)
 
     def __init__(self, desk: Desk, submission: Submission | None = None, parent=None):
         super().__init__(parent)
@@ -172,6 +173,11 @@ class SubmissionForm(QDialog):
         scroll.setWidget(body)
         self.reason = QLabel(objectName="saveReason", wordWrap=True)
         self.reason.setStyleSheet(error_css())
+        self.draft_id: int | None = None  # the draft this form was opened from or saved as
+        self.draft_button = QPushButton("Save as &draft", objectName="draftButton")
+        self.draft_button.setToolTip("Keep it as it is, unchecked, to finish later (My work)")
+        self.draft_button.clicked.connect(self.save_draft)
+        self.draft_button.setVisible(submission is None)  # drafts are of new submissions
         self.save_button = QPushButton("&Save and score", objectName="saveButton")
         self.save_button.setDefault(True)
         self.save_button.clicked.connect(self.save)
@@ -180,6 +186,7 @@ class SubmissionForm(QDialog):
         buttons = QHBoxLayout()
         buttons.addWidget(self.reason, 1)
         buttons.addWidget(close)
+        buttons.addWidget(self.draft_button)
         buttons.addWidget(self.save_button)
         outer = QVBoxLayout(self)
         outer.addWidget(scroll)
@@ -431,6 +438,12 @@ class SubmissionForm(QDialog):
         saved = state.submission
         self.original = saved
         self._dirty = False
+        if self.draft_id is not None:  # the draft became a submission
+            try:
+                self.desk.discard_draft(self.draft_id)
+            except Exception:  # noqa: BLE001 - the submission is saved; the draft can wait
+                pass
+            self.draft_id = None
         self.setWindowTitle(f"Edit {saved.reference}")
         self.saved.emit(saved.id)
         self.accept()
@@ -448,7 +461,86 @@ class SubmissionForm(QDialog):
         clicked = box.clickedButton()
         return "open" if clicked is opened else "save" if clicked is anyway else ""
 
+    # ---- drafts --------------------------------------------------------------------------
+    _DRAFT_TEXTS = ("event_name", "venue_code", "promoter_name", "promoter_company",
+                    "promoter_phone", "promoter_email", "night_contact", "expected_attendance",
+                    "min_age", "door_supervisors")
+    _DRAFT_CHOICES = ("event_type", "ticketing", "alcohol", "id_scanning", "search_regime",
+                      "cctv", "dispersal_plan", "medical_cover")
+
+    def draft_fields(self) -> dict[str, str]:
+        """Everything as typed, checked or not."""
+        out = {name: getattr(self, name).text() for name in self._DRAFT_TEXTS}
+        out |= {name: getattr(self, name).currentData() or "" for name in self._DRAFT_CHOICES}
+        out |= {"day": self.day.text(), "start_time": self.start_time.text(),
+                "end_time": self.end_time.text(),
+                "next_day": "true" if self.next_day.isChecked() else "false",
+                "received_at": self.received_at.dateTime().toString("yyyy-MM-ddTHH:mm"),
+                "performers": self.performers.toPlainText(), "notes": self.notes.toPlainText()}
+        return out
+
+    def load_draft(self, draft) -> None:
+        """Put a draft back as it was left."""
+        fields = draft.fields
+        for name in self._DRAFT_TEXTS:
+            getattr(self, name).setText(fields.get(name, ""))
+        for name in self._DRAFT_CHOICES:
+            _select(getattr(self, name), fields.get(name, ""))
+        for field_, name in ((self.day, "day"), (self.start_time, "start_time"),
+                             (self.end_time, "end_time")):
+            if name in fields:
+                field_.setText(fields[name])
+        self.next_day.setChecked(fields.get("next_day", "true") == "true")
+        received = QDateTime.fromString(fields.get("received_at", ""), "yyyy-MM-ddTHH:mm")
+        if received.isValid():
+            self.received_at.setDateTime(received)
+        self.performers.setPlainText(fields.get("performers", ""))
+        self.notes.setPlainText(fields.get("notes", ""))
+        self.draft_id = draft.id
+        self.setWindowTitle(f"New submission (draft: {draft.title})")
+        self._dirty = False
+        self.validate()
+
+    def _keep_as_draft(self) -> bool:
+        try:
+            draft = self.desk.save_draft(self.draft_fields(), self.draft_id)
+        except Exception as exc:  # noqa: BLE001 - one clear message
+            show_error(self, exc)
+            return False
+        self.draft_id = draft.id
+        self.drafted.emit(draft.id)
+        return True
+
+    def save_draft(self) -> bool:
+        """Keep the form as it is, unchecked, and close it; True if it was kept."""
+        if not self._keep_as_draft():
+            return False
+        self._dirty = False
+        self.close()
+        return True
+
     def closeEvent(self, event) -> None:  # noqa: N802
+        if self._dirty and self.original is None:
+            box = QMessageBox(QMessageBox.Icon.Question, "Unsaved changes",
+                              "This new submission is not saved. Keep it as a draft to finish "
+                              "later, or discard it?", parent=self)
+            box.setObjectName("unsavedBox")
+            keep = box.addButton("Save as &draft", QMessageBox.ButtonRole.AcceptRole)
+            drop = box.addButton("&Discard", QMessageBox.ButtonRole.DestructiveRole)
+            box.addButton(QMessageBox.StandardButton.Cancel)
+            box.setDefaultButton(keep)
+            box.exec()
+            clicked = box.clickedButton()
+            if clicked is keep:
+                self._dirty = False
+                if not self._keep_as_draft():
+                    event.ignore()
+                    return
+            elif clicked is not drop:
+                event.ignore()
+                return
+            event.accept()
+            return
         if self._dirty:
             answer = QMessageBox.question(
                 self, "Unsaved changes", "Save the changes to this submission?",

@@ -12,7 +12,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
 from eventrisk.desk import Desk
-from eventrisk.timeutil import british_date, british_datetime
+from eventrisk.timeutil import british_date, british_datetime, from_db
 from ui.models import Column, ObjectTableModel, table_view
 
 RETURNED = QColor("#fff3cd")  # a pale amber row, with the word "Returned" and the comment
@@ -35,6 +35,7 @@ class WorkView(QWidget):
 
     open_requested = Signal(int)
     review_requested = Signal(int)
+    draft_requested = Signal(int)
 
     def __init__(self, desk: Desk, parent=None):
         super().__init__(parent)
@@ -68,7 +69,14 @@ class WorkView(QWidget):
                                                          lambda r: r.status.label)]),
                                            parent=self)
         self.waiting_model = ObjectTableModel(_rows(), parent=self)
+        self.drafts_model = ObjectTableModel([
+            Column("Draft", lambda d: d.title),
+            Column("Venue", lambda d: d.fields.get("venue_code", "")),
+            Column("Date", lambda d: d.fields.get("day", "")),
+            Column("Last saved", lambda d: british_datetime(from_db(d.updated_at)))],
+            parent=self)
         for key, model, title in (
+                ("drafts", self.drafts_model, "Your drafts (not yet submitted)"),
                 ("returned", self.returned_model, "Returned to you"),
                 ("todo", self.todo_model, "Yours to assess and submit"),
                 ("waiting", self.waiting_model, "Yours waiting for a supervisor")):
@@ -84,6 +92,9 @@ class WorkView(QWidget):
 
     def _open(self, key: str, index) -> None:
         item = index.data(ObjectTableModel.ObjectRole)
+        if key == "drafts":
+            self.draft_requested.emit(item.id)
+            return
         row = item.row if key == "returned" else item
         self.open_requested.emit(row.id)
 
@@ -92,6 +103,7 @@ class WorkView(QWidget):
         self.returned_model.set_objects(work.returned)
         self.todo_model.set_objects(work.to_do)
         self.waiting_model.set_objects(work.in_review)
+        self.drafts_model.set_objects(work.drafts)
         if self.reviewer:
             self.review_model.set_objects(self.desk.review_list())
             self.start.setEnabled(self.review_model.rowCount() > 0)

@@ -4,11 +4,13 @@ a use case (supervisors), versioned and audited."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
 
 from eventrisk import audit, queue, users
 from eventrisk.desk.base import DeskBase
 from eventrisk.errors import NotFoundError, ValidationError, WorkflowError
+from eventrisk.fields import SUBMISSION_FIELDS
 from eventrisk.model import Role, Status
 from eventrisk.queue import QueueFilter, QueueRow
 from eventrisk.timeutil import now_utc, to_db
@@ -27,6 +29,22 @@ class Returned:
 
 
 @dataclass(frozen=True)
+class Draft:
+    """A half-filled new submission, as its officer left it."""
+
+    id: int
+    title: str
+    fields: dict[str, str]
+    updated_at: str
+
+
+# What a draft may hold: the submission's fields as typed, and the form's date and times.
+DRAFT_KEYS = frozenset({f.name for f in SUBMISSION_FIELDS}
+                       | {"day", "start_time", "end_time", "next_day"})
+DRAFT_MAX_CHARS = 20_000
+
+
+@dataclass(frozen=True)
 class MyWork:
     """An officer's lists: returned to them (first), theirs to assess or submit, and theirs
     waiting for a supervisor."""
@@ -34,6 +52,7 @@ class MyWork:
     returned: list[Returned]
     to_do: list[QueueRow]
     in_review: list[QueueRow]
+    drafts: list[Draft] = field(default_factory=list)
 
 
 class WorkMixin(DeskBase):
@@ -56,7 +75,62 @@ class WorkMixin(DeskBase):
                 "ORDER BY r.id DESC LIMIT 1", [row.id]).fetchone()
             returned.append(Returned(row, *(found or ("", "", ""))))
         return MyWork(returned, rows(Status.RECEIVED, Status.ASSESSED),
-                      rows(Status.IN_REVIEW))
+                      rows(Status.IN_REVIEW), self._drafts(user.username))
+
+    # ---- drafts ------------------------------------------------------------------------------
+    def _drafts(self, username: str) -> list[Draft]:
+        return [Draft(i, t, json.loads(f), u) for i, t, f, u in self.db.execute(
+            "SELECT id, title, fields, updated_at FROM drafts WHERE username = ? "
+            "ORDER BY updated_at DESC, id DESC LIMIT ?", [username, LIST_LIMIT])]
+
+    def drafts(self) -> list[Draft]:
+        """The signed-in person's drafts, newest first."""
+        return self._drafts(self.reader().username)
+
+    def draft(self, draft_id: int) -> Draft:
+        """One of the signed-in person's drafts (nobody else's)."""
+        user = self.reader()
+        for found in self._drafts(user.username):
+            if found.id == draft_id:
+                return found
+        raise NotFoundError("That draft is not one of yours, or it was saved or discarded.")
+
+    def save_draft(self, fields: dict[str, str], draft_id: int | None = None) -> Draft:
+        """Keep a half-filled new submission as it is, unchecked; saving again overwrites
+        the same draft."""
+        problems = [(k, "is not a field of a submission") for k in sorted(set(fields)
+                                                                          - DRAFT_KEYS)]
+        problems += [(k, f"is longer than {DRAFT_MAX_CHARS:,} characters")
+                     for k, v in fields.items() if len(str(v)) > DRAFT_MAX_CHARS]
+        if problems:
+            raise ValidationError(problems)
+        clean = {k: str(v) for k, v in fields.items()}
+        title = clean.get("event_name", "").strip()[:120] or "(no name yet)"
+        with self.use_case("capture") as actor:
+            stamp = to_db(now_utc())
+            if draft_id is None:
+                cur = self.db.execute(
+                    "INSERT INTO drafts (username, title, fields, created_at, updated_at) "
+                    "VALUES (?, ?, ?, ?, ?)", [actor.username, title, json.dumps(clean), stamp,
+                                               stamp])
+                draft_id = cur.lastrowid
+            else:
+                cur = self.db.execute(
+                    "UPDATE drafts SET title = ?, fields = ?, updated_at = ? WHERE id = ? AND "
+                    "username = ?", [title, json.dumps(clean), stamp, draft_id,
+                                     actor.username])
+                if cur.rowcount == 0:
+                    raise NotFoundError("That draft is not one of yours, or it was saved or "
+                                        "discarded.")
+            assert draft_id is not None
+            return Draft(draft_id, title, clean, stamp)
+
+    def discard_draft(self, draft_id: int) -> None:
+        """Delete one of the signed-in person's drafts (after it became a submission, or
+        when they no longer want it)."""
+        with self.use_case("capture") as actor:
+            self.db.execute("DELETE FROM drafts WHERE id = ? AND username = ?",
+                            [draft_id, actor.username])
 
     def review_list(self) -> list[QueueRow]:
         """Everything waiting for a supervisor's decision, the longest waiting first (by when

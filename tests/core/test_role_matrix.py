@@ -155,6 +155,8 @@ USE_CASES = {
     "back up": (ALL, lambda d, ids, tmp: d.backup(tmp / "copy.db")),
     "restore a backup": ({"admin"}, lambda d, ids, tmp: d.authorise_restore()),
     "verify the audit trail": (ALL, lambda d, ids, tmp: d.verify_audit()),
+    "save a draft": (ALL, lambda d, ids, tmp: d.save_draft({"event_name": "Half done"})),
+    "discard a draft": (ALL, lambda d, ids, tmp: d.discard_draft(1)),
     "assign an event": (DECIDERS, lambda d, ids, tmp: d.assign(
         ids["approved"], _version(d, "approved", ids), "officer")),
     "retention review": ({"admin"}, lambda d, ids, tmp: d.retention_review()),
@@ -236,7 +238,7 @@ def test_every_use_case_of_the_desk_is_in_the_matrix():
                "backup", "verify_audit", "authorise_restore", "calibration", "issue_letter",
                "retention_review", "retention_items", "apply_retention", "keep_record",
                "dispose_record", "promoter", "subject_access", "correct_promoter",
-               "erase_promoter", "assign"}
+               "erase_promoter", "assign", "save_draft", "discard_draft"}
     # Reads and session plumbing, each checked by reader() or needing no account.
     plumbing = {"open", "close", "for_worker", "sign_in", "sign_out", "use_case", "reader",
                 "decision", "may", "needs_first_admin", "create_first_admin",
@@ -249,5 +251,5 @@ def test_every_use_case_of_the_desk_is_in_the_matrix():
                 "restore_from", "render_calibration", "render_letter",
                 "retention_schedule",  # reads the schedule file only
                 "queue_rows", "export_queue", "render_queue", "my_work", "review_list",
-                "assignable"}
+                "assignable", "drafts", "draft"}
     assert offered - covered - plumbing == set()

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from eventrisk.errors import ConflictError, PermissionDenied, ValidationError
+from eventrisk.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
 from eventrisk.queue import QueueFilter
 from eventrisk.timeutil import now_utc
 from eventrisk.validation import validate_submission
@@ -70,3 +70,27 @@ def test_a_supervisor_assigns_an_event_versioned_and_audited(desks, db):
     assert queue_row.assigned == "Officer"
     assert sup.verify_audit().ok  # the replayed version counts the assignment
     assert sup.assessment(sid).status is state.status  # assigning decides nothing
+
+
+def test_a_draft_keeps_what_was_typed_and_is_its_officers_alone(desks, db):
+    officer, other = desks["capturer"], desks["officer"]
+    draft = officer.save_draft({"event_name": "Half Done", "start": "19/12/2026 22:",
+                                "expected_attendance": "lots", "notes": "ring back"})
+    assert draft.title == "Half Done" and draft.fields["expected_attendance"] == "lots"
+    again = officer.save_draft({"event_name": "", "notes": "still to ask"}, draft.id)
+    assert again.id == draft.id and again.title == "(no name yet)"
+    assert [d.id for d in officer.my_work().drafts] == [draft.id]
+    assert officer.draft(draft.id).fields == {"event_name": "", "notes": "still to ask"}
+    assert other.drafts() == []
+    with pytest.raises(NotFoundError):
+        other.draft(draft.id)
+    with pytest.raises(NotFoundError):
+        other.save_draft({"event_name": "Mine now"}, draft.id)
+    other.discard_draft(draft.id)  # not theirs: nothing happens
+    assert officer.drafts() != []
+    with pytest.raises(ValidationError, match="colour"):
+        officer.save_draft({"colour": "red"})
+    with pytest.raises(ValidationError, match="longer than"):
+        officer.save_draft({"notes": "x" * 20_001})
+    officer.discard_draft(draft.id)
+    assert officer.drafts() == [] and db.execute("SELECT count(*) FROM drafts").fetchone()[0] == 0
