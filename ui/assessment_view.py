@@ -245,7 +245,7 @@ class AssessmentView(QWidget):
         def arrived(result) -> None:
             try:
                 if self._what_if_task is task and self.state.version == version:
-                    self.what_if.bind(result, may_agree)
+                    self.what_if.bind(result, may_agree, self.state.override)
                     self.what_if_ready.emit()
             except RuntimeError:  # the tab was closed while the history was being read
                 pass
@@ -502,11 +502,20 @@ class WhatIfPanel(QGroupBox):
         self.setObjectName("whatIf")
         self._what_if: whatif.WhatIf | None = None
         self._may_agree = False
+        self._override: Grade | None = None
         self._loading = False
-        self.door = QSpinBox(maximum=500, objectName="wi_door_supervisors")
+        self.attendance = QSpinBox(minimum=1, maximum=100_000, objectName="wi_expected_attendance",
+                                   singleStep=50)
+        self.attendance.setGroupSeparatorShown(True)
+        # "Not stated" is its own answer: never shown as 0 door staff or "No search".
+        self.door = QSpinBox(minimum=-1, maximum=500, objectName="wi_door_supervisors")
+        self.door.setSpecialValueText("Not stated")
         self.search = QComboBox(objectName="wi_search_regime")
+        self.search.addItem("Not stated", "")
         for r in SearchRegime:
             self.search.addItem(r.label, r.value)
+        self.capacity_note = QLabel(objectName="wi_capacity", wordWrap=True)
+        self.override_note = QLabel(objectName="wi_override", wordWrap=True)
         self.end = QDateTimeEdit(objectName="wi_end")
         self.end.setDisplayFormat("ddd dd/MM HH:mm")
         self.ticketing = QComboBox(objectName="wi_ticketing")
@@ -519,7 +528,9 @@ class WhatIfPanel(QGroupBox):
         self.inputs = QWidget(objectName="whatIfInputs")  # hidden until the history is in
         form = QFormLayout(self.inputs)
         form.setContentsMargins(0, 0, 0, 0)
-        for field, widget in (("door_supervisors", self.door), ("search_regime", self.search),
+        form.addRow("", self.capacity_note)
+        for field, widget in (("expected_attendance", self.attendance),
+                              ("door_supervisors", self.door), ("search_regime", self.search),
                               ("end", self.end), ("ticketing", self.ticketing),
                               ("min_age", self.min_age), *self.checks.items()):
             widget.setAccessibleName(labels[field])
@@ -539,6 +550,7 @@ class WhatIfPanel(QGroupBox):
         self.agree = QPushButton("Record as agreed measures", objectName="agreeMeasures")
         layout = QVBoxLayout(self)
         layout.addWidget(self.inputs)
+        layout.addWidget(self.override_note)
         row = QHBoxLayout()
         row.addWidget(self.result)
         row.addWidget(self.result_detail, 1)
@@ -548,7 +560,7 @@ class WhatIfPanel(QGroupBox):
         buttons.addWidget(self.reset)
         buttons.addWidget(self.agree)
         layout.addLayout(buttons)
-        for w in (self.door, self.min_age):
+        for w in (self.door, self.min_age, self.attendance):
             w.valueChanged.connect(self.update_result)
         for w in (self.search, self.ticketing):
             w.currentIndexChanged.connect(self.update_result)
@@ -567,11 +579,20 @@ class WhatIfPanel(QGroupBox):
         self.result.setStyleSheet("")
         self.result_detail.setText(text)
 
-    def bind(self, what_if: whatif.WhatIf, may_agree: bool = True) -> None:
+    def bind(self, what_if: whatif.WhatIf, may_agree: bool = True,
+             override: Grade | None = None) -> None:
         """Start from the submission as it is; ``may_agree``: this person may record the
-        measures (the desk checks again)."""
+        measures (the desk checks again); ``override``: a supervisor's grade in force."""
         self._what_if = what_if
         self._may_agree = may_agree
+        self._override = override
+        capacity = what_if.venue.capacity
+        self.capacity_note.setText(f"The venue is licensed for {capacity:,}.")
+        self.override_note.setText(
+            f"A supervisor's override ({override.value}) is in force: measures change the "
+            "score, and the scored grade, but the override stays until a supervisor changes "
+            "it." if override is not None else "")
+        self.override_note.setVisible(override is not None)
         self.inputs.setVisible(True)
         self.setEnabled(True)
         self._reset()
@@ -581,9 +602,10 @@ class WhatIfPanel(QGroupBox):
             return
         sub = self._what_if.submission
         self._loading = True
-        self.door.setValue(sub.door_supervisors or 0)
+        self.attendance.setValue(sub.expected_attendance)
+        self.door.setValue(sub.door_supervisors if sub.door_supervisors is not None else -1)
         self.search.setCurrentIndex(self.search.findData(
-            (sub.search_regime or SearchRegime.NONE).value))
+            sub.search_regime.value if sub.search_regime else ""))
         end = to_local(sub.end)
         self.end.setDateTime(QDateTime(QDate(end.year, end.month, end.day),
                                        QTime(end.hour, end.minute)))
@@ -599,16 +621,19 @@ class WhatIfPanel(QGroupBox):
         if self._what_if is None:
             return {}
         sub = self._what_if.submission
+        door = self.door.value()
+        search = self.search.currentData()
         proposed = {
-            "door_supervisors": self.door.value(),
-            "search_regime": SearchRegime(self.search.currentData()),
+            "expected_attendance": self.attendance.value(),
+            "door_supervisors": None if door < 0 else door,
+            "search_regime": SearchRegime(search) if search else None,
             "end": self._end(),
             "ticketing": Ticketing(self.ticketing.currentData()),
             "min_age": self.min_age.value(),
             **{f: box.isChecked() for f, box in self.checks.items()},
         }
-        current = {"door_supervisors": sub.door_supervisors or 0,
-                   "search_regime": sub.search_regime or SearchRegime.NONE}
+        current = {"door_supervisors": sub.door_supervisors,
+                   "search_regime": sub.search_regime}
         return {k: v for k, v in proposed.items()
                 if v != current.get(k, getattr(sub, k)) and
                 not (k in self.checks and getattr(sub, k) is None and v is False)}
@@ -630,7 +655,9 @@ class WhatIfPanel(QGroupBox):
         self.result.setText(grade.value)
         self.result.setStyleSheet(badge_css(grade))
         delta = result.proposed.score - result.base.score
-        self.result_detail.setText(f"Score {result.proposed.score} ({delta:+d}) against "
-                                   f"{result.base.score} now ({result.base.grade.value}).")
+        self.result_detail.setText(
+            f"Score {result.proposed.score} ({delta:+d}) against {result.base.score} now "
+            f"({result.base.grade.value})."
+            + (f" The override keeps it {self._override.value}." if self._override else ""))
         self.diff_model.set_objects(result.changes)
         self.agree.setEnabled(bool(self.changes()) and self._may_agree)

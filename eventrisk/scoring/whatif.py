@@ -28,6 +28,7 @@ class Measure:
 
 
 MEASURES = (
+    Measure("expected_attendance", "Attendance (a cap)"),
     Measure("door_supervisors", "SIA door supervisors"),
     Measure("search_regime", "Search regime"),
     Measure("end", "Finish time"),
@@ -47,6 +48,9 @@ def apply_measures(sub: Submission, changes: dict[str, Any]) -> Submission:
     for key, value in changes.items():
         if key not in MEASURE_FIELDS:
             problems.append((key, f"'{key}' is not a measure that can be tried"))
+        elif key == "expected_attendance" and (not isinstance(value, int)
+                                               or not 1 <= value <= 100_000):
+            problems.append((key, "Attendance must be a whole number from 1 to 100,000"))
         elif key == "door_supervisors" and (not isinstance(value, int) or value < 0):
             problems.append((key, "SIA door supervisors must be a whole number, 0 or more"))
         elif key == "min_age" and (not isinstance(value, int) or not 0 <= value <= 25):
@@ -64,6 +68,8 @@ def apply_measures(sub: Submission, changes: dict[str, Any]) -> Submission:
 
 def condition_text(field: str, value: Any) -> str:
     """The agreed measure as it prints among the conditions."""
+    if field == "expected_attendance":
+        return f"No more than {value:,} people admitted, counted on entry."
     if field == "door_supervisors":
         return f"At least {value} SIA door supervisors on duty throughout."
     if field == "search_regime":
