@@ -416,3 +416,30 @@ def test_the_app_will_not_start_on_a_broken_desk_file(qtbot, tmp_path, monkeypat
     monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # run() sets its own: put it back
     assert app.run(path) == 1
     assert any("out_of_hours: 'later' holds no telephone number" in m for m in messages)
+
+
+def test_the_preview_zooms_and_goes_to_a_page_from_the_keyboard(qtbot, desk):
+    from PySide6.QtGui import QKeySequence
+
+    db, _ = desk
+    sid = db.execute("SELECT id FROM submissions WHERE assessment_id IS NOT NULL AND grade IN "
+                     "('HIGH', 'CRITICAL') LIMIT 1").fetchone()[0]
+    preview = PdfPreview(render_assessment(db, sid), "x", "x.pdf")
+    qtbot.addWidget(preview)
+    preview.show()
+    preview.activateWindow()  # shortcuts go to the active window
+    qtbot.waitUntil(preview.isActiveWindow, timeout=3000)
+    assert len(preview.pages) >= 2 and preview.page_box.suffix() == f" of {len(preview.pages)}"
+    width = preview.labels[0].pixmap().width()
+    assert preview.zoom_label.text() == "140%"
+    qtbot.keyClick(preview, QKeySequence(QKeySequence.StandardKey.ZoomIn)[0].key(),
+                   QKeySequence(QKeySequence.StandardKey.ZoomIn)[0].keyboardModifiers())
+    assert preview.labels[0].pixmap().width() > width
+    qtbot.mouseClick(preview.findChild(QPushButton, "zoomOut"), Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(preview.findChild(QPushButton, "zoomOut"), Qt.MouseButton.LeftButton)
+    assert preview.labels[0].pixmap().width() < width
+    preview.resize(900, 700)
+    qtbot.keyClick(preview, Qt.Key.Key_PageDown)
+    assert preview.page_box.value() == 2
+    assert preview.scroll.verticalScrollBar().value() == preview.labels[1].y() or \
+        preview.scroll.verticalScrollBar().value() == preview.scroll.verticalScrollBar().maximum()
