@@ -41,6 +41,11 @@ from ui.venue_dialog import VenueDialog
 
 LABELS = {f.name: f.label for f in SUBMISSION_FIELDS}
 TRI = (("Not stated", ""), ("Yes", "true"), ("No", "false"))
+CHOOSE = "Choose what the promoter stated…"
+# What to say when an entry term is left empty: the scorer must not guess it.
+UNCHOSEN = {"ticketing": "Choose how the promoter sells tickets (nothing is assumed)",
+            "min_age": "Type the minimum age the promoter stated (0 for all ages)",
+            "alcohol": "Choose whether alcohol is on sale (nothing is assumed)"}
 
 
 def _combo(name: str, items) -> QComboBox:
@@ -135,10 +140,13 @@ class SubmissionForm(QDialog):
         layout.addWidget(self._section("Attendance", [("expected_attendance",
                                                        self.expected_attendance)]))
         # Entry and ticketing
-        self.ticketing = _combo("ticketing", [(t.label, t.value) for t in Ticketing])
+        # Nothing the scorer reads is assumed: entry terms start empty until the officer puts
+        # in what the promoter stated (a pre-set 18 or "alcohol: yes" was saved unnoticed).
+        self.ticketing = _combo("ticketing", [(CHOOSE, "")]
+                                + [(t.label, t.value) for t in Ticketing])
         self.min_age = self._line("min_age")
-        self.min_age.setText("18")
-        self.alcohol = _combo("alcohol", (("Yes", "true"), ("No", "false")))
+        self.min_age.setPlaceholderText("As stated: 18, or 0 for all ages")
+        self.alcohol = _combo("alcohol", ((CHOOSE, ""), ("Yes", "true"), ("No", "false")))
         self.id_scanning = _combo("id_scanning", TRI)
         layout.addWidget(self._section("Entry and ticketing", [
             ("ticketing", self.ticketing), ("min_age", self.min_age), ("alcohol", self.alcohol),
@@ -284,6 +292,12 @@ class SubmissionForm(QDialog):
             sub = validate_submission(self.raw())
         except ValidationError as exc:
             problems = exc.as_dict()
+        for name, message in UNCHOSEN.items():
+            widget = getattr(self, name)
+            empty = not (widget.text().strip() if isinstance(widget, QLineEdit)
+                         else widget.currentData())
+            if empty:
+                problems[name] = message
         # What was typed in the date and time fields, in the form's own words.
         if not self.day.date().isValid():
             problems["start"] = (f"'{self.day.text()}' is not a date; type it like 19/12/2026"

@@ -22,6 +22,34 @@ def _fill(qtbot, form: SubmissionForm, venue_code: str) -> None:
     qtbot.keyClicks(form.expected_attendance, "0")
     qtbot.keyClicks(form.door_supervisors, "1")
     form.search_regime.setCurrentIndex(form.search_regime.findData("none"))
+    _state_entry_terms(qtbot, form)
+
+
+def _state_entry_terms(qtbot, form: SubmissionForm) -> None:
+    """What the promoter stated about entry: chosen deliberately, with the keyboard."""
+    for combo, value in ((form.ticketing, "advance_only"), (form.alcohol, "true")):
+        combo.setFocus()
+        while combo.currentData() != value:
+            qtbot.keyClick(combo, Qt.Key.Key_Down)
+    qtbot.keyClicks(form.min_age, "18")
+
+
+def test_entry_terms_start_empty_and_must_be_stated(qtbot, window_for):
+    """A pre-set "18" and "alcohol: yes" were saved without anyone choosing them."""
+    window = window_for("officer")
+    form = window.new_submission()
+    assert form.ticketing.currentData() == "" and form.alcohol.currentData() == ""
+    assert form.min_age.text() == ""
+    form.validate()
+    for name in ("ticketing", "min_age", "alcohol"):
+        assert form.errors[name].isVisibleTo(form), name
+    assert "nothing is assumed" in form.errors["ticketing"].text()
+    assert not form.save_button.isEnabled()
+    _state_entry_terms(qtbot, form)
+    form.validate()
+    assert not any(form.errors[n].isVisibleTo(form) for n in ("ticketing", "min_age", "alcohol"))
+    form._dirty = False
+    form.close()
 
 
 def test_enter_a_submission_fix_the_error_and_save(qtbot, window_for, desk):

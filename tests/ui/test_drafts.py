@@ -57,6 +57,9 @@ def test_a_draft_is_kept_as_typed_and_finished_later(qtbot, window_for):
     qtbot.keyClicks(again.expected_attendance, "120")
     qtbot.keyClicks(again.venue_code, venue.code)
     qtbot.keyClicks(again.promoter_name, "Drafted Events Ltd")
+    from tests.ui.test_desk_flow import _state_entry_terms
+
+    _state_entry_terms(qtbot, again)
     again.validate()
     assert again.save_button.isEnabled(), again.reason.text()
     qtbot.mouseClick(again.save_button, Qt.MouseButton.LeftButton)

@@ -86,7 +86,16 @@ def test_capture_to_printed_approval_with_the_keyboard_alone(qtbot, window_for, 
     qtbot.keyClicks(form.end_time, "03:00")
     _tab_to(qtbot, form.end_time, form.expected_attendance)
     qtbot.keyClicks(form.expected_attendance, str(min(venue.capacity, 250)))
-    _tab_to(qtbot, form.expected_attendance, form.door_supervisors)
+    # Entry terms as the promoter stated them: arrows choose, Tab moves on.
+    _tab_to(qtbot, form.expected_attendance, form.ticketing)
+    while form.ticketing.currentData() != "advance_only":
+        qtbot.keyClick(form.ticketing, Qt.Key.Key_Down)
+    _tab_to(qtbot, form.ticketing, form.min_age)
+    qtbot.keyClicks(form.min_age, "18")
+    _tab_to(qtbot, form.min_age, form.alcohol)
+    while form.alcohol.currentData() != "true":
+        qtbot.keyClick(form.alcohol, Qt.Key.Key_Down)
+    _tab_to(qtbot, form.alcohol, form.door_supervisors)
     qtbot.keyClicks(form.door_supervisors, "2")
     qtbot.keyClick(form.door_supervisors, Qt.Key.Key_S, CTRL)
     qtbot.waitUntil(lambda: not form.isVisible(), timeout=10000)
