@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QGridLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QLabel, QScrollArea, QTableView, QVBoxLayout, QWidget
 
 from eventrisk.desk import Desk
 from eventrisk.timeutil import british_datetime
@@ -17,9 +17,9 @@ ROW_COLUMNS = [
     Column("Grade", lambda r: r.grade.value if r.grade else "Not scored",
            background=lambda r: grade_colour(r.grade),
            foreground=lambda r: grade_text_colour(r.grade)),
-    Column("Event", lambda r: r.event_name),
-    Column("Venue (borough)", lambda r: f"{r.venue_name} ({r.borough})"),
     Column("Notice", lambda r: f"{r.days_notice:.0f} days"),
+    Column("Event", lambda r: r.event_name),
+    Column("Venue (borough)", lambda r: f"{r.venue_name} ({r.borough})"),  # takes the rest
 ]
 
 
@@ -37,6 +37,7 @@ class DashboardView(QWidget):
         chart_scroll = QScrollArea(widgetResizable=True)
         chart_scroll.setWidget(self.chart)
         self.tables = {}
+        self.views: dict[str, QTableView] = {}
         grid = QGridLayout()
         for i, (key, title) in enumerate((("pending_reviews", "Pending reviews"),
                                           ("high_risk", "CRITICAL and HIGH events"),
@@ -47,6 +48,7 @@ class DashboardView(QWidget):
                 lambda index: self.open_requested.emit(
                     index.data(ObjectTableModel.ObjectRole).id))
             self.tables[key] = (model, QLabel(f"<b>{title}</b>"), title)
+            self.views[key] = view
             grid.addWidget(self.tables[key][1], 0 if i < 2 else 2, i % 2)
             grid.addWidget(view, 1 if i < 2 else 3, i % 2 if i < 2 else 0, 1, 1 if i < 2 else 2)
         layout = QVBoxLayout(self)
@@ -66,3 +68,4 @@ class DashboardView(QWidget):
             rows = getattr(data, key)
             model.set_objects(rows)
             label.setText(f"<b>{title}</b>: {len(rows)}")
+            self.views[key].resizeColumnsToContents()  # whole references and dates

@@ -39,7 +39,7 @@ from ui.assessment_view import AssessmentView
 from ui.dashboard_view import DashboardView
 from ui.errors import show_error
 from ui.login import ChangePasswordDialog, LockDialog, sign_in
-from ui.memory import memory_of, open_path, save_path
+from ui.memory import Memory, memory_of, open_path, save_path
 from ui.personal_data_dialog import PersonalDataDialog
 from ui.queue_view import QueueView
 from ui.rules_view import RulesView
@@ -76,6 +76,7 @@ class MainWindow(QMainWindow):
         QApplication.instance().installEventFilter(self)
         wheel.install()
         self._build()
+        self._reopen_tabs()
         settings = QSettings()
         self.restoreGeometry(settings.value("main/geometry", QByteArray()))
         self.restoreState(settings.value("main/state", QByteArray()))
@@ -218,8 +219,49 @@ class MainWindow(QMainWindow):
         """Sign out and offer the sign-in again; closing it quits."""
         self.switch_user()
 
+    # ---- open tabs, kept per person if they ask ---------------------------------------------
+    def _memory(self) -> Memory:
+        return Memory(self.user.username)
+
+    def _set_reopen(self, on: bool) -> None:
+        self._memory().set("tabs/reopen", "true" if on else "false")
+
+    def _remember_tabs(self) -> None:
+        """The records open now, for next time (only if this person asked for it)."""
+        if self.desk.user is None:
+            return
+        memory = self._memory()
+        keys = []
+        if memory.get("tabs/reopen", "false") == "true":
+            for i in range(FIXED_TABS, self.tabs.count()):
+                key = getattr(self.tabs.widget(i), "tab_key", None)
+                if key and key[0] in ("assessment", "venue"):
+                    keys.append(f"{key[0]}:{key[1]}")
+        memory.set("tabs/open", ",".join(keys))
+
+    def _reopen_tabs(self) -> None:
+        """The records this person had open, if they asked for them back."""
+        memory = self._memory()
+        if memory.get("tabs/reopen", "false") != "true":
+            return
+        for text in str(memory.get("tabs/open", "")).split(","):
+            kind, _, key = text.partition(":")
+            if not key.isdigit():
+                continue
+            try:  # a record gone since (or no longer this person's to see) is left out
+                if kind == "assessment":
+                    self.desk.assessment(int(key), history=False)
+                    self.open_assessment(int(key))
+                elif kind == "venue":
+                    self.desk.venue(int(key))
+                    self.open_venue(int(key))
+            except Exception:  # noqa: BLE001 - reopening is a convenience, never an error
+                continue
+        self.tabs.setCurrentIndex(0)
+
     def switch_user(self) -> bool:
         """Close everything of the current account and sign in again (anyone)."""
+        self._remember_tabs()
         self.idle_timer.stop()
         for i in range(self.tabs.count() - 1, FIXED_TABS - 1, -1):
             self._close_tab(i)
@@ -230,6 +272,7 @@ class MainWindow(QMainWindow):
             return False
         self._build()
         self.centralWidget().setVisible(True)
+        self._reopen_tabs()
         return True
 
     def change_password(self) -> None:
@@ -283,6 +326,10 @@ class MainWindow(QMainWindow):
         self._action(view, "&Refresh", self.refresh, QKeySequence.StandardKey.Refresh,
                      toolbar=True)
         self._action(view, "Queue in &desk order", self.queue.reset_order)
+        self.reopen_action = self._action(view, "Reopen my &tabs next time",
+                                          self._set_reopen)
+        self.reopen_action.setCheckable(True)
+        self.reopen_action.setChecked(self._memory().get("tabs/reopen", "false") == "true")
         tools = bar.addMenu("&Tools")
         rescore = self._action(tools, "&Rescore all…", self.rescore_all, toolbar=True)
         rescore.setEnabled(self.desk.may("rescore_all"))
@@ -616,6 +663,10 @@ class MainWindow(QMainWindow):
                           "events from evidence about the event and recorded history only.")
 
     def closeEvent(self, event) -> None:  # noqa: N802
+        try:
+            self._remember_tabs()
+        except Exception:  # noqa: BLE001 - closing must always work
+            pass
         QApplication.instance().removeEventFilter(self)
         self.idle_timer.stop()
         self.heartbeat_timer.stop()

@@ -41,6 +41,8 @@ STATUS_GROUPS = (
 )
 
 
+# Columns whose first click puts the most serious first.
+MOST_FIRST = (QueueModel.COL_GRADE, QueueModel.COL_SCORE)
 # How the event, venue and borough columns share the room the others leave.
 NAME_SHARES = {QueueModel.COL_EVENT: 0.36, QueueModel.COL_VENUE: 0.38,
                QueueModel.COL_BOROUGH: 0.26}
@@ -112,6 +114,7 @@ class QueueView(QWidget):
                            (QueueModel.COL_STATUS, 90), (QueueModel.COL_NOTICE, 95)):
             self.table.setColumnWidth(col, width)
         self._fitted = False  # widths shared out once shown, unless this person set their own
+        self._sorted_on = -1  # the column sorted on last (-1: the desk's order)
         self.memory = memory_of(desk)
         restored = self._restore()  # this person's filters, sort and columns
         header.sectionResized.connect(self._remember_columns)
@@ -180,6 +183,7 @@ class QueueView(QWidget):
         descending = self.memory.get("queue/sort_descending", "false") == "true"
         order = Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder
         if 0 <= column < self.model.columnCount():
+            self._sorted_on = column
             self.table.horizontalHeader().setSortIndicator(column, order)
             self.model.set_sort(column, order)  # read with the filters, below
         else:
@@ -249,12 +253,18 @@ class QueueView(QWidget):
     def _header_clicked(self, section: int) -> None:
         header = self.table.horizontalHeader()
         order = header.sortIndicatorOrder()
+        if section in MOST_FIRST and section != self._sorted_on:
+            # Grade and score sort the most serious first; a second click turns it round.
+            order = Qt.SortOrder.DescendingOrder
+            header.setSortIndicator(section, order)
+        self._sorted_on = section
         self.model.sort(section, order)
         self._remember_sort(section, order)
 
     def reset_order(self) -> None:
         """Back to the desk's order: needs action, grade, soonest."""
         self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        self._sorted_on = -1
         self.model.sort(-1)
         self._remember_sort(-1, Qt.SortOrder.AscendingOrder)
 

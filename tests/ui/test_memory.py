@@ -115,3 +115,45 @@ def test_the_queue_exports_and_prints_what_is_on_screen(qtbot, window_for, monke
     qtbot.keyClick(q.print_button, Qt.Key.Key_Space)
     text = " ".join(PdfReader(io.BytesIO(printed[0])).pages[0].extract_text().split())
     assert "OFFICIAL-SENSITIVE" in text and f"grade {grade}" in text and rows[0][0] in text
+
+
+def test_grade_sorts_the_most_serious_first_then_turns_round(qtbot, window_for):
+    window = window_for("supervisor")
+    q = window.queue
+    header = q.table.horizontalHeader()
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton,
+                     pos=_centre(header, QueueModel.COL_GRADE))
+    ranks = {"CRITICAL": 3, "HIGH": 2, "MEDIUM": 1, "LOW": 0}
+    first = [q.model.row_object(i).grade for i in range(q.model.rowCount())]
+    scored = [ranks[g.value] for g in first if g is not None]
+    assert scored == sorted(scored, reverse=True) and scored[0] == max(scored)
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton,
+                     pos=_centre(header, QueueModel.COL_GRADE))
+    again = [ranks[g.value] for g in (q.model.row_object(i).grade
+                                      for i in range(q.model.rowCount())) if g is not None]
+    assert again == sorted(again) and again[0] == min(again)
+
+
+def test_open_records_come_back_for_a_person_who_asks(qtbot, window_for):
+    from ui.main_window import FIXED_TABS
+
+    window = window_for("officer")
+    db = window.desk.db
+    sid = db.execute("SELECT id FROM submissions WHERE assessment_id IS NOT NULL LIMIT 1"
+                     ).fetchone()[0]
+    window.open_assessment(sid)
+    window.close()
+    again = window_for("officer")  # did not ask: nothing reopens
+    assert again.tabs.count() == FIXED_TABS
+    again.reopen_action.trigger()  # View → Reopen my tabs next time
+    assert again.reopen_action.isChecked()
+    view = again.open_assessment(sid)
+    again.open_venue(view.venue.id)
+    again.close()
+    third = window_for("officer")
+    keys = [getattr(third.tabs.widget(i), "tab_key", None)
+            for i in range(FIXED_TABS, third.tabs.count())]
+    assert keys == [("assessment", sid), ("venue", view.venue.id)]
+    assert third.tabs.currentIndex() == 0  # the queue in front, the records behind
+    other = window_for("supervisor")  # another person's tabs are their own
+    assert other.tabs.count() == FIXED_TABS and not other.reopen_action.isChecked()
