@@ -45,7 +45,7 @@ PERSONAL = frozenset({
 NOTE_KEYS = frozenset({"notes", "night_contact"})
 
 ENTITY = {"promoter_contacts": "promoter", "notes": "submission", "submissions": "submission",
-          "incidents": "incident"}
+          "incidents": "incident", "drafts": "draft"}
 
 # Each kind's due records as (id, key, at, summary); ``:cutoff`` is the stored time before
 # which its period has run out.
@@ -67,6 +67,10 @@ _DUE = {
     "submissions": """
         SELECT s.id, s.reference AS key, s.starts_at AS at, s.event_name AS summary
         FROM submissions s WHERE s.starts_at < :cutoff AND s.anonymised_at IS NULL""",
+    "drafts": """
+        SELECT d.id, 'D-' || d.id AS key, d.updated_at AS at,
+               d.title || ' (' || d.username || ')' AS summary
+        FROM drafts d WHERE d.updated_at < :cutoff""",
     "incidents": """
         SELECT i.id, i.reference AS key, i.occurred_at AS at,
                i.category || ' at ' || v.code AS summary
@@ -138,6 +142,10 @@ class Work:
             self._submissions(ids)
         elif kind == "incidents":
             self._incidents(ids)
+        elif kind == "drafts":
+            for chunk in _chunks(ids):  # never audited: a draft is not a record of the desk
+                self.db.execute("DELETE FROM drafts WHERE id IN (SELECT value FROM "
+                                "json_each(?))", [_json(chunk)])
         else:
             raise ValueError(kind)
 

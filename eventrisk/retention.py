@@ -56,7 +56,14 @@ KINDS: dict[str, Kind] = {k.key: k for k in (
          ("anonymise", "review"), "anonymise"),
     Kind("incidents", "Incident descriptions and crime references", "the incident",
          ("anonymise", "review"), "anonymise"),
+    Kind("drafts", "Drafts never submitted", "it was last saved",
+         ("delete", "review"), "delete"),
 )}
+
+# A kind a schedule written before it existed may leave out: it gets this rule.
+OPTIONAL = {"drafts": ("delete", 1, "A draft is an officer's unfinished typing, with the "
+                       "promoter's contact details in it; a year untouched means it will not "
+                       "be finished.")}
 
 ACTION_WORDS = {"delete": "deleted", "anonymise": "anonymised",
                 "review": "listed for review by a person"}
@@ -74,8 +81,9 @@ class Rule:
         return KINDS[self.kind].label
 
     def describe(self) -> str:
-        return (f"{self.label}: {ACTION_WORDS[self.action]} {self.keep_years} years after "
-                f"{KINDS[self.kind].counted_from}")
+        years = f"{self.keep_years} year{'' if self.keep_years == 1 else 's'}"
+        return f"{self.label}: {ACTION_WORDS[self.action]} {years} after " \
+            f"{KINDS[self.kind].counted_from}"
 
 
 @dataclass(frozen=True)
@@ -137,8 +145,11 @@ def parse_schedule(text: str, name: str = "retention.toml") -> Schedule:
         rule = _rule(text, name, KINDS[key], value, problems)
         if rule is not None:
             rules[key] = rule
-    for key in KINDS:
+    for key, (action, years, why) in OPTIONAL.items():
         if key not in data:
+            rules[key] = Rule(key, years, action, why)
+    for key in KINDS:
+        if key not in data and key not in OPTIONAL:
             problems.append(f"{name}:{len(text.splitlines()) or 1}: [{key}] is missing; every "
                             "kind of personal data needs a retention period")
     if problems:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
 from sqlite_utils import Database
@@ -90,6 +90,7 @@ class SubjectAccess:
     events: list[Event]
     incidents: list[IncidentLine]
     audit: list[AuditLine]
+    drafts: list[dict] = field(default_factory=list)  # unsubmitted forms naming them
     redactions: tuple[str, ...] = REDACTIONS
 
     def to_json(self) -> dict:
@@ -97,6 +98,7 @@ class SubjectAccess:
                 "events": [asdict(e) for e in self.events],
                 "incidents": [asdict(i) for i in self.incidents],
                 "audit": [asdict(a) for a in self.audit],
+                "drafts": self.drafts,
                 "redactions": list(self.redactions)}
 
 
@@ -117,7 +119,21 @@ def gather(db: Database, name: str, now: datetime) -> SubjectAccess:
     names = {d: roles[u] for u, d in db.execute("SELECT username, display_name FROM users")}
     return SubjectAccess(to_db(now), details, [e[1] for e in events],
                          _incidents(db, ids),
-                         _audit(db, promoter.id, ids, promoter.name, roles | names))
+                         _audit(db, promoter.id, ids, promoter.name, roles | names),
+                         _drafts(db, promoter.name))
+
+
+def _drafts(db: Database, name: str) -> list[dict]:
+    """Officers' unsubmitted drafts that name the promoter: what they typed about them."""
+    out = []
+    for title, fields, saved in db.execute("SELECT title, fields, updated_at FROM drafts "
+                                           "ORDER BY id"):
+        held = json.loads(fields or "{}")
+        if str(held.get("promoter_name", "")).strip().casefold() == name.casefold():
+            out.append({"event": title, "last_saved": saved,
+                        **{k: held[k] for k in ("promoter_company", "promoter_phone",
+                                                "promoter_email") if held.get(k)}})
+    return out
 
 
 def _events(db: Database, promoter_id: int) -> list[tuple[int, Event]]:

@@ -94,6 +94,13 @@ def _story(a: SubjectAccess, desk_name: str) -> list:
             [0.07, 0.17, 0.12, 0.2, 0.16, 0.28]))
     else:
         story.append(para("None."))
+    if a.drafts:
+        story += [Spacer(1, 8), para(f"Unsubmitted drafts naming you ({len(a.drafts)})", "h2"),
+                  _table(["Event", "Last saved", "Details typed"],
+                         [[d["event"], _when(d["last_saved"]),
+                           "; ".join(v for k, v in d.items()
+                                     if k not in ("event", "last_saved")) or "—"]
+                          for d in a.drafts], [0.35, 0.25, 0.4])]
     story += [Spacer(1, 8), KeepTogether([para("What this document leaves out", "h2")]
                                          + [para(f"• {r}") for r in a.redactions])]
     return story

@@ -65,7 +65,7 @@ def test_review_writes_nothing_and_apply_needs_a_yes(capsys, desk):
     code, out, _ = run(capsys, "--db", desk, "retention", "review", "--json")
     due = {k["kind"]: k["due"] for k in json.loads(out)["kinds"]}
     assert code == 0 and due == {"promoter_contacts": 1, "notes": 2, "submissions": 1,
-                                 "incidents": 0}
+                                 "incidents": 0, "drafts": 0}
     code, _, err = run(capsys, "--db", desk, "retention", "apply")
     assert code == 2 and "--yes" in err
     code, out, _ = run(capsys, "--db", desk, "retention", "review", "--json")
@@ -73,7 +73,7 @@ def test_review_writes_nothing_and_apply_needs_a_yes(capsys, desk):
     code, out, _ = run(capsys, "--db", desk, "retention", "apply", "--yes")
     assert code == 0 and "submissions and their snapshots 1" in out
     code, out, _ = run(capsys, "--db", desk, "retention", "review")
-    assert code == 0 and out.count(": 0 due") == 4
+    assert code == 0 and out.count(": 0 due") == 5
     code, out, _ = run(capsys, "--db", desk, "audit", "verify", "--quiet")
     assert code == 0, out
 

@@ -37,7 +37,7 @@ def test_the_shipped_schedule_covers_every_kind_with_a_reason():
     assert set(schedule.rules) == set(retention.KINDS)
     assert {k: (r.keep_years, r.action) for k, r in schedule.rules.items()} == {
         "promoter_contacts": (6, "anonymise"), "notes": (2, "delete"),
-        "submissions": (7, "anonymise"), "incidents": (6, "review")}
+        "submissions": (7, "anonymise"), "incidents": (6, "review"), "drafts": (1, "delete")}
     assert all(len(r.reason) > 40 for r in schedule.rules.values())
 
 
@@ -174,12 +174,12 @@ def test_records_cross_each_threshold_exactly_as_the_schedule_says(story, db):
 
     _at(admin, years(2) - day)
     assert _due(admin) == {"promoter_contacts": 0, "notes": 0, "submissions": 0,
-                           "incidents": 0}
+                           "incidents": 0, "drafts": 0}
     _at(admin, years(2) + day)
     assert _due(admin) == {"promoter_contacts": 0, "notes": 1, "submissions": 0,
-                           "incidents": 0}
+                           "incidents": 0, "drafts": 0}
     done = _apply(admin)
-    assert done.counts == {"promoter_contacts": 0, "notes": 1, "submissions": 0}
+    assert done.counts == {"promoter_contacts": 0, "notes": 1, "submissions": 0, "drafts": 0}
     row = db.execute("SELECT s.notes, s.night_contact, d.notes, s.event_name, s.anonymised_at "
                      "FROM submissions s JOIN debriefs d ON d.submission_id = s.id "
                      "WHERE s.id = ?", [sid]).fetchone()
@@ -190,10 +190,10 @@ def test_records_cross_each_threshold_exactly_as_the_schedule_says(story, db):
 
     _at(admin, years(6) - day)
     assert _due(admin) == {"promoter_contacts": 0, "notes": 0, "submissions": 0,
-                           "incidents": 0}
+                           "incidents": 0, "drafts": 0}
     _at(admin, years(6) + day)
     assert _due(admin) == {"promoter_contacts": 1, "notes": 0, "submissions": 0,
-                           "incidents": 1}
+                           "incidents": 1, "drafts": 0}
     done = _apply(admin)
     assert done.counts["promoter_contacts"] == 1
     promoter = db.execute("SELECT name, company, phone, email, anonymised_at FROM promoters"
@@ -237,7 +237,8 @@ def test_each_run_is_audited_with_counts_and_schedule(story, db):
     done = _apply(admin)
     entry = json.loads(db.execute("SELECT detail FROM audit_log WHERE id = ?",
                                   [done.entry]).fetchone()[0])
-    assert entry["counts"] == {"promoter_contacts": 1, "notes": 1, "submissions": 1}
+    assert entry["counts"] == {"promoter_contacts": 1, "notes": 1, "submissions": 1,
+                               "drafts": 0}
     assert entry["schedule"] == "2026.1" and len(entry["schedule_sha256"]) == 64
     assert entry["anonymised_entries"] == done.audit_entries > 0
     marked = db.execute("SELECT count(*) FROM audit_log WHERE redacted_in = ?",
@@ -571,3 +572,30 @@ def test_paper_prints_the_company_and_a_number_for_the_night_never_the_email(sto
         printed = text(pdf)
         assert MARKERS["company"] in printed and MARKERS["night"] in printed
         assert MARKERS["email"] not in printed
+
+
+# ---- drafts -----------------------------------------------------------------------------------
+
+def test_a_schedule_from_before_drafts_keeps_working_with_the_default():
+    without = SHIPPED[:SHIPPED.index("# Counted from when the draft was last saved.")]
+    schedule = parse_schedule(without)
+    assert (schedule.rules["drafts"].keep_years, schedule.rules["drafts"].action) == \
+        (1, "delete")
+
+
+def test_an_untouched_draft_is_deleted_after_a_year_and_named_in_subject_access(story, db):
+    desks, sid, start = story
+    officer, admin = desks["olivia"], desks["admin"]
+    old = officer.save_draft({"event_name": "Forgotten", "promoter_name": MARKERS["name"],
+                              "promoter_phone": "07700 900777"})
+    recent = officer.save_draft({"event_name": "Still going"})
+    access, _ = admin.subject_access(MARKERS["name"])
+    assert [(d["event"], d.get("promoter_phone")) for d in access.drafts] == [
+        ("Forgotten", "07700 900777")]
+    db.execute("UPDATE drafts SET updated_at = '2020-01-01T10:00:00Z' WHERE id = ?", [old.id])
+    db.conn.commit()
+    assert _due(admin)["drafts"] == 1
+    done = _apply(admin)
+    assert done.counts["drafts"] == 1
+    assert [d.id for d in officer.drafts()] == [recent.id]
+    assert admin.verify_audit().ok

@@ -44,8 +44,8 @@ def _answer(monkeypatch, qtbot, reason: str, accept: bool = True):
 
 def test_nothing_due_today_and_apply_is_off(qtbot, window_for):
     dialog = _dialog(qtbot, window_for("admin"))
-    assert dialog.due_model.rowCount() == 4
-    assert [dialog.due_model.index(r, 3).data() for r in range(4)] == ["0"] * 4
+    assert dialog.due_model.rowCount() == 5
+    assert [dialog.due_model.index(r, 3).data() for r in range(5)] == ["0"] * 5
     assert not dialog.apply_button.isEnabled()
     assert "2026.1" in dialog.schedule_label.text()
 
