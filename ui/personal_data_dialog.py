@@ -36,6 +36,7 @@ from ui.models import Column, ObjectTableModel, table_view
 from ui.worker import run_in_background
 
 ACTIONS = {"delete": "Delete", "anonymise": "Anonymise", "review": "A person decides"}
+_FAILED = object()  # a use case that did not go ahead (already said why)
 _NUMBER = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 _DUE_WIDTHS = (300, 280, 140, 90)  # "kept by a person" fills the rest
 
@@ -262,9 +263,11 @@ class PersonalDataDialog(QDialog):
                             "needed?", until=_a_year_after(self.desk.clock().date()))
         if not ask.exec():
             return
-        self._act(lambda: self.desk.keep_record(item.kind, item.key, ask.until_date(),
-                                                ask.reason.toPlainText()),
-                  f"Kept {item.key} until {ask.until_date():%d/%m/%Y}.")
+        if self._attempt(lambda: self.desk.keep_record(
+                item.kind, item.key, ask.until_date(), ask.reason.toPlainText()),
+                self.items_message) is not _FAILED:
+            self.refresh()
+            self.items_message.setText(f"Kept {item.key} until {ask.until_date():%d/%m/%Y}.")
 
     def dispose(self) -> None:
         item = self._item()
@@ -275,21 +278,22 @@ class PersonalDataDialog(QDialog):
                             "cannot be undone. Why can it go?")
         if not ask.exec():
             return
-        self._act(lambda: self.desk.dispose_record(item.kind, item.key,
-                                                   ask.reason.toPlainText()),
-                  f"{item.key}: {what}d.")
+        if self._attempt(lambda: self.desk.dispose_record(item.kind, item.key,
+                                                          ask.reason.toPlainText()),
+                         self.items_message) is not _FAILED:
+            self.refresh()
+            self.items_message.setText(f"{item.key}: {what}d.")
 
-    def _act(self, action, done: str) -> None:
+    def _attempt(self, action, message: QLabel):
+        """Run a use case: its result, or ``_FAILED`` after saying why (a missing reason
+        beside the list; anything else in one message)."""
         try:
-            action()
+            return action()
         except ValidationError as exc:
-            self.items_message.setText("\n".join(m for _, m in exc.problems))
-            return
+            message.setText("\n".join(m for _, m in exc.problems))
         except EventRiskError as exc:
             show_error(self, exc, self.db_path)
-            return
-        self.refresh()
-        self.items_message.setText(done)
+        return _FAILED
 
     # ---- one promoter ---------------------------------------------------------------------
     def _promoter_tab(self) -> QWidget:
@@ -361,16 +365,12 @@ class PersonalDataDialog(QDialog):
                             f"Why are {self.found.name}'s details being corrected?")
         if not ask.exec():
             return
-        try:
-            self.found = self.desk.correct_promoter(
-                self.found.name, {k: e.text() for k, e in self.fields.items()},
-                ask.reason.toPlainText())
-        except ValidationError as exc:
-            self.promoter_message.setText("\n".join(m for _, m in exc.problems))
+        found = self._attempt(lambda: self.desk.correct_promoter(
+            self.found.name, {k: e.text() for k, e in self.fields.items()},
+            ask.reason.toPlainText()), self.promoter_message)
+        if found is _FAILED:
             return
-        except EventRiskError as exc:
-            show_error(self, exc, self.db_path)
-            return
+        self.found = found
         self.find_promoter()
         self.promoter_message.setText(f"Corrected (version {self.found.version}); recorded in "
                                       "the audit trail with your reason.")
@@ -384,13 +384,10 @@ class PersonalDataDialog(QDialog):
                             "cannot be undone. Why? (Do not repeat the details in the reason.)")
         if not ask.exec():
             return
-        try:
-            count = self.desk.erase_promoter(self.found.name, ask.reason.toPlainText())
-        except ValidationError as exc:
-            self.promoter_message.setText("\n".join(m for _, m in exc.problems))
-            return
-        except EventRiskError as exc:
-            show_error(self, exc, self.db_path)
+        count = self._attempt(lambda: self.desk.erase_promoter(self.found.name,
+                                                               ask.reason.toPlainText()),
+                              self.promoter_message)
+        if count is _FAILED:
             return
         self.find_promoter()
         self.promoter_message.setText(f"Erased; {count:,} audit "
