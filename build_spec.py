@@ -120,9 +120,14 @@ def check(build_seconds: float) -> int:
         raise SystemExit("the frozen report is not a PDF")
     if not run("audit", "verify").startswith("OK"):
         raise SystemExit("the frozen audit verify did not say OK")
+    if "OK, version" not in run("retention", "check"):  # the schedule ships with the app
+        raise SystemExit("the frozen retention check did not find the schedule")
+    run("queue", "-o", str(work / "queue.pdf"))
+    if not (work / "queue.pdf").read_bytes().startswith(b"%PDF"):
+        raise SystemExit("the frozen queue list is not a PDF")
     shutil.rmtree(work)
-    print(f"Frozen check passed: {out}; demo, queue, report {reference} and audit verify "
-          "worked offscreen, signed in.")
+    print(f"Frozen check passed: {out}; demo, queue, report {reference}, audit verify, the "
+          "retention schedule and the printed queue worked offscreen, signed in.")
     print(f"Bundle: {folder_size(APP) / 1e6:.0f} MB in {sum(1 for _ in APP.rglob('*'))} files; "
           f"build took {build_seconds:.0f} s.")
     return 0
