@@ -70,10 +70,14 @@ SUBMISSION_FIELDS: tuple[Field, ...] = (
     Field("start", "Start", "datetime", True, help="London local time, e.g. 2026-12-05T22:00"),
     Field("end", "End", "datetime", True, help="London local time; must be after the start"),
     Field("expected_attendance", "Expected attendance", "int", True, minimum=1, maximum=100_000),
-    Field("ticketing", "Ticketing", "enum", True, Ticketing),
-    Field("min_age", "Minimum age", "int", True, minimum=0, maximum=25,
-          help="0 for all ages"),
-    Field("alcohol", "Alcohol on sale", "bool", True),
+    # Entry terms: blank when the promoter did not say; the scorer then assumes the worst
+    # and says so beside each rule it fires.
+    Field("ticketing", "Ticketing", "enum", choices=Ticketing,
+          help="Blank if not stated (scored as door only)"),
+    Field("min_age", "Minimum age", "int", minimum=0, maximum=25,
+          help="0 for all ages; blank if not stated (scored as under-18s admitted)"),
+    Field("alcohol", "Alcohol on sale", "optional_bool",
+          help="Blank if not stated (scored as on sale)"),
     Field("door_supervisors", "SIA door supervisors", "int", minimum=0, maximum=1000,
           help="Blank if not stated"),
     Field("search_regime", "Search regime", "enum", choices=SearchRegime,

@@ -188,9 +188,9 @@ class Submission:
     start: datetime
     end: datetime
     expected_attendance: int
-    ticketing: Ticketing
-    min_age: int
-    alcohol: bool
+    ticketing: Ticketing | None  # None: the promoter did not say (the worst is assumed)
+    min_age: int | None
+    alcohol: bool | None
     door_supervisors: int | None = None
     search_regime: SearchRegime | None = None
     cctv: bool | None = None

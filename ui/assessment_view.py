@@ -519,9 +519,11 @@ class WhatIfPanel(QGroupBox):
         self.end = QDateTimeEdit(objectName="wi_end")
         self.end.setDisplayFormat("ddd dd/MM HH:mm")
         self.ticketing = QComboBox(objectName="wi_ticketing")
+        self.ticketing.addItem("Not stated", "")
         for t in Ticketing:
             self.ticketing.addItem(t.label, t.value)
-        self.min_age = QSpinBox(maximum=25, objectName="wi_min_age")
+        self.min_age = QSpinBox(minimum=-1, maximum=25, objectName="wi_min_age")
+        self.min_age.setSpecialValueText("Not stated")
         self.checks = {f: QCheckBox(objectName=f"wi_{f}") for f in
                        ("id_scanning", "cctv", "dispersal_plan", "medical_cover")}
         labels = {m.field: m.label for m in MEASURES}
@@ -609,8 +611,9 @@ class WhatIfPanel(QGroupBox):
         end = to_local(sub.end)
         self.end.setDateTime(QDateTime(QDate(end.year, end.month, end.day),
                                        QTime(end.hour, end.minute)))
-        self.ticketing.setCurrentIndex(self.ticketing.findData(sub.ticketing.value))
-        self.min_age.setValue(sub.min_age)
+        self.ticketing.setCurrentIndex(self.ticketing.findData(
+            sub.ticketing.value if sub.ticketing else ""))
+        self.min_age.setValue(sub.min_age if sub.min_age is not None else -1)
         for field, box in self.checks.items():
             box.setChecked(bool(getattr(sub, field)))
         self._loading = False
@@ -623,13 +626,14 @@ class WhatIfPanel(QGroupBox):
         sub = self._what_if.submission
         door = self.door.value()
         search = self.search.currentData()
+        ticketing = self.ticketing.currentData()
         proposed = {
             "expected_attendance": self.attendance.value(),
             "door_supervisors": None if door < 0 else door,
             "search_regime": SearchRegime(search) if search else None,
             "end": self._end(),
-            "ticketing": Ticketing(self.ticketing.currentData()),
-            "min_age": self.min_age.value(),
+            "ticketing": Ticketing(ticketing) if ticketing else None,
+            "min_age": None if self.min_age.value() < 0 else self.min_age.value(),
             **{f: box.isChecked() for f, box in self.checks.items()},
         }
         current = {"door_supervisors": sub.door_supervisors,

@@ -42,10 +42,12 @@ from ui.venue_dialog import VenueDialog
 LABELS = {f.name: f.label for f in SUBMISSION_FIELDS}
 TRI = (("Not stated", ""), ("Yes", "true"), ("No", "false"))
 CHOOSE = "Choose what the promoter stated…"
+UNSTATED = "-"  # the promoter did not say: the core gets a blank (None)
 # What to say when an entry term is left empty: the scorer must not guess it.
-UNCHOSEN = {"ticketing": "Choose how the promoter sells tickets (nothing is assumed)",
-            "min_age": "Type the minimum age the promoter stated (0 for all ages)",
-            "alcohol": "Choose whether alcohol is on sale (nothing is assumed)"}
+UNCHOSEN = {"ticketing": "Choose how the promoter sells tickets, or Not stated",
+            "min_age": "Type the minimum age the promoter stated (0 for all ages), or tick "
+                       "Not stated",
+            "alcohol": "Choose whether alcohol is on sale, or Not stated"}
 
 
 def _combo(name: str, items) -> QComboBox:
@@ -142,14 +144,25 @@ class SubmissionForm(QDialog):
         # Entry and ticketing
         # Nothing the scorer reads is assumed: entry terms start empty until the officer puts
         # in what the promoter stated (a pre-set 18 or "alcohol: yes" was saved unnoticed).
-        self.ticketing = _combo("ticketing", [(CHOOSE, "")]
+        self.ticketing = _combo("ticketing", [(CHOOSE, ""), ("Not stated (scored as door only)",
+                                                             UNSTATED)]
                                 + [(t.label, t.value) for t in Ticketing])
         self.min_age = self._line("min_age")
         self.min_age.setPlaceholderText("As stated: 18, or 0 for all ages")
-        self.alcohol = _combo("alcohol", ((CHOOSE, ""), ("Yes", "true"), ("No", "false")))
+        self.min_age_unstated = QCheckBox("Not stated (scored as under-18s admitted)",
+                                          objectName="min_age_not_stated")
+        self.min_age_unstated.toggled.connect(self._min_age_unstated)
+        age = QWidget()
+        age_row = QHBoxLayout(age)
+        age_row.setContentsMargins(0, 0, 0, 0)
+        age_row.addWidget(self.min_age, 1)
+        age_row.addWidget(self.min_age_unstated)
+        self.alcohol = _combo("alcohol", ((CHOOSE, ""), ("Not stated (scored as on sale)",
+                                                         UNSTATED),
+                                          ("Yes", "true"), ("No", "false")))
         self.id_scanning = _combo("id_scanning", TRI)
         layout.addWidget(self._section("Entry and ticketing", [
-            ("ticketing", self.ticketing), ("min_age", self.min_age), ("alcohol", self.alcohol),
+            ("ticketing", self.ticketing), ("min_age", age), ("alcohol", self.alcohol),
             ("id_scanning", self.id_scanning)]))
         # Security
         self.door_supervisors = self._line("door_supervisors")
@@ -273,8 +286,10 @@ class SubmissionForm(QDialog):
             "night_contact": self.night_contact.text(),
             "start": start_text, "end": end_text,
             "expected_attendance": self.expected_attendance.text(),
-            "ticketing": self.ticketing.currentData(), "min_age": self.min_age.text(),
-            "alcohol": self.alcohol.currentData(), "id_scanning": self.id_scanning.currentData(),
+            "ticketing": _stated(self.ticketing.currentData()),
+            "min_age": "" if self.min_age_unstated.isChecked() else self.min_age.text(),
+            "alcohol": _stated(self.alcohol.currentData()),
+            "id_scanning": self.id_scanning.currentData(),
             "door_supervisors": self.door_supervisors.text(),
             "search_regime": self.search_regime.currentData(),
             "cctv": self.cctv.currentData(), "dispersal_plan": self.dispersal_plan.currentData(),
@@ -294,8 +309,8 @@ class SubmissionForm(QDialog):
             problems = exc.as_dict()
         for name, message in UNCHOSEN.items():
             widget = getattr(self, name)
-            empty = not (widget.text().strip() if isinstance(widget, QLineEdit)
-                         else widget.currentData())
+            empty = not (widget.text().strip() or self.min_age_unstated.isChecked()
+                         if isinstance(widget, QLineEdit) else widget.currentData())
             if empty:
                 problems[name] = message
         # What was typed in the date and time fields, in the form's own words.
@@ -358,9 +373,11 @@ class SubmissionForm(QDialog):
         self.end_time.setTime(QTime(end.hour, end.minute))
         self.next_day.setChecked(end.date() > start.date())
         self.expected_attendance.setText(str(sub.expected_attendance))
-        _select(self.ticketing, sub.ticketing.value)
-        self.min_age.setText(str(sub.min_age))
-        _select(self.alcohol, "true" if sub.alcohol else "false")
+        _select(self.ticketing, sub.ticketing.value if sub.ticketing else UNSTATED)
+        self.min_age_unstated.setChecked(sub.min_age is None)
+        self.min_age.setText("" if sub.min_age is None else str(sub.min_age))
+        _select(self.alcohol, UNSTATED if sub.alcohol is None else
+                "true" if sub.alcohol else "false")
         for combo, value in ((self.id_scanning, sub.id_scanning), (self.cctv, sub.cctv),
                              (self.dispersal_plan, sub.dispersal_plan),
                              (self.medical_cover, sub.medical_cover)):
@@ -482,9 +499,15 @@ class SubmissionForm(QDialog):
     _DRAFT_CHOICES = ("event_type", "ticketing", "alcohol", "id_scanning", "search_regime",
                       "cctv", "dispersal_plan", "medical_cover")
 
+    def _min_age_unstated(self, on: bool) -> None:
+        if on:
+            self.min_age.clear()
+        self.min_age.setEnabled(not on)
+
     def draft_fields(self) -> dict[str, str]:
         """Everything as typed, checked or not."""
         out = {name: getattr(self, name).text() for name in self._DRAFT_TEXTS}
+        out["min_age_not_stated"] = "true" if self.min_age_unstated.isChecked() else "false"
         out |= {name: getattr(self, name).currentData() or "" for name in self._DRAFT_CHOICES}
         out |= {"day": self.day.text(), "start_time": self.start_time.text(),
                 "end_time": self.end_time.text(),
@@ -505,6 +528,7 @@ class SubmissionForm(QDialog):
             if name in fields:
                 field_.setText(fields[name])
         self.next_day.setChecked(fields.get("next_day", "true") == "true")
+        self.min_age_unstated.setChecked(fields.get("min_age_not_stated") == "true")
         received = QDateTime.fromString(fields.get("received_at", ""), "yyyy-MM-ddTHH:mm")
         if received.isValid():
             self.received_at.setDateTime(received)
@@ -570,6 +594,11 @@ class SubmissionForm(QDialog):
 
     def reject(self) -> None:
         self.close()
+
+
+def _stated(data: str) -> str:
+    """A choice as the core takes it: Not stated is a blank."""
+    return "" if data == UNSTATED else data
 
 
 def _select(combo: QComboBox, data: str) -> None:

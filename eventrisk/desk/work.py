@@ -40,7 +40,7 @@ class Draft:
 
 # What a draft may hold: the submission's fields as typed, and the form's date and times.
 DRAFT_KEYS = frozenset({f.name for f in SUBMISSION_FIELDS}
-                       | {"day", "start_time", "end_time", "next_day"})
+                       | {"day", "start_time", "end_time", "next_day", "min_age_not_stated"})
 DRAFT_MAX_CHARS = 20_000
 
 

@@ -55,9 +55,11 @@ def _details(data: ReportData) -> list:
         # Paper leaves the desk: the promoter's company, not their personal contact details
         # (the number to call on the night is on page 1).
         ("Promoter", ", ".join(x for x in (prom.name, prom.company) if x)),
-        ("Entry", f"{sub.ticketing.label}; "
-                  + ("all ages" if sub.min_age == 0 else f"minimum age {sub.min_age}")
-                  + f"; alcohol {'on sale' if sub.alcohol else 'not on sale'}; search: "
+        ("Entry", (sub.ticketing.label if sub.ticketing else "Ticketing not stated") + "; "
+                  + ("minimum age not stated" if sub.min_age is None else "all ages"
+                     if sub.min_age == 0 else f"minimum age {sub.min_age}")
+                  + "; alcohol " + ("not stated" if sub.alcohol is None else "on sale"
+                                    if sub.alcohol else "not on sale") + "; search: "
                   + (sub.search_regime.label.lower() if sub.search_regime else "not stated")
                   + f"; ID scanning: {_yes(sub.id_scanning).lower()}"),
         ("Security", ("SIA door supervisors: " + (str(sub.door_supervisors) if

@@ -72,8 +72,8 @@ def _event_features() -> list[Feature]:
                 e, tuple(r.value for r in SearchRegime) + ("unknown",)),
         Feature("search_strength", "count", "level", "Search regime as a level: 0 none or "
                 "unknown, 1 bag search, 2 pat-down, 3 wand, 4 search arch", e),
-        Feature("ticketing", "enum", "", "How tickets are sold", e,
-                tuple(t.value for t in Ticketing)),
+        Feature("ticketing", "enum", "", "How tickets are sold (not_stated if the promoter "
+                "did not say)", e, (*(t.value for t in Ticketing), "not_stated")),
         Feature("door_only_ticketing", "bool", "", "Tickets are sold only on the door", e),
         Feature("event_type", "enum", "", "Kind of event", e, tuple(t.value for t in EventType)),
         Feature("under_18_entry", "bool", "", "People under 18 may enter", e),

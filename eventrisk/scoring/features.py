@@ -22,6 +22,7 @@ class FeatureSet:
 
     values: dict[str, float | int | bool | str]
     incident_refs: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    assumed: frozenset[str] = frozenset()  # scored as the worst case: not stated
 
 
 def door_supervisors_required(attendance: int) -> int:
@@ -59,6 +60,21 @@ def _licensed_finish(night: date, latest_finish: str) -> datetime:
 _STATED = ("door_supervisors", "search_regime", "cctv", "id_scanning", "dispersal_plan",
            "medical_cover")
 
+NOT_STATED = "not_stated"
+# The features an unstated entry term makes the scorer assume the worst for.
+ASSUMED = {"ticketing": frozenset({"ticketing", "door_only_ticketing"}),
+           "min_age": frozenset({"under_18_entry", "under_18_with_alcohol"}),
+           "alcohol": frozenset({"alcohol", "under_18_with_alcohol"})}
+
+
+def assumed_features(sub: Submission) -> frozenset[str]:
+    """Features scored on an assumption because the promoter did not state an entry term."""
+    out: frozenset[str] = frozenset()
+    for name, features in ASSUMED.items():
+        if getattr(sub, name) is None:
+            out |= features
+    return out
+
 
 def event_features(sub: Submission, venue: Venue, as_of: datetime) -> dict:
     """Every event feature of the catalogue for ``sub`` at ``venue``."""
@@ -66,7 +82,10 @@ def event_features(sub: Submission, venue: Venue, as_of: datetime) -> dict:
     provided = sub.door_supervisors or 0
     finish = licensed_finish(sub.start, venue.latest_finish)
     received = sub.received_at or as_of
-    under_18 = sub.min_age < 18
+    # An entry term the promoter did not state is scored as its worst case (ASSUMED says
+    # which features that touches, so the evidence can say it was assumed).
+    under_18 = sub.min_age is None or sub.min_age < 18
+    alcohol = True if sub.alcohol is None else sub.alcohol
     regime = sub.search_regime.value if sub.search_regime else "unknown"
     stated = sum(getattr(sub, name) is not None for name in _STATED)
     return {
@@ -82,12 +101,12 @@ def event_features(sub: Submission, venue: Venue, as_of: datetime) -> dict:
         "door_supervisor_shortfall": max(0, required - provided),
         "search_regime": regime,
         "search_strength": SEARCH_STRENGTH[sub.search_regime] if sub.search_regime else 0,
-        "ticketing": sub.ticketing.value,
-        "door_only_ticketing": sub.ticketing is Ticketing.DOOR_ONLY,
+        "ticketing": sub.ticketing.value if sub.ticketing else NOT_STATED,
+        "door_only_ticketing": sub.ticketing in (Ticketing.DOOR_ONLY, None),
         "event_type": sub.event_type.value,
         "under_18_entry": under_18,
-        "under_18_with_alcohol": under_18 and sub.alcohol,
-        "alcohol": sub.alcohol,
+        "under_18_with_alcohol": under_18 and alcohol,
+        "alcohol": alcohol,
         "id_scanning": bool(sub.id_scanning if sub.id_scanning is not None
                             else venue.has_id_scanner),
         "cctv": bool(sub.cctv if sub.cctv is not None else venue.has_cctv),

@@ -99,6 +99,7 @@ def history_features_of(rule: Rule) -> frozenset[str]:
 
 # Enumerated feature values as people read them in evidence ("search arch", not "search_arch").
 _WORDS = {**{r.value: r.label.lower() for r in SearchRegime}, "unknown": "not stated",
+          "not_stated": "not stated",
           **{t.value: t.label.lower() for t in Ticketing},
           **{e.value: e.label.lower() for e in EventType}}
 _ENUM_FEATURES = ("search_regime", "ticketing", "event_type")
@@ -129,6 +130,10 @@ def render_evidence(rule: Rule, features: FeatureSet,
     return rule.evidence.format_map(fill), tuple(refs)
 
 
+# Added to the evidence of a rule that fired on an entry term the promoter did not state.
+ASSUMED_NOTE = " (The promoter did not state this; the worst case is assumed.)"
+
+
 def score(features: FeatureSet, ruleset: Ruleset, fired: list[Rule] | None = None) -> Assessment:
     """Score a submission's features with a ruleset.  Same inputs, same output.
 
@@ -142,6 +147,8 @@ def score(features: FeatureSet, ruleset: Ruleset, fired: list[Rule] | None = Non
     fill = readable(features.values)
     for rule in fired:
         evidence, refs = render_evidence(rule, features, fill)
+        if rule.when.features & features.assumed:
+            evidence += ASSUMED_NOTE
         explained.append(FiredRule(rule.id, rule.title, rule.points, evidence, rule.measure,
                                    rule.min_grade.value if rule.min_grade else None, refs))
     return Assessment(total, grade, band, confidence(features.values), tuple(explained),

@@ -23,7 +23,7 @@ from eventrisk.db import db_path, open_database
 from eventrisk.errors import Cancelled
 from eventrisk.model import Grade, Status, Submission, User, Venue
 from eventrisk.scoring import history
-from eventrisk.scoring.features import FeatureSet, event_features
+from eventrisk.scoring.features import FeatureSet, assumed_features, event_features
 from eventrisk.scoring.rulebook import active_ruleset, store_ruleset
 from eventrisk.scoring.rules import Ruleset, parse_ruleset
 from eventrisk.scoring.scorer import Assessment, FiredRule, fired_rules, history_features_of, score
@@ -93,7 +93,8 @@ def explain_many(db: Database, batch: list[Scored], ruleset: Ruleset) -> list[As
     by_item: dict[int, dict[str, tuple]] = {}
     for (i, name), refs in found.items():
         by_item.setdefault(i, {})[name] = refs
-    return [score(FeatureSet(scored.values, by_item.get(i, {})), ruleset, fired)
+    return [score(FeatureSet(scored.values, by_item.get(i, {}),
+                             assumed_features(scored.submission)), ruleset, fired)
             for i, (scored, fired) in enumerate(zip(batch, fired_lists, strict=True))]
 
 

@@ -12,7 +12,7 @@ from sqlite_utils import Database
 from eventrisk.errors import ValidationError
 from eventrisk.model import SearchRegime, Submission, Ticketing
 from eventrisk.scoring import history
-from eventrisk.scoring.features import FeatureSet, event_features
+from eventrisk.scoring.features import FeatureSet, assumed_features, event_features
 from eventrisk.scoring.rulebook import active_ruleset
 from eventrisk.scoring.scorer import Assessment, RuleChange, compare, score
 from eventrisk.scoring.service import iter_features
@@ -109,12 +109,13 @@ class WhatIf:
         self._history = scored.history.values
         self._refs = history.incident_refs(db, scored.history, set(scored.history.values))
         self._as_of = scored.as_of
-        self.base = score(FeatureSet(scored.values, self._refs), self.ruleset)
+        self.base = score(FeatureSet(scored.values, self._refs,
+                                     assumed_features(scored.submission)), self.ruleset)
 
     def features_for(self, sub: Submission) -> FeatureSet:
         """The feature set for a variant of the submission."""
         return FeatureSet(event_features(sub, self.venue, self._as_of) | self._history,
-                          self._refs)
+                          self._refs, assumed_features(sub))
 
     def try_measures(self, changes: dict[str, Any]) -> WhatIfResult:
         """Score the submission with ``changes`` applied, without saving anything."""

@@ -21,7 +21,7 @@ def problems(exc: ValidationError) -> dict[str, str]:
     ("expected_attendance", "2.5", "Expected attendance must be a whole number above 0"),
     ("event_name", "", "Event name is required"),
     ("event_type", "rave", "Event type must be one of"),
-    ("ticketing", "", "Ticketing is required"),
+    ("ticketing", "sometimes", "Ticketing must be one of"),
     ("start", "next friday", "Start must be a date and time"),
     ("start", "2026-03-29T01:30", "does not exist in London"),
     ("min_age", "-1", "Minimum age must be a whole number, 0 or more"),
@@ -134,3 +134,10 @@ def test_a_reference_with_other_digits_is_refused():
 
     with pytest.raises(ValidationError, match="must look like ER-2026-000042"):
         validate_submission(event_fields(reference="ER-2026-٠٠٠٠٤٢"))
+
+
+def test_entry_terms_may_be_left_not_stated():
+    """Blank ticketing, minimum age and alcohol mean the promoter did not say (None), never a
+    default; the scorer assumes the worst for them and says so."""
+    sub = validate_submission(event_fields(ticketing="", min_age="", alcohol=""))
+    assert (sub.ticketing, sub.min_age, sub.alcohol) == (None, None, None)

@@ -94,3 +94,59 @@ def test_a_draft_keeps_what_was_typed_and_is_its_officers_alone(desks, db):
         officer.save_draft({"notes": "x" * 20_001})
     officer.discard_draft(draft.id)
     assert officer.drafts() == [] and db.execute("SELECT count(*) FROM drafts").fetchone()[0] == 0
+
+
+# ---- entry terms not stated (issue 12) -----------------------------------------------------
+
+def test_unstated_entry_terms_score_as_the_worst_and_say_so(desks):
+    from eventrisk.scoring.scorer import ASSUMED_NOTE
+
+    officer = desks["capturer"]
+    unstated = capture(officer, ticketing="", min_age="", alcohol="")
+    stated_worst = capture(officer, ticketing="door_only", min_age="16", alcohol="true")
+    stated_safe = capture(officer, ticketing="advance_only", min_age="18", alcohol="false")
+    unstated, stated_worst, stated_safe = (s.submission.id for s in
+                                           (unstated, stated_worst, stated_safe))
+    fired = {sid: {f.id: f for f in officer.assessment(sid).snapshot.fired}
+             for sid in (unstated, stated_worst, stated_safe)}
+    entry_rules = {"door-only-tickets", "under-18-alcohol"}
+    assert entry_rules <= set(fired[unstated]) and entry_rules <= set(fired[stated_worst])
+    assert not entry_rules & set(fired[stated_safe])
+    for rule in entry_rules:  # the same points as the worst stated answer, and said to be
+        assert fired[unstated][rule].points == fired[stated_worst][rule].points
+        assert fired[unstated][rule].evidence.endswith(ASSUMED_NOTE)
+        assert not fired[stated_worst][rule].evidence.endswith(ASSUMED_NOTE)
+    others = set(fired[unstated]) - entry_rules
+    assert not any(fired[unstated][r].evidence.endswith(ASSUMED_NOTE) for r in others)
+    sub = officer.assessment(unstated).submission
+    assert (sub.ticketing, sub.min_age, sub.alcohol) == (None, None, None)
+    import io
+
+    from pypdf import PdfReader
+
+    printed = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(
+        officer.render_assessment(unstated))).pages).split())
+    assert "Ticketing not stated; minimum age not stated; alcohol not stated" in printed
+    assert ASSUMED_NOTE.strip() in printed
+
+
+def test_a_file_may_leave_entry_terms_out(desks, tmp_path):
+    """Files written before entry terms could be left unstated still import; blank cells (or
+    no column) mean not stated, and export writes them back blank."""
+    officer = desks["capturer"]
+    source = tmp_path / "events.csv"
+    source.write_text(
+        "event_name,venue_code,promoter_name,event_type,start,end,expected_attendance,"
+        "ticketing,min_age,alcohol\n"
+        "Blank Terms,HKN-0001,Lantern Events,club_night,2027-03-06T22:00,2027-03-07T02:00,"
+        "200,,,\n", encoding="utf-8")
+    assert officer.import_file("submissions", source).created == 1
+    sub = next(s for s in (officer.assessment(r.id).submission for r in officer.queue_page(
+        QueueFilter(upcoming_only=False), limit=50)) if s.event_name == "Blank Terms")
+    assert (sub.ticketing, sub.min_age, sub.alcohol) == (None, None, None)
+    out = tmp_path / "out.csv"
+    officer.export_file("submissions", out)
+    row = next(r for r in out.read_text("utf-8").splitlines() if "Blank Terms" in r)
+    header = out.read_text("utf-8").splitlines()[0].split(",")
+    cells = dict(zip(header, row.split(","), strict=False))
+    assert (cells["ticketing"], cells["min_age"], cells["alcohol"]) == ("", "", "")

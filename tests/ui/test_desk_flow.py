@@ -34,6 +34,46 @@ def _state_entry_terms(qtbot, form: SubmissionForm) -> None:
     qtbot.keyClicks(form.min_age, "18")
 
 
+def test_entry_terms_the_promoter_did_not_give_are_saved_as_not_stated(qtbot, window_for,
+                                                                       desk):
+    """Not stated is a choice of its own: saved as such, scored as the worst case, said so."""
+    from eventrisk.scoring.scorer import ASSUMED_NOTE
+
+    db, _ = desk
+    window = window_for("officer")
+    code = db.execute("SELECT code FROM venues ORDER BY id LIMIT 1").fetchone()[0]
+    form = window.new_submission()
+    _fill(qtbot, form, code)
+    form.expected_attendance.clear()
+    qtbot.keyClicks(form.expected_attendance, "250")
+    for combo in (form.ticketing, form.alcohol):
+        combo.setFocus()
+        while not combo.currentText().startswith("Not stated"):
+            qtbot.keyClick(combo, Qt.Key.Key_Up)
+    form.min_age_unstated.setFocus()
+    qtbot.keyClick(form.min_age_unstated, Qt.Key.Key_Space)
+    assert form.min_age.text() == "" and not form.min_age.isEnabled()
+    assert form.save_button.isEnabled(), form.reason.text()
+    with qtbot.waitSignal(form.saved) as saved:
+        qtbot.keyClick(form.save_button, Qt.Key.Key_Space)
+    sub = submissions.get(db, saved.args[0])
+    assert (sub.ticketing, sub.min_age, sub.alcohol) == (None, None, None)
+    view = window.tabs.currentWidget()
+    assumed = [f for f in view.fired_model._objects if f.evidence.endswith(ASSUMED_NOTE)]
+    assert {f.id for f in assumed} == {"door-only-tickets", "under-18-alcohol"}
+    qtbot.waitUntil(lambda: view.what_if._what_if is not None, timeout=10000)
+    assert view.what_if.min_age.text() == "Not stated"
+    assert view.what_if.ticketing.currentText() == "Not stated"
+    assert view.what_if.changes() == {}
+    edit = SubmissionForm(window.desk, view.sub, view)  # editing shows it as it was saved
+    qtbot.addWidget(edit)
+    assert edit.min_age_unstated.isChecked()
+    assert edit.ticketing.currentText().startswith("Not stated")
+    assert edit.alcohol.currentText().startswith("Not stated")
+    edit._dirty = False
+    edit.close()
+
+
 def test_entry_terms_start_empty_and_must_be_stated(qtbot, window_for):
     """A pre-set "18" and "alcohol: yes" were saved without anyone choosing them."""
     window = window_for("officer")
@@ -43,7 +83,8 @@ def test_entry_terms_start_empty_and_must_be_stated(qtbot, window_for):
     form.validate()
     for name in ("ticketing", "min_age", "alcohol"):
         assert form.errors[name].isVisibleTo(form), name
-    assert "nothing is assumed" in form.errors["ticketing"].text()
+    assert form.errors["ticketing"].text() == ("Choose how the promoter sells tickets, or Not "
+                                               "stated")
     assert not form.save_button.isEnabled()
     _state_entry_terms(qtbot, form)
     form.validate()
@@ -218,10 +259,11 @@ def test_the_form_can_be_completed_from_the_keyboard_in_order(qtbot, window_for)
         widget = widget.nextInFocusChain()
         if widget is form.event_name:
             break
-    assert order[:26] == [
+    assert order[:27] == [
         "event_name", "event_type", "received_at", "venue_code", "newVenue", "promoter_name",
         "promoter_company", "promoter_phone", "promoter_email", "night_contact", "day", "start_time", "end_time",
-        "next_day", "expected_attendance", "ticketing", "min_age", "alcohol", "id_scanning",
+        "next_day", "expected_attendance", "ticketing", "min_age", "min_age_not_stated",
+        "alcohol", "id_scanning",
         "door_supervisors", "search_regime", "cctv", "dispersal_plan", "medical_cover",
         "performers", "notes"]
     form._dirty = False
