@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from eventrisk.desk import Desk
-from eventrisk.model import Grade, Status
+from eventrisk.model import Grade
 from eventrisk.queue import QueueFilter
 from eventrisk.reference import borough_names
 from ui.errors import show_error
@@ -29,17 +29,8 @@ from ui.memory import memory_of, save_path
 from ui.models import table_view
 from ui.pdf_preview import PdfPreview
 from ui.queue_model import QueueModel
+from ui.status_filter import StatusFilter
 from ui.worker import run_in_background
-
-# Statuses that go together, offered above the single statuses in the filter.
-STATUS_GROUPS = (
-    ("Needs the desk (received, assessed, returned)",
-     (Status.RECEIVED, Status.ASSESSED, Status.RETURNED)),
-    ("Decided (approved, issued)", (Status.APPROVED, Status.ISSUED)),
-    ("Open (not cancelled or debriefed)",
-     tuple(s for s in Status if s not in (Status.CANCELLED, Status.DEBRIEFED))),
-)
-
 
 # Columns whose first click puts the most serious first.
 MOST_FIRST = (QueueModel.COL_GRADE, QueueModel.COL_SCORE)
@@ -60,18 +51,12 @@ class QueueView(QWidget):
         self.search = QLineEdit(placeholderText="Search events, references and venues")
         self.search.setAccessibleName("Search the queue")
         self.search.setClearButtonEnabled(True)
-        self.status = QComboBox(accessibleName="Status filter")
-        self.status.addItem("Any status", "")
-        for label, group in STATUS_GROUPS:
-            self.status.addItem(label, ",".join(s.value for s in group))
-        self.status.insertSeparator(self.status.count())
-        for s in Status:
-            self.status.addItem(s.label, s.value)
+        self.status = StatusFilter()  # any set of statuses, and the usual groups
         self.borough = QComboBox(accessibleName="Borough filter")
         self.borough.addItem("Any borough", "")
         for name in borough_names():
             self.borough.addItem(name, name)
-        for combo in (self.status, self.borough):  # long entries: the popup shows them whole
+        for combo in (self.borough,):  # long entries: the popup shows them whole
             combo.setSizeAdjustPolicy(
                 QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             combo.setMinimumContentsLength(14)
@@ -139,7 +124,8 @@ class QueueView(QWidget):
         self._debounce = QTimer(self, singleShot=True, interval=250)
         self._debounce.timeout.connect(self.apply_filters)
         self.search.textChanged.connect(self._debounce.start)
-        for combo in (self.status, self.borough, self.grade):
+        self.status.changed.connect(self.apply_filters)
+        for combo in (self.borough, self.grade):
             combo.currentIndexChanged.connect(self.apply_filters)
         self.use_dates.toggled.connect(self._dates_toggled)
         self.date_from.dateChanged.connect(self.apply_filters)
@@ -171,8 +157,8 @@ class QueueView(QWidget):
         """Put back what this person left; True if it differs from the desk's default."""
         if self.memory is None:
             return False
-        for combo, key in ((self.status, "status"), (self.borough, "borough"),
-                           (self.grade, "grade")):
+        self.status.set_statuses(str(self.memory.get("queue/status", "")).split(","))
+        for combo, key in ((self.borough, "borough"), (self.grade, "grade")):
             index = combo.findData(self.memory.get(f"queue/{key}", ""))
             combo.setCurrentIndex(max(index, 0))
         self.include_past.setChecked(self.memory.get("queue/include_past", "false") == "true")
@@ -190,13 +176,14 @@ class QueueView(QWidget):
             column = -1
             self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         return (column >= 0 or self.include_past.isChecked()
-                or any(c.currentIndex() > 0 for c in (self.status, self.borough, self.grade)))
+                or bool(self.status.statuses())
+                or any(c.currentIndex() > 0 for c in (self.borough, self.grade)))
 
     def _remember(self) -> None:
         if self.memory is None:
             return
-        for combo, key in ((self.status, "status"), (self.borough, "borough"),
-                           (self.grade, "grade")):
+        self.memory.set("queue/status", ",".join(self.status.statuses()))
+        for combo, key in ((self.borough, "borough"), (self.grade, "grade")):
             self.memory.set(f"queue/{key}", combo.currentData())
         self.memory.set("queue/include_past", "true" if self.include_past.isChecked()
                         else "false")
@@ -224,11 +211,10 @@ class QueueView(QWidget):
 
     def current_filter(self) -> QueueFilter:
         """The filter the widgets describe."""
-        status, borough, grade = (c.currentData() for c in (self.status, self.borough,
-                                                             self.grade))
+        borough, grade = (c.currentData() for c in (self.borough, self.grade))
         dates = self.use_dates.isChecked()
         return QueueFilter(
-            statuses=tuple(status.split(",")) if status else (), borough=borough,
+            statuses=self.status.statuses(), borough=borough,
             grades=(grade,) if grade else (),
             date_from=_date(self.date_from.date()) if dates else None,
             date_to=_date(self.date_to.date()) if dates else None,

@@ -516,7 +516,7 @@ def test_cancelled_events_are_in_the_queue_only_when_asked_for(qtbot, window_for
     q.include_past.setChecked(True)
     assert all(q.model.row_object(i).status.value != "cancelled"
                for i in range(q.model.rowCount()))
-    q.status.setCurrentIndex(q.status.findData("cancelled"))
+    q.status.set_statuses(("cancelled",))
     assert q.model.total > 0 and all(q.model.row_object(i).status.value == "cancelled"
                                      for i in range(q.model.rowCount()))
 

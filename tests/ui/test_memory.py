@@ -19,11 +19,34 @@ def _choose(qtbot, combo, data):
         qtbot.keyClick(combo, Qt.Key.Key_Down if combo.currentIndex() < target else Qt.Key.Key_Up)
 
 
+def _tick(qtbot, status_filter, values) -> None:
+    """Open the status menu and tick each status with Down and Space, as a person would."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    def in_menu():
+        menu = QApplication.activePopupWidget()
+        if menu is None:
+            QTimer.singleShot(20, in_menu)
+            return
+        for _ in range(len(menu.actions()) + 2):
+            action = menu.activeAction()
+            if action is not None and action.isCheckable() and \
+                    action.text() in {status_filter.ticks[v].text() for v in values} and \
+                    not action.isChecked():
+                qtbot.keyClick(menu, Qt.Key.Key_Space)
+            qtbot.keyClick(menu, Qt.Key.Key_Down)
+        qtbot.keyClick(menu, Qt.Key.Key_Escape)
+    QTimer.singleShot(0, in_menu)
+    status_filter.setFocus()
+    qtbot.keyClick(status_filter, Qt.Key.Key_Space)  # opens the menu (its loop runs in_menu)
+
+
 def test_the_queue_comes_back_as_its_user_left_it(qtbot, window_for):
     window = window_for("supervisor")
     q = window.queue
-    group = q.status.itemData(1)  # needs the desk: received, assessed, returned
-    _choose(qtbot, q.status, group)
+    group = ("received", "assessed", "returned")  # ticked in the menu, with the keyboard
+    _tick(qtbot, q.status, group)
     busiest = window.desk.db.execute(
         "SELECT v.borough FROM submissions s JOIN venues v ON v.id = s.venue_id WHERE s.status "
         "IN ('received', 'assessed', 'returned') GROUP BY v.borough ORDER BY count(*) DESC "
@@ -39,7 +62,7 @@ def test_the_queue_comes_back_as_its_user_left_it(qtbot, window_for):
     window.close()
 
     again = window_for("supervisor").queue
-    assert again.status.currentData() == group and again.borough.currentData() == busiest
+    assert again.status.statuses() == group and again.borough.currentData() == busiest
     assert again.include_past.isChecked()
     assert again.table.horizontalHeader().sectionSize(QueueModel.COL_EVENT) == 333
     assert again.table.horizontalHeader().sortIndicatorSection() == QueueModel.COL_VENUE
@@ -49,7 +72,7 @@ def test_the_queue_comes_back_as_its_user_left_it(qtbot, window_for):
             for i in range(again.model.rowCount())} <= {"received", "assessed", "returned"}
 
     other = window_for("officer").queue  # another person at the same workstation
-    assert other.status.currentIndex() == 0 and other.borough.currentIndex() == 0
+    assert other.status.statuses() == () and other.borough.currentIndex() == 0
     assert not other.include_past.isChecked()
     assert other.table.horizontalHeader().sortIndicatorSection() == -1
 
@@ -157,3 +180,16 @@ def test_open_records_come_back_for_a_person_who_asks(qtbot, window_for):
     assert third.tabs.currentIndex() == 0  # the queue in front, the records behind
     other = window_for("supervisor")  # another person's tabs are their own
     assert other.tabs.count() == FIXED_TABS and not other.reopen_action.isChecked()
+
+
+def test_any_set_of_statuses_can_be_ticked(qtbot, window_for):
+    window = window_for("supervisor")
+    q = window.queue
+    _tick(qtbot, q.status, ("in_review", "returned"))
+    assert set(q.status.statuses()) == {"in_review", "returned"}
+    assert q.status.text() == "2 statuses"
+    shown = {q.model.row_object(i).status.value for i in range(q.model.rowCount())}
+    assert shown == {"in_review", "returned"}
+    q.status.set_statuses(())
+    assert q.status.text() == "Any status" and "cancelled" not in {
+        q.model.row_object(i).status.value for i in range(q.model.rowCount())}
