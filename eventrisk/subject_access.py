@@ -126,13 +126,13 @@ def gather(db: Database, name: str, now: datetime) -> SubjectAccess:
 def _drafts(db: Database, name: str) -> list[dict]:
     """Officers' unsubmitted drafts that name the promoter: what they typed about them."""
     out = []
-    for title, fields, saved in db.execute("SELECT title, fields, updated_at FROM drafts "
-                                           "ORDER BY id"):
+    for title, fields, saved in db.execute(
+            "SELECT title, fields, updated_at FROM drafts WHERE trim(json_extract(fields, "
+            "'$.promoter_name')) = ? COLLATE NOCASE ORDER BY id", [name.strip()]):
         held = json.loads(fields or "{}")
-        if str(held.get("promoter_name", "")).strip().casefold() == name.casefold():
-            out.append({"event": title, "last_saved": saved,
-                        **{k: held[k] for k in ("promoter_company", "promoter_phone",
-                                                "promoter_email") if held.get(k)}})
+        out.append({"event": title, "last_saved": saved,
+                    **{k: held[k] for k in ("promoter_company", "promoter_phone",
+                                            "promoter_email") if held.get(k)}})
     return out
 
 

@@ -67,13 +67,16 @@ class WorkMixin(DeskBase):
                               assigned_to=user.id, upcoming_only=False)
             return queue.fetch(self.db, flt, role=user.role, sort="start", limit=LIST_LIMIT)
 
-        returned = []
-        for row in rows(Status.RETURNED):
-            found = self.db.execute(
-                "SELECT r.comment, u.display_name, r.created_at FROM reviews r JOIN users u ON "
-                "u.id = r.reviewer_id WHERE r.submission_id = ? AND r.decision = 'return' "
-                "ORDER BY r.id DESC LIMIT 1", [row.id]).fetchone()
-            returned.append(Returned(row, *(found or ("", "", ""))))
+        back = rows(Status.RETURNED)
+        # Each one's latest return, read in one statement for the whole list.
+        said = {sid: (comment or "", by or "", at or "") for sid, comment, by, at in
+                self.db.execute(
+                    "SELECT r.submission_id, r.comment, u.display_name, r.created_at FROM "
+                    "reviews r JOIN users u ON u.id = r.reviewer_id WHERE r.id IN (SELECT "
+                    "max(id) FROM reviews WHERE decision = 'return' AND submission_id IN "
+                    "(SELECT value FROM json_each(?)) GROUP BY submission_id)",
+                    [json.dumps([r.id for r in back])])}
+        returned = [Returned(row, *said.get(row.id, ("", "", ""))) for row in back]
         return MyWork(returned, rows(Status.RECEIVED, Status.ASSESSED),
                       rows(Status.IN_REVIEW), self._drafts(user.username))
 
