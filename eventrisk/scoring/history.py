@@ -10,7 +10,6 @@ cost grows with the number of submissions, not with the incidents in their windo
 from __future__ import annotations
 
 import json
-from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
@@ -235,65 +234,50 @@ def ref_requests(key: object, hist: History, feature_names: set[str]) -> list[tu
     return out
 
 
-# Incidents behind each history window, read a venue's (or a promoter's) span at a time: one
-# range read per venue or promoter covers every window asked about it, where a correlated
-# query per window walked the same index rows again for each event.
-_SPAN_SQL = {
-    "venue": """
-        SELECT json_extract(r.value, '$[0]'), i.occurred_at, i.id, i.reference, i.category
-        FROM json_each(?) r JOIN incidents i
-          ON i.venue_id = json_extract(r.value, '$[1]')
-         AND i.occurred_at >= json_extract(r.value, '$[2]')
-         AND i.occurred_at < json_extract(r.value, '$[3]')""",
-    "promoter": """
-        SELECT json_extract(r.value, '$[0]'), i.occurred_at, i.id, i.reference, i.category
-        FROM json_each(?) r JOIN submissions s ON s.promoter_id = json_extract(r.value, '$[1]')
-        JOIN incidents i ON i.submission_id = s.id
-         AND i.occurred_at >= json_extract(r.value, '$[2]')
-         AND i.occurred_at < json_extract(r.value, '$[3]')""",
+_SEP = "\x1f"
+_REFS_SQL = {
+    "venue": f"""
+        SELECT json_extract(r.value, '$[0]'), json_extract(r.value, '$[1]'),
+          (SELECT group_concat(reference, char(31)) FROM (
+             SELECT i.reference FROM incidents i
+             WHERE i.venue_id = json_extract(r.value, '$[3]')
+               AND i.occurred_at >= json_extract(r.value, '$[4]')
+               AND i.occurred_at < json_extract(r.value, '$[5]')
+               AND instr(json_extract(r.value, '$[6]'), ',' || i.category || ',') > 0
+             ORDER BY i.occurred_at DESC, i.id DESC LIMIT {MAX_REFS}))
+        FROM json_each(?) r""",
+    "promoter": f"""
+        SELECT json_extract(r.value, '$[0]'), json_extract(r.value, '$[1]'),
+          (SELECT group_concat(reference, char(31)) FROM (
+             SELECT i.reference FROM incidents i JOIN submissions s ON s.id = i.submission_id
+             WHERE s.promoter_id = json_extract(r.value, '$[3]')
+               AND i.occurred_at >= json_extract(r.value, '$[4]')
+               AND i.occurred_at < json_extract(r.value, '$[5]')
+             ORDER BY i.occurred_at DESC, i.id DESC LIMIT {MAX_REFS}))
+        FROM json_each(?) r""",
 }
 
 
 def incident_refs_bulk(db: Database, requests: list[tuple]) -> dict[tuple, tuple[str, ...]]:
-    """References of the newest incidents (at most 8, newest first) for many
-    ``ref_requests`` at once: ``{(key, feature): refs}``.  Each venue's and each promoter's
-    incidents are read once, over the span of every window asked about them, then each
-    window takes its own from that list (the same incidents, in the same order, as a query
-    per window would give: tests/core/test_history_refs.py keeps that query as the oracle)."""
+    """References of the newest incidents (at most 8) for many ``ref_requests`` at once:
+    ``{(key, feature): refs}``, one statement per kind of history.  Identical look-ups (a
+    weighted feature and its count, or events at one venue assessed at the same moment) are
+    made once."""
     out: dict[tuple, tuple[str, ...]] = {}
-    lookups: dict[tuple, list[tuple]] = {}
-    for r in requests:
-        lookups.setdefault(r[2:], []).append(r[:2])
-    for kind, sql in _SPAN_SQL.items():
-        spans: dict[int, list[str]] = {}
-        for k, owner, lo, hi, _cats in lookups:
-            if k != kind:
-                continue
-            span = spans.setdefault(owner, [lo, hi])
-            span[0], span[1] = min(span[0], lo), max(span[1], hi)
-        if not spans:
+    for kind, sql in _REFS_SQL.items():
+        lookups: dict[tuple, list[tuple]] = {}
+        for r in requests:
+            if r[2] == kind:
+                lookups.setdefault(r[2:], []).append(r[:2])
+        if not lookups:
             continue
-        found: dict[int, list[tuple]] = {owner: [] for owner in spans}
-        batch = [[n, owner, lo, hi] for n, (owner, (lo, hi)) in enumerate(spans.items())]
-        owners = list(spans)
-        for n, at, incident_id, reference, category in db.execute(sql, [json.dumps(batch)]):
-            found[owners[n]].append((at, incident_id, reference, category))
-        for rows in found.values():
-            rows.sort()
-        for (k, owner, lo, hi, cats), asked in lookups.items():
-            if k != kind:
-                continue
-            wanted = {c for c in cats.split(",") if c} if cats else None
-            rows = found[owner]
-            refs: list[str] = []
-            for at, _id, reference, category in reversed(rows[:bisect_left(rows, (hi,))]):
-                if at < lo or len(refs) == MAX_REFS:
-                    break
-                if wanted is None or category in wanted:
-                    refs.append(reference)
+        batch = [(i, "", *lookup) for i, lookup in enumerate(lookups)]
+        owners = list(lookups.values())
+        for i, _, refs in db.execute(sql, [json.dumps(batch)]):
             if refs:
-                for owner_key in asked:
-                    out[owner_key] = tuple(refs)
+                found = tuple(refs.split(_SEP))
+                for owner in owners[i]:
+                    out[owner] = found
     return out
 
 
