@@ -11,12 +11,13 @@ from typing import Self
 
 from sqlite_utils import Database
 
-from eventrisk import settings, users
+from eventrisk import settings, submissions, users
 from eventrisk.db import open_database
 from eventrisk.desk import signin
-from eventrisk.errors import AuthError, PermissionDenied
-from eventrisk.model import User
+from eventrisk.errors import AuthError, PermissionDenied, ValidationError
+from eventrisk.model import Submission, User
 from eventrisk.timeutil import now_utc
+from eventrisk.venues import conflict_error
 
 
 class DeskBase:
@@ -110,6 +111,24 @@ class DeskBase:
         back.  Yields the account as it is now."""
         with self.db.atomic():
             yield self._fresh_actor(permission)
+
+    # ---- decisions (each names the version the person saw) ---------------------------------
+    def _check_version(self, sub: Submission, seen_version: int | None) -> None:
+        if seen_version is None:
+            raise ValidationError([("version", "A decision must name the version of the "
+                                               "assessment that was seen")])
+        if sub.version != seen_version:
+            assert sub.id is not None
+            raise conflict_error(self.db, "submissions", sub.id, "submission", sub.reference)
+
+    @contextmanager
+    def decision(self, permission: str, submission_id: int,
+                 seen_version: int | None) -> Iterator[tuple[User, Submission]]:
+        """A decision's use case: the submission as it is, checked against what was seen."""
+        with self.use_case(permission) as actor:
+            sub = submissions.get(self.db, submission_id)
+            self._check_version(sub, seen_version)
+            yield actor, sub
 
     def reader(self) -> User:
         """The account for a read (signed in, still active)."""

@@ -18,8 +18,7 @@ A failure anywhere rolls the whole use case back, so it is always safe to try ag
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -34,7 +33,6 @@ from eventrisk.desk.records import RecordsMixin
 from eventrisk.desk.work import WorkMixin
 from eventrisk.errors import (
     PermissionDenied,
-    ValidationError,
     WorkflowError,
 )
 from eventrisk.model import Debrief, Grade, Status, Submission, User
@@ -42,7 +40,6 @@ from eventrisk.scoring import service as scoring
 from eventrisk.scoring import whatif
 from eventrisk.timeutil import to_db
 from eventrisk.validation import check_submission
-from eventrisk.venues import conflict_error
 
 REVIEWED = (Status.IN_REVIEW, Status.APPROVED, Status.ISSUED)
 
@@ -207,24 +204,7 @@ class Desk(AccountsMixin, RecordsMixin, ReadsMixin, PersonalDataMixin, WorkMixin
         return scoring.score_all(self.db, actor, now=self.clock(), progress=progress,
                                  sink=sink, parallel_from=parallel_from)
 
-    # ---- decisions (each names the version the person saw) ---------------------------------
-    def _check_version(self, sub: Submission, seen_version: int | None) -> None:
-        if seen_version is None:
-            raise ValidationError([("version", "A decision must name the version of the "
-                                               "assessment that was seen")])
-        if sub.version != seen_version:
-            assert sub.id is not None
-            raise conflict_error(self.db, "submissions", sub.id, "submission", sub.reference)
-
-    @contextmanager
-    def decision(self, permission: str, submission_id: int,
-                 seen_version: int | None) -> Iterator[tuple[User, Submission]]:
-        """A decision's use case: the submission as it is, checked against what was seen."""
-        with self.use_case(permission) as actor:
-            sub = submissions.get(self.db, submission_id)
-            self._check_version(sub, seen_version)
-            yield actor, sub
-
+    # ---- decisions (each names the version the person saw: DeskBase.decision) -------------
     def _four_eyes(self, actor: User, sub: Submission, verb: str) -> dict:
         """Refuse a decision by whoever captured or last edited the event, unless the desk
         relaxed four eyes; then the audit says so."""

@@ -93,10 +93,12 @@ class WorkMixin(DeskBase):
     def draft(self, draft_id: int) -> Draft:
         """One of the signed-in person's drafts (nobody else's)."""
         user = self.reader()
-        for found in self._drafts(user.username):
-            if found.id == draft_id:
-                return found
-        raise NotFoundError("That draft is not one of yours, or it was saved or discarded.")
+        row = self.db.execute("SELECT id, title, fields, updated_at FROM drafts WHERE id = ? "
+                              "AND username = ?", [draft_id, user.username]).fetchone()
+        if row is None:
+            raise NotFoundError("That draft is not one of yours, or it was saved or "
+                                "discarded.")
+        return Draft(row[0], row[1], json.loads(row[2]), row[3])
 
     def save_draft(self, fields: dict[str, str], draft_id: int | None = None) -> Draft:
         """Keep a half-filled new submission as it is, unchecked; saving again overwrites
@@ -154,21 +156,15 @@ class WorkMixin(DeskBase):
     def assign(self, submission_id: int, seen_version: int, username: str) -> int:
         """Hand an event to an officer (supervisors); versioned and audited.  Returns the
         new version."""
-        with self.use_case("assign") as actor:
-            row = self.db.execute(
-                "SELECT s.version, s.status, s.reference, u.username FROM submissions s LEFT "
-                "JOIN users u ON u.id = s.assigned_to WHERE s.id = ?",
-                [submission_id]).fetchone()
-            if row is None:
-                raise NotFoundError(f"There is no submission with id {submission_id}.")
-            version, status, reference, before = row
-            if version != seen_version:
-                from eventrisk.venues import conflict_error
-
-                raise conflict_error(self.db, "submissions", submission_id, "submission")
-            if status in (Status.CANCELLED.value, Status.DEBRIEFED.value):
-                raise WorkflowError(f"{reference} is {status}; there is nothing left to "
-                                    "assign.")
+        with self.decision("assign", submission_id, seen_version) as (actor, sub):
+            reference = sub.reference
+            if sub.status in (Status.CANCELLED, Status.DEBRIEFED):
+                raise WorkflowError(f"{reference} is {sub.status.value}; there is nothing "
+                                    "left to assign.")
+            before = self.db.execute("SELECT username FROM users WHERE id = (SELECT "
+                                     "assigned_to FROM submissions WHERE id = ?)",
+                                     [submission_id]).fetchone()
+            before = before[0] if before else None
             target = users.find_user(self.db, username)
             if target is None or not target.active or target.role not in (Role.OFFICER,
                                                                           Role.SUPERVISOR):
@@ -182,4 +178,4 @@ class WorkMixin(DeskBase):
                             [target.id, to_db(now_utc()), actor.username, submission_id])
             audit.record(self.db, actor.username, "submission.assign", "submission",
                          submission_id, {"assigned_from": before, "assigned_to": target.username})
-            return version + 1
+            return sub.version + 1
