@@ -14,11 +14,12 @@ import json
 import os
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from sqlite_utils import Database
 
@@ -469,32 +470,40 @@ def export_file(db: Database, kind: str, path: Path, *, minimal: bool = False) -
     fmt = _file_format(path)
     fields = tuple(f for f in FIELDS_BY_KIND[kind]
                    if not (minimal and f.name in CONTACT_FIELDS))
-    tmp = path.with_name(path.name + ".part")
     if path.is_dir():
         raise ImportFileError([f"{path}:1: this is a folder; give the export a file name"])
     count = 0
+    with private_text_file(path) as out:
+        if fmt == "csv":
+            writer = csv.writer(out)
+            writer.writerow(field_names(fields))
+            for rec in _records(db, kind):
+                writer.writerow([_csv_text(f, getattr(rec, f.name)) for f in fields])
+                count += 1
+        else:
+            out.write("[\n")
+            for rec in _records(db, kind):
+                item = {f.name: _plain(f, getattr(rec, f.name)) for f in fields}
+                out.write((",\n" if count else "") + json.dumps(item, ensure_ascii=False))
+                count += 1
+            out.write("\n]\n")
+    return count
+
+
+@contextmanager
+def private_text_file(path: Path) -> Iterator[TextIO]:
+    """A new file of OFFICIAL-SENSITIVE records: written under a ``.part`` name readable by
+    its owner only, and put under the real name only once complete.  A disk or folder that
+    fails is an environment error (exit 1) naming the file, with nothing left behind."""
+    tmp = path.with_name(path.name + ".part")
     try:
         with tmp.open("w", encoding="utf-8", newline="") as out:
             if os.name == "posix":
-                os.chmod(tmp, 0o600)  # exports hold OFFICIAL-SENSITIVE records
-            if fmt == "csv":
-                writer = csv.writer(out)
-                writer.writerow(field_names(fields))
-                for rec in _records(db, kind):
-                    writer.writerow([_csv_text(f, getattr(rec, f.name)) for f in fields])
-                    count += 1
-            else:
-                out.write("[\n")
-                for rec in _records(db, kind):
-                    item = {f.name: _plain(f, getattr(rec, f.name)) for f in fields}
-                    out.write((",\n" if count else "") + json.dumps(item, ensure_ascii=False))
-                    count += 1
-                out.write("\n]\n")
-        tmp.replace(path)  # never leave a half-written export under the real name
+                os.chmod(tmp, 0o600)
+            yield out
+        tmp.replace(path)  # never a half-written file under the real name
     except OSError as exc:
         tmp.unlink(missing_ok=True)
-        # The disk or the folder failed, not the input: an environment error (exit 1).
         raise StorageError(f"{path} could not be written ({exc.strerror}); nothing was "
                            "exported.") from None
-    return count
 

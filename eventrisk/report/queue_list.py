@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
@@ -18,7 +17,7 @@ from reportlab.lib.pagesizes import A4, landscape
 from reportlab.platypus import LongTable, Spacer
 
 from eventrisk.errors import StorageError
-from eventrisk.importexport import quote_formula
+from eventrisk.importexport import private_text_file, quote_formula
 from eventrisk.queue import QueueFilter, QueueRow
 from eventrisk.report.layout import GRID, HEADED, MarkedDocument, para
 from eventrisk.timeutil import british_datetime
@@ -58,22 +57,13 @@ def write_csv(rows: Iterable[QueueRow], path: Path) -> int:
     path = Path(path)
     if not path.parent.is_dir():
         raise StorageError(f"The folder {path.parent} does not exist.")
-    tmp = path.with_name(path.name + ".part")
     count = 0
-    try:
-        with tmp.open("w", encoding="utf-8", newline="") as out:
-            if os.name == "posix":
-                os.chmod(tmp, 0o600)  # the queue is OFFICIAL-SENSITIVE
-            writer = csv.writer(out)
-            writer.writerow(HEADER)
-            for row in rows:
-                writer.writerow([quote_formula(c) for c in _cells(row)])
-                count += 1
-        tmp.replace(path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise StorageError(f"{path} could not be written ({exc.strerror}); nothing was "
-                           "exported.") from None
+    with private_text_file(path) as out:  # the queue is OFFICIAL-SENSITIVE, like exports
+        writer = csv.writer(out)
+        writer.writerow(HEADER)
+        for row in rows:
+            writer.writerow([quote_formula(c) for c in _cells(row)])
+            count += 1
     return count
 
 
