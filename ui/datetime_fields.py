@@ -93,93 +93,101 @@ class _TypedField(QLineEdit):
         self._step(1 if event.angleDelta().y() > 0 else -1)
         event.accept()
 
-    def valid(self) -> bool:
+    # ---- the value, shown in one form --------------------------------------------------------
+    FORMAT = ""
+
+    def _parse(self, text: str):
         raise NotImplementedError
+
+    def _add(self, value, by: int):
+        raise NotImplementedError
+
+    def _announce(self, value) -> None:
+        """Emit the field's own signal (dateChanged or timeChanged)."""
+        raise NotImplementedError
+
+    def _shown(self, value) -> str:
+        return value.toString(self.FORMAT) if value.isValid() else ""
+
+    def _value_now(self):
+        """The value typed (invalid while the text is not one), read even while the officer
+        is still typing, without touching the text (it is tidied on leaving)."""
+        if self.text() == self._shown(self._value):
+            return self._value
+        return self._parse(self.text())
+
+    def _set_value(self, value) -> None:
+        changed = value != self._value
+        self._value = value
+        self.setText(self._shown(value))
+        if changed:
+            self._announce(value)
 
     def _read(self) -> None:
-        raise NotImplementedError
+        parsed = self._parse(self.text())
+        if parsed.isValid():
+            self._set_value(parsed)
+        elif self._value.isValid():
+            self._value = type(parsed)()  # kept as typed; the form says what is wrong
+            self._announce(self._value)
 
     def _step(self, by: int) -> None:
-        raise NotImplementedError
+        if self._value.isValid():
+            self._set_value(self._add(self._value, by))
 
 
 class DateField(_TypedField):
     """A date: shown as ``Sat 19/12/2026``; emits ``dateChanged(QDate)``."""
 
     dateChanged = Signal(QDate)  # noqa: N815 - named as Qt's date editors name it
+    FORMAT = "ddd dd/MM/yyyy"
 
     def __init__(self, value: QDate, *, accessible: str, name: str):
         super().__init__(accessible=accessible, name=name, placeholder="e.g. 19/12/2026")
-        self._date = QDate()
+        self._value = QDate()
         self.setDate(value)
 
     def date(self) -> QDate:
-        """The date typed (an invalid QDate while the text is not a date), read even while the
-        officer is still typing, without touching the text (it is tidied on leaving)."""
-        if self.text() == (self._date.toString("ddd dd/MM/yyyy") if self._date.isValid()
-                           else ""):
-            return self._date
-        return parse_date(self.text(), QDate.currentDate().toPython())
-
-    def valid(self) -> bool:
-        return self.date().isValid()
+        """The date typed (an invalid QDate while the text is not a date)."""
+        return self._value_now()
 
     def setDate(self, value: QDate) -> None:  # noqa: N802
-        changed = value != self._date
-        self._date = value
-        self.setText(value.toString("ddd dd/MM/yyyy") if value.isValid() else "")
-        if changed:
-            self.dateChanged.emit(value)
+        self._set_value(value)
 
-    def _read(self) -> None:
-        parsed = parse_date(self.text(), QDate.currentDate().toPython())
-        if parsed.isValid():
-            self.setDate(parsed)
-        elif parsed != self._date or self._date.isValid():
-            self._date = QDate()  # kept as typed; the form says what is wrong
-            self.dateChanged.emit(self._date)
+    def _parse(self, text: str) -> QDate:
+        return parse_date(text, QDate.currentDate().toPython())
 
-    def _step(self, by: int) -> None:
-        if self._date.isValid():
-            self.setDate(self._date.addDays(by))
+    def _add(self, value: QDate, by: int) -> QDate:
+        return value.addDays(by)
+
+    def _announce(self, value: QDate) -> None:
+        self.dateChanged.emit(value)
 
 
 class TimeField(_TypedField):
     """A time of day: shown as ``23:00``; emits ``timeChanged(QTime)``."""
 
     timeChanged = Signal(QTime)  # noqa: N815
+    FORMAT = "HH:mm"
 
     def __init__(self, value: QTime, *, accessible: str, name: str):
         super().__init__(accessible=accessible, name=name, placeholder="e.g. 23:00")
-        self._time = QTime()
+        self._value = QTime()
         self.setMaximumWidth(80)
         self.setTime(value)
 
     def time(self) -> QTime:
-        """The time typed (an invalid QTime while the text is not a time), read without
-        touching the text."""
-        if self.text() == (self._time.toString("HH:mm") if self._time.isValid() else ""):
-            return self._time
-        return parse_time(_compact_time(self.text()))
-
-    def valid(self) -> bool:
-        return self.time().isValid()
+        """The time typed (an invalid QTime while the text is not a time)."""
+        return self._value_now()
 
     def setTime(self, value: QTime) -> None:  # noqa: N802
-        changed = value != self._time
-        self._time = value
-        self.setText(value.toString("HH:mm") if value.isValid() else "")
-        if changed:
-            self.timeChanged.emit(value)
+        self._set_value(value)
 
-    def _read(self) -> None:
-        parsed = parse_time(_compact_time(self.text()))
-        if parsed.isValid():
-            self.setTime(parsed)
-        elif self._time.isValid():
-            self._time = QTime()
-            self.timeChanged.emit(self._time)
+    def _parse(self, text: str) -> QTime:
+        return parse_time(_compact_time(text))
 
-    def _step(self, by: int) -> None:
-        if self._time.isValid():
-            self.setTime(self._time.addSecs(15 * 60 * by))  # quarter hours
+    def _add(self, value: QTime, by: int) -> QTime:
+        return value.addSecs(15 * 60 * by)  # quarter hours
+
+    def _announce(self, value: QTime) -> None:
+        self.timeChanged.emit(value)
