@@ -39,7 +39,7 @@ from ui.assessment_view import AssessmentView
 from ui.dashboard_view import DashboardView
 from ui.errors import show_error
 from ui.login import ChangePasswordDialog, LockDialog, sign_in
-from ui.memory import Memory, memory_of, open_path, save_path
+from ui.memory import memory_of, open_path, save_path
 from ui.personal_data_dialog import PersonalDataDialog
 from ui.queue_view import QueueView
 from ui.rules_view import RulesView
@@ -220,19 +220,18 @@ class MainWindow(QMainWindow):
         self.switch_user()
 
     # ---- open tabs, kept per person if they ask ---------------------------------------------
-    def _memory(self) -> Memory:
-        return Memory(self.user.username)
-
     def _set_reopen(self, on: bool) -> None:
-        self._memory().set("tabs/reopen", "true" if on else "false")
+        memory = memory_of(self.desk)
+        if memory is not None:
+            memory.set_flag("tabs/reopen", on)
 
     def _remember_tabs(self) -> None:
         """The records open now, for next time (only if this person asked for it)."""
-        if self.desk.user is None:
+        memory = memory_of(self.desk)
+        if memory is None:
             return
-        memory = self._memory()
         keys = []
-        if memory.get("tabs/reopen", "false") == "true":
+        if memory.flag("tabs/reopen"):
             for i in range(FIXED_TABS, self.tabs.count()):
                 key = getattr(self.tabs.widget(i), "tab_key", None)
                 if key and key[0] in ("assessment", "venue"):
@@ -241,8 +240,8 @@ class MainWindow(QMainWindow):
 
     def _reopen_tabs(self) -> None:
         """The records this person had open, if they asked for them back."""
-        memory = self._memory()
-        if memory.get("tabs/reopen", "false") != "true":
+        memory = memory_of(self.desk)
+        if memory is None or not memory.flag("tabs/reopen"):
             return
         for text in str(memory.get("tabs/open", "")).split(","):
             kind, _, key = text.partition(":")
@@ -329,7 +328,8 @@ class MainWindow(QMainWindow):
         self.reopen_action = self._action(view, "Reopen my &tabs next time",
                                           self._set_reopen)
         self.reopen_action.setCheckable(True)
-        self.reopen_action.setChecked(self._memory().get("tabs/reopen", "false") == "true")
+        memory = memory_of(self.desk)
+        self.reopen_action.setChecked(memory is not None and memory.flag("tabs/reopen"))
         tools = bar.addMenu("&Tools")
         rescore = self._action(tools, "&Rescore all…", self.rescore_all, toolbar=True)
         rescore.setEnabled(self.desk.may("rescore_all"))

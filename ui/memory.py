@@ -25,6 +25,13 @@ class Memory:
     def set(self, key: str, value) -> None:
         QSettings().setValue(f"{self.group}/{key}", value)
 
+    def flag(self, key: str) -> bool:
+        """A remembered yes or no (no if never set; QSettings keeps it as text)."""
+        return str(self.get(key, "false")) == "true"
+
+    def set_flag(self, key: str, on: bool) -> None:
+        self.set(key, "true" if on else "false")
+
     def folder(self, purpose: str) -> str:
         """The folder last used for ``purpose`` (imports, exports, packs...), if it still
         exists; else the home folder (never the working folder the app was started in)."""

@@ -161,12 +161,12 @@ class QueueView(QWidget):
         for combo, key in ((self.borough, "borough"), (self.grade, "grade")):
             index = combo.findData(self.memory.get(f"queue/{key}", ""))
             combo.setCurrentIndex(max(index, 0))
-        self.include_past.setChecked(self.memory.get("queue/include_past", "false") == "true")
+        self.include_past.setChecked(self.memory.flag("queue/include_past"))
         state = self.memory.get("queue/columns")
         if state is not None:
             self.table.horizontalHeader().restoreState(state)
         column = int(self.memory.get("queue/sort_column", -1))
-        descending = self.memory.get("queue/sort_descending", "false") == "true"
+        descending = self.memory.flag("queue/sort_descending")
         order = Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder
         if 0 <= column < self.model.columnCount():
             self._sorted_on = column
@@ -185,8 +185,7 @@ class QueueView(QWidget):
         self.memory.set("queue/status", ",".join(self.status.statuses()))
         for combo, key in ((self.borough, "borough"), (self.grade, "grade")):
             self.memory.set(f"queue/{key}", combo.currentData())
-        self.memory.set("queue/include_past", "true" if self.include_past.isChecked()
-                        else "false")
+        self.memory.set_flag("queue/include_past", self.include_past.isChecked())
 
     def _remember_columns(self, *_args) -> None:
         if self.memory is not None:
@@ -195,8 +194,8 @@ class QueueView(QWidget):
     def _remember_sort(self, column: int, order: Qt.SortOrder) -> None:
         if self.memory is not None:
             self.memory.set("queue/sort_column", column)
-            self.memory.set("queue/sort_descending",
-                            "true" if order == Qt.SortOrder.DescendingOrder else "false")
+            self.memory.set_flag("queue/sort_descending",
+                                 order == Qt.SortOrder.DescendingOrder)
 
     def eventFilter(self, watched, event) -> bool:  # noqa: N802
         if (watched is self.search and event.type() == QEvent.Type.KeyPress
