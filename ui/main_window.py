@@ -52,7 +52,7 @@ from ui.venue_view import VenueView
 from ui.venues_list import VenuesList
 from ui.verify_dialog import VerifyDialog
 from ui.work_view import WorkView
-from ui.worker import Task, run_in_background
+from ui.worker import Task, run_on_desk
 
 
 class MainWindow(QMainWindow):
@@ -477,15 +477,7 @@ class MainWindow(QMainWindow):
 
     def _background(self, label: str, work, done) -> None:
         path = self.db_path
-
-        def run(report):
-            worker = self.desk.for_worker()  # a connection of the worker thread's own
-            try:
-                return work(worker, report)
-            finally:
-                worker.close()
-
-        run_in_background(self, label, run, done, lambda exc: show_error(self, exc, path))
+        run_on_desk(self, self.desk, label, work, done, lambda exc: show_error(self, exc, path))
 
     def rescore_all(self) -> None:
         try:

@@ -34,7 +34,7 @@ from eventrisk.timeutil import british_date, from_db
 from ui.errors import show_error
 from ui.memory import memory_of, save_path
 from ui.models import Column, ObjectTableModel, table_view
-from ui.worker import run_in_background
+from ui.worker import run_on_desk
 
 ACTIONS = {"delete": "Delete", "anonymise": "Anonymise", "review": "A person decides"}
 _FAILED = object()  # a use case that did not go ahead (already said why)
@@ -182,15 +182,6 @@ class PersonalDataDialog(QDialog):
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
         if box.exec() != QMessageBox.StandardButton.Yes:
             return
-        desk = self.desk
-
-        def work(_report):
-            worker = desk.for_worker()
-            try:
-                return worker.apply_retention(review)
-            finally:
-                worker.close()
-
         def done(result) -> None:
             self.due_message.setText(
                 f"Done: {result.total:,} records, and {result.audit_entries:,} audit entries "
@@ -201,8 +192,8 @@ class PersonalDataDialog(QDialog):
             show_error(self, exc, self.db_path)
             self.refresh()
 
-        self.task = run_in_background(self, "Applying the retention schedule…", work, done,
-                                      failed)
+        self.task = run_on_desk(self, self.desk, "Applying the retention schedule…",
+                                lambda desk, _report: desk.apply_retention(review), done, failed)
 
     # ---- waiting for a person -------------------------------------------------------------
     def _waiting_tab(self) -> QWidget:

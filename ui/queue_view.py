@@ -30,7 +30,7 @@ from ui.models import table_view
 from ui.pdf_preview import PdfPreview
 from ui.queue_model import QueueModel
 from ui.status_filter import StatusFilter
-from ui.worker import run_in_background
+from ui.worker import run_on_desk
 
 # Columns whose first click puts the most serious first.
 MOST_FIRST = (QueueModel.COL_GRADE, QueueModel.COL_SCORE)
@@ -275,32 +275,28 @@ class QueueView(QWidget):
         if not path:
             return
         flt, (sort, descending, _) = self.current_filter(), self._order()
-        desk = self.desk
-
-        def work(_report):
-            worker = desk.for_worker()
-            try:
-                return worker.export_queue(flt, Path(path), sort=sort, descending=descending)
-            finally:
-                worker.close()
 
         def done(count: int) -> None:
             self.summary.setText(f"Exported {count:,} event{'' if count == 1 else 's'} to "
                                  f"{path}.")
-        self._task = run_in_background(self, "Exporting the list…", work, done,
-                                       lambda exc: show_error(self, exc))
+        self._task = run_on_desk(self, self.desk, "Exporting the list…",
+                                 lambda desk, _report: desk.export_queue(
+                                     flt, Path(path), sort=sort, descending=descending),
+                                 done, lambda exc: show_error(self, exc))
 
     def print_list(self) -> None:
         """The list as filtered and sorted now, marked, in a preview that prints or saves."""
         sort, descending, label = self._order()
-        try:
-            pdf = self.desk.render_queue(self.current_filter(), sort=sort,
-                                                descending=descending, sort_label=label)
-        except Exception as exc:  # noqa: BLE001 - one clear message
-            show_error(self, exc)
-            return
-        PdfPreview(pdf, "the risk queue", f"risk-queue-{date.today()}.pdf", self,
-                   memory=self.memory).exec()
+        flt = self.current_filter()
+
+        def show(pdf: bytes) -> None:
+            PdfPreview(pdf, "the risk queue", f"risk-queue-{date.today()}.pdf", self,
+                       memory=self.memory).exec()
+        # Up to 2,000 rows of paper take a few seconds: laid out off the GUI thread.
+        self._task = run_on_desk(self, self.desk, "Laying out the list…",
+                                 lambda desk, _report: desk.render_queue(
+                                     flt, sort=sort, descending=descending, sort_label=label),
+                                 show, lambda exc: show_error(self, exc))
 
     def _open_index(self, index) -> None:
         row = index.data(QueueModel.ObjectRole)

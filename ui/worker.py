@@ -83,3 +83,16 @@ def run_in_background(parent: QWidget, label: str, fn: Callable, on_done: Callab
     dialog.canceled.connect(cancel)
     QThreadPool.globalInstance().start(task)
     return task
+
+
+def run_on_desk(parent: QWidget, desk, label: str, work: Callable, on_done: Callable[[Any], None],
+                on_error: Callable[[BaseException], None]) -> Task:
+    """``work(desk, report)`` in the background on a connection of the worker thread's own (a
+    ``Database`` belongs to one thread), closed when the work ends."""
+    def run(report):
+        worker = desk.for_worker()
+        try:
+            return work(worker, report)
+        finally:
+            worker.close()
+    return run_in_background(parent, label, run, on_done, on_error)

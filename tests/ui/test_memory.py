@@ -136,6 +136,7 @@ def test_the_queue_exports_and_prints_what_is_on_screen(qtbot, window_for, monke
     monkeypatch.setattr(queue_view.PdfPreview, "exec", lambda self: printed.append(self.pdf))
     q.print_button.setFocus()
     qtbot.keyClick(q.print_button, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: bool(printed), timeout=10000)  # laid out in the background
     text = " ".join(PdfReader(io.BytesIO(printed[0])).pages[0].extract_text().split())
     assert "OFFICIAL-SENSITIVE" in text and f"grade {grade}" in text and rows[0][0] in text
 
