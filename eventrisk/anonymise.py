@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from sqlite_utils import Database
 
 from eventrisk import audit
+from eventrisk.model import IncidentCategory
 
 MARK = "[anonymised]"
 
@@ -73,10 +74,16 @@ _DUE = {
         FROM drafts d WHERE d.updated_at < :cutoff""",
     "incidents": """
         SELECT i.id, i.reference AS key, i.occurred_at AS at,
-               i.category || ' at ' || v.code AS summary
+               {category} || ' at ' || v.code AS summary
         FROM incidents i JOIN venues v ON v.id = i.venue_id
         WHERE i.occurred_at < :cutoff AND i.anonymised_at IS NULL""",
 }
+
+
+# An incident's category as people read it, in SQL (the review list shows it).
+_CATEGORY_WORDS = ("(CASE i.category " + " ".join(
+    f"WHEN '{c.value}' THEN '{c.label.replace(chr(39), chr(39) * 2)}'" for c in IncidentCategory)
+    + " ELSE i.category END)")
 
 
 def due_sql(kind: str, action: str, cutoff: str) -> tuple[str, dict]:
@@ -85,7 +92,7 @@ def due_sql(kind: str, action: str, cutoff: str) -> tuple[str, dict]:
     if kind == "promoter_contacts" and action == "delete":
         contacts = ("AND (coalesce(p.company, '') != '' OR coalesce(p.phone, '') != '' "
                     "OR coalesce(p.email, '') != '')")
-    return _DUE[kind].format(contacts=contacts), {"cutoff": cutoff}
+    return _DUE[kind].format(contacts=contacts, category=_CATEGORY_WORDS), {"cutoff": cutoff}
 
 
 def redacted(detail: str | None, reason: str | None) -> tuple[str, str]:
@@ -116,10 +123,6 @@ def _chunks(ids: list[int], size: int = 5_000):
         yield ids[start:start + size]
 
 
-def _json(ids: list[int]) -> str:
-    return json.dumps(ids)
-
-
 @dataclass
 class Work:
     """One run's changes: records disposed of now, audit entries anonymised at ``finish``."""
@@ -145,7 +148,7 @@ class Work:
         elif kind == "drafts":
             for chunk in _chunks(ids):  # never audited: a draft is not a record of the desk
                 self.db.execute("DELETE FROM drafts WHERE id IN (SELECT value FROM "
-                                "json_each(?))", [_json(chunk)])
+                                "json_each(?))", [json.dumps(chunk)])
         else:
             raise ValueError(kind)
 
@@ -153,7 +156,7 @@ class Work:
         for chunk in _chunks(ids):
             self.db.execute(f"UPDATE {table} SET version = version + 1, updated_at = ?, "
                             "updated_by = ? WHERE id IN (SELECT value FROM json_each(?))",
-                            [self.stamp, self.actor, _json(chunk)])
+                            [self.stamp, self.actor, json.dumps(chunk)])
         audit.record_many(self.db, [(self.actor, f"{entity}.retention", entity, i, detail, "")
                                     for i in ids])
 
@@ -164,14 +167,14 @@ class Work:
                 + (", name = printf('Anonymised promoter P-%06d', id), anonymised_at = :at "
                    if rename else "")
                 + "WHERE id IN (SELECT value FROM json_each(:ids))",
-                {"at": self.stamp, "ids": _json(chunk)})
+                {"at": self.stamp, "ids": json.dumps(chunk)})
         self._bump("promoters", "promoter", ids,
                    {"anonymised": True} if rename else {"deleted": ["company", "phone", "email"]})
         self._targets.append(("promoter", ids, None))
         # Their events' edit entries may carry the old details too.
         events = [r[0] for chunk in _chunks(ids) for r in self.db.execute(
             "SELECT id FROM submissions WHERE promoter_id IN (SELECT value FROM json_each(?))",
-            [_json(chunk)])]
+            [json.dumps(chunk)])]
         self._targets.append(("submission", events,
                               frozenset({"promoter_name", "promoter_company", "promoter_phone",
                                          "promoter_email"})))
@@ -179,17 +182,17 @@ class Work:
     def _notes(self, ids: list[int]) -> None:
         for chunk in _chunks(ids):
             self.db.execute("UPDATE submissions SET notes = '', night_contact = '' "
-                            "WHERE id IN (SELECT value FROM json_each(?))", [_json(chunk)])
+                            "WHERE id IN (SELECT value FROM json_each(?))", [json.dumps(chunk)])
             self.db.execute("UPDATE debriefs SET notes = '' WHERE coalesce(notes, '') != '' "
                             "AND submission_id IN (SELECT value FROM json_each(?))",
-                            [_json(chunk)])
+                            [json.dumps(chunk)])
         self._bump("submissions", "submission", ids,
                    {"deleted": ["notes", "night_contact", "debrief notes"]})
         self._targets.append(("submission", ids, NOTE_KEYS))
 
     def _submissions(self, ids: list[int]) -> None:
         for chunk in _chunks(ids):
-            marks = {"ids": _json(chunk), "at": self.stamp, "mark": MARK}
+            marks = {"ids": json.dumps(chunk), "at": self.stamp, "mark": MARK}
             self.db.execute("UPDATE submissions SET event_name = :mark, performers = '[]', "
                             "notes = '', night_contact = '', anonymised_at = :at "
                             "WHERE id IN (SELECT value FROM json_each(:ids))", marks)
@@ -205,7 +208,7 @@ class Work:
         for chunk in _chunks(ids):
             self.db.execute("UPDATE incidents SET description = ?, crime_reference = '', "
                             "anonymised_at = ? WHERE id IN (SELECT value FROM json_each(?))",
-                            [MARK, self.stamp, _json(chunk)])
+                            [MARK, self.stamp, json.dumps(chunk)])
         self._bump("incidents", "incident", ids, {"anonymised": True})
         self._targets.append(("incident", ids, None))
 
@@ -218,7 +221,7 @@ class Work:
                         "SELECT id, at, actor, action, entity, entity_id, detail, reason, "
                         "prev_hash, hash FROM audit_log WHERE entity = ? AND redacted_in IS NULL"
                         " AND entity_id IN (SELECT CAST(value AS TEXT) FROM json_each(?))",
-                        [entity, _json(chunk)]):
+                        [entity, json.dumps(chunk)]):
                     if row[0] in found:
                         continue
                     if keys is not None:

@@ -304,19 +304,7 @@ def items(db: Database, schedule: Schedule, now: datetime, kind: str, *, limit: 
         f"WHERE {held}{named} ORDER BY d.at, d.id LIMIT :limit",
         {**params, "kind": kind, "now": to_db(now), "limit": limit,
          "key": (key or "").strip()}).fetchall()
-    return [Item(kind, r[0], r[1], r[2], _summary(kind, r[3]), r[4], r[5] or "") for r in rows]
-
-
-def _summary(kind: str, text: str | None) -> str:
-    if kind == "incidents" and text and " at " in text:
-        from eventrisk.model import IncidentCategory
-
-        category, venue = text.split(" at ", 1)
-        try:
-            return f"{IncidentCategory(category).label} at {venue}"
-        except ValueError:
-            return text
-    return text or ""
+    return [Item(kind, r[0], r[1], r[2], r[3] or "", r[4], r[5] or "") for r in rows]
 
 
 # ---- doing it ---------------------------------------------------------------------------------
@@ -353,7 +341,7 @@ def apply(db: Database, actor: User, schedule: Schedule, now: datetime) -> Appli
     result.audit_entries, result.entry = work.finish(
         "retention.apply",
         {"schedule": schedule.version, "schedule_sha256": schedule.sha256,
-         "counts": {k: v for k, v in result.counts.items()},
+         "counts": dict(result.counts),
          "actions": {k: r.action for k, r in schedule.rules.items()}})
     return result
 
