@@ -92,6 +92,7 @@ class SubjectAccess:
     audit: list[AuditLine]
     drafts: list[dict] = field(default_factory=list)  # unsubmitted forms naming them
     redactions: tuple[str, ...] = REDACTIONS
+    promoter_id: int = 0  # the desk's own number for them (for its audit; not in the pack)
 
     def to_json(self) -> dict:
         return {"generated_at": self.generated_at, "promoter": self.promoter,
@@ -120,7 +121,7 @@ def gather(db: Database, name: str, now: datetime) -> SubjectAccess:
     return SubjectAccess(to_db(now), details, [e[1] for e in events],
                          _incidents(db, ids),
                          _audit(db, promoter.id, ids, promoter.name, roles | names),
-                         _drafts(db, promoter.name))
+                         _drafts(db, promoter.name), promoter_id=promoter.id)
 
 
 def _drafts(db: Database, name: str) -> list[dict]:

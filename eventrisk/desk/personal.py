@@ -84,10 +84,8 @@ class PersonalDataMixin(DeskBase):
             pdf = render_subject_access(access, desk_name=desk.desk_name,
                                         training=self.training)
             package = subject_access.package(access, pdf)
-            promoter = venues.promoter_by_name(self.db, name)
-            assert promoter is not None
             audit.record(self.db, actor.username, "promoter.subject_access", "promoter",
-                         promoter.id, {"events": len(access.events),
+                         access.promoter_id, {"events": len(access.events),
                                        "audit_entries": len(access.audit)})
             return access, package
 
