@@ -8,13 +8,12 @@ problem names the file and the key."""
 from __future__ import annotations
 
 import json
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from eventrisk.errors import RulesError
-from eventrisk.paths import resource
+from eventrisk.paths import desk_copy
 
 _PHONE = re.compile(r"\d[\d ]{6,}\d")
 
@@ -52,8 +51,7 @@ FIELDS = {
 
 def desk_file() -> Path:
     """The desk.json in use: ``EVENTRISK_DESK_JSON`` if set, else the shipped one."""
-    chosen = os.environ.get("EVENTRISK_DESK_JSON")
-    return Path(chosen) if chosen else resource("desk.json")
+    return desk_copy("EVENTRISK_DESK_JSON", "desk.json")
 
 
 def load_desk_contact(path: Path | None = None) -> DeskContact:

@@ -29,6 +29,13 @@ def resource(*parts: str) -> Path:
     return resources_dir().joinpath(*parts)
 
 
+def desk_copy(variable: str, name: str) -> Path:
+    """A file a desk may replace with its own: the path in the environment ``variable`` if
+    set, else the shipped ``resources/name``."""
+    chosen = os.environ.get(variable)
+    return Path(chosen) if chosen else resource(name)
+
+
 def user_data_dir() -> Path:
     """The per-user data folder (created on demand)."""
     return Path(platformdirs.user_data_dir(APP_NAME, APP_AUTHOR))

@@ -12,7 +12,6 @@ anonymised).
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -24,7 +23,7 @@ from sqlite_utils import Database
 from eventrisk import anonymise, audit
 from eventrisk.errors import EventRiskError, NotFoundError, ValidationError
 from eventrisk.model import User
-from eventrisk.paths import resource
+from eventrisk.paths import desk_copy
 from eventrisk.timeutil import to_db
 
 
@@ -96,8 +95,7 @@ class Schedule:
 
 def schedule_file() -> Path:
     """The schedule in use: ``EVENTRISK_RETENTION`` if set, else the shipped one."""
-    chosen = os.environ.get("EVENTRISK_RETENTION")
-    return Path(chosen) if chosen else resource("retention.toml")
+    return desk_copy("EVENTRISK_RETENTION", "retention.toml")
 
 
 def load_schedule(path: Path | None = None) -> Schedule:
