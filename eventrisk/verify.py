@@ -24,6 +24,7 @@ import sqlite3
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -130,16 +131,23 @@ def _schema(db: Database) -> dict[tuple[str, str], str]:
         "SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'")}
 
 
-def check_schema(db: Database, report: Report) -> None:
-    """The tables, indexes and triggers are exactly those the migrations make."""
+@cache
+def _migrated_schema() -> tuple[dict[tuple[str, str], str], frozenset[str]]:
+    """What this EventRisk's migrations make, and their names: made once per process (it
+    depends only on the code)."""
     from eventrisk.db import open_database
 
     fresh = open_database(":memory:")
     try:
-        expected = _schema(fresh)
-        applied = {r[0] for r in fresh.execute("SELECT name FROM _sqlite_migrations")}
+        return _schema(fresh), frozenset(
+            r[0] for r in fresh.execute("SELECT name FROM _sqlite_migrations"))
     finally:
         fresh.close()
+
+
+def check_schema(db: Database, report: Report) -> None:
+    """The tables, indexes and triggers are exactly those the migrations make."""
+    expected, applied = _migrated_schema()
     found = _schema(db)
     for key in sorted(expected.keys() - found.keys()):
         report.add(f"schema: {key[0]} {key[1]} is missing (the migrations made it)")

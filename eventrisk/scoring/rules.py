@@ -15,7 +15,7 @@ import string
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -359,7 +359,14 @@ def load_ruleset(path: str | Path) -> Ruleset:
         raise RulesError([f"{path}: no such file"]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise RulesError([f"{path}: cannot be read ({exc})"]) from None
-    return parse_ruleset(source, str(path))
+    return _parsed_file(source, str(path))
+
+
+@lru_cache(maxsize=8)
+def _parsed_file(source: str, name: str) -> Ruleset:
+    # Parsing is a pure function of the text and a Ruleset cannot change, so the shipped
+    # rules (read for every new desk and every default score) are parsed once per process.
+    return parse_ruleset(source, name)
 
 
 def default_ruleset() -> Ruleset:
