@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from eventrisk.canonical import dumps as canonical_json
 from eventrisk.timeutil import now_utc, to_db
 
 GENESIS = "0" * 64
@@ -55,8 +56,8 @@ def canonical(prev_hash: str | None, at: str | None, actor: str | None, action: 
               entity: str | None, entity_id: str | None, detail: str | None,
               reason: str | None) -> bytes:
     """The exact bytes an entry's hash is taken over."""
-    return json.dumps([prev_hash, at, actor, action, entity, entity_id, detail, reason],
-                      ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return canonical_json([prev_hash, at, actor, action, entity, entity_id, detail,
+                           reason]).encode("utf-8")
 
 
 def _content_hash(*fields: str | None) -> str:

@@ -235,26 +235,23 @@ def ref_requests(key: object, hist: History, feature_names: set[str]) -> list[tu
 
 
 _SEP = "\x1f"
+# Each look-up is a row of a temporary table, so the correlated subquery compares plain
+# columns: reading them out of a JSON array cost a json_extract per incident it walked past.
 _REFS_SQL = {
     "venue": f"""
-        SELECT json_extract(r.value, '$[0]'), json_extract(r.value, '$[1]'),
-          (SELECT group_concat(reference, char(31)) FROM (
+        SELECT q.i, (SELECT group_concat(reference, char(31)) FROM (
              SELECT i.reference FROM incidents i
-             WHERE i.venue_id = json_extract(r.value, '$[3]')
-               AND i.occurred_at >= json_extract(r.value, '$[4]')
-               AND i.occurred_at < json_extract(r.value, '$[5]')
-               AND instr(json_extract(r.value, '$[6]'), ',' || i.category || ',') > 0
+             WHERE i.venue_id = q.k AND i.occurred_at >= q.t_from AND i.occurred_at < q.t_to
+               AND instr(q.categories, ',' || i.category || ',') > 0
              ORDER BY i.occurred_at DESC, i.id DESC LIMIT {MAX_REFS}))
-        FROM json_each(?) r""",
+        FROM temp._ref_lookups q WHERE q.kind = 'venue'""",
     "promoter": f"""
-        SELECT json_extract(r.value, '$[0]'), json_extract(r.value, '$[1]'),
-          (SELECT group_concat(reference, char(31)) FROM (
+        SELECT q.i, (SELECT group_concat(reference, char(31)) FROM (
              SELECT i.reference FROM incidents i JOIN submissions s ON s.id = i.submission_id
-             WHERE s.promoter_id = json_extract(r.value, '$[3]')
-               AND i.occurred_at >= json_extract(r.value, '$[4]')
-               AND i.occurred_at < json_extract(r.value, '$[5]')
+             WHERE s.promoter_id = q.k AND i.occurred_at >= q.t_from
+               AND i.occurred_at < q.t_to
              ORDER BY i.occurred_at DESC, i.id DESC LIMIT {MAX_REFS}))
-        FROM json_each(?) r""",
+        FROM temp._ref_lookups q WHERE q.kind = 'promoter'""",
 }
 
 
@@ -264,20 +261,28 @@ def incident_refs_bulk(db: Database, requests: list[tuple]) -> dict[tuple, tuple
     weighted feature and its count, or events at one venue assessed at the same moment) are
     made once."""
     out: dict[tuple, tuple[str, ...]] = {}
-    for kind, sql in _REFS_SQL.items():
-        lookups: dict[tuple, list[tuple]] = {}
-        for r in requests:
-            if r[2] == kind:
-                lookups.setdefault(r[2:], []).append(r[:2])
-        if not lookups:
-            continue
-        batch = [(i, "", *lookup) for i, lookup in enumerate(lookups)]
-        owners = list(lookups.values())
-        for i, _, refs in db.execute(sql, [json.dumps(batch)]):
-            if refs:
-                found = tuple(refs.split(_SEP))
-                for owner in owners[i]:
-                    out[owner] = found
+    lookups: dict[tuple, list[tuple]] = {}
+    for r in requests:
+        lookups.setdefault(r[2:], []).append(r[:2])
+    if not lookups:
+        return out
+    owners = list(lookups.values())
+    db.execute("DROP TABLE IF EXISTS temp._ref_lookups")
+    # Made by CREATE ... AS, not INSERT: an INSERT would open a transaction on the desk
+    # (Python's sqlite3 begins one before any DML) that nothing here would end.
+    columns = ", ".join(f"json_extract(value, '$[{n}]') AS {name}" for n, name in
+                        enumerate(("kind", "k", "t_from", "t_to", "categories")))
+    db.execute(f"CREATE TEMP TABLE _ref_lookups AS SELECT key AS i, {columns} "
+               "FROM json_each(?)", [json.dumps(list(lookups))])
+    try:
+        for sql in _REFS_SQL.values():
+            for i, refs in db.execute(sql):
+                if refs:
+                    found = tuple(refs.split(_SEP))
+                    for owner in owners[i]:
+                        out[owner] = found
+    finally:
+        db.execute("DROP TABLE IF EXISTS temp._ref_lookups")
     return out
 
 

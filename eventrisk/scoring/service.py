@@ -18,7 +18,7 @@ from datetime import datetime
 
 from sqlite_utils import Database
 
-from eventrisk import audit, snapshots, submissions, workflow
+from eventrisk import audit, canonical, snapshots, submissions, workflow
 from eventrisk.db import db_path, open_database
 from eventrisk.errors import Cancelled
 from eventrisk.model import Grade, Status, Submission, User, Venue
@@ -190,9 +190,6 @@ class _Prepared:
                           self.ruleset_version, self.ruleset_sha256, self.guidance)
 
 
-_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=str)
-
-
 # What a past event's features are made from, apart from the ruleset: its own inputs, its
 # venue's scoring fields, and the revisions that triggers move whenever the venue's or the
 # promoter's history changes (m006), with the count of events that night in the borough.
@@ -248,9 +245,11 @@ def _prepare(db: Database, where: str, params: dict, now: datetime,
         yield out
     if unchanged:
         db.execute("DROP TABLE IF EXISTS temp._unchanged")
-        db.execute("CREATE TEMP TABLE _unchanged (id INTEGER PRIMARY KEY)")
-        db.conn.executemany("INSERT INTO temp._unchanged VALUES (?)",
-                            [(sid,) for sid in unchanged])
+        # CREATE ... AS, not INSERT: Python's sqlite3 begins a transaction before any INSERT,
+        # even into a temporary table, and this read would then hold the desk's shared lock
+        # and turn the writes that follow into savepoints that are never committed.
+        db.execute("CREATE TEMP TABLE _unchanged AS SELECT value AS id FROM json_each(?)",
+                   [json.dumps(unchanged)])
         where = f"({where}) AND s.id NOT IN (SELECT id FROM temp._unchanged)"
 
     def encode(items: list[Scored]) -> list[_Prepared]:
@@ -259,8 +258,8 @@ def _prepare(db: Database, where: str, params: dict, now: datetime,
         for scored in items:
             sub = scored.submission
             assert sub.id is not None
-            inputs = _JSON.encode(_inputs(scored))
-            features = _JSON.encode(scored.values)
+            inputs = canonical.dumps(_inputs(scored))
+            features = canonical.dumps(scored.values)
             basis = snapshot_basis(ruleset.sha256, inputs, features)
             before = known.get(sub.id)
             if before is not None and before[0] == basis:
@@ -276,7 +275,7 @@ def _prepare(db: Database, where: str, params: dict, now: datetime,
             sub = scored.submission
             assert sub.id is not None
             inputs, features, basis = encoded[sub.id]
-            fired = _JSON.encode([f.__dict__ for f in a.fired])
+            fired = canonical.dumps([f.__dict__ for f in a.fired])
             digest = hashlib.sha256("\n".join((ruleset.sha256, inputs, features, fired))
                                     .encode()).hexdigest()
             # Packed here, in whichever process prepared it: the writer only writes.

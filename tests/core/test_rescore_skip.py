@@ -235,3 +235,33 @@ def test_history_in_bulk_equals_history_one_event_at_a_time(scored_desk, tmp_pat
             {"id": sid, "now": NOW.strftime("%Y-%m-%dT%H:%M:%SZ")}).fetchone()
         assert (values["months_since_last_debrief"], values["last_debrief_incidents"]) == last
     db.close()
+
+
+@pytest.mark.parametrize("parallel_from", [1, 10**9], ids=["two processes", "one process"])
+def test_a_rescore_that_skips_commits_its_writes_and_holds_no_lock(scored_desk, tmp_path,
+                                                                   parallel_from):
+    """Listing the skipped events once left a transaction open (Python's sqlite3 begins one
+    before an INSERT, even into a temporary table): the writes that followed were savepoints
+    inside it, lost when the desk closed, and its shared lock kept other workstations from
+    committing."""
+    import sqlite3
+
+    path = tmp_path / "desk.db"
+    shutil.copy(scored_desk, path)
+    db = open_database(path)
+    supervisor = find_user(db, "supervisor")
+    db.execute("UPDATE submissions SET score_source = NULL WHERE id % 2 = 0")  # half to redo
+    db.conn.commit()
+    service.score_all(db, supervisor, now=NOW, parallel_from=parallel_from)
+    assert not db.conn.in_transaction
+    # another workstation, unwilling to wait
+    other = sqlite3.connect(path, timeout=0, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("UPDATE submissions SET notes = notes WHERE id = 1")
+    other.execute("COMMIT")  # needs the exclusive lock: refused if the rescore still read
+    # every past event's stamp was written again, and committed (upcoming ones have none)
+    assert other.execute("SELECT count(*) FROM submissions WHERE score_source IS NULL AND "
+                         "status != 'cancelled' AND starts_at <= ?",
+                         [NOW.strftime("%Y-%m-%dT%H:%M:%SZ")]).fetchone()[0] == 0
+    other.close()
+    db.close()
