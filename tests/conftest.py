@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+import sqlite3
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 import pytest
 
 from eventrisk import submissions, users, venues
-from eventrisk.db import open_database
+from eventrisk.db import DeskDatabase, open_database
 from eventrisk.model import Role, Submission, Venue
 from eventrisk.timeutil import local_to_utc, now_utc
 from eventrisk.validation import validate_submission
@@ -43,6 +44,21 @@ def migrated_desk(tmp_path_factory):
     path = tmp_path_factory.mktemp("template") / "desk.db"
     open_database(path).close()
     return path
+
+
+_MEMORY_TEMPLATE: list[DeskDatabase] = []
+
+
+def memory_desk() -> DeskDatabase:
+    """A new in-memory desk for a property test's every example: a copy (SQLite's backup) of
+    one migrated once per test process by the app's own path."""
+    if not _MEMORY_TEMPLATE:
+        _MEMORY_TEMPLATE.append(open_database(":memory:"))
+    conn = sqlite3.connect(":memory:")
+    _MEMORY_TEMPLATE[0].conn.backup(conn)
+    db = DeskDatabase(conn)
+    db.execute("PRAGMA foreign_keys = ON")  # per connection, as open_database sets it
+    return db
 
 
 @pytest.fixture

@@ -6,14 +6,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from eventrisk import incidents, submissions, users
-from eventrisk.db import open_database
 from eventrisk.model import Incident, IncidentCategory, Location, Role, Severity, Venue
 from eventrisk.scoring import service, whatif
 from eventrisk.scoring.rules import default_ruleset
 from eventrisk.timeutil import now_utc
 from eventrisk.validation import validate_submission
 from eventrisk.venues import create_venue
-from tests.conftest import event_fields
+from tests.conftest import event_fields, memory_desk
 
 RULESET = default_ruleset()
 NOW = now_utc().replace(second=0)
@@ -35,7 +34,7 @@ incident = st.tuples(st.sampled_from(list(IncidentCategory)), st.sampled_from(li
 
 
 def build(fields: dict, history: list):
-    db = open_database(":memory:")
+    db = memory_desk()
     admin = users.create_user(db, None, "admin", "Admin", Role.ADMIN, "password1")
     create_venue(db, admin, Venue(code="V1", name="Hall", address="1 Road", postcode="E8 1AA",
                                   borough="Hackney", capacity=800, latest_finish="03:00"))
