@@ -21,7 +21,7 @@ run: $(STAMP)
 test: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
 
-# The core alone, no Qt (about 30 s on two cores): a quick check while working on eventrisk/.
+# The core alone, no Qt (about 35 s on two cores): a quick check while working on eventrisk/.
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -n auto tests/core
 
