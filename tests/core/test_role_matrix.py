@@ -222,6 +222,9 @@ def test_role_matrix(template, tmp_path, use_case, role, active):
     else:
         with pytest.raises(PermissionDenied):
             act(desk, ids, tmp_path)
+    # Done or refused, a use case ends its transaction: one left open would hold the desk's
+    # lock against every other workstation and lose what follows when the desk closes.
+    assert not desk.db.conn.in_transaction, f"{use_case} left a transaction open"
     desk.close()
 
 
