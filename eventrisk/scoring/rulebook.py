@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from sqlite_utils import Database
 
 from eventrisk import audit
 from eventrisk.errors import RulesError
 from eventrisk.model import User
-from eventrisk.scoring.rules import Ruleset, default_ruleset, parse_ruleset
+from eventrisk.scoring.rules import Ruleset, default_ruleset, parsed
 from eventrisk.timeutil import now_utc, to_db
 from eventrisk.users import require
 
@@ -20,25 +18,19 @@ def active_ruleset(db: Database) -> Ruleset:
                      "LIMIT 1").fetchone()
     if row is None:
         return default_ruleset()
-    return _parsed(row[0], f"published ruleset {row[1]}")
+    return parsed(row[0], f"published ruleset {row[1]}", stored=True)
 
 
 def stored_ruleset(db: Database, version: str) -> Ruleset | None:
     """The ruleset stored on this desk under ``version``, if there is one."""
     row = db.execute("SELECT source FROM rulesets WHERE version = ?", [version]).fetchone()
-    return None if row is None else _parsed(row[0], f"ruleset {version}")
+    return None if row is None else parsed(row[0], f"ruleset {version}", stored=True)
 
 
 def ruleset_by_version(db: Database, version: str) -> Ruleset:
     """A stored ruleset by version (the one in force if that version was never stored, as
     for snapshots scored with the shipped default before anything was published)."""
     return stored_ruleset(db, version) or active_ruleset(db)
-
-
-@lru_cache(maxsize=16)
-def _parsed(source: str, name: str) -> Ruleset:
-    # A stored ruleset's text never changes, so its parse can be kept.
-    return parse_ruleset(source, name, stored=True)
 
 
 def store_ruleset(db: Database, ruleset: Ruleset, actor: str, active: bool) -> None:

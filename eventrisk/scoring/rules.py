@@ -359,14 +359,15 @@ def load_ruleset(path: str | Path) -> Ruleset:
         raise RulesError([f"{path}: no such file"]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise RulesError([f"{path}: cannot be read ({exc})"]) from None
-    return _parsed_file(source, str(path))
+    return parsed(source, str(path))
 
 
-@lru_cache(maxsize=8)
-def _parsed_file(source: str, name: str) -> Ruleset:
-    # Parsing is a pure function of the text and a Ruleset cannot change, so the shipped
-    # rules (read for every new desk and every default score) are parsed once per process.
-    return parse_ruleset(source, name)
+@lru_cache(maxsize=16)
+def parsed(source: str, name: str, stored: bool = False) -> Ruleset:
+    """``parse_ruleset``, kept: parsing is a pure function of the text and a Ruleset cannot
+    change, so the shipped rules (read for every new desk and every default score) and each
+    published ruleset are parsed once per process."""
+    return parse_ruleset(source, name, stored=stored)
 
 
 def default_ruleset() -> Ruleset:

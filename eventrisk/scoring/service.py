@@ -25,7 +25,7 @@ from eventrisk.model import Grade, Status, Submission, User, Venue
 from eventrisk.scoring import history
 from eventrisk.scoring.features import FeatureSet, assumed_features, event_features
 from eventrisk.scoring.rulebook import active_ruleset, store_ruleset
-from eventrisk.scoring.rules import Ruleset, parse_ruleset
+from eventrisk.scoring.rules import Ruleset, parsed
 from eventrisk.scoring.scorer import Assessment, FiredRule, fired_rules, history_features_of, score
 from eventrisk.timeutil import from_db, now_utc, to_db
 from eventrisk.users import require
@@ -316,7 +316,7 @@ def _prepare_all(path: str, where: str, params: dict, now: datetime,
     """A worker process's share: its own connection, reading only."""
     db = open_database(path, create=False)
     try:
-        ruleset = parse_ruleset(source, "ruleset", stored=True)
+        ruleset = parsed(source, "ruleset", stored=True)
         with _bulk_allocation():  # plain tuples pickle several times faster than objects
             return [_fields(p) for batch in _prepare(db, where, params, now, ruleset)
                     for p in batch]
