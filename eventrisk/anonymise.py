@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 
 from sqlite_utils import Database
 
-from eventrisk import audit
+from eventrisk import audit, canonical
 from eventrisk.model import IncidentCategory
 
 MARK = "[anonymised]"
@@ -105,7 +105,7 @@ def redacted(detail: str | None, reason: str | None) -> tuple[str, str]:
         data = {"value": MARK}
     out = {k: (MARK if k in PERSONAL and v not in (None, "", [], {}) else v)
            for k, v in data.items()}
-    return (json.dumps(out, ensure_ascii=False, sort_keys=True, default=str),
+    return (audit.detail_text(out),
             MARK if (reason or "").strip() else (reason or ""))
 
 
@@ -113,8 +113,7 @@ def members_digest(rows: list[tuple]) -> str:
     """The SHA-256 over anonymised entries as stored: ``[id, at, actor, action, entity,
     entity_id, detail, reason, prev_hash, hash]`` per entry, JSON without spaces, in id
     order, one per line (docs/audit-trail.md; re-implemented in docs/verify_audit.py)."""
-    text = "\n".join(json.dumps(list(r), ensure_ascii=False, separators=(",", ":"))
-                     for r in sorted(rows, key=lambda r: r[0]))
+    text = "\n".join(canonical.dumps(list(r)) for r in sorted(rows, key=lambda r: r[0]))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 

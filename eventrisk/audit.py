@@ -75,7 +75,8 @@ def head_hash(db: Database) -> str:
     return head(db)[1]
 
 
-def _detail_text(detail: dict | None) -> str:
+def detail_text(detail: dict | None) -> str:
+    """An entry's detail as stored (and hashed): keys sorted, non-ASCII as itself."""
     return json.dumps(detail or {}, ensure_ascii=False, sort_keys=True, default=str)
 
 
@@ -93,7 +94,7 @@ def record_many(db: Database, entries: list[tuple[str, str, str, Any, dict | Non
     prev = head_hash(db)
     rows, hashes = [], []
     for actor, action, entity, entity_id, detail, reason in entries:
-        fields = (prev, at, actor, action, entity or "", str(entity_id), _detail_text(detail),
+        fields = (prev, at, actor, action, entity or "", str(entity_id), detail_text(detail),
                   (reason or "").strip())
         digest = _content_hash(*fields)
         rows.append((*fields[1:], prev, digest))
