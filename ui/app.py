@@ -10,7 +10,6 @@ from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
-    QDialogButtonBox,
     QFileDialog,
     QHBoxLayout,
     QLabel,
@@ -25,6 +24,7 @@ from eventrisk.deskinfo import DeskFileError, load_desk_contact
 from eventrisk.errors import StorageError
 from eventrisk.logfile import log_to_file
 from eventrisk.paths import default_db_path
+from ui.dialogs import ok_cancel
 from ui.errors import message_for, show_error
 from ui.login import sign_in
 from ui.main_window import MainWindow
@@ -51,11 +51,7 @@ class DatabaseLocationDialog(QDialog):
         row = QHBoxLayout()
         row.addWidget(self.path, 1)
         row.addWidget(browse)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Create the database")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel(self, ok_text="Create the database")
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel("There is no EventRisk database yet. Choose where it lives. The "
                                 "suggested place is private to you on this computer.",

@@ -30,6 +30,7 @@ from eventrisk.model import Grade, SearchRegime, Status, Ticketing
 from eventrisk.scoring import whatif
 from eventrisk.scoring.whatif import MEASURES
 from eventrisk.timeutil import british_datetime, british_time, from_db, local_to_utc, to_local
+from ui.dialogs import ok_cancel
 from ui.errors import show_error
 from ui.flow_layout import FlowLayout
 from ui.memory import memory_of
@@ -464,10 +465,7 @@ class ReasonDialog(QDialog):
         for g in Grade:
             if g is not current:  # overriding to the grade in force is not an override
                 self.grade_box.addItem(g.value, g.value)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                        | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
+        self.buttons = ok_cancel(self)
         ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         ok.setEnabled(False)
 

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from eventrisk.desk import Desk
 from eventrisk.errors import AuthError, PermissionDenied, ValidationError
+from ui.dialogs import ok_cancel
 from ui.style import error_css
 
 
@@ -53,11 +54,7 @@ class FirstRunDialog(QDialog):
         form.addRow("&User name", self.username)
         form.addRow("&Password (8+ characters)", self.password)
         form.addRow("&Confirm password", self.confirm)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Create the administrator")
-        buttons.accepted.connect(self._create)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel(self, self._create, ok_text="Create the administrator")
         demo = QPushButton("Make this a &training desk with demo data instead",
                            objectName="trainingDesk")
         demo.clicked.connect(self._training)
@@ -122,11 +119,7 @@ class LoginDialog(QDialog):
             hint = "\n".join(f"    {u}  /  {p}   ({r})" for u, p, r in demo)
             intro.setText("TRAINING DESK: demo data only.\n\nDemo accounts (user / password):\n"
                           + hint)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Sign in")
-        buttons.accepted.connect(self._accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel(self, self._accept, ok_text="Sign in")
         self.setMinimumWidth(460)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
@@ -164,10 +157,7 @@ class ChangePasswordDialog(QDialog):
         form.addRow("&Current password", self.current)
         form.addRow("&New password (8+ characters)", self.new)
         form.addRow("C&onfirm new password", self.confirm)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self._accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel(self, self._accept)
         layout = QVBoxLayout(self)
         if forced:
             layout.addWidget(QLabel("Your administrator set a temporary password. Choose your "

@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QInputDialog,
     QLabel,
@@ -37,6 +36,7 @@ from ui import wheel
 from ui.accountability_view import AccountabilityView
 from ui.assessment_view import AssessmentView
 from ui.dashboard_view import DashboardView
+from ui.dialogs import ok_cancel
 from ui.errors import show_error
 from ui.login import ChangePasswordDialog, LockDialog, sign_in
 from ui.memory import memory_of, open_path, save_path
@@ -709,10 +709,7 @@ class PackDialog(QDialog):
         self.end = QDateEdit(friday.addDays(2), calendarPopup=True, accessibleName="To")
         for e in (self.start, self.end):
             e.setDisplayFormat("ddd dd/MM/yyyy")
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel(self)
         form = QFormLayout(self)
         form.addRow("Borough", self.borough)
         form.addRow("From", self.start)

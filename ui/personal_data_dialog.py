@@ -31,6 +31,7 @@ from eventrisk.errors import EventRiskError, ValidationError
 from eventrisk.report.files import write_pdf
 from eventrisk.retention import KINDS, Review
 from eventrisk.timeutil import british_date, from_db
+from ui.dialogs import ok_cancel
 from ui.errors import show_error
 from ui.memory import memory_of, save_path
 from ui.models import Column, ObjectTableModel, table_view
@@ -60,10 +61,7 @@ class _ReasonDialog(QDialog):
             self.until.setAccessibleName("Review again on")
             form.addRow("Review again on", self.until)
         form.addRow("Reason", self.reason)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel(self)
         form.addRow(buttons)
 
     def until_date(self) -> date:

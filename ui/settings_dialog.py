@@ -5,7 +5,6 @@ from __future__ import annotations
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
@@ -15,6 +14,7 @@ from PySide6.QtWidgets import (
 
 from eventrisk.desk import Desk
 from eventrisk.settings import SETTINGS
+from ui.dialogs import ok_cancel
 from ui.errors import show_error
 
 
@@ -44,10 +44,7 @@ class SettingsDialog(QDialog):
             note = QLabel(setting.description, wordWrap=True)
             note.setStyleSheet("color:palette(placeholder-text);")
             form.addRow("", note)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self._save)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel(self, self._save)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(buttons)
