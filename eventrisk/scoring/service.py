@@ -10,7 +10,7 @@ import multiprocessing
 import os
 import pickle
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -385,41 +385,66 @@ def _latest_digests(db: Database, ids: list[int]) -> dict[int, str]:
                            "json_each(?))", [json.dumps(ids)]).fetchall())
 
 
+# How a chunk is shared, by venue (each side then reads only its venues' history): this
+# process prepares four ninths and writes everything, the worker prepares five ninths,
+# the next chunk's while this process writes.
+MINE = "s.venue_id % 9 < 4"
+THEIRS = "s.venue_id % 9 >= 4"
+
+
 def _score_in_parallel(db: Database, actor: User, where: str, params: dict, now: datetime,
                        ruleset: Ruleset, path: str, total: int,
                        keep: Callable[[ScoreResult], None],
                        progress: Callable[[int, int], bool] | None, assess: bool) -> None:
-    """Split by venue (each side then reads only its venues' history), prepare both halves at
-    once, write, chunk by chunk.  Chunks follow the events' start times, so each chunk's
-    history spans its own months (plus the 24 its windows look back), not the whole desk."""
+    """Chunks follow the events' start times, so each chunk's history spans its own months
+    (plus the 24 its windows look back), not the whole desk.  The worker is given its share
+    of the next chunk before this one is written: it reads only committed rows, and each
+    chunk's events are its own."""
     done = 0
     order = "ORDER BY s.starts_at, s.id"
-    low = db.execute(f"SELECT s.starts_at, s.id FROM submissions s WHERE {where} {order} "
-                     "LIMIT 1", params).fetchone()
     pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    broken = False
+
+    def chunk_after(cond: str, bounds: dict) -> tuple[str, dict] | None:
+        low = db.execute(f"SELECT s.starts_at, s.id FROM submissions s WHERE ({where}) AND "
+                         f"{cond} {order} LIMIT 1", bounds).fetchone()
+        if low is None:
+            return None
+        high = db.execute(
+            f"SELECT starts_at, id FROM (SELECT s.starts_at, s.id FROM submissions s WHERE "
+            f"({where}) AND (s.starts_at, s.id) >= (:_lo_t, :_lo_id) {order} "
+            f"LIMIT {CHUNK}) ORDER BY starts_at DESC, id DESC LIMIT 1",
+            {**params, "_lo_t": low[0], "_lo_id": low[1]}).fetchone()
+        return ((f"({where}) AND (s.starts_at, s.id) >= (:_lo_t, :_lo_id) AND "
+                 "(s.starts_at, s.id) <= (:_hi_t, :_hi_id)"),
+                {**params, "_lo_t": low[0], "_lo_id": low[1], "_hi_t": high[0],
+                 "_hi_id": high[1]})
+
+    def hand_out(chunk: tuple[str, dict] | None) -> Future | None:
+        nonlocal broken
+        if chunk is None or broken:
+            return None
+        try:
+            return pool.submit(_prepare_all, path, f"({chunk[0]}) AND {THEIRS}", chunk[1], now,
+                               ruleset.source)
+        except (BrokenProcessPool, RuntimeError):
+            broken = True  # the worker could not start for an earlier chunk either
+            return None
+
     cancelled = False
     try:
-        while low is not None:
-            high = db.execute(
-                f"SELECT starts_at, id FROM (SELECT s.starts_at, s.id FROM submissions s WHERE "
-                f"({where}) AND (s.starts_at, s.id) >= (:_lo_t, :_lo_id) {order} "
-                f"LIMIT {CHUNK}) ORDER BY starts_at DESC, id DESC LIMIT 1",
-                {**params, "_lo_t": low[0], "_lo_id": low[1]}).fetchone()
-            bounds = {**params, "_lo_t": low[0], "_lo_id": low[1], "_hi_t": high[0],
-                      "_hi_id": high[1]}
-            chunk = (f"({where}) AND (s.starts_at, s.id) >= (:_lo_t, :_lo_id) AND "
-                     "(s.starts_at, s.id) <= (:_hi_t, :_hi_id)")
-            their_part = f"({chunk}) AND s.venue_id % 2 = 1"
-            try:
-                theirs = pool.submit(_prepare_all, path, their_part, bounds, now,
-                                     ruleset.source)
-            except (BrokenProcessPool, RuntimeError):
-                theirs = None  # the worker could not start for an earlier chunk either
+        chunk = chunk_after("1", params)
+        theirs = hand_out(chunk)
+        while chunk is not None:
+            cond, bounds = chunk
+            # The worker's share of the next chunk, queued behind this one's: it prepares it
+            # while this process prepares its share of this chunk and writes it.
+            following = chunk_after("(s.starts_at, s.id) > (:_hi_t, :_hi_id)", bounds)
+            theirs_next = hand_out(following)
             mine: list[_Prepared] = []
-            for batch in _prepare(db, f"({chunk}) AND s.venue_id % 2 = 0", bounds, now,
-                                  ruleset):
+            for batch in _prepare(db, f"({cond}) AND {MINE}", bounds, now, ruleset):
                 mine += batch
-                # The worker is about as far through its half as we are through ours.
+                # The worker is about as far through its share as we are through ours.
                 if progress and progress(min(total, done + 2 * len(mine)), total) is False:
                     cancelled = True
                     raise Cancelled()
@@ -430,8 +455,9 @@ def _score_in_parallel(db: Database, actor: User, where: str, params: dict, now:
             except (BrokenProcessPool, OSError, pickle.PicklingError):
                 # The worker could not start here (an embedded interpreter, say): do its share
                 # in this process.
-                other = [p for batch in _prepare(db, their_part, bounds, now, ruleset)
-                         for p in batch]
+                broken = True
+                other = [p for batch in _prepare(db, f"({cond}) AND {THEIRS}", bounds, now,
+                                                 ruleset) for p in batch]
             prepared = sorted(mine + other, key=lambda p: p.submission_id)
             with db.atomic():
                 _store_ruleset_if_new(db, ruleset, actor)
@@ -439,10 +465,13 @@ def _score_in_parallel(db: Database, actor: User, where: str, params: dict, now:
                     for result in _write(db, actor, prepared[start:start + BATCH],
                                          to_db(now), assess):
                         keep(result)
+                # Commit once the worker has stopped reading: a commit needs every reader
+                # gone, and waiting on one mid-statement would hold off every other
+                # workstation's reads meanwhile.  (A failure is met with its result.)
+                if theirs_next is not None:
+                    wait([theirs_next])
             done += len(prepared)
-            low = db.execute(f"SELECT s.starts_at, s.id FROM submissions s WHERE ({where}) AND "
-                             f"(s.starts_at, s.id) > (:_hi_t, :_hi_id) {order} LIMIT 1",
-                             bounds).fetchone()
+            chunk, theirs = following, theirs_next
     finally:
         # After a cancel, do not wait for the worker: it only reads, and stops on its own.
         pool.shutdown(wait=not cancelled, cancel_futures=True)

@@ -50,7 +50,7 @@ def test_two_processes_give_the_same_snapshots_as_one(desk_file, tmp_path, monke
     monkeypatch.setattr(service, "_prepare", lambda db, where, *a: here.append(where) or
                         prepare(db, where, *a))
     parallel = _score(two, parallel_from=1)
-    assert here and all("venue_id % 2 = 0" in w for w in here)  # the rest was the worker's
+    assert here and all(service.MINE in w for w in here)  # the rest was the worker's
     assert parallel == sequential and len(parallel) > 200
     assert _snapshots(two) == _snapshots(one)
 
