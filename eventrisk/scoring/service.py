@@ -337,9 +337,10 @@ def score_where(db: Database, actor: User, where: str, params: dict, *,
     returned submissions become assessed (each change audited).
 
     From ``parallel_from`` submissions in a database file, a second process prepares the
-    submissions at half of the venues while this one prepares the rest; both only read, then
-    this process writes.  (SQLite's rollback journal, chosen for shared folders, stops anyone
-    reading once a writer has spilled to the file, so reading and writing cannot overlap.)
+    submissions at five ninths of the venues, a chunk ahead, while this one prepares the rest
+    and writes (``_score_in_parallel``).  (SQLite's rollback journal, chosen for shared
+    folders, lets no one read while a writer commits, so each commit waits until the worker
+    has stopped reading.)
     Up to ``CHUNK`` submissions are all or nothing; beyond that each chunk commits on its own
     and a cancel keeps the chunks already written.
     """
