@@ -61,6 +61,12 @@ def open_database(path: str | Path, *, create: bool = True) -> Database:
     only works when every process is on the same machine.  Writers are serialised by file
     locks and wait up to ``busy_timeout()`` seconds for each other.
     """
+    from eventrisk.pg import is_server
+
+    if is_server(path):
+        from eventrisk.pg.desk import open_server
+
+        return open_server(str(path), create=create, timeout=busy_timeout())
     path = Path(path)
     new_file = False
     if path.name != ":memory:":
@@ -162,6 +168,8 @@ def storage_error(exc: sqlite3.Error, path: str | Path) -> StorageError:
 
 
 def db_path(db: Database) -> str:
-    """The file behind an open database."""
+    """The file behind an open database (or the server's connection text)."""
+    if hasattr(db, "target"):
+        return db.target
     row = db.execute("PRAGMA database_list").fetchone()
     return row[2] or ":memory:"

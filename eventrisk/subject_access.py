@@ -166,7 +166,7 @@ def _incidents(db: Database, ids: list[int]) -> list[IncidentLine]:
             for ref, event_ref, at, cat, sev in db.execute(
                 "SELECT i.reference, s.reference, i.occurred_at, i.category, i.severity "
                 "FROM incidents i JOIN submissions s ON s.id = i.submission_id "
-                "WHERE i.submission_id IN (SELECT value FROM json_each(?)) "
+                "WHERE i.submission_id IN (SELECT CAST(value AS INTEGER) FROM json_each(?)) "
                 "ORDER BY i.occurred_at, i.id", [json.dumps(ids)])]
 
 
@@ -176,7 +176,7 @@ _PROMOTER_KEYS = ("promoter_name", "promoter_company", "promoter_phone", "promot
 def _audit(db: Database, promoter_id: int, ids: list[int], name: str,
            people: dict[str, str]) -> list[AuditLine]:
     refs = dict(db.execute("SELECT CAST(id AS TEXT), reference FROM submissions WHERE id IN "
-                           "(SELECT value FROM json_each(?))", [json.dumps(ids)]).fetchall())
+                           "(SELECT CAST(value AS INTEGER) FROM json_each(?))", [json.dumps(ids)]).fetchall())
     out = []
     for position, at, actor, action, entity, entity_id, detail, reason in db.execute(
             "SELECT id, at, actor, action, entity, entity_id, detail, reason FROM audit_log "

@@ -8,7 +8,7 @@ from dataclasses import replace
 
 from sqlite_utils import Database
 
-from eventrisk import audit
+from eventrisk import audit, dialect
 from eventrisk.errors import NotFoundError, ValidationError
 from eventrisk.model import (
     EventType,
@@ -119,9 +119,11 @@ LAST_NUMBER = 999_999  # references keep their form: ER-YYYY-NNNNNN
 def next_reference(db: Database, year: int) -> str:
     """The next free ER-YYYY-NNNNNN reference for ``year``, counted as a number (as text,
     ER-2026-1000000 would sort below ER-2026-999999)."""
+    sql = dialect.of(db)
     row = db.execute(
-        "SELECT max(CAST(substr(reference, 9) AS INTEGER)) FROM submissions WHERE reference "
-        "GLOB ?", [f"ER-{year:04d}-[0-9][0-9][0-9][0-9][0-9][0-9]"]).fetchone()
+        "SELECT max(CAST(substr(reference, 9) AS INTEGER)) FROM submissions WHERE "
+        + sql.glob("reference"),
+        [sql.glob_pattern(f"ER-{year:04d}-[0-9][0-9][0-9][0-9][0-9][0-9]")]).fetchone()
     number = (row[0] or 0) + 1
     if number > LAST_NUMBER:
         raise ValidationError([("reference", f"Every reference of {year} is taken (up to "

@@ -55,10 +55,22 @@ def memory_desk() -> DeskDatabase:
 
 
 @pytest.fixture
-def db(tmp_path):
+def desk_path(request, tmp_path):
+    """Where the test's desk is: a file, or a database on the PostgreSQL test server."""
+    if getattr(request, "param", "sqlite") == "postgresql":
+        from tests import pg
+
+        with pg.fresh_desk() as name:
+            yield pg.url(name)
+        return
     with closing(sqlite3.connect(tmp_path / "desk.db")) as conn:
         _migrated().conn.backup(conn)
-    database = open_database(tmp_path / "desk.db")
+    yield str(tmp_path / "desk.db")
+
+
+@pytest.fixture
+def db(desk_path):
+    database = open_database(desk_path)
     yield database
     database.close()
 
@@ -137,3 +149,11 @@ def act_as(monkeypatch, folder, user: str, password: str):
     monkeypatch.setenv("EVENTRISK_USER", user)
     monkeypatch.setenv("EVENTRISK_PASSWORD_FILE", str(secret))
     return secret
+
+
+def pytest_generate_tests(metafunc):
+    # temporary discovery switch
+    import os
+    if os.environ.get("EVENTRISK_TEST_BACKEND") == "postgresql" and \
+            "desk_path" in metafunc.fixturenames:
+        metafunc.parametrize("desk_path", ["postgresql"], indirect=True)

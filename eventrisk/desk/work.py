@@ -74,7 +74,7 @@ class WorkMixin(DeskBase):
                     "SELECT r.submission_id, r.comment, u.display_name, r.created_at FROM "
                     "reviews r JOIN users u ON u.id = r.reviewer_id WHERE r.id IN (SELECT "
                     "max(id) FROM reviews WHERE decision = 'return' AND submission_id IN "
-                    "(SELECT value FROM json_each(?)) GROUP BY submission_id)",
+                    "(SELECT CAST(value AS INTEGER) FROM json_each(?)) GROUP BY submission_id)",
                     [json.dumps([r.id for r in back])])}
         returned = [Returned(row, *said.get(row.id, ("", "", ""))) for row in back]
         return MyWork(returned, rows(Status.RECEIVED, Status.ASSESSED),

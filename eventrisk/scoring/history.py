@@ -16,6 +16,7 @@ from datetime import datetime
 
 from sqlite_utils import Database
 
+from eventrisk import dialect
 from eventrisk.scoring.catalogue import (
     CATALOGUE,
     INCIDENT_KINDS,
@@ -26,6 +27,7 @@ from eventrisk.scoring.catalogue import (
 from eventrisk.timeutil import to_db
 
 MAX_REFS = 8
+_TEMP_TABLES = ("_sel", "_vcum", "_pcum", "_deb", "_nights")
 _ISO = "'%Y-%m-%dT%H:%M:%SZ'"
 
 _WEIGHT_SQL = (
@@ -53,14 +55,14 @@ class History:
 def _cum_columns() -> list[tuple[str, str]]:
     cols = []
     for kind, (_, cats) in INCIDENT_KINDS.items():
-        cols.append((f"w_{kind}", f"w * ({_in(cats)})"))
-        cols.append((f"n_{kind}", f"({_in(cats)})"))
+        cols.append((f"w_{kind}", f"w * CAST(({_in(cats)}) AS INTEGER)"))
+        cols.append((f"n_{kind}", f"CAST(({_in(cats)}) AS INTEGER)"))
     cols.append(("n_all", "1"))
     return cols
 
 
-def _seek(table: str, key: str, bound: str) -> str:
-    return (f"(SELECT c.rowid FROM {table} c WHERE c.k = x.{key} AND c.t < x.{bound} "
+def _seek(table: str, key: str, bound: str, rowid: str) -> str:
+    return (f"(SELECT c.{rowid} FROM {table} c WHERE c.k = x.{key} AND c.t < x.{bound} "
             f"ORDER BY c.t DESC, c.id DESC LIMIT 1)")
 
 
@@ -76,24 +78,24 @@ _SPAN = "AND {column} >= :span_from AND {column} < :span_to"
 def compute(db: Database, where: str, params: dict, now: datetime) -> list[History]:
     """History features for every submission matching ``where`` (SQL over alias ``s``, with
     named ``params``)."""
+    sql = dialect.of(db)
+    temp, rowid = sql.temp, sql.rowid
     bounds = ", ".join(
         f"strftime({_ISO}, min(s.starts_at, :now), '-{m} months') AS t{m}" for m in WINDOWS)
     cum = _cum_columns()
     cum_sql = ", ".join(f"sum({expr}) OVER win AS {name}" for name, expr in cum)
     script = [
-        "DROP TABLE IF EXISTS temp._sel", "DROP TABLE IF EXISTS temp._vcum",
-        "DROP TABLE IF EXISTS temp._pcum", "DROP TABLE IF EXISTS temp._deb",
-        "DROP TABLE IF EXISTS temp._nights",
+        *(f"DROP TABLE IF EXISTS {temp}{t}" for t in _TEMP_TABLES),
         f"""CREATE TEMP TABLE _sel AS SELECT s.id, s.venue_id, s.promoter_id, s.night,
             s.status, v.borough, min(s.starts_at, :now) AS t0, {bounds}
             FROM submissions s JOIN venues v ON v.id = s.venue_id WHERE {where}""",
         f"""CREATE TEMP TABLE _vcum AS SELECT venue_id AS k, occurred_at AS t, id, {cum_sql}
             FROM (SELECT venue_id, occurred_at, id, category, {_WEIGHT_SQL} AS w
                   FROM incidents WHERE venue_id IN (SELECT venue_id FROM _sel)
-                  {_SPAN.format(column="occurred_at")} AND :bulk)
+                  {_SPAN.format(column="occurred_at")} AND :bulk = 1) AS inc
             WINDOW win AS (PARTITION BY venue_id ORDER BY occurred_at, id
                            ROWS UNBOUNDED PRECEDING)""",
-        "CREATE INDEX temp._vcum_k ON _vcum(k, t, id)",
+        sql.temp_index("_vcum", "k, t, id"),
         f"""CREATE TEMP TABLE _pcum AS SELECT s.promoter_id AS k, i.occurred_at AS t, i.id,
             count(*) OVER win AS n, sum({_WEIGHT_SQL.replace('severity', 'i.severity')
                                          .replace('location', 'i.location')}) OVER win AS w
@@ -102,7 +104,7 @@ def compute(db: Database, where: str, params: dict, now: datetime) -> list[Histo
             {_SPAN.format(column="i.occurred_at")}
             WINDOW win AS (PARTITION BY s.promoter_id ORDER BY i.occurred_at, i.id
                            ROWS UNBOUNDED PRECEDING)""",
-        "CREATE INDEX temp._pcum_k ON _pcum(k, t, id)",
+        sql.temp_index("_pcum", "k, t, id"),
         # The debriefs inside the span, and for each venue the last one before it (an event
         # with no debrief in its two years still needs its last): not a decade of them.
         """CREATE TEMP TABLE _deb AS
@@ -118,7 +120,7 @@ def compute(db: Database, where: str, params: dict, now: datetime) -> list[Histo
                 WHERE s2.venue_id = v.venue_id AND s2.starts_at < :span_from
                 ORDER BY s2.starts_at DESC, s2.id DESC LIMIT 1)
             JOIN debriefs d ON d.submission_id = s.id""",
-        "CREATE INDEX temp._deb_k ON _deb(k, t, id)",
+        sql.temp_index("_deb", "k, t, id"),
         """CREATE TEMP TABLE _nights AS SELECT s.night, v.borough, count(*) AS n
             FROM submissions s JOIN venues v ON v.id = s.venue_id
             WHERE s.status != 'cancelled' AND s.night IN (SELECT night FROM _sel)
@@ -127,7 +129,7 @@ def compute(db: Database, where: str, params: dict, now: datetime) -> list[Histo
     named = {"now": to_db(now), **params}
     for statement in script:
         uses = {k: v for k, v in named.items() if f":{k}" in statement}
-        db.execute(statement, uses)
+        db.execute(statement, uses or None)
         if statement.startswith("CREATE TEMP TABLE _sel"):
             span = db.execute(f"SELECT min(t{max(WINDOWS)}), max(t0), count(*) FROM _sel"
                               ).fetchone()
@@ -136,11 +138,12 @@ def compute(db: Database, where: str, params: dict, now: datetime) -> list[Histo
             # the index range, much cheaper than running totals; many events share those.
             named["bulk"] = int(span[2] != 1)
 
-    seeks = ", ".join([_seek("_vcum", "venue_id", "t0") + " AS v0"]
-                      + [_seek("_vcum", "venue_id", f"t{m}") + f" AS v{m}" for m in WINDOWS]
-                      + [_seek("_pcum", "promoter_id", "t0") + " AS p0",
-                         _seek("_pcum", "promoter_id", "t24") + " AS p24",
-                         _seek("_deb", "venue_id", "t0") + " AS d0"])
+    seeks = ", ".join([_seek("_vcum", "venue_id", "t0", rowid) + " AS v0"]
+                      + [_seek("_vcum", "venue_id", f"t{m}", rowid) + f" AS v{m}"
+                         for m in WINDOWS]
+                      + [_seek("_pcum", "promoter_id", "t0", rowid) + " AS p0",
+                         _seek("_pcum", "promoter_id", "t24", rowid) + " AS p24",
+                         _seek("_deb", "venue_id", "t0", rowid) + " AS d0"])
     # Each window is a difference of running totals, worked out in SQL column by column.
     columns, picks = [], []
     for m in WINDOWS:
@@ -157,15 +160,15 @@ def compute(db: Database, where: str, params: dict, now: datetime) -> list[Histo
               "round(coalesce(p0.w, 0) - coalesce(p24.w, 0), 2)",
               "coalesce(d.incidents_noted, 0)",
               "coalesce(round((julianday(x.t0) - julianday(d.t)) / 30.44, 1), 99.0)",
-              "coalesce(nt.n, 0) - (x.status != 'cancelled')"]
+              "coalesce(nt.n, 0) - CAST((x.status != 'cancelled') AS INTEGER)"]
     query = f"""
         SELECT x.id, x.venue_id, x.promoter_id, x.t0, {', '.join(f'x.t{m}' for m in WINDOWS)},
                {', '.join(picks)}
         FROM (SELECT x.*, {seeks} FROM _sel x) x
-        LEFT JOIN _vcum a0 ON a0.rowid = x.v0
-        {' '.join(f'LEFT JOIN _vcum a{m} ON a{m}.rowid = x.v{m}' for m in WINDOWS)}
-        LEFT JOIN _pcum p0 ON p0.rowid = x.p0 LEFT JOIN _pcum p24 ON p24.rowid = x.p24
-        LEFT JOIN _deb d ON d.rowid = x.d0
+        LEFT JOIN _vcum a0 ON a0.{rowid} = x.v0
+        {' '.join(f'LEFT JOIN _vcum a{m} ON a{m}.{rowid} = x.v{m}' for m in WINDOWS)}
+        LEFT JOIN _pcum p0 ON p0.{rowid} = x.p0 LEFT JOIN _pcum p24 ON p24.{rowid} = x.p24
+        LEFT JOIN _deb d ON d.{rowid} = x.d0
         LEFT JOIN _nights nt ON nt.night = x.night AND nt.borough = x.borough
         ORDER BY x.id"""
     out = []
@@ -177,8 +180,8 @@ def compute(db: Database, where: str, params: dict, now: datetime) -> list[Histo
         if not named["bulk"]:
             values |= _venue_windows(db, row[1], bounds_map)
         out.append(History(row[0], row[1], row[2], bounds_map, values))
-    for table in ("_sel", "_vcum", "_pcum", "_deb", "_nights"):
-        db.execute(f"DROP TABLE IF EXISTS temp.{table}")
+    for table in _TEMP_TABLES:
+        db.execute(f"DROP TABLE IF EXISTS {temp}{table}")
     return out
 
 
@@ -239,19 +242,19 @@ _SEP = "\x1f"
 # columns: reading them out of a JSON array cost a json_extract per incident it walked past.
 _REFS_SQL = {
     "venue": f"""
-        SELECT q.i, (SELECT group_concat(reference, char(31)) FROM (
+        SELECT q.i, (SELECT group_concat(reference, ?) FROM (
              SELECT i.reference FROM incidents i
              WHERE i.venue_id = q.k AND i.occurred_at >= q.t_from AND i.occurred_at < q.t_to
                AND instr(q.categories, ',' || i.category || ',') > 0
-             ORDER BY i.occurred_at DESC, i.id DESC LIMIT {MAX_REFS}))
-        FROM temp._ref_lookups q WHERE q.kind = 'venue'""",
+             ORDER BY i.occurred_at DESC, i.id DESC LIMIT {MAX_REFS}) AS newest)
+        FROM {{temp}}_ref_lookups q WHERE q.kind = 'venue'""",
     "promoter": f"""
-        SELECT q.i, (SELECT group_concat(reference, char(31)) FROM (
+        SELECT q.i, (SELECT group_concat(reference, ?) FROM (
              SELECT i.reference FROM incidents i JOIN submissions s ON s.id = i.submission_id
              WHERE s.promoter_id = q.k AND i.occurred_at >= q.t_from
                AND i.occurred_at < q.t_to
-             ORDER BY i.occurred_at DESC, i.id DESC LIMIT {MAX_REFS}))
-        FROM temp._ref_lookups q WHERE q.kind = 'promoter'""",
+             ORDER BY i.occurred_at DESC, i.id DESC LIMIT {MAX_REFS}) AS newest)
+        FROM {{temp}}_ref_lookups q WHERE q.kind = 'promoter'""",
 }
 
 
@@ -267,22 +270,25 @@ def incident_refs_bulk(db: Database, requests: list[tuple]) -> dict[tuple, tuple
     if not lookups:
         return out
     owners = list(lookups.values())
-    db.execute("DROP TABLE IF EXISTS temp._ref_lookups")
+    temp = dialect.of(db).temp
+    db.execute(f"DROP TABLE IF EXISTS {temp}_ref_lookups")
     # Made by CREATE ... AS, not INSERT: an INSERT would open a transaction on the desk
     # (Python's sqlite3 begins one before any DML) that nothing here would end.
     columns = ", ".join(f"json_extract(value, '$[{n}]') AS {name}" for n, name in
-                        enumerate(("kind", "k", "t_from", "t_to", "categories")))
+                        enumerate(("kind", "k", "t_from", "t_to", "categories"))
+                        ).replace("json_extract(value, '$[1]')",
+                                  "CAST(json_extract(value, '$[1]') AS INTEGER)")
     db.execute(f"CREATE TEMP TABLE _ref_lookups AS SELECT key AS i, {columns} "
                "FROM json_each(?)", [json.dumps(list(lookups))])
     try:
         for sql in _REFS_SQL.values():
-            for i, refs in db.execute(sql):
+            for i, refs in db.execute(sql.format(temp=temp), [_SEP]):
                 if refs:
                     found = tuple(refs.split(_SEP))
                     for owner in owners[i]:
                         out[owner] = found
     finally:
-        db.execute("DROP TABLE IF EXISTS temp._ref_lookups")
+        db.execute(f"DROP TABLE IF EXISTS {temp}_ref_lookups")
     return out
 
 

@@ -248,7 +248,7 @@ def _prepare(db: Database, where: str, params: dict, now: datetime,
         # CREATE ... AS, not INSERT: Python's sqlite3 begins a transaction before any INSERT,
         # even into a temporary table, and this read would then hold the desk's shared lock
         # and turn the writes that follow into savepoints that are never committed.
-        db.execute("CREATE TEMP TABLE _unchanged AS SELECT value AS id FROM json_each(?)",
+        db.execute("CREATE TEMP TABLE _unchanged AS SELECT CAST(value AS INTEGER) AS id FROM json_each(?)",
                    [json.dumps(unchanged)])
         where = f"({where}) AND s.id NOT IN (SELECT id FROM temp._unchanged)"
 
@@ -382,7 +382,7 @@ def _latest_digests(db: Database, ids: list[int]) -> dict[int, str]:
     if not ids:
         return {}
     return dict(db.execute("SELECT s.id, a.digest FROM submissions s JOIN assessments a ON "
-                           "a.id = s.assessment_id WHERE s.id IN (SELECT value FROM "
+                           "a.id = s.assessment_id WHERE s.id IN (SELECT CAST(value AS INTEGER) FROM "
                            "json_each(?))", [json.dumps(ids)]).fetchall())
 
 
@@ -511,7 +511,7 @@ def _write(db: Database, actor: User, batch: list[_Prepared], stamp: str,
             f"grade_rank = CASE WHEN submissions.override_grade IS NULL THEN CASE a.grade {ranks}"
             " END ELSE submissions.grade_rank END "
             "FROM (SELECT submission_id, max(id) AS id FROM assessments WHERE submission_id IN "
-            "(SELECT value FROM json_each(?)) GROUP BY submission_id) m "
+            "(SELECT CAST(value AS INTEGER) FROM json_each(?)) GROUP BY submission_id) m "
             "JOIN assessments a ON a.id = m.id WHERE submissions.id = m.submission_id",
             [stamp, actor.username, json.dumps([r[0] for r in rows])])
         # Every snapshot has its audit entry (and so does the version it adds): the audit

@@ -12,9 +12,9 @@ PASSWORDS = {"admin": "admin-password", "capturer": "capturer-pass", "officer": 
 
 
 @pytest.fixture
-def desks(db, tmp_path, admin, venue):
+def desks(db, desk_path, admin, venue):
     """A signed-in desk per account, all on one database; accounts made by the admin."""
-    boss = Desk(db, str(tmp_path / "desk.db"))
+    boss = Desk(db, desk_path)
     boss.sign_in("admin", PASSWORDS["admin"])
     for name, role in (("capturer", Role.OFFICER), ("officer", Role.OFFICER),
                        ("supervisor", Role.SUPERVISOR), ("supervisor2", Role.SUPERVISOR)):

@@ -1,0 +1,513 @@
+"""The desk's schema on PostgreSQL: the same numbered migrations as ``eventrisk.migrations``,
+each making on the server what its namesake makes in a file.
+
+A PostgreSQL desk starts empty (or is filled by ``eventrisk migrate`` from a file already at
+the newest migration), so these create; they never need to convert old rows.  Append only,
+as on the SQLite side, and always in step with it: ``test_pg_schema`` checks that both
+backends end with the same tables and columns.
+
+Where SQLite has a function the core's SQL calls and PostgreSQL has not (``julianday``,
+``strftime`` with month arithmetic, two-argument ``min``/``max``, ``group_concat``,
+``total``, ``instr``, ``json_each`` of a text), m001 defines it in the desk's schema with
+SQLite's exact results, so that each statement is written once for both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from eventrisk.pg.connection import SCHEMA
+
+# SQLite's functions, as PostgreSQL functions in the desk's schema.  Times are stored as
+# 'YYYY-MM-DDTHH:MM:SSZ' text; month arithmetic normalises as SQLite's does (31 March less
+# one month is 3 March, not 28 February), so history windows fall on the same instants.
+_COMPAT = r"""
+CREATE COLLATION IF NOT EXISTS nocase (provider = icu, locale = 'und-u-ks-level2',
+                                       deterministic = false);
+
+CREATE FUNCTION julianday(t text) RETURNS double precision
+LANGUAGE sql IMMUTABLE PARALLEL SAFE RETURN
+  extract(epoch FROM to_timestamp(t, 'YYYY-MM-DD"T"HH24:MI:SS') AT TIME ZONE 'UTC')
+  / 86400.0 + 2440587.5;
+
+CREATE FUNCTION strftime(fmt text, t text, modifier text DEFAULT NULL) RETURNS text
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+DECLARE
+  ts timestamp;
+  n integer;
+  unit text;
+  y integer; m integer; d integer;
+BEGIN
+  IF t IS NULL THEN RETURN NULL; END IF;
+  IF fmt <> '%Y-%m-%dT%H:%M:%SZ' THEN
+    RAISE EXCEPTION 'strftime: only the stored form is supported, not %', fmt;
+  END IF;
+  ts := to_timestamp(t, 'YYYY-MM-DD"T"HH24:MI:SS') AT TIME ZONE 'UTC';
+  IF modifier IS NOT NULL THEN
+    n := split_part(trim(modifier), ' ', 1)::integer;
+    unit := rtrim(split_part(trim(modifier), ' ', 2), 's');
+    IF unit = 'month' OR unit = 'year' THEN
+      IF unit = 'year' THEN n := n * 12; END IF;
+      y := extract(year FROM ts); m := extract(month FROM ts); d := extract(day FROM ts);
+      m := y * 12 + (m - 1) + n;
+      ts := make_timestamp(m / 12, m % 12 + 1, 1, extract(hour FROM ts)::int,
+                           extract(minute FROM ts)::int, extract(second FROM ts))
+            + make_interval(days => d - 1);
+    ELSIF unit IN ('day', 'hour', 'minute', 'second') THEN
+      ts := ts + (n || ' ' || unit)::interval;
+    ELSE
+      RAISE EXCEPTION 'strftime: unsupported modifier %', modifier;
+    END IF;
+  END IF;
+  RETURN to_char(ts, 'YYYY-MM-DD"T"HH24:MI:SS"Z"');
+END $$;
+
+CREATE FUNCTION min(a text, b text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE
+  RETURN CASE WHEN a IS NULL OR b IS NULL THEN NULL WHEN a <= b THEN a ELSE b END;
+CREATE FUNCTION max(a text, b text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE
+  RETURN CASE WHEN a IS NULL OR b IS NULL THEN NULL WHEN a >= b THEN a ELSE b END;
+CREATE FUNCTION min(a bigint, b bigint) RETURNS bigint LANGUAGE sql IMMUTABLE PARALLEL SAFE
+  RETURN CASE WHEN a IS NULL OR b IS NULL THEN NULL WHEN a <= b THEN a ELSE b END;
+CREATE FUNCTION max(a bigint, b bigint) RETURNS bigint LANGUAGE sql IMMUTABLE PARALLEL SAFE
+  RETURN CASE WHEN a IS NULL OR b IS NULL THEN NULL WHEN a >= b THEN a ELSE b END;
+CREATE FUNCTION round(x double precision, places integer) RETURNS double precision
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE RETURN round(x::numeric, places)::double precision;
+CREATE FUNCTION instr(haystack text, needle text) RETURNS integer
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE RETURN strpos(haystack, needle);
+
+CREATE FUNCTION _group_concat_step(acc text, value text, sep text) RETURNS text
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE
+  RETURN CASE WHEN value IS NULL THEN acc WHEN acc IS NULL THEN value
+              ELSE acc || sep || value END;
+CREATE AGGREGATE group_concat(text, text) (SFUNC = _group_concat_step, STYPE = text);
+CREATE FUNCTION _group_concat_comma(acc text, value text) RETURNS text
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE RETURN _group_concat_step(acc, value, ',');
+CREATE AGGREGATE group_concat(text) (SFUNC = _group_concat_comma, STYPE = text);
+CREATE FUNCTION _total_step(acc double precision, value double precision)
+  RETURNS double precision LANGUAGE sql IMMUTABLE PARALLEL SAFE
+  RETURN acc + coalesce(value, 0);
+CREATE AGGREGATE total(double precision) (SFUNC = _total_step, STYPE = double precision,
+                                          INITCOND = '0');
+
+-- The elements of a JSON array as text (key: the position), as SQLite's json_each gives
+-- them for an array; a caller wanting numbers casts value, as it must in SQLite for text.
+CREATE FUNCTION json_each(doc text) RETURNS TABLE (key integer, value text)
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT (e.n - 1)::integer, CASE jsonb_typeof(e.v) WHEN 'string' THEN e.v #>> '{}'
+                             WHEN 'null' THEN NULL ELSE e.v::text END
+  FROM jsonb_array_elements(doc::jsonb) WITH ORDINALITY AS e(v, n) $$;
+CREATE FUNCTION json_extract(doc text, path text) RETURNS text
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE
+  RETURN CASE WHEN path ~ '^\$\[\d+\]$'
+              THEN doc::jsonb ->> substring(path FROM '\d+')::integer
+              WHEN path ~ '^\$\.\w+$' THEN doc::jsonb ->> substring(path FROM 3)
+         END;
+
+-- Immutable records: a workstation's role has no UPDATE or DELETE on these at all (see
+-- docs/postgresql-grants.sql); these triggers hold the owner to the same rule.
+CREATE FUNCTION refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION '% rows are immutable', TG_TABLE_NAME USING ERRCODE = 'integrity_constraint_violation';
+END $$;
+"""
+
+_M001 = """
+CREATE TABLE users (
+  id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+  username text NOT NULL, display_name text NOT NULL, role text NOT NULL,
+  password_hash text NOT NULL, active bigint DEFAULT 1, created_at text);
+CREATE UNIQUE INDEX idx_users_username ON users (username);
+
+CREATE TABLE venues (
+  id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+  code text NOT NULL, name text NOT NULL, address text, postcode text, borough text NOT NULL,
+  capacity bigint NOT NULL, licence_number text, latest_finish text,
+  has_cctv bigint DEFAULT 0, has_search_arch bigint DEFAULT 0, has_id_scanner bigint DEFAULT 0,
+  version bigint NOT NULL DEFAULT 1, updated_at text, updated_by text);
+CREATE UNIQUE INDEX idx_venues_code ON venues (code);
+CREATE INDEX idx_venues_borough ON venues (borough);
+CREATE INDEX idx_venues_name ON venues (name);
+
+CREATE TABLE promoters (
+  id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+  name text NOT NULL, company text, phone text, email text,
+  version bigint NOT NULL DEFAULT 1, updated_at text, updated_by text);
+CREATE UNIQUE INDEX idx_promoters_name ON promoters (name COLLATE nocase);
+
+CREATE TABLE submissions (
+  id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+  reference text NOT NULL, event_name text NOT NULL,
+  venue_id bigint NOT NULL REFERENCES venues (id),
+  promoter_id bigint NOT NULL REFERENCES promoters (id),
+  event_type text, starts_at text NOT NULL, ends_at text NOT NULL, night text NOT NULL,
+  expected_attendance bigint, ticketing text, min_age bigint, alcohol bigint,
+  door_supervisors bigint, search_regime text, cctv bigint, id_scanning bigint,
+  dispersal_plan bigint, medical_cover bigint, performers text DEFAULT '[]',
+  received_at text, notes text, status text NOT NULL DEFAULT 'received',
+  conditions text DEFAULT '[]', assigned_to bigint REFERENCES users (id),
+  assessment_id bigint, score bigint, grade text, grade_rank bigint DEFAULT -1,
+  override_grade text, version bigint NOT NULL DEFAULT 1, created_at text, updated_at text,
+  updated_by text);
+CREATE UNIQUE INDEX idx_submissions_reference ON submissions (reference);
+CREATE INDEX idx_submissions_venue_id ON submissions (venue_id);
+CREATE INDEX idx_submissions_promoter_id ON submissions (promoter_id);
+CREATE INDEX idx_submissions_assigned_to ON submissions (assigned_to);
+CREATE INDEX idx_submissions_assessment_id ON submissions (assessment_id);
+CREATE INDEX idx_submissions_status ON submissions (status);
+CREATE INDEX idx_submissions_starts_at ON submissions (starts_at);
+CREATE INDEX idx_submissions_received_at ON submissions (received_at);
+CREATE INDEX idx_submissions_night_venue_id ON submissions (night, venue_id);
+CREATE INDEX idx_submissions_grade_rank_starts_at ON submissions (grade_rank, starts_at);
+CREATE INDEX idx_submissions_status_starts_at ON submissions (status, starts_at);
+
+CREATE TABLE incidents (
+  id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+  reference text NOT NULL, venue_id bigint NOT NULL REFERENCES venues (id),
+  occurred_at text NOT NULL, category text NOT NULL, severity bigint NOT NULL,
+  location text NOT NULL, submission_id bigint REFERENCES submissions (id),
+  crime_reference text, description text, venue_reported bigint, created_at text,
+  created_by text, version bigint NOT NULL DEFAULT 1, updated_at text, updated_by text);
+CREATE UNIQUE INDEX idx_incidents_reference ON incidents (reference);
+CREATE INDEX idx_incidents_venue_time ON incidents
+  (venue_id, occurred_at, category, severity, location, reference);
+CREATE INDEX idx_incidents_submission_id ON incidents (submission_id);
+CREATE INDEX idx_incidents_occurred_at ON incidents (occurred_at);
+
+CREATE TABLE rulesets (
+  id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+  version text NOT NULL, sha256 text NOT NULL, source text NOT NULL, published_at text,
+  published_by text, active bigint);
+CREATE UNIQUE INDEX idx_rulesets_version ON rulesets (version);
+CREATE INDEX idx_rulesets_active ON rulesets (active);
+
+CREATE TABLE assessments (
+  id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+  submission_id bigint NOT NULL REFERENCES submissions (id),
+  created_at text NOT NULL, created_by text, as_of text, ruleset_version text NOT NULL,
+  ruleset_sha256 text, inputs text, features text, fired text, score bigint NOT NULL,
+  grade text NOT NULL, confidence double precision, digest text);
+CREATE INDEX idx_assessments_submission_id ON assessments (submission_id);
+
+CREATE TABLE reviews (
+  id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+  submission_id bigint NOT NULL REFERENCES submissions (id),
+  assessment_id bigint REFERENCES assessments (id),
+  reviewer_id bigint NOT NULL REFERENCES users (id),
+  decision text NOT NULL, comment text, grade_before text, grade_after text,
+  created_at text NOT NULL);
+CREATE INDEX idx_reviews_submission_id ON reviews (submission_id);
+CREATE INDEX idx_reviews_assessment_id ON reviews (assessment_id);
+CREATE INDEX idx_reviews_reviewer_id ON reviews (reviewer_id);
+
+CREATE TABLE debriefs (
+  id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+  submission_id bigint NOT NULL REFERENCES submissions (id),
+  went_ahead bigint NOT NULL, actual_attendance bigint, incidents_noted bigint NOT NULL,
+  notes text, recorded_at text, recorded_by text);
+CREATE UNIQUE INDEX idx_debriefs_submission_id ON debriefs (submission_id);
+
+CREATE TABLE issued_documents (
+  id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+  submission_id bigint NOT NULL REFERENCES submissions (id),
+  assessment_id bigint REFERENCES assessments (id),
+  sha256 text NOT NULL, issued_at text NOT NULL, issued_by text);
+CREATE INDEX idx_issued_documents_submission_id ON issued_documents (submission_id);
+CREATE INDEX idx_issued_documents_assessment_id ON issued_documents (assessment_id);
+
+CREATE TABLE audit_log (
+  id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+  at text NOT NULL, actor text NOT NULL, action text NOT NULL, entity text, entity_id text,
+  detail text, reason text, prev_hash text NOT NULL, hash text NOT NULL);
+CREATE INDEX idx_audit_log_entity_entity_id ON audit_log (entity, entity_id);
+
+CREATE TRIGGER assessments_immutable BEFORE UPDATE OR DELETE ON assessments
+  FOR EACH ROW EXECUTE FUNCTION refuse_change();
+CREATE TRIGGER reviews_immutable BEFORE UPDATE OR DELETE ON reviews
+  FOR EACH ROW EXECUTE FUNCTION refuse_change();
+CREATE TRIGGER audit_log_immutable BEFORE UPDATE OR DELETE ON audit_log
+  FOR EACH ROW EXECUTE FUNCTION refuse_change();
+CREATE TRIGGER issued_documents_immutable BEFORE UPDATE OR DELETE ON issued_documents
+  FOR EACH ROW EXECUTE FUNCTION refuse_change();
+
+-- Full-text search: words as SQLite's unicode61 tokenizer splits them (runs of letters and
+-- digits, any case), each searchable by its start.
+CREATE FUNCTION words(t text) RETURNS tsvector LANGUAGE sql IMMUTABLE PARALLEL SAFE
+  RETURN to_tsvector('simple', regexp_replace(lower(coalesce(t, '')), '[^[:alnum:]]+', ' ',
+                                              'g'));
+CREATE INDEX idx_venues_words ON venues USING gin (words(name || ' ' || code || ' ' ||
+                                                         coalesce(address, '')));
+CREATE INDEX idx_submissions_words ON submissions USING gin (words(event_name || ' ' ||
+                                                                   reference));
+"""
+
+_M002 = """
+ALTER TABLE submissions ADD COLUMN captured_by text, ADD COLUMN edited_by text;
+ALTER TABLE users ADD COLUMN must_change_password bigint NOT NULL DEFAULT 0,
+                  ADD COLUMN locked bigint NOT NULL DEFAULT 0;
+CREATE TABLE sign_in_failures (name text PRIMARY KEY, failures bigint NOT NULL DEFAULT 0,
+                               last_failed_at text);
+CREATE TABLE settings (key text PRIMARY KEY, value text NOT NULL);
+"""
+
+_M004 = """
+CREATE TABLE workstations (id text PRIMARY KEY, host text NOT NULL, pid bigint,
+                           username text, seen_at text NOT NULL);
+"""
+
+_M005 = """
+CREATE INDEX idx_submissions_ends_at ON submissions (ends_at);
+CREATE INDEX idx_venues_code_nocase ON venues (code COLLATE nocase);
+ALTER TABLE assessments ADD COLUMN basis text;
+"""
+
+_M006 = """
+ALTER TABLE venues ADD COLUMN history_rev bigint NOT NULL DEFAULT 0;
+ALTER TABLE promoters ADD COLUMN history_rev bigint NOT NULL DEFAULT 0;
+ALTER TABLE submissions ADD COLUMN score_source text;
+
+CREATE FUNCTION bump_venue(v bigint) RETURNS void LANGUAGE sql AS
+  $$ UPDATE venues SET history_rev = history_rev + 1 WHERE id = v $$;
+CREATE FUNCTION bump_promoter(p bigint) RETURNS void LANGUAGE sql AS
+  $$ UPDATE promoters SET history_rev = history_rev + 1 WHERE id = p $$;
+
+CREATE FUNCTION incidents_rev() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP <> 'INSERT' THEN
+    PERFORM bump_venue(OLD.venue_id);
+    PERFORM bump_promoter((SELECT promoter_id FROM submissions WHERE id = OLD.submission_id));
+  END IF;
+  IF TG_OP <> 'DELETE' THEN
+    PERFORM bump_venue(NEW.venue_id);
+    PERFORM bump_promoter((SELECT promoter_id FROM submissions WHERE id = NEW.submission_id));
+  END IF;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER incidents_rev AFTER INSERT OR UPDATE OR DELETE ON incidents
+  FOR EACH ROW EXECUTE FUNCTION incidents_rev();
+
+CREATE FUNCTION debriefs_rev() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP <> 'INSERT' THEN
+    PERFORM bump_venue((SELECT venue_id FROM submissions WHERE id = OLD.submission_id));
+  END IF;
+  IF TG_OP <> 'DELETE' THEN
+    PERFORM bump_venue((SELECT venue_id FROM submissions WHERE id = NEW.submission_id));
+  END IF;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER debriefs_rev AFTER INSERT OR UPDATE OR DELETE ON debriefs
+  FOR EACH ROW EXECUTE FUNCTION debriefs_rev();
+
+-- Debriefs are placed in time by their event's start, and linked incidents count for the
+-- event's promoter: moving either moves those histories.
+CREATE FUNCTION submissions_rev() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM bump_venue(OLD.venue_id);
+  PERFORM bump_promoter(OLD.promoter_id);
+  IF TG_OP = 'UPDATE' THEN
+    PERFORM bump_venue(NEW.venue_id);
+    PERFORM bump_promoter(NEW.promoter_id);
+  END IF;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER submissions_rev_update AFTER UPDATE OF venue_id, promoter_id, starts_at
+  ON submissions FOR EACH ROW EXECUTE FUNCTION submissions_rev();
+CREATE TRIGGER submissions_rev_delete AFTER DELETE ON submissions
+  FOR EACH ROW EXECUTE FUNCTION submissions_rev();
+"""
+
+_M007 = "CREATE INDEX idx_submissions_venue_starts ON submissions (venue_id, starts_at);"
+
+_M008 = """
+ALTER TABLE venues ADD COLUMN night_contact text;
+ALTER TABLE submissions ADD COLUMN night_contact text;
+"""
+
+# The queue's sort keys, kept on each submission by a BEFORE trigger (PostgreSQL sets them on
+# the row being written, where SQLite's AFTER trigger updates it again), with the same
+# indexes; the action ranks are written as eventrisk.queue writes them.
+_M009 = """
+CREATE INDEX idx_queue_action_desk ON submissions ((CASE status WHEN 'in_review' THEN 0
+  WHEN 'returned' THEN 1 WHEN 'received' THEN 1 WHEN 'assessed' THEN 1 ELSE 2 END),
+  (-grade_rank), starts_at);
+CREATE INDEX idx_queue_action_officer ON submissions ((CASE status WHEN 'returned' THEN 0
+  WHEN 'received' THEN 0 WHEN 'assessed' THEN 0 WHEN 'in_review' THEN 1 ELSE 2 END),
+  (-grade_rank), starts_at);
+CREATE INDEX idx_queue_event ON submissions (event_name, starts_at);
+CREATE INDEX idx_queue_score ON submissions (coalesce(score, -1), starts_at);
+CREATE INDEX idx_queue_notice ON submissions ((julianday(starts_at) - julianday(received_at)),
+                                              starts_at);
+ALTER TABLE submissions ADD COLUMN sort_venue text NOT NULL DEFAULT '',
+                        ADD COLUMN sort_borough text NOT NULL DEFAULT '',
+                        ADD COLUMN sort_officer text NOT NULL DEFAULT '';
+
+CREATE FUNCTION submissions_sort_keys() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'INSERT' OR NEW.venue_id IS DISTINCT FROM OLD.venue_id THEN
+    SELECT coalesce(v.name, ''), coalesce(v.borough, '') INTO NEW.sort_venue, NEW.sort_borough
+      FROM (SELECT 1) one LEFT JOIN venues v ON v.id = NEW.venue_id;
+  END IF;
+  IF TG_OP = 'INSERT' OR NEW.assigned_to IS DISTINCT FROM OLD.assigned_to THEN
+    NEW.sort_officer := coalesce((SELECT display_name FROM users WHERE id = NEW.assigned_to),
+                                 '');
+  END IF;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER submissions_sort_keys BEFORE INSERT OR UPDATE OF venue_id, assigned_to
+  ON submissions FOR EACH ROW EXECUTE FUNCTION submissions_sort_keys();
+
+CREATE FUNCTION venues_sort_names() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  UPDATE submissions SET sort_venue = NEW.name, sort_borough = NEW.borough
+   WHERE venue_id = NEW.id;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER venues_sort_names AFTER UPDATE OF name, borough ON venues
+  FOR EACH ROW EXECUTE FUNCTION venues_sort_names();
+
+CREATE FUNCTION users_sort_names() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  UPDATE submissions SET sort_officer = NEW.display_name WHERE assigned_to = NEW.id;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER users_sort_names AFTER UPDATE OF display_name ON users
+  FOR EACH ROW EXECUTE FUNCTION users_sort_names();
+
+CREATE INDEX idx_queue_sort_venue ON submissions (sort_venue, starts_at);
+CREATE INDEX idx_queue_sort_borough ON submissions (sort_borough, starts_at);
+CREATE INDEX idx_queue_sort_officer ON submissions (sort_officer, starts_at);
+"""
+
+_M011 = """
+ALTER TABLE promoters ADD COLUMN anonymised_at text;
+ALTER TABLE submissions ADD COLUMN anonymised_at text;
+ALTER TABLE incidents ADD COLUMN anonymised_at text;
+ALTER TABLE audit_log ADD COLUMN redacted_in bigint;
+CREATE TABLE retention_holds (
+  kind text, record_id bigint, until text NOT NULL, reason text NOT NULL,
+  decided_by text NOT NULL, decided_at text NOT NULL, PRIMARY KEY (kind, record_id));
+
+-- The one change the trail allows: a retention run replaces an entry's detail and reason,
+-- marking it with that run's later entry; nothing else, hashes included, can change.
+CREATE FUNCTION audit_log_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'UPDATE' AND OLD.redacted_in IS NULL AND NEW.redacted_in > OLD.id
+     AND NEW.id = OLD.id AND NEW.at = OLD.at AND NEW.actor = OLD.actor
+     AND NEW.action = OLD.action AND NEW.entity IS NOT DISTINCT FROM OLD.entity
+     AND NEW.entity_id IS NOT DISTINCT FROM OLD.entity_id AND NEW.prev_hash = OLD.prev_hash
+     AND NEW.hash = OLD.hash
+     AND (SELECT action FROM audit_log WHERE id = NEW.redacted_in)
+         IN ('retention.apply', 'retention.dispose', 'promoter.erase') THEN
+    RETURN NEW;
+  END IF;
+  RAISE EXCEPTION 'audit_log rows are immutable' USING ERRCODE = 'integrity_constraint_violation';
+END $$;
+DROP TRIGGER audit_log_immutable ON audit_log;
+CREATE TRIGGER audit_log_immutable BEFORE UPDATE OR DELETE ON audit_log
+  FOR EACH ROW EXECUTE FUNCTION audit_log_guard();
+
+CREATE FUNCTION reviews_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'UPDATE' AND NEW.comment = '[anonymised]' AND NEW.id = OLD.id
+     AND NEW.submission_id = OLD.submission_id
+     AND NEW.assessment_id IS NOT DISTINCT FROM OLD.assessment_id
+     AND NEW.reviewer_id = OLD.reviewer_id AND NEW.decision = OLD.decision
+     AND NEW.grade_before IS NOT DISTINCT FROM OLD.grade_before
+     AND NEW.grade_after IS NOT DISTINCT FROM OLD.grade_after
+     AND NEW.created_at = OLD.created_at THEN
+    RETURN NEW;
+  END IF;
+  RAISE EXCEPTION 'reviews rows are immutable' USING ERRCODE = 'integrity_constraint_violation';
+END $$;
+DROP TRIGGER reviews_immutable ON reviews;
+CREATE TRIGGER reviews_immutable BEFORE UPDATE OR DELETE ON reviews
+  FOR EACH ROW EXECUTE FUNCTION reviews_guard();
+
+-- A workstation has no UPDATE on the trail or the reviews: these two functions, run with
+-- the owner's rights, are the only way it can anonymise them, and the triggers above still
+-- decide what they may change.
+CREATE FUNCTION anonymise_audit_entry(entry bigint, new_detail text, new_reason text,
+                                      run bigint) RETURNS void
+LANGUAGE sql SECURITY DEFINER SET search_path = eventrisk, pg_temp AS $$
+  UPDATE audit_log SET detail = new_detail, reason = new_reason, redacted_in = run
+   WHERE id = entry
+$$;
+CREATE FUNCTION anonymise_review_comment(review bigint) RETURNS void
+LANGUAGE sql SECURITY DEFINER SET search_path = eventrisk, pg_temp AS $$
+  UPDATE reviews SET comment = '[anonymised]' WHERE id = review
+$$;
+"""
+
+_M012 = """
+CREATE TABLE drafts (
+  id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+  username text NOT NULL, title text, fields text NOT NULL, created_at text NOT NULL,
+  updated_at text NOT NULL);
+CREATE INDEX idx_drafts_username_updated_at ON drafts (username, updated_at);
+"""
+
+
+def _m010(db) -> None:
+    from eventrisk import snapshots
+
+    db.executescript("""
+        CREATE TABLE snapshot_dictionaries (version bigint PRIMARY KEY, data bytea);
+        ALTER TABLE assessments ADD COLUMN packed bytea;""")
+    db.execute("INSERT INTO snapshot_dictionaries (version, data) VALUES (1, ?)",
+               [snapshots.dictionary_v1()])
+
+
+def _script(sql: str) -> Callable:
+    return lambda db: db.executescript(sql)
+
+
+# The m003 baseline entries account for records made before the trail did; a new desk has
+# none, so on the server m003 makes nothing (it is kept, numbered, to stay in step).
+MIGRATIONS: list[tuple[str, Callable]] = [
+    ("m001_initial", _script(_COMPAT + _M001)),
+    ("m002_desk_service", _script(_M002)),
+    ("m003_audit_baseline", lambda db: None),
+    ("m004_workstations", _script(_M004)),
+    ("m005_lookup_indexes", _script(_M005)),
+    ("m006_history_revisions", _script(_M006)),
+    ("m007_venue_start_index", _script(_M007)),
+    ("m008_night_contacts", _script(_M008)),
+    ("m009_queue_sort_indexes", _script(_M009)),
+    ("m010_compact_snapshots", _m010),
+    ("m011_retention", _script(_M011)),
+    ("m012_drafts", _script(_M012)),
+]
+
+_TRACKING = f"""
+CREATE TABLE IF NOT EXISTS {SCHEMA}.eventrisk_migrations (
+  name text PRIMARY KEY, applied_at text NOT NULL)"""
+
+
+def applied(db) -> list[str]:
+    """The migrations this desk has, oldest first (none for an empty database)."""
+    exists = db.execute("SELECT to_regclass(?)", [f"{SCHEMA}.eventrisk_migrations"]
+                        ).fetchone()[0]
+    if exists is None:
+        return []
+    return [r[0] for r in db.execute("SELECT name FROM eventrisk_migrations ORDER BY name")]
+
+
+def pending(db) -> list[str]:
+    done = set(applied(db))
+    return [name for name, _ in MIGRATIONS if name not in done]
+
+
+def apply(db, now: str) -> list[str]:
+    """Apply what is pending, all in one transaction (DDL is transactional on PostgreSQL: a
+    failure leaves the desk as it was).  Returns the names applied."""
+    todo = pending(db)
+    if not todo:
+        return []
+    with db.atomic():
+        db.executescript(_TRACKING)
+        for name, step in MIGRATIONS:
+            if name in todo:
+                step(db)
+                db.execute("INSERT INTO eventrisk_migrations (name, applied_at) VALUES (?, ?)",
+                           [name, now])
+    return todo
