@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 
 from sqlite_utils import Database
 
-from eventrisk import audit, canonical
+from eventrisk import dialect, audit, canonical
 from eventrisk.model import IncidentCategory
 
 MARK = "[anonymised]"
@@ -133,6 +133,10 @@ class Work:
     _targets: list[tuple[str, list[int], frozenset[str] | None]] = field(default_factory=list)
     _entries: list[tuple] = field(default_factory=list)
 
+    @property
+    def server(self) -> bool:
+        return dialect.of(self.db).server
+
     def dispose(self, kind: str, action: str, ids: list[int]) -> None:
         if not ids:
             return
@@ -197,9 +201,13 @@ class Work:
                             "WHERE id IN (SELECT CAST(value AS INTEGER) FROM json_each(:ids))", marks)
             self.db.execute("UPDATE debriefs SET notes = '' WHERE coalesce(notes, '') != '' "
                             "AND submission_id IN (SELECT CAST(value AS INTEGER) FROM json_each(:ids))", marks)
-            self.db.execute("UPDATE reviews SET comment = :mark WHERE coalesce(comment, '') "
-                            "NOT IN ('', :mark) AND submission_id IN "
-                            "(SELECT CAST(value AS INTEGER) FROM json_each(:ids))", marks)
+            # On a server the workstations may not UPDATE reviews: a function with the
+            # owner's rights does just this (eventrisk.pg.schema, m011).
+            change = ("SELECT anonymise_review_comment(id) FROM reviews" if self.server else
+                      "UPDATE reviews SET comment = :mark")
+            self.db.execute(f"{change} WHERE coalesce(comment, '') NOT IN ('', :mark) AND "
+                            "submission_id IN (SELECT CAST(value AS INTEGER) FROM "
+                            "json_each(:ids))", marks)
         self._bump("submissions", "submission", ids, {"anonymised": True})
         self._targets.append(("submission", ids, None))
 
@@ -243,7 +251,10 @@ class Work:
                      {**detail, "anonymised_entries": len(rows),
                       "members_digest": members_digest(rows) if rows else None}, reason)
         position = audit.head(self.db)[0]
-        self.db.conn.executemany(
-            "UPDATE audit_log SET detail = ?, reason = ?, redacted_in = ? WHERE id = ?",
-            [(r[6], r[7], position, r[0]) for r in rows])
+        change = ("SELECT anonymise_audit_entry(CAST(? AS BIGINT), ?, ?, ?)" if self.server else
+                  "UPDATE audit_log SET redacted_in = ?, detail = ?, reason = ? WHERE id = ?")
+        if self.server:
+            self.db.conn.executemany(change, [(r[0], r[6], r[7], position) for r in rows])
+        else:
+            self.db.conn.executemany(change, [(position, r[6], r[7], r[0]) for r in rows])
         return len(rows), position

@@ -58,12 +58,10 @@ class Dialect:
         """Typed words as this backend's full-text query: every word must appear, and the
         last one (still being typed) may be the start of a word."""
         if self.server:
-            if not words:
-                return "''"
             # split as words() splits the text: letters and digits, an underscore between
             parts = [p for w in words for p in re.findall(r"[^\W_]+", w.lower())]
             if not parts:
-                return "''"
+                return ""  # an empty query, which matches nothing
             return " & ".join([*parts[:-1], parts[-1] + ":*"])
         if not words:
             return '""'

@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 
 from sqlite_utils import Database
 
+from eventrisk import dialect
 from eventrisk.model import Grade, Role, Status
 from eventrisk.timeutil import from_db, local_midnight_utc, now_utc, to_db
 from eventrisk.venues import fts_query
@@ -107,17 +108,19 @@ def _common(db: Database, text: str) -> bool:
     """Whether a search matches so many events (1% or more) that walking the sort's index and
     testing each event finds a page sooner than sorting every match.  Estimated from the
     full-text indexes alone, in a few milliseconds."""
-    q = fts_query(text)
-    events = db.execute("SELECT count(*) FROM submissions_fts WHERE submissions_fts MATCH ?",
+    sql = dialect.of(db)
+    q = fts_query(text, sql)
+    events = db.execute(f"SELECT count(*) FROM ({sql.matching('submissions')}) AS m",
                         [q]).fetchone()[0]
-    venues = db.execute("SELECT count(*) FROM venues_fts WHERE venues_fts MATCH ?",
+    venues = db.execute(f"SELECT count(*) FROM ({sql.matching('venues')}) AS m",
                         [q]).fetchone()[0]
     total = db.execute("SELECT max(id) FROM submissions").fetchone()[0] or 1
     per_venue = total / max(1, db.execute("SELECT max(id) FROM venues").fetchone()[0] or 1)
     return (events + venues * per_venue) >= 0.01 * total
 
 
-def _where(flt: QueueFilter, walk_text: bool = False) -> tuple[str, list[object]]:
+def _where(flt: QueueFilter, walk_text: bool = False,
+           sql: dialect.Dialect = dialect.SQLITE) -> tuple[str, list[object]]:
     clauses: list[str] = []
     params: list[object] = []
     if flt.upcoming_only:
@@ -128,7 +131,7 @@ def _where(flt: QueueFilter, walk_text: bool = False) -> tuple[str, list[object]
         # through the status index would mean sorting hundreds of thousands of rows, so the
         # sort's own index is walked instead (unary + keeps SQLite off the status index).
         bulk = not flt.upcoming_only and set(flt.statuses) <= BULK_STATUSES
-        clauses.append(f"{'+' if bulk else ''}s.status IN "
+        clauses.append(f"{sql.plus if bulk else ''}s.status IN "
                        f"({', '.join('?' for _ in flt.statuses)})")
         params.extend(flt.statuses)
     else:  # a cancelled event needs nothing from anyone: shown only when asked for
@@ -157,17 +160,16 @@ def _where(flt: QueueFilter, walk_text: bool = False) -> tuple[str, list[object]
             clauses.append("s.reference = ?")
             params.append(whole)
         else:
-            clauses.append("s.reference GLOB ?")
-            params.append(whole + "*")
+            clauses.append(sql.glob("s.reference"))
+            params.append(sql.glob_pattern(whole + "*"))
     elif flt.text.strip():
         # On the default view the few thousand events not yet over are read first and each is
         # tested against the matches (unary +); over every event, a common word walks the
         # sort's index the same way, and a rare one lets its matches lead.
-        plus = "+" if flt.upcoming_only or walk_text else ""
-        clauses.append(f"({plus}s.id IN (SELECT rowid FROM submissions_fts WHERE "
-                       f"submissions_fts MATCH ?) OR {plus}s.venue_id IN (SELECT rowid FROM "
-                       "venues_fts WHERE venues_fts MATCH ?))")
-        q = fts_query(flt.text)
+        plus = sql.plus if flt.upcoming_only or walk_text else ""
+        clauses.append(f"({plus}s.id IN ({sql.matching('submissions')}) OR "
+                       f"{plus}s.venue_id IN ({sql.matching('venues')}))")
+        q = fts_query(flt.text, sql)
         params.extend([q, q])
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
@@ -175,10 +177,10 @@ def _where(flt: QueueFilter, walk_text: bool = False) -> tuple[str, list[object]
 def count(db: Database, flt: QueueFilter, cap: int | None = COUNT_CAP) -> int:
     """How many submissions match the filter, counting no further than ``cap`` + 1 (so a
     caller can say "10,000+" without reading 685,000 rows)."""
-    where, params = _where(flt)
+    where, params = _where(flt, sql=dialect.of(db))
     if cap is None:
         return db.execute(f"SELECT count(*) {_FROM} {where}", params).fetchone()[0]
-    return db.execute(f"SELECT count(*) FROM (SELECT 1 {_FROM} {where} LIMIT ?)",
+    return db.execute(f"SELECT count(*) FROM (SELECT 1 {_FROM} {where} LIMIT ?) AS page",
                       [*params, cap + 1]).fetchone()[0]
 
 
@@ -194,7 +196,8 @@ def fetch(db: Database, flt: QueueFilter, *, role: Role = Role.OFFICER, sort: st
     text = flt.text.strip()
     walk = bool(text) and not flt.upcoming_only and not _typed_reference(flt) \
         and _common(db, text)
-    where, params = _where(flt, walk_text=walk)
+    sql = dialect.of(db)
+    where, params = _where(flt, walk_text=walk, sql=sql)
     terms = _terms(sort, role)
     direction = "DESC" if descending and sort != "action" else "ASC"
     if after is not None:
@@ -206,14 +209,14 @@ def fetch(db: Database, flt: QueueFilter, *, role: Role = Role.OFFICER, sort: st
     # Events not yet over are a few thousand even on a decade's desk: read them through the
     # ends_at index and sort them, rather than walk a sort index across every past event
     # (unary + keeps SQLite from choosing the sort index).
-    shown = [("+" + t if flt.upcoming_only else t) for t in terms]
+    shown = [(sql.plus + t if flt.upcoming_only else t) for t in terms]
     order = ", ".join(f"{t} {direction}" for t in shown)
-    sql = (f"SELECT s.id, s.reference, s.event_name, s.starts_at, s.ends_at, v.name, v.borough,"
+    query = (f"SELECT s.id, s.reference, s.event_name, s.starts_at, s.ends_at, v.name, v.borough,"
            f" s.grade, s.score, s.status,"
            f" julianday(s.starts_at) - julianday(s.received_at) AS notice,"
            f" coalesce(u.display_name, '') AS assigned, s.version, {', '.join(terms)}"
            f" {_FROM} {where} ORDER BY {order} LIMIT ? OFFSET ?")
-    rows = db.execute(sql, [*params, limit, offset]).fetchall()
+    rows = db.execute(query, [*params, limit, offset]).fetchall()
     return [QueueRow(r[0], r[1], r[2], from_db(r[3]), from_db(r[4]), r[5], r[6],
                      Grade(r[7]) if r[7] else None, r[8], Status(r[9]), round(r[10] or 0, 1),
                      r[11], r[12], tuple(r[13:])) for r in rows]

@@ -294,7 +294,7 @@ def items(db: Database, schedule: Schedule, now: datetime, kind: str, *, limit: 
                             f"{', '.join(KINDS)}.")
     rule = schedule.rules[kind]
     sql, params = anonymise.due_sql(kind, rule.action, to_db(years_before(now, rule.keep_years)))
-    held = "1" if include_held else f"NOT {_HELD}"
+    held = "1 = 1" if include_held else f"NOT {_HELD}"
     named = "" if key is None else " AND d.key = :key COLLATE NOCASE"
     rows = db.execute(
         f"SELECT d.id, d.key, d.at, d.summary, h.until, h.reason FROM ({sql}) d "

@@ -7,7 +7,7 @@ from dataclasses import asdict
 
 from sqlite_utils import Database
 
-from eventrisk import audit
+from eventrisk import audit, dialect
 from eventrisk.errors import ConflictError, NotFoundError, ValidationError
 from eventrisk.model import Promoter, User, Venue
 from eventrisk.timeutil import british_datetime, from_db, now_utc, to_db
@@ -114,8 +114,9 @@ def list_venues(db: Database, *, offset: int = 0, limit: int = 50, search: str =
     """One page of venues by name, optionally full-text searched and filtered by borough."""
     where, params = [], []
     if search:
-        where.append("id IN (SELECT rowid FROM venues_fts WHERE venues_fts MATCH ?)")
-        params.append(fts_query(search))
+        sql = dialect.of(db)
+        where.append(f"id IN ({sql.matching('venues')})")
+        params.append(fts_query(search, sql))
     if borough:
         where.append("borough = ?")
         params.append(borough)
@@ -132,14 +133,11 @@ def plain(text: str) -> str:
     return "".join(c for c in text if not ("\ud800" <= c <= "\udfff" or c == "\0"))
 
 
-def fts_query(text: str) -> str:
-    """User text as a safe FTS5 prefix query: every word must appear."""
+def fts_query(text: str, sql: dialect.Dialect = dialect.SQLITE) -> str:
+    """User text as a safe full-text prefix query: every word must appear."""
     # as the unicode61 tokenizer splits: ER-2026-1 is 3 words.  Only the last word is a
     # prefix (it is the one still being typed): a finished "ER" must not match every row.
-    words = re.findall(r"\w+", plain(text))
-    if not words:
-        return '""'
-    return " ".join([*(f'"{w}"' for w in words[:-1]), f'"{words[-1]}"*'])
+    return sql.search_words(re.findall(r"\w+", plain(text)))
 
 
 def promoter_from_row(row: dict) -> Promoter:

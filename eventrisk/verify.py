@@ -29,7 +29,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from eventrisk import audit, snapshots
+from eventrisk import dialect, audit, snapshots
 from eventrisk.errors import ValidationError
 
 Progress = Callable[[str, int, int], None]  # (phase, done, total)
@@ -115,11 +115,14 @@ _TIME_COLUMNS = (("submissions", "reference", "starts_at", "start"),
 
 def check_values(db: Database, report: Report) -> None:
     """Rows holding values from before the limits (a year 999, say): named for correction."""
+    sql = dialect.of(db)
+    shape = sql.glob_pattern("2[01][0-9][0-9]-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:"
+                             "[0-5][0-9]Z")
     for table, key, column, word in _TIME_COLUMNS:
         for name, value in db.execute(
                 f"SELECT {key}, {column} FROM {table} WHERE {column} IS NOT NULL AND NOT "
-                f"({column} GLOB '2[01][0-9][0-9]-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:"
-                f"[0-5][0-9]Z' AND {column} >= '2000' AND {column} < '2101') LIMIT 100"):
+                f"({sql.glob(column)} AND {column} >= '2000' AND {column} < '2101') LIMIT 100",
+                [shape]):
             report.add(f"{name}: {word} {value} is outside 01/01/2000 to 31/12/2100 or badly "
                        "written; correct it")
 
@@ -147,6 +150,12 @@ def _migrated_schema() -> tuple[dict[tuple[str, str], str], frozenset[str]]:
 
 def check_schema(db: Database, report: Report) -> None:
     """The tables, indexes and triggers are exactly those the migrations make."""
+    if dialect.of(db).server:
+        from eventrisk.pg.audit import check_server_schema
+
+        for problem in check_server_schema(db):
+            report.add(f"schema: {problem}")
+        return
     expected, applied = _migrated_schema()
     found = _schema(db)
     for key in sorted(expected.keys() - found.keys()):
@@ -400,7 +409,7 @@ def reconcile_snapshots(db: Database, report: Report, tick: Progress) -> None:
         "a.grade, a.digest, (SELECT l.detail FROM audit_log l WHERE l.entity = 'submission' "
         "AND l.entity_id = CAST(a.submission_id AS TEXT) AND l.action IN "
         "('assessment.snapshot', 'assessment.baseline') AND "
-        "json_extract(l.detail, '$.assessment') = a.id) "
+        "CAST(json_extract(l.detail, '$.assessment') AS INTEGER) = a.id) "
         "FROM assessments a LEFT JOIN submissions s ON s.id = a.submission_id ORDER BY a.id")
     done = 0
     for (aid, reference, rules_sha, packed, inputs, features, fired, score, grade, digest,

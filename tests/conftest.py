@@ -151,9 +151,87 @@ def act_as(monkeypatch, folder, user: str, password: str):
     return secret
 
 
+
+# ---- both backends ------------------------------------------------------------------------
+# Every test that uses a desk (the ``desk_path`` fixture, through ``db`` and the rest) runs
+# on a file and on the PostgreSQL test server, unless it is marked ``sqlite_only`` (tests about
+# files: backups, journals, permissions, SQLite's own planner and triggers).
+
 def pytest_generate_tests(metafunc):
-    # temporary discovery switch
-    import os
-    if os.environ.get("EVENTRISK_TEST_BACKEND") == "postgresql" and \
-            "desk_path" in metafunc.fixturenames:
-        metafunc.parametrize("desk_path", ["postgresql"], indirect=True)
+    if "desk_path" in metafunc.fixturenames:
+        backends = ["sqlite"]
+        if not metafunc.definition.get_closest_marker("sqlite_only"):
+            backends.append(pytest.param("postgresql", marks=pytest.mark.pg))
+        metafunc.parametrize("desk_path", backends, indirect=True)
+
+
+def pytest_collection_modifyitems(config, items):
+    from tests import pg
+
+    wanted = [i for i in items if i.get_closest_marker("pg")]
+    if not wanted:
+        return
+    why = pg.unavailable()
+    if not why:
+        return
+    if pg.required():
+        raise pytest.UsageError(f"EVENTRISK_REQUIRE_PG is set but the PostgreSQL test server "
+                                f"{pg.SERVER} cannot be reached: {why}")
+    config.hook.pytest_deselected(items=wanted)
+    items[:] = [i for i in items if not i.get_closest_marker("pg")]
+
+
+def pytest_report_header(config):
+    from tests import pg
+
+    why = pg.unavailable()
+    if why and not pg.required():
+        return (f"PostgreSQL: no server at {pg.SERVER} ({why}), so the PostgreSQL half is "
+                "left out; start one (or set EVENTRISK_TEST_PG) and run 'make test-pg'.")
+    return f"PostgreSQL: {pg.SERVER}" if not why else None
+
+
+# ---- what an insider can do, on either backend ---------------------------------------------
+
+# The errors a database raises when a trigger or a grant refuses a change.
+def refused_errors() -> tuple[type[BaseException], ...]:
+    import psycopg
+
+    return (sqlite3.DatabaseError, psycopg.errors.IntegrityConstraintViolation,
+            psycopg.errors.InsufficientPrivilege)
+
+
+def tamper(db, sql: str, params=()) -> None:
+    """Change the records behind the triggers' back, as an insider can: with the file and a
+    SQLite shell (drop the triggers, change, put them back), or as the server's owner
+    (disable them, change, enable)."""
+    if getattr(db, "dialect", None) is not None and db.dialect.server:
+        tables = ("audit_log", "reviews", "assessments", "issued_documents")
+        for table in tables:
+            db.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
+        try:
+            db.execute(sql, list(params) or None)
+        finally:
+            for table in tables:
+                db.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
+        return
+    triggers = db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND "
+                          "(name LIKE '%_no_update' OR name LIKE '%_no_delete')").fetchall()
+    for name, _ in triggers:
+        db.execute(f"DROP TRIGGER {name}")
+    db.execute(sql, params)
+    for _, text in triggers:
+        db.execute(text)
+    db.conn.commit()
+
+
+def columns_of(db) -> dict[str, set[str]]:
+    """Every table's columns, on either backend."""
+    if getattr(db, "dialect", None) is not None and db.dialect.server:
+        out: dict[str, set[str]] = {}
+        for table, column in db.execute(
+                "SELECT table_name, column_name FROM information_schema.columns "
+                "WHERE table_schema = 'eventrisk'"):
+            out.setdefault(table, set()).add(column)
+        return out
+    return {t: set(db[t].columns_dict) for t in db.table_names()}

@@ -89,6 +89,25 @@ CREATE FUNCTION _total_step(acc double precision, value double precision)
 CREATE AGGREGATE total(double precision) (SFUNC = _total_step, STYPE = double precision,
                                           INITCOND = '0');
 
+-- printf() as the core calls it: one integer into a %d or %0Nd.
+CREATE FUNCTION printf(fmt text, n bigint) RETURNS text LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+  spec text[] := regexp_match(fmt, '%(0?)(\d*)d');
+  digits text := n::text;
+BEGIN
+  IF spec IS NULL THEN RETURN fmt; END IF;
+  IF spec[2] <> '' THEN
+    digits := lpad(digits, spec[2]::integer, CASE WHEN spec[1] = '0' THEN '0' ELSE ' ' END);
+  END IF;
+  RETURN regexp_replace(fmt, '%0?\d*d', digits);
+END $$;
+
+-- sum() of conditions, which SQLite holds as 0 and 1 (NULL when there are no rows).
+CREATE FUNCTION _sum_true(acc bigint, value boolean) RETURNS bigint
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE
+  RETURN CASE WHEN value IS NULL THEN acc ELSE coalesce(acc, 0) + value::integer END;
+CREATE AGGREGATE sum(boolean) (SFUNC = _sum_true, STYPE = bigint);
+
 -- The elements of a JSON array as text (key: the position), as SQLite's json_each gives
 -- them for an array; a caller wanting numbers casts value, as it must in SQLite for text.
 CREATE FUNCTION json_each(doc text) RETURNS TABLE (key integer, value text)

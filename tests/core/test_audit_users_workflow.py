@@ -7,6 +7,7 @@ from eventrisk.desk import Desk
 from eventrisk.errors import AuthError, PermissionDenied, ValidationError, WorkflowError
 from eventrisk.model import Grade, Role, Status
 from eventrisk.scoring import service
+from tests.conftest import tamper
 
 
 def test_passwords_are_hashed_with_argon2(db, officer):
@@ -101,9 +102,9 @@ def test_audit_chain_verifies_and_names_the_first_broken_entry(db, officer, make
     make_submission()
     result = audit.verify(db)
     assert result.ok and result.count >= 4
-    # Tamper behind the triggers' back, as someone with the file and a SQLite shell could.
-    db.execute("DROP TRIGGER audit_log_no_update")
-    db.execute("UPDATE audit_log SET actor = 'mallory' WHERE id = 3")
+    # Tamper behind the triggers' back, as someone with the file and a SQLite shell could
+    # (or the server's owner).
+    tamper(db, "UPDATE audit_log SET actor = 'mallory' WHERE id = 3")
     broken = audit.verify(db)
     assert not broken.ok and broken.first_bad == 3 and broken.count == 2
     assert "changed" in broken.problem
@@ -112,8 +113,7 @@ def test_audit_chain_verifies_and_names_the_first_broken_entry(db, officer, make
 def test_audit_chain_detects_a_removed_entry(db, officer, make_submission):
     make_submission()
     make_submission()
-    db.execute("DROP TRIGGER audit_log_no_delete")
-    db.execute("DELETE FROM audit_log WHERE id = 2")
+    tamper(db, "DELETE FROM audit_log WHERE id = 2")
     broken = audit.verify(db)
     assert broken.first_bad == 3 and "removed" in broken.problem
 

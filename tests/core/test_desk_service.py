@@ -82,6 +82,7 @@ def test_a_failure_between_save_and_score_leaves_nothing_and_a_retry_makes_one(d
     assert audit.verify(db).ok
 
 
+@pytest.mark.sqlite_only  # SQLite's BEGIN IMMEDIATE; the server's write lock: test_pg_server
 def test_use_cases_start_with_begin_immediate(desks, db):
     """A deferred BEGIN fails at once when another workstation holds the write lock; the
     desk's transactions take the lock first and so wait for it."""

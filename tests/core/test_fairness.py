@@ -10,6 +10,7 @@ from eventrisk.fairness import banned_terms_in
 from eventrisk.fields import FIELDS_BY_KIND
 from eventrisk.scoring.catalogue import CATALOGUE
 from eventrisk.scoring.rules import default_ruleset
+from tests.conftest import columns_of
 
 FORBIDDEN_FIELD_WORDS = ("genre", "style", "music", "ethnic", "race", "racial", "nationality",
                          "religio", "demographic", "audience", "dress", "origin", "birth", "dob")
@@ -33,8 +34,8 @@ def test_no_model_field_or_column_records_demographics(db):
         names |= {f.name for f in dataclasses.fields(cls)}
     for fields in FIELDS_BY_KIND.values():
         names |= {f.name for f in fields}
-    for table in db.table_names():
-        names |= set(db[table].columns_dict)
+    for columns in columns_of(db).values():
+        names |= columns
     bad = [n for n in names if _forbidden(n)]
     assert bad == []
 

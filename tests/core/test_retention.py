@@ -19,7 +19,7 @@ from eventrisk.paths import resource
 from eventrisk.retention import RetentionFileError, parse_schedule
 from eventrisk.timeutil import from_db, now_utc
 from eventrisk.validation import validate_submission
-from tests.conftest import event_fields
+from tests.conftest import event_fields, refused_errors, tamper
 
 SHIPPED = resource("retention.toml").read_text("utf-8")
 MARKERS = {"name": "Zephyrine Quillfeather", "company": "Quillfeather Nights Ltd",
@@ -318,6 +318,7 @@ def anonymised(story, db):
     return desks["admin"], done
 
 
+@pytest.mark.sqlite_only  # a backup file
 def test_every_hash_and_witness_survives_anonymisation(story, db, tmp_path):
     desks, sid, start = story
     admin = desks["admin"]
@@ -330,41 +331,32 @@ def test_every_hash_and_witness_survives_anonymisation(story, db, tmp_path):
     assert report.ok, report.problems
 
 
-def _tamper(db, sql: str, params=()) -> None:
-    """What an insider with the file can do: drop the trigger, change, put it back."""
-    trigger = db.execute("SELECT sql FROM sqlite_master WHERE name = 'audit_log_no_update'"
-                         ).fetchone()[0]
-    db.execute("DROP TRIGGER audit_log_no_update")
-    db.execute(sql, params)
-    db.execute(trigger)
-    db.conn.commit()
-
-
 def test_editing_an_anonymised_entry_afterwards_is_caught(anonymised, db):
     admin, done = anonymised
-    victim = db.execute("SELECT id FROM audit_log WHERE redacted_in IS NOT NULL LIMIT 1"
+    victim = db.execute("SELECT min(id) FROM audit_log WHERE redacted_in IS NOT NULL"
                         ).fetchone()[0]
-    _tamper(db, "UPDATE audit_log SET reason = 'something else' WHERE id = ?", [victim])
+    tamper(db, "UPDATE audit_log SET reason = 'something else' WHERE id = ?", [victim])
     report = admin.verify_audit()
     assert not report.ok
-    assert any(f"entry {victim}" in p and "no longer matches" in p for p in report.problems)
+    assert any(f"entry {victim}" in p and "no longer matches" in p for p in report.problems), \
+        report.problems
 
 
 def test_anonymising_an_entry_outside_a_run_is_caught(anonymised, db):
     admin, done = anonymised
     victim = db.execute("SELECT id FROM audit_log WHERE redacted_in IS NULL AND id < ? "
                         "ORDER BY id LIMIT 1", [done.entry]).fetchone()[0]
-    _tamper(db, "UPDATE audit_log SET detail = '{}', redacted_in = ? WHERE id = ?",
+    tamper(db, "UPDATE audit_log SET detail = '{}', redacted_in = ? WHERE id = ?",
             [done.entry, victim])
     assert not admin.verify_audit().ok
-    _tamper(db, "UPDATE audit_log SET redacted_in = NULL WHERE id = ?", [victim])
+    tamper(db, "UPDATE audit_log SET redacted_in = NULL WHERE id = ?", [victim])
     # A hidden change claimed by no run: the entry's own hash catches it.
     assert "changed after it was written" in " ".join(admin.verify_audit().problems)
 
 
 def test_unmarking_anonymised_entries_is_caught(anonymised, db):
     admin, done = anonymised
-    _tamper(db, "UPDATE audit_log SET redacted_in = NULL WHERE redacted_in = ?", [done.entry])
+    tamper(db, "UPDATE audit_log SET redacted_in = NULL WHERE redacted_in = ?", [done.entry])
     assert not admin.verify_audit().ok
 
 
@@ -382,11 +374,12 @@ def test_the_triggers_allow_a_run_and_nothing_else(anonymised, db):
             ("DELETE FROM audit_log WHERE id = ?", [plain]),
             ("UPDATE reviews SET comment = 'rewritten'", []),
             ("UPDATE reviews SET decision = 'approve', comment = '[anonymised]'", [])):
-        with pytest.raises(sqlite3.DatabaseError, match="immutable"):
+        with pytest.raises(refused_errors(), match="immutable"):
             db.execute(sql, params)
     db.conn.rollback()
 
 
+@pytest.mark.sqlite_only  # the standalone verifier reads a desk file
 def test_the_standalone_verifier_agrees(anonymised, db, tmp_path):
     import subprocess
     import sys
@@ -398,7 +391,7 @@ def test_the_standalone_verifier_agrees(anonymised, db, tmp_path):
     ok = subprocess.run([sys.executable, str(script), path], capture_output=True, text=True)
     assert ok.returncode == 0, ok.stdout
     admin, done = anonymised
-    _tamper(db, "UPDATE audit_log SET detail = '{}' WHERE redacted_in = ? AND id = "
+    tamper(db, "UPDATE audit_log SET detail = '{}' WHERE redacted_in = ? AND id = "
             "(SELECT min(id) FROM audit_log WHERE redacted_in = ?)", [done.entry, done.entry])
     bad = subprocess.run([sys.executable, str(script), path], capture_output=True, text=True)
     assert bad.returncode == 1 and "anonymised" in bad.stdout
