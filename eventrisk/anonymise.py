@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 
 from sqlite_utils import Database
 
-from eventrisk import dialect, audit, canonical
+from eventrisk import audit, canonical, dialect
 from eventrisk.model import IncidentCategory
 
 MARK = "[anonymised]"
@@ -150,7 +150,8 @@ class Work:
             self._incidents(ids)
         elif kind == "drafts":
             for chunk in _chunks(ids):  # never audited: a draft is not a record of the desk
-                self.db.execute("DELETE FROM drafts WHERE id IN (SELECT CAST(value AS INTEGER) FROM "
+                self.db.execute("DELETE FROM drafts WHERE id IN (SELECT CAST(value AS INTEGER) "
+                                "FROM "
                                 "json_each(?))", [json.dumps(chunk)])
         else:
             raise ValueError(kind)
@@ -158,7 +159,8 @@ class Work:
     def _bump(self, table: str, entity: str, ids: list[int], detail: dict) -> None:
         for chunk in _chunks(ids):
             self.db.execute(f"UPDATE {table} SET version = version + 1, updated_at = ?, "
-                            "updated_by = ? WHERE id IN (SELECT CAST(value AS INTEGER) FROM json_each(?))",
+                            "updated_by = ? WHERE id IN (SELECT CAST(value AS INTEGER) FROM "
+                            "json_each(?))",
                             [self.stamp, self.actor, json.dumps(chunk)])
         audit.record_many(self.db, [(self.actor, f"{entity}.retention", entity, i, detail, "")
                                     for i in ids])
@@ -176,7 +178,8 @@ class Work:
         self._targets.append(("promoter", ids, None))
         # Their events' edit entries may carry the old details too.
         events = [r[0] for chunk in _chunks(ids) for r in self.db.execute(
-            "SELECT id FROM submissions WHERE promoter_id IN (SELECT CAST(value AS INTEGER) FROM json_each(?))",
+            "SELECT id FROM submissions WHERE promoter_id IN (SELECT CAST(value AS INTEGER) "
+            "FROM json_each(?))",
             [json.dumps(chunk)])]
         self._targets.append(("submission", events,
                               frozenset({"promoter_name", "promoter_company", "promoter_phone",
@@ -185,9 +188,11 @@ class Work:
     def _notes(self, ids: list[int]) -> None:
         for chunk in _chunks(ids):
             self.db.execute("UPDATE submissions SET notes = '', night_contact = '' "
-                            "WHERE id IN (SELECT CAST(value AS INTEGER) FROM json_each(?))", [json.dumps(chunk)])
+                            "WHERE id IN (SELECT CAST(value AS INTEGER) FROM json_each(?))",
+                            [json.dumps(chunk)])
             self.db.execute("UPDATE debriefs SET notes = '' WHERE coalesce(notes, '') != '' "
-                            "AND submission_id IN (SELECT CAST(value AS INTEGER) FROM json_each(?))",
+                            "AND submission_id IN (SELECT CAST(value AS INTEGER) FROM "
+                            "json_each(?))",
                             [json.dumps(chunk)])
         self._bump("submissions", "submission", ids,
                    {"deleted": ["notes", "night_contact", "debrief notes"]})
@@ -198,9 +203,11 @@ class Work:
             marks = {"ids": json.dumps(chunk), "at": self.stamp, "mark": MARK}
             self.db.execute("UPDATE submissions SET event_name = :mark, performers = '[]', "
                             "notes = '', night_contact = '', anonymised_at = :at "
-                            "WHERE id IN (SELECT CAST(value AS INTEGER) FROM json_each(:ids))", marks)
+                            "WHERE id IN (SELECT CAST(value AS INTEGER) FROM "
+                            "json_each(:ids))", marks)
             self.db.execute("UPDATE debriefs SET notes = '' WHERE coalesce(notes, '') != '' "
-                            "AND submission_id IN (SELECT CAST(value AS INTEGER) FROM json_each(:ids))", marks)
+                            "AND submission_id IN (SELECT CAST(value AS INTEGER) FROM "
+                            "json_each(:ids))", marks)
             # On a server the workstations may not UPDATE reviews: a function with the
             # owner's rights does just this (eventrisk.pg.schema, m011).
             change = ("SELECT anonymise_review_comment(id) FROM reviews" if self.server else
@@ -214,7 +221,8 @@ class Work:
     def _incidents(self, ids: list[int]) -> None:
         for chunk in _chunks(ids):
             self.db.execute("UPDATE incidents SET description = ?, crime_reference = '', "
-                            "anonymised_at = ? WHERE id IN (SELECT CAST(value AS INTEGER) FROM json_each(?))",
+                            "anonymised_at = ? WHERE id IN (SELECT CAST(value AS INTEGER) FROM "
+                            "json_each(?))",
                             [MARK, self.stamp, json.dumps(chunk)])
         self._bump("incidents", "incident", ids, {"anonymised": True})
         self._targets.append(("incident", ids, None))

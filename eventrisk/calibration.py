@@ -360,7 +360,8 @@ def _graded(db: Database, rows: list, ruleset: Ruleset | None) -> tuple[list[_Ev
     for start in range(0, len(ids), 50_000):
         for aid, packed, plain_inputs, plain_features, plain_fired in db.execute(
                 "SELECT id, packed, inputs, features, fired FROM assessments WHERE id IN "
-                "(SELECT CAST(value AS INTEGER) FROM json_each(?))", [json.dumps(ids[start:start + 50_000])]):
+                "(SELECT CAST(value AS INTEGER) FROM json_each(?))",
+                [json.dumps(ids[start:start + 50_000])]):
             _, feature_text, fired_text = snapshots.texts(db, packed, plain_inputs,
                                                           plain_features, plain_fired)
             if ruleset is None:

@@ -16,9 +16,10 @@ import getpass
 import json
 import logging
 import os
-import sqlite3
 import sys
 from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -147,6 +148,13 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--quiet", action="store_true", help="no progress bar")
     b = sub.add_parser("backup", help="copy the database safely while in use")
     b.add_argument("file", type=Path)
+    mv = sub.add_parser("migrate", help="copy a whole desk into an empty PostgreSQL database "
+                        "(or a server's desk into a new file, for training); administrators")
+    mv.add_argument("--from", dest="source", required=True, metavar="DESK",
+                    help="the desk to copy: a file, or postgresql://…")
+    mv.add_argument("--to", dest="target", required=True, metavar="DESK",
+                    help="where to: postgresql://… (an empty database, as its owner), or a "
+                         "new file")
     rs = sub.add_parser("restore", help="replace the desk with a checked backup "
                         "(administrators; everyone else must have closed EventRisk)")
     rs.add_argument("file", type=Path, metavar="BACKUP")
@@ -168,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         try:
             return _dispatch(args, path)
-        except sqlite3.Error as exc:
+        except Exception as exc:
             if is_environment_failure(exc):
                 raise storage_error(exc, path) from exc
             raise
@@ -228,6 +236,8 @@ def _dispatch(args: argparse.Namespace, path: Path) -> int:
         return _init(args, path)
     if command == "restore":
         return _restore(args, path)
+    if command == "migrate":
+        return _migrate(args)
     desk = Desk.open(path, create=command == "demo")
     try:
         if command == "demo" and desk.needs_first_admin():
@@ -308,6 +318,45 @@ def _init(args: argparse.Namespace, path: Path) -> int:
         return 0
     finally:
         desk.close()
+
+
+@contextmanager
+def _progress_bars(quiet: bool = False) -> Iterator[Callable[[str, int, int], None]]:
+    """A progress bar per phase on the terminal (none when ``quiet``), closed at the end."""
+    bars: dict[str, object] = {}
+
+    def progress(phase: str, done: int, total: int) -> None:
+        from tqdm import tqdm
+
+        bar = bars.get(phase)
+        if bar is None:
+            bar = bars[phase] = tqdm(total=total, desc=phase, unit=" rows", file=sys.stderr,
+                                     leave=False, disable=quiet or None)
+        bar.update(done - bar.n)  # type: ignore[attr-defined]
+
+    try:
+        yield progress
+    finally:
+        for bar in bars.values():
+            bar.close()  # type: ignore[attr-defined]
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    from eventrisk.pg import shown
+
+    source, target = default_db_path(args.source), default_db_path(args.target)
+    desk = Desk.open(source)
+    try:
+        _sign_in(desk, args)
+        with _progress_bars() as progress:
+            moved = desk.copy_to(target, progress=progress)
+    finally:
+        desk.close()
+    print(f"Copied {moved.total:,} rows from {shown(str(source))} to {shown(str(target))}: "
+          + ", ".join(f"{n:,} {t}" for t, n in moved.rows.items() if n) + ".")
+    print(f"The audit trail ends at {moved.head[0]}:{moved.head[1][:20]} on both; run "
+          "'eventrisk audit verify' on the copy to check it in full.")
+    return 0
 
 
 def _restore(args: argparse.Namespace, path: Path) -> int:
@@ -542,22 +591,8 @@ def _audit(desk: Desk, args) -> int:
     from eventrisk.verify import Witness
 
     expect = tuple(Witness.parse(text) for text in args.expect)
-    bars: dict[str, object] = {}
-
-    def progress(phase: str, done: int, total: int) -> None:
-        from tqdm import tqdm
-
-        bar = bars.get(phase)
-        if bar is None:
-            bar = bars[phase] = tqdm(total=total, desc=phase, unit=" rows", file=sys.stderr,
-                                     leave=False, disable=args.quiet or None)
-        bar.update(done - bar.n)  # type: ignore[attr-defined]
-
-    try:
+    with _progress_bars(args.quiet) as progress:
         report = desk.verify_audit(expect=expect, against=args.against, progress=progress)
-    finally:
-        for bar in bars.values():
-            bar.close()  # type: ignore[attr-defined]
     if report.ok:
         position, digest = report.head
         print(f"OK: {report.entries} audit entries, chain intact, head {position}:"

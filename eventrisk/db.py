@@ -66,7 +66,10 @@ def open_database(path: str | Path, *, create: bool = True) -> Database:
     if is_server(path):
         from eventrisk.pg.desk import open_server
 
-        return open_server(str(path), create=create, timeout=busy_timeout())
+        # The same calls as a sqlite-utils Database, for the part of it the core uses
+        # (eventrisk.pg.connection); typed as one so that the core is written once.
+        return open_server(str(path), create=create,  # type: ignore[return-value]
+                           timeout=busy_timeout())
     path = Path(path)
     new_file = False
     if path.name != ":memory:":
@@ -151,15 +154,29 @@ _ENVIRONMENT = (
 
 
 def is_environment_failure(exc: BaseException) -> bool:
-    """True for SQLite errors caused by the file or the machine rather than by our code."""
+    """True for database errors caused by the file, the server, the network or the machine
+    rather than by our code."""
+    import psycopg
+
+    if isinstance(exc, psycopg.Error):
+        from eventrisk.pg.connection import is_environment_failure as server_failure
+
+        return server_failure(exc)
     if not isinstance(exc, sqlite3.Error):
         return False
     msg = str(exc).lower()
     return any(key in msg for key, _ in _ENVIRONMENT)
 
 
-def storage_error(exc: sqlite3.Error, path: str | Path) -> StorageError:
-    """One sentence for an SQLite failure caused by the environment, naming the file."""
+def storage_error(exc: Exception, path: str | Path) -> StorageError:
+    """One sentence for a database failure caused by the environment, naming the file (or
+    the server, without its password)."""
+    import psycopg
+
+    if isinstance(exc, psycopg.Error):
+        from eventrisk.pg.connection import server_error
+
+        return server_error(exc, str(path))
     msg = str(exc).lower()
     for key, text in _ENVIRONMENT:
         if key in msg:

@@ -465,7 +465,8 @@ def _walk_upcoming(db: Database, rng: random.Random, ids: list[int]) -> None:
     plan = [(sid, goals[n] if n < len(goals) else _pick(rng, mix))
             for n, sid in enumerate(ids)]
     if officer.id is not None:
-        db.execute("UPDATE submissions SET assigned_to = ? WHERE id IN (SELECT CAST(value AS INTEGER) FROM "
+        db.execute("UPDATE submissions SET assigned_to = ? WHERE id IN (SELECT CAST(value AS "
+                   "INTEGER) FROM "
                    "json_each(?))", [officer.id, json.dumps(ids)])
     to_score = [sid for sid, goal in plan if goal not in ("received", "cancelled")]
     for start in range(0, len(to_score), 500):

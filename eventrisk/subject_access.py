@@ -176,7 +176,8 @@ _PROMOTER_KEYS = ("promoter_name", "promoter_company", "promoter_phone", "promot
 def _audit(db: Database, promoter_id: int, ids: list[int], name: str,
            people: dict[str, str]) -> list[AuditLine]:
     refs = dict(db.execute("SELECT CAST(id AS TEXT), reference FROM submissions WHERE id IN "
-                           "(SELECT CAST(value AS INTEGER) FROM json_each(?))", [json.dumps(ids)]).fetchall())
+                           "(SELECT CAST(value AS INTEGER) FROM json_each(?))",
+                           [json.dumps(ids)]).fetchall())
     out = []
     for position, at, actor, action, entity, entity_id, detail, reason in db.execute(
             "SELECT id, at, actor, action, entity, entity_id, detail, reason FROM audit_log "

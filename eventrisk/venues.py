@@ -114,9 +114,9 @@ def list_venues(db: Database, *, offset: int = 0, limit: int = 50, search: str =
     """One page of venues by name, optionally full-text searched and filtered by borough."""
     where, params = [], []
     if search:
-        sql = dialect.of(db)
-        where.append(f"id IN ({sql.matching('venues')})")
-        params.append(fts_query(search, sql))
+        words = dialect.of(db)
+        where.append(f"id IN ({words.matching('venues')})")
+        params.append(fts_query(search, words))
     if borough:
         where.append("borough = ?")
         params.append(borough)

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from eventrisk import dialect, audit, snapshots
+from eventrisk import audit, dialect, snapshots
 from eventrisk.errors import ValidationError
 
 Progress = Callable[[str, int, int], None]  # (phase, done, total)

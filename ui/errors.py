@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import sqlite3
 
 from PySide6.QtWidgets import QMessageBox, QWidget
 
@@ -27,7 +26,7 @@ def message_for(exc: BaseException, db_path: str = "") -> tuple[str, str]:
         return "Please check", "\n".join(m for _, m in exc.problems)
     if isinstance(exc, EventRiskError):
         return "EventRisk", str(exc)
-    if isinstance(exc, sqlite3.Error) and is_environment_failure(exc):
+    if is_environment_failure(exc):
         return "Database problem", str(storage_error(exc, db_path or "in use"))
     log_to_file()
     log.error("unexpected error", exc_info=(type(exc), exc, exc.__traceback__))

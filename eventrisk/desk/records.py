@@ -9,7 +9,7 @@ from pathlib import Path
 from eventrisk import audit, importexport, incidents, settings, users, venues
 from eventrisk.db import open_database
 from eventrisk.desk.base import DeskBase
-from eventrisk.errors import PermissionDenied
+from eventrisk.errors import PermissionDenied, StorageError
 from eventrisk.model import Incident, User, Venue
 from eventrisk.scoring.rules import Ruleset
 
@@ -103,6 +103,27 @@ class RecordsMixin(DeskBase):
         return verify.verify_desk(self.db, expect=tuple(expect), against=against,
                                   witness_file=Path(str(path)) if path else None,
                                   progress=progress)
+
+    def copy_to(self, target: str | Path, progress=None):
+        """Copy this whole desk into a new one at ``target`` (administrators): an empty
+        PostgreSQL database whose schema the signed-in connection may create as its owner,
+        or a new file.  Every row, snapshot and audit entry, ids and hashes as they are; the
+        returned ``move.Moved`` names the rows copied and the shared chain head."""
+        from eventrisk import move
+        from eventrisk.pg import is_server
+
+        self.reader()
+        self._fresh_actor("desk_settings")
+        if not is_server(target):
+            path = Path(target)
+            if path.exists() and path.stat().st_size > 0:
+                raise StorageError(f"{path} already exists; a desk is copied only into a new "
+                                   "file, so nothing was copied.")
+        other = open_database(target, create=True)
+        try:
+            return move.copy_desk(self.db, other, progress)
+        finally:
+            other.close()
 
     def backup(self, target: str | Path) -> Path:
         """A checked online copy of the database.  The head it copied is recorded in the

@@ -21,6 +21,7 @@ import psycopg
 from psycopg import errors as pg_errors
 from psycopg.pq import TransactionStatus
 from psycopg.rows import dict_row
+from psycopg.types.numeric import FloatLoader
 
 from eventrisk import dialect
 from eventrisk.errors import StorageError
@@ -230,11 +231,15 @@ def connect(target: str, *, timeout: float) -> psycopg.Connection:
     seconds for the write lock or a row another workstation holds."""
     wait_ms = max(1, int(timeout * 1000))
     try:
-        return psycopg.connect(
+        raw = psycopg.connect(
             target, autocommit=True, connect_timeout=10, application_name="eventrisk",
             options=f"-c search_path={SCHEMA} -c lock_timeout={wait_ms}")
     except psycopg.Error as exc:
         raise server_error(exc, target) from exc
+    # SQLite has no decimal type: a sum of weights comes back as a float there, and must
+    # here too, or a snapshot would record 4.50 (text) where the other backend records 4.5.
+    raw.adapters.register_loader("numeric", FloatLoader)
+    return raw
 
 
 _ENVIRONMENT: tuple[tuple[type[BaseException], str], ...] = (

@@ -50,8 +50,9 @@ def open_server(target: str, *, create: bool, timeout: float) -> PgDatabase:
 def _initialise(db: PgDatabase) -> None:
     from eventrisk.timeutil import now_utc, to_db
 
-    collation = db.execute("SELECT datcollate FROM pg_database WHERE datname = "
-                           "current_database()").fetchone()[0]
+    found = db.execute("SELECT datcollate FROM pg_database WHERE datname = current_database()"
+                       ).fetchone()
+    collation = found[0] if found else ""
     if collation not in _BYTEWISE:
         raise StorageError(
             f"The database sorts text by the {collation} locale, so lists would come out in "

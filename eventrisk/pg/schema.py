@@ -126,7 +126,8 @@ CREATE FUNCTION json_extract(doc text, path text) RETURNS text
 -- docs/postgresql-grants.sql); these triggers hold the owner to the same rule.
 CREATE FUNCTION refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  RAISE EXCEPTION '% rows are immutable', TG_TABLE_NAME USING ERRCODE = 'integrity_constraint_violation';
+  RAISE EXCEPTION '% rows are immutable', TG_TABLE_NAME
+    USING ERRCODE = 'integrity_constraint_violation';
 END $$;
 """
 
@@ -419,7 +420,8 @@ BEGIN
          IN ('retention.apply', 'retention.dispose', 'promoter.erase') THEN
     RETURN NEW;
   END IF;
-  RAISE EXCEPTION 'audit_log rows are immutable' USING ERRCODE = 'integrity_constraint_violation';
+  RAISE EXCEPTION 'audit_log rows are immutable'
+    USING ERRCODE = 'integrity_constraint_violation';
 END $$;
 DROP TRIGGER audit_log_immutable ON audit_log;
 CREATE TRIGGER audit_log_immutable BEFORE UPDATE OR DELETE ON audit_log
@@ -436,7 +438,8 @@ BEGIN
      AND NEW.created_at = OLD.created_at THEN
     RETURN NEW;
   END IF;
-  RAISE EXCEPTION 'reviews rows are immutable' USING ERRCODE = 'integrity_constraint_violation';
+  RAISE EXCEPTION 'reviews rows are immutable'
+    USING ERRCODE = 'integrity_constraint_violation';
 END $$;
 DROP TRIGGER reviews_immutable ON reviews;
 CREATE TRIGGER reviews_immutable BEFORE UPDATE OR DELETE ON reviews

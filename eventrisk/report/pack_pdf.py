@@ -151,7 +151,8 @@ def _cover_rows(db: Database, ids: list[int]) -> list[CoverRow]:
         "SELECT s.id, s.reference, s.event_name, s.starts_at, s.ends_at, "
         "s.expected_attendance, v.name, coalesce(s.override_grade, a.grade), s.status, "
         "a.ruleset_version FROM submissions s JOIN venues v ON v.id = s.venue_id "
-        "JOIN assessments a ON a.id = s.assessment_id WHERE s.id IN (SELECT CAST(value AS INTEGER) FROM "
+        "JOIN assessments a ON a.id = s.assessment_id WHERE s.id IN (SELECT CAST(value AS "
+        "INTEGER) FROM "
         "json_each(?))", [json.dumps(ids)])}
     return [CoverRow(r[0], r[1], from_db(r[2]), from_db(r[3]), r[4], r[5], Grade(r[6]),
                      Status(r[7]), r[8]) for r in (rows[sid] for sid in ids)]

@@ -18,7 +18,7 @@ from datetime import datetime
 
 from sqlite_utils import Database
 
-from eventrisk import audit, canonical, snapshots, submissions, workflow
+from eventrisk import audit, canonical, dialect, snapshots, submissions, workflow
 from eventrisk.db import db_path, open_database
 from eventrisk.errors import Cancelled
 from eventrisk.model import Grade, Status, Submission, User, Venue
@@ -243,14 +243,15 @@ def _prepare(db: Database, where: str, params: dict, now: datetime,
                                  score_, grade, grade, confidence, version, sha, "", None,
                                  "", stamp, True))
         yield out
+    temp = dialect.of(db).temp
     if unchanged:
-        db.execute("DROP TABLE IF EXISTS temp._unchanged")
+        db.execute(f"DROP TABLE IF EXISTS {temp}_unchanged")
         # CREATE ... AS, not INSERT: Python's sqlite3 begins a transaction before any INSERT,
         # even into a temporary table, and this read would then hold the desk's shared lock
         # and turn the writes that follow into savepoints that are never committed.
-        db.execute("CREATE TEMP TABLE _unchanged AS SELECT CAST(value AS INTEGER) AS id FROM json_each(?)",
-                   [json.dumps(unchanged)])
-        where = f"({where}) AND s.id NOT IN (SELECT id FROM temp._unchanged)"
+        db.execute("CREATE TEMP TABLE _unchanged AS SELECT CAST(value AS INTEGER) AS id "
+                   "FROM json_each(?)", [json.dumps(unchanged)])
+        where = f"({where}) AND s.id NOT IN (SELECT id FROM {temp}_unchanged)"
 
     def encode(items: list[Scored]) -> list[_Prepared]:
         out: dict[int, _Prepared] = {}
@@ -297,7 +298,7 @@ def _prepare(db: Database, where: str, params: dict, now: datetime,
             yield encode(batch)
     finally:
         if unchanged:
-            db.execute("DROP TABLE IF EXISTS temp._unchanged")
+            db.execute(f"DROP TABLE IF EXISTS {temp}_unchanged")
 
 
 def _fields(p: _Prepared) -> tuple:
@@ -382,7 +383,8 @@ def _latest_digests(db: Database, ids: list[int]) -> dict[int, str]:
     if not ids:
         return {}
     return dict(db.execute("SELECT s.id, a.digest FROM submissions s JOIN assessments a ON "
-                           "a.id = s.assessment_id WHERE s.id IN (SELECT CAST(value AS INTEGER) FROM "
+                           "a.id = s.assessment_id WHERE s.id IN (SELECT CAST(value AS "
+                           "INTEGER) FROM "
                            "json_each(?))", [json.dumps(ids)]).fetchall())
 
 

@@ -4,7 +4,6 @@ anonymisation, and what a tampering insider cannot hide."""
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
