@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast fuzz bench lint dist dist-check clean
+.PHONY: run test test-pg test-fast fuzz bench lint dist dist-check clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,11 @@ run: $(STAMP)
 # One test process per core (pytest-xdist): each has its own databases, folders and Qt.
 test: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
+
+# The PostgreSQL half alone, required: fails rather than skips when there is no server at
+# EVENTRISK_TEST_PG (default postgresql://postgres@127.0.0.1:5432/test).
+test-pg: $(STAMP)
+	EVENTRISK_REQUIRE_PG=1 $(BIN)/python -m pytest -n auto -m pg $(PYTEST_ARGS)
 
 # The core alone, no Qt (about 35 s on two cores): a quick check while working on eventrisk/.
 test-fast: $(STAMP)

@@ -1,4 +1,4 @@
-"""Several workstations on one desk file: real processes, not threads.
+"""Several workstations on one desk, a file or a server: real processes, not threads.
 
 A stale approval is refused; two saves of one event give one conflict and no lost update;
 an officer saving while a supervisor rescores the desk both finish; two rescores at once
@@ -21,24 +21,23 @@ from tests.core import workstations
 CTX = multiprocessing.get_context("spawn")
 
 
-def _desk_file(folder, events: int) -> str:
-    path = folder / "desk.db"
+def _demo_desk(path: str, events: int) -> str:
     desk = Desk.open(path, create=True)
     desk.build_demo(venues=max(10, events // 100), events=events, incidents=events, seed=21)
     desk.close()
-    return str(path)
+    return path
 
 
 @pytest.fixture
-def desk_file(tmp_path):
-    """A training desk of a few hundred events, on a file."""
-    return _desk_file(tmp_path, 300)
+def desk_file(desk_path):
+    """A training desk of a few hundred events, on a file or on the server."""
+    return _demo_desk(desk_path, 300)
 
 
 @pytest.fixture
-def busy_desk_file(tmp_path):
+def busy_desk_file(desk_path):
     """Enough events that a rescore holds the write lock for a good second or more."""
-    return _desk_file(tmp_path, 4000)
+    return _demo_desk(desk_path, 4000)
 
 
 def _start(target, *args):

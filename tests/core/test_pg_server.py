@@ -1,0 +1,306 @@
+"""The PostgreSQL server as a desk's home: made as its owner, enforcing what the app
+promises against the workstations' own role, and a desk moved onto it and back with its
+audit chain intact.  (The rest of the core suite runs on both backends through the
+``desk_path`` fixture; these are about the server itself.)"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+from datetime import UTC, datetime
+
+import psycopg
+import pytest
+
+from eventrisk import audit, move, verify
+from eventrisk.db import open_database
+from eventrisk.desk import Desk
+from eventrisk.errors import StorageError
+from eventrisk.pg import is_server, shown
+from eventrisk.validation import validate_submission
+from tests import pg
+from tests.conftest import event_fields, run_cli
+
+pytestmark = pytest.mark.pg
+CTX = multiprocessing.get_context("spawn")
+
+
+@pytest.fixture
+def server_desk():
+    """A migrated, empty desk on the test server: its name."""
+    with pg.fresh_desk() as name:
+        yield name
+
+
+def _working_desk(url: str) -> Desk:
+    """A desk with an administrator, an officer and a supervisor, signed in as the officer."""
+    desk = Desk.open(url, create=True)
+    desk.build_demo(venues=10, events=60, incidents=80, seed=5)
+    desk.sign_in("officer", "officer-demo")
+    return desk
+
+
+# ---- naming the server -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, server", [
+    ("postgresql://desk-server/eventrisk", True), ("postgres://u@h:5433/d", True),
+    ("service=promoters-desk", True), ("host=10.0.0.5 dbname=eventrisk", True),
+    ("/srv/share/desk.db", False), ("C:\\Desk\\desk.db", False), ("desk.db", False),
+    ("service.db", False)])
+def test_one_setting_names_a_file_or_a_server(text, server):
+    assert is_server(text) is server
+
+
+def test_a_password_in_the_url_is_never_shown():
+    assert "s3cret" not in shown("postgresql://desk:s3cret@host/eventrisk")
+    assert "s3cret" not in shown("host=h dbname=d password=s3cret")
+
+
+def test_an_unreachable_server_is_one_sentence_naming_it_without_its_password():
+    with pytest.raises(StorageError) as caught:
+        open_database("postgresql://desk:s3cret@127.0.0.1:1/eventrisk")
+    text = str(caught.value)
+    assert "127.0.0.1" in text and "s3cret" not in text and "cannot be reached" in text
+
+
+# ---- made by its owner ------------------------------------------------------------------------
+
+def test_init_makes_every_object_as_the_owner_role():
+    with pg.fresh_desk(empty=True) as name:
+        pg.run_grants(name)
+        open_database(pg.url(name), create=True).close()
+        with psycopg.connect(pg.url(name)) as conn:
+            owners = {r[0] for r in conn.execute(
+                "SELECT tableowner FROM pg_tables WHERE schemaname = 'eventrisk'")}
+            functions = {r[0] for r in conn.execute(
+                "SELECT pg_get_userbyid(p.proowner) FROM pg_proc p JOIN pg_namespace n "
+                "ON n.oid = p.pronamespace WHERE n.nspname = 'eventrisk'")}
+        assert owners == {"eventrisk_owner"} and functions == {"eventrisk_owner"}
+
+
+def test_init_before_the_grants_script_says_to_run_it_and_makes_nothing():
+    with pg.fresh_desk(empty=True) as name:
+        with psycopg.connect(pg.url(name), autocommit=True) as conn:
+            conn.execute("DROP SCHEMA IF EXISTS eventrisk CASCADE")
+        with pytest.raises(StorageError, match="postgresql-grants.sql"):
+            open_database(pg.url(name), create=True)
+        with psycopg.connect(pg.url(name)) as conn:
+            assert conn.execute("SELECT count(*) FROM pg_tables WHERE schemaname NOT IN "
+                                "('pg_catalog', 'information_schema')").fetchone()[0] == 0
+
+
+def test_a_workstation_cannot_open_a_desk_that_was_never_made():
+    with pg.fresh_desk(empty=True) as name:
+        pg.run_grants(name)
+        with pytest.raises(StorageError, match="eventrisk init"):
+            open_database(pg.url(name), create=False)
+
+
+# ---- the server enforces the rules ------------------------------------------------------------
+
+def test_the_workstation_role_works_the_desk_but_cannot_touch_the_record(server_desk):
+    url = pg.url(server_desk)
+    _working_desk(url).close()
+    # Everything a desk officer and a supervisor do, as the workstations' login role.
+    as_pc = pg.url(server_desk, user=pg.WORKSTATION)
+    officer = Desk.open(as_pc)
+    officer.sign_in("officer", "officer-demo")
+    state = officer.save_submission(validate_submission(event_fields(
+        event_name="Server Social", venue_code=officer.db.execute(
+            "SELECT code FROM venues ORDER BY id LIMIT 1").fetchone()[0])))
+    state = officer.submit_for_review(state.submission.id, state.version)
+    boss = Desk.open(as_pc)
+    boss.sign_in("supervisor", "supervisor-demo")
+    approved = boss.approve(state.submission.id, state.version)
+    assert approved.status.value == "approved"
+    officer.close()
+    boss.close()
+    # And nothing of the record can be changed, removed or redefined from that role.
+    refused = []
+    with psycopg.connect(as_pc, autocommit=True,
+                         options="-c search_path=eventrisk") as conn:
+        for sql in ("UPDATE audit_log SET actor = 'mallory' WHERE id = 1",
+                    "DELETE FROM audit_log WHERE id = (SELECT max(id) FROM audit_log)",
+                    "TRUNCATE audit_log",
+                    "UPDATE assessments SET grade = 'LOW'",
+                    "DELETE FROM assessments",
+                    "UPDATE reviews SET comment = 'rewritten'",
+                    "DELETE FROM issued_documents",
+                    "DROP TABLE audit_log",
+                    "ALTER TABLE audit_log DISABLE TRIGGER USER",
+                    "DROP TRIGGER audit_log_immutable ON audit_log",
+                    "CREATE TABLE notes_of_my_own (x int)",
+                    "CREATE FUNCTION eventrisk.julianday(t text) RETURNS float8 "
+                    "LANGUAGE sql RETURN 0",
+                    "UPDATE eventrisk_migrations SET name = 'x'"):
+            try:
+                conn.execute(sql)
+            except psycopg.errors.InsufficientPrivilege:
+                refused.append(sql)
+            except psycopg.Error as exc:
+                pytest.fail(f"{sql!r} failed otherwise: {exc}")
+            else:
+                pytest.fail(f"the server let the workstation role run {sql!r}")
+    assert len(refused) == 13
+    check = open_database(url)
+    try:
+        assert audit.verify(check).ok
+        assert verify.verify_desk(check).ok
+    finally:
+        check.close()
+
+
+def test_retention_anonymises_the_trail_from_a_workstation_only_through_the_owners_functions(
+        server_desk):
+    url = pg.url(server_desk)
+    _working_desk(url).close()
+    with psycopg.connect(pg.url(server_desk, user=pg.WORKSTATION), autocommit=True,
+                         options="-c search_path=eventrisk") as conn:
+        entry = conn.execute("SELECT max(id) FROM audit_log").fetchone()[0]
+        # Not a retention run: the owner's trigger refuses, even through the function.
+        with pytest.raises(psycopg.errors.IntegrityConstraintViolation, match="immutable"):
+            conn.execute("SELECT anonymise_audit_entry(1, '{}', '', %s)", [entry])
+
+
+def test_verify_names_a_server_schema_its_owner_weakened(server_desk):
+    url = pg.url(server_desk)
+    _working_desk(url).close()
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("ALTER TABLE eventrisk.assessments DISABLE TRIGGER assessments_immutable")
+        conn.execute("GRANT UPDATE ON eventrisk.audit_log TO eventrisk_desk")
+    db = open_database(url)
+    try:
+        problems = " ".join(verify.verify_desk(db).problems)
+    finally:
+        db.close()
+    assert "keeps assessments unchangeable is disabled" in problems
+    assert "eventrisk_desk may UPDATE audit_log" in problems
+
+
+# ---- concurrency done the server's way ----------------------------------------------------------
+
+def _capture_many(url: str, count: int, out) -> None:
+    import os
+
+    os.environ["EVENTRISK_BUSY_TIMEOUT"] = "60"
+    desk = Desk.open(url)
+    desk.sign_in("officer", "officer-demo")
+    code = desk.db.execute("SELECT code FROM venues ORDER BY id LIMIT 1").fetchone()[0]
+    saved = 0
+    for n in range(count):
+        try:
+            desk.save_submission(validate_submission(event_fields(
+                event_name=f"Race {os.getpid()} {n}", venue_code=code)))
+            saved += 1
+        except Exception as exc:  # noqa: BLE001 - the test reads the outcome
+            out.put(f"{type(exc).__name__}: {exc}")
+    out.put(f"saved {saved}")
+    desk.close()
+
+
+def test_many_workstations_writing_at_once_keep_one_linear_chain(server_desk):
+    url = pg.url(server_desk)
+    _working_desk(url).close()
+    before = open_database(url)
+    entries_before = before.execute("SELECT count(*) FROM audit_log").fetchone()[0]
+    events_before = before.execute("SELECT count(*) FROM submissions").fetchone()[0]
+    before.close()
+    out = CTX.Queue()
+    procs = [CTX.Process(target=_capture_many, args=(url, 8, out)) for _ in range(4)]
+    for proc in procs:
+        proc.start()
+    results = [out.get(timeout=120) for _ in procs]
+    for proc in procs:
+        proc.join(60)
+        assert proc.exitcode == 0
+    assert sorted(results) == ["saved 8"] * 4, results
+    db = open_database(url)
+    try:
+        assert db.execute("SELECT count(*) FROM submissions").fetchone()[0] == events_before + 32
+        # Each save is its event's creation and its first snapshot, in the trail in order.
+        assert db.execute("SELECT count(*) FROM audit_log").fetchone()[0] > entries_before + 32
+        result = audit.verify(db)
+        assert result.ok, result.problem
+        ids = [r[0] for r in db.execute("SELECT id FROM audit_log ORDER BY id")]
+        assert ids == list(range(1, len(ids) + 1))  # no gap: no entry was lost or cut
+    finally:
+        db.close()
+
+
+# ---- moving a desk --------------------------------------------------------------------------------
+
+def test_a_file_desk_moves_to_the_server_and_back_with_every_record_and_its_chain(tmp_path,
+                                                                                server_desk):
+    source = tmp_path / "desk.db"
+    desk = Desk.open(source, create=True)
+    desk.build_demo(venues=12, events=250, incidents=300, seed=9)
+    desk.sign_in("admin", "admin-demo")
+    url = pg.url(server_desk)
+    moved = desk.copy_to(url)
+    assert moved.rows["submissions"] == 250 and moved.rows["audit_log"] == moved.head[0]
+    server = Desk.open(url)
+    server.sign_in("admin", "admin-demo")
+    assert server.verify_audit().ok and desk.verify_audit().ok
+    assert audit.head(server.db) == audit.head(desk.db) == moved.head
+    for table in move.TABLES:
+        theirs = server.db.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall()
+        ours = desk.db.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall()
+        assert len(theirs) == len(ours), table
+    # The two backends compute every feature alike: both rescored at one moment make the
+    # same snapshot of every event, digest for digest.
+    moment = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
+    server.clock = desk.clock = lambda: moment
+    server.rescore_all()
+    desk.rescore_all()
+    digests = "SELECT s.reference, a.digest FROM submissions s JOIN assessments a ON " \
+              "a.id = s.assessment_id ORDER BY s.reference"
+    ours = desk.db.execute(digests).fetchall()
+    assert len(ours) > 200 and server.db.execute(digests).fetchall() == ours
+    # And back into a file, for a training copy.
+    copy = tmp_path / "training.db"
+    back = server.copy_to(copy)
+    assert back.head == audit.head(server.db)
+    server.close()
+    desk.close()
+    again = Desk.open(copy)
+    again.sign_in("admin", "admin-demo")
+    assert again.verify_audit().ok
+    again.close()
+
+
+def test_a_desk_is_copied_only_into_an_empty_one(tmp_path, server_desk):
+    url = pg.url(server_desk)
+    _working_desk(url).close()
+    source = tmp_path / "desk.db"
+    desk = Desk.open(source, create=True)
+    desk.build_demo(venues=10, events=20, incidents=10, seed=2)
+    desk.sign_in("admin", "admin-demo")
+    with pytest.raises(StorageError, match="only into an empty one"):
+        desk.copy_to(url)
+    existing = tmp_path / "exists.db"
+    existing.write_bytes(b"x")
+    with pytest.raises(StorageError, match="already exists"):
+        desk.copy_to(existing)
+    desk.close()
+
+
+def test_migrate_on_the_command_line(tmp_path, server_desk, capsys, monkeypatch):
+    from tests.conftest import act_as
+
+    source = tmp_path / "desk.db"
+    desk = Desk.open(source, create=True)
+    desk.build_demo(venues=10, events=30, incidents=20, seed=3)
+    head = audit.head(desk.db)
+    desk.close()
+    act_as(monkeypatch, tmp_path, "officer", "officer-demo")
+    code, _, err = run_cli(capsys, "migrate", "--from", source, "--to", pg.url(server_desk))
+    assert code == 1 and "may not" in err  # only an administrator moves a desk
+    act_as(monkeypatch, tmp_path, "admin", "admin-demo")
+    code, out, err = run_cli(capsys, "migrate", "--from", source, "--to", pg.url(server_desk))
+    assert code == 0, err
+    assert f"{head[0]}:{head[1][:20]}" in out and "30 submissions" in out
+    code, out, err = run_cli(capsys, "--db", pg.url(server_desk), "audit", "verify")
+    assert code == 0 and f"head {head[0]}:{head[1][:20]}" in out, err
+    code, out, err = run_cli(capsys, "--db", pg.url(server_desk), "queue", "--json",
+                             "--include-past")
+    assert code == 0 and len(json.loads(out)) == 30
