@@ -174,11 +174,16 @@ def pytest_collection_modifyitems(config, items):
     why = pg.unavailable()
     if not why:
         return
-    if pg.required():
-        raise pytest.UsageError(f"EVENTRISK_REQUIRE_PG is set but the PostgreSQL test server "
-                                f"{pg.SERVER} cannot be reached: {why}")
     config.hook.pytest_deselected(items=wanted)
     items[:] = [i for i in items if not i.get_closest_marker("pg")]
+
+
+def pytest_sessionstart(session):
+    from tests import pg
+
+    if pg.required() and pg.unavailable():
+        pytest.exit(f"EVENTRISK_REQUIRE_PG is set, but the PostgreSQL test server {pg.SERVER} "
+                    f"cannot be reached: {pg.unavailable()}", returncode=3)
 
 
 def pytest_report_header(config):
