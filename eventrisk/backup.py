@@ -8,18 +8,38 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from eventrisk import audit, dialect
 from eventrisk.errors import StorageError
 
 
-def backup(db: Database, target: str | Path) -> Path:
-    """Copy ``db`` to ``target`` while others may be using it; the copy must pass
-    ``PRAGMA integrity_check``.  The copy is written beside the target then renamed."""
+def backup(db: Database, target: str | Path) -> tuple[Path, tuple[int, str]]:
+    """Copy ``db`` to ``target`` while others may be using it; returns the file and the
+    audit head it holds.  A desk file is copied with SQLite's backup API and must pass
+    ``PRAGMA integrity_check``; a desk on a server is dumped by ``pg_dump``
+    (``eventrisk.pg.dump``).  The copy is written beside the target then renamed."""
     target = Path(target)
     if not target.parent.is_dir():
         raise StorageError(f"The folder {target.parent} does not exist.")
     if target.is_dir():
         raise StorageError(f"{target} is a folder; give the backup a file name, such as "
                            f"{target / 'eventrisk-backup.db'}.")
+    if dialect.of(db).server:
+        from eventrisk.pg.dump import dump
+
+        return target, dump(db.target, target)  # type: ignore[attr-defined]
+    return _copy(db, target), _head_of(target)
+
+
+def _head_of(copy: Path) -> tuple[int, str]:
+    conn = sqlite3.connect(f"{copy.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        row = conn.execute("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+    finally:
+        conn.close()
+    return (row[0], row[1]) if row else (0, audit.GENESIS)
+
+
+def _copy(db: Database, target: Path) -> Path:
     live = db.execute("PRAGMA database_list").fetchone()[2]
     if live and target.exists() and target.resolve() == Path(live).resolve():
         raise StorageError(f"{target} is the live database itself; a backup must be another "

@@ -14,17 +14,6 @@ from eventrisk.model import Incident, User, Venue
 from eventrisk.scoring.rules import Ruleset
 
 
-def _head_of(copy: Path) -> tuple[int, str]:
-    import sqlite3
-
-    conn = sqlite3.connect(f"{copy.resolve().as_uri()}?mode=ro", uri=True)
-    try:
-        row = conn.execute("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
-    finally:
-        conn.close()
-    return (row[0], row[1]) if row else (0, audit.GENESIS)
-
-
 class RecordsMixin(DeskBase):
     """Everything but submissions and accounts that the desk writes or produces."""
 
@@ -131,8 +120,7 @@ class RecordsMixin(DeskBase):
         from eventrisk.backup import backup
 
         self.reader()
-        copied = backup(self.db, target)
-        position, digest = _head_of(copied)
+        copied, (position, digest) = backup(self.db, target)
         with self.use_case("read") as actor:
             audit.record(self.db, actor.username, "database.backup", "database", "",
                          {"file": copied.name, "position": position, "hash": digest})
@@ -156,7 +144,7 @@ class RecordsMixin(DeskBase):
         leave(self.db)
         self.db.close()
         try:
-            return restore(Path(self.path), Path(backup), actor.username)
+            return restore(self.path, Path(backup), actor.username)
         finally:
             self.db = open_database(self.path, create=False)
             self._user = None

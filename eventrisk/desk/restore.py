@@ -68,6 +68,17 @@ class Restored:
 
 
 def check_backup(backup: Path) -> None:
+    """A backup that can replace the desk: a desk file whose integrity and audit chain hold,
+    or a server backup (pg_dump's custom format) of an EventRisk desk."""
+    from eventrisk.pg import dump
+
+    if dump.is_dump(backup):
+        dump.check(backup)
+        return
+    _check_file(backup)
+
+
+def _check_file(backup: Path) -> None:
     """A sound EventRisk backup with an unbroken audit chain, or ``StorageError``."""
     if not backup.is_file():
         raise StorageError(f"There is no backup file at {backup}.")
@@ -115,10 +126,14 @@ def _copy(source: Path, target: Path) -> None:
         dest.close()
 
 
-def restore(live: Path, backup: Path, username: str, *, force_absent: bool = False
+def restore(live: str | Path, backup: Path, username: str, *, force_absent: bool = False
             ) -> Restored:
     """Replace the desk at ``live`` with ``backup`` (``username`` must be an administrator,
     checked by the caller's sign-in).  The replaced file is kept beside it."""
+    from eventrisk.pg import is_server
+
+    if is_server(live):
+        return _restore_server(str(live), Path(backup), username, force_absent)
     live, backup = Path(live), Path(backup)
     if live.exists() and backup.resolve() == live.resolve():
         raise StorageError("That is the live database itself; choose a backup file.")
@@ -171,6 +186,44 @@ def restore(live: Path, backup: Path, username: str, *, force_absent: bool = Fal
     return Restored(backup, aside, head)
 
 
+def _restore_server(target: str, backup: Path, username: str, force_absent: bool
+                    ) -> Restored:
+    """Replace the desk on a server with a backup pg_dump made, by pg_restore in one
+    transaction (``eventrisk.pg.dump``).  There is no file to keep aside: the server's own
+    backups and point-in-time recovery are its administrator's."""
+    from eventrisk.pg import dump
+
+    if not dump.is_dump(backup):
+        raise StorageError(f"{backup.name} is not a backup of a desk on a server; a desk file "
+                           "goes onto a server with 'eventrisk migrate'.")
+    dump.check(backup)
+    current = open_database(target, create=False)
+    try:
+        present = others_present(current)
+    finally:
+        current.close()
+    if present and not force_absent:
+        raise PermissionDenied("Other workstations have this desk open: " + "; ".join(present)
+                               + ". Ask them to close EventRisk, then restore.")
+    dump.restore(target, backup)
+    db = open_database(target, create=False)
+    try:
+        report = Report()
+        intact = check_chain(db, report, lambda *_: None)
+        backup_head = audit.head(db)
+        with db.atomic():
+            audit.record(db, username, "database.restore", "database", "",
+                         {"from": backup.name, "backup_head": list(backup_head),
+                          "kept_aside": None})
+        head = audit.head(db)
+    finally:
+        db.close()
+    if not intact:
+        raise StorageError(f"The desk was restored from {backup.name}, but its audit trail is "
+                           f"broken ({report.problems[0]}); run 'eventrisk audit verify'.")
+    return Restored(backup, None, head)
+
+
 def restore_desk(live: Path, backup: Path, name: str, password: str) -> Restored:
     """Sign in as an administrator, then restore: with the live desk's accounts, or, when the
     live desk is too damaged to open, with the backup's (signed in on a scratch copy)."""
@@ -181,6 +234,10 @@ def restore_desk(live: Path, backup: Path, name: str, password: str) -> Restored
     try:
         desk = Desk.open(live)
     except StorageError:
+        from eventrisk.pg import is_server
+
+        if is_server(live):
+            raise  # a server that cannot be reached: its accounts are all there is
         folder = Path(tempfile.mkdtemp(prefix="eventrisk-restore-"))
         _copy(backup, folder / "accounts.db")
         desk = Desk.open(folder / "accounts.db")

@@ -304,3 +304,50 @@ def test_migrate_on_the_command_line(tmp_path, server_desk, capsys, monkeypatch)
     code, out, err = run_cli(capsys, "--db", pg.url(server_desk), "queue", "--json",
                              "--include-past")
     assert code == 0 and len(json.loads(out)) == 30
+
+
+# ---- backup and restore with PostgreSQL's tools -------------------------------------------------
+
+def test_a_server_desk_is_backed_up_by_pg_dump_and_restored_by_pg_restore(tmp_path,
+                                                                         server_desk):
+    url = pg.url(server_desk)
+    desk = _working_desk(url)
+    desk.sign_out()
+    desk.sign_in("admin", "admin-demo")
+    target = tmp_path / "desk.backup"
+    desk.backup(target)
+    assert target.read_bytes()[:5] == b"PGDMP" and (target.stat().st_mode & 0o077) == 0
+    recorded = desk.db.execute("SELECT detail FROM audit_log WHERE action = 'database.backup'"
+                               ).fetchone()[0]
+    held = json.loads(recorded)
+    # Work done after the backup ...
+    events = desk.db.execute("SELECT count(*) FROM submissions").fetchone()[0]
+    desk.save_submission(validate_submission(event_fields(
+        event_name="After The Backup", venue_code=desk.db.execute(
+            "SELECT code FROM venues ORDER BY id LIMIT 1").fetchone()[0])))
+    # ... is gone once it is restored, and the restore itself is in the restored trail.
+    done = desk.restore_from(target)
+    assert done.kept_aside is None
+    desk.sign_in("admin", "admin-demo")
+    assert desk.db.execute("SELECT count(*) FROM submissions").fetchone()[0] == events
+    last = desk.db.execute("SELECT action, detail FROM audit_log ORDER BY id DESC LIMIT 1"
+                           ).fetchone()
+    assert last[0] == "database.restore"
+    assert json.loads(last[1])["backup_head"] == [held["position"], held["hash"]]
+    assert desk.verify_audit().ok
+    # The workstations keep exactly their rights: the grants came back with the tables.
+    with psycopg.connect(pg.url(server_desk, user=pg.WORKSTATION),
+                         options="-c search_path=eventrisk") as conn:
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("DELETE FROM audit_log")
+    desk.close()
+
+
+def test_without_the_client_tools_a_backup_says_what_to_install(tmp_path, server_desk,
+                                                               monkeypatch):
+    desk = _working_desk(pg.url(server_desk))
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(StorageError, match="pg_dump is not installed.*postgresql-client"):
+        desk.backup(tmp_path / "desk.backup")
+    assert not list(tmp_path.glob("desk.backup*"))
+    desk.close()
