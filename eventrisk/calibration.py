@@ -280,7 +280,7 @@ def _events_sql() -> str:
     iso = "'%Y-%m-%dT%H:%M:%SZ'"
     # A bit per severity seen: linked incidents by the event's id, nearby ones by an index
     # seek on (venue, time).
-    mask = "total(DISTINCT 1 << i.severity)"
+    mask = "total(DISTINCT 1 << CAST(i.severity AS INTEGER))"
     return f"""
         SELECT s.id, s.reference, s.starts_at, s.event_type, v.borough, s.grade,
                a.score, a.grade, a.id, d.submission_id IS NOT NULL,

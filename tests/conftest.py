@@ -240,3 +240,28 @@ def columns_of(db) -> dict[str, set[str]]:
             out.setdefault(table, set()).add(column)
         return out
     return {t: set(db[t].columns_dict) for t in db.table_names()}
+
+
+@contextmanager
+def hold_write_lock(path):
+    """Another workstation in the middle of a change: it holds the desk's write lock (the
+    file's, or the server's advisory lock) until the block ends."""
+    from eventrisk.pg import is_server
+
+    if is_server(path):
+        import psycopg
+
+        from eventrisk.pg.connection import WRITE_LOCK
+
+        with psycopg.connect(str(path)) as holder:
+            holder.execute("SELECT pg_advisory_xact_lock(%s)", [WRITE_LOCK])
+            yield
+            holder.rollback()
+        return
+    holder = sqlite3.connect(path)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        yield
+    finally:
+        holder.rollback()
+        holder.close()

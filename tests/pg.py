@@ -102,6 +102,21 @@ def template() -> str:
 
 
 @contextmanager
+def copy_of(source_url: str):
+    """A new database copied from the desk at ``source_url`` (no one may be connected to
+    it while it is copied): its name."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    name = f"er_t_{uuid.uuid4().hex[:12]}"
+    with admin() as conn:
+        _create(conn, name, conninfo_to_dict(source_url)["dbname"])
+    try:
+        yield name
+    finally:
+        drop(name)
+
+
+@contextmanager
 def fresh_desk(empty: bool = False):
     """A new database holding a migrated desk (or nothing, with ``empty``): its name."""
     name = f"er_t_{uuid.uuid4().hex[:12]}"

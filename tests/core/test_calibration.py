@@ -269,10 +269,10 @@ def test_the_report_reads_only_the_documented_fields(tmp_path, chosen):
 # ---- the command --------------------------------------------------------------------------------
 
 @pytest.fixture
-def demo_desk(tmp_path, capsys, monkeypatch):
+def demo_desk(desk_path, tmp_path, capsys, monkeypatch):
     from tests.conftest import act_as, run_cli
 
-    path = tmp_path / "desk.db"
+    path = desk_path
     assert run_cli(capsys, "--db", path, "demo", "--events", "400", "--incidents", "600")[0] == 0
     act_as(monkeypatch, tmp_path, "supervisor", "supervisor-demo")
     assert run_cli(capsys, "--db", path, "score", "--all", "--yes")[0] == 0

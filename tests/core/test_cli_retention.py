@@ -11,6 +11,7 @@ import zipfile
 import pytest
 
 from eventrisk.cli import main
+from eventrisk.db import open_database
 from eventrisk.paths import resource
 from tests.conftest import act_as
 
@@ -31,17 +32,17 @@ def run(capsys, *args):
 
 
 @pytest.fixture
-def desk(tmp_path, capsys, monkeypatch):
+def desk(desk_path, tmp_path, capsys, monkeypatch):
     """A demo desk with two imported past events: one of 2018, one of 2023."""
     act_as(monkeypatch, tmp_path, "admin", "admin-demo")
     monkeypatch.delenv("EVENTRISK_DB", raising=False)
-    path = tmp_path / "desk.db"
+    path = desk_path
     assert main(["--db", str(path), "demo", "--venues", "8", "--events", "60",
                  "--incidents", "30", "--seed", "5"]) == 0
     capsys.readouterr()
-    from sqlite_utils import Database
-
-    venue = Database(path).execute("SELECT code FROM venues LIMIT 1").fetchone()[0]
+    db = open_database(path)
+    venue = db.execute("SELECT code FROM venues ORDER BY id LIMIT 1").fetchone()[0]
+    db.close()
     source = tmp_path / "old.csv"
     source.write_text(OLD_EVENTS.format(venue=venue), encoding="utf-8")
     assert main(["--db", str(path), "import", "submissions", str(source), "--with-status"]) == 0

@@ -27,10 +27,10 @@ def text_of(pdf: bytes) -> str:
 
 
 @pytest.fixture
-def desks(tmp_path):
+def desks(desk_path):
     """An officer and a supervisor on a training desk with one venue, and its history."""
     with cheap_hashing():
-        desk = Desk.open(tmp_path / "desk.db", create=True)
+        desk = Desk.open(desk_path, create=True)
         desk.build_demo(venues=3, events=40, incidents=30, seed=4)
         officer, supervisor = Desk(desk.db, desk.path), Desk(desk.db, desk.path)
         officer.sign_in("officer", "officer-demo")

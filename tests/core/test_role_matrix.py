@@ -4,6 +4,7 @@ signed in.  Permission is decided in the desk, against the account as it is at t
 from __future__ import annotations
 
 import shutil
+from contextlib import ExitStack
 from dataclasses import replace
 from datetime import date, timedelta
 
@@ -49,12 +50,19 @@ def _past(**kw):
                         end=(start + timedelta(hours=4)).isoformat(timespec="minutes"), **kw)
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory):
+@pytest.fixture(scope="module",
+                params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
+def template(request, tmp_path_factory):
     """A desk with an event in every state a use case needs, captured by someone who is
-    none of the accounts under test (so four eyes never gets in the way)."""
-    with cheap_hashing():
-        path = tmp_path_factory.mktemp("matrix") / "desk.db"
+    none of the accounts under test (so four eyes never gets in the way): a file, or a
+    database on the test server that each test copies."""
+    with ExitStack() as stack, cheap_hashing():
+        if request.param == "postgresql":
+            from tests import pg
+
+            path = pg.url(stack.enter_context(pg.fresh_desk()))
+        else:
+            path = str(tmp_path_factory.mktemp("matrix") / "desk.db")
         desk = Desk.open(path, create=True)
         desk.create_first_admin("admin", "Admin", "admin-password")
         for name, role in (("capturer", Role.OFFICER), ("officer", Role.OFFICER),
@@ -65,9 +73,9 @@ def template(tmp_path_factory):
         desk.db.conn.commit()
         desk.save_venue(Venue("HKN-0001", "The Canal Arches", "1 Mare Street", "E8 1AA",
                               "Hackney", 400, latest_finish="03:00"))
-        cap = Desk(desk.db, str(path))
+        cap = Desk(desk.db, path)
         cap.sign_in("capturer", "capturer-password")
-        boss = Desk(desk.db, str(path))
+        boss = Desk(desk.db, path)
         boss.sign_in("boss", "boss-password")
         ids = {}
         ids["assessed"] = cap.save_submission(validate_submission(event_fields(
@@ -153,6 +161,7 @@ USE_CASES = {
     "change a desk setting": ({"admin"}, lambda d, ids, tmp: d.set_setting(
         "idle_lock_minutes", 5)),
     "back up": (ALL, lambda d, ids, tmp: d.backup(tmp / "copy.db")),
+    "copy the whole desk": ({"admin"}, lambda d, ids, tmp: d.copy_to(tmp / "moved.db")),
     "restore a backup": ({"admin"}, lambda d, ids, tmp: d.authorise_restore()),
     "verify the audit trail": (ALL, lambda d, ids, tmp: d.verify_audit()),
     "save a draft": (ALL, lambda d, ids, tmp: d.save_draft({"event_name": "Half done"})),
@@ -200,13 +209,28 @@ def _file(folder, name, text):
 @pytest.mark.parametrize("use_case", list(USE_CASES))
 def test_role_matrix(template, tmp_path, use_case, role, active):
     source, ids = template
-    path = tmp_path / "desk.db"
+    with ExitStack() as stack:
+        _role_matrix(_copy_of(stack, source, tmp_path), ids, tmp_path, use_case, role, active)
+
+
+def _copy_of(stack: ExitStack, source: str, folder) -> str:
+    from eventrisk.pg import is_server
+
+    if is_server(source):
+        from tests import pg
+
+        return pg.url(stack.enter_context(pg.copy_of(source)))
+    path = folder / "desk.db"
     shutil.copy(source, path)
+    return str(path)
+
+
+def _role_matrix(path, ids, tmp_path, use_case, role, active):
     db = open_database(path)
-    desk = Desk(db, str(path))
+    desk = Desk(db, path)
     desk.sign_in(role, f"{'admin' if role == 'admin' else role}-password")
     if not active:  # disabled after signing in, from another workstation
-        other = Desk(open_database(path), str(path))
+        other = Desk(open_database(path), path)
         other.sign_in("admin", "admin-password")
         if role == "admin":  # the desk must keep an administrator: make another first
             other.create_account("admin2", "Admin Two", Role.ADMIN, "temporary-1")
@@ -238,7 +262,7 @@ def test_every_use_case_of_the_desk_is_in_the_matrix():
                "import_file",
                "export_file", "publish_rules", "rescore_all", "create_account",
                "reset_password", "set_account_active", "set_account_role", "set_setting",
-               "backup", "verify_audit", "authorise_restore", "calibration", "issue_letter",
+               "backup", "copy_to", "verify_audit", "authorise_restore", "calibration", "issue_letter",
                "retention_review", "retention_items", "apply_retention", "keep_record",
                "dispose_record", "promoter", "subject_access", "correct_promoter",
                "erase_promoter", "assign", "save_draft", "discard_draft"}
