@@ -6,16 +6,18 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, QSettings
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
+    QDialogButtonBox,
     QFileDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QMessageBox,
     QPushButton,
+    QRadioButton,
     QVBoxLayout,
 )
 
@@ -24,6 +26,7 @@ from eventrisk.deskinfo import DeskFileError, load_desk_contact
 from eventrisk.errors import StorageError
 from eventrisk.logfile import log_to_file
 from eventrisk.paths import default_db_path
+from eventrisk.pg import is_server, shown
 from ui.dialogs import ok_cancel
 from ui.errors import message_for, show_error
 from ui.login import sign_in
@@ -37,12 +40,24 @@ NETWORK_WARNING = (
     "and keep backups.")
 
 
+SERVER_HELP = (
+    "Ask your IT team for the desk's server. Write it as postgresql://server/database, or as "
+    "service=name if they have set up a PostgreSQL service file. EventRisk never stores a "
+    "password: it reads yours from your PostgreSQL password file (pgpass), as IT sets it up.")
+SERVER_SETTING = "desk/server"
+
+
 class DatabaseLocationDialog(QDialog):
-    """Where the desk's database should live, on the very first start."""
+    """Where the desk's database is, on the very first start: a file on this computer (or a
+    shared folder), or the desk's server that several workstations share."""
 
     def __init__(self, suggested: Path, parent=None):
         super().__init__(parent)
         self.setWindowTitle("Welcome to EventRisk")
+        self.on_file = QRadioButton("Create a database file on this computer",
+                                    objectName="chooseFile", checked=True)
+        self.on_server = QRadioButton("Connect to the desk's server (several workstations)",
+                                      objectName="chooseServer")
         self.path = QLineEdit(str(suggested), accessibleName="Database file")
         browse = QPushButton("Choose…")
         browse.clicked.connect(self._browse)
@@ -51,14 +66,58 @@ class DatabaseLocationDialog(QDialog):
         row = QHBoxLayout()
         row.addWidget(self.path, 1)
         row.addWidget(browse)
-        buttons = ok_cancel(self, ok_text="Create the database")
+        self.server = QLineEdit(accessibleName="The desk's server", objectName="serverField",
+                                placeholderText="postgresql://desk-server/eventrisk")
+        self.problem = QLabel("", wordWrap=True, objectName="serverProblem")
+        self.problem.setStyleSheet(warning_css())
+        self.problem.hide()
+        self.buttons = ok_cancel(self, ok_text="Create the database")
+        self.buttons.accepted.disconnect()
+        self.buttons.accepted.connect(self._check)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("There is no EventRisk database yet. Choose where it lives. The "
-                                "suggested place is private to you on this computer.",
-                                wordWrap=True))
+        layout.addWidget(QLabel("There is no EventRisk database yet. Create one on this "
+                                "computer (the suggested place is private to you), or connect "
+                                "to the server your desk shares.", wordWrap=True))
+        layout.addWidget(self.on_file)
         layout.addLayout(row)
         layout.addWidget(self.warning)
-        layout.addWidget(buttons)
+        layout.addWidget(self.on_server)
+        layout.addWidget(self.server)
+        layout.addWidget(QLabel(SERVER_HELP, wordWrap=True))
+        layout.addWidget(self.problem)
+        layout.addWidget(self.buttons)
+        self.server.textEdited.connect(lambda _: self.on_server.setChecked(True))
+        self.path.textEdited.connect(lambda _: self.on_file.setChecked(True))
+        self.on_server.toggled.connect(self._chosen_kind)
+
+    def _chosen_kind(self, server: bool) -> None:
+        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        ok.setText("Connect" if server else "Create the database")
+        if server:
+            self.server.setFocus()
+
+    def _check(self) -> None:
+        """Accept a file at once; a server only once it answers as a desk."""
+        if not self.on_server.isChecked():
+            self.accept()
+            return
+        text = self.server.text().strip()
+        problem = ""
+        if not is_server(text):
+            problem = ("That is not a server's address: write postgresql://server/database "
+                       "or service=name.")
+        elif shown(text) != text:
+            problem = ("Take the password out: EventRisk keeps this address, and never a "
+                       "password. Put the password in your PostgreSQL password file instead.")
+        else:
+            try:
+                Desk.open(text).close()
+            except StorageError as exc:
+                problem = str(exc)
+        self.problem.setText(problem)
+        self.problem.setVisible(bool(problem))
+        if not problem:
+            self.accept()
 
     def _browse(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Database file", self.path.text(),
@@ -67,6 +126,8 @@ class DatabaseLocationDialog(QDialog):
             self.path.setText(path)
 
     def chosen(self) -> Path:
+        if self.on_server.isChecked():
+            return default_db_path(self.server.text().strip())
         return Path(self.path.text()).expanduser()
 
 
@@ -81,15 +142,23 @@ def run(db_path: Path) -> int:
         show_error(None, exc.with_traceback(tb))
 
     sys.excepthook = excepthook
-    explicit = Path(db_path)
-    if not explicit.exists():
-        first = DatabaseLocationDialog(explicit)
+    explicit = db_path
+    saved = QSettings().value(SERVER_SETTING, "")
+    if saved and not is_server(explicit) and not Path(explicit).exists() \
+            and Path(explicit) == default_db_path():
+        explicit = default_db_path(str(saved))  # the desk's server, chosen at first start
+    if not is_server(explicit) and not Path(explicit).exists():
+        first = DatabaseLocationDialog(Path(explicit))
         if not first.exec():
             return 0
         explicit = first.chosen()
-        explicit.parent.mkdir(parents=True, exist_ok=True)
+        if is_server(explicit):
+            QSettings().setValue(SERVER_SETTING, str(explicit))
+        else:
+            explicit.parent.mkdir(parents=True, exist_ok=True)
     try:
-        desk = Desk.open(explicit, create=True)
+        # A workstation never makes or upgrades a desk on a server: its owner does.
+        desk = Desk.open(explicit, create=not is_server(explicit))
     except StorageError as exc:
         QMessageBox.critical(None, "EventRisk cannot start", message_for(exc)[1])
         return 1

@@ -30,6 +30,7 @@ from eventrisk.desk.restore import check_backup
 from eventrisk.fields import KINDS
 from eventrisk.model import User
 from eventrisk.paths import resource
+from eventrisk.pg import shown
 from eventrisk.reference import borough_names
 from eventrisk.report.files import write_pdf
 from ui import wheel
@@ -131,7 +132,7 @@ class MainWindow(QMainWindow):
             self.statusBar().removeWidget(widget)
             widget.deleteLater()
         status = QLabel(f"Signed in as {user.display_name} ({user.role.label}) · "
-                        f"Database: {self.desk.path}", objectName="statusUser")
+                        f"Database: {shown(self.desk.path)}", objectName="statusUser")
         self._status_widgets = [status]
         if training:
             banner = QLabel("TRAINING DATA — NOT FOR OPERATIONAL USE", objectName="trainingBanner")
@@ -649,7 +650,7 @@ class MainWindow(QMainWindow):
         ruleset = self.desk.active_ruleset()
         QMessageBox.about(self, "About EventRisk",
                           f"<b>EventRisk</b> {__version__}<br>Rules in force: {ruleset.version}"
-                          f"<br>Database: {self.db_path}"
+                          f"<br>Database: {shown(self.db_path)}"
                           + ("<br><b>Training desk: demo data only.</b>" if self.desk.training
                              else "") + "<br><br>Risk assessment of promoted "
                           "events from evidence about the event and recorded history only.")
