@@ -297,24 +297,31 @@ def _sign_in(desk: Desk, args: argparse.Namespace) -> None:
 
 
 def _init(args: argparse.Namespace, path: Path) -> int:
+    from eventrisk.pg import is_server, shown
+
+    where = shown(str(path))
     desk = Desk.open(path, create=True)
+    if is_server(path):
+        print(f"The desk's schema on {where} is up to date. Run "
+              "docs/postgresql-grants.sql there again (as the database's administrator) so "
+              "that the workstations may use every table.")
     try:
         if not desk.needs_first_admin():
             if args.admin:
-                raise AuthError(f"{path} already has accounts; an administrator adds more in "
+                raise AuthError(f"{where} already has accounts; an administrator adds more in "
                                 "the app (Tools → Accounts).")
             _sign_in(desk, args)
-            print(f"Database ready at {path}.")
+            print(f"Database ready at {where}.")
             return 0
         if not args.admin:
-            print(f"Database ready at {path}. It has no accounts yet: run "
+            print(f"Database ready at {where}. It has no accounts yet: run "
                   f"'eventrisk init --admin NAME', or open the app, to create the "
                   "administrator.")
             return 0
         password = _password(args, f"Password for the administrator {args.admin}: ",
                              confirm=True)
         admin = desk.create_first_admin(args.admin, args.admin, password)
-        print(f"Database ready at {path}; administrator {admin.username} created.")
+        print(f"Database ready at {where}; administrator {admin.username} created.")
         return 0
     finally:
         desk.close()

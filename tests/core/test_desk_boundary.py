@@ -28,6 +28,7 @@ ALLOWED: dict[str, set[str] | None] = {
     "eventrisk.timeutil": None,
     "eventrisk.reference": None,
     "eventrisk.paths": None,
+    "eventrisk.pg": {"is_server", "shown"},  # naming a desk: a file or a server
     "eventrisk.logfile": None,
     "eventrisk.settings": {"SETTINGS"},
     "eventrisk.queue": {"COUNT_CAP", "QueueFilter", "QueueRow"},
