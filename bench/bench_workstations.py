@@ -5,7 +5,7 @@ Each workstation is a process of its own, signed in as a desk officer or a super
 (alternately), doing what the desk does all day: reading the queue's first page and opening
 assessments most often, capturing new events (save and score), editing events, trying
 what-ifs, sending events for review, and approving or returning them.  Workstation 0 also
-rescores the whole desk once, a third of the way in, as a supervisor publishing rules would.
+rescores the whole desk once (workstation 1, a supervisor), a third of the way in, as a supervisor publishing rules would.
 
 Printed per backend and N: actions a second; p50/p95 latency per action; conflicts shown
 to people (someone else changed the event first: a genuine edit conflict); errors (anything
@@ -129,7 +129,7 @@ def workstation(index: int, target: str, seconds: float, start_at: float, out) -
     outcomes: Counter = Counter()
     errors: list[str] = []
     saves: list[tuple[int, int]] = []  # (event, version it reported) for every versioned save
-    rescored = index != 0
+    rescored = index != 1  # a supervisor rescores the desk once
     while time.time() < start_at:
         time.sleep(0.01)
     deadline = start_at + seconds

@@ -41,18 +41,23 @@ class Dialect:
         return f"CREATE INDEX temp.{table}_k ON {table}({columns})"
 
     def glob(self, column: str) -> str:
-        """``column`` matches the glob pattern in one ``?`` (given ``glob_pattern``)."""
-        return f"{column} ~ ?" if self.server else f"{column} GLOB ?"
+        """``column`` matches a glob pattern of ``*`` and ``[…]`` classes, given as the
+        parameters ``glob_params`` makes of it."""
+        if self.server:  # the literal start as a range the index can seek, then the pattern
+            return f"({column} >= ? AND {column} < ? AND {column} ~ ?)"
+        return f"{column} GLOB ?"
 
-    def glob_pattern(self, pattern: str) -> str:
-        """A glob of ``*`` and ``[…]`` classes for ``glob``: a regular expression on the
-        server, where SQLite's GLOB has no counterpart."""
+    def glob_params(self, pattern: str) -> list[str]:
+        """The parameters of ``glob`` for ``pattern``: SQLite's GLOB has no counterpart on
+        the server, which gets the pattern's literal start as a range (text sorts by code
+        point there, m001) and a regular expression."""
         if not self.server:
-            return pattern
-        out = []
-        for part in re.split(r"(\[[^\]]*\]|\*)", pattern):
-            out.append(".*" if part == "*" else part if part.startswith("[") else re.escape(part))
-        return "^" + "".join(out) + "$"
+            return [pattern]
+        parts = re.split(r"(\[[^\]]*\]|\*)", pattern)
+        regex = "".join(".*" if p == "*" else p if p.startswith("[") else re.escape(p)
+                        for p in parts)
+        start = parts[0]
+        return [start, start + "\U0010ffff", "^" + regex + "$"]
 
     def search_words(self, words: list[str]) -> str:
         """Typed words as this backend's full-text query: every word must appear, and the

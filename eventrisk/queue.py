@@ -161,7 +161,7 @@ def _where(flt: QueueFilter, walk_text: bool = False,
             params.append(whole)
         else:
             clauses.append(sql.glob("s.reference"))
-            params.append(sql.glob_pattern(whole + "*"))
+            params.extend(sql.glob_params(whole + "*"))
     elif flt.text.strip():
         # On the default view the few thousand events not yet over are read first and each is
         # tested against the matches (unary +); over every event, a common word walks the

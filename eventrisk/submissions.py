@@ -120,11 +120,12 @@ def next_reference(db: Database, year: int) -> str:
     """The next free ER-YYYY-NNNNNN reference for ``year``, counted as a number (as text,
     ER-2026-1000000 would sort below ER-2026-999999)."""
     sql = dialect.of(db)
+    # Exactly six digits each: the greatest as text is the greatest number, and the index on
+    # reference hands it over from its end.
     row = db.execute(
-        "SELECT max(CAST(substr(reference, 9) AS INTEGER)) FROM submissions WHERE "
-        + sql.glob("reference"),
-        [sql.glob_pattern(f"ER-{year:04d}-[0-9][0-9][0-9][0-9][0-9][0-9]")]).fetchone()
-    number = (row[0] or 0) + 1
+        "SELECT max(reference) FROM submissions WHERE " + sql.glob("reference"),
+        sql.glob_params(f"ER-{year:04d}-[0-9][0-9][0-9][0-9][0-9][0-9]")).fetchone()
+    number = (int(row[0][8:]) if row[0] else 0) + 1
     if number > LAST_NUMBER:
         raise ValidationError([("reference", f"Every reference of {year} is taken (up to "
                                              f"ER-{year}-{LAST_NUMBER}); an imported file may "

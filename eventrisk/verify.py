@@ -116,13 +116,13 @@ _TIME_COLUMNS = (("submissions", "reference", "starts_at", "start"),
 def check_values(db: Database, report: Report) -> None:
     """Rows holding values from before the limits (a year 999, say): named for correction."""
     sql = dialect.of(db)
-    shape = sql.glob_pattern("2[01][0-9][0-9]-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:"
-                             "[0-5][0-9]Z")
+    shape = sql.glob_params("2[01][0-9][0-9]-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:"
+                            "[0-5][0-9]Z")
     for table, key, column, word in _TIME_COLUMNS:
         for name, value in db.execute(
                 f"SELECT {key}, {column} FROM {table} WHERE {column} IS NOT NULL AND NOT "
                 f"({sql.glob(column)} AND {column} >= '2000' AND {column} < '2101') LIMIT 100",
-                [shape]):
+                shape):
             report.add(f"{name}: {word} {value} is outside 01/01/2000 to 31/12/2100 or badly "
                        "written; correct it")
 

@@ -131,6 +131,8 @@ def compute(db: Database, where: str, params: dict, now: datetime) -> list[Histo
         uses = {k: v for k, v in named.items() if f":{k}" in statement}
         db.execute(statement, uses or None)
         if statement.startswith("CREATE TEMP TABLE _sel"):
+            if sql.server:  # a new table has no statistics: without them the server plans
+                db.execute("ANALYZE pg_temp._sel")  # for thousands of rows, not one
             span = db.execute(f"SELECT min(t{max(WINDOWS)}), max(t0), count(*) FROM _sel"
                               ).fetchone()
             named["span_from"], named["span_to"] = span[0] or "", span[1] or ""
