@@ -4,8 +4,9 @@ on a desk file and on the PostgreSQL server (loopback only).
 Each workstation is a process of its own, signed in as a desk officer or a supervisor
 (alternately), doing what the desk does all day: reading the queue's first page and opening
 assessments most often, capturing new events (save and score), editing events, trying
-what-ifs, sending events for review, and approving or returning them.  Workstation 0 also
-rescores the whole desk once (workstation 1, a supervisor), a third of the way in, as a supervisor publishing rules would.
+what-ifs, sending events for review, and approving or returning them.  Workstation 1 (a
+supervisor) also rescores the whole desk once, a third of the way in, as after publishing
+rules.
 
 Printed per backend and N: actions a second; p50/p95 latency per action; conflicts shown
 to people (someone else changed the event first: a genuine edit conflict); errors (anything
@@ -33,7 +34,6 @@ import time
 import uuid
 from collections import Counter, defaultdict
 from dataclasses import replace
-from pathlib import Path
 
 from common import DATA, ROOT, big_database
 
