@@ -416,7 +416,7 @@ def _score_in_parallel(db: Database, actor: User, where: str, params: dict, now:
         high = db.execute(
             f"SELECT starts_at, id FROM (SELECT s.starts_at, s.id FROM submissions s WHERE "
             f"({where}) AND (s.starts_at, s.id) >= (:_lo_t, :_lo_id) {order} "
-            f"LIMIT {CHUNK}) ORDER BY starts_at DESC, id DESC LIMIT 1",
+            f"LIMIT {CHUNK}) AS chunk ORDER BY starts_at DESC, id DESC LIMIT 1",
             {**params, "_lo_t": low[0], "_lo_id": low[1]}).fetchone()
         return ((f"({where}) AND (s.starts_at, s.id) >= (:_lo_t, :_lo_id) AND "
                  "(s.starts_at, s.id) <= (:_hi_t, :_hi_id)"),
@@ -436,7 +436,7 @@ def _score_in_parallel(db: Database, actor: User, where: str, params: dict, now:
 
     cancelled = False
     try:
-        chunk = chunk_after("1", params)
+        chunk = chunk_after("1 = 1", params)
         theirs = hand_out(chunk)
         while chunk is not None:
             cond, bounds = chunk

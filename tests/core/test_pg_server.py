@@ -351,3 +351,32 @@ def test_without_the_client_tools_a_backup_says_what_to_install(tmp_path, server
         desk.backup(tmp_path / "desk.backup")
     assert not list(tmp_path.glob("desk.backup*"))
     desk.close()
+
+
+def test_a_parallel_rescore_on_the_server_makes_the_snapshots_one_process_makes_on_a_file(
+        tmp_path, server_desk, monkeypatch):
+    from eventrisk import demo
+    from eventrisk.scoring import service
+    from eventrisk.users import find_user
+
+    moment = datetime(2026, 11, 20, 18, 0, tzinfo=UTC)
+    source = tmp_path / "desk.db"
+    db = open_database(source)
+    demo.build(db, venues=12, events=240, incidents=160, seed=9)
+    admin = Desk(db, str(source))
+    admin.sign_in("admin", "admin-demo")
+    admin.copy_to(pg.url(server_desk))
+    service.score_all(db, find_user(db, "supervisor"), now=moment)
+    monkeypatch.setattr(service, "CHUNK", 37)  # many chunks, each shared with the worker
+    server = open_database(pg.url(server_desk))
+    results = service.score_all(server, find_user(server, "supervisor"), now=moment,
+                                parallel_from=1)
+    query = ("SELECT s.reference, s.status, s.grade, a.digest FROM submissions s "
+             "JOIN assessments a ON a.id = s.assessment_id ORDER BY s.reference")
+    try:
+        assert len(results) > 200
+        assert server.execute(query).fetchall() == db.execute(query).fetchall()
+        assert audit.verify(server).ok
+    finally:
+        server.close()
+        db.close()
