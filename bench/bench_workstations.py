@@ -16,6 +16,7 @@ which must be 0.  Then the audit chain is verified.
 
     python bench/bench_workstations.py                      # N = 2, 5, 10, 20, both backends
     python bench/bench_workstations.py --backends postgresql --workstations 10 --seconds 60
+    python bench/bench_workstations.py --think 1      # each person pauses about a second
 
 The PostgreSQL server is EVENTRISK_BENCH_PG (default the test server at 127.0.0.1:5432 as
 postgres); the 100,000-event desk is copied onto it once and kept as a template database.
@@ -109,7 +110,8 @@ def fresh_desk(backend: str) -> tuple[str, callable]:
 
 # ---- one workstation ---------------------------------------------------------------------------
 
-def workstation(index: int, target: str, seconds: float, start_at: float, out) -> None:
+def workstation(index: int, target: str, seconds: float, start_at: float, think: float,
+                out) -> None:
     os.environ.setdefault("EVENTRISK_BUSY_TIMEOUT", "5")
     from eventrisk import submissions
     from eventrisk.desk import Desk
@@ -190,13 +192,15 @@ def workstation(index: int, target: str, seconds: float, start_at: float, out) -
             outcomes[(action, "error")] += 1
             errors.append(f"{action}: {type(exc).__name__}: {exc}"[:200])
         latencies[action].append(time.perf_counter() - began)
+        if think:  # a person reads, types and decides between actions
+            time.sleep(min(rng.expovariate(1 / think), 4 * think))
     desk.close()
     out.put((index, dict(latencies), dict(outcomes), errors[:5], saves))
 
 
 # ---- one run -----------------------------------------------------------------------------------
 
-def run(backend: str, count: int, seconds: float) -> dict:
+def run(backend: str, count: int, seconds: float, think: float) -> dict:
     from eventrisk import audit
     from eventrisk.db import open_database
 
@@ -204,7 +208,8 @@ def run(backend: str, count: int, seconds: float) -> dict:
     try:
         out = CTX.Queue()
         start_at = time.time() + 8 + count * 0.3  # every process started and signed in
-        procs = [CTX.Process(target=workstation, args=(i, target, seconds, start_at, out))
+        procs = [CTX.Process(target=workstation,
+                             args=(i, target, seconds, start_at, think, out))
                  for i in range(count)]
         for proc in procs:
             proc.start()
@@ -261,12 +266,14 @@ def _p(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(q * len(values)))] * 1000 if values else 0.0
 
 
-def show(backend: str, count: int, seconds: float, result: dict) -> None:
+def show(backend: str, count: int, seconds: float, think: float, result: dict) -> None:
     outcomes: Counter = result["outcomes"]
     done = sum(outcomes.values())
     conflicts = sum(n for (_, kind), n in outcomes.items() if kind == "conflict")
     errors = sum(n for (_, kind), n in outcomes.items() if kind == "error")
-    print(f"\n{backend}, {count} workstations, {seconds:g} s: {done / seconds:7.1f} actions/s,"
+    pace = f", a person's pause of {think:g} s" if think else ", flat out"
+    print(f"\n{backend}, {count} workstations{pace}, {seconds:g} s: "
+          f"{done / seconds:7.1f} actions/s,"
           f" {conflicts} conflicts shown, {errors} errors, {result['lost']} lost updates, "
           f"chain {'intact' if result['chain'].ok else 'BROKEN'} "
           f"({result['chain'].count} entries); queue first page afterwards "
@@ -289,10 +296,13 @@ def main() -> None:
                         choices=["postgresql", "sqlite"])
     parser.add_argument("--workstations", nargs="+", type=int, default=[2, 5, 10, 20])
     parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--think", type=float, default=0.0, help="mean pause between one "
+                        "workstation's actions, in seconds (0: flat out, as fast as it can)")
     args = parser.parse_args()
     for backend in args.backends:
         for count in args.workstations:
-            show(backend, count, args.seconds, run(backend, count, args.seconds))
+            show(backend, count, args.seconds, args.think,
+                 run(backend, count, args.seconds, args.think))
 
 
 if __name__ == "__main__":

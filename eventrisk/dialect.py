@@ -32,6 +32,13 @@ class Dialect:
             return f"SELECT id FROM {table} WHERE {WORDS[table]} @@ to_tsquery('simple', ?)"
         return f"SELECT rowid FROM {table}_fts WHERE {table}_fts MATCH ?"
 
+    def drop_temp(self, tables: tuple[str, ...]) -> list[str]:
+        """Statements that drop these temporary tables if they exist (one on the server, where
+        each statement is a round trip; SQLite drops one table a statement)."""
+        if self.server:
+            return ["DROP TABLE IF EXISTS " + ", ".join(f"pg_temp.{t}" for t in tables)]
+        return [f"DROP TABLE IF EXISTS temp.{t}" for t in tables]
+
     def temp_index(self, table: str, columns: str) -> str:
         """An index on a temporary table; on the server also one on its ``id``, which
         stands in for SQLite's rowid there."""

@@ -265,3 +265,25 @@ def hold_write_lock(path):
     finally:
         holder.rollback()
         holder.close()
+
+
+@pytest.fixture
+def copy_desk(tmp_path):
+    """``copy_desk(source, name)``: a copy of a desk for this test, a file in its folder or a
+    database on the server, gone afterwards.  (No one may have the source open on a server.)"""
+    import shutil
+    from contextlib import ExitStack
+
+    from eventrisk.pg import is_server
+
+    with ExitStack() as stack:
+        def copy(source, name: str) -> str:
+            if is_server(source):
+                from tests import pg
+
+                return pg.url(stack.enter_context(pg.copy_of(str(source))))
+            target = tmp_path / name
+            shutil.copy(source, target)
+            return str(target)
+        yield copy
+

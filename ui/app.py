@@ -34,11 +34,10 @@ from ui.main_window import MainWindow
 from ui.style import warning_css
 
 NETWORK_WARNING = (
-    "Several workstations can share one database file on a shared folder. EventRisk uses "
-    "SQLite's rollback journal, which works there, but it relies on the network file system's "
-    "locking: use a proper Windows/SMB share (not a sync folder such as OneDrive or Dropbox), "
-    "and keep backups.")
-
+    "A file on a shared folder can serve a few workstations, but it relies on the network's "
+    "file locking (use a proper Windows/SMB share, never OneDrive or Dropbox), and anyone who "
+    "can write the file can change it. For a desk of several workstations, connect to the "
+    "desk's server below.")
 
 SERVER_HELP = (
     "Ask your IT team for the desk's server. Write it as postgresql://server/database, or as "

@@ -31,7 +31,7 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE RETURN
   / 86400.0 + 2440587.5;
 
 CREATE FUNCTION strftime(fmt text, t text, modifier text DEFAULT NULL) RETURNS text
-LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
 DECLARE
   ts timestamp;
   n integer;
@@ -42,7 +42,11 @@ BEGIN
   IF fmt <> '%Y-%m-%dT%H:%M:%SZ' THEN
     RAISE EXCEPTION 'strftime: only the stored form is supported, not %', fmt;
   END IF;
-  ts := to_timestamp(t, 'YYYY-MM-DD"T"HH24:MI:SS') AT TIME ZONE 'UTC';
+  IF t = 'now' THEN
+    ts := date_trunc('second', clock_timestamp() AT TIME ZONE 'UTC');
+  ELSE
+    ts := to_timestamp(t, 'YYYY-MM-DD"T"HH24:MI:SS') AT TIME ZONE 'UTC';
+  END IF;
   IF modifier IS NOT NULL THEN
     n := split_part(trim(modifier), ' ', 1)::integer;
     unit := rtrim(split_part(trim(modifier), ' ', 2), 's');

@@ -79,13 +79,13 @@ def compute(db: Database, where: str, params: dict, now: datetime) -> list[Histo
     """History features for every submission matching ``where`` (SQL over alias ``s``, with
     named ``params``)."""
     sql = dialect.of(db)
-    temp, rowid = sql.temp, sql.rowid
+    rowid = sql.rowid
     bounds = ", ".join(
         f"strftime({_ISO}, min(s.starts_at, :now), '-{m} months') AS t{m}" for m in WINDOWS)
     cum = _cum_columns()
     cum_sql = ", ".join(f"sum({expr}) OVER win AS {name}" for name, expr in cum)
     script = [
-        *(f"DROP TABLE IF EXISTS {temp}{t}" for t in _TEMP_TABLES),
+        *sql.drop_temp(_TEMP_TABLES),
         f"""CREATE TEMP TABLE _sel AS SELECT s.id, s.venue_id, s.promoter_id, s.night,
             s.status, v.borough, min(s.starts_at, :now) AS t0, {bounds}
             FROM submissions s JOIN venues v ON v.id = s.venue_id WHERE {where}""",
@@ -126,8 +126,10 @@ def compute(db: Database, where: str, params: dict, now: datetime) -> list[Histo
             WHERE s.status != 'cancelled' AND s.night IN (SELECT night FROM _sel)
             GROUP BY s.night, v.borough""",
     ]
-    named = {"now": to_db(now), **params}
+    named = {"now": to_db(now), "bulk": 1, **params}
     for statement in script:
+        if statement.startswith("CREATE INDEX") and not named["bulk"]:
+            continue  # one event's tables hold a few rows: nothing to seek through
         uses = {k: v for k, v in named.items() if f":{k}" in statement}
         db.execute(statement, uses or None)
         if statement.startswith("CREATE TEMP TABLE _sel"):
@@ -182,8 +184,8 @@ def compute(db: Database, where: str, params: dict, now: datetime) -> list[Histo
         if not named["bulk"]:
             values |= _venue_windows(db, row[1], bounds_map)
         out.append(History(row[0], row[1], row[2], bounds_map, values))
-    for table in _TEMP_TABLES:
-        db.execute(f"DROP TABLE IF EXISTS {temp}{table}")
+    for statement in sql.drop_temp(_TEMP_TABLES):
+        db.execute(statement)
     return out
 
 

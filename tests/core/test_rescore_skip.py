@@ -3,12 +3,13 @@ after any edit to what a history feature reads, skipping gives exactly the snaps
 rescore computing everything gives."""
 
 import random
-import shutil
+from contextlib import ExitStack
 
 import pytest
 
 from eventrisk import demo
 from eventrisk.db import open_database
+from eventrisk.pg import is_server
 from eventrisk.scoring import service
 from eventrisk.timeutil import now_utc
 from eventrisk.users import find_user
@@ -16,14 +17,21 @@ from eventrisk.users import find_user
 NOW = now_utc()
 
 
-@pytest.fixture(scope="module")
-def scored_desk(tmp_path_factory):
-    path = tmp_path_factory.mktemp("skip") / "desk.db"
-    db = open_database(path)
-    demo.build(db, venues=8, events=220, incidents=400, seed=4)
-    service.score_all(db, find_user(db, "supervisor"), now=NOW)
-    db.close()
-    return path
+@pytest.fixture(scope="module",
+                params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
+def scored_desk(request, tmp_path_factory):
+    with ExitStack() as stack:
+        if request.param == "postgresql":
+            from tests import pg
+
+            path = pg.url(stack.enter_context(pg.fresh_desk()))
+        else:
+            path = str(tmp_path_factory.mktemp("skip") / "desk.db")
+        db = open_database(path)
+        demo.build(db, venues=8, events=220, incidents=400, seed=4)
+        service.score_all(db, find_user(db, "supervisor"), now=NOW)
+        db.close()
+        yield path
 
 
 def _computed(monkeypatch) -> list[int]:
@@ -50,10 +58,9 @@ def _rescore(path, force=False):
     return sorted((r.submission_id, r.grade, r.score) for r in results), snapshots
 
 
-def test_a_rescore_with_nothing_changed_computes_only_upcoming_events(scored_desk, tmp_path,
+def test_a_rescore_with_nothing_changed_computes_only_upcoming_events(scored_desk, copy_desk, tmp_path,
                                                                         monkeypatch):
-    path = tmp_path / "desk.db"
-    shutil.copy(scored_desk, path)
+    path = copy_desk(scored_desk, "desk.db")
     db = open_database(path)
     upcoming = {r[0] for r in db.execute(
         "SELECT id FROM submissions WHERE status != 'cancelled' AND starts_at > ?",
@@ -121,25 +128,23 @@ def _mutations(db, rng):
 
 
 @pytest.mark.parametrize("seed", range(16))
-def test_skipping_gives_the_snapshots_a_full_rescore_gives(scored_desk, tmp_path, seed):
+def test_skipping_gives_the_snapshots_a_full_rescore_gives(scored_desk, copy_desk, tmp_path, seed):
     rng = random.Random(seed)
-    skip, full = tmp_path / "skip.db", tmp_path / "full.db"
-    shutil.copy(scored_desk, skip)
+    skip = copy_desk(scored_desk, "skip.db")
     db = open_database(skip)
     made = _mutations(db, rng)
     with db.atomic():
         for _label, sql, params in made:
             db.execute(sql, params)
     db.close()
-    shutil.copy(skip, full)
+    full = copy_desk(skip, "full.db")
     skipped = _rescore(skip)
     computed = _rescore(full, force=True)
     assert skipped == computed, [m[0] for m in made]
 
 
-def test_a_changed_ruleset_recomputes_everything(scored_desk, tmp_path, monkeypatch):
-    path = tmp_path / "desk.db"
-    shutil.copy(scored_desk, path)
+def test_a_changed_ruleset_recomputes_everything(scored_desk, copy_desk, tmp_path, monkeypatch):
+    path = copy_desk(scored_desk, "desk.db")
     db = open_database(path)
     live = db.execute("SELECT count(*) FROM submissions WHERE status != 'cancelled'").fetchone()[0]
     db.close()
@@ -154,11 +159,10 @@ real_stamps = service.source_stamps
 
 
 @pytest.mark.parametrize("change", ["joins", "cancelled"])
-def test_a_neighbour_on_the_same_night_is_noticed(scored_desk, tmp_path, change):
+def test_a_neighbour_on_the_same_night_is_noticed(scored_desk, copy_desk, tmp_path, change):
     """Events the same night in the same borough count for each other, and no trigger on one
     event's row can tell its neighbours: that count is part of the stamp, read live."""
-    skip, full = tmp_path / "skip.db", tmp_path / "full.db"
-    shutil.copy(scored_desk, skip)
+    skip = copy_desk(scored_desk, "skip.db")
     db = open_database(skip)
     me, venue, night = db.execute(
         "SELECT id, venue_id, night FROM submissions WHERE status NOT IN ('cancelled') AND "
@@ -177,7 +181,7 @@ def test_a_neighbour_on_the_same_night_is_noticed(scored_desk, tmp_path, change)
         db.execute("UPDATE submissions SET status = 'cancelled' WHERE id = ?", [other])
         db.close()
     before = _feature(skip, me)
-    shutil.copy(skip, full)
+    full = copy_desk(skip, "full.db")
     assert _rescore(skip) == _rescore(full, force=True)
     assert _feature(skip, me) != before
 
@@ -195,14 +199,13 @@ def _feature(path, sid):
     return value
 
 
-def test_history_in_bulk_equals_history_one_event_at_a_time(scored_desk, tmp_path):
+def test_history_in_bulk_equals_history_one_event_at_a_time(scored_desk, copy_desk, tmp_path):
     """Bulk scoring reads only each chunk's span (plus each venue's last debrief before it);
     every event's history must still equal what scoring it alone gives, old debriefs
     included."""
     from eventrisk.scoring import history
 
-    path = tmp_path / "desk.db"
-    shutil.copy(scored_desk, path)
+    path = copy_desk(scored_desk, "desk.db")
     db = open_database(path)
     # Leave some venues without a debrief for years, so that their last one is old; at one,
     # the last lies before any window of the events scored (more than 24 months back).
@@ -238,7 +241,7 @@ def test_history_in_bulk_equals_history_one_event_at_a_time(scored_desk, tmp_pat
 
 
 @pytest.mark.parametrize("parallel_from", [1, 10**9], ids=["two processes", "one process"])
-def test_a_rescore_that_skips_commits_its_writes_and_holds_no_lock(scored_desk, tmp_path,
+def test_a_rescore_that_skips_commits_its_writes_and_holds_no_lock(scored_desk, copy_desk, tmp_path,
                                                                    parallel_from):
     """Listing the skipped events once left a transaction open (Python's sqlite3 begins one
     before an INSERT, even into a temporary table): the writes that followed were savepoints
@@ -246,8 +249,11 @@ def test_a_rescore_that_skips_commits_its_writes_and_holds_no_lock(scored_desk, 
     committing."""
     import sqlite3
 
-    path = tmp_path / "desk.db"
-    shutil.copy(scored_desk, path)
+    import psycopg
+
+    from eventrisk.pg.connection import WRITE_LOCK
+
+    path = copy_desk(scored_desk, "desk.db")
     db = open_database(path)
     supervisor = find_user(db, "supervisor")
     db.execute("UPDATE submissions SET score_source = NULL WHERE id % 2 = 0")  # half to redo
@@ -255,13 +261,22 @@ def test_a_rescore_that_skips_commits_its_writes_and_holds_no_lock(scored_desk, 
     service.score_all(db, supervisor, now=NOW, parallel_from=parallel_from)
     assert not db.conn.in_transaction
     # another workstation, unwilling to wait
-    other = sqlite3.connect(path, timeout=0, isolation_level=None)
-    other.execute("BEGIN IMMEDIATE")
-    other.execute("UPDATE submissions SET notes = notes WHERE id = 1")
-    other.execute("COMMIT")  # needs the exclusive lock: refused if the rescore still read
+    if is_server(path):
+        other = psycopg.connect(path, autocommit=True, options="-c search_path=eventrisk")
+        other.execute("BEGIN")
+        assert other.execute("SELECT pg_try_advisory_xact_lock(%s)",
+                             [WRITE_LOCK]).fetchone()[0]  # the desk's write lock is free
+        other.execute("UPDATE submissions SET notes = notes WHERE id = 1")
+        other.execute("COMMIT")
+    else:
+        other = sqlite3.connect(path, timeout=0, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("UPDATE submissions SET notes = notes WHERE id = 1")
+        other.execute("COMMIT")  # needs the exclusive lock: refused if the rescore still read
     # every past event's stamp was written again, and committed (upcoming ones have none)
+    mark = "%s" if is_server(path) else "?"  # psycopg's placeholder, or sqlite3's
     assert other.execute("SELECT count(*) FROM submissions WHERE score_source IS NULL AND "
-                         "status != 'cancelled' AND starts_at <= ?",
+                         f"status != 'cancelled' AND starts_at <= {mark}",
                          [NOW.strftime("%Y-%m-%dT%H:%M:%SZ")]).fetchone()[0] == 0
     other.close()
     db.close()
