@@ -30,7 +30,7 @@ from eventrisk.desk.restore import check_backup
 from eventrisk.fields import KINDS
 from eventrisk.model import User
 from eventrisk.paths import resource
-from eventrisk.pg import shown
+from eventrisk.pg import is_server, shown
 from eventrisk.reference import borough_names
 from eventrisk.report.files import write_pdf
 from ui import wheel
@@ -582,8 +582,10 @@ class MainWindow(QMainWindow):
                                                                include_pending=pending), done)
 
     def backup(self) -> None:
+        server = is_server(self.db_path)
         path = save_path(self, memory_of(self.desk), "backup", "Back up the database",
-                         f"eventrisk-backup-{date.today()}.db", "SQLite database (*.db)")
+                         f"eventrisk-backup-{date.today()}.{'backup' if server else 'db'}",
+                         "PostgreSQL backup (*.backup)" if server else "SQLite database (*.db)")
         if not path:
             return
         try:
@@ -591,12 +593,15 @@ class MainWindow(QMainWindow):
         except Exception as exc:  # noqa: BLE001
             show_error(self, exc, self.db_path)
             return
-        QMessageBox.information(self, "Backed up", f"Backed up to {path}; the copy passed "
-                                "SQLite's integrity check.")
+        QMessageBox.information(self, "Backed up", f"Backed up to {path}; " + (
+            "pg_dump wrote it and pg_restore read it back." if server else
+            "the copy passed SQLite's integrity check."))
 
     def restore_backup(self) -> None:
         """Replace the whole desk with a checked backup (administrators)."""
+        server = is_server(self.db_path)
         path = open_path(self, memory_of(self.desk), "backup", "Restore from a backup",
+                         "PostgreSQL backup (*.backup)" if server else
                          "EventRisk database (*.db)")
         if not path:
             return
@@ -608,8 +613,10 @@ class MainWindow(QMainWindow):
         if QMessageBox.question(
                 self, "Restore the desk",
                 f"Replace the whole desk with the backup {path}? Everything recorded since "
-                "that backup is set aside (the current file is kept beside the desk, "
-                "renamed). Everyone else must have closed EventRisk.") \
+                "that backup " + ("is gone from the desk's server (the server's own backups "
+                                  "still hold it)" if server else
+                                  "is set aside (the current file is kept beside the desk, "
+                                  "renamed)") + ". Everyone else must have closed EventRisk.") \
                 != QMessageBox.StandardButton.Yes:
             return
         for i in range(self.tabs.count() - 1, FIXED_TABS - 1, -1):

@@ -404,6 +404,7 @@ def _score_in_parallel(db: Database, actor: User, where: str, params: dict, now:
     of the next chunk before this one is written: it reads only committed rows, and each
     chunk's events are its own."""
     done = 0
+    server = dialect.of(db).server
     order = "ORDER BY s.starts_at, s.id"
     pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
     broken = False
@@ -462,17 +463,29 @@ def _score_in_parallel(db: Database, actor: User, where: str, params: dict, now:
                 other = [p for batch in _prepare(db, f"({cond}) AND {THEIRS}", bounds, now,
                                                  ruleset) for p in batch]
             prepared = sorted(mine + other, key=lambda p: p.submission_id)
-            with db.atomic():
-                _store_ruleset_if_new(db, ruleset, actor)
+            if server:
+                # Readers never hold off a commit on the server: write a batch a
+                # transaction, so that the desk's write lock is never held for long and
+                # other workstations' saves wait a moment at most, never the busy timeout.
                 for start in range(0, len(prepared), BATCH):
-                    for result in _write(db, actor, prepared[start:start + BATCH],
-                                         to_db(now), assess):
-                        keep(result)
-                # Commit once the worker has stopped reading: a commit needs every reader
-                # gone, and waiting on one mid-statement would hold off every other
-                # workstation's reads meanwhile.  (A failure is met with its result.)
-                if theirs_next is not None:
-                    wait([theirs_next])
+                    with db.atomic():
+                        _store_ruleset_if_new(db, ruleset, actor)
+                        for result in _write(db, actor, prepared[start:start + BATCH],
+                                             to_db(now), assess):
+                            keep(result)
+            else:
+                with db.atomic():
+                    _store_ruleset_if_new(db, ruleset, actor)
+                    for start in range(0, len(prepared), BATCH):
+                        for result in _write(db, actor, prepared[start:start + BATCH],
+                                             to_db(now), assess):
+                            keep(result)
+                    # Commit once the worker has stopped reading: a commit needs every
+                    # reader gone, and waiting on one mid-statement would hold off every
+                    # other workstation's reads meanwhile.  (A failure is met with its
+                    # result.)
+                    if theirs_next is not None:
+                        wait([theirs_next])
             done += len(prepared)
             chunk, theirs = following, theirs_next
     finally:
