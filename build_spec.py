@@ -56,7 +56,9 @@ datas = {datas!r} + copy_metadata("eventrisk")
 a = Analysis([{entry!r}], pathex=[{root!r}], datas=datas,
              hiddenimports=["ui.app", "eventrisk.report.assessment_pdf",
                             "eventrisk.report.pack_pdf", "eventrisk.verify",
-                            "eventrisk.desk.restore", "tqdm"],
+                            "eventrisk.desk.restore", "tqdm",
+                            # psycopg finds its libpq build by name at run time
+                            "psycopg_binary", "psycopg_binary.pq", "psycopg_binary._psycopg"],
              excludes={excludes!r})
 # Qt translations are not used: the app is in British English only.
 a.datas = [d for d in a.datas if "translations" not in d[0].replace("\\\\", "/")]
@@ -125,6 +127,12 @@ def check(build_seconds: float) -> int:
     run("queue", "-o", str(work / "queue.pdf"))
     if not (work / "queue.pdf").read_bytes().startswith(b"%PDF"):
         raise SystemExit("the frozen queue list is not a PDF")
+    # The server's driver and its libpq are inside: a server that is not there is named,
+    # not a missing module.
+    nowhere = subprocess.run([str(exe), "--db", "postgresql://desk@127.0.0.1:1/eventrisk",
+                              "queue"], capture_output=True, text=True, env=env, timeout=60)
+    if "cannot be reached" not in nowhere.stderr:
+        raise SystemExit(f"the frozen app could not use PostgreSQL: {nowhere.stderr}")
     shutil.rmtree(work)
     print(f"Frozen check passed: {out}; demo, queue, report {reference}, audit verify, the "
           "retention schedule and the printed queue worked offscreen, signed in.")

@@ -141,6 +141,8 @@ def compute(db: Database, where: str, params: dict, now: datetime) -> list[Histo
             # One event (a save, a what-if): its venue windows are one aggregate pass over
             # the index range, much cheaper than running totals; many events share those.
             named["bulk"] = int(span[2] != 1)
+    if sql.server and named["bulk"]:  # the seeks below plan on what these hold
+        db.execute("ANALYZE " + ", ".join(f"pg_temp.{t}" for t in _TEMP_TABLES))
 
     seeks = ", ".join([_seek("_vcum", "venue_id", "t0", rowid) + " AS v0"]
                       + [_seek("_vcum", "venue_id", f"t{m}", rowid) + f" AS v{m}"

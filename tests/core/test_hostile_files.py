@@ -19,11 +19,11 @@ ROW = "{name},{code},Lantern Events,club_night,2099-03-02T22:00,2099-03-03T02:00
 
 
 @pytest.fixture
-def desk_file(tmp_path, monkeypatch):
-    path = tmp_path / "desk.db"
+def desk_file(desk_path, tmp_path, monkeypatch):
+    path = desk_path
     desk = Desk.open(path, create=True)
     desk.build_demo(venues=3, events=10, incidents=5, seed=1)
-    code = desk.db.execute("SELECT code FROM venues LIMIT 1").fetchone()[0]
+    code = desk.db.execute("SELECT code FROM venues ORDER BY id LIMIT 1").fetchone()[0]
     desk.close()
     act_as(monkeypatch, tmp_path, "officer", "officer-demo")
     return path, code

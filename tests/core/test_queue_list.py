@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+from contextlib import ExitStack
 
 import pytest
 from pypdf import PdfReader
@@ -14,16 +15,23 @@ from eventrisk.queue import QueueFilter
 from eventrisk.report import queue_list
 
 
-@pytest.fixture(scope="module")
-def desk(tmp_path_factory):
-    path = tmp_path_factory.mktemp("queue") / "desk.db"
-    made = Desk.open(path, create=True)
-    made.build_demo(venues=12, events=700, incidents=100, seed=4)
-    made.sign_in("supervisor", "supervisor-demo")
-    made.db.execute("UPDATE submissions SET event_name = '=HYPERLINK(\"x\")' WHERE id = 1")
-    made.db.conn.commit()
-    yield made
-    made.close()
+@pytest.fixture(scope="module",
+                params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
+def desk(request, tmp_path_factory):
+    with ExitStack() as stack:
+        if request.param == "postgresql":
+            from tests import pg
+
+            path = pg.url(stack.enter_context(pg.fresh_desk()))
+        else:
+            path = str(tmp_path_factory.mktemp("queue") / "desk.db")
+        made = Desk.open(path, create=True)
+        made.build_demo(venues=12, events=700, incidents=100, seed=4)
+        made.sign_in("supervisor", "supervisor-demo")
+        made.db.execute("UPDATE submissions SET event_name = '=HYPERLINK(\"x\")' WHERE id = 1")
+        made.db.conn.commit()
+        yield made
+        made.close()
 
 
 def test_the_csv_holds_every_row_in_the_order_on_screen(desk, tmp_path):

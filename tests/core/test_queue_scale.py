@@ -4,6 +4,8 @@ denormalised sort keys follow every change that could move them."""
 
 from __future__ import annotations
 
+from contextlib import ExitStack
+
 import pytest
 
 from eventrisk import demo, queue
@@ -12,20 +14,41 @@ from eventrisk.model import Role
 from eventrisk.queue import QueueFilter
 
 
-@pytest.fixture(scope="module")
-def desk_file(tmp_path_factory):
-    path = tmp_path_factory.mktemp("queue") / "desk.db"
-    db = open_database(path)
-    demo.build(db, venues=12, events=700, incidents=300, seed=6)
-    # Ties on every key: same names, same starts, same venues.
-    db.execute("UPDATE submissions SET event_name = 'Same Night' WHERE id % 7 = 0")
-    db.execute("UPDATE submissions SET starts_at = (SELECT min(starts_at) FROM submissions) "
-               "WHERE id % 11 = 0")
-    db.close()
-    return path
+@pytest.fixture(scope="module",
+                params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
+def desk_file(request, tmp_path_factory):
+    with ExitStack() as stack:
+        if request.param == "postgresql":
+            from tests import pg
+
+            path = pg.url(stack.enter_context(pg.fresh_desk()))
+        else:
+            path = str(tmp_path_factory.mktemp("queue") / "desk.db")
+        db = open_database(path)
+        demo.build(db, venues=12, events=700, incidents=300, seed=6)
+        # Ties on every key: same names, same starts, same venues.
+        db.execute("UPDATE submissions SET event_name = 'Same Night' WHERE id % 7 = 0")
+        db.execute("UPDATE submissions SET starts_at = (SELECT min(starts_at) FROM "
+                   "submissions) WHERE id % 11 = 0")
+        db.close()
+        yield path
 
 
 SORTS = ["action", *queue.SORT_COLUMNS]
+_OPEN: list = []
+
+
+def opened(path):
+    """The desk at ``path``, closed when the test ends (a server connection must be)."""
+    _OPEN.append(open_database(path))
+    return _OPEN[-1]
+
+
+@pytest.fixture(autouse=True)
+def _close_desks():
+    yield
+    while _OPEN:
+        _OPEN.pop().close()
 
 
 def _plan(db, flt, sort, role=Role.SUPERVISOR):
@@ -39,18 +62,20 @@ def _plan(db, flt, sort, role=Role.SUPERVISOR):
 
 @pytest.mark.parametrize("role", [Role.SUPERVISOR, Role.OFFICER])
 @pytest.mark.parametrize("sort", SORTS)
+@pytest.mark.sqlite_only  # SQLite's query planner
 def test_every_sort_of_every_event_walks_an_index(desk_file, sort, role):
-    db = open_database(desk_file)
+    db = opened(desk_file)
     plan = _plan(db, QueueFilter(upcoming_only=False), sort, role)
     assert not [p for p in plan if "TEMP B-TREE" in p], plan
     assert plan[0].startswith("SCAN s USING INDEX"), plan
 
 
 @pytest.mark.parametrize("sort", SORTS)
+@pytest.mark.sqlite_only  # SQLite's query planner
 def test_the_default_view_reads_only_events_not_yet_over(desk_file, sort):
     """A few thousand rows on a decade's desk: read through the ends_at index and sorted,
     never a walk along a sort index across every past event."""
-    db = open_database(desk_file)
+    db = opened(desk_file)
     plan = _plan(db, QueueFilter(), sort)
     assert plan[0] == "SEARCH s USING INDEX idx_submissions_ends_at (ends_at>?)", plan
 
@@ -59,7 +84,7 @@ def test_the_default_view_reads_only_events_not_yet_over(desk_file, sort):
 @pytest.mark.parametrize("descending", [False, True])
 @pytest.mark.parametrize("sort", SORTS)
 def test_seeking_pages_gives_exactly_what_offset_gives(desk_file, sort, descending, upcoming):
-    db = open_database(desk_file)
+    db = opened(desk_file)
     flt = QueueFilter(upcoming_only=upcoming)
     whole = [r.id for r in queue.fetch(db, flt, sort=sort, descending=descending,
                                        limit=10_000)]
@@ -79,19 +104,15 @@ def test_seeking_pages_gives_exactly_what_offset_gives(desk_file, sort, descendi
 
 
 def test_counting_stops_past_the_cap(desk_file):
-    db = open_database(desk_file)
+    db = opened(desk_file)
     every = QueueFilter(upcoming_only=False)
     exact = queue.count(db, every, cap=None)
     assert queue.count(db, every, cap=100) == 101 < exact
     assert queue.count(db, every, cap=exact + 5) == exact
 
 
-def test_the_sort_keys_follow_renames_moves_and_assignments(desk_file, tmp_path):
-    import shutil
-
-    path = tmp_path / "desk.db"
-    shutil.copy(desk_file, path)
-    db = open_database(path)
+def test_the_sort_keys_follow_renames_moves_and_assignments(desk_file, copy_desk):
+    db = opened(copy_desk(desk_file, "desk.db"))
 
     def keys(sid):
         return db.execute("SELECT s.sort_venue, s.sort_borough, s.sort_officer, v.name, "
@@ -121,8 +142,9 @@ def test_the_sort_keys_follow_renames_moves_and_assignments(desk_file, tmp_path)
 
 
 @pytest.mark.parametrize("sort", SORTS)
+@pytest.mark.sqlite_only  # SQLite's query planner
 def test_a_bulk_status_walks_the_sort_index_and_a_rare_one_its_own(desk_file, sort):
-    db = open_database(desk_file)
+    db = opened(desk_file)
     bulk = _plan(db, QueueFilter(upcoming_only=False, statuses=("debriefed",)), sort)
     assert not [p for p in bulk if "TEMP B-TREE" in p], bulk
     rare = _plan(db, QueueFilter(upcoming_only=False, statuses=("in_review",)), sort)
@@ -133,7 +155,7 @@ def test_a_bulk_status_walks_the_sort_index_and_a_rare_one_its_own(desk_file, so
 @pytest.mark.parametrize("sort", ["action", "venue", "start", "notice"])
 def test_a_search_gives_the_same_rows_whichever_way_it_is_read(desk_file, monkeypatch, text,
                                                                 sort):
-    db = open_database(desk_file)
+    db = opened(desk_file)
     results = []
     for common in (True, False):
         monkeypatch.setattr(queue, "_common", lambda _db, _text, c=common: c)
