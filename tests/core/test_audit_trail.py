@@ -3,7 +3,9 @@ open in sqlite3 is caught, by verify alone or by verify with a witness.
 
 Each attack here drops the immutability triggers, changes the file and puts the triggers
 back exactly as they were, as a careful insider would; only the trigger attack leaves them
-out."""
+out.  (All about a desk file.  On a server the workstations cannot do any of this:
+test_pg_server; its owner's tampering is caught as in test_retention and
+test_audit_users_workflow, which run on both.)"""
 
 from __future__ import annotations
 
@@ -53,7 +55,7 @@ def template(tmp_path_factory):
 
 
 @pytest.fixture
-def desk_path(template, tmp_path):
+def desk_file(template, tmp_path):
     path = tmp_path / "desk.db"
     shutil.copy(template[0], path)
     return path
@@ -101,63 +103,63 @@ def recompute_from(conn: sqlite3.Connection, start: int) -> None:
         prev = digest
 
 
-def test_an_untouched_desk_verifies(desk_path, template):
+def test_an_untouched_desk_verifies(desk_file, template):
     _, pdf, backup = template
-    assert check(desk_path, expect=(head_on_paper(pdf),), against=backup) == []
+    assert check(desk_file, expect=(head_on_paper(pdf),), against=backup) == []
 
 
 # ---- the tamperings the old verify missed -------------------------------------------------------
 
-def test_cutting_the_newest_twenty_entries_is_caught_by_the_printed_head(desk_path, template):
+def test_cutting_the_newest_twenty_entries_is_caught_by_the_printed_head(desk_file, template):
     _, pdf, backup = template
-    tamper(desk_path, "DELETE FROM audit_log WHERE id > (SELECT max(id) - 20 FROM audit_log)")
+    tamper(desk_file, "DELETE FROM audit_log WHERE id > (SELECT max(id) - 20 FROM audit_log)")
     printed = head_on_paper(pdf)
-    problems = check(desk_path, expect=(printed,))
+    problems = check(desk_file, expect=(printed,))
     assert any(f"entry {printed.position} is gone" in p for p in problems), problems
-    assert any("history was cut" in p for p in check(desk_path, against=backup))
+    assert any("history was cut" in p for p in check(desk_file, against=backup))
 
 
-def test_cutting_the_newest_entry_is_caught_by_verify_alone(desk_path):
+def test_cutting_the_newest_entry_is_caught_by_verify_alone(desk_file):
     """The newest entry issued an assessment: without it the table and the trail disagree."""
-    tamper(desk_path, "DELETE FROM audit_log WHERE id = (SELECT max(id) FROM audit_log)")
-    problems = check(desk_path)
+    tamper(desk_file, "DELETE FROM audit_log WHERE id = (SELECT max(id) FROM audit_log)")
+    problems = check(desk_file)
     assert any("status is issued in the table but approved by its audit trail" in p
                for p in problems), problems
 
 
-def test_removing_every_entry_is_caught_by_verify_alone(desk_path):
-    tamper(desk_path, "DELETE FROM audit_log")
-    problems = check(desk_path)
+def test_removing_every_entry_is_caught_by_verify_alone(desk_file):
+    tamper(desk_file, "DELETE FROM audit_log")
+    problems = check(desk_file)
     assert any("no audit entry records how it entered the desk" in p for p in problems)
     assert any("snapshots in the table but 0 in the audit trail" in p for p in problems)
 
 
-def test_renumbering_entries_is_caught(desk_path):
-    tamper(desk_path, "UPDATE audit_log SET id = id + 1000")
-    assert any("entry 1 is missing" in p for p in check(desk_path))
+def test_renumbering_entries_is_caught(desk_file):
+    tamper(desk_file, "UPDATE audit_log SET id = id + 1000")
+    assert any("entry 1 is missing" in p for p in check(desk_file))
 
 
-def test_a_forged_approval_with_a_correct_hash_is_caught(desk_path):
-    conn = sqlite3.connect(desk_path)
+def test_a_forged_approval_with_a_correct_hash_is_caught(desk_file):
+    conn = sqlite3.connect(desk_file)
     sid = conn.execute("SELECT id FROM submissions WHERE status = 'in_review' LIMIT 1"
                        ).fetchone()[0]
     conn.close()
-    desk = Desk.open(desk_path)
+    desk = Desk.open(desk_file)
     # The forger appends through the real recipe, so the chain itself is perfect.
     audit.record(desk.db, "supervisor", "submission.approve", "submission", sid,
                  {"from": "in_review", "to": "approved", "grade": "LOW"}, "")
     desk.db.conn.commit()
     assert audit.verify(desk.db).ok
     desk.close()
-    problems = check(desk_path)
+    problems = check(desk_file)
     assert any("status is in_review in the table but approved by its audit trail" in p
                for p in problems), problems
 
 
 def test_editing_an_entry_and_recomputing_every_later_hash_is_caught_by_a_witness(
-        desk_path, template):
+        desk_file, template):
     _, pdf, backup = template
-    conn = sqlite3.connect(desk_path)
+    conn = sqlite3.connect(desk_file)
     for table in ("audit_log",):
         conn.execute(f"DROP TRIGGER {table}_no_update")
     conn.execute("UPDATE audit_log SET actor = 'mallory' WHERE id = 30")
@@ -165,20 +167,20 @@ def test_editing_an_entry_and_recomputing_every_later_hash_is_caught_by_a_witnes
     conn.executescript(_IMMUTABLE.format(table="audit_log"))
     conn.commit()
     conn.close()
-    desk = Desk.open(desk_path)
+    desk = Desk.open(desk_file)
     assert audit.verify(desk.db).ok  # the chain alone is fooled
     desk.close()
-    assert any("no longer has hash" in p for p in check(desk_path,
+    assert any("no longer has hash" in p for p in check(desk_file,
                                                          expect=(head_on_paper(pdf),)))
-    assert any("entry 30 differs from the backup" in p for p in check(desk_path,
+    assert any("entry 30 differs from the backup" in p for p in check(desk_file,
                                                                        against=backup))
     # The head the backup recorded in the trail was rewritten too, but not the backup file.
-    assert any("backup recorded at entry" in p for p in check(desk_path))
+    assert any("backup recorded at entry" in p for p in check(desk_file))
 
 
-def test_dropping_the_immutability_triggers_is_caught(desk_path):
-    tamper(desk_path, keep_triggers_out=True)
-    problems = check(desk_path)
+def test_dropping_the_immutability_triggers_is_caught(desk_file):
+    tamper(desk_file, keep_triggers_out=True)
+    problems = check(desk_file)
     assert "schema: trigger audit_log_no_update is missing (the migrations made it)" in problems
     assert "schema: trigger assessments_no_delete is missing (the migrations made it)" \
         in problems
@@ -188,22 +190,22 @@ def test_dropping_the_immutability_triggers_is_caught(desk_path):
     ("status", "'issued'", "status is issued in the table"),
     ("grade", "'LOW'", "grade is LOW in the table"),
 ])
-def test_direct_updates_to_submissions_are_caught(desk_path, column, value, finding):
-    conn = sqlite3.connect(desk_path)
+def test_direct_updates_to_submissions_are_caught(desk_file, column, value, finding):
+    conn = sqlite3.connect(desk_file)
     ref = conn.execute("SELECT reference FROM submissions WHERE status = 'in_review' AND grade "
                        "!= 'LOW' LIMIT 1").fetchone()[0]
     conn.execute(f"UPDATE submissions SET {column} = {value} WHERE reference = ?", [ref])
     conn.commit()
     conn.close()
-    problems = check(desk_path)
+    problems = check(desk_file)
     assert any(p.startswith(ref) and finding in p for p in problems), problems
 
 
-def test_direct_updates_to_snapshots_are_caught(desk_path):
+def test_direct_updates_to_snapshots_are_caught(desk_file):
     from eventrisk import snapshots
     from eventrisk.db import open_database
 
-    db = open_database(desk_path)
+    db = open_database(desk_file)
     aid, packed = next((aid, packed) for aid, packed in db.execute(
         "SELECT id, packed FROM assessments ORDER BY id") if snapshots.unpack(db, packed)[2]
         != "[]")
@@ -211,26 +213,26 @@ def test_direct_updates_to_snapshots_are_caught(desk_path):
     # An insider with the file can repack a snapshot: the dictionary is in the database.
     lighter = snapshots.pack(db, inputs, features, json.dumps(json.loads(fired)[1:]))
     db.close()
-    tamper(desk_path, f"UPDATE assessments SET score = score - 10 WHERE id = {aid}")
-    problems = check(desk_path)
+    tamper(desk_file, f"UPDATE assessments SET score = score - 10 WHERE id = {aid}")
+    problems = check(desk_file)
     assert any(f"snapshot {aid}: score is" in p for p in problems), problems
-    shutil.copy(desk_path, desk_path.with_name("second.db"))
-    tamper(desk_path.with_name("second.db"),
+    shutil.copy(desk_file, desk_file.with_name("second.db"))
+    tamper(desk_file.with_name("second.db"),
            f"UPDATE assessments SET score = score + 10, packed = X'{lighter.hex()}' "
            f"WHERE id = {aid}")
     assert any(f"snapshot {aid}: its stored inputs, features or fired rules were changed" in p
-               for p in check(desk_path.with_name("second.db")))
-    shutil.copy(desk_path, desk_path.with_name("third.db"))
-    tamper(desk_path.with_name("third.db"),
+               for p in check(desk_file.with_name("second.db")))
+    shutil.copy(desk_file, desk_file.with_name("third.db"))
+    tamper(desk_file.with_name("third.db"),
            f"UPDATE assessments SET packed = X'01deadbeef' WHERE id = {aid}")
     assert any(f"snapshot {aid}: its stored snapshot cannot be read (damaged)" in p
-               for p in check(desk_path.with_name("third.db")))
+               for p in check(desk_file.with_name("third.db")))
 
 
-def test_null_and_empty_text_hash_differently(desk_path):
-    tamper(desk_path, "UPDATE audit_log SET entity = NULL WHERE id = (SELECT min(id) FROM "
+def test_null_and_empty_text_hash_differently(desk_file):
+    tamper(desk_file, "UPDATE audit_log SET entity = NULL WHERE id = (SELECT min(id) FROM "
                       "audit_log WHERE entity = '')")
-    assert any("was changed after it was written" in p for p in check(desk_path))
+    assert any("was changed after it was written" in p for p in check(desk_file))
 
 
 # ---- and those it already caught, still caught ---------------------------------------------------
@@ -242,9 +244,9 @@ def test_null_and_empty_text_hash_differently(desk_path):
     (["UPDATE audit_log SET id = -1 WHERE id = 12", "UPDATE audit_log SET id = 12 WHERE id = 13",
       "UPDATE audit_log SET id = 13 WHERE id = -1"], "entry 12 does not follow"),
 ], ids=["content", "time", "middle row", "reorder"])
-def test_edits_deletions_and_reordering_in_the_middle(desk_path, statements, finding):
-    tamper(desk_path, *statements)
-    assert any(finding in p for p in check(desk_path)), check(desk_path)
+def test_edits_deletions_and_reordering_in_the_middle(desk_file, statements, finding):
+    tamper(desk_file, *statements)
+    assert any(finding in p for p in check(desk_file)), check(desk_file)
 
 
 # ---- witnesses -------------------------------------------------------------------------------
@@ -297,22 +299,22 @@ def test_any_single_change_deletion_or_insertion_is_caught_with_a_witness_at_the
     assert check(path, expect=(Witness(last, last_hash, "the last printout"),)) != []
 
 
-def test_the_standard_library_script_verifies_the_same_chain(desk_path, template):
+def test_the_standard_library_script_verifies_the_same_chain(desk_file, template):
     """docs/verify_audit.py re-implements the documented hashed form with nothing but the
     standard library; it agrees with EventRisk on a sound trail and on a broken one."""
     script = ROOT / "docs" / "verify_audit.py"
     _, pdf, _ = template
     printed = head_on_paper(pdf)
-    ok = subprocess.run([sys.executable, "-I", str(script), str(desk_path), "--expect",
+    ok = subprocess.run([sys.executable, "-I", str(script), str(desk_file), "--expect",
                          f"{printed.position}:{printed.prefix}"], capture_output=True, text=True)
     assert ok.returncode == 0 and ok.stdout.startswith("OK"), ok.stderr
-    tamper(desk_path, "UPDATE audit_log SET entity = NULL WHERE id = 7")
-    broken = subprocess.run([sys.executable, "-I", str(script), str(desk_path)],
+    tamper(desk_file, "UPDATE audit_log SET entity = NULL WHERE id = 7")
+    broken = subprocess.run([sys.executable, "-I", str(script), str(desk_file)],
                             capture_output=True, text=True)
     assert broken.returncode == 1 and "entry 7" in broken.stdout + broken.stderr
 
 
-def test_cli_verify_with_expect_and_against(desk_path, template, tmp_path, capsys,
+def test_cli_verify_with_expect_and_against(desk_file, template, tmp_path, capsys,
                                             monkeypatch):
     from eventrisk.cli import main
 
@@ -324,14 +326,14 @@ def test_cli_verify_with_expect_and_against(desk_path, template, tmp_path, capsy
     monkeypatch.setenv("EVENTRISK_PASSWORD_FILE", str(secret))
     printed = head_on_paper(pdf)
     head = f"{printed.position}:{printed.prefix[:16]}"
-    assert main(["--db", str(desk_path), "audit", "verify", "--quiet", "--expect", head,
+    assert main(["--db", str(desk_file), "audit", "verify", "--quiet", "--expect", head,
                  "--against", str(backup)]) == 0
     assert capsys.readouterr().out.startswith("OK: ")
-    tamper(desk_path, f"DELETE FROM audit_log WHERE id >= {printed.position}")
-    assert main(["--db", str(desk_path), "audit", "verify", "--quiet", "--expect", head]) == 1
+    tamper(desk_file, f"DELETE FROM audit_log WHERE id >= {printed.position}")
+    assert main(["--db", str(desk_file), "audit", "verify", "--quiet", "--expect", head]) == 1
     err = capsys.readouterr().err
     assert f"entry {printed.position} is gone" in err and "changed nothing" in err
-    assert main(["--db", str(desk_path), "audit", "verify", "--expect", "12:abc"]) == 2
+    assert main(["--db", str(desk_file), "audit", "verify", "--expect", "12:abc"]) == 2
     assert "16 or more hex characters" in capsys.readouterr().err
 
 
@@ -354,15 +356,15 @@ def test_the_grade_stays_reconciled_through_override_and_withdrawal(tmp_path):
     desk.close()
 
 
-def test_a_value_from_before_the_limits_still_opens_and_is_named(desk_path):
-    conn = sqlite3.connect(desk_path)
+def test_a_value_from_before_the_limits_still_opens_and_is_named(desk_file):
+    conn = sqlite3.connect(desk_file)
     ref = conn.execute("SELECT reference FROM submissions WHERE status = 'received' LIMIT 1"
                        ).fetchone()[0]
     conn.execute("UPDATE submissions SET starts_at = '999-06-01T22:01:15Z' WHERE reference = ?",
                  [ref])
     conn.commit()
     conn.close()
-    desk = Desk.open(desk_path)
+    desk = Desk.open(desk_file)
     desk.sign_in("supervisor", "supervisor-demo")
     from eventrisk.queue import QueueFilter
 

@@ -1,11 +1,14 @@
 """Invariants of the scorer, checked with hypothesis on real databases."""
 
+from contextlib import contextmanager
 from datetime import timedelta
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from eventrisk import incidents, submissions, users
+from eventrisk.db import open_database
 from eventrisk.model import Incident, IncidentCategory, Location, Role, Severity, Venue
 from eventrisk.scoring import service, whatif
 from eventrisk.scoring.rules import default_ruleset
@@ -33,8 +36,28 @@ incident = st.tuples(st.sampled_from(list(IncidentCategory)), st.sampled_from(li
                      st.sampled_from(list(Location)), st.integers(1, 900))
 
 
-def build(fields: dict, history: list):
-    db = memory_desk()
+BACKENDS = pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
+
+
+@contextmanager
+def built(backend: str, fields: dict, history: list):
+    """A desk holding one event with this history, in memory or in a database of its own on
+    the server (one per example, dropped after it)."""
+    if backend == "postgresql":
+        from tests import pg
+
+        with pg.fresh_desk() as name:
+            db = open_database(pg.url(name))
+            try:
+                yield build(db, fields, history)
+            finally:
+                db.close()
+    else:
+        yield build(memory_desk(), fields, history)
+
+
+def build(db, fields: dict, history: list):
     admin = users.create_user(db, None, "admin", "Admin", Role.ADMIN, "password1")
     create_venue(db, admin, Venue(code="V1", name="Hall", address="1 Road", postcode="E8 1AA",
                                   borough="Hackney", capacity=800, latest_finish="03:00"))
@@ -63,41 +86,47 @@ SETTINGS = settings(max_examples=25, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
 
 
+@BACKENDS
 @SETTINGS
 @given(event, st.lists(incident, max_size=6), incident)
-def test_one_more_incident_never_lowers_the_score(fields, history, extra):
-    db, admin, sub = build(fields, history)
-    before = current_score(db, sub)
-    add(db, admin, *extra)
-    after = current_score(db, sub)
+def test_one_more_incident_never_lowers_the_score(backend, fields, history, extra):
+    with built(backend, fields, history) as (db, admin, sub):
+        before = current_score(db, sub)
+        add(db, admin, *extra)
+        after = current_score(db, sub)
     assert after.score >= before.score
     assert after.grade.rank >= before.grade.rank
 
 
+@BACKENDS
 @SETTINGS
 @given(event, st.lists(incident, max_size=4))
-def test_one_more_door_supervisor_never_raises_the_score(fields, history):
-    db, _, sub = build(fields, history)
-    what_if = whatif.WhatIf(db, sub.id, NOW)
-    now = what_if.try_measures({}).proposed
-    more = what_if.try_measures({"door_supervisors": (sub.door_supervisors or 0) + 1}).proposed
+def test_one_more_door_supervisor_never_raises_the_score(backend, fields, history):
+    with built(backend, fields, history) as (db, _, sub):
+        what_if = whatif.WhatIf(db, sub.id, NOW)
+        now = what_if.try_measures({}).proposed
+        more = what_if.try_measures(
+            {"door_supervisors": (sub.door_supervisors or 0) + 1}).proposed
     assert more.score <= now.score
 
 
+@BACKENDS
 @SETTINGS
 @given(event, st.lists(incident, max_size=4), st.integers(1, 120))
-def test_an_earlier_finish_never_raises_the_score(fields, history, minutes):
-    db, _, sub = build(fields, history)
-    what_if = whatif.WhatIf(db, sub.id, NOW)
-    earlier = max(sub.start + timedelta(minutes=30), sub.end - timedelta(minutes=minutes))
-    now = what_if.try_measures({}).proposed
-    assert what_if.try_measures({"end": earlier}).proposed.score <= now.score
+def test_an_earlier_finish_never_raises_the_score(backend, fields, history, minutes):
+    with built(backend, fields, history) as (db, _, sub):
+        what_if = whatif.WhatIf(db, sub.id, NOW)
+        earlier = max(sub.start + timedelta(minutes=30), sub.end - timedelta(minutes=minutes))
+        now = what_if.try_measures({}).proposed
+        sooner = what_if.try_measures({"end": earlier}).proposed
+    assert sooner.score <= now.score
 
 
+@BACKENDS
 @SETTINGS
 @given(event, st.lists(incident, max_size=4))
-def test_the_same_inputs_always_give_the_same_output(fields, history):
-    db, _, sub = build(fields, history)
-    assert current_score(db, sub) == current_score(db, sub)
-    db2, _, sub2 = build(fields, history)
-    assert current_score(db2, sub2).as_dict() == current_score(db, sub).as_dict()
+def test_the_same_inputs_always_give_the_same_output(backend, fields, history):
+    with built(backend, fields, history) as (db, _, sub), \
+            built(backend, fields, history) as (db2, _, sub2):
+        assert current_score(db, sub) == current_score(db, sub)
+        assert current_score(db2, sub2).as_dict() == current_score(db, sub).as_dict()
