@@ -26,9 +26,10 @@ test: $(STAMP)
 test-pg: $(STAMP)
 	EVENTRISK_REQUIRE_PG=1 $(BIN)/python -m pytest -n auto -m pg $(PYTEST_ARGS)
 
-# The core alone, no Qt (about 35 s on two cores): a quick check while working on eventrisk/.
+# The core alone on desk files, no Qt and no server (about 35 s on two cores): a quick check
+# while working on eventrisk/.  make test-pg runs the server half.
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -q -n auto tests/core
+	$(BIN)/python -m pytest -q -n auto -m "not pg" tests/core
 
 # 20,000 generated hostile files through the import (a few minutes; not part of make test).
 fuzz: $(STAMP)
