@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -40,17 +40,26 @@ class DeskDatabase(Database):
                 yield self
             return
         self.conn.execute("BEGIN IMMEDIATE")
-        try:
+        with committed(lambda: self.conn.execute("COMMIT"), self.rollback):
             yield self
+
+
+@contextmanager
+def committed(commit: Callable[[], object], rollback: Callable[[], object]
+              ) -> Generator[None, None, None]:
+    """The body of a transaction already begun: committed if it ends normally, rolled back
+    if it (or the commit) fails."""
+    try:
+        yield
+    except BaseException:
+        rollback()
+        raise
+    else:
+        try:
+            commit()
         except BaseException:
-            self.rollback()
+            rollback()
             raise
-        else:
-            try:
-                self.conn.execute("COMMIT")
-            except BaseException:
-                self.rollback()
-                raise
 
 
 def open_database(path: str | Path, *, create: bool = True) -> Database:

@@ -293,3 +293,21 @@ def copy_desk(tmp_path):
             return str(target)
         yield copy
 
+
+
+# A module-scoped desk on each backend: ``@pytest.fixture(scope="module", params=BACKENDS)``,
+# then ``with module_desk(request, tmp_path_factory) as path:``.
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)]
+
+
+@contextmanager
+def module_desk(request, tmp_path_factory):
+    """An empty migrated desk for a module's tests: a file, or a database on the test server
+    dropped when the block ends."""
+    if request.param == "postgresql":
+        from tests import pg
+
+        with pg.fresh_desk() as name:
+            yield pg.url(name)
+        return
+    yield str(tmp_path_factory.mktemp("desk") / "desk.db")

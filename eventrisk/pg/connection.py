@@ -24,6 +24,7 @@ from psycopg.rows import dict_row
 from psycopg.types.numeric import FloatLoader
 
 from eventrisk import dialect
+from eventrisk.db import committed
 from eventrisk.errors import StorageError
 from eventrisk.pg import shown
 
@@ -202,18 +203,9 @@ class PgDatabase:
                 yield self
             return
         raw.execute("BEGIN")
-        try:
+        with committed(lambda: raw.execute("COMMIT"), self.rollback):
             raw.execute("SELECT pg_advisory_xact_lock(%s)", [WRITE_LOCK])
             yield self
-        except BaseException:
-            self.rollback()
-            raise
-        else:
-            try:
-                raw.execute("COMMIT")
-            except BaseException:
-                self.rollback()
-                raise
 
     def rollback(self) -> None:
         try:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import os
-from contextlib import ExitStack
 
 import pytest
 from pypdf import PdfReader
@@ -13,18 +12,12 @@ from pypdf import PdfReader
 from eventrisk.desk import Desk
 from eventrisk.queue import QueueFilter
 from eventrisk.report import queue_list
+from tests.conftest import BACKENDS, module_desk
 
 
-@pytest.fixture(scope="module",
-                params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
+@pytest.fixture(scope="module", params=BACKENDS)
 def desk(request, tmp_path_factory):
-    with ExitStack() as stack:
-        if request.param == "postgresql":
-            from tests import pg
-
-            path = pg.url(stack.enter_context(pg.fresh_desk()))
-        else:
-            path = str(tmp_path_factory.mktemp("queue") / "desk.db")
+    with module_desk(request, tmp_path_factory) as path:
         made = Desk.open(path, create=True)
         made.build_demo(venues=12, events=700, incidents=100, seed=4)
         made.sign_in("supervisor", "supervisor-demo")

@@ -4,26 +4,18 @@ denormalised sort keys follow every change that could move them."""
 
 from __future__ import annotations
 
-from contextlib import ExitStack
-
 import pytest
 
 from eventrisk import demo, queue
 from eventrisk.db import open_database
 from eventrisk.model import Role
 from eventrisk.queue import QueueFilter
+from tests.conftest import BACKENDS, module_desk
 
 
-@pytest.fixture(scope="module",
-                params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
+@pytest.fixture(scope="module", params=BACKENDS)
 def desk_file(request, tmp_path_factory):
-    with ExitStack() as stack:
-        if request.param == "postgresql":
-            from tests import pg
-
-            path = pg.url(stack.enter_context(pg.fresh_desk()))
-        else:
-            path = str(tmp_path_factory.mktemp("queue") / "desk.db")
+    with module_desk(request, tmp_path_factory) as path:
         db = open_database(path)
         demo.build(db, venues=12, events=700, incidents=300, seed=6)
         # Ties on every key: same names, same starts, same venues.

@@ -3,7 +3,6 @@ after any edit to what a history feature reads, skipping gives exactly the snaps
 rescore computing everything gives."""
 
 import random
-from contextlib import ExitStack
 
 import pytest
 
@@ -13,20 +12,14 @@ from eventrisk.pg import is_server
 from eventrisk.scoring import service
 from eventrisk.timeutil import now_utc
 from eventrisk.users import find_user
+from tests.conftest import BACKENDS, module_desk
 
 NOW = now_utc()
 
 
-@pytest.fixture(scope="module",
-                params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
+@pytest.fixture(scope="module", params=BACKENDS)
 def scored_desk(request, tmp_path_factory):
-    with ExitStack() as stack:
-        if request.param == "postgresql":
-            from tests import pg
-
-            path = pg.url(stack.enter_context(pg.fresh_desk()))
-        else:
-            path = str(tmp_path_factory.mktemp("skip") / "desk.db")
+    with module_desk(request, tmp_path_factory) as path:
         db = open_database(path)
         demo.build(db, venues=8, events=220, incidents=400, seed=4)
         service.score_all(db, find_user(db, "supervisor"), now=NOW)

@@ -29,7 +29,7 @@ from eventrisk.queue import QueueFilter
 from eventrisk.scoring.rules import parse_ruleset
 from eventrisk.timeutil import now_utc
 from eventrisk.validation import validate_submission
-from tests.conftest import cheap_hashing, event_fields
+from tests.conftest import BACKENDS, cheap_hashing, event_fields, module_desk
 
 ROLES = ("officer", "supervisor", "admin")
 ALL = set(ROLES)
@@ -50,19 +50,12 @@ def _past(**kw):
                         end=(start + timedelta(hours=4)).isoformat(timespec="minutes"), **kw)
 
 
-@pytest.fixture(scope="module",
-                params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
+@pytest.fixture(scope="module", params=BACKENDS)
 def template(request, tmp_path_factory):
     """A desk with an event in every state a use case needs, captured by someone who is
     none of the accounts under test (so four eyes never gets in the way): a file, or a
     database on the test server that each test copies."""
-    with ExitStack() as stack, cheap_hashing():
-        if request.param == "postgresql":
-            from tests import pg
-
-            path = pg.url(stack.enter_context(pg.fresh_desk()))
-        else:
-            path = str(tmp_path_factory.mktemp("matrix") / "desk.db")
+    with module_desk(request, tmp_path_factory) as path, cheap_hashing():
         desk = Desk.open(path, create=True)
         desk.create_first_admin("admin", "Admin", "admin-password")
         for name, role in (("capturer", Role.OFFICER), ("officer", Role.OFFICER),
