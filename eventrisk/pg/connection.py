@@ -130,14 +130,30 @@ class Cursor:
 
 
 class Connection:
-    """What the core asks of ``db.conn``."""
+    """What the core asks of ``db.conn``.
 
-    def __init__(self, raw: psycopg.Connection):
-        self.raw = raw
+    A connection the server or the network dropped (a restart, a failover, a laptop that
+    slept) fails the statement that found it so, once, with one sentence; the next statement
+    outside a transaction connects again, so the workstation carries on without a restart.
+    """
+
+    def __init__(self, raw: psycopg.Connection, target: str = "", timeout: float = 5.0):
+        self._raw = raw
+        self.target = target
+        self.timeout = timeout
+        self._closed = False
+
+    @property
+    def raw(self) -> psycopg.Connection:
+        if self._raw.broken and not self._closed and self.target:
+            self._raw = connect(self.target, timeout=self.timeout)
+        return self._raw
 
     @property
     def in_transaction(self) -> bool:
-        return self.raw.info.transaction_status != TransactionStatus.IDLE
+        if self._raw.broken:
+            return False  # whatever it held, the server has rolled back
+        return self._raw.info.transaction_status != TransactionStatus.IDLE
 
     def execute(self, sql: str, params: Any = None) -> Cursor:
         return run(self.raw, sql, params)
@@ -155,7 +171,8 @@ class Connection:
         self.raw.execute("ROLLBACK") if self.in_transaction else None
 
     def close(self) -> None:
-        self.raw.close()
+        self._closed = True
+        self._raw.close()
 
 
 def run(raw: psycopg.Connection, sql: str, params: Any = None) -> Cursor:
@@ -171,8 +188,8 @@ class PgDatabase:
 
     dialect = dialect.POSTGRESQL
 
-    def __init__(self, raw: psycopg.Connection, target: str):
-        self.conn = Connection(raw)
+    def __init__(self, raw: psycopg.Connection, target: str, timeout: float = 5.0):
+        self.conn = Connection(raw, target, timeout)
         self.target = target
 
     def execute(self, sql: str, params: Any = None) -> Cursor:

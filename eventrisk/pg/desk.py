@@ -19,7 +19,7 @@ def open_server(target: str, *, create: bool, timeout: float) -> PgDatabase:
     """Open the desk at ``target``; with ``create`` (``eventrisk init``), make or bring its
     schema up to date as the owner role first."""
     raw = connect(target, timeout=timeout)
-    db = PgDatabase(raw, target)
+    db = PgDatabase(raw, target, timeout)
     try:
         if create:
             _initialise(db)

@@ -417,3 +417,30 @@ def test_the_queue_search_finds_the_same_events_on_both_backends(tmp_path, serve
     assert found_any > 20  # the corpus is searched, not just missed on both sides
     server.close()
     desk.close()
+
+
+def test_a_dropped_connection_fails_one_action_in_a_sentence_and_the_next_reconnects(
+        server_desk):
+    from eventrisk.db import is_environment_failure, storage_error
+    from eventrisk.queue import QueueFilter
+
+    url = pg.url(server_desk)
+    desk = _working_desk(url)
+    desk.queue_page(QueueFilter())
+    pid = desk.db.execute("SELECT pg_backend_pid()").fetchone()[0]
+    with pg.admin() as admin:  # the server restarts, or the network drops the line
+        admin.execute("SELECT pg_terminate_backend(%s)", [pid])
+    with pytest.raises(psycopg.OperationalError) as caught:
+        desk.queue_page(QueueFilter())
+    assert is_environment_failure(caught.value)
+    said = str(storage_error(caught.value, url))
+    assert said.startswith("The desk's server") and "\n" not in said
+    assert not desk.db.conn.in_transaction
+    # The next action connects again, as the same person, with nothing lost.
+    assert desk.queue_page(QueueFilter())
+    state = desk.save_submission(validate_submission(event_fields(
+        event_name="After The Drop", venue_code=desk.db.execute(
+            "SELECT code FROM venues ORDER BY id LIMIT 1").fetchone()[0])))
+    assert state.submission.id and desk.db.execute("SELECT pg_backend_pid()").fetchone()[0] != pid
+    assert audit.verify(desk.db).ok
+    desk.close()
