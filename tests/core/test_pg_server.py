@@ -16,7 +16,7 @@ from eventrisk import audit, move, verify
 from eventrisk.db import open_database
 from eventrisk.desk import Desk
 from eventrisk.errors import StorageError
-from eventrisk.pg import is_server, shown
+from eventrisk.pg import is_server, schema, shown
 from eventrisk.validation import validate_submission
 from tests import pg
 from tests.conftest import event_fields, run_cli
@@ -444,3 +444,44 @@ def test_a_dropped_connection_fails_one_action_in_a_sentence_and_the_next_reconn
     assert state.submission.id and desk.db.execute("SELECT pg_backend_pid()").fetchone()[0] != pid
     assert audit.verify(desk.db).ok
     desk.close()
+
+
+def test_both_backends_end_their_migrations_with_the_same_tables_and_columns(server_desk):
+    from tests.conftest import columns_of
+
+    file_desk = open_database(":memory:")
+    server = open_database(pg.url(server_desk))
+    try:
+        ours = {t: c for t, c in columns_of(file_desk).items()
+                if not t.startswith("_sqlite") and "_fts" not in t}
+        theirs = {t: c for t, c in columns_of(server).items() if t != "eventrisk_migrations"}
+        theirs["audit_log"] = theirs["audit_log"] - {"written_by"}  # the server's own stamp
+        assert theirs == ours
+        assert schema.applied(server) == sorted(
+            r[0] for r in file_desk.execute("SELECT name FROM _sqlite_migrations"))
+    finally:
+        server.close()
+        file_desk.close()
+
+
+def test_the_server_stamps_each_entry_with_the_login_that_wrote_it(server_desk):
+    url = pg.url(server_desk)
+    _working_desk(url).close()
+    as_pc = pg.url(server_desk, user=pg.WORKSTATION)
+    desk = Desk.open(as_pc)
+    desk.sign_in("officer", "officer-demo")
+    desk.save_submission(validate_submission(event_fields(
+        event_name="Stamped", venue_code=desk.db.execute(
+            "SELECT code FROM venues ORDER BY id LIMIT 1").fetchone()[0])))
+    last = desk.db.execute("SELECT written_by FROM audit_log ORDER BY id DESC LIMIT 1"
+                           ).fetchone()[0]
+    desk.close()
+    assert last == pg.WORKSTATION
+    with psycopg.connect(as_pc, autocommit=True, options="-c search_path=eventrisk") as conn:
+        conn.execute("BEGIN")
+        conn.execute("INSERT INTO audit_log (at, actor, action, prev_hash, hash, written_by) "
+                     "VALUES ('x', 'x', 'x', 'x', 'x', 'someone_else')")
+        claimed = conn.execute("SELECT written_by FROM audit_log ORDER BY id DESC LIMIT 1"
+                               ).fetchone()[0]
+        conn.execute("ROLLBACK")
+    assert claimed == pg.WORKSTATION  # not for the writer to choose
