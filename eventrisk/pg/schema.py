@@ -471,6 +471,8 @@ $$;
 CREATE FUNCTION anonymise_review_comment(review bigint) RETURNS void
 LANGUAGE sql SECURITY DEFINER SET search_path = eventrisk, pg_temp AS $$
   UPDATE reviews SET comment = '[anonymised]' WHERE id = review
+     AND EXISTS (SELECT 1 FROM submissions s WHERE s.id = reviews.submission_id
+                 AND s.anonymised_at IS NOT NULL)  -- only a run's, whose event it anonymised
 $$;
 """
 

@@ -485,3 +485,17 @@ def test_the_server_stamps_each_entry_with_the_login_that_wrote_it(server_desk):
                                ).fetchone()[0]
         conn.execute("ROLLBACK")
     assert claimed == pg.WORKSTATION  # not for the writer to choose
+
+
+def test_a_workstation_cannot_blank_a_supervisors_comment_outside_a_retention_run(
+        server_desk):
+    url = pg.url(server_desk)
+    _working_desk(url).close()
+    with psycopg.connect(pg.url(server_desk, user=pg.WORKSTATION), autocommit=True,
+                         options="-c search_path=eventrisk") as conn:
+        review, comment = conn.execute(
+            "SELECT id, comment FROM reviews WHERE coalesce(comment, '') != '' ORDER BY id "
+            "LIMIT 1").fetchone()
+        conn.execute("SELECT anonymise_review_comment(%s)", [review])
+        after = conn.execute("SELECT comment FROM reviews WHERE id = %s", [review]).fetchone()
+    assert after[0] == comment  # its event was not anonymised by a run: nothing changed
