@@ -55,6 +55,15 @@ def admin():
     return psycopg.connect(SERVER, autocommit=True)
 
 
+def workstation(dbname: str):
+    """A plain connection as the workstations' login, in the desk's schema, as someone with
+    psql on a desk PC has (autocommit: each statement on its own)."""
+    import psycopg
+
+    return psycopg.connect(url(dbname, user=WORKSTATION), autocommit=True,
+                           options="-c search_path=eventrisk")
+
+
 def run_grants(dbname: str) -> None:
     """docs/postgresql-grants.sql, as the database's administrator runs it."""
     import psycopg

@@ -117,8 +117,7 @@ def test_the_workstation_role_works_the_desk_but_cannot_touch_the_record(server_
     boss.close()
     # And nothing of the record can be changed, removed or redefined from that role.
     refused = []
-    with psycopg.connect(as_pc, autocommit=True,
-                         options="-c search_path=eventrisk") as conn:
+    with pg.workstation(server_desk) as conn:
         for sql in ("UPDATE audit_log SET actor = 'mallory' WHERE id = 1",
                     "DELETE FROM audit_log WHERE id = (SELECT max(id) FROM audit_log)",
                     "TRUNCATE audit_log",
@@ -154,8 +153,7 @@ def test_retention_anonymises_the_trail_from_a_workstation_only_through_the_owne
         server_desk):
     url = pg.url(server_desk)
     _working_desk(url).close()
-    with psycopg.connect(pg.url(server_desk, user=pg.WORKSTATION), autocommit=True,
-                         options="-c search_path=eventrisk") as conn:
+    with pg.workstation(server_desk) as conn:
         entry = conn.execute("SELECT max(id) FROM audit_log").fetchone()[0]
         # Not a retention run: the owner's trigger refuses, even through the function.
         with pytest.raises(psycopg.errors.IntegrityConstraintViolation, match="immutable"):
@@ -336,8 +334,7 @@ def test_a_server_desk_is_backed_up_by_pg_dump_and_restored_by_pg_restore(tmp_pa
     assert json.loads(last[1])["backup_head"] == [held["position"], held["hash"]]
     assert desk.verify_audit().ok
     # The workstations keep exactly their rights: the grants came back with the tables.
-    with psycopg.connect(pg.url(server_desk, user=pg.WORKSTATION),
-                         options="-c search_path=eventrisk") as conn:
+    with pg.workstation(server_desk) as conn:
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             conn.execute("DELETE FROM audit_log")
     desk.close()
@@ -477,7 +474,7 @@ def test_the_server_stamps_each_entry_with_the_login_that_wrote_it(server_desk):
                            ).fetchone()[0]
     desk.close()
     assert last == pg.WORKSTATION
-    with psycopg.connect(as_pc, autocommit=True, options="-c search_path=eventrisk") as conn:
+    with pg.workstation(server_desk) as conn:
         conn.execute("BEGIN")
         conn.execute("INSERT INTO audit_log (at, actor, action, prev_hash, hash, written_by) "
                      "VALUES ('x', 'x', 'x', 'x', 'x', 'someone_else')")
@@ -491,8 +488,7 @@ def test_a_workstation_cannot_blank_a_supervisors_comment_outside_a_retention_ru
         server_desk):
     url = pg.url(server_desk)
     _working_desk(url).close()
-    with psycopg.connect(pg.url(server_desk, user=pg.WORKSTATION), autocommit=True,
-                         options="-c search_path=eventrisk") as conn:
+    with pg.workstation(server_desk) as conn:
         review, comment = conn.execute(
             "SELECT id, comment FROM reviews WHERE coalesce(comment, '') != '' ORDER BY id "
             "LIMIT 1").fetchone()
