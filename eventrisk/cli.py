@@ -218,7 +218,7 @@ def _log_exception() -> Path:
     return logfile
 
 
-def _dispatch(args: argparse.Namespace, path: Path) -> int:
+def _dispatch(args: argparse.Namespace, path: Path | str) -> int:
     command = args.command or "gui"
     if command == "gui":
         from ui.app import run  # the core never imports Qt; only this entry point does
@@ -296,7 +296,7 @@ def _sign_in(desk: Desk, args: argparse.Namespace) -> None:
                         f"run 'eventrisk --user {name} password' (or sign in to the app).")
 
 
-def _init(args: argparse.Namespace, path: Path) -> int:
+def _init(args: argparse.Namespace, path: Path | str) -> int:
     from eventrisk.pg import is_server, shown
 
     where = shown(str(path))
@@ -366,7 +366,7 @@ def _migrate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _restore(args: argparse.Namespace, path: Path) -> int:
+def _restore(args: argparse.Namespace, path: Path | str) -> int:
     from eventrisk.desk.restore import check_backup, restore_desk
 
     check_backup(args.file)  # before asking for a password for a backup that will not do

@@ -46,9 +46,11 @@ def user_log_dir() -> Path:
     return Path(platformdirs.user_log_dir(APP_NAME, APP_AUTHOR))
 
 
-def default_db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
+def default_db_path(explicit: str | os.PathLike[str] | None = None) -> Path | str:
     """``--db`` if given, then ``EVENTRISK_DB``, then ``desk.db`` in the user data folder.
-    A server (``postgresql://…``, ``service=…``) is kept as written: see ``DeskTarget``."""
+    A file is a ``Path``; a server (``postgresql://…``, ``service=…``) stays the text it
+    was given (a ``Path`` would fold its ``//``): ``eventrisk.pg.is_server`` tells them
+    apart."""
     if explicit:
         return _target(explicit)
     env = os.environ.get("EVENTRISK_DB")
@@ -57,29 +59,7 @@ def default_db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
     return user_data_dir() / "desk.db"
 
 
-class DeskTarget(type(Path())):  # type: ignore[misc]
-    """A desk on a PostgreSQL server, named as libpq names it.  It passes where a desk's
-    path does (``str()`` gives the connection text back intact, where a ``Path`` would fold
-    its ``//``); code about files asks ``is_server`` first."""
-
-    def __new__(cls, text: str):
-        self = super().__new__(cls, "server-desk")
-        self._text = text
-        return self
-
-    def __str__(self) -> str:
-        return self._text
-
-    def __repr__(self) -> str:
-        from eventrisk.pg import shown
-
-        return f"DeskTarget({shown(self._text)!r})"
-
-    def __fspath__(self) -> str:
-        raise TypeError("a desk on a server is not a file")
-
-
-def _target(text: str | os.PathLike[str]) -> Path:
+def _target(text: str | os.PathLike[str]) -> Path | str:
     from eventrisk.pg import is_server
 
-    return DeskTarget(str(text)) if is_server(text) else Path(text)
+    return str(text) if is_server(text) else Path(text)

@@ -124,13 +124,13 @@ class DatabaseLocationDialog(QDialog):
         if path:
             self.path.setText(path)
 
-    def chosen(self) -> Path:
+    def chosen(self) -> Path | str:
         if self.on_server.isChecked():
             return default_db_path(self.server.text().strip())
         return Path(self.path.text()).expanduser()
 
 
-def run(db_path: Path) -> int:
+def run(db_path: Path | str) -> int:
     """Open the desktop app on ``db_path`` (offering a first-run set-up if it is missing)."""
     log_to_file()
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -154,7 +154,7 @@ def run(db_path: Path) -> int:
         if is_server(explicit):
             QSettings().setValue(SERVER_SETTING, str(explicit))
         else:
-            explicit.parent.mkdir(parents=True, exist_ok=True)
+            Path(explicit).parent.mkdir(parents=True, exist_ok=True)
     try:
         # A workstation never makes or upgrades a desk on a server: its owner does.
         desk = Desk.open(explicit, create=not is_server(explicit))

@@ -224,7 +224,7 @@ def _restore_server(target: str, backup: Path, username: str, force_absent: bool
     return Restored(backup, None, head)
 
 
-def restore_desk(live: Path, backup: Path, name: str, password: str) -> Restored:
+def restore_desk(live: str | Path, backup: Path, name: str, password: str) -> Restored:
     """Sign in as an administrator, then restore: with the live desk's accounts, or, when the
     live desk is too damaged to open, with the backup's (signed in on a scratch copy)."""
     from eventrisk.desk.service import Desk
