@@ -40,6 +40,21 @@ def _working_desk(url: str) -> Desk:
     return desk
 
 
+def _at_workstation(server_desk: str, user: str = "officer") -> Desk:
+    """The desk opened through the workstations' database login, signed in as a demo
+    account."""
+    desk = Desk.open(pg.url(server_desk, user=pg.WORKSTATION))
+    desk.sign_in(user, f"{user}-demo")
+    return desk
+
+
+def _capture(desk: Desk, name: str):
+    """Save and score a new event called ``name`` at the desk's first venue."""
+    code = desk.db.execute("SELECT code FROM venues ORDER BY id LIMIT 1").fetchone()[0]
+    return desk.save_submission(validate_submission(event_fields(event_name=name,
+                                                                 venue_code=code)))
+
+
 # ---- naming the server -----------------------------------------------------------------------
 
 @pytest.mark.parametrize("text, server", [
@@ -102,15 +117,10 @@ def test_the_workstation_role_works_the_desk_but_cannot_touch_the_record(server_
     url = pg.url(server_desk)
     _working_desk(url).close()
     # Everything a desk officer and a supervisor do, as the workstations' login role.
-    as_pc = pg.url(server_desk, user=pg.WORKSTATION)
-    officer = Desk.open(as_pc)
-    officer.sign_in("officer", "officer-demo")
-    state = officer.save_submission(validate_submission(event_fields(
-        event_name="Server Social", venue_code=officer.db.execute(
-            "SELECT code FROM venues ORDER BY id LIMIT 1").fetchone()[0])))
+    officer = _at_workstation(server_desk)
+    state = _capture(officer, "Server Social")
     state = officer.submit_for_review(state.submission.id, state.version)
-    boss = Desk.open(as_pc)
-    boss.sign_in("supervisor", "supervisor-demo")
+    boss = _at_workstation(server_desk, "supervisor")
     approved = boss.approve(state.submission.id, state.version)
     assert approved.status.value == "approved"
     officer.close()
@@ -320,9 +330,7 @@ def test_a_server_desk_is_backed_up_by_pg_dump_and_restored_by_pg_restore(tmp_pa
     held = json.loads(recorded)
     # Work done after the backup ...
     events = desk.db.execute("SELECT count(*) FROM submissions").fetchone()[0]
-    desk.save_submission(validate_submission(event_fields(
-        event_name="After The Backup", venue_code=desk.db.execute(
-            "SELECT code FROM venues ORDER BY id LIMIT 1").fetchone()[0])))
+    _capture(desk, "After The Backup")
     # ... is gone once it is restored, and the restore itself is in the restored trail.
     done = desk.restore_from(target)
     assert done.kept_aside is None
@@ -435,9 +443,7 @@ def test_a_dropped_connection_fails_one_action_in_a_sentence_and_the_next_reconn
     assert not desk.db.conn.in_transaction
     # The next action connects again, as the same person, with nothing lost.
     assert desk.queue_page(QueueFilter())
-    state = desk.save_submission(validate_submission(event_fields(
-        event_name="After The Drop", venue_code=desk.db.execute(
-            "SELECT code FROM venues ORDER BY id LIMIT 1").fetchone()[0])))
+    state = _capture(desk, "After The Drop")
     assert state.submission.id and desk.db.execute("SELECT pg_backend_pid()").fetchone()[0] != pid
     assert audit.verify(desk.db).ok
     desk.close()
@@ -462,14 +468,9 @@ def test_both_backends_end_their_migrations_with_the_same_tables_and_columns(ser
 
 
 def test_the_server_stamps_each_entry_with_the_login_that_wrote_it(server_desk):
-    url = pg.url(server_desk)
-    _working_desk(url).close()
-    as_pc = pg.url(server_desk, user=pg.WORKSTATION)
-    desk = Desk.open(as_pc)
-    desk.sign_in("officer", "officer-demo")
-    desk.save_submission(validate_submission(event_fields(
-        event_name="Stamped", venue_code=desk.db.execute(
-            "SELECT code FROM venues ORDER BY id LIMIT 1").fetchone()[0])))
+    _working_desk(pg.url(server_desk)).close()
+    desk = _at_workstation(server_desk)
+    _capture(desk, "Stamped")
     last = desk.db.execute("SELECT written_by FROM audit_log ORDER BY id DESC LIMIT 1"
                            ).fetchone()[0]
     desk.close()
