@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlite_utils import Database
 
@@ -24,7 +24,7 @@ from eventrisk.scoring.catalogue import (
     SEVERITY_WEIGHT,
     WINDOWS,
 )
-from eventrisk.timeutil import to_db
+from eventrisk.timeutil import from_db, to_db
 
 MAX_REFS = 8
 _TEMP_TABLES = ("_sel", "_vcum", "_pcum", "_deb", "_nights")
@@ -75,23 +75,80 @@ def _seek(table: str, key: str, bound: str, rowid: str) -> str:
 _SPAN = "AND {column} >= :span_from AND {column} < :span_to"
 
 
-def compute(db: Database, where: str, params: dict, now: datetime) -> list[History]:
+# How far past a chunk's own span the running totals kept for the next chunks reach
+# (``compute(..., keep=...)``): a bulk rescore works forward through time a chunk at a time,
+# and each chunk's windows look back 24 months.  Without keeping them, every incident would be
+# summed once per chunk whose look-back covers it: 3 times at 100,000 events, where a chunk
+# spans a year, and about 20 at a million, where it spans five weeks.  Kept for twice the
+# chunk's own months ahead, and at least 9, that is under 2 and about 3.5 times, while what is
+# kept stays within 3 years of incidents.
+KEEP_AHEAD_DAYS = 274
+_KEPT = ("_vcum", "_pcum", "_deb")
+
+
+@dataclass(frozen=True)
+class _Kept:
+    """The running totals kept on a connection for the next ``compute`` calls."""
+
+    venues: str  # the predicate over ``v.id`` choosing the venues they cover
+    now: str
+    span_from: str
+    span_to: str
+    revisions: tuple  # what the history triggers (m006) had counted when they were built
+
+
+def _revisions(db: Database) -> tuple:
+    """Every venue's and promoter's history revision, summed: it moves whenever an incident,
+    a debrief or an event's time or place changes anywhere on the desk (m006's triggers)."""
+    return tuple(db.execute(
+        "SELECT (SELECT coalesce(sum(history_rev), 0) FROM venues), "
+        "(SELECT count(*) FROM venues), (SELECT coalesce(sum(history_rev), 0) FROM promoters),"
+        " (SELECT count(*) FROM promoters)").fetchone())
+
+
+def release(db: Database) -> None:
+    """Drop the running totals ``compute(..., keep=...)`` left on this connection."""
+    if db.__dict__.pop("_kept_history", None) is not None:
+        for statement in dialect.of(db).drop_temp(_KEPT):
+            db.execute(statement)
+
+
+def julian(stored: str) -> float:
+    """A stored UTC time in days."""
+    return from_db(stored).timestamp() / 86400
+
+
+def _later(stored: str, days: float) -> str:
+    return to_db(from_db(stored) + timedelta(days=days))
+
+
+def compute(db: Database, where: str, params: dict, now: datetime,
+            keep: str | None = None) -> list[History]:
     """History features for every submission matching ``where`` (SQL over alias ``s``, with
-    named ``params``)."""
+    named ``params``).
+
+    With ``keep`` (a predicate over ``v.id``, the venues every matching submission is at),
+    the running totals are built to reach ``KEEP_AHEAD_DAYS`` past this span and left on the
+    connection, and a later call with the same ``keep`` whose span they cover reuses them,
+    unless any history has changed on the desk since (``release`` drops them)."""
     sql = dialect.of(db)
     rowid = sql.rowid
     bounds = ", ".join(
         f"strftime({_ISO}, min(s.starts_at, :now), '-{m} months') AS t{m}" for m in WINDOWS)
     cum = _cum_columns()
     cum_sql = ", ".join(f"sum({expr}) OVER win AS {name}" for name, expr in cum)
-    script = [
-        *sql.drop_temp(_TEMP_TABLES),
-        f"""CREATE TEMP TABLE _sel AS SELECT s.id, s.venue_id, s.promoter_id, s.night,
-            s.status, v.borough, min(s.starts_at, :now) AS t0, {bounds}
-            FROM submissions s JOIN venues v ON v.id = s.venue_id WHERE {where}""",
+    # The venues (and promoters) whose history is summed: this call's own, or all those
+    # ``keep`` covers, for later calls too.
+    venues = (f"(SELECT id AS venue_id FROM venues v WHERE {keep})" if keep
+              else "(SELECT venue_id FROM _sel)")
+    # Every promoter's, when kept: few incidents are linked to an event, so those are read
+    # through that link rather than through every incident of the span.
+    promoters, when = (("AND i.submission_id > 0", f"{sql.plus}i.occurred_at") if keep else
+                       ("AND s.promoter_id IN (SELECT promoter_id FROM _sel)", "i.occurred_at"))
+    kept_tables = [
         f"""CREATE TEMP TABLE _vcum AS SELECT venue_id AS k, occurred_at AS t, id, {cum_sql}
             FROM (SELECT venue_id, occurred_at, id, category, {_WEIGHT_SQL} AS w
-                  FROM incidents WHERE venue_id IN (SELECT venue_id FROM _sel)
+                  FROM incidents WHERE venue_id IN {venues}
                   {_SPAN.format(column="occurred_at")} AND :bulk = 1) AS inc
             WINDOW win AS (PARTITION BY venue_id ORDER BY occurred_at, id
                            ROWS UNBOUNDED PRECEDING)""",
@@ -100,49 +157,79 @@ def compute(db: Database, where: str, params: dict, now: datetime) -> list[Histo
             count(*) OVER win AS n, sum({_WEIGHT_SQL.replace('severity', 'i.severity')
                                          .replace('location', 'i.location')}) OVER win AS w
             FROM incidents i JOIN submissions s ON s.id = i.submission_id
-            WHERE s.promoter_id IN (SELECT promoter_id FROM _sel)
-            {_SPAN.format(column="i.occurred_at")}
+            WHERE 1 = 1 {promoters}
+            {_SPAN.format(column=when)}
             WINDOW win AS (PARTITION BY s.promoter_id ORDER BY i.occurred_at, i.id
                            ROWS UNBOUNDED PRECEDING)""",
         sql.temp_index("_pcum", "k, t, id"),
         # The debriefs inside the span, and for each venue the last one before it (an event
         # with no debrief in its two years still needs its last): not a decade of them.
-        """CREATE TEMP TABLE _deb AS
+        f"""CREATE TEMP TABLE _deb AS
             SELECT s.venue_id AS k, s.starts_at AS t, s.id, d.incidents_noted
             FROM debriefs d JOIN submissions s ON s.id = d.submission_id
-            WHERE s.venue_id IN (SELECT venue_id FROM _sel)
+            WHERE s.venue_id IN {venues}
               AND s.starts_at >= :span_from AND s.starts_at < :span_to
             UNION ALL
             SELECT s.venue_id, s.starts_at, s.id, d.incidents_noted
-            FROM (SELECT DISTINCT venue_id FROM _sel) v
+            FROM (SELECT DISTINCT venue_id FROM {venues} AS w) v
             JOIN submissions s ON s.id = (
                 SELECT s2.id FROM submissions s2 JOIN debriefs d2 ON d2.submission_id = s2.id
                 WHERE s2.venue_id = v.venue_id AND s2.starts_at < :span_from
                 ORDER BY s2.starts_at DESC, s2.id DESC LIMIT 1)
             JOIN debriefs d ON d.submission_id = s.id""",
         sql.temp_index("_deb", "k, t, id"),
-        """CREATE TEMP TABLE _nights AS SELECT s.night, v.borough, count(*) AS n
-            FROM submissions s JOIN venues v ON v.id = s.venue_id
-            WHERE s.status != 'cancelled' AND s.night IN (SELECT night FROM _sel)
-            GROUP BY s.night, v.borough""",
     ]
     named = {"now": to_db(now), "bulk": 1, **params}
+    kept: _Kept | None = db.__dict__.get("_kept_history")
+    if kept is not None and (not keep or kept.venues != keep or kept.now != named["now"]):
+        release(db)
+        kept = None
+    for statement in sql.drop_temp(("_sel", "_nights")):
+        db.execute(statement)
+    db.execute(f"""CREATE TEMP TABLE _sel AS SELECT s.id, s.venue_id, s.promoter_id, s.night,
+            s.status, v.borough, min(s.starts_at, :now) AS t0, {bounds}
+            FROM submissions s JOIN venues v ON v.id = s.venue_id WHERE {where}""",
+               {k: v for k, v in named.items() if f":{k}" in where or k == "now"})
+    if sql.server:  # a new table has no statistics: without them the server plans
+        db.execute("ANALYZE pg_temp._sel")  # for thousands of rows, not one
+    span = db.execute(f"SELECT min(t{max(WINDOWS)}), max(t0), count(*) FROM _sel").fetchone()
+    named["span_from"], named["span_to"] = span[0] or "", span[1] or ""
+    # One event (a save, a what-if): its venue windows are one aggregate pass over the index
+    # range, much cheaper than running totals; many events share those.
+    named["bulk"] = int(span[2] != 1)
+    keeping = bool(keep) and bool(named["bulk"]) and span[2] > 0
+    build = True
+    if keeping:
+        revisions = _revisions(db)
+        if (kept is not None and kept.revisions == revisions
+                and kept.span_from <= named["span_from"] and named["span_to"] <= kept.span_to):
+            build = False
+        else:
+            own_days = (julian(named["span_to"]) - julian(named["span_from"])
+                        - 366 * max(WINDOWS) / 12)
+            named["span_to"] = _later(named["span_to"], max(KEEP_AHEAD_DAYS, 2 * own_days))
+            kept = _Kept(keep or "", named["now"], named["span_from"], named["span_to"],
+                         revisions)
+    if build:
+        release(db)
+        for statement in sql.drop_temp(_KEPT):  # left by a call that failed part way
+            db.execute(statement)
+    own = tuple(t for t in _TEMP_TABLES if t not in _KEPT or not keeping)
+    script = kept_tables if build else []
+    script.append("""CREATE TEMP TABLE _nights AS SELECT s.night, v.borough, count(*) AS n
+            FROM submissions s JOIN venues v ON v.id = s.venue_id
+            WHERE s.status != 'cancelled' AND s.night IN (SELECT night FROM _sel)
+            GROUP BY s.night, v.borough""")
     for statement in script:
         if statement.startswith("CREATE INDEX") and not named["bulk"]:
             continue  # one event's tables hold a few rows: nothing to seek through
         uses = {k: v for k, v in named.items() if f":{k}" in statement}
         db.execute(statement, uses or None)
-        if statement.startswith("CREATE TEMP TABLE _sel"):
-            if sql.server:  # a new table has no statistics: without them the server plans
-                db.execute("ANALYZE pg_temp._sel")  # for thousands of rows, not one
-            span = db.execute(f"SELECT min(t{max(WINDOWS)}), max(t0), count(*) FROM _sel"
-                              ).fetchone()
-            named["span_from"], named["span_to"] = span[0] or "", span[1] or ""
-            # One event (a save, a what-if): its venue windows are one aggregate pass over
-            # the index range, much cheaper than running totals; many events share those.
-            named["bulk"] = int(span[2] != 1)
+    if keeping and build:
+        db.__dict__["_kept_history"] = kept
     if sql.server and named["bulk"]:  # the seeks below plan on what these hold
-        db.execute("ANALYZE " + ", ".join(f"pg_temp.{t}" for t in _TEMP_TABLES))
+        fresh = _TEMP_TABLES if build else own
+        db.execute("ANALYZE " + ", ".join(f"pg_temp.{t}" for t in fresh))
 
     seeks = ", ".join([_seek("_vcum", "venue_id", "t0", rowid) + " AS v0"]
                       + [_seek("_vcum", "venue_id", f"t{m}", rowid) + f" AS v{m}"
@@ -186,7 +273,7 @@ def compute(db: Database, where: str, params: dict, now: datetime) -> list[Histo
         if not named["bulk"]:
             values |= _venue_windows(db, row[1], bounds_map)
         out.append(History(row[0], row[1], row[2], bounds_map, values))
-    for statement in sql.drop_temp(_TEMP_TABLES):
+    for statement in sql.drop_temp(own):
         db.execute(statement)
     return out
 

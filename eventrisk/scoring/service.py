@@ -52,10 +52,11 @@ class Scored:
     row: dict
 
 
-def iter_features(db: Database, where: str, params: dict,
-                  now: datetime) -> Iterator[Scored]:
-    """Features for every submission matching ``where`` (SQL over alias ``s``), in id order."""
-    histories = history.compute(db, where, params, now)
+def iter_features(db: Database, where: str, params: dict, now: datetime,
+                  keep: str | None = None) -> Iterator[Scored]:
+    """Features for every submission matching ``where`` (SQL over alias ``s``), in id order
+    (``keep``: see ``history.compute``)."""
+    histories = history.compute(db, where, params, now, keep)
     venues: dict[int, Venue] = {}
     for start in range(0, len(histories), BATCH):
         chunk = histories[start:start + BATCH]
@@ -217,7 +218,7 @@ def source_stamps(db: Database, where: str, params: dict, now: datetime,
 
 
 def _prepare(db: Database, where: str, params: dict, now: datetime,
-             ruleset: Ruleset) -> Iterator[list[_Prepared]]:
+             ruleset: Ruleset, keep: str | None = None) -> Iterator[list[_Prepared]]:
     """Read only: features, assessments and encoded snapshots, a batch at a time.
 
     Past events whose source stamp matches the one stored with their snapshot are handed
@@ -289,7 +290,7 @@ def _prepare(db: Database, where: str, params: dict, now: datetime,
         return [out[s.submission.id] for s in items if s.submission.id is not None]
 
     try:
-        for scored in iter_features(db, where, params, now):
+        for scored in iter_features(db, where, params, now, keep):
             batch.append(scored)
             if len(batch) == BATCH:
                 yield encode(batch)
@@ -312,17 +313,25 @@ def snapshot_basis(ruleset_sha256: str, inputs: str, features: str) -> str:
     return hashlib.sha256("\n".join((ruleset_sha256, inputs, features)).encode()).hexdigest()
 
 
+_WORKER_DESKS: dict[str, Database] = {}  # a worker process's connection, chunk after chunk
+
+
 def _prepare_all(path: str, where: str, params: dict, now: datetime,
-                 source: str) -> list[tuple]:
-    """A worker process's share: its own connection, reading only."""
-    db = open_database(path, create=False)
+                 source: str, keep: str) -> list[tuple]:
+    """A worker process's share: its own connection, reading only, kept from one chunk to
+    the next with the running totals of its venues' history (``history.compute``)."""
+    db = _WORKER_DESKS.get(path)
+    if db is None:
+        db = _WORKER_DESKS[path] = open_database(path, create=False)
     try:
         ruleset = parsed(source, "ruleset", stored=True)
         with _bulk_allocation():  # plain tuples pickle several times faster than objects
-            return [_fields(p) for batch in _prepare(db, where, params, now, ruleset)
+            return [_fields(p) for batch in _prepare(db, where, params, now, ruleset, keep)
                     for p in batch]
-    finally:
+    except BaseException:
+        _WORKER_DESKS.pop(path, None)
         db.close()
+        raise
 
 
 def score_where(db: Database, actor: User, where: str, params: dict, *,
@@ -391,8 +400,10 @@ def _latest_digests(db: Database, ids: list[int]) -> dict[int, str]:
 # How a chunk is shared, by venue (each side then reads only its venues' history): this
 # process prepares four ninths and writes everything, the worker prepares five ninths,
 # the next chunk's while this process writes.
-MINE = "s.venue_id % 9 < 4"
-THEIRS = "s.venue_id % 9 >= 4"
+MINE_VENUES = "v.id % 9 < 4"
+THEIRS_VENUES = "v.id % 9 >= 4"
+MINE = MINE_VENUES.replace("v.id", "s.venue_id")
+THEIRS = THEIRS_VENUES.replace("v.id", "s.venue_id")
 
 
 def _score_in_parallel(db: Database, actor: User, where: str, params: dict, now: datetime,
@@ -430,7 +441,7 @@ def _score_in_parallel(db: Database, actor: User, where: str, params: dict, now:
             return None
         try:
             return pool.submit(_prepare_all, path, f"({chunk[0]}) AND {THEIRS}", chunk[1], now,
-                               ruleset.source)
+                               ruleset.source, THEIRS_VENUES)
         except (BrokenProcessPool, RuntimeError):
             broken = True  # the worker could not start for an earlier chunk either
             return None
@@ -446,7 +457,8 @@ def _score_in_parallel(db: Database, actor: User, where: str, params: dict, now:
             following = chunk_after("(s.starts_at, s.id) > (:_hi_t, :_hi_id)", bounds)
             theirs_next = hand_out(following)
             mine: list[_Prepared] = []
-            for batch in _prepare(db, f"({cond}) AND {MINE}", bounds, now, ruleset):
+            for batch in _prepare(db, f"({cond}) AND {MINE}", bounds, now, ruleset,
+                                  MINE_VENUES):
                 mine += batch
                 # The worker is about as far through its share as we are through ours.
                 if progress and progress(min(total, done + 2 * len(mine)), total) is False:
@@ -489,6 +501,7 @@ def _score_in_parallel(db: Database, actor: User, where: str, params: dict, now:
             done += len(prepared)
             chunk, theirs = following, theirs_next
     finally:
+        history.release(db)
         # After a cancel, do not wait for the worker: it only reads, and stops on its own.
         pool.shutdown(wait=not cancelled, cancel_futures=True)
 

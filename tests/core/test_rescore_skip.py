@@ -3,6 +3,7 @@ after any edit to what a history feature reads, skipping gives exactly the snaps
 rescore computing everything gives."""
 
 import random
+from datetime import timedelta
 
 import pytest
 
@@ -272,4 +273,64 @@ def test_a_rescore_that_skips_commits_its_writes_and_holds_no_lock(scored_desk, 
                          f"status != 'cancelled' AND starts_at <= {mark}",
                          [NOW.strftime("%Y-%m-%dT%H:%M:%SZ")]).fetchone()[0] == 0
     other.close()
+    db.close()
+
+
+def test_running_totals_kept_from_chunk_to_chunk_give_what_fresh_ones_give(scored_desk,
+                                                                           copy_desk):
+    """A bulk rescore keeps each process's running totals from one chunk to the next
+    (``history.compute(..., keep=...)``).  Chunk by chunk they must give exactly what totals
+    built for each chunk alone give; and an incident recorded between two chunks, from
+    another workstation, must be in the next chunk's windows, not hidden by the kept totals."""
+    from eventrisk.model import Incident, IncidentCategory, Location, Severity
+    from eventrisk.scoring import history
+
+    path = copy_desk(scored_desk, "desk.db")
+    db = open_database(path)
+    share = "v.id % 2 = 1"
+    starts = [r[0] for r in db.execute(
+        "SELECT s.starts_at FROM submissions s WHERE s.venue_id % 2 = 1 ORDER BY 1")]
+    edges = [starts[len(starts) * i // 5] for i in range(5)] + ["9999"]
+    chunks = [("s.venue_id % 2 = 1 AND s.starts_at >= :lo AND s.starts_at < :hi",
+               {"lo": lo, "hi": hi}) for lo, hi in zip(edges, edges[1:], strict=False)]
+
+    def fresh(where, params):
+        return {h.submission_id: h.values for h in history.compute(db, where, params, NOW)}
+
+    alone = [fresh(where, params) for where, params in chunks]
+    builds = []
+    for (where, params), expected in zip(chunks, alone, strict=True):
+        kept = {h.submission_id: h.values
+                for h in history.compute(db, where, params, NOW, keep=share)}
+        builds.append(db.__dict__["_kept_history"])
+        assert kept and kept == expected
+    assert len(set(map(id, builds))) < len(builds), "no chunk reused the totals kept before"
+
+    # Another workstation records an incident inside the last chunk's windows.
+    where, params = chunks[-1]
+    history.compute(db, chunks[-2][0], chunks[-2][1], NOW, keep=share)
+    kept_before = db.__dict__["_kept_history"]
+    venue, start = db.execute(
+        "SELECT v.code, s.starts_at FROM submissions s JOIN venues v ON v.id = s.venue_id "
+        "WHERE s.venue_id % 2 = 1 AND s.starts_at >= :lo AND s.starts_at <= :now "
+        "ORDER BY s.starts_at DESC LIMIT 1",
+        {"lo": params["lo"], "now": NOW.strftime("%Y-%m-%dT%H:%M:%SZ")}).fetchone()
+    other = open_database(path)
+    from eventrisk import incidents
+    from eventrisk.timeutil import from_db
+
+    incidents.create(other, find_user(other, "officer"), Incident(
+        venue, from_db(start) - timedelta(days=3), IncidentCategory.KNIFE, Severity.SERIOUS,
+        Location.INSIDE, description="Knife found at the bar"))
+    other.close()
+    after = {h.submission_id: h.values
+             for h in history.compute(db, where, params, NOW, keep=share)}
+    assert db.__dict__["_kept_history"] is not kept_before  # built again, with it
+    assert after == fresh(where, params)
+    assert any(v["venue_knife_6m_count"] for v in after.values())
+    # Released, nothing is left on the connection.
+    history.compute(db, where, params, NOW, keep=share)
+    history.release(db)
+    assert "_kept_history" not in db.__dict__
+    db.execute("CREATE TEMP TABLE _vcum (k integer)")  # would fail if it were still there
     db.close()
