@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from eventrisk.migrations import LINKED_INCIDENT_TIMES
 from eventrisk.pg.connection import SCHEMA
 
 # SQLite's functions, as PostgreSQL functions in the desk's schema.  Times are stored as
@@ -514,6 +515,7 @@ MIGRATIONS: list[tuple[str, Callable]] = [
     ("m010_compact_snapshots", _m010),
     ("m011_retention", _script(_M011)),
     ("m012_drafts", _script(_M012)),
+    ("m013_linked_incident_times", _script(LINKED_INCIDENT_TIMES + ";")),
 ]
 
 _TRACKING = f"""

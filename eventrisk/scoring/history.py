@@ -76,12 +76,12 @@ _SPAN = "AND {column} >= :span_from AND {column} < :span_to"
 
 
 # How far past a chunk's own span the running totals kept for the next chunks reach
-# (``compute(..., keep=...)``): a bulk rescore works forward through time a chunk at a time,
-# and each chunk's windows look back 24 months.  Without keeping them, every incident would be
-# summed once per chunk whose look-back covers it: 3 times at 100,000 events, where a chunk
-# spans a year, and about 20 at a million, where it spans five weeks.  Kept for twice the
-# chunk's own months ahead, and at least 9, that is under 2 and about 3.5 times, while what is
-# kept stays within 3 years of incidents.
+# (``compute(..., keep=...)``).  A bulk rescore works forward through time a chunk at a time,
+# and each chunk's windows look back 24 months: built for each chunk alone, the totals of a
+# chunk of a year sum three years of incidents.  Kept for the next four chunks' months too
+# (at least nine), each build sums seven years for five chunks, under half as much in all.
+# What is kept is a few hundred thousand rows on a benchmark desk of a million events.
+KEEP_AHEAD_CHUNKS = 4
 KEEP_AHEAD_DAYS = 274
 _KEPT = ("_vcum", "_pcum", "_deb")
 
@@ -128,7 +128,7 @@ def compute(db: Database, where: str, params: dict, now: datetime,
     named ``params``).
 
     With ``keep`` (a predicate over ``v.id``, the venues every matching submission is at),
-    the running totals are built to reach ``KEEP_AHEAD_DAYS`` past this span and left on the
+    the running totals are built to reach past this span (``KEEP_AHEAD_CHUNKS``) and left on the
     connection, and a later call with the same ``keep`` whose span they cover reuses them,
     unless any history has changed on the desk since (``release`` drops them)."""
     sql = dialect.of(db)
@@ -141,10 +141,10 @@ def compute(db: Database, where: str, params: dict, now: datetime,
     # ``keep`` covers, for later calls too.
     venues = (f"(SELECT id AS venue_id FROM venues v WHERE {keep})" if keep
               else "(SELECT venue_id FROM _sel)")
-    # Every promoter's, when kept: few incidents are linked to an event, so those are read
-    # through that link rather than through every incident of the span.
-    promoters, when = (("AND i.submission_id > 0", f"{sql.plus}i.occurred_at") if keep else
-                       ("AND s.promoter_id IN (SELECT promoter_id FROM _sel)", "i.occurred_at"))
+    # Every promoter's, when kept: few incidents are linked to an event, and those of a span
+    # are read through their own index by time (m013) rather than promoter by promoter.
+    promoters = ("AND i.submission_id IS NOT NULL" if keep
+                 else "AND s.promoter_id IN (SELECT promoter_id FROM _sel)")
     kept_tables = [
         f"""CREATE TEMP TABLE _vcum AS SELECT venue_id AS k, occurred_at AS t, id, {cum_sql}
             FROM (SELECT venue_id, occurred_at, id, category, {_WEIGHT_SQL} AS w
@@ -158,7 +158,7 @@ def compute(db: Database, where: str, params: dict, now: datetime,
                                          .replace('location', 'i.location')}) OVER win AS w
             FROM incidents i JOIN submissions s ON s.id = i.submission_id
             WHERE 1 = 1 {promoters}
-            {_SPAN.format(column=when)}
+            {_SPAN.format(column="i.occurred_at")}
             WINDOW win AS (PARTITION BY s.promoter_id ORDER BY i.occurred_at, i.id
                            ROWS UNBOUNDED PRECEDING)""",
         sql.temp_index("_pcum", "k, t, id"),
@@ -207,7 +207,8 @@ def compute(db: Database, where: str, params: dict, now: datetime,
         else:
             own_days = (julian(named["span_to"]) - julian(named["span_from"])
                         - 366 * max(WINDOWS) / 12)
-            named["span_to"] = _later(named["span_to"], max(KEEP_AHEAD_DAYS, 2 * own_days))
+            named["span_to"] = _later(named["span_to"],
+                                      max(KEEP_AHEAD_DAYS, KEEP_AHEAD_CHUNKS * own_days))
             kept = _Kept(keep or "", named["now"], named["span_from"], named["span_to"],
                          revisions)
     if build:

@@ -496,3 +496,39 @@ def test_a_workstation_cannot_blank_a_supervisors_comment_outside_a_retention_ru
         conn.execute("SELECT anonymise_review_comment(%s)", [review])
         after = conn.execute("SELECT comment FROM reviews WHERE id = %s", [review]).fetchone()
     assert after[0] == comment  # its event was not anonymised by a run: nothing changed
+
+
+def test_a_test_database_is_put_back_exactly_or_dropped():
+    """The suite keeps a finished test's database for the next test (tests/pg.py): it must
+    then hold exactly the starting desk, ids included, and a database whose schema a test
+    changed must be dropped rather than handed on."""
+    import psycopg
+
+    from eventrisk import users
+    from eventrisk.model import Role
+
+    def ids_after_one_more_user(name):
+        db = open_database(pg.url(name))
+        user = users.create_user(db, None, "someone", "Someone", Role.ADMIN, "a-password")
+        db.close()
+        return user.id
+
+    with pg.fresh_desk() as first:
+        first_id = ids_after_one_more_user(first)
+        db = open_database(pg.url(first))
+        db.execute("INSERT INTO settings (key, value) VALUES ('idle_lock_minutes', '7')")
+        db.close()
+    with pg.fresh_desk() as second:
+        assert second == first  # the same database, put back
+        with psycopg.connect(pg.url(second), autocommit=True) as conn:
+            assert pg._contents(conn) == pg._template_contents()
+        assert ids_after_one_more_user(second) == first_id
+        with psycopg.connect(pg.url(second), autocommit=True) as conn:
+            conn.execute("ALTER TABLE eventrisk.audit_log DISABLE TRIGGER USER")
+    with pg.fresh_desk() as third:
+        assert third != second
+        with pg.admin() as conn:
+            assert conn.execute("SELECT count(*) FROM pg_database WHERE datname = %s",
+                                [second]).fetchone()[0] == 0
+        with psycopg.connect(pg.url(third), autocommit=True) as conn:
+            assert pg._contents(conn) == pg._template_contents()
