@@ -16,6 +16,7 @@ from eventrisk import audit, submissions
 from eventrisk.desk import Desk
 from eventrisk.model import Incident, IncidentCategory, Location, Severity, Status
 from eventrisk.timeutil import now_utc
+from tests.conftest import BACKENDS, module_desk
 from tests.core import workstations
 
 CTX = multiprocessing.get_context("spawn")
@@ -34,10 +35,17 @@ def desk_file(desk_path):
     return _demo_desk(desk_path, 300)
 
 
+@pytest.fixture(scope="module", params=BACKENDS)
+def busy_template(request, tmp_path_factory):
+    with module_desk(request, tmp_path_factory) as path:
+        yield _demo_desk(path, 4000)
+
+
 @pytest.fixture
-def busy_desk_file(desk_path):
-    """Enough events that a rescore holds the write lock for a good second or more."""
-    return _demo_desk(desk_path, 4000)
+def busy_desk_file(busy_template, copy_desk):
+    """Enough events that a rescore holds the write lock for a good second or more (a copy,
+    for this test alone, of one built once per backend)."""
+    return copy_desk(busy_template, "busy.db")
 
 
 def _start(target, *args):
