@@ -17,6 +17,7 @@ from __future__ import annotations
 import atexit
 import os
 import uuid
+from collections.abc import Callable
 from contextlib import contextmanager, suppress
 from functools import cache
 from pathlib import Path
@@ -214,17 +215,26 @@ def _template_contents() -> tuple[str, dict[str, bytes], list[tuple]]:
         return _contents(conn)
 
 
+@cache
+def _refillable() -> bool:
+    """Refilling needs the server's superuser (no triggers or foreign keys while the rows are
+    replaced); with any other role each test gets a fresh copy and drops it, as it did before."""
+    with admin() as conn:
+        return bool(conn.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user"
+                                 ).fetchone()[0])
+
+
 @contextmanager
-def _pooled(contents: tuple[str, dict[str, bytes], list[tuple]], source: str):
-    """A database of this process's holding ``contents`` (copied from ``source`` if none is
-    free or fits), and kept for the next test afterwards if it can be put back."""
+def _pooled(source: str, contents: Callable[[], tuple[str, dict[str, bytes], list[tuple]]]):
+    """A database of this process's holding what ``source`` holds (``contents()``): a kept one
+    refilled, or a new copy of ``source`` if none is free or fits; kept afterwards."""
     import psycopg
 
     name = None
     while _FREE and name is None:
         candidate = _FREE.pop()
         try:
-            fits = _refill(candidate, contents)
+            fits = _refill(candidate, contents())
         except psycopg.Error:
             fits = False
         if fits:
@@ -240,19 +250,27 @@ def _pooled(contents: tuple[str, dict[str, bytes], list[tuple]], source: str):
     try:
         yield name
     finally:
-        _FREE.append(name)
+        if _refillable():
+            _FREE.append(name)
+        else:
+            _MINE.discard(name)
+            drop(name)
 
 
 @contextmanager
 def copy_of(source_url: str):
     """A new database holding what the desk at ``source_url`` holds: its name."""
-    import psycopg
     from psycopg.conninfo import conninfo_to_dict
 
     source = conninfo_to_dict(source_url)["dbname"]
-    with psycopg.connect(url(source), autocommit=True) as conn:
-        contents = _contents(conn)
-    with _pooled(contents, source) as name:
+
+    def contents() -> tuple[str, dict[str, bytes], list[tuple]]:
+        import psycopg
+
+        with psycopg.connect(url(source), autocommit=True) as conn:
+            return _contents(conn)
+
+    with _pooled(source, cache(contents)) as name:
         yield name
 
 
@@ -260,7 +278,7 @@ def copy_of(source_url: str):
 def fresh_desk(empty: bool = False):
     """A new database holding a migrated desk (or nothing, with ``empty``): its name."""
     if not empty:
-        with _pooled(_template_contents(), template()) as name:
+        with _pooled(template(), _template_contents) as name:
             yield name
         return
     name = f"er_t_{uuid.uuid4().hex[:12]}"
