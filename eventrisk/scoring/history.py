@@ -113,7 +113,7 @@ def release(db: Database) -> None:
             db.execute(statement)
 
 
-def julian(stored: str) -> float:
+def _days(stored: str) -> float:
     """A stored UTC time in days."""
     return from_db(stored).timestamp() / 86400
 
@@ -205,7 +205,7 @@ def compute(db: Database, where: str, params: dict, now: datetime,
                 and kept.span_from <= named["span_from"] and named["span_to"] <= kept.span_to):
             build = False
         else:
-            own_days = (julian(named["span_to"]) - julian(named["span_from"])
+            own_days = (_days(named["span_to"]) - _days(named["span_from"])
                         - 366 * max(WINDOWS) / 12)
             named["span_to"] = _later(named["span_to"],
                                       max(KEEP_AHEAD_DAYS, KEEP_AHEAD_CHUNKS * own_days))
