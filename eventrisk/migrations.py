@@ -449,14 +449,15 @@ def m012_drafts(db: Database) -> None:
     db.table("drafts").create_index(["username", "updated_at"])
 
 
+# The same statement on both backends (eventrisk.pg.schema runs it as its m013).
+LINKED_INCIDENT_TIMES = (
+    "CREATE INDEX idx_incidents_linked_occurred_at ON incidents "
+    "(occurred_at, submission_id, severity, location) WHERE submission_id IS NOT NULL")
+
+
 @MIGRATIONS(name="m013_linked_incident_times")
 def m013_linked_incident_times(db: Database) -> None:
     """The incidents linked to an event, by time: a bulk rescore sums every promoter's linked
     incidents over a span of years, and without this reads them through each promoter's
     events, or every linked incident of the desk's whole history."""
     db.execute(LINKED_INCIDENT_TIMES)
-
-
-LINKED_INCIDENT_TIMES = (
-    "CREATE INDEX idx_incidents_linked_occurred_at ON incidents "
-    "(occurred_at, submission_id, severity, location) WHERE submission_id IS NOT NULL")

@@ -107,19 +107,11 @@ def _revisions(db: Database) -> tuple:
 
 
 def release(db: Database) -> None:
-    """Drop the running totals ``compute(..., keep=...)`` left on this connection."""
-    if db.__dict__.pop("_kept_history", None) is not None:
-        for statement in dialect.of(db).drop_temp(_KEPT):
-            db.execute(statement)
-
-
-def _days(stored: str) -> float:
-    """A stored UTC time in days."""
-    return from_db(stored).timestamp() / 86400
-
-
-def _later(stored: str, days: float) -> str:
-    return to_db(from_db(stored) + timedelta(days=days))
+    """Drop the running totals ``compute(..., keep=...)`` left on this connection (or that a
+    call which failed part way through left)."""
+    db.__dict__.pop("_kept_history", None)
+    for statement in dialect.of(db).drop_temp(_KEPT):
+        db.execute(statement)
 
 
 def compute(db: Database, where: str, params: dict, now: datetime,
@@ -180,16 +172,16 @@ def compute(db: Database, where: str, params: dict, now: datetime,
         sql.temp_index("_deb", "k, t, id"),
     ]
     named = {"now": to_db(now), "bulk": 1, **params}
-    kept: _Kept | None = db.__dict__.get("_kept_history")
-    if kept is not None and (not keep or kept.venues != keep or kept.now != named["now"]):
-        release(db)
-        kept = None
+
+    def run(statement: str) -> None:
+        uses = {k: v for k, v in named.items() if f":{k}" in statement}
+        db.execute(statement, uses or None)
+
     for statement in sql.drop_temp(("_sel", "_nights")):
         db.execute(statement)
-    db.execute(f"""CREATE TEMP TABLE _sel AS SELECT s.id, s.venue_id, s.promoter_id, s.night,
+    run(f"""CREATE TEMP TABLE _sel AS SELECT s.id, s.venue_id, s.promoter_id, s.night,
             s.status, v.borough, min(s.starts_at, :now) AS t0, {bounds}
-            FROM submissions s JOIN venues v ON v.id = s.venue_id WHERE {where}""",
-               {k: v for k, v in named.items() if f":{k}" in where or k == "now"})
+            FROM submissions s JOIN venues v ON v.id = s.venue_id WHERE {where}""")
     if sql.server:  # a new table has no statistics: without them the server plans
         db.execute("ANALYZE pg_temp._sel")  # for thousands of rows, not one
     span = db.execute(f"SELECT min(t{max(WINDOWS)}), max(t0), count(*) FROM _sel").fetchone()
@@ -198,24 +190,23 @@ def compute(db: Database, where: str, params: dict, now: datetime,
     # range, much cheaper than running totals; many events share those.
     named["bulk"] = int(span[2] != 1)
     keeping = bool(keep) and bool(named["bulk"]) and span[2] > 0
+    kept: _Kept | None = db.__dict__.get("_kept_history")
     build = True
     if keeping:
         revisions = _revisions(db)
-        if (kept is not None and kept.revisions == revisions
-                and kept.span_from <= named["span_from"] and named["span_to"] <= kept.span_to):
-            build = False
-        else:
-            own_days = (_days(named["span_to"]) - _days(named["span_from"])
-                        - 366 * max(WINDOWS) / 12)
-            named["span_to"] = _later(named["span_to"],
-                                      max(KEEP_AHEAD_DAYS, KEEP_AHEAD_CHUNKS * own_days))
+        build = not (kept is not None and kept.venues == keep and kept.now == named["now"]
+                     and kept.revisions == revisions and kept.span_from <= named["span_from"]
+                     and named["span_to"] <= kept.span_to)
+        if build:  # reach the next chunks too: as far ahead as this chunk is long, four times
+            earliest, latest = from_db(named["span_from"]), from_db(named["span_to"])
+            own = latest - earliest - timedelta(days=366 * max(WINDOWS) / 12)
+            named["span_to"] = to_db(latest + max(timedelta(days=KEEP_AHEAD_DAYS),
+                                                  KEEP_AHEAD_CHUNKS * own))
             kept = _Kept(keep or "", named["now"], named["span_from"], named["span_to"],
                          revisions)
     if build:
         release(db)
-        for statement in sql.drop_temp(_KEPT):  # left by a call that failed part way
-            db.execute(statement)
-    own = tuple(t for t in _TEMP_TABLES if t not in _KEPT or not keeping)
+    own_tables = tuple(t for t in _TEMP_TABLES if t not in _KEPT or not keeping)
     script = kept_tables if build else []
     script.append("""CREATE TEMP TABLE _nights AS SELECT s.night, v.borough, count(*) AS n
             FROM submissions s JOIN venues v ON v.id = s.venue_id
@@ -224,12 +215,11 @@ def compute(db: Database, where: str, params: dict, now: datetime,
     for statement in script:
         if statement.startswith("CREATE INDEX") and not named["bulk"]:
             continue  # one event's tables hold a few rows: nothing to seek through
-        uses = {k: v for k, v in named.items() if f":{k}" in statement}
-        db.execute(statement, uses or None)
+        run(statement)
     if keeping and build:
         db.__dict__["_kept_history"] = kept
     if sql.server and named["bulk"]:  # the seeks below plan on what these hold
-        fresh = _TEMP_TABLES if build else own
+        fresh = _TEMP_TABLES if build else own_tables
         db.execute("ANALYZE " + ", ".join(f"pg_temp.{t}" for t in fresh))
 
     seeks = ", ".join([_seek("_vcum", "venue_id", "t0", rowid) + " AS v0"]
@@ -274,7 +264,7 @@ def compute(db: Database, where: str, params: dict, now: datetime,
         if not named["bulk"]:
             values |= _venue_windows(db, row[1], bounds_map)
         out.append(History(row[0], row[1], row[2], bounds_map, values))
-    for statement in sql.drop_temp(own):
+    for statement in sql.drop_temp(own_tables):
         db.execute(statement)
     return out
 
