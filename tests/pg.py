@@ -6,7 +6,7 @@ there, the PostgreSQL tests are left out with one line saying so, unless
 ``EVENTRISK_REQUIRE_PG`` is set (as ``.ci/run`` and ``make test-pg`` set it), when they fail.
 Each test process makes its own template desk once, and each test has a database of its own,
 so runs never meet.  A database a test has finished with is emptied, filled again with what
-the test's starting desk held, and kept for this process's next test (``_Pool``): copying a
+the test's starting desk held, and kept for this process's next test (``_pooled``): copying a
 template database costs the server about 0.15 s of CPU, some 80 s over the suite, and
 refilling a test desk of a few hundred rows a few milliseconds.  Whatever a test did to the
 schema, its grants, triggers or functions, the database is dropped instead.
@@ -154,22 +154,30 @@ SELECT md5(string_agg(x, '|' ORDER BY x)) FROM (
 ) AS shape (x)"""
 
 
-def _contents(conn) -> tuple[str, dict[str, bytes], list[tuple]]:
-    """A desk's shape, every table's rows (COPY's own text, byte for byte) and every
-    sequence's position."""
-    shape = conn.execute(_SHAPE).fetchone()[0]
-    tables: dict[str, bytes] = {}
-    for (table,) in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = "
-                                 "'eventrisk' ORDER BY 1").fetchall():
-        with conn.cursor() as cur, cur.copy(f"COPY eventrisk.{table} TO STDOUT") as copy:
-            tables[table] = b"".join(bytes(part) for part in copy)
-    sequences = conn.execute(
-        "SELECT format('%I.%I', schemaname, sequencename), coalesce(last_value, 1), "
-        "last_value IS NOT NULL FROM pg_sequences WHERE schemaname = 'eventrisk'").fetchall()
+# A desk as a test starts on it: its shape, every table's rows and every sequence's position.
+Contents = tuple[str, dict[str, bytes], list[tuple]]
+
+
+def contents_of(dbname: str) -> Contents:
+    """What the database ``dbname`` holds: its shape, every table's rows (COPY's own text,
+    byte for byte) and every sequence's position."""
+    import psycopg
+
+    with psycopg.connect(url(dbname), autocommit=True) as conn:
+        shape = conn.execute(_SHAPE).fetchone()[0]
+        tables: dict[str, bytes] = {}
+        for (table,) in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = "
+                                     "'eventrisk' ORDER BY 1").fetchall():
+            with conn.cursor() as cur, cur.copy(f"COPY eventrisk.{table} TO STDOUT") as copy:
+                tables[table] = b"".join(bytes(part) for part in copy)
+        sequences = conn.execute(
+            "SELECT format('%I.%I', schemaname, sequencename), coalesce(last_value, 1), "
+            "last_value IS NOT NULL FROM pg_sequences WHERE schemaname = 'eventrisk'"
+        ).fetchall()
     return shape, tables, sequences
 
 
-def _refill(name: str, contents: tuple[str, dict[str, bytes], list[tuple]]) -> bool:
+def _refill(name: str, contents: Contents) -> bool:
     """Make the database ``name`` hold exactly ``contents`` (False, changing nothing, if its
     schema is not the same shape)."""
     import psycopg
@@ -208,11 +216,12 @@ def _drop_mine() -> None:
 
 
 @cache
-def _template_contents() -> tuple[str, dict[str, bytes], list[tuple]]:
-    import psycopg
+def template_contents() -> Contents:
+    return contents_of(template())
 
-    with psycopg.connect(url(template()), autocommit=True) as conn:
-        return _contents(conn)
+
+def _new_name() -> str:
+    return f"er_t_{uuid.uuid4().hex[:12]}"
 
 
 @cache
@@ -225,7 +234,7 @@ def _refillable() -> bool:
 
 
 @contextmanager
-def _pooled(source: str, contents: Callable[[], tuple[str, dict[str, bytes], list[tuple]]]):
+def _pooled(source: str, contents: Callable[[], Contents]):
     """A database of this process's holding what ``source`` holds (``contents()``): a kept one
     refilled, or a new copy of ``source`` if none is free or fits; kept afterwards."""
     import psycopg
@@ -243,7 +252,7 @@ def _pooled(source: str, contents: Callable[[], tuple[str, dict[str, bytes], lis
             _MINE.discard(candidate)
             drop(candidate)
     if name is None:
-        name = f"er_t_{uuid.uuid4().hex[:12]}"
+        name = _new_name()
         with admin() as conn:
             _create(conn, name, source)
         _MINE.add(name)
@@ -263,14 +272,7 @@ def copy_of(source_url: str):
     from psycopg.conninfo import conninfo_to_dict
 
     source = conninfo_to_dict(source_url)["dbname"]
-
-    def contents() -> tuple[str, dict[str, bytes], list[tuple]]:
-        import psycopg
-
-        with psycopg.connect(url(source), autocommit=True) as conn:
-            return _contents(conn)
-
-    with _pooled(source, cache(contents)) as name:
+    with _pooled(source, cache(lambda: contents_of(source))) as name:
         yield name
 
 
@@ -278,10 +280,10 @@ def copy_of(source_url: str):
 def fresh_desk(empty: bool = False):
     """A new database holding a migrated desk (or nothing, with ``empty``): its name."""
     if not empty:
-        with _pooled(template(), _template_contents) as name:
+        with _pooled(template(), template_contents) as name:
             yield name
         return
-    name = f"er_t_{uuid.uuid4().hex[:12]}"
+    name = _new_name()
     with admin() as conn:
         _create(conn, name)
     try:

@@ -502,8 +502,6 @@ def test_a_test_database_is_put_back_exactly_or_dropped():
     """The suite keeps a finished test's database for the next test (tests/pg.py): it must
     then hold exactly the starting desk, ids included, and a database whose schema a test
     changed must be dropped rather than handed on."""
-    import psycopg
-
     from eventrisk import users
     from eventrisk.model import Role
 
@@ -520,8 +518,7 @@ def test_a_test_database_is_put_back_exactly_or_dropped():
         db.close()
     with pg.fresh_desk() as second:
         assert second == first  # the same database, put back
-        with psycopg.connect(pg.url(second), autocommit=True) as conn:
-            assert pg._contents(conn) == pg._template_contents()
+        assert pg.contents_of(second) == pg.template_contents()
         assert ids_after_one_more_user(second) == first_id
         with psycopg.connect(pg.url(second), autocommit=True) as conn:
             conn.execute("ALTER TABLE eventrisk.audit_log DISABLE TRIGGER USER")
@@ -530,5 +527,4 @@ def test_a_test_database_is_put_back_exactly_or_dropped():
         with pg.admin() as conn:
             assert conn.execute("SELECT count(*) FROM pg_database WHERE datname = %s",
                                 [second]).fetchone()[0] == 0
-        with psycopg.connect(pg.url(third), autocommit=True) as conn:
-            assert pg._contents(conn) == pg._template_contents()
+        assert pg.contents_of(third) == pg.template_contents()
