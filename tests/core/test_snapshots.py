@@ -1,9 +1,11 @@
-"""Compact snapshots: the exact texts back, about 600 bytes each, old databases migrated with
-their digests still verifying."""
+"""Compact snapshots: the exact texts back, about 500 bytes each, old databases migrated with
+their digests still verifying, and every version ever written still readable."""
 
 from __future__ import annotations
 
 import json
+
+import pytest
 
 from sqlite_utils import Database
 
@@ -20,8 +22,31 @@ def test_the_texts_come_back_byte_for_byte(db):
     features = json.dumps({"attendance_ratio": 1.695, "text": "Łódź"}, separators=(",", ":"))
     fired = "[]"
     blob = snapshots.pack(db, inputs, features, fired)
-    assert blob[0] == snapshots.CURRENT
+    assert blob[0] == snapshots.CURRENT == 2
     assert snapshots.unpack(db, blob) == (inputs, features, fired)
+    deflated = snapshots.pack(db, inputs, features, fired, version=snapshots.DEFLATED)
+    assert deflated[0] == 1 and deflated != blob
+    assert snapshots.unpack(db, deflated) == (inputs, features, fired)
+
+
+def test_the_desk_uses_its_own_stored_dictionary_not_the_shipped_file(db, monkeypatch):
+    text = json.dumps({"expected_attendance": 400, "capacity": 500})
+    blob = snapshots.pack(db, text, "{}", "[]")
+    # A later release shipping another file changes nothing for a desk that has its copy.
+    monkeypatch.setattr(snapshots, "dictionary_v2", lambda: b"something else entirely")
+    db.__dict__.pop("_snapshot_dictionaries", None)
+    assert snapshots.unpack(db, blob) == (text, "{}", "[]")
+    assert snapshots.pack(db, text, "{}", "[]") == blob
+
+
+@pytest.mark.parametrize("blob", [
+    b"", b"\x02", b"\x02garbage", b"\x09\x00",
+    # a well-formed zstd frame header that claims 4 GB of text: refused before allocating
+    b"\x02" + bytes.fromhex("28b52ffd") + b"\xa0" + ((1 << 32) - 1).to_bytes(4, "little"),
+])
+def test_a_blob_that_does_not_unpack_is_named_damaged(db, blob):
+    with pytest.raises(snapshots.DamagedSnapshot):
+        snapshots.unpack(db, blob)
 
 
 def test_a_scored_desk_keeps_each_snapshot_under_a_kilobyte(db):
@@ -65,13 +90,23 @@ def test_an_older_desk_is_migrated_and_still_verifies(tmp_path):
     old.execute("CREATE TRIGGER assessments_no_update BEFORE UPDATE ON assessments BEGIN "
                 "SELECT RAISE(ABORT, 'assessments rows are immutable'); END")
     old.execute("DROP TABLE snapshot_dictionaries")
-    old.execute("DELETE FROM _sqlite_migrations WHERE name = 'm010_compact_snapshots'")
+    old.execute("DELETE FROM _sqlite_migrations WHERE name IN ('m010_compact_snapshots', "
+                "'m014_snapshot_dictionary_2')")
     old.conn.commit()
     old.close()
-    db = open_database(path)  # m010 runs here
+    db = open_database(path)  # m010 runs here, then m014
     after = [(aid, *snapshots.unpack(db, packed), digest) for aid, packed, digest in
              db.execute("SELECT id, packed, digest FROM assessments ORDER BY id")]
     assert after == rows and len(rows) > 20
     assert verify_desk(db).ok and audit.verify(db).ok
     assert db.execute("SELECT count(*) FROM assessments WHERE features IS NOT NULL"
                       ).fetchone()[0] == 0
+    # m010 packed the old snapshots with the dictionary it made; what is scored from now on is
+    # packed with m014's, and the desk verifies with both kinds side by side.
+    assert {bytes(b)[0] for b, in db.execute("SELECT packed FROM assessments")} == {1}
+    db.execute("UPDATE venues SET capacity = capacity + 50")
+    db.conn.commit()
+    service.score_all(db, find_user(db, "supervisor"))
+    versions = [bytes(b)[0] for b, in db.execute("SELECT packed FROM assessments ORDER BY id")]
+    assert versions[:len(rows)] == [1] * len(rows) and set(versions[len(rows):]) == {2}
+    assert verify_desk(db).ok and audit.verify(db).ok
