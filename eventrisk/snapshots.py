@@ -71,7 +71,7 @@ def dictionary_v2() -> bytes:
     return resource("snapshot-dictionary-2.zdict").read_bytes()
 
 
-class DamagedSnapshot(ValueError):
+class DamagedSnapshotError(ValueError):
     """A stored blob that does not unpack: an unknown version, or bytes that were changed."""
 
 
@@ -109,9 +109,9 @@ def pack(db: Database, inputs: str, features: str, fired: str,
 
 
 def unpack(db: Database, blob: bytes) -> tuple[str, str, str]:
-    """The three texts again, byte for byte (``DamagedSnapshot`` if they cannot be)."""
+    """The three texts again, byte for byte (``DamagedSnapshotError`` if they cannot be)."""
     if not blob:
-        raise DamagedSnapshot("the snapshot is empty")
+        raise DamagedSnapshotError("the snapshot is empty")
     version = blob[0]
     dictionary = _dictionary(db, version)
     try:
@@ -126,7 +126,7 @@ def unpack(db: Database, blob: bytes) -> tuple[str, str, str]:
                 dict_data=zstandard.ZstdCompressionDict(dictionary))).decompress(blob[1:])
         inputs, features, fired = raw.decode("utf-8").split(SEPARATOR)
     except (zlib.error, zstandard.ZstdError, UnicodeDecodeError, ValueError) as e:
-        raise DamagedSnapshot(f"the snapshot does not unpack ({e})") from None
+        raise DamagedSnapshotError(f"the snapshot does not unpack ({e})") from None
     return inputs, features, fired
 
 
@@ -146,7 +146,7 @@ def _dictionary(db: Database, version: int) -> bytes:
         row = db.execute("SELECT data FROM snapshot_dictionaries WHERE version = ?",
                          [version]).fetchone()
         if row is None:
-            raise DamagedSnapshot(f"snapshot dictionary {version} is missing from this "
+            raise DamagedSnapshotError(f"snapshot dictionary {version} is missing from this "
                                   "database")
         cache[version] = bytes(row[0])
     return cache[version]

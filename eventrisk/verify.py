@@ -416,7 +416,7 @@ def reconcile_snapshots(db: Database, report: Report, tick: Progress) -> None:
         name = f"{reference or 'a deleted submission'}: snapshot {aid}"
         try:
             inputs, features, fired = snapshots.texts(db, packed, inputs, features, fired)
-        except (ValueError, IndexError):  # snapshots.DamagedSnapshot among them
+        except (ValueError, IndexError):  # snapshots.DamagedSnapshotError among them
             report.add(f"{name}: its stored snapshot cannot be read (damaged)")
             continue
         content = "\n".join((rules_sha or "", inputs or "", features or "", fired or ""))

@@ -29,7 +29,7 @@ from eventrisk.scoring.rules import Ruleset, parsed
 from eventrisk.scoring.scorer import Assessment, FiredRule, fired_rules, history_features_of, score
 from eventrisk.timeutil import from_db, now_utc, to_db
 from eventrisk.users import require
-from eventrisk.venues import get_venue
+from eventrisk.venues import venues_by_id
 
 BATCH = 1000
 
@@ -57,7 +57,7 @@ def iter_features(db: Database, where: str, params: dict, now: datetime,
     """Features for every submission matching ``where`` (SQL over alias ``s``), in id order
     (``keep``: see ``history.compute``)."""
     histories = history.compute(db, where, params, now, keep)
-    venues: dict[int, Venue] = {}
+    venues = venues_by_id(db, (h.venue_id for h in histories))
     for start in range(0, len(histories), BATCH):
         chunk = histories[start:start + BATCH]
         ids = [h.submission_id for h in chunk]
@@ -67,8 +67,6 @@ def iter_features(db: Database, where: str, params: dict, now: datetime,
         for h in chunk:
             row = rows[h.submission_id]
             sub = submissions.from_row(row)
-            if h.venue_id not in venues:
-                venues[h.venue_id] = get_venue(db, h.venue_id)
             venue = venues[h.venue_id]
             as_of = min(now, sub.start)
             yield Scored(sub, venue, event_features(sub, venue, as_of) | h.values, h, as_of, row)
@@ -511,10 +509,11 @@ def _write(db: Database, actor: User, batch: list[_Prepared], stamp: str,
     """Insert the snapshots that changed, then point their submissions at them; with
     ``assess``, received submissions become assessed."""
     latest = _latest_digests(db, [p.submission_id for p in batch if not p.skipped])
+    by_id = {p.submission_id: p for p in batch}
     results, rows, assessed, sources = [], [], [], []
     for p in batch:
         stored = not p.skipped and latest.get(p.submission_id) != p.digest
-        if not p.skipped:
+        if not p.skipped and not stored:
             sources.append((p.source, p.submission_id))
         if stored:
             rows.append((p.submission_id, stamp, actor.username, p.as_of, p.ruleset_version,
@@ -537,11 +536,13 @@ def _write(db: Database, actor: User, batch: list[_Prepared], stamp: str,
             # A new snapshot is a new version: a decision taken on the old one is stale.
             "version = submissions.version + 1, updated_at = ?, updated_by = ?, "
             f"grade_rank = CASE WHEN submissions.override_grade IS NULL THEN CASE a.grade {ranks}"
-            " END ELSE submissions.grade_rank END "
-            "FROM (SELECT submission_id, max(id) AS id FROM assessments WHERE submission_id IN "
-            "(SELECT CAST(value AS INTEGER) FROM json_each(?)) GROUP BY submission_id) m "
+            " END ELSE submissions.grade_rank END, score_source = m.source "
+            "FROM (SELECT a.submission_id, max(a.id) AS id, n.source FROM assessments a JOIN "
+            "(SELECT CAST(json_extract(value, '$[0]') AS INTEGER) AS id, "
+            "json_extract(value, '$[1]') AS source FROM json_each(?)) n "
+            "ON a.submission_id = n.id GROUP BY a.submission_id, n.source) m "
             "JOIN assessments a ON a.id = m.id WHERE submissions.id = m.submission_id",
-            [stamp, actor.username, json.dumps([r[0] for r in rows])])
+            [stamp, actor.username, json.dumps([(r[0], by_id[r[0]].source) for r in rows])])
         # Every snapshot has its audit entry (and so does the version it adds): the audit
         # trail can then be reconciled with the assessments and submissions tables.
         audit.record_many(db, [
@@ -550,8 +551,8 @@ def _write(db: Database, actor: User, batch: list[_Prepared], stamp: str,
             for aid, sid, digest, grade, score in db.execute(
                 "SELECT id, submission_id, digest, grade, score FROM assessments WHERE id > ? "
                 "ORDER BY id", [last])])
-    # What each snapshot now stands on (a new one, or an old one confirmed), so that the next
-    # rescore can skip the event until one of its sources moves.
+    # What each snapshot now stands on (a new one, set above, or an old one confirmed), so
+    # that the next rescore can skip the event until one of its sources moves.
     db.conn.executemany("UPDATE submissions SET score_source = ? WHERE id = ?", sources)
     for p in assessed:
         workflow.apply(db, actor, p.submission_id, "assess",

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from sqlite_utils import Database
 
 from eventrisk import audit, demo, dialect, snapshots
@@ -45,7 +44,7 @@ def test_the_desk_uses_its_own_stored_dictionary_not_the_shipped_file(db, monkey
     b"\x02" + bytes.fromhex("28b52ffd") + b"\xa0" + ((1 << 32) - 1).to_bytes(4, "little"),
 ])
 def test_a_blob_that_does_not_unpack_is_named_damaged(db, blob):
-    with pytest.raises(snapshots.DamagedSnapshot):
+    with pytest.raises(snapshots.DamagedSnapshotError):
         snapshots.unpack(db, blob)
 
 
