@@ -3,13 +3,14 @@ blob with a preset dictionary, and given back as exactly the canonical JSON text
 (so the digest over those texts still verifies).
 
 The dictionary holds what every snapshot repeats (feature names, input fields, rule wording),
-so a snapshot of about 5 KB of JSON takes about 500 bytes.  Each blob starts with the version
-of the dictionary it was made with, which also says how it was packed:
+so a snapshot of about 5 KB of JSON takes 300 to 500 bytes (325 on the 100,000-event
+benchmark desk, where deflate took 485).  Each blob starts with the version of the
+dictionary it was made with, which also says how it was packed:
 
 - version 1 (m010): raw deflate, with a dictionary made from the catalogue and the rules;
 - version 2 (m014): zstd at level 3, with a dictionary trained on a demo desk's snapshots
-  (``scripts/snapshot_dictionary.py``).  It packs five times faster than version 1 and a
-  sixth smaller.
+  (``scripts/snapshot_dictionary.py``).  It packs five times faster than version 1, and a
+  third smaller on the benchmark desk.
 
 The dictionaries themselves live in the database (``snapshot_dictionaries``, written by the
 migration that introduced them), so a snapshot never depends on a file that a later release
