@@ -203,8 +203,9 @@ def _refill(name: str, contents: Contents) -> bool:
                     if rows:
                         with cur.copy(f"COPY eventrisk.{table} FROM STDIN") as copy:
                             copy.write(rows)
-                for sequence, value, called in sequences:
-                    cur.execute("SELECT setval(%s, %s, %s)", [sequence, value, called])
+                if sequences:  # one statement for all: a round trip each cost more
+                    cur.execute("SELECT " + ", ".join("setval(%s, %s, %s)" for _ in sequences),
+                                [v for sequence in sequences for v in sequence])
     return True
 
 
@@ -270,13 +271,26 @@ def _pooled(source: str, contents: Callable[[], Contents]):
             drop(name)
 
 
+_FIXED: dict[str, Contents] = {}  # contents of templates that no test changes, by name
+
+
 @contextmanager
-def copy_of(source_url: str):
-    """A new database holding what the desk at ``source_url`` holds: its name."""
+def copy_of(source_url: str, fixed: bool = False):
+    """A new database holding what the desk at ``source_url`` holds: its name.  With
+    ``fixed`` (a module's template, which tests only ever copy) its contents are read once
+    in this process rather than for every copy."""
     from psycopg.conninfo import conninfo_to_dict
 
     source = conninfo_to_dict(source_url)["dbname"]
-    with _pooled(source, cache(lambda: contents_of(source))) as name:
+
+    def contents() -> Contents:
+        if fixed:
+            if source not in _FIXED:
+                _FIXED[source] = contents_of(source)
+            return _FIXED[source]
+        return contents_of(source)
+
+    with _pooled(source, cache(contents)) as name:
         yield name
 
 

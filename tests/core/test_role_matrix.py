@@ -212,7 +212,7 @@ def _copy_of(stack: ExitStack, source: str, folder) -> str:
     if is_server(source):
         from tests import pg
 
-        return pg.url(stack.enter_context(pg.copy_of(source)))
+        return pg.url(stack.enter_context(pg.copy_of(source, fixed=True)))
     path = folder / "desk.db"
     shutil.copy(source, path)
     return str(path)
