@@ -18,18 +18,20 @@ run: $(STAMP)
 	$(BIN)/eventrisk
 
 # One test process per core (pytest-xdist): each has its own databases, folders and Qt.
+# Work stealing: a process that runs dry takes tests queued for the other, so the few long
+# tests (several processes on one desk) do not leave one core idle at the end.
 test: $(STAMP)
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -n auto --dist worksteal $(PYTEST_ARGS)
 
 # The PostgreSQL half alone, required: fails rather than skips when there is no server at
 # EVENTRISK_TEST_PG (default postgresql://postgres@127.0.0.1:5432/test).
 test-pg: $(STAMP)
-	EVENTRISK_REQUIRE_PG=1 $(BIN)/python -m pytest -n auto -m pg $(PYTEST_ARGS)
+	EVENTRISK_REQUIRE_PG=1 $(BIN)/python -m pytest -n auto --dist worksteal -m pg $(PYTEST_ARGS)
 
 # The core alone on desk files, no Qt and no server (about 35 s on two cores): a quick check
 # while working on eventrisk/.  make test-pg runs the server half.
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -q -n auto -m "not pg" tests/core
+	$(BIN)/python -m pytest -q -n auto --dist worksteal -m "not pg" tests/core
 
 # 20,000 generated hostile files through the import (a few minutes; not part of make test).
 fuzz: $(STAMP)
