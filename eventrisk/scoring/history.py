@@ -78,12 +78,13 @@ _SPAN = "AND {column} >= :span_from AND {column} < :span_to"
 # How far past a chunk's own span the running totals kept for the next chunks reach
 # (``compute(..., keep=...)``).  A bulk rescore works forward through time a chunk at a time,
 # and each chunk's windows look back 24 months: built for each chunk alone, the totals of a
-# chunk of a year sum three years of incidents.  Kept for the next nine chunks' months too
-# (at least nine months), each build sums twelve years for ten chunks: a 100,000-event desk
-# of ten years builds once a process, and a million-event one a tenth as often as chunks.
-# What is kept is about 270,000 rows in the writing process at a million events, some 50 MB
-# (four chunks ahead kept 30 MB less, for 5% more time at a million and 7% at 100,000).
-KEEP_AHEAD_CHUNKS = 9
+# chunk of half a year (5,000 events on the benchmark desks) sum two and a half years of
+# incidents.  Kept for the next nineteen chunks' months too (at least nine months), each
+# build sums twelve years for twenty chunks: a 100,000-event desk of ten years builds once a
+# process, and a million-event one a twentieth as often as chunks.  What is kept is about
+# 270,000 rows in the writing process at a million events, some 50 MB (kept for half as far
+# ahead, 30 MB less, for 5% more time at a million and 7% at 100,000).
+KEEP_AHEAD_CHUNKS = 19
 KEEP_AHEAD_DAYS = 274
 _KEPT = ("_vcum", "_pcum", "_deb")
 
