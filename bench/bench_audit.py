@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 
-from common import ROOT, big_database, copy_of, report, signed_in_env
+from common import PEAK_KB, ROOT, big_database, copy_of, report, signed_in_env
 
 from eventrisk import audit
 from eventrisk.db import open_database
@@ -16,12 +16,13 @@ from eventrisk.db import open_database
 TARGET_ENTRIES = 1_000_000
 
 CHILD = """
-import resource, subprocess, sys, time
+import subprocess, sys, time
 from eventrisk.cli import main
 t0 = time.perf_counter()
 code = main(["--db", sys.argv[1], "audit", "verify", "--quiet"])
 took = time.perf_counter() - t0
-print("RESULT", code, took, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+""" + PEAK_KB + """
+print("RESULT", code, took, peak_kb() / 1024)
 """
 
 

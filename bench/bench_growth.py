@@ -24,7 +24,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from common import DATA, ROOT, build_figures, desk_of, signed_in_env
+from common import DATA, PEAK_KB, ROOT, build_figures, desk_of, signed_in_env
 from sqlite_utils import Database
 
 from eventrisk.desk import Desk
@@ -72,12 +72,14 @@ def scoring(path: Path) -> tuple[float, float, float]:
     """score --all on a copy: full time, peak MB, and the again ÷ full ratio."""
     copy = DATA / f"score-{path.name}"
     shutil.copy(path, copy)
-    # The larger of the two processes' peaks: the writing one, and the worker that prepares
-    # the other share (a child it has waited for by the time it prints).
-    command = [sys.executable, "-c", "import resource, sys; from eventrisk.cli import main; "
-               "code = main(sys.argv[1:]); "
-               "print('peak', max(resource.getrusage(who).ru_maxrss for who in "
-               "(resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))); "
+    # The larger of the two processes' peaks: the writing one's own (PEAK_KB), and the
+    # worker's, which prepares the other share (a child it has waited for by the time it
+    # prints; its ru_maxrss is at least the writer's size when it started, never more than
+    # the writer's own peak, so the larger of the two is right).
+    command = [sys.executable, "-c", "import resource, sys; from eventrisk.cli import main\n"
+               + PEAK_KB + "code = main(sys.argv[1:])\n"
+               "print('peak', max(peak_kb(), "
+               "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))\n"
                "sys.exit(code)", "--db", str(copy), "score", "--all"]
     try:
         full, out = run_measured(command)
