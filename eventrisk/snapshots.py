@@ -147,7 +147,7 @@ def _dictionary(db: Database, version: int) -> bytes:
         row = db.execute("SELECT data FROM snapshot_dictionaries WHERE version = ?",
                          [version]).fetchone()
         if row is None:
-            raise DamagedSnapshotError(f"snapshot dictionary {version} is missing from this "
-                                  "database")
+            raise DamagedSnapshotError(
+                f"snapshot dictionary {version} is missing from this database")
         cache[version] = bytes(row[0])
     return cache[version]
