@@ -80,21 +80,31 @@ def detail_text(detail: dict | None) -> str:
     return json.dumps(detail or {}, ensure_ascii=False, sort_keys=True, default=str)
 
 
+def snapshot_detail(assessment: int, digest: str, grade: str, score: int) -> str:
+    """``detail_text`` of a snapshot's entry, written out directly: the same bytes for its
+    integers, hex digest and grade name, in a tenth of the time (a bulk rescore writes one per
+    snapshot, in the process that every other waits on)."""
+    return (f'{{"assessment": {assessment}, "digest": "{digest}", "grade": "{grade}", '
+            f'"score": {score}}}')
+
+
 def record(db: Database, actor: str, action: str, entity: str = "", entity_id: Any = "",
            detail: dict | None = None, reason: str = "") -> str:
     """Append one entry; call inside the transaction that makes the change.  Returns its hash."""
     return record_many(db, [(actor, action, entity, entity_id, detail, reason)])[-1]
 
 
-def record_many(db: Database, entries: list[tuple[str, str, str, Any, dict | None, str]]
+def record_many(db: Database, entries: list[tuple[str, str, str, Any, dict | str | None, str]]
                 ) -> list[str]:
     """Append several entries in order, in one statement (bulk paths: one per snapshot or
-    imported row).  Each is ``(actor, action, entity, entity_id, detail, reason)``."""
+    imported row).  Each is ``(actor, action, entity, entity_id, detail, reason)``; a detail
+    already written as ``detail_text`` writes it (``snapshot_detail``) is taken as it is."""
     at = to_db(now_utc())
     prev = head_hash(db)
     rows, hashes = [], []
     for actor, action, entity, entity_id, detail, reason in entries:
-        fields = (prev, at, actor, action, entity or "", str(entity_id), detail_text(detail),
+        text = detail if isinstance(detail, str) else detail_text(detail)
+        fields = (prev, at, actor, action, entity or "", str(entity_id), text,
                   (reason or "").strip())
         digest = _content_hash(*fields)
         rows.append((*fields[1:], prev, digest))

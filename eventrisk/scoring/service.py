@@ -549,7 +549,7 @@ def _write(db: Database, actor: User, batch: list[_Prepared], stamp: str,
         # trail can then be reconciled with the assessments and submissions tables.
         audit.record_many(db, [
             (actor.username, "assessment.snapshot", "submission", sid,
-             {"assessment": aid, "digest": digest, "grade": grade, "score": score}, "")
+             audit.snapshot_detail(aid, digest, grade, score), "")
             for aid, sid, digest, grade, score in db.execute(
                 "SELECT id, submission_id, digest, grade, score FROM assessments WHERE id > ? "
                 "ORDER BY id", [last])])

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from eventrisk import canonical
+from eventrisk import audit, canonical
 from eventrisk.model import Grade, Severity
 
 
@@ -45,3 +45,14 @@ def test_a_snapshot_features_text_is_unchanged():
                 "search_regime": "search_arch", "months_since_last_debrief": 99.0,
                 "promoter_incidents_24m": 0.0, "ticketing": None}
     assert canonical.dumps(features) == standard(features)
+
+
+@settings(max_examples=300)
+@given(st.integers(1, 2**62), st.text("0123456789abcdef", min_size=64, max_size=64),
+       st.sampled_from(list(Grade)), st.integers(-1000, 10_000))
+def test_a_snapshot_entry_detail_is_written_exactly_as_the_audit_trail_writes_any_detail(
+        assessment, digest, grade, score):
+    # Written out directly for speed in a bulk rescore: the bytes hashed into the chain must
+    # be the ones detail_text gives, or docs/verify_audit.py would not rebuild them.
+    assert audit.snapshot_detail(assessment, digest, grade.value, score) == audit.detail_text(
+        {"assessment": assessment, "digest": digest, "grade": grade.value, "score": score})
