@@ -417,6 +417,12 @@ def _score_in_parallel(db: Database, actor: User, where: str, params: dict, now:
     done = 0
     server = dialect.of(db).server
     order = "ORDER BY s.starts_at, s.id"
+    if not server:
+        # A chunk's writes stay in this connection's page cache until the commit, even past
+        # its size: spilling them to the file mid-transaction needs the lock the worker's
+        # read holds, and would wait on it until the busy timeout failed the rescore.  A
+        # chunk is bounded, so the cache's growth is too.
+        db.execute("PRAGMA cache_spill = OFF")
     pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
     broken = False
 
@@ -501,6 +507,8 @@ def _score_in_parallel(db: Database, actor: User, where: str, params: dict, now:
             done += len(prepared)
             chunk, theirs = following, theirs_next
     finally:
+        if not server:
+            db.execute("PRAGMA cache_spill = ON")
         history.release(db)
         # After a cancel, do not wait for the worker: it only reads, and stops on its own.
         pool.shutdown(wait=not cancelled, cancel_futures=True)

@@ -148,3 +148,28 @@ def test_two_rescores_at_once_both_finish(busy_desk_file):
     desk = Desk.open(desk_file)
     assert audit.verify(desk.db).ok
     desk.close()
+
+
+@pytest.mark.sqlite_only  # the workstation's own page cache; the server has none to spill
+def test_a_rescore_whose_chunk_outgrows_the_page_cache_still_commits(busy_desk_file,
+                                                                     monkeypatch):
+    """The writing process's cache holds a chunk's writes until the commit.  Were they spilled
+    to the file once the cache filled, the spill would need the lock that the worker's read of
+    the next chunk holds, and the rescore would fail with "database is locked" after the busy
+    timeout.  Here the cache is forty kilobytes and the worker reads eight ninths of every
+    chunk, so it is always reading while a chunk is written."""
+    from eventrisk.scoring import service
+
+    monkeypatch.setattr(service, "CHUNK", 1000)
+    monkeypatch.setattr(service, "MINE_VENUES", "v.id % 9 < 1")
+    monkeypatch.setattr(service, "THEIRS_VENUES", "v.id % 9 >= 1")
+    monkeypatch.setattr(service, "MINE", "s.venue_id % 9 < 1")
+    monkeypatch.setattr(service, "THEIRS", "s.venue_id % 9 >= 1")
+    desk = Desk.open(busy_desk_file)
+    desk.sign_in("supervisor", "supervisor-demo")
+    desk.db.execute("PRAGMA cache_size = 10")
+    results = desk.rescore_all(parallel_from=1)
+    assert len(results) > 3500 and sum(r.stored for r in results) > 3000
+    assert desk.db.execute("PRAGMA cache_spill").fetchone()[0] > 0  # spilling again, as before
+    assert audit.verify(desk.db).ok
+    desk.close()
