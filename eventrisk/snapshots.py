@@ -82,13 +82,13 @@ class DamagedSnapshotError(ValueError):
 _LOCAL = threading.local()
 
 
-def _coders(kind: str, version: int, dictionary: bytes, make):
+def _coder(kind: str, dictionary: bytes, make):
     cache = _LOCAL.__dict__.setdefault(kind, {})
-    coder = cache.get((version, dictionary))
+    coder = cache.get(dictionary)
     if coder is None:
         if len(cache) > 8:
             cache.clear()
-        coder = cache[(version, dictionary)] = make()
+        coder = cache[dictionary] = make()
     return coder
 
 
@@ -99,11 +99,11 @@ def pack(db: Database, inputs: str, features: str, fired: str,
     dictionary = _dictionary(db, version)
     text = SEPARATOR.join((inputs, features, fired)).encode("utf-8")
     if version == DEFLATED:
-        primed = _coders("deflate", version, dictionary, lambda: zlib.compressobj(
+        primed = _coder("deflate", dictionary, lambda: zlib.compressobj(
             LEVEL, zlib.DEFLATED, _WBITS, MEM_LEVEL, zlib.Z_DEFAULT_STRATEGY, dictionary))
         packer = primed.copy()
         return bytes([version]) + packer.compress(text) + packer.flush()
-    zpacker = _coders("zstd", version, dictionary, lambda: zstandard.ZstdCompressor(
+    zpacker = _coder("zstd", dictionary, lambda: zstandard.ZstdCompressor(
         level=ZSTD_LEVEL, dict_data=zstandard.ZstdCompressionDict(dictionary),
         write_checksum=False, write_content_size=True, write_dict_id=False))
     return bytes([version]) + zpacker.compress(text)
@@ -123,7 +123,7 @@ def unpack(db: Database, blob: bytes) -> tuple[str, str, str]:
             # The size a frame claims is what zstd allocates: a forged one is refused first.
             if not 0 <= zstandard.frame_content_size(blob[1:]) <= _LARGEST:
                 raise ValueError("it claims an impossible size")
-            raw = _coders("unzstd", version, dictionary, lambda: zstandard.ZstdDecompressor(
+            raw = _coder("unzstd", dictionary, lambda: zstandard.ZstdDecompressor(
                 dict_data=zstandard.ZstdCompressionDict(dictionary))).decompress(blob[1:])
         inputs, features, fired = raw.decode("utf-8").split(SEPARATOR)
     except (zlib.error, zstandard.ZstdError, UnicodeDecodeError, ValueError) as e:

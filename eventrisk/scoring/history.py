@@ -200,7 +200,7 @@ def compute(db: Database, where: str, params: dict, now: datetime,
         build = not (kept is not None and kept.venues == keep and kept.now == named["now"]
                      and kept.revisions == revisions and kept.span_from <= named["span_from"]
                      and named["span_to"] <= kept.span_to)
-        if build:  # reach the next chunks too: as far ahead as this chunk is long, four times
+        if build:  # reach the next chunks too: this chunk's length, KEEP_AHEAD_CHUNKS times
             earliest, latest = from_db(named["span_from"]), from_db(named["span_to"])
             own = latest - earliest - timedelta(days=366 * max(WINDOWS) / 12)
             named["span_to"] = to_db(latest + max(timedelta(days=KEEP_AHEAD_DAYS),

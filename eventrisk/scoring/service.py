@@ -519,8 +519,7 @@ def _write(db: Database, actor: User, batch: list[_Prepared], stamp: str,
     """Insert the snapshots that changed, then point their submissions at them; with
     ``assess``, received submissions become assessed."""
     latest = _latest_digests(db, [p.submission_id for p in batch if not p.skipped])
-    by_id = {p.submission_id: p for p in batch}
-    results, rows, assessed, sources = [], [], [], []
+    results, rows, assessed, sources, new_sources = [], [], [], [], []
     for p in batch:
         stored = not p.skipped and latest.get(p.submission_id) != p.digest
         if not p.skipped and not stored:
@@ -529,6 +528,7 @@ def _write(db: Database, actor: User, batch: list[_Prepared], stamp: str,
             rows.append((p.submission_id, stamp, actor.username, p.as_of, p.ruleset_version,
                          p.ruleset_sha256, p.packed, p.score, p.grade, p.confidence, p.digest,
                          p.basis))
+            new_sources.append((p.submission_id, p.source))
         if assess and p.status in (Status.RECEIVED.value, Status.RETURNED.value):
             assessed.append(p)
         results.append(ScoreResult(p.reference, p.submission_id, Grade(p.grade), p.score,
@@ -552,7 +552,7 @@ def _write(db: Database, actor: User, batch: list[_Prepared], stamp: str,
             "json_extract(value, '$[1]') AS source FROM json_each(?)) n "
             "ON a.submission_id = n.id GROUP BY a.submission_id, n.source) m "
             "JOIN assessments a ON a.id = m.id WHERE submissions.id = m.submission_id",
-            [stamp, actor.username, json.dumps([(r[0], by_id[r[0]].source) for r in rows])])
+            [stamp, actor.username, json.dumps(new_sources)])
         # Every snapshot has its audit entry (and so does the version it adds): the audit
         # trail can then be reconciled with the assessments and submissions tables.
         audit.record_many(db, [
