@@ -56,3 +56,10 @@ def test_a_snapshot_entry_detail_is_written_exactly_as_the_audit_trail_writes_an
     # be the ones detail_text gives, or docs/verify_audit.py would not rebuild them.
     assert audit.snapshot_detail(assessment, digest, grade.value, score) == audit.detail_text(
         {"assessment": assessment, "digest": digest, "grade": grade.value, "score": score})
+
+
+@settings(max_examples=300)
+@given(st.dictionaries(st.text(max_size=8), values, max_size=6))
+def test_an_audit_detail_is_written_exactly_as_json_dumps_writes_it(detail):
+    assert audit.detail_text(detail) == json.dumps(detail, ensure_ascii=False, sort_keys=True,
+                                                   default=str)
