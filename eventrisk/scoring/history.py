@@ -131,6 +131,8 @@ def compute(db: Database, where: str, params: dict, now: datetime,
     bounds = ", ".join(
         f"strftime({_ISO}, min(s.starts_at, :now), '-{m} months') AS t{m}" for m in WINDOWS)
     cum = _cum_columns()
+    columns, picks = _columns()
+    columns_sql = ", ".join(picks)
     cum_sql = ", ".join(f"sum({expr}) OVER win AS {name}" for name, expr in cum)
     # The venues (and promoters) whose history is summed: this call's own, or all those
     # ``keep`` covers, for later calls too.
@@ -140,15 +142,14 @@ def compute(db: Database, where: str, params: dict, now: datetime,
     # are read through their own index by time (m013) rather than promoter by promoter.
     promoters = ("AND i.submission_id IS NOT NULL" if keep
                  else "AND s.promoter_id IN (SELECT promoter_id FROM _sel)")
-    kept_tables = [
-        f"""CREATE TEMP TABLE _vcum AS SELECT venue_id AS k, occurred_at AS t, id, {cum_sql}
+    bodies = {
+        "_vcum": f"""SELECT venue_id AS k, occurred_at AS t, id, {cum_sql}
             FROM (SELECT venue_id, occurred_at, id, category, {_WEIGHT_SQL} AS w
                   FROM incidents WHERE venue_id IN {venues}
                   {_SPAN.format(column="occurred_at")} AND :bulk = 1) AS inc
             WINDOW win AS (PARTITION BY venue_id ORDER BY occurred_at, id
                            ROWS UNBOUNDED PRECEDING)""",
-        sql.temp_index("_vcum", "k, t, id"),
-        f"""CREATE TEMP TABLE _pcum AS SELECT s.promoter_id AS k, i.occurred_at AS t, i.id,
+        "_pcum": f"""SELECT s.promoter_id AS k, i.occurred_at AS t, i.id,
             count(*) OVER win AS n, sum({_WEIGHT_SQL.replace('severity', 'i.severity')
                                          .replace('location', 'i.location')}) OVER win AS w
             FROM incidents i JOIN submissions s ON s.id = i.submission_id
@@ -156,11 +157,9 @@ def compute(db: Database, where: str, params: dict, now: datetime,
             {_SPAN.format(column="i.occurred_at")}
             WINDOW win AS (PARTITION BY s.promoter_id ORDER BY i.occurred_at, i.id
                            ROWS UNBOUNDED PRECEDING)""",
-        sql.temp_index("_pcum", "k, t, id"),
         # The debriefs inside the span, and for each venue the last one before it (an event
         # with no debrief in its two years still needs its last): not a decade of them.
-        f"""CREATE TEMP TABLE _deb AS
-            SELECT s.venue_id AS k, s.starts_at AS t, s.id, d.incidents_noted
+        "_deb": f"""SELECT s.venue_id AS k, s.starts_at AS t, s.id, d.incidents_noted
             FROM debriefs d JOIN submissions s ON s.id = d.submission_id
             WHERE s.venue_id IN {venues}
               AND s.starts_at >= :span_from AND s.starts_at < :span_to
@@ -172,19 +171,36 @@ def compute(db: Database, where: str, params: dict, now: datetime,
                 WHERE s2.venue_id = v.venue_id AND s2.starts_at < :span_from
                 ORDER BY s2.starts_at DESC, s2.id DESC LIMIT 1)
             JOIN debriefs d ON d.submission_id = s.id""",
-        sql.temp_index("_deb", "k, t, id"),
-    ]
+    }
+    kept_tables = []
+    for name, body in bodies.items():
+        kept_tables += [f"CREATE TEMP TABLE {name} AS {body}", sql.temp_index(name, "k, t, id")]
+    selection = f"""SELECT s.id, s.venue_id, s.promoter_id, s.night,
+            s.status, v.borough, min(s.starts_at, :now) AS t0, {bounds}
+            FROM submissions s JOIN venues v ON v.id = s.venue_id WHERE {where}"""
     named = {"now": to_db(now), "bulk": 1, **params}
 
     def run(statement: str) -> None:
         uses = {k: v for k, v in named.items() if f":{k}" in statement}
         db.execute(statement, uses or None)
 
+    if not keep:
+        # One event (a save, a what-if) is read in one statement, its tables as common table
+        # expressions: temporary tables cost more to make and drop than to fill (on the
+        # server a few milliseconds each, with rows in its catalogue written and removed).
+        span = db.execute(f"SELECT min(t{max(WINDOWS)}), max(t0), count(*) FROM ({selection})"
+                          " AS x", {k: v for k, v in named.items()
+                                    if f":{k}" in selection} or None).fetchone()
+        if span[2] == 1:
+            named |= {"span_from": span[0], "span_to": span[1], "bulk": 0}
+            tables = {"_sel": selection, **bodies, "_nights": _NIGHTS}
+            query = ("WITH " + ", ".join(f"{name} AS ({body})" for name, body in tables.items())
+                     + _final(columns_sql, "id"))
+            return _histories(db, query, {k: v for k, v in named.items() if f":{k}" in query},
+                              columns, bulk=False)
     for statement in sql.drop_temp(("_sel", "_nights")):
         db.execute(statement)
-    run(f"""CREATE TEMP TABLE _sel AS SELECT s.id, s.venue_id, s.promoter_id, s.night,
-            s.status, v.borough, min(s.starts_at, :now) AS t0, {bounds}
-            FROM submissions s JOIN venues v ON v.id = s.venue_id WHERE {where}""")
+    run(f"CREATE TEMP TABLE _sel AS {selection}")
     if sql.server:  # a new table has no statistics: without them the server plans
         db.execute("ANALYZE pg_temp._sel")  # for thousands of rows, not one
     span = db.execute(f"SELECT min(t{max(WINDOWS)}), max(t0), count(*) FROM _sel").fetchone()
@@ -211,10 +227,7 @@ def compute(db: Database, where: str, params: dict, now: datetime,
         release(db)
     own_tables = tuple(t for t in _TEMP_TABLES if t not in _KEPT or not keeping)
     script = kept_tables if build else []
-    script.append("""CREATE TEMP TABLE _nights AS SELECT s.night, v.borough, count(*) AS n
-            FROM submissions s JOIN venues v ON v.id = s.venue_id
-            WHERE s.status != 'cancelled' AND s.night IN (SELECT night FROM _sel)
-            GROUP BY s.night, v.borough""")
+    script.append(f"CREATE TEMP TABLE _nights AS {_NIGHTS}")
     for statement in script:
         if statement.startswith("CREATE INDEX") and not named["bulk"]:
             continue  # one event's tables hold a few rows: nothing to seek through
@@ -225,13 +238,21 @@ def compute(db: Database, where: str, params: dict, now: datetime,
         fresh = _TEMP_TABLES if build else own_tables
         db.execute("ANALYZE " + ", ".join(f"pg_temp.{t}" for t in fresh))
 
-    seeks = ", ".join([_seek("_vcum", "venue_id", "t0", rowid) + " AS v0"]
-                      + [_seek("_vcum", "venue_id", f"t{m}", rowid) + f" AS v{m}"
-                         for m in WINDOWS]
-                      + [_seek("_pcum", "promoter_id", "t0", rowid) + " AS p0",
-                         _seek("_pcum", "promoter_id", "t24", rowid) + " AS p24",
-                         _seek("_deb", "venue_id", "t0", rowid) + " AS d0"])
-    # Each window is a difference of running totals, worked out in SQL column by column.
+    out = _histories(db, _final(columns_sql, rowid), None, columns, bulk=bool(named["bulk"]))
+    for statement in sql.drop_temp(own_tables):
+        db.execute(statement)
+    return out
+
+
+_NIGHTS = """SELECT s.night, v.borough, count(*) AS n
+            FROM submissions s JOIN venues v ON v.id = s.venue_id
+            WHERE s.status != 'cancelled' AND s.night IN (SELECT night FROM _sel)
+            GROUP BY s.night, v.borough"""
+
+
+def _columns() -> tuple[list[str], list[str]]:
+    """The history features' names, and the SQL working each out: each window a difference of
+    running totals, column by column."""
     columns, picks = [], []
     for m in WINDOWS:
         for kind in INCIDENT_KINDS:
@@ -248,9 +269,21 @@ def compute(db: Database, where: str, params: dict, now: datetime,
               "coalesce(d.incidents_noted, 0)",
               "coalesce(round((julianday(x.t0) - julianday(d.t)) / 30.44, 1), 99.0)",
               "coalesce(nt.n, 0) - CAST((x.status != 'cancelled') AS INTEGER)"]
-    query = f"""
+    return columns, picks
+
+
+def _final(picks: str, rowid: str) -> str:
+    """The statement reading every selected event's features out of ``_sel`` and the running
+    totals (``rowid``: the column naming a row of them)."""
+    seeks = ", ".join([_seek("_vcum", "venue_id", "t0", rowid) + " AS v0"]
+                      + [_seek("_vcum", "venue_id", f"t{m}", rowid) + f" AS v{m}"
+                         for m in WINDOWS]
+                      + [_seek("_pcum", "promoter_id", "t0", rowid) + " AS p0",
+                         _seek("_pcum", "promoter_id", "t24", rowid) + " AS p24",
+                         _seek("_deb", "venue_id", "t0", rowid) + " AS d0"])
+    return f"""
         SELECT x.id, x.venue_id, x.promoter_id, x.t0, {', '.join(f'x.t{m}' for m in WINDOWS)},
-               {', '.join(picks)}
+               {picks}
         FROM (SELECT x.*, {seeks} FROM _sel x) x
         LEFT JOIN _vcum a0 ON a0.{rowid} = x.v0
         {' '.join(f'LEFT JOIN _vcum a{m} ON a{m}.{rowid} = x.v{m}' for m in WINDOWS)}
@@ -258,17 +291,19 @@ def compute(db: Database, where: str, params: dict, now: datetime,
         LEFT JOIN _deb d ON d.{rowid} = x.d0
         LEFT JOIN _nights nt ON nt.night = x.night AND nt.borough = x.borough
         ORDER BY x.id"""
+
+
+def _histories(db: Database, query: str, params: dict | None, columns: list[str],
+               bulk: bool) -> list[History]:
     out = []
     first = 4 + len(WINDOWS)
-    for row in db.execute(query):
+    for row in db.execute(query, params):
         values = dict(zip(columns, row[first:], strict=True))
         values["last_debrief_had_incidents"] = values["last_debrief_incidents"] > 0
         bounds_map = {0: row[3], **{m: row[4 + i] for i, m in enumerate(WINDOWS)}}
-        if not named["bulk"]:
+        if not bulk:
             values |= _venue_windows(db, row[1], bounds_map)
         out.append(History(row[0], row[1], row[2], bounds_map, values))
-    for statement in sql.drop_temp(own_tables):
-        db.execute(statement)
     return out
 
 
@@ -325,7 +360,7 @@ def ref_requests(key: object, hist: History, feature_names: set[str]) -> list[tu
 
 
 _SEP = "\x1f"
-# Each look-up is a row of a temporary table, so the correlated subquery compares plain
+# Each look-up is a row of its own table (``q``), so the correlated subquery compares plain
 # columns: reading them out of a JSON array cost a json_extract per incident it walked past.
 _REFS_SQL = {
     "venue": f"""
@@ -334,15 +369,19 @@ _REFS_SQL = {
              WHERE i.venue_id = q.k AND i.occurred_at >= q.t_from AND i.occurred_at < q.t_to
                AND instr(q.categories, ',' || i.category || ',') > 0
              ORDER BY i.occurred_at DESC, i.id DESC LIMIT {MAX_REFS}) AS newest)
-        FROM {{temp}}_ref_lookups q WHERE q.kind = 'venue'""",
+        FROM {{lookups}} q WHERE q.kind = 'venue'""",
     "promoter": f"""
         SELECT q.i, (SELECT group_concat(reference, ?) FROM (
              SELECT i.reference FROM incidents i JOIN submissions s ON s.id = i.submission_id
              WHERE s.promoter_id = q.k AND i.occurred_at >= q.t_from
                AND i.occurred_at < q.t_to
              ORDER BY i.occurred_at DESC, i.id DESC LIMIT {MAX_REFS}) AS newest)
-        FROM {{temp}}_ref_lookups q WHERE q.kind = 'promoter'""",
+        FROM {{lookups}} q WHERE q.kind = 'promoter'""",
 }
+_LOOKUP_COLUMNS = ("kind", "k", "t_from", "t_to", "categories")
+# Up to this many look-ups (one event's, or a few) are given as a VALUES list; more go into a
+# temporary table, which costs a few milliseconds to make and drop.
+_LISTED = 40
 
 
 def incident_refs_bulk(db: Database, requests: list[tuple]) -> dict[tuple, tuple[str, ...]]:
@@ -357,26 +396,39 @@ def incident_refs_bulk(db: Database, requests: list[tuple]) -> dict[tuple, tuple
     if not lookups:
         return out
     owners = list(lookups.values())
+    if len(lookups) <= _LISTED:
+        rows = ", ".join(["(CAST(? AS INTEGER), ?, CAST(? AS INTEGER), ?, ?, ?)"] * len(lookups))
+        listed = [v for i, lookup in enumerate(lookups) for v in (i, *lookup)]
+        for kind, sql in _REFS_SQL.items():
+            if any(lookup[0] == kind for lookup in lookups):
+                query = (f"WITH q (i, {', '.join(_LOOKUP_COLUMNS)}) AS (VALUES {rows}) "
+                         + sql.format(lookups="q"))
+                _gather(db.execute(query, [*listed, _SEP]), owners, out)
+        return out
     temp = dialect.of(db).temp
     db.execute(f"DROP TABLE IF EXISTS {temp}_ref_lookups")
     # Made by CREATE ... AS, not INSERT: an INSERT would open a transaction on the desk
     # (Python's sqlite3 begins one before any DML) that nothing here would end.
     columns = ", ".join(f"json_extract(value, '$[{n}]') AS {name}" for n, name in
-                        enumerate(("kind", "k", "t_from", "t_to", "categories"))
+                        enumerate(_LOOKUP_COLUMNS)
                         ).replace("json_extract(value, '$[1]')",
                                   "CAST(json_extract(value, '$[1]') AS INTEGER)")
     db.execute(f"CREATE TEMP TABLE _ref_lookups AS SELECT key AS i, {columns} "
                "FROM json_each(?)", [json.dumps(list(lookups))])
     try:
         for sql in _REFS_SQL.values():
-            for i, refs in db.execute(sql.format(temp=temp), [_SEP]):
-                if refs:
-                    found = tuple(refs.split(_SEP))
-                    for owner in owners[i]:
-                        out[owner] = found
+            _gather(db.execute(sql.format(lookups=f"{temp}_ref_lookups"), [_SEP]), owners, out)
     finally:
         db.execute(f"DROP TABLE IF EXISTS {temp}_ref_lookups")
     return out
+
+
+def _gather(rows, owners: list[list[tuple]], out: dict) -> None:
+    for i, refs in rows:
+        if refs:
+            found = tuple(refs.split(_SEP))
+            for owner in owners[i]:
+                out[owner] = found
 
 
 def incident_refs(db: Database, hist: History, feature_names: set[str]) -> dict[str, tuple]:

@@ -334,3 +334,34 @@ def test_running_totals_kept_from_chunk_to_chunk_give_what_fresh_ones_give(score
     assert "_kept_history" not in db.__dict__
     db.execute("CREATE TEMP TABLE _vcum (k integer)")  # would fail if it were still there
     db.close()
+
+
+def test_one_event_read_in_one_statement_gives_what_the_temporary_tables_give(scored_desk):
+    """One event's history is read with its tables as common table expressions, and a few
+    evidence look-ups are given as a VALUES list; many events go through temporary tables.
+    Both ways give the same features and the same incident references."""
+    from eventrisk.scoring import history
+
+    db = open_database(scored_desk)
+    ids = [r[0] for r in db.execute("SELECT id FROM submissions WHERE status != 'cancelled' "
+                                    "ORDER BY id")]
+    many = {h.submission_id: h for h in history.compute(db, "1 = 1", {}, NOW)}
+    assert len(many) > 200
+    requests, alone = [], {}
+    statements: list[str] = []
+    real = db.execute
+    db.execute = lambda sql, *args, **kw: statements.append(sql) or real(sql, *args, **kw)
+    for sid in ids:
+        [one] = history.compute(db, "s.id = :id", {"id": sid}, NOW)
+        assert (one.bounds, one.venue_id, one.promoter_id) == (
+            many[sid].bounds, many[sid].venue_id, many[sid].promoter_id)
+        assert one.values == many[sid].values, sid
+        asked = history.ref_requests(sid, one, set(one.values))
+        requests += asked
+        alone |= history.incident_refs_bulk(db, asked)  # a few: listed
+    assert not [s for s in statements if "TEMP" in s.upper()]  # one at a time: no tables
+    assert len({r[2:] for r in requests}) > history._LISTED  # all at once: a table
+    together = history.incident_refs_bulk(db, requests)
+    assert together == alone
+    assert sum(len(refs) for refs in together.values()) > 100  # evidence was found
+    db.close()
