@@ -39,14 +39,31 @@ def no_unexpected_message_boxes(request, monkeypatch):
     monkeypatch.setattr(QMessageBox, "exec", refuse)
 
 
+@pytest.fixture(scope="session")
+def demo_desk_file(tmp_path_factory):
+    """The small training desk, made once per test process (migrating and filling it took a
+    tenth of a second a test); each test gets a copy."""
+    from eventrisk.desk import Desk
+    from tests.conftest import cheap_hashing
+
+    path = tmp_path_factory.mktemp("demo") / "desk.db"
+    with cheap_hashing():
+        made = Desk.open(path, create=True)
+        made.build_demo(venues=10, events=90, incidents=60, seed=11)
+        made.close()
+    return path
+
+
 @pytest.fixture
-def desk(tmp_path):
-    """A small training desk: (its database connection, its path)."""
+def desk(tmp_path, demo_desk_file):
+    """A small training desk of its own for the test: (its database connection, its path)."""
+    import shutil
+
     from eventrisk.desk import Desk
 
     path = tmp_path / "desk.db"
-    made = Desk.open(path, create=True)
-    made.build_demo(venues=10, events=90, incidents=60, seed=11)
+    shutil.copyfile(demo_desk_file, path)
+    made = Desk.open(path)
     yield made.db, str(path)
     made.close()
 
