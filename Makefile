@@ -33,9 +33,11 @@ test-pg: $(STAMP)
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -n auto --dist worksteal -m "not pg" tests/core
 
-# 20,000 generated hostile files through the import (a few minutes; not part of make test).
+# 20,000 generated hostile files through the import, and 20,000 audit details written as json
+# writes them (ten minutes or so; not part of make test).
 fuzz: $(STAMP)
-	EVENTRISK_FUZZ_EXAMPLES=20000 $(BIN)/python -m pytest -q tests/core/test_fuzz_files.py
+	EVENTRISK_FUZZ_EXAMPLES=20000 $(BIN)/python -m pytest -q tests/core/test_fuzz_files.py \
+		tests/core/test_canonical.py
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py

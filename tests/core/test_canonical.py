@@ -5,6 +5,7 @@ verifier rebuilds them with json alone."""
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, datetime
 
 from hypothesis import given, settings
@@ -58,7 +59,9 @@ def test_a_snapshot_entry_detail_is_written_exactly_as_the_audit_trail_writes_an
         {"assessment": assessment, "digest": digest, "grade": grade.value, "score": score})
 
 
-@settings(max_examples=300)
+# A hundred dictionaries of up to six such values: making them is most of this test's cost
+# (five seconds for three hundred); ``make fuzz`` makes twenty thousand.
+@settings(max_examples=max(100, int(os.environ.get("EVENTRISK_FUZZ_EXAMPLES", "0"))))
 @given(st.dictionaries(st.text(max_size=8), values, max_size=6))
 def test_an_audit_detail_is_written_exactly_as_json_dumps_writes_it(detail):
     assert audit.detail_text(detail) == json.dumps(detail, ensure_ascii=False, sort_keys=True,
