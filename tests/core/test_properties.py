@@ -1,6 +1,6 @@
 """Invariants of the scorer, checked with hypothesis on real databases."""
 
-from contextlib import contextmanager
+from contextlib import ExitStack
 from datetime import timedelta
 
 import pytest
@@ -40,39 +40,68 @@ BACKENDS = pytest.mark.parametrize(
     "backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
 
 
-@contextmanager
-def built(backend: str, fields: dict, history: list):
-    """A desk holding one event with this history, in memory or in a database of its own on
-    the server (one per example, dropped after it)."""
-    if backend == "postgresql":
-        from tests import pg
+class Desks:
+    """Where a test's examples are built.  On a file, each example has an in-memory desk of
+    its own.  On the server, the test has ``count`` desks for all its examples (a database an
+    example cost the server a tenth of a second), and each example is at a venue of its own on
+    a night of its own: nothing one example records reaches another's features."""
 
-        with pg.fresh_desk() as name:
-            db = open_database(pg.url(name))
-            try:
-                yield build(db, fields, history)
-            finally:
-                db.close()
-    else:
-        yield build(memory_desk(), fields, history)
+    def __init__(self, backend: str, count: int, stack: ExitStack):
+        self.server = backend == "postgresql"
+        self.count = count
+        self.made = 0
+        self.shared = []
+        if self.server:
+            from tests import pg
+
+            for _ in range(count):
+                db = open_database(pg.url(stack.enter_context(pg.fresh_desk())))
+                stack.callback(db.close)
+                admin = users.create_user(db, None, "admin", "Admin", Role.ADMIN, "password1")
+                self.shared.append((db, admin))
+
+    def build(self, fields: dict, history: list) -> list[tuple]:
+        """The example on each desk: [(db, admin, submission)], the same on every one."""
+        self.made += 1
+        if not self.server:
+            out = []
+            for _ in range(self.count):
+                db = memory_desk()
+                admin = users.create_user(db, None, "admin", "Admin", Role.ADMIN, "password1")
+                out.append(build(db, admin, fields, history, "V1", 0))
+            return out
+        return [build(db, admin, fields, history, f"V{self.made}", self.made)
+                for db, admin in self.shared]
 
 
-def build(db, fields: dict, history: list):
-    admin = users.create_user(db, None, "admin", "Admin", Role.ADMIN, "password1")
-    create_venue(db, admin, Venue(code="V1", name="Hall", address="1 Road", postcode="E8 1AA",
+@pytest.fixture
+def desks(backend):
+    """``desks(count)``: the test's Desks, made at its first example."""
+    made: dict[int, Desks] = {}
+    with ExitStack() as stack:
+        def get(count: int = 1) -> Desks:
+            if count not in made:
+                made[count] = Desks(backend, count, stack)
+            return made[count]
+        yield get
+
+
+def build(db, admin, fields: dict, history: list, code: str, night: int):
+    create_venue(db, admin, Venue(code=code, name="Hall", address="1 Road", postcode="E8 1AA",
                                   borough="Hackney", capacity=800, latest_finish="03:00"))
     raw = {k: v for k, v in fields.items() if k != "hours"}
-    start = (NOW + timedelta(days=10)).astimezone().replace(hour=21, minute=0, tzinfo=None)
-    raw |= {"venue_code": "V1", "start": start.isoformat(timespec="minutes"),
+    start = (NOW + timedelta(days=10 + night)).astimezone().replace(hour=21, minute=0,
+                                                                    tzinfo=None)
+    raw |= {"venue_code": code, "start": start.isoformat(timespec="minutes"),
             "end": (start + timedelta(hours=fields["hours"])).isoformat(timespec="minutes")}
     sub = submissions.create(db, admin, validate_submission(event_fields(**raw)))
     for category, severity, location, days in history:
-        add(db, admin, category, severity, location, days)
+        add(db, admin, code, category, severity, location, days)
     return db, admin, sub
 
 
-def add(db, admin, category, severity, location, days):
-    incidents.create(db, admin, Incident(venue_code="V1", occurred_at=NOW - timedelta(days=days),
+def add(db, admin, code, category, severity, location, days):
+    incidents.create(db, admin, Incident(venue_code=code, occurred_at=NOW - timedelta(days=days),
                                          category=category, severity=severity,
                                          location=location))
 
@@ -82,18 +111,20 @@ def current_score(db, sub):
     return service.explained(db, scored, RULESET)
 
 
+# The ``desks`` fixture is made once a test, on purpose (see ``Desks``).
 SETTINGS = settings(max_examples=25, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow])
+                    suppress_health_check=[HealthCheck.too_slow,
+                                           HealthCheck.function_scoped_fixture])
 
 
 @BACKENDS
 @SETTINGS
 @given(event, st.lists(incident, max_size=6), incident)
-def test_one_more_incident_never_lowers_the_score(backend, fields, history, extra):
-    with built(backend, fields, history) as (db, admin, sub):
-        before = current_score(db, sub)
-        add(db, admin, *extra)
-        after = current_score(db, sub)
+def test_one_more_incident_never_lowers_the_score(desks, fields, history, extra):
+    [(db, admin, sub)] = desks().build(fields, history)
+    before = current_score(db, sub)
+    add(db, admin, sub.venue_code, *extra)
+    after = current_score(db, sub)
     assert after.score >= before.score
     assert after.grade.rank >= before.grade.rank
 
@@ -101,32 +132,32 @@ def test_one_more_incident_never_lowers_the_score(backend, fields, history, extr
 @BACKENDS
 @SETTINGS
 @given(event, st.lists(incident, max_size=4))
-def test_one_more_door_supervisor_never_raises_the_score(backend, fields, history):
-    with built(backend, fields, history) as (db, _, sub):
-        what_if = whatif.WhatIf(db, sub.id, NOW)
-        now = what_if.try_measures({}).proposed
-        more = what_if.try_measures(
-            {"door_supervisors": (sub.door_supervisors or 0) + 1}).proposed
+def test_one_more_door_supervisor_never_raises_the_score(desks, fields, history):
+    [(db, _, sub)] = desks().build(fields, history)
+    what_if = whatif.WhatIf(db, sub.id, NOW)
+    now = what_if.try_measures({}).proposed
+    more = what_if.try_measures({"door_supervisors": (sub.door_supervisors or 0) + 1}).proposed
     assert more.score <= now.score
 
 
 @BACKENDS
 @SETTINGS
 @given(event, st.lists(incident, max_size=4), st.integers(1, 120))
-def test_an_earlier_finish_never_raises_the_score(backend, fields, history, minutes):
-    with built(backend, fields, history) as (db, _, sub):
-        what_if = whatif.WhatIf(db, sub.id, NOW)
-        earlier = max(sub.start + timedelta(minutes=30), sub.end - timedelta(minutes=minutes))
-        now = what_if.try_measures({}).proposed
-        sooner = what_if.try_measures({"end": earlier}).proposed
+def test_an_earlier_finish_never_raises_the_score(desks, fields, history, minutes):
+    [(db, _, sub)] = desks().build(fields, history)
+    what_if = whatif.WhatIf(db, sub.id, NOW)
+    earlier = max(sub.start + timedelta(minutes=30), sub.end - timedelta(minutes=minutes))
+    now = what_if.try_measures({}).proposed
+    sooner = what_if.try_measures({"end": earlier}).proposed
     assert sooner.score <= now.score
 
 
 @BACKENDS
 @SETTINGS
 @given(event, st.lists(incident, max_size=4))
-def test_the_same_inputs_always_give_the_same_output(backend, fields, history):
-    with built(backend, fields, history) as (db, _, sub), \
-            built(backend, fields, history) as (db2, _, sub2):
-        assert current_score(db, sub) == current_score(db, sub)
-        assert current_score(db2, sub2).as_dict() == current_score(db, sub).as_dict()
+def test_the_same_inputs_always_give_the_same_output(desks, fields, history):
+    # Two desks given the same examples in the same order: their records stay alike, down to
+    # every reference.
+    (db, _, sub), (db2, _, sub2) = desks(2).build(fields, history)
+    assert current_score(db, sub) == current_score(db, sub)
+    assert current_score(db2, sub2).as_dict() == current_score(db, sub).as_dict()
