@@ -1,15 +1,24 @@
 """The demo desk: outcomes that follow its documented latent risk, every status shown."""
 
+import pytest
+
 from eventrisk import demo
+from eventrisk.db import open_database
+from tests.conftest import BACKENDS, module_desk
 
 
-def _desk(db, events=3000):
-    demo.build(db, venues=40, events=events, incidents=6000, seed=11)
-    return db
+@pytest.fixture(scope="module", params=BACKENDS)
+def built(request, tmp_path_factory):
+    """A demo desk of 3,000 events, made once per backend: the tests below only read it."""
+    with module_desk(request, tmp_path_factory) as path:
+        db = open_database(path)
+        demo.build(db, venues=40, events=3000, incidents=6000, seed=11)
+        yield db
+        db.close()
 
 
-def test_trouble_follows_the_latent_risk_not_chance_alone(db):
-    _desk(db)
+def test_trouble_follows_the_latent_risk_not_chance_alone(built):
+    db = built
     # Venues ranked by their background incidents (the propensity behind both).
     rates = db.execute("""
         WITH v AS (SELECT venue_id, count(*) AS n FROM incidents WHERE submission_id IS NULL
@@ -25,8 +34,8 @@ def test_trouble_follows_the_latent_risk_not_chance_alone(db):
     assert 0.05 < overall < 0.4  # trouble is the exception, as on a real desk
 
 
-def test_linked_incidents_happen_during_their_event(db):
-    _desk(db, events=600)
+def test_linked_incidents_happen_during_their_event(built):
+    db = built
     outside = db.execute("""SELECT count(*) FROM incidents i JOIN submissions s
                             ON s.id = i.submission_id
                             WHERE i.occurred_at < s.starts_at OR i.occurred_at > s.ends_at
@@ -41,8 +50,8 @@ def test_linked_incidents_happen_during_their_event(db):
     assert noted == debriefed_links
 
 
-def test_the_stewarded_borough_reports_a_door_shortfall_that_adds_no_trouble(db):
-    _desk(db)
+def test_the_stewarded_borough_reports_a_door_shortfall_that_adds_no_trouble(built):
+    db = built
     short = db.execute(f"""
         SELECT v.borough = '{demo.OVERGRADED_BOROUGH}',
                avg(CAST(s.door_supervisors < 2 + max(0, (s.expected_attendance - 1) / 100)
