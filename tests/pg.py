@@ -296,6 +296,7 @@ def _pooled(source: str, contents: Callable[[], Contents]):
     try:
         yield name
     finally:
+        _FIXED.pop(name, None)  # what it held as a template is gone with its test
         if _refillable():
             _FREE.append(name)
         else:

@@ -11,7 +11,15 @@ from eventrisk import __version__
 from eventrisk.cli import main
 from eventrisk.db import open_database
 from eventrisk.pg import is_server
-from tests.conftest import act_as, hold_write_lock, password_file, tamper
+from tests.conftest import (
+    BACKENDS,
+    act_as,
+    cheap_hashing,
+    hold_write_lock,
+    module_desk,
+    password_file,
+    tamper,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -21,13 +29,19 @@ def signed_in(tmp_path, monkeypatch):
     monkeypatch.delenv("EVENTRISK_DB", raising=False)
 
 
+@pytest.fixture(scope="module", params=BACKENDS)
+def demo_desk(request, tmp_path_factory):
+    """The demo desk the commands below work on, made once per backend by the command line
+    (a second a test on the server, when each test made its own); each test gets a copy."""
+    with module_desk(request, tmp_path_factory) as path, cheap_hashing():
+        assert main(["--db", str(path), "demo", "--venues", "12", "--events", "120",
+                     "--incidents", "80", "--seed", "7"]) == 0
+        yield path
+
+
 @pytest.fixture
-def desk(desk_path, capsys):
-    path = desk_path
-    assert main(["--db", str(path), "demo", "--venues", "12", "--events", "120",
-                 "--incidents", "80", "--seed", "7"]) == 0
-    capsys.readouterr()
-    return path
+def desk(demo_desk, copy_desk):
+    return copy_desk(demo_desk, "desk.db")
 
 
 def run(capsys, *args):
