@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from eventrisk import demo
+from eventrisk import demo, dialect
 from eventrisk.db import open_database
 from eventrisk.pg import is_server
 from eventrisk.scoring import service
@@ -365,3 +365,51 @@ def test_one_event_read_in_one_statement_gives_what_the_temporary_tables_give(sc
     assert together == alone
     assert sum(len(refs) for refs in together.values()) > 100  # evidence was found
     db.close()
+
+
+class _UndoError(Exception):
+    pass
+
+
+def test_a_history_revision_moves_with_each_transaction_that_changes_history(db, admin, venue):
+    """A kept running total is reused only while every venue's ``history_rev`` stands still.
+    The server moves it once a transaction (a file, once a row): so every transaction that
+    changes a venue's incidents must move it, a savepoint rolled back must not leave it
+    marked as moved, and a transaction that changes nothing must not move it."""
+    def rev() -> int:
+        return db.execute("SELECT history_rev FROM venues WHERE id = ?", [venue.id]
+                          ).fetchone()[0]
+
+    made = iter(range(1, 100))
+
+    def record() -> None:
+        db.execute("INSERT INTO incidents (reference, venue_id, occurred_at, category, "
+                   "severity, location) VALUES (?, ?, '2024-01-01T10:00:00Z', 'disorder', 2, "
+                   "'inside')", [f"INC-T{next(made)}", venue.id])
+
+    start = rev()
+    with db.atomic():
+        for _ in range(5):
+            record()
+    first = rev()
+    assert first > start
+    with db.atomic():
+        record()
+    second = rev()
+    assert second > first  # the next transaction moves it again
+    with db.atomic():
+        try:
+            with db.atomic():  # a savepoint
+                record()
+                raise _UndoError
+        except _UndoError:
+            pass
+        assert rev() == second  # its bump went with it
+        record()  # and was not left marked as done
+    assert rev() > second
+    third = rev()
+    with db.atomic():
+        db.execute("SELECT count(*) FROM incidents").fetchone()
+    assert rev() == third
+    # Moved once a transaction on the server, once a row on a file.
+    assert first - start == (1 if dialect.of(db).server else 5)
