@@ -511,36 +511,31 @@ def _m014(db) -> None:
 # marks the venue in a setting local to the transaction, and later ones see the mark.  (A
 # savepoint rolled back takes its bump and its mark with it.)  An incident not linked to an
 # event no longer looks for a promoter.
-_M015 = """
-CREATE OR REPLACE FUNCTION bump_venue(v bigint) RETURNS void LANGUAGE plpgsql AS $$
+_BUMP = """
+CREATE OR REPLACE FUNCTION bump_{kind}({k} bigint) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
-  IF v IS NULL OR current_setting('eventrisk.rev_venue_' || v, true) = 'y' THEN
+  IF {k} IS NULL OR current_setting('eventrisk.rev_{kind}_' || {k}, true) = 'y' THEN
     RETURN;
   END IF;
-  UPDATE venues SET history_rev = history_rev + 1 WHERE id = v;
-  PERFORM set_config('eventrisk.rev_venue_' || v, 'y', true);
-END $$;
-CREATE OR REPLACE FUNCTION bump_promoter(p bigint) RETURNS void LANGUAGE plpgsql AS $$
+  UPDATE {table} SET history_rev = history_rev + 1 WHERE id = {k};
+  PERFORM set_config('eventrisk.rev_{kind}_' || {k}, 'y', true);
+END $$;"""
+_M015 = _BUMP.format(kind="venue", table="venues", k="v") + _BUMP.format(
+    kind="promoter", table="promoters", k="p") + """
+CREATE FUNCTION promoter_of(submission bigint) RETURNS bigint LANGUAGE plpgsql STABLE AS $$
 BEGIN
-  IF p IS NULL OR current_setting('eventrisk.rev_promoter_' || p, true) = 'y' THEN
-    RETURN;
+  IF submission IS NULL THEN
+    RETURN NULL;
   END IF;
-  UPDATE promoters SET history_rev = history_rev + 1 WHERE id = p;
-  PERFORM set_config('eventrisk.rev_promoter_' || p, 'y', true);
+  RETURN (SELECT promoter_id FROM submissions WHERE id = submission);
 END $$;
 CREATE OR REPLACE FUNCTION incidents_rev() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP <> 'INSERT' THEN
-    PERFORM bump_venue(OLD.venue_id);
-    IF OLD.submission_id IS NOT NULL THEN
-      PERFORM bump_promoter((SELECT promoter_id FROM submissions WHERE id = OLD.submission_id));
-    END IF;
+    PERFORM bump_venue(OLD.venue_id), bump_promoter(promoter_of(OLD.submission_id));
   END IF;
   IF TG_OP <> 'DELETE' THEN
-    PERFORM bump_venue(NEW.venue_id);
-    IF NEW.submission_id IS NOT NULL THEN
-      PERFORM bump_promoter((SELECT promoter_id FROM submissions WHERE id = NEW.submission_id));
-    END IF;
+    PERFORM bump_venue(NEW.venue_id), bump_promoter(promoter_of(NEW.submission_id));
   END IF;
   RETURN NULL;
 END $$;
