@@ -180,24 +180,25 @@ def compute(db: Database, where: str, params: dict, now: datetime,
             FROM submissions s JOIN venues v ON v.id = s.venue_id WHERE {where}"""
     named = {"now": to_db(now), "bulk": 1, **params}
 
+    def uses(statement: str) -> dict | None:
+        """The named parameters ``statement`` uses (the server refuses any others)."""
+        return {k: v for k, v in named.items() if f":{k}" in statement} or None
+
     def run(statement: str) -> None:
-        uses = {k: v for k, v in named.items() if f":{k}" in statement}
-        db.execute(statement, uses or None)
+        db.execute(statement, uses(statement))
 
     if not keep:
         # One event (a save, a what-if) is read in one statement, its tables as common table
         # expressions: temporary tables cost more to make and drop than to fill (on the
         # server a few milliseconds each, with rows in its catalogue written and removed).
-        span = db.execute(f"SELECT min(t{max(WINDOWS)}), max(t0), count(*) FROM ({selection})"
-                          " AS x", {k: v for k, v in named.items()
-                                    if f":{k}" in selection} or None).fetchone()
+        counted = f"SELECT min(t{max(WINDOWS)}), max(t0), count(*) FROM ({selection}) AS x"
+        span = db.execute(counted, uses(counted)).fetchone()
         if span[2] == 1:
             named |= {"span_from": span[0], "span_to": span[1], "bulk": 0}
             tables = {"_sel": selection, **bodies, "_nights": _NIGHTS}
             query = ("WITH " + ", ".join(f"{name} AS ({body})" for name, body in tables.items())
                      + _final(columns_sql, "id"))
-            return _histories(db, query, {k: v for k, v in named.items() if f":{k}" in query},
-                              columns, bulk=False)
+            return _histories(db, query, uses(query), columns, bulk=False)
     for statement in sql.drop_temp(("_sel", "_nights")):
         db.execute(statement)
     run(f"CREATE TEMP TABLE _sel AS {selection}")
