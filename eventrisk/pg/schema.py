@@ -514,24 +514,18 @@ def _m014(db) -> None:
 # transaction-local settings were quicker for a few venues, but PostgreSQL 15 sorts all its
 # settings again for each new name: 16,000 venues in one transaction took 208 s.)  Only a row
 # left untouched for four billion transactions could carry an old id equal to the current
-# one.  An incident not linked to an event no longer looks for a promoter.
+# one.  An incident not linked to an event no longer looks for a promoter (STRICT: a
+# function given NULL returns NULL without running).
 _BUMP = """
-CREATE OR REPLACE FUNCTION bump_{kind}({k} bigint) RETURNS void LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION bump_{kind}({k} bigint) RETURNS void LANGUAGE plpgsql STRICT AS $$
 BEGIN
-  IF {k} IS NOT NULL THEN
-    UPDATE {table} SET history_rev = history_rev + 1
-    WHERE id = {k} AND xmin <> pg_current_xact_id()::xid;
-  END IF;
+  UPDATE {table} SET history_rev = history_rev + 1
+  WHERE id = {k} AND xmin <> pg_current_xact_id()::xid;
 END $$;"""
 _M015 = _BUMP.format(kind="venue", table="venues", k="v") + _BUMP.format(
     kind="promoter", table="promoters", k="p") + """
-CREATE FUNCTION promoter_of(submission bigint) RETURNS bigint LANGUAGE plpgsql STABLE AS $$
-BEGIN
-  IF submission IS NULL THEN
-    RETURN NULL;
-  END IF;
-  RETURN (SELECT promoter_id FROM submissions WHERE id = submission);
-END $$;
+CREATE FUNCTION promoter_of(submission bigint) RETURNS bigint LANGUAGE plpgsql STABLE STRICT
+  AS $$ BEGIN RETURN (SELECT promoter_id FROM submissions WHERE id = submission); END $$;
 CREATE OR REPLACE FUNCTION incidents_rev() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP <> 'INSERT' THEN
