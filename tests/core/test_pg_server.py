@@ -20,6 +20,7 @@ from eventrisk.pg import is_server, schema, shown
 from eventrisk.validation import validate_submission
 from tests import pg
 from tests.conftest import event_fields, run_cli
+from tests.core import workstations
 
 pytestmark = pytest.mark.pg
 CTX = multiprocessing.get_context("spawn")
@@ -187,25 +188,6 @@ def test_verify_names_a_server_schema_its_owner_weakened(server_desk):
 
 # ---- concurrency done the server's way ----------------------------------------------------------
 
-def _capture_many(url: str, count: int, out) -> None:
-    import os
-
-    os.environ["EVENTRISK_BUSY_TIMEOUT"] = "60"
-    desk = Desk.open(url)
-    desk.sign_in("officer", "officer-demo")
-    code = desk.db.execute("SELECT code FROM venues ORDER BY id LIMIT 1").fetchone()[0]
-    saved = 0
-    for n in range(count):
-        try:
-            desk.save_submission(validate_submission(event_fields(
-                event_name=f"Race {os.getpid()} {n}", venue_code=code)))
-            saved += 1
-        except Exception as exc:  # noqa: BLE001 - the test reads the outcome
-            out.put(f"{type(exc).__name__}: {exc}")
-    out.put(f"saved {saved}")
-    desk.close()
-
-
 def test_many_workstations_writing_at_once_keep_one_linear_chain(server_desk):
     url = pg.url(server_desk)
     _working_desk(url).close()
@@ -214,7 +196,9 @@ def test_many_workstations_writing_at_once_keep_one_linear_chain(server_desk):
     events_before = before.execute("SELECT count(*) FROM submissions").fetchone()[0]
     before.close()
     out = CTX.Queue()
-    procs = [CTX.Process(target=_capture_many, args=(url, 8, out)) for _ in range(4)]
+    procs = [CTX.Process(target=workstations.capture_many,
+                         args=(url, "officer", "officer-demo", event_fields(), 8, out))
+             for _ in range(4)]
     for proc in procs:
         proc.start()
     results = [out.get(timeout=120) for _ in procs]

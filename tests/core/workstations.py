@@ -48,6 +48,25 @@ def save_notes(path, user, password, sid, version, notes, barrier, out) -> None:
     desk.close()
 
 
+def capture_many(path, user, password, fields, count, out) -> None:
+    """Capture ``count`` new events (``fields`` as typed, at the desk's first venue) one after
+    another, as fast as the desk takes them."""
+    from eventrisk.validation import validate_submission
+
+    desk = _desk(path, user, password)
+    code = desk.db.execute("SELECT code FROM venues ORDER BY id LIMIT 1").fetchone()[0]
+    saved = 0
+    for n in range(count):
+        try:
+            desk.save_submission(validate_submission(
+                {**fields, "event_name": f"Race {os.getpid()} {n}", "venue_code": code}))
+            saved += 1
+        except Exception as exc:  # noqa: BLE001 - the test reads the outcome
+            out.put(f"{type(exc).__name__}: {exc}")
+    out.put(f"saved {saved}")
+    desk.close()
+
+
 def rescore_everything(path, user, password, started, out) -> None:
     """A supervisor rescores the whole desk."""
     desk = _desk(path, user, password)
