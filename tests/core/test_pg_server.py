@@ -6,7 +6,6 @@ audit chain intact.  (The rest of the core suite runs on both backends through t
 from __future__ import annotations
 
 import json
-import multiprocessing
 from datetime import UTC, datetime
 
 import psycopg
@@ -23,7 +22,7 @@ from tests.conftest import event_fields, run_cli
 from tests.core import workstations
 
 pytestmark = pytest.mark.pg
-CTX = multiprocessing.get_context("spawn")
+CTX = workstations.CTX
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ the busy timeout) instead of failing at once."""
 
 from __future__ import annotations
 
-import multiprocessing
 from datetime import timedelta
 
 import pytest
@@ -19,7 +18,7 @@ from eventrisk.timeutil import now_utc
 from tests.conftest import BACKENDS, module_desk
 from tests.core import workstations
 
-CTX = multiprocessing.get_context("spawn")
+CTX = workstations.CTX
 # A busy desk: enough events that a rescore holds the write lock for the best part of a
 # second on either backend, well past the 0.1 s between an officer's saves.
 BUSY = 1500

@@ -1,12 +1,22 @@
-"""Workstations for the several-process tests: each function runs in a process of its own
-(started with ``spawn``, as on Windows), opens the desk by path and signs in, as another
-workstation would.  Results come back as plain strings through a queue."""
+"""Workstations for the several-process tests: each function runs in a process of its own,
+opens the desk by path and signs in, as another workstation would.  Results come back as
+plain strings through a queue.
+
+The processes are started by ``CTX``: forked from a server process that has imported this
+module and the desk's code and nothing else, so a workstation inherits no open desk, no
+connection and no lock from the test, and (as with ``spawn``, Windows's only way) what it
+runs and is given must be importable and picklable.  Spawning cost each one half a second of
+importing, some 5 s of the suite's CPU."""
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import time
 from dataclasses import replace
+
+CTX = multiprocessing.get_context("forkserver")
+CTX.set_forkserver_preload([__name__, "eventrisk.desk"])
 
 
 def _desk(path: str, user: str, password: str, busy: str = "60"):
