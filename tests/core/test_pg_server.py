@@ -32,6 +32,27 @@ def server_desk():
         yield name
 
 
+def test_a_workstation_opens_only_a_desk_made_by_its_own_release(server_desk):
+    """A desk a newer release has changed, or one waiting for this release's update: each is
+    refused in a sentence saying who does what, and nothing is changed."""
+    url = pg.url(server_desk)
+    latest = schema.MIGRATIONS[-1][0]
+    for change, refused in (
+            ("INSERT INTO eventrisk.eventrisk_migrations VALUES ('m099_from_the_future', "
+             "'2030-01-01T00:00:00Z')", "made by a newer EventRisk \\(it has m099"),
+            ("DELETE FROM eventrisk.eventrisk_migrations WHERE name = 'm099_from_the_future'; "
+             f"DELETE FROM eventrisk.eventrisk_migrations WHERE name = '{latest}'",
+             "needs an update this workstation may not make")):
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(change)
+            before = conn.execute("SELECT name FROM eventrisk.eventrisk_migrations ORDER BY 1"
+                                  ).fetchall()
+            with pytest.raises(StorageError, match=refused):
+                open_database(url, create=False)
+            assert conn.execute("SELECT name FROM eventrisk.eventrisk_migrations ORDER BY 1"
+                                ).fetchall() == before
+
+
 def _working_desk(url: str) -> Desk:
     """A desk with an administrator, an officer and a supervisor, signed in as the officer."""
     desk = Desk.open(url, create=True)
