@@ -16,7 +16,7 @@ import time
 from dataclasses import replace
 
 CTX = multiprocessing.get_context("forkserver")
-CTX.set_forkserver_preload([__name__, "eventrisk.desk"])
+CTX.set_forkserver_preload([__name__, "eventrisk.desk", "eventrisk.pg.desk"])
 
 
 def _desk(path: str, user: str, password: str, busy: str = "60"):
