@@ -5,8 +5,8 @@ plain strings through a queue.
 The processes are started by ``CTX``: forked from a server process that has imported this
 module and the desk's code and nothing else, so a workstation inherits no open desk, no
 connection and no lock from the test, and (as with ``spawn``, Windows's only way) what it
-runs and is given must be importable and picklable.  Spawning cost each one half a second of
-importing, some 5 s of the suite's CPU."""
+runs and is given must be importable and picklable.  Spawning (still used where there is no
+fork server: Windows) cost each one half a second of importing, some 5 s of the suite's CPU."""
 
 from __future__ import annotations
 
@@ -15,8 +15,11 @@ import os
 import time
 from dataclasses import replace
 
-CTX = multiprocessing.get_context("forkserver")
-CTX.set_forkserver_preload([__name__, "eventrisk.desk", "eventrisk.pg.desk"])
+if "forkserver" in multiprocessing.get_all_start_methods():
+    CTX = multiprocessing.get_context("forkserver")
+    CTX.set_forkserver_preload([__name__, "eventrisk.desk", "eventrisk.pg.desk"])
+else:  # Windows
+    CTX = multiprocessing.get_context("spawn")
 
 
 def _desk(path: str, user: str, password: str, busy: str = "60"):
