@@ -222,8 +222,8 @@ def _role_matrix(path, ids, tmp_path, use_case, role, active):
     db = open_database(path)
     desk = Desk(db, path)
     desk.sign_in(role, f"{'admin' if role == 'admin' else role}-password")
-    if not active:  # disabled after signing in, from another workstation
-        other = Desk(open_database(path), path)
+    if not active:  # disabled after signing in, by an administrator at another desk
+        other = Desk(db, path)
         other.sign_in("admin", "admin-password")
         if role == "admin":  # the desk must keep an administrator: make another first
             other.create_account("admin2", "Admin Two", Role.ADMIN, "temporary-1")
@@ -232,7 +232,6 @@ def _role_matrix(path, ids, tmp_path, use_case, role, active):
             other.db.conn.commit()
         else:
             other.set_account_active(role, False, "Left the unit")
-        other.close()
     allowed, act = USE_CASES[use_case]
     if active and role in allowed:
         act(desk, ids, tmp_path)
