@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from eventrisk.migrations import LINKED_INCIDENT_TIMES
+from eventrisk.migrations import LINKED_INCIDENT_TIMES, VENUE_INCIDENTS_IN_ORDER
 from eventrisk.pg.connection import SCHEMA
 
 # SQLite's functions, as PostgreSQL functions in the desk's schema.  Times are stored as
@@ -561,6 +561,8 @@ MIGRATIONS: list[tuple[str, Callable]] = [
     ("m013_linked_incident_times", _script(LINKED_INCIDENT_TIMES + ";")),
     ("m014_snapshot_dictionary_2", _m014),
     ("m015_history_bumps_once", _script(_M015)),
+    ("m016_venue_incidents_in_order",
+     _script("DROP INDEX idx_incidents_venue_time; " + VENUE_INCIDENTS_IN_ORDER + ";")),
 ]
 
 _TRACKING = f"""

@@ -242,3 +242,18 @@ def test_a_rescore_builds_evidence_only_where_something_changed(tmp_path, monkey
     assert explained == []  # saving already rescored it; nothing else moved
     assert desk.verify_audit().ok
     desk.close()
+
+
+@pytest.mark.sqlite_only  # SQLite's query planner
+def test_an_evidence_look_up_takes_the_newest_incidents_straight_off_the_index(db):
+    """The newest eight incidents of a venue's window, ties on the time broken by id, are read
+    backwards off one index and the look-up stops there: no temporary tree sorting a
+    window's incidents (m016)."""
+    from eventrisk.scoring import history
+
+    lookups = ("(SELECT 0 AS i, 'venue' AS kind, 1 AS k, '2020-01-01' AS t_from, "
+               "'2030-01-01' AS t_to, ',knife,' AS categories)")
+    plan = " ".join(r[3] for r in db.execute(
+        "EXPLAIN QUERY PLAN " + history._REFS_SQL["venue"].format(lookups=lookups), ["\x1f"]))
+    assert "COVERING INDEX idx_incidents_venue_time_id" in plan, plan
+    assert "TEMP B-TREE" not in plan, plan
