@@ -34,7 +34,7 @@ def open_server(target: str, *, create: bool, timeout: float) -> PgDatabase:
             raise StorageError(f"The desk on {shown(target)} was made by a newer EventRisk (it "
                                f"has {newer[-1]}); update this workstation first. Nothing was "
                                "changed.")
-        if len(known & set(done)) < len(known):  # schema.pending(db), without asking again
+        if schema.missing(done):
             raise StorageError(f"The desk on {shown(target)} needs an update this workstation "
                                "may not make; its owner runs 'eventrisk init' there with this "
                                "release.")

@@ -579,9 +579,14 @@ def applied(db) -> list[str]:
     return [r[0] for r in db.execute("SELECT name FROM eventrisk_migrations ORDER BY name")]
 
 
+def missing(done: list[str]) -> list[str]:
+    """This release's migrations that are not among ``done``, in order."""
+    have = set(done)
+    return [name for name, _ in MIGRATIONS if name not in have]
+
+
 def pending(db) -> list[str]:
-    done = set(applied(db))
-    return [name for name, _ in MIGRATIONS if name not in done]
+    return missing(applied(db))
 
 
 def apply(db, now: str) -> list[str]:
