@@ -17,32 +17,18 @@ from eventrisk.timeutil import local_to_utc, now_utc
 from eventrisk.validation import validate_submission
 
 
-@contextmanager
-def cheap_hashing():
-    """Argon2 at production cost takes a tenth of a second a hash; tests make hundreds.
-    Hashes carry their own parameters, so anything hashed here verifies anywhere."""
+@pytest.fixture(autouse=True, scope="session")
+def cheap_password_hashing():
+    """Argon2 at production cost takes a tenth of a second a hash, and tests make hundreds
+    (a demo desk alone makes three accounts): every test, and every desk a module or session
+    builds, hashes cheaply from the start.  Hashes carry their own parameters, so anything
+    hashed here verifies anywhere.  The tests of production hashing swap it back in."""
     from argon2 import PasswordHasher
 
     saved = users.HASHER
     users.HASHER = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
-    try:
-        yield
-    finally:
-        users.HASHER = saved
-
-
-@pytest.fixture(autouse=True, scope="session")
-def cheap_password_hashing_from_the_start():
-    """Before any module's or session's desk is built: a demo desk makes three accounts, and
-    at production cost that was half a second a desk."""
-    with cheap_hashing():
-        yield
-
-
-@pytest.fixture(autouse=True)
-def cheap_password_hashing():
-    with cheap_hashing():
-        yield
+    yield
+    users.HASHER = saved
 
 
 @cache

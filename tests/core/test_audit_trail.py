@@ -29,7 +29,6 @@ from eventrisk.desk import Desk
 from eventrisk.migrations import _IMMUTABLE
 from eventrisk.model import Grade
 from eventrisk.verify import Witness, verify_desk
-from tests.conftest import cheap_hashing
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -37,21 +36,20 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture(scope="module")
 def template(tmp_path_factory):
     """A training desk with scoring, decisions, an issued assessment and a backup."""
-    with cheap_hashing():
-        folder = tmp_path_factory.mktemp("audit")
-        path = folder / "desk.db"
-        desk = Desk.open(path, create=True)
-        desk.build_demo(venues=8, events=200, incidents=60, seed=5)
-        desk.sign_in("supervisor", "supervisor-demo")
-        desk.rescore_all()
-        sid = desk.db.execute("SELECT id FROM submissions WHERE status = 'in_review' LIMIT 1"
-                              ).fetchone()[0]
-        state = desk.approve(sid, desk.assessment(sid).version)
-        desk.backup(folder / "backup.db")
-        pdf = desk.render_assessment(sid)
-        desk.issue(sid, state.version, pdf)  # the newest entry: the assessment left the desk
-        desk.close()
-        yield path, pdf, folder / "backup.db"
+    folder = tmp_path_factory.mktemp("audit")
+    path = folder / "desk.db"
+    desk = Desk.open(path, create=True)
+    desk.build_demo(venues=8, events=200, incidents=60, seed=5)
+    desk.sign_in("supervisor", "supervisor-demo")
+    desk.rescore_all()
+    sid = desk.db.execute("SELECT id FROM submissions WHERE status = 'in_review' LIMIT 1"
+                          ).fetchone()[0]
+    state = desk.approve(sid, desk.assessment(sid).version)
+    desk.backup(folder / "backup.db")
+    pdf = desk.render_assessment(sid)
+    desk.issue(sid, state.version, pdf)  # the newest entry: the assessment left the desk
+    desk.close()
+    yield path, pdf, folder / "backup.db"
 
 
 @pytest.fixture

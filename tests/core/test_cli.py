@@ -14,7 +14,6 @@ from eventrisk.pg import is_server
 from tests.conftest import (
     BACKENDS,
     act_as,
-    cheap_hashing,
     hold_write_lock,
     module_desk,
     password_file,
@@ -33,7 +32,7 @@ def signed_in(tmp_path, monkeypatch):
 def demo_desk(request, tmp_path_factory):
     """The demo desk the commands below work on, made once per backend by the command line
     (a second a test on the server, when each test made its own); each test gets a copy."""
-    with module_desk(request, tmp_path_factory) as path, cheap_hashing():
+    with module_desk(request, tmp_path_factory) as path:
         assert main(["--db", str(path), "demo", "--venues", "12", "--events", "120",
                      "--incidents", "80", "--seed", "7"]) == 0
         yield path

@@ -21,7 +21,6 @@ from hypothesis import strategies as st
 from eventrisk.cli import main
 from eventrisk.desk import Desk
 from eventrisk.fields import FIELDS_BY_KIND, KINDS, field_names
-from tests.conftest import cheap_hashing
 
 EXAMPLES = int(os.environ.get("EVENTRISK_FUZZ_EXAMPLES", "60"))
 CODES = ("FUZ-0001", "FUZ-0002")
@@ -109,20 +108,19 @@ def hostile_file(draw):
 
 @pytest.fixture(scope="module")
 def fuzz_desk(tmp_path_factory):
-    with cheap_hashing():
-        folder = tmp_path_factory.mktemp("fuzz")
-        path = folder / "desk.db"
-        desk = Desk.open(path, create=True)
-        desk.create_first_admin("fuzzer", "Fuzzer", "fuzz-password")
-        desk.db.execute("INSERT INTO venues (code, name, address, postcode, borough, capacity) "
-                        "VALUES ('FUZ-0001', 'A', '1 Road', 'E8 1AA', 'Hackney', 300), "
-                        "('FUZ-0002', 'B', '2 Road', 'E8 2AA', 'Hackney', 900)")
-        desk.db.conn.commit()
-        desk.close()
-        secret = folder / "pw"
-        secret.write_text("fuzz-password\n")
-        secret.chmod(0o600)
-        yield path, secret, folder
+    folder = tmp_path_factory.mktemp("fuzz")
+    path = folder / "desk.db"
+    desk = Desk.open(path, create=True)
+    desk.create_first_admin("fuzzer", "Fuzzer", "fuzz-password")
+    desk.db.execute("INSERT INTO venues (code, name, address, postcode, borough, capacity) "
+                    "VALUES ('FUZ-0001', 'A', '1 Road', 'E8 1AA', 'Hackney', 300), "
+                    "('FUZ-0002', 'B', '2 Road', 'E8 2AA', 'Hackney', 900)")
+    desk.db.conn.commit()
+    desk.close()
+    secret = folder / "pw"
+    secret.write_text("fuzz-password\n")
+    secret.chmod(0o600)
+    yield path, secret, folder
 
 
 def _rows(path) -> int:

@@ -18,7 +18,7 @@ from eventrisk.model import Grade, Incident, IncidentCategory, Location, Severit
 from eventrisk.report.letter_pdf import OUTCOME, LetterData
 from eventrisk.timeutil import now_utc
 from eventrisk.validation import validate_submission
-from tests.conftest import cheap_hashing, event_fields
+from tests.conftest import event_fields
 
 
 def text_of(pdf: bytes) -> str:
@@ -29,14 +29,13 @@ def text_of(pdf: bytes) -> str:
 @pytest.fixture
 def desks(desk_path):
     """An officer and a supervisor on a training desk with one venue, and its history."""
-    with cheap_hashing():
-        desk = Desk.open(desk_path, create=True)
-        desk.build_demo(venues=3, events=40, incidents=30, seed=4)
-        officer, supervisor = Desk(desk.db, desk.path), Desk(desk.db, desk.path)
-        officer.sign_in("officer", "officer-demo")
-        supervisor.sign_in("supervisor", "supervisor-demo")
-        yield officer, supervisor
-        desk.close()
+    desk = Desk.open(desk_path, create=True)
+    desk.build_demo(venues=3, events=40, incidents=30, seed=4)
+    officer, supervisor = Desk(desk.db, desk.path), Desk(desk.db, desk.path)
+    officer.sign_in("officer", "officer-demo")
+    supervisor.sign_in("supervisor", "supervisor-demo")
+    yield officer, supervisor
+    desk.close()
 
 
 MARKERS = {

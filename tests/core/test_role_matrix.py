@@ -29,7 +29,7 @@ from eventrisk.queue import QueueFilter
 from eventrisk.scoring.rules import parse_ruleset
 from eventrisk.timeutil import now_utc
 from eventrisk.validation import validate_submission
-from tests.conftest import BACKENDS, cheap_hashing, event_fields, module_desk
+from tests.conftest import BACKENDS, event_fields, module_desk
 
 ROLES = ("officer", "supervisor", "admin")
 ALL = set(ROLES)
@@ -55,7 +55,7 @@ def template(request, tmp_path_factory):
     """A desk with an event in every state a use case needs, captured by someone who is
     none of the accounts under test (so four eyes never gets in the way): a file, or a
     database on the test server that each test copies."""
-    with module_desk(request, tmp_path_factory) as path, cheap_hashing():
+    with module_desk(request, tmp_path_factory) as path:
         desk = Desk.open(path, create=True)
         desk.create_first_admin("admin", "Admin", "admin-password")
         for name, role in (("capturer", Role.OFFICER), ("officer", Role.OFFICER),

@@ -44,13 +44,11 @@ def demo_desk_file(tmp_path_factory):
     """The small training desk, made once per test process (migrating and filling it took a
     tenth of a second a test); each test gets a copy."""
     from eventrisk.desk import Desk
-    from tests.conftest import cheap_hashing
 
     path = tmp_path_factory.mktemp("demo") / "desk.db"
-    with cheap_hashing():
-        made = Desk.open(path, create=True)
-        made.build_demo(venues=10, events=90, incidents=60, seed=11)
-        made.close()
+    made = Desk.open(path, create=True)
+    made.build_demo(venues=10, events=90, incidents=60, seed=11)
+    made.close()
     return path
 
 
