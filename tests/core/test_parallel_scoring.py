@@ -68,6 +68,34 @@ def test_chunks_in_start_order_give_the_same_snapshots(desk_file, tmp_path, monk
     assert _snapshots(many) == _snapshots(one)
 
 
+def test_waiting_for_the_worker_this_process_prepares_its_next_share(desk_file, tmp_path,
+                                                                      monkeypatch):
+    """Before each commit the writing process waits for the worker to stop reading; meanwhile
+    it prepares its own share of the next chunk (inside its transaction, reading only).  With
+    a worker that always seems busy, it prepares all of it there; the desk is scored exactly
+    as in one go."""
+    one, many = tmp_path / "one.db", tmp_path / "many.db"
+    shutil.copy(desk_file, one)
+    shutil.copy(desk_file, many)
+    sequential = _score(one)
+    monkeypatch.setattr(service, "CHUNK", 37)
+    monkeypatch.setattr(Future, "done", lambda self: False)
+    in_transaction = []
+    prepare = service._prepare
+
+    def watched(db, where, *args):
+        for batch in prepare(db, where, *args):
+            in_transaction.append((db.conn.in_transaction, len(batch)))
+            yield batch
+
+    monkeypatch.setattr(service, "_prepare", watched)
+    chunked = _score(many, parallel_from=1)
+    assert sorted(chunked, key=lambda r: r[0]) == sorted(sequential, key=lambda r: r[0])
+    assert _snapshots(many) == _snapshots(one)
+    ahead = sum(n for inside, n in in_transaction if inside)
+    assert ahead and ahead + sum(n for inside, n in in_transaction if not inside) < len(chunked)
+
+
 class NoWorkers:
     """A process pool whose worker never starts: the first submit's future fails, and with
     ``refuses_later`` every later submit raises, as a broken real pool does."""
