@@ -519,8 +519,12 @@ def _score_in_parallel(db: Database, actor: User, where: str, params: dict, now:
                     # result.)  Until then, rather than wait idle, prepare this process's
                     # share of the next chunk (it only reads), a few hundred at a time, and
                     # commit as soon as the worker is done: it then starts on the chunk
-                    # after while this process finishes its share.
-                    if theirs_next is not None:
+                    # after while this process finishes its share.  Not if that share would
+                    # build the running totals again: built beside a chunk's writes, held in
+                    # memory until the commit, they would add some 50 MB to the peak.
+                    if theirs_next is not None and following is not None and \
+                            history.kept_through(db, MINE_VENUES,
+                                                 min(following[1]["_hi_t"], to_db(now))):
                         for batch in share:
                             carried += batch
                             if theirs_next.done():

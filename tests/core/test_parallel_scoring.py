@@ -68,32 +68,43 @@ def test_chunks_in_start_order_give_the_same_snapshots(desk_file, tmp_path, monk
     assert _snapshots(many) == _snapshots(one)
 
 
+@pytest.mark.parametrize("totals", ["kept", "built for every chunk"])
 def test_waiting_for_the_worker_this_process_prepares_its_next_share(desk_file, tmp_path,
-                                                                      monkeypatch):
+                                                                      monkeypatch, totals):
     """Before each commit the writing process waits for the worker to stop reading; meanwhile
     it prepares its own share of the next chunk (inside its transaction, reading only).  With
-    a worker that always seems busy, it prepares all of it there; the desk is scored exactly
-    as in one go."""
+    a worker that always seems busy, it prepares all of it there, unless that share would
+    build its running totals again (they would sit in memory beside the chunk's writes).
+    Either way the desk is scored exactly as in one go."""
+    from eventrisk.scoring import history
+
     one, many = tmp_path / "one.db", tmp_path / "many.db"
     shutil.copy(desk_file, one)
     shutil.copy(desk_file, many)
     sequential = _score(one)
     monkeypatch.setattr(service, "CHUNK", 37)
+    if totals != "kept":
+        monkeypatch.setattr(history, "KEEP_AHEAD_CHUNKS", 0)
+        monkeypatch.setattr(history, "KEEP_AHEAD_DAYS", 0)
     monkeypatch.setattr(Future, "done", lambda self: False)
-    in_transaction = []
-    prepare = service._prepare
+    calls = []  # (inside the writing transaction, built the running totals) per share
+    compute = history.compute
 
-    def watched(db, where, *args):
-        for batch in prepare(db, where, *args):
-            in_transaction.append((db.conn.in_transaction, len(batch)))
-            yield batch
+    def watched(db, where, params, now, keep=None):
+        before = db.__dict__.get("_kept_history")
+        out = compute(db, where, params, now, keep)
+        built = keep is not None and db.__dict__.get("_kept_history") is not before
+        calls.append((db.conn.in_transaction, built))
+        return out
 
-    monkeypatch.setattr(service, "_prepare", watched)
+    monkeypatch.setattr(history, "compute", watched)
     chunked = _score(many, parallel_from=1)
     assert sorted(chunked, key=lambda r: r[0]) == sorted(sequential, key=lambda r: r[0])
     assert _snapshots(many) == _snapshots(one)
-    ahead = sum(n for inside, n in in_transaction if inside)
-    assert ahead and ahead + sum(n for inside, n in in_transaction if not inside) < len(chunked)
+    assert any(inside for inside, _ in calls)  # prepared ahead, waiting
+    assert not any(inside and built for inside, built in calls)
+    builds = sum(built for _, built in calls)
+    assert builds == 1 if totals == "kept" else builds > 2
 
 
 class NoWorkers:
