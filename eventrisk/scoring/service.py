@@ -15,6 +15,7 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import chain
 
 from sqlite_utils import Database
 
@@ -407,8 +408,9 @@ def _latest_digests(db: Database, ids: list[int]) -> dict[int, tuple]:
 # while this process writes.  Measured at 100,000 and at a million events, the writer's
 # share of the preparing is 0.41 of it when the two processes' CPU time is equal (with four
 # ninths, 0.44, the writer used 10-13% more than the worker and the worker waited on it).
-MINE_VENUES = "v.id % 27 < 11"
-THEIRS_VENUES = "v.id % 27 >= 11"
+PARTS, MINE_PARTS = 27, 11
+MINE_VENUES = f"v.id % {PARTS} < {MINE_PARTS}"
+THEIRS_VENUES = f"v.id % {PARTS} >= {MINE_PARTS}"
 MINE = MINE_VENUES.replace("v.id", "s.venue_id")
 THEIRS = THEIRS_VENUES.replace("v.id", "s.venue_id")
 
@@ -470,7 +472,8 @@ def _score_in_parallel(db: Database, actor: User, where: str, params: dict, now:
     try:
         chunk = chunk_after("1 = 1", params)
         theirs = hand_out(chunk)
-        share, carried = ours(chunk), list[_Prepared]()
+        share = ours(chunk)
+        carried: list[_Prepared] = []
         while chunk is not None:
             cond, bounds = chunk
             # The worker's share of the next chunk, queued behind this one's: it prepares it
@@ -478,10 +481,14 @@ def _score_in_parallel(db: Database, actor: User, where: str, params: dict, now:
             following = chunk_after("(s.starts_at, s.id) > (:_hi_t, :_hi_id)", bounds)
             theirs_next = hand_out(following)
             mine: list[_Prepared] = carried
-            for batch in share:
+            # Reported once a batch, and once a chunk whatever was prepared ahead: the worker
+            # is about as far through its share as we are through ours (never past this
+            # chunk, so that the count only goes up).
+            for batch in chain(share, [[]]):
                 mine += batch
-                # The worker is about as far through its share as we are through ours.
-                if progress and progress(min(total, done + 2 * len(mine)), total) is False:
+                if progress and progress(min(total, done + CHUNK,
+                                             done + len(mine) * PARTS // MINE_PARTS),
+                                         total) is False:
                     cancelled = True
                     raise Cancelled()
             try:

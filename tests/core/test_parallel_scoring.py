@@ -107,6 +107,25 @@ def test_waiting_for_the_worker_this_process_prepares_its_next_share(desk_file, 
     assert builds == 1 if totals == "kept" else builds > 2
 
 
+def test_a_parallel_rescore_reports_progress_that_only_goes_up(desk_file, tmp_path,
+                                                              monkeypatch):
+    """The progress bar of a chunked rescore rises chunk by chunk, never goes back, never
+    passes the chunk being written, and ends at the total."""
+    many = tmp_path / "many.db"
+    shutil.copy(desk_file, many)
+    monkeypatch.setattr(service, "CHUNK", 37)
+    seen, written = [], []
+    db = open_database(many)
+    service.score_all(db, find_user(db, "supervisor"), now=NOW, parallel_from=1,
+                      progress=lambda done, total: seen.append((done, total, len(written)))
+                      or True, sink=written.append)
+    db.close()
+    total = seen[-1][1]
+    assert seen[-1][0] == total == len(written) and len(seen) > total // 37
+    assert all(a[0] <= b[0] for a, b in zip(seen, seen[1:], strict=False))
+    assert all(t == total and done <= before + 37 for done, t, before in seen)
+
+
 class NoWorkers:
     """A process pool whose worker never starts: the first submit's future fails, and with
     ``refuses_later`` every later submit raises, as a broken real pool does."""
