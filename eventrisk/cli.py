@@ -39,7 +39,7 @@ from eventrisk.errors import (
     ValidationError,
     WorkflowError,
 )
-from eventrisk.fields import KINDS
+from eventrisk.fields import KINDS, minimal_note
 from eventrisk.logfile import log_to_file
 from eventrisk.paths import default_db_path
 from eventrisk.queue import QueueFilter
@@ -87,8 +87,8 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("kind", choices=KINDS)
     e.add_argument("file", type=Path)
     e.add_argument("--minimal", action="store_true", help="leave out personal contact details "
-                   "(promoter phone and email, contacts for the night): for sending outside "
-                   "the desk")
+                   "(promoter phone and email, contacts for the night), notes, incident "
+                   "descriptions and crime references: for sending outside the desk")
     s = sub.add_parser("score", help="score submissions and store their assessments")
     s.add_argument("references", nargs="*", metavar="REF")
     s.add_argument("--all", action="store_true", help="every submission not cancelled "
@@ -417,7 +417,7 @@ def _import(desk: Desk, args) -> int:
 
 def _export(desk: Desk, args) -> int:
     n = desk.export_file(args.kind, args.file, minimal=args.minimal)
-    extra = " without personal contact details" if args.minimal else ""
+    extra = f" {minimal_note(args.kind)}" if args.minimal else ""
     print(f"Exported {n} {args.kind} to {args.file}{extra}.")
     return 0
 

@@ -119,3 +119,26 @@ def field_names(fields: tuple[Field, ...]) -> list[str]:
 
 # What can be imported and exported, in the order people are asked.
 KINDS = ("venues", "submissions", "incidents")
+
+
+# Left out of a ``minimal`` export, for anything sent outside the desk (minimisation):
+# personal contact details (issue 17), and the free text that names people (issue 32):
+# officers' notes, and incident descriptions and crime references naming victims and suspects.
+MINIMAL_LEFT_OUT = {"promoter_phone": "contact details", "promoter_email": "contact details",
+                    "night_contact": "contact details", "notes": "notes",
+                    "description": "incident descriptions",
+                    "crime_reference": "crime references"}
+
+
+def minimal_fields(kind: str) -> tuple[str, ...]:
+    """The columns of ``kind`` a minimal export leaves out, in file order."""
+    return tuple(f.name for f in FIELDS_BY_KIND[kind] if f.name in MINIMAL_LEFT_OUT)
+
+
+def minimal_note(kind: str) -> str:
+    """What a minimal export of ``kind`` leaves out, for the line that reports it: "without
+    contact details or notes (left out: promoter_phone, ...)"."""
+    left = minimal_fields(kind)
+    words = list(dict.fromkeys(MINIMAL_LEFT_OUT[n] for n in left))
+    said = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+    return f"without {said} (left out: {', '.join(left)})"

@@ -25,7 +25,7 @@ from sqlite_utils import Database
 
 from eventrisk import audit, incidents, submissions
 from eventrisk.errors import ImportFileError, StorageError, ValidationError
-from eventrisk.fields import FIELDS_BY_KIND, KINDS, Field, field_names
+from eventrisk.fields import FIELDS_BY_KIND, KINDS, MINIMAL_LEFT_OUT, Field, field_names
 from eventrisk.model import Incident, Promoter, Status, Submission, User, Venue
 from eventrisk.timeutil import now_utc, to_db, to_file
 from eventrisk.users import require
@@ -456,20 +456,16 @@ def _records(db: Database, kind: str) -> Iterator[Venue | Submission | Incident]
         last = rows[-1]["id"]
 
 
-# Personal contact details: left out of a ``minimal`` export (issue 17, minimisation).
-CONTACT_FIELDS = frozenset({"promoter_phone", "promoter_email", "night_contact"})
-
-
 def export_file(db: Database, kind: str, path: Path, *, minimal: bool = False) -> int:
     """Write every record of ``kind`` to ``path`` (.csv or .json); returns the count.
-    ``minimal`` leaves out ``CONTACT_FIELDS``."""
+    ``minimal`` leaves out the columns in ``MINIMAL_LEFT_OUT``."""
     if kind not in KINDS:
         raise ImportFileError([f"{path}:1: cannot export '{kind}'; choose one of "
                                f"{', '.join(KINDS)}"])
     path = Path(path)
     fmt = _file_format(path)
     fields = tuple(f for f in FIELDS_BY_KIND[kind]
-                   if not (minimal and f.name in CONTACT_FIELDS))
+                   if not (minimal and f.name in MINIMAL_LEFT_OUT))
     if path.is_dir():
         raise ImportFileError([f"{path}:1: this is a folder; give the export a file name"])
     count = 0

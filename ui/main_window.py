@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from eventrisk import __version__
 from eventrisk.desk import Desk
 from eventrisk.desk.restore import check_backup
-from eventrisk.fields import KINDS
+from eventrisk.fields import KINDS, minimal_note
 from eventrisk.model import User
 from eventrisk.paths import resource
 from eventrisk.pg import is_server, shown
@@ -544,7 +544,8 @@ class MainWindow(QMainWindow):
         if not ok:
             return
         scopes = ["Everything (for use on the desk)",
-                  "Without personal contact details (to send outside the desk)"]
+                  "Without contact details, notes, incident descriptions or crime "
+                  "references (to send outside the desk)"]
         scope, ok = QInputDialog.getItem(self, "Export", "What to include?", scopes, 0, False)
         if not ok:
             return
@@ -553,7 +554,7 @@ class MainWindow(QMainWindow):
                          f"{kind}.csv", "CSV (*.csv);;JSON (*.json)")
         if not path:
             return
-        extra = " without personal contact details" if minimal else ""
+        extra = f" {minimal_note(kind)}" if minimal else ""
         self._background(f"Exporting {kind}…",
                          lambda desk, _r: desk.export_file(kind, Path(path), minimal=minimal),
                          lambda n: self.statusBar().showMessage(

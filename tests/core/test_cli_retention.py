@@ -137,10 +137,49 @@ def test_a_minimal_export_leaves_out_personal_contacts(capsys, desk, tmp_path):
     full, minimal = tmp_path / "full.csv", tmp_path / "minimal.csv"
     assert run(capsys, "--db", desk, "export", "submissions", full)[0] == 0
     code, out, _ = run(capsys, "--db", desk, "export", "submissions", minimal, "--minimal")
-    assert code == 0 and "without personal contact details" in out
+    assert code == 0
+    assert ("without contact details or notes (left out: promoter_phone, promoter_email, "
+            "night_contact, notes)") in out
     wide = next(csv.reader(io.StringIO(full.read_text("utf-8"))))
     narrow = next(csv.reader(io.StringIO(minimal.read_text("utf-8"))))
-    assert set(wide) - set(narrow) == {"promoter_phone", "promoter_email", "night_contact"}
+    assert set(wide) - set(narrow) == {"promoter_phone", "promoter_email", "night_contact",
+                                       "notes"}
     text = minimal.read_text("utf-8")
     assert "ada@old.example" not in text and "07700 900001" not in text
     assert "Dee 07700 900002" not in text and "Old Night" in text
+    assert "Rang twice" in full.read_text("utf-8") and "Rang twice" not in text
+
+
+INFORMANT = "Jonah Canary-Informant"
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".json"])
+def test_a_minimal_export_leaves_out_notes_descriptions_and_crime_references(
+        capsys, desk, tmp_path, suffix):
+    db = open_database(desk)
+    venue = db.execute("SELECT code FROM venues ORDER BY id LIMIT 1").fetchone()[0]
+    db.close()
+    source = tmp_path / "incidents.csv"
+    source.write_text(
+        "reference,venue_code,occurred_at,category,severity,location,crime_reference,"
+        "description\n"
+        f"INC-CANARY-1,{venue},2024-05-04T23:30,violence_with_injury,serious,door,"
+        f"CR-{INFORMANT},Victim named by {INFORMANT}\n", encoding="utf-8")
+    assert run(capsys, "--db", desk, "import", "incidents", source)[0] == 0
+    for kind, canaries, said in (
+            ("incidents", (f"CR-{INFORMANT}", f"Victim named by {INFORMANT}"),
+             "without crime references or incident descriptions (left out: crime_reference, "
+             "description)"),
+            ("submissions", ("Rang twice",), "notes"),
+            ("venues", (), "without contact details (left out: night_contact)")):
+        full, minimal = tmp_path / f"{kind}{suffix}", tmp_path / f"{kind}-minimal{suffix}"
+        assert run(capsys, "--db", desk, "export", kind, full)[0] == 0
+        code, out, _ = run(capsys, "--db", desk, "export", kind, minimal, "--minimal")
+        assert code == 0 and said in out.splitlines()[0]
+        for canary in canaries:
+            assert canary in full.read_text("utf-8")
+            assert canary not in minimal.read_text("utf-8")
+        if suffix == ".json":
+            rows = json.loads(minimal.read_text("utf-8"))
+            assert rows and not {"notes", "description", "crime_reference",
+                                 "night_contact"} & set(rows[0])
