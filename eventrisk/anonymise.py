@@ -8,7 +8,10 @@ What goes, per kind (what stays is what history features and calibration read):
 - notes: a submission's notes and contact for the night, and its debrief's notes;
 - a submission: also its event name, performers and the supervisors' review comments; the
   venue, times, scoring inputs, grade, snapshots and outcome stay;
-- an incident: its description and crime reference; category, severity, place and time stay.
+- an incident: its description and crime reference; category, severity, place and time stay;
+- a venue's contact for the night (the licence holder or DPS): that text alone;
+- review comments: each review's comment, and the reason of each decision's entry
+  (``DECISIONS``: approve, return, resubmit, override, withdraw, cancel); the decisions stay.
 
 **Audit entries.**  Each entry's hash covers its full text, so its text cannot change without
 breaking the chain; but an entry about an anonymised record must not keep the names and notes
@@ -46,7 +49,15 @@ PERSONAL = frozenset({
 NOTE_KEYS = frozenset({"notes", "night_contact"})
 
 ENTITY = {"promoter_contacts": "promoter", "notes": "submission", "submissions": "submission",
-          "incidents": "incident", "drafts": "draft"}
+          "incidents": "incident", "drafts": "draft", "venue_contacts": "venue",
+          "review_comments": "submission", "sign_in_failures": "sign_in",
+          "workstations": "workstation"}
+
+# The decisions whose reason is a person's comment (a review's, or the officer's on
+# resubmitting): their entries go with the review comments.
+DECISIONS = frozenset({"submission.submit_for_review", "submission.approve",
+                       "submission.return", "submission.override", "submission.withdraw",
+                       "submission.cancel"})
 
 # Each kind's due records as (id, key, at, summary); ``:cutoff`` is the stored time before
 # which its period has run out.
@@ -131,6 +142,8 @@ class Work:
     stamp: str
     # (entity, entity_ids, only entries holding these keys, or None for every entry)
     _targets: list[tuple[str, list[int], frozenset[str] | None]] = field(default_factory=list)
+    # (entity_ids of submissions whose decisions' comments go: ``DECISIONS``)
+    _decided: list[int] = field(default_factory=list)
     _entries: list[tuple] = field(default_factory=list)
 
     @property
@@ -148,6 +161,10 @@ class Work:
             self._submissions(ids)
         elif kind == "incidents":
             self._incidents(ids)
+        elif kind == "venue_contacts":
+            self._venue_contacts(ids)
+        elif kind == "review_comments":
+            self._review_comments(ids)
         elif kind == "drafts":
             for chunk in _chunks(ids):  # never audited: a draft is not a record of the desk
                 self.db.execute("DELETE FROM drafts WHERE id IN (SELECT CAST(value AS INTEGER) "
@@ -227,6 +244,32 @@ class Work:
         self._bump("incidents", "incident", ids, {"anonymised": True})
         self._targets.append(("incident", ids, None))
 
+    def _venue_contacts(self, ids: list[int]) -> None:
+        for chunk in _chunks(ids):
+            self.db.execute("UPDATE venues SET night_contact = '' WHERE id IN (SELECT "
+                            "CAST(value AS INTEGER) FROM json_each(?))", [json.dumps(chunk)])
+        self._bump("venues", "venue", ids, {"deleted": ["night_contact"]})
+        self._targets.append(("venue", ids, frozenset({"night_contact"})))
+
+    def _review_comments(self, ids: list[int]) -> None:
+        """The comments of the reviews of these submissions, and the reasons of their
+        decisions' audit entries; the decisions and grades stay."""
+        for chunk in _chunks(ids):
+            marks = {"ids": json.dumps(chunk), "mark": MARK}
+            # On a server the workstations may not UPDATE reviews (m021's function).
+            change = ("SELECT anonymise_old_review_comment(id) FROM reviews" if self.server
+                      else "UPDATE reviews SET comment = :mark")
+            self.db.execute(f"{change} WHERE coalesce(comment, '') NOT IN ('', :mark) AND "
+                            "submission_id IN (SELECT CAST(value AS INTEGER) FROM "
+                            "json_each(:ids))", marks)
+        self._bump("submissions", "submission", ids, {"deleted": ["review comments"]})
+        self._decided += ids
+
+    def expire(self, table: str, column: str, cutoff: str) -> int:
+        """Delete the rows of ``table`` whose ``column`` (a stored time) is before ``cutoff``:
+        rows no audit entry copies (``retention.EXPIRING``).  Returns how many."""
+        return self.db.execute(f"DELETE FROM {table} WHERE {column} < ?", [cutoff]).rowcount
+
     def _collect(self) -> dict[int, tuple]:
         """Entries about the disposed records still holding personal text: id → new row."""
         found: dict[int, tuple] = {}
@@ -246,6 +289,15 @@ class Work:
                     detail, reason = redacted(row[6], row[7])
                     if (detail, reason) != (row[6], row[7] or ""):
                         found[row[0]] = (*row[:6], detail, reason, *row[8:])
+        for chunk in _chunks(self._decided):
+            for row in self.db.execute(
+                    "SELECT id, at, actor, action, entity, entity_id, detail, reason, "
+                    "prev_hash, hash FROM audit_log WHERE entity = 'submission' AND "
+                    "redacted_in IS NULL AND coalesce(reason, '') != '' AND entity_id IN "
+                    "(SELECT CAST(value AS TEXT) FROM json_each(?))", [json.dumps(chunk)]):
+                if row[0] not in found and row[3] in DECISIONS:
+                    detail, reason = redacted(row[6], row[7])
+                    found[row[0]] = (*row[:6], detail, reason, *row[8:])
         return found
 
     def finish(self, action: str, detail: dict, reason: str = "", *, entity: str = "",

@@ -68,6 +68,8 @@ def check_file(args) -> int:
     print(f"{schedule.source_name}: OK, version {schedule.version}.")
     for rule in schedule.rules.values():
         print(f"  {rule.describe()}")
+    for column, reason in schedule.kept.items():
+        print(f"  {column}: kept with its record. {reason}")
     return 0
 
 
@@ -77,8 +79,14 @@ def _show_review(review: Review) -> None:
     for d in review.kinds:
         held = f"; {d.held:,} kept by a person for now" if d.held else ""
         print(f"  {d.rule.label}: {d.count:,} due ({d.rule.action}; "
-              f"{d.rule.keep_years} years after {KINDS[d.rule.kind].counted_from}, "
+              f"{d.rule.keep_years} year{'' if d.rule.keep_years == 1 else 's'} after "
+              f"{KINDS[d.rule.kind].counted_from}, "
               f"before {british_date(d.cutoff)}){held}")
+    print(f"  Kept as long as their records, with a reason: {len(review.schedule.kept)} "
+          "columns (eventrisk retention check lists them).")
+    if review.uncovered:
+        print(f"  Not covered by the schedule: {', '.join(review.uncovered)}. Add a rule for "
+              "them, or list them under [kept.<table>] with a reason.")
 
 
 def run_retention(desk: Desk, args) -> int:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from eventrisk import anonymise, audit
+from eventrisk import anonymise, audit, dialect
 from eventrisk.errors import EventRiskError, NotFoundError, ValidationError
 from eventrisk.model import User
 from eventrisk.paths import desk_copy
@@ -46,23 +46,103 @@ class Kind:
     disposal: str  # what disposing of one item under review does
 
 
+# In the order a run disposes of them (review comments before their events are anonymised,
+# so that each run's counts say what it did).
 KINDS: dict[str, Kind] = {k.key: k for k in (
     Kind("promoter_contacts", "Promoter contact details", "the promoter's last event",
          ("anonymise", "delete", "review"), "anonymise"),
-    Kind("notes", "Notes, debrief notes and contacts for the night", "the event",
+    Kind("venue_contacts", "Venues' contacts for the night (licence holder or DPS)",
+         "the venue's last event", ("delete", "review"), "delete"),
+    Kind("notes", "Notes, debrief notes and promoters' contacts for the night", "the event",
          ("delete", "review"), "delete"),
+    Kind("review_comments", "Review comments and the reasons given with decisions",
+         "the event", ("anonymise", "review"), "anonymise"),
     Kind("submissions", "Submissions and their snapshots", "the event",
          ("anonymise", "review"), "anonymise"),
     Kind("incidents", "Incident descriptions and crime references", "the incident",
          ("anonymise", "review"), "anonymise"),
     Kind("drafts", "Drafts never submitted", "it was last saved",
          ("delete", "review"), "delete"),
+    Kind("sign_in_failures", "Names typed at failed sign-ins", "the last failed sign-in",
+         ("delete",), "delete"),
+    Kind("workstations", "Workstation records (computer name, account, last seen)",
+         "it was last seen", ("delete",), "delete"),
 )}
 
 # A kind a schedule written before it existed may leave out: it gets this rule.
-OPTIONAL = {"drafts": ("delete", 1, "A draft is an officer's unfinished typing, with the "
-                       "promoter's contact details in it; a year untouched means it will not "
-                       "be finished.")}
+OPTIONAL = {
+    "drafts": ("delete", 1, "A draft is an officer's unfinished typing, with the promoter's "
+               "contact details in it; a year untouched means it will not be finished."),
+    "venue_contacts": ("delete", 2, "The person the borough calls at a venue on the night is "
+                       "needed while the venue holds events; two years without one and the "
+                       "name is likely out of date."),
+    "review_comments": ("anonymise", 6, "A supervisor's comment explains a decision that can "
+                        "be challenged in the courts for six years (Limitation Act 1980); the "
+                        "decision and the grade stay."),
+    "sign_in_failures": ("delete", 1, "A name typed at a failed sign-in (sometimes a password "
+                         "typed in the wrong box) only slows the next guess; a year on it "
+                         "serves no purpose."),
+    "workstations": ("delete", 1, "Which computer had the desk open, as whom, only matters "
+                     "while a restore might disturb it; a year on it serves no purpose."),
+}
+
+# Kinds whose rows are deleted by age in one statement (``anonymise.Work.expire``): no audit
+# entry holds their text, and nobody keeps them one by one.  kind: (table, counted-from column).
+EXPIRING = {"sign_in_failures": ("sign_in_failures", "last_failed_at"),
+            "workstations": ("workstations", "seen_at")}
+
+# ---- what the schedule covers, column by column ----------------------------------------------
+#
+# Every text column of the live schema is one of three things (``uncovered`` lists any that is
+# none, and ``retention review`` says so): disposed of by a kind's rule (``COVERED``), listed in
+# the schedule as kept with a reason (``[kept.<table>]`` in retention.toml), or holding no
+# person's words or name (``STRUCTURAL``: codes, enumerations, times, hashes).  A new text
+# column must be added to one of them.
+
+COVERED: dict[str, str] = {
+    "promoters.name": "promoter_contacts", "promoters.company": "promoter_contacts",
+    "promoters.phone": "promoter_contacts", "promoters.email": "promoter_contacts",
+    "submissions.notes": "notes", "submissions.night_contact": "notes",
+    "debriefs.notes": "notes",
+    "submissions.event_name": "submissions", "submissions.performers": "submissions",
+    "incidents.description": "incidents", "incidents.crime_reference": "incidents",
+    "drafts.title": "drafts", "drafts.fields": "drafts", "drafts.username": "drafts",
+    "venues.night_contact": "venue_contacts",
+    "reviews.comment": "review_comments",
+    "sign_in_failures.name": "sign_in_failures",
+    "workstations.id": "workstations", "workstations.host": "workstations",
+    "workstations.username": "workstations",
+}
+
+STRUCTURAL = frozenset({
+    "_sqlite_migrations.migration_set", "_sqlite_migrations.name",
+    "_sqlite_migrations.applied_at",
+    "eventrisk_migrations.migration_set", "eventrisk_migrations.name",
+    "eventrisk_migrations.applied_at",
+    "users.role", "users.password_hash", "users.created_at",
+    "venues.code", "venues.name", "venues.address", "venues.postcode", "venues.borough",
+    "venues.licence_number", "venues.latest_finish", "venues.updated_at",
+    "promoters.updated_at", "promoters.anonymised_at",
+    "submissions.reference", "submissions.event_type", "submissions.starts_at",
+    "submissions.ends_at", "submissions.night", "submissions.ticketing",
+    "submissions.search_regime", "submissions.received_at", "submissions.status",
+    "submissions.grade", "submissions.override_grade", "submissions.created_at",
+    "submissions.updated_at", "submissions.score_source", "submissions.sort_venue",
+    "submissions.sort_borough", "submissions.anonymised_at",
+    "incidents.reference", "incidents.occurred_at", "incidents.category", "incidents.location",
+    "incidents.created_at", "incidents.updated_at", "incidents.anonymised_at",
+    "rulesets.version", "rulesets.sha256", "rulesets.published_at",
+    "assessments.created_at", "assessments.as_of", "assessments.ruleset_version",
+    "assessments.ruleset_sha256", "assessments.grade", "assessments.digest",
+    "assessments.basis",
+    "reviews.decision", "reviews.grade_before", "reviews.grade_after", "reviews.created_at",
+    "debriefs.recorded_at", "issued_documents.sha256", "issued_documents.issued_at",
+    "audit_log.at", "audit_log.action", "audit_log.entity", "audit_log.entity_id",
+    "audit_log.prev_hash", "audit_log.hash",
+    "sign_in_failures.last_failed_at", "settings.key", "workstations.seen_at",
+    "retention_holds.kind", "retention_holds.until", "retention_holds.decided_at",
+    "drafts.created_at", "drafts.updated_at",
+})
 
 ACTION_WORDS = {"delete": "deleted", "anonymise": "anonymised",
                 "review": "listed for review by a person"}
@@ -91,6 +171,7 @@ class Schedule:
     rules: dict[str, Rule]
     sha256: str
     source_name: str
+    kept: dict[str, str] = field(default_factory=dict)  # "table.column": why it is kept
 
 
 def schedule_file() -> Path:
@@ -129,8 +210,9 @@ def parse_schedule(text: str, name: str = "retention.toml") -> Schedule:
         problems.append(f"{name}:{_line(text, None, 'version')}: the schedule needs a version "
                         '(version = "2026.1")')
     rules: dict[str, Rule] = {}
+    kept = _kept(text, name, data.get("kept", {}), problems)
     for key, value in data.items():
-        if key == "version":
+        if key in ("version", "kept"):
             continue
         if key not in KINDS:
             problems.append(f"{name}:{_line(text, key, None)}: [{key}] is not a kind of record "
@@ -153,7 +235,36 @@ def parse_schedule(text: str, name: str = "retention.toml") -> Schedule:
     if problems:
         raise RetentionFileError(problems)
     return Schedule(str(version).strip(), rules,
-                    hashlib.sha256(text.encode("utf-8")).hexdigest(), name)
+                    hashlib.sha256(text.encode("utf-8")).hexdigest(), name, kept)
+
+
+def _kept(text: str, name: str, value: object, problems: list[str]) -> dict[str, str]:
+    """``[kept.<table>]`` tables: each column kept as long as its record, with the reason."""
+    if not isinstance(value, dict):
+        problems.append(f"{name}:{_line(text, None, 'kept')}: kept must be tables of "
+                        "columns ([kept.users] display_name = \"why\")")
+        return {}
+    out: dict[str, str] = {}
+    for table, columns in value.items():
+        where = f"kept.{table}"
+        if not isinstance(columns, dict):
+            problems.append(f"{name}:{_line(text, where, None)}: {where} must be a table "
+                            f"([{where}])")
+            continue
+        for column, reason in columns.items():
+            key = f"{table}.{column}"
+            if key in COVERED:
+                problems.append(f"{name}:{_line(text, where, column)}: {key} is disposed of "
+                                f"under [{COVERED[key]}]; it cannot also be kept")
+            elif key in STRUCTURAL:
+                problems.append(f"{name}:{_line(text, where, column)}: {key} holds no "
+                                "personal data; leave it out of [kept]")
+            elif not isinstance(reason, str) or len(reason.strip()) < 10:
+                problems.append(f"{name}:{_line(text, where, column)}: {where}.{column} must "
+                                "say why it is kept (a sentence)")
+            else:
+                out[key] = " ".join(reason.split())
+    return out
 
 
 def _rule(text: str, name: str, kind: Kind, value: dict, problems: list[str]) -> Rule | None:
@@ -240,6 +351,7 @@ class Review:
     schedule: Schedule
     now: datetime
     kinds: tuple[Due, ...]
+    uncovered: tuple[str, ...] = ()  # text columns the schedule says nothing about
 
     @property
     def total(self) -> int:
@@ -252,7 +364,72 @@ class Review:
                            "action": d.rule.action, "keep_years": d.rule.keep_years,
                            "counted_from": KINDS[d.rule.kind].counted_from,
                            "before": to_db(d.cutoff), "due": d.count, "held": d.held,
-                           "reason": d.rule.reason} for d in self.kinds]}
+                           "reason": d.rule.reason} for d in self.kinds],
+                "kept": [{"column": c, "reason": r} for c, r in self.schedule.kept.items()],
+                "uncovered": list(self.uncovered)}
+
+
+# The due records of the kinds added in issue 32, as (id, key, at, summary) like
+# ``anonymise.due_sql``'s; an expiring kind's rows have no number of their own (id 0).
+_DUE = {
+    "venue_contacts": """
+        SELECT v.id, v.code AS key, coalesce(l.last, v.updated_at) AS at,
+               v.name || ': ' || v.night_contact AS summary
+        FROM venues v LEFT JOIN (SELECT venue_id, max(starts_at) AS last FROM submissions
+                                 GROUP BY venue_id) l ON l.venue_id = v.id
+        WHERE coalesce(v.night_contact, '') != ''
+          AND coalesce(l.last, v.updated_at) < :cutoff""",
+    "review_comments": """
+        SELECT s.id, s.reference AS key, s.starts_at AS at, s.event_name AS summary
+        FROM submissions s WHERE s.starts_at < :cutoff AND EXISTS (
+            SELECT 1 FROM reviews r WHERE r.submission_id = s.id
+            AND coalesce(r.comment, '') NOT IN ('', '[anonymised]'))""",
+    "sign_in_failures": """
+        SELECT 0 AS id, f.name AS key, f.last_failed_at AS at,
+               CAST(f.failures AS TEXT) || ' failed' AS summary
+        FROM sign_in_failures f WHERE f.last_failed_at < :cutoff""",
+    "workstations": """
+        SELECT 0 AS id, w.id AS key, w.seen_at AS at,
+               coalesce(w.username, '') || ' on ' || w.host AS summary
+        FROM workstations w WHERE w.seen_at < :cutoff""",
+}
+
+
+def _due_sql(kind: str, action: str, cutoff: str) -> tuple[str, dict]:
+    if kind in _DUE:
+        return _DUE[kind], {"cutoff": cutoff}
+    return anonymise.due_sql(kind, action, cutoff)
+
+
+def text_columns(db: Database) -> list[str]:
+    """Every text column of the live schema as "table.column" (full-text indexes, which
+    only copy other tables' columns, left out)."""
+    if dialect.of(db).server:
+        rows = db.execute(
+            "SELECT c.table_name, c.column_name FROM information_schema.columns c JOIN "
+            "information_schema.tables t ON t.table_schema = c.table_schema AND "
+            "t.table_name = c.table_name WHERE c.table_schema = current_schema() AND "
+            "t.table_type = 'BASE TABLE' AND c.data_type IN ('text', 'character varying', "
+            "'character', 'json', 'jsonb')").fetchall()
+        return sorted(f"{t}.{c}" for t, c in rows)
+    virtual = [n for (n,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
+                                        "AND sql LIKE 'CREATE VIRTUAL TABLE%'")]
+    out = []
+    for (table,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name "
+                               "NOT LIKE 'sqlite^_%' ESCAPE '^'"):
+        if any(table == v or table.startswith(f"{v}_") for v in virtual):
+            continue
+        out += [f"{table}.{name}" for _, name, kind, *_ in
+                db.execute(f"PRAGMA table_info([{table}])")
+                if kind.upper() in ("TEXT", "") or "CHAR" in kind.upper()]
+    return sorted(out)
+
+
+def uncovered(db: Database, schedule: Schedule) -> list[str]:
+    """Text columns of the live schema that no rule disposes of, the schedule does not list
+    as kept, and are not declared as holding no personal data: each needs a decision."""
+    known = set(COVERED) | set(STRUCTURAL) | set(schedule.kept)
+    return [c for c in text_columns(db) if c not in known]
 
 
 def due(db: Database, schedule: Schedule, now: datetime) -> Review:
@@ -261,12 +438,12 @@ def due(db: Database, schedule: Schedule, now: datetime) -> Review:
     for key in KINDS:
         rule = schedule.rules[key]
         cutoff = years_before(now, rule.keep_years)
-        sql, params = anonymise.due_sql(key, rule.action, to_db(cutoff))
+        sql, params = _due_sql(key, rule.action, to_db(cutoff))
         total, held = db.execute(f"SELECT count(*), coalesce(sum({_HELD}), 0) FROM ({sql}) d",
                                  {**params, "kind": key, "now": to_db(now)}).fetchone()
         count = total - held
         out.append(Due(rule, cutoff, count, held))
-    return Review(schedule, now, tuple(out))
+    return Review(schedule, now, tuple(out), tuple(uncovered(db, schedule)))
 
 
 _HELD = ("EXISTS (SELECT 1 FROM retention_holds h WHERE h.kind = :kind AND h.record_id = d.id "
@@ -293,7 +470,7 @@ def items(db: Database, schedule: Schedule, now: datetime, kind: str, *, limit: 
         raise NotFoundError(f"There is no kind of record called {kind!r}; the kinds are "
                             f"{', '.join(KINDS)}.")
     rule = schedule.rules[kind]
-    sql, params = anonymise.due_sql(kind, rule.action, to_db(years_before(now, rule.keep_years)))
+    sql, params = _due_sql(kind, rule.action, to_db(years_before(now, rule.keep_years)))
     held = "1 = 1" if include_held else f"NOT {_HELD}"
     named = "" if key is None else " AND d.key = :key COLLATE NOCASE"
     rows = db.execute(
@@ -329,8 +506,11 @@ def apply(db: Database, actor: User, schedule: Schedule, now: datetime) -> Appli
         rule = schedule.rules[key]
         if rule.action == "review":
             continue
-        sql, params = anonymise.due_sql(key, rule.action, to_db(years_before(now,
-                                                                             rule.keep_years)))
+        cutoff = to_db(years_before(now, rule.keep_years))
+        if key in EXPIRING:
+            result.counts[key] = work.expire(*EXPIRING[key], cutoff)
+            continue
+        sql, params = _due_sql(key, rule.action, cutoff)
         ids = [r[0] for r in db.execute(f"SELECT d.id FROM ({sql}) d WHERE NOT {_HELD} "
                                         "ORDER BY d.id",
                                         {**params, "kind": key, "now": to_db(now)})]
@@ -381,6 +561,10 @@ def dispose(db: Database, actor: User, schedule: Schedule, now: datetime, kind: 
 
 
 def _due_item(db: Database, schedule: Schedule, now: datetime, kind: str, key: str) -> Item:
+    if kind in EXPIRING:
+        raise ValidationError([("kind", f"{KINDS[kind].label} are deleted by the retention "
+                                        "run when due; they are not kept or disposed of one "
+                                        "by one")])
     found = items(db, schedule, now, kind, limit=1, include_held=True, key=key)
     if found:
         return found[0]

@@ -156,8 +156,11 @@ class PersonalDataDialog(QDialog):
         self.due_model.set_objects(list(r.kinds))
         for column, width in enumerate(_DUE_WIDTHS):
             self.due_table.setColumnWidth(column, width)
+        missing = ("<br><b>Not covered by the schedule:</b> " + escape(", ".join(r.uncovered))
+                   + " (add a rule, or list them as kept with a reason)" if r.uncovered else "")
         self.reasons.setText("<b>Why these periods</b>" + "".join(
-            f"<br><i>{escape(d.rule.label)}:</i> {escape(d.rule.reason)}" for d in r.kinds))
+            f"<br><i>{escape(d.rule.label)}:</i> {escape(d.rule.reason)}" for d in r.kinds)
+            + missing)
         automatic = sum(d.count for d in r.kinds if d.automatic)
         self.apply_button.setEnabled(automatic > 0)
         self.apply_button.setToolTip("" if automatic else "Nothing is due for deletion or "

@@ -539,6 +539,21 @@ END $$;
 """
 
 
+# Review comments under their own rule (issue 32): the workstations may not UPDATE reviews,
+# and m011's function only reaches the comments of anonymised events.  This one reaches those
+# of events that started over a year ago (no schedule keeps comments for less), and the
+# trigger still allows nothing but "[anonymised]".
+_M021 = """
+CREATE FUNCTION anonymise_old_review_comment(review bigint) RETURNS void
+LANGUAGE sql SECURITY DEFINER SET search_path = eventrisk, pg_temp AS $$
+  UPDATE reviews SET comment = '[anonymised]' WHERE id = review
+     AND EXISTS (SELECT 1 FROM submissions s WHERE s.id = reviews.submission_id
+                 AND s.starts_at < to_char((now() AT TIME ZONE 'UTC') - interval '1 year',
+                                           'YYYY-MM-DD"T"HH24:MI:SS"Z"'))
+$$;
+"""
+
+
 def _script(sql: str) -> Callable:
     return lambda db: db.executescript(sql)
 
@@ -563,6 +578,7 @@ MIGRATIONS: list[tuple[str, Callable]] = [
     ("m015_history_bumps_once", _script(_M015)),
     ("m016_venue_incidents_in_order",
      _script("DROP INDEX idx_incidents_venue_time; " + VENUE_INCIDENTS_IN_ORDER + ";")),
+    ("m021_review_comment_retention", _script(_M021)),
 ]
 
 _TRACKING = f"""

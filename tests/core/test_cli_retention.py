@@ -66,7 +66,9 @@ def test_review_writes_nothing_and_apply_needs_a_yes(capsys, desk):
     code, out, _ = run(capsys, "--db", desk, "retention", "review", "--json")
     due = {k["kind"]: k["due"] for k in json.loads(out)["kinds"]}
     assert code == 0 and due == {"promoter_contacts": 1, "notes": 2, "submissions": 1,
-                                 "incidents": 0, "drafts": 0}
+                                 "incidents": 0, "drafts": 0, "venue_contacts": 0,
+                                 "review_comments": 0, "sign_in_failures": 0,
+                                 "workstations": 0}
     code, _, err = run(capsys, "--db", desk, "retention", "apply")
     assert code == 2 and "--yes" in err
     code, out, _ = run(capsys, "--db", desk, "retention", "review", "--json")

@@ -36,7 +36,9 @@ def test_the_shipped_schedule_covers_every_kind_with_a_reason():
     assert set(schedule.rules) == set(retention.KINDS)
     assert {k: (r.keep_years, r.action) for k, r in schedule.rules.items()} == {
         "promoter_contacts": (6, "anonymise"), "notes": (2, "delete"),
-        "submissions": (7, "anonymise"), "incidents": (6, "review"), "drafts": (1, "delete")}
+        "submissions": (7, "anonymise"), "incidents": (6, "review"), "drafts": (1, "delete"),
+        "venue_contacts": (2, "delete"), "review_comments": (6, "anonymise"),
+        "sign_in_failures": (1, "delete"), "workstations": (1, "delete")}
     assert all(len(r.reason) > 40 for r in schedule.rules.values())
 
 
@@ -145,6 +147,10 @@ def _at(desk: Desk, moment: datetime) -> Desk:
     return desk
 
 
+NOTHING = dict.fromkeys(retention.KINDS, 0)
+AUTOMATIC = {k: 0 for k in retention.KINDS if k != "incidents"}
+
+
 def _due(desk: Desk) -> dict[str, int]:
     return {d.rule.kind: d.count for d in desk.retention_review().kinds}
 
@@ -172,13 +178,11 @@ def test_records_cross_each_threshold_exactly_as_the_schedule_says(story, db):
         return start.replace(year=start.year + n)
 
     _at(admin, years(2) - day)
-    assert _due(admin) == {"promoter_contacts": 0, "notes": 0, "submissions": 0,
-                           "incidents": 0, "drafts": 0}
+    assert _due(admin) == NOTHING
     _at(admin, years(2) + day)
-    assert _due(admin) == {"promoter_contacts": 0, "notes": 1, "submissions": 0,
-                           "incidents": 0, "drafts": 0}
+    assert _due(admin) == {**NOTHING, "notes": 1}
     done = _apply(admin)
-    assert done.counts == {"promoter_contacts": 0, "notes": 1, "submissions": 0, "drafts": 0}
+    assert done.counts == {**AUTOMATIC, "notes": 1}
     row = db.execute("SELECT s.notes, s.night_contact, d.notes, s.event_name, s.anonymised_at "
                      "FROM submissions s JOIN debriefs d ON d.submission_id = s.id "
                      "WHERE s.id = ?", [sid]).fetchone()
@@ -188,11 +192,10 @@ def test_records_cross_each_threshold_exactly_as_the_schedule_says(story, db):
     assert _due(admin)["notes"] == 0  # done once
 
     _at(admin, years(6) - day)
-    assert _due(admin) == {"promoter_contacts": 0, "notes": 0, "submissions": 0,
-                           "incidents": 0, "drafts": 0}
+    assert _due(admin) == NOTHING
     _at(admin, years(6) + day)
-    assert _due(admin) == {"promoter_contacts": 1, "notes": 0, "submissions": 0,
-                           "incidents": 1, "drafts": 0}
+    assert _due(admin) == {**NOTHING, "promoter_contacts": 1, "incidents": 1,
+                           "review_comments": 1}
     done = _apply(admin)
     assert done.counts["promoter_contacts"] == 1
     promoter = db.execute("SELECT name, company, phone, email, anonymised_at FROM promoters"
@@ -236,8 +239,8 @@ def test_each_run_is_audited_with_counts_and_schedule(story, db):
     done = _apply(admin)
     entry = json.loads(db.execute("SELECT detail FROM audit_log WHERE id = ?",
                                   [done.entry]).fetchone()[0])
-    assert entry["counts"] == {"promoter_contacts": 1, "notes": 1, "submissions": 1,
-                               "drafts": 0}
+    assert entry["counts"] == {**AUTOMATIC, "promoter_contacts": 1, "notes": 1,
+                               "submissions": 1, "review_comments": 1}
     assert entry["schedule"] == "2026.1" and len(entry["schedule_sha256"]) == 64
     assert entry["anonymised_entries"] == done.audit_entries > 0
     marked = db.execute("SELECT count(*) FROM audit_log WHERE redacted_in = ?",
