@@ -149,6 +149,8 @@ def run_subject_access(desk: Desk, args) -> int:
     print(f"Wrote {args.output}: {len(access.events)} events, {len(access.incidents)} "
           f"incidents and {len(access.audit)} audit entries about {access.promoter['name']} "
           "(recorded in the audit trail).")
+    for line in access.withheld:
+        print(f"  {line}")
     return 0
 
 

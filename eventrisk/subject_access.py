@@ -1,18 +1,23 @@
-"""Subject access: every record the desk holds about one named promoter, with third parties
-redacted, as one readable PDF and one JSON file in a zip.
+"""Subject access: every record the desk holds about one named promoter, as one readable PDF
+and one JSON file in a zip, built from a positive list of what may go to them.
 
-Gathered in one place (``gather``) and nowhere else, so the PDF and the JSON cannot disagree:
+Gathered in one place (``gather``) and nowhere else, so the PDF and the JSON cannot disagree.
+Only what is listed here goes out; everything else held is withheld and counted, and the
+document says how many of what (``Withheld``):
 
-- the promoter's details as held;
+- the promoter's details as held (``DISCLOSED_COLUMNS``);
 - every event they submitted, with its outcome (status, grade in force, agreed conditions,
-  debrief), anonymised events included as what is left of them;
-- the incidents linked to those events (date, category, severity; not the description);
-- every audit entry about the promoter or their events.
+  debrief figures), anonymised events included as what is left of them;
+- the incidents linked to those events: date, category and severity only;
+- the audit entries about them or their events whose action is in ``SHOWN_ACTIONS``, with only
+  the detail keys in ``SHOWN_KEYS`` (what they told the desk, statuses and grades) and never a
+  reason; entries of any other action (returns, overrides, withdrawals, assignments, police
+  notes) are withheld whole.
 
-Redacted, and said so in the document (``REDACTIONS``): other promoters' details (an event moved
-from another promoter), officers' and supervisors' names (shown by role), incident descriptions
-and crime references (they describe other people), and the desk's scoring evidence beyond the
-grade (it names incident references and other events).
+Withheld: officers' notes, debrief notes and contacts for the night; review, return, resubmit
+and override comments and every other reason typed into the trail; incident descriptions and
+crime references (they name victims, suspects and witnesses); the scoring evidence; officers'
+names (shown by role); another promoter's details where an event passed between promoters.
 """
 
 from __future__ import annotations
@@ -31,21 +36,66 @@ from eventrisk.model import IncidentCategory, Role, Severity, Status
 from eventrisk.timeutil import from_db, to_db
 
 OTHER_PROMOTER = "[another promoter: redacted]"
-WITHHELD = "[withheld: s.45(4) DPA 2018]"
-WITHHELD_REASONS = ("submission.override", "submission.return", "submission.withdraw")
+
+# The stored columns that may go to the data subject; ``gather`` reads no other personal
+# column (the test of issue 32 puts a canary in every one it does not list).
+DISCLOSED_COLUMNS = frozenset({
+    "promoters.name", "promoters.company", "promoters.phone", "promoters.email",
+    "submissions.event_name", "submissions.conditions", "drafts.title",
+    "drafts.fields",  # only the promoter's company, phone and email typed in a draft
+})
+
+# Audit entries shown to the subject, by action: what happened to their details and their
+# events that they were, or could be, told.  Entries of any other action are withheld whole.
+SHOWN_ACTIONS = frozenset({
+    "submission.create", "submission.import", "submission.edit", "submission.assess",
+    "submission.submit_for_review", "submission.approve", "submission.issue",
+    "submission.cancel", "submission.debrief", "submission.retention", "letter.issue",
+    "promoter.edit", "promoter.erase", "promoter.retention", "promoter.subject_access",
+})
+
+# Detail keys shown in those entries: their own details, the facts of the event they gave,
+# statuses, grades and counts.  Any other key (notes, contacts for the night, four-eyes notes,
+# scoring internals, anything added later) is left out of the entry and counted.
+SHOWN_KEYS = frozenset({
+    "from", "to", "status", "grade", "score", "events", "audit_entries", "anonymised",
+    "deleted", "event_name", "venue_code", "start", "end", "event_type",
+    "expected_attendance", "ticketing", "min_age", "alcohol", "door_supervisors",
+    "search_regime", "cctv", "id_scanning", "dispersal_plan", "medical_cover", "performers",
+    "received_at", "conditions", "promoter_name", "promoter_company", "promoter_phone",
+    "promoter_email", "name", "company", "phone", "email",
+})
+
 REDACTIONS = (
+    "This document holds only what the law requires the desk to give you: your details, your "
+    "events and their outcomes, and what the desk recorded doing with them. What is left out "
+    "is counted under \"Withheld\".",
     "Officers' and supervisors' names are replaced by their role.",
     "Where an event passed between promoters, the other promoter's details are redacted.",
+    "Police notes, debrief notes and contacts for the night are withheld: they may name other "
+    "people or reveal police intelligence (section 45(4) of the Data Protection Act 2018).",
+    "Comments and reasons written with decisions (returning, resubmitting, approving or "
+    "overriding an assessment, and any other reason in the audit trail) are withheld under "
+    "section 45(4): they may reveal intelligence or its sources. The outcome of each of your "
+    "events is shown.",
     "Incident descriptions and crime references are left out: they describe other people. "
     "Each incident's date, category and severity are shown.",
     "The scoring evidence behind each grade is left out: it names other events and "
     "incidents. The grade, the score and the conditions agreed are shown.",
-    "Supervisors' reasons for overriding, returning or withdrawing an assessment are withheld "
-    "under section 45(4) of the Data Protection Act 2018: they may reveal police intelligence. "
-    "Each decision itself is shown.",
     "Records anonymised under the desk's retention schedule show only what is kept "
     "(\"[anonymised]\").",
 )
+
+
+@dataclass(frozen=True)
+class Withheld:
+    """How many of one kind of record or text were held but not disclosed."""
+
+    count: int
+    what: str
+
+    def __str__(self) -> str:
+        return f"{self.count:,} {self.what}"
 
 
 @dataclass(frozen=True)
@@ -79,8 +129,7 @@ class AuditLine:
     by: str  # a role, never a name
     action: str
     about: str
-    detail: dict
-    reason: str
+    detail: dict  # only ``SHOWN_KEYS``; an entry's reason is never shown
 
 
 @dataclass(frozen=True)
@@ -93,6 +142,7 @@ class SubjectAccess:
     drafts: list[dict] = field(default_factory=list)  # unsubmitted forms naming them
     redactions: tuple[str, ...] = REDACTIONS
     promoter_id: int = 0  # the desk's own number for them (for its audit; not in the pack)
+    withheld: list[Withheld] = field(default_factory=list)
 
     def to_json(self) -> dict:
         return {"generated_at": self.generated_at, "promoter": self.promoter,
@@ -100,6 +150,7 @@ class SubjectAccess:
                 "incidents": [asdict(i) for i in self.incidents],
                 "audit": [asdict(a) for a in self.audit],
                 "drafts": self.drafts,
+                "withheld": [asdict(w) for w in self.withheld],
                 "redactions": list(self.redactions)}
 
 
@@ -118,10 +169,38 @@ def gather(db: Database, name: str, now: datetime) -> SubjectAccess:
     ids = [e[0] for e in events]
     roles = {u: Role(r).label for u, r in db.execute("SELECT username, role FROM users")}
     names = {d: roles[u] for u, d in db.execute("SELECT username, display_name FROM users")}
+    audit, withheld_whole, shown_in_part = _audit(db, promoter.id, ids, promoter.name,
+                                                  roles | names)
     return SubjectAccess(to_db(now), details, [e[1] for e in events],
-                         _incidents(db, ids),
-                         _audit(db, promoter.id, ids, promoter.name, roles | names),
-                         _drafts(db, promoter.name), promoter_id=promoter.id)
+                         _incidents(db, ids), audit,
+                         _drafts(db, promoter.name), promoter_id=promoter.id,
+                         withheld=_withheld(db, ids, withheld_whole, shown_in_part))
+
+
+def _withheld(db: Database, ids: list[int], whole: int, in_part: int) -> list[Withheld]:
+    """What was held about the promoter's events but not disclosed, counted."""
+    events = json.dumps(ids)
+    of_events = "IN (SELECT CAST(value AS INTEGER) FROM json_each(?))"
+    counts = [
+        (whole, "audit entries withheld: police notes and decisions"),
+        (in_part, "audit entries shown without the notes, comments or reasons in them"),
+        (db.execute(f"SELECT count(*) FROM submissions WHERE id {of_events} AND "
+                    "(coalesce(notes, '') != '' OR coalesce(night_contact, '') != '')",
+                    [events]).fetchone()[0],
+         "events' police notes and contacts for the night withheld"),
+        (db.execute(f"SELECT count(*) FROM debriefs WHERE submission_id {of_events} AND "
+                    "coalesce(notes, '') != ''", [events]).fetchone()[0],
+         "debrief notes withheld"),
+        (db.execute(f"SELECT count(*) FROM reviews WHERE submission_id {of_events} AND "
+                    "coalesce(comment, '') != ''", [events]).fetchone()[0],
+         "review comments withheld"),
+        (db.execute(f"SELECT count(*) FROM incidents WHERE submission_id {of_events} AND "
+                    "(coalesce(description, '') != '' OR coalesce(crime_reference, '') != '')",
+                    [events]).fetchone()[0],
+         "incident descriptions and crime references withheld"),
+    ]
+    return [Withheld(n, what) for n, what in counts if n or what.startswith("audit entries "
+                                                                             "withheld")]
 
 
 def _drafts(db: Database, name: str) -> list[dict]:
@@ -174,24 +253,36 @@ _PROMOTER_KEYS = ("promoter_name", "promoter_company", "promoter_phone", "promot
 
 
 def _audit(db: Database, promoter_id: int, ids: list[int], name: str,
-           people: dict[str, str]) -> list[AuditLine]:
+           people: dict[str, str]) -> tuple[list[AuditLine], int, int]:
+    """The entries shown (``SHOWN_ACTIONS``, keys in ``SHOWN_KEYS``, no reason), how many were
+    withheld whole, and how many were shown with something left out."""
     refs = dict(db.execute("SELECT CAST(id AS TEXT), reference FROM submissions WHERE id IN "
                            "(SELECT CAST(value AS INTEGER) FROM json_each(?))",
                            [json.dumps(ids)]).fetchall())
     out = []
+    whole = in_part = 0
     for position, at, actor, action, entity, entity_id, detail, reason in db.execute(
             "SELECT id, at, actor, action, entity, entity_id, detail, reason FROM audit_log "
             "WHERE (entity = 'promoter' AND entity_id = ?) OR (entity = 'submission' AND "
             "entity_id IN (SELECT CAST(value AS TEXT) FROM json_each(?))) ORDER BY id",
             [str(promoter_id), json.dumps(ids)]):
+        try:
+            data = json.loads(detail or "{}")
+        except ValueError:
+            data = None
+        if action not in SHOWN_ACTIONS or not isinstance(data, dict):
+            whole += 1
+            continue
+        shown = {k: v for k, v in data.items() if k in SHOWN_KEYS}
+        if data and not shown:  # it only held what is withheld (notes, say)
+            whole += 1
+            continue
+        if len(shown) < len(data) or (reason or "").strip():
+            in_part += 1
         about = "your details" if entity == "promoter" else refs.get(entity_id, entity_id)
-        data = json.loads(detail or "{}")
-        if reason and action in WITHHELD_REASONS:
-            reason = WITHHELD
         out.append(AuditLine(position, at, _role(actor, people), action, about,
-                             _scrub(data if isinstance(data, dict) else {}, name, people),
-                             reason or ""))
-    return out
+                             _scrub(shown, name, people)))
+    return out, whole, in_part
 
 
 def _role(actor: str, people: dict[str, str]) -> str:

@@ -411,5 +411,6 @@ class PersonalDataDialog(QDialog):
             return
         self.promoter_message.setText(
             f"Saved {path}: {len(access.events)} events, {len(access.incidents)} incidents and "
-            f"{len(access.audit)} audit entries, third parties redacted. Marked "
+            f"{len(access.audit)} audit entries, third parties redacted; "
+            f"{'; '.join(str(w) for w in access.withheld)}. Marked "
             "OFFICIAL-SENSITIVE until your disclosure officer releases it.")

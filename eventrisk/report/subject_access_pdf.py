@@ -1,4 +1,5 @@
-"""The subject access document: what the desk holds about one promoter, readable by them.
+"""The subject access document: what the desk may disclose to one promoter, readable by
+them, and how much it withheld.
 
 Marked OFFICIAL-SENSITIVE until the desk's disclosure officer releases it.  It reads only the
 ``SubjectAccess`` gathered by ``eventrisk.subject_access`` (the JSON beside it in the zip holds
@@ -87,9 +88,8 @@ def _story(a: SubjectAccess, desk_name: str) -> list:
     story += [Spacer(1, 8), para(f"Audit trail entries ({len(a.audit)})", "h2")]
     if a.audit:
         story.append(_table(
-            ["Entry", "When", "By", "What", "About", "Detail and reason"],
-            [[str(e.position), _when(e.at), e.by, e.action, e.about,
-              _detail(e.detail) + (f"\nReason: {e.reason}" if e.reason else "")]
+            ["Entry", "When", "By", "What", "About", "Detail"],
+            [[str(e.position), _when(e.at), e.by, e.action, e.about, _detail(e.detail)]
              for e in a.audit],
             [0.07, 0.17, 0.12, 0.2, 0.16, 0.28]))
     else:
@@ -101,6 +101,8 @@ def _story(a: SubjectAccess, desk_name: str) -> list:
                            "; ".join(v for k, v in d.items()
                                      if k not in ("event", "last_saved")) or "—"]
                           for d in a.drafts], [0.35, 0.25, 0.4])]
+    story += [Spacer(1, 8), KeepTogether([para("Withheld", "h2")]
+                                         + [para(f"• {w}") for w in a.withheld])]
     story += [Spacer(1, 8), KeepTogether([para("What this document leaves out", "h2")]
                                          + [para(f"• {r}") for r in a.redactions])]
     return story
