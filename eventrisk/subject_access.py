@@ -89,13 +89,15 @@ REDACTIONS = (
 
 @dataclass(frozen=True)
 class Withheld:
-    """How many of one kind of record or text were held but not disclosed."""
+    """How many of one kind of record or text were held but not disclosed (``what`` says it
+    for any number but one, ``one`` for one)."""
 
     count: int
     what: str
+    one: str = ""
 
     def __str__(self) -> str:
-        return f"{self.count:,} {self.what}"
+        return f"{self.count:,} {self.one if self.count == 1 and self.one else self.what}"
 
 
 @dataclass(frozen=True)
@@ -182,25 +184,29 @@ def _withheld(db: Database, ids: list[int], whole: int, in_part: int) -> list[Wi
     events = json.dumps(ids)
     of_events = "IN (SELECT CAST(value AS INTEGER) FROM json_each(?))"
     counts = [
-        (whole, "audit entries withheld: police notes and decisions"),
-        (in_part, "audit entries shown without the notes, comments or reasons in them"),
+        (whole, "audit entries withheld: police notes and decisions",
+         "audit entry withheld: police notes and decisions"),
+        (in_part, "audit entries shown in part: the notes, comments or reasons in them withheld",
+         "audit entry shown in part: the notes, comments or reasons in it withheld"),
         (db.execute(f"SELECT count(*) FROM submissions WHERE id {of_events} AND "
                     "(coalesce(notes, '') != '' OR coalesce(night_contact, '') != '')",
                     [events]).fetchone()[0],
-         "events' police notes and contacts for the night withheld"),
+         "events' police notes and contacts for the night withheld",
+         "event's police notes and contact for the night withheld"),
         (db.execute(f"SELECT count(*) FROM debriefs WHERE submission_id {of_events} AND "
                     "coalesce(notes, '') != ''", [events]).fetchone()[0],
-         "debrief notes withheld"),
+         "debriefs' notes withheld", "debrief's notes withheld"),
         (db.execute(f"SELECT count(*) FROM reviews WHERE submission_id {of_events} AND "
                     "coalesce(comment, '') != ''", [events]).fetchone()[0],
-         "review comments withheld"),
+         "review comments withheld", "review comment withheld"),
         (db.execute(f"SELECT count(*) FROM incidents WHERE submission_id {of_events} AND "
                     "(coalesce(description, '') != '' OR coalesce(crime_reference, '') != '')",
                     [events]).fetchone()[0],
-         "incident descriptions and crime references withheld"),
+         "incidents' descriptions and crime references withheld",
+         "incident's description and crime reference withheld"),
     ]
-    return [Withheld(n, what) for n, what in counts if n or what.startswith("audit entries "
-                                                                             "withheld")]
+    return [Withheld(n, what, one) for n, what, one in counts
+            if n or what.startswith("audit entries withheld")]
 
 
 def _drafts(db: Database, name: str) -> list[dict]:
@@ -277,12 +283,24 @@ def _audit(db: Database, promoter_id: int, ids: list[int], name: str,
         if data and not shown:  # it only held what is withheld (notes, say)
             whole += 1
             continue
-        if len(shown) < len(data) or (reason or "").strip():
+        if (reason or "").strip() or any(_words(v) for k, v in data.items()
+                                          if k not in SHOWN_KEYS):
             in_part += 1
         about = "your details" if entity == "promoter" else refs.get(entity_id, entity_id)
         out.append(AuditLine(position, at, _role(actor, people), action, about,
                              _scrub(shown, name, people)))
     return out, whole, in_part
+
+
+def _words(value) -> bool:
+    """Whether a withheld value holds any text (a flag or a number is not worth counting)."""
+    if isinstance(value, str):
+        return bool(value.strip())
+    if isinstance(value, list | tuple):
+        return any(_words(v) for v in value)
+    if isinstance(value, dict):
+        return any(_words(v) for v in value.values())
+    return False
 
 
 def _role(actor: str, people: dict[str, str]) -> str:

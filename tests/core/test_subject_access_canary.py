@@ -151,8 +151,8 @@ def test_subject_access_releases_no_canary_from_any_free_text_field(
     withheld = {w["what"]: w["count"] for w in data["withheld"]}
     assert withheld["audit entries withheld: police notes and decisions"] >= 4
     for kind in ("review comments withheld",
-                 "incident descriptions and crime references withheld",
-                 "debrief notes withheld",
+                 "incidents' descriptions and crime references withheld",
+                 "debriefs' notes withheld",
                  "events' police notes and contacts for the night withheld"):
         assert withheld[kind] >= 1, kind
     assert "audit entries withheld: police notes and decisions" in pdf
