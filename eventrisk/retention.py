@@ -52,7 +52,7 @@ KINDS: dict[str, Kind] = {k.key: k for k in (
     Kind("promoter_contacts", "Promoter contact details", "the promoter's last event",
          ("anonymise", "delete", "review"), "anonymise"),
     Kind("venue_contacts", "Venues' contacts for the night (licence holder or DPS)",
-         "the venue's last event", ("delete", "review"), "delete"),
+         "the venue's last event or change", ("delete", "review"), "delete"),
     Kind("notes", "Notes, debrief notes and promoters' contacts for the night", "the event",
          ("delete", "review"), "delete"),
     Kind("review_comments", "Review comments and the reasons given with decisions",
@@ -370,22 +370,27 @@ class Review:
 
 
 # The due records of the kinds added in issue 32, as (id, key, at, summary) like
-# ``anonymise.due_sql``'s; an expiring kind's rows have no number of their own (id 0).
+# ``anonymise.due_sql``'s; an expiring kind's rows have no number of their own (id 0).  A
+# typed name is shown by its first letter and length: it may be a password typed in the
+# wrong box.  A venue's contact counts from its last event or its last change, whichever is
+# later (a contact just given is never due).
 _DUE = {
     "venue_contacts": """
-        SELECT v.id, v.code AS key, coalesce(l.last, v.updated_at) AS at,
+        SELECT v.id, v.code AS key, {since} AS at,
                v.name || ': ' || v.night_contact AS summary
         FROM venues v LEFT JOIN (SELECT venue_id, max(starts_at) AS last FROM submissions
                                  GROUP BY venue_id) l ON l.venue_id = v.id
-        WHERE coalesce(v.night_contact, '') != ''
-          AND coalesce(l.last, v.updated_at) < :cutoff""",
+        WHERE coalesce(v.night_contact, '') != '' AND {since} < :cutoff""".format(
+        since="(CASE WHEN l.last IS NULL OR v.updated_at > l.last THEN v.updated_at "
+              "ELSE l.last END)"),
     "review_comments": """
         SELECT s.id, s.reference AS key, s.starts_at AS at, s.event_name AS summary
         FROM submissions s WHERE s.starts_at < :cutoff AND EXISTS (
             SELECT 1 FROM reviews r WHERE r.submission_id = s.id
             AND coalesce(r.comment, '') NOT IN ('', '[anonymised]'))""",
     "sign_in_failures": """
-        SELECT 0 AS id, f.name AS key, f.last_failed_at AS at,
+        SELECT 0 AS id, substr(f.name, 1, 1) || '... (' || CAST(length(f.name) AS TEXT)
+               || ' characters)' AS key, f.last_failed_at AS at,
                CAST(f.failures AS TEXT) || ' failed' AS summary
         FROM sign_in_failures f WHERE f.last_failed_at < :cutoff""",
     "workstations": """

@@ -224,3 +224,28 @@ def test_review_comments_go_on_their_own_rule_before_the_event_is_anonymised(des
     assert _due(admin)["review_comments"] == 0
     report = admin.verify_audit()
     assert report.ok, report.problems
+
+
+def test_a_venue_contact_counts_from_its_last_event_or_change_and_a_typed_name_is_masked(
+        story, db):
+    desks, sid, start = story
+    officer, admin = desks["olivia"], desks["admin"]
+    venue = officer.venue(officer.assessment(sid).venue.id)
+    officer.save_venue(replace(venue, night_contact="Dee Manager 07700 900111"))
+    with pytest.raises(AuthError):
+        Desk(db, officer.path).sign_in("hunter2-typed-as-a-name", "wrong")
+    db.execute("UPDATE venues SET updated_at = ?", ["2020-01-01T10:00:00Z"])
+    db.execute("UPDATE sign_in_failures SET last_failed_at = ?", ["2020-01-01T10:00:00Z"])
+    db.conn.commit()
+    # The event was three days ago: a contact changed long before is not due yet ...
+    assert _due(admin)["venue_contacts"] == 0
+    # ... nor one changed after the last event, two years on from that event.
+    later = _at(admin, start.replace(year=start.year + 2) + timedelta(days=1))
+    db.execute("UPDATE venues SET updated_at = ?", [
+        (start + timedelta(days=100)).strftime("%Y-%m-%dT%H:%M:%SZ")])
+    db.conn.commit()
+    assert _due(later)["venue_contacts"] == 0
+    _at(admin, start.replace(year=start.year + 2) + timedelta(days=101))
+    assert [i.key for i in admin.retention_items("venue_contacts")] == [venue.code]
+    [typed] = admin.retention_items("sign_in_failures")
+    assert typed.key == "h... (23 characters)" and "hunter2" not in f"{typed}"
