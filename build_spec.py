@@ -37,11 +37,12 @@ def version() -> str:
 
 
 def resource_datas() -> list[tuple[str, str]]:
-    """Every file under resources/, listed one by one, plus the user guide."""
+    """Every file under eventrisk/resources/, listed one by one, plus the user guide."""
     datas = []
-    for path in sorted((ROOT / "resources").rglob("*")):
+    shipped = ROOT / "eventrisk" / "resources"
+    for path in sorted(shipped.rglob("*")):
         if path.is_file():
-            target = Path("eventrisk/resources") / path.relative_to(ROOT / "resources").parent
+            target = Path("eventrisk/resources") / path.relative_to(shipped).parent
             datas.append((str(path), str(target)))
     datas.append((str(ROOT / "README.md"), "eventrisk/resources"))
     for image in sorted((ROOT / "docs" / "images").glob("*.png")):

@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -221,9 +222,7 @@ def _log_exception() -> Path:
 def _dispatch(args: argparse.Namespace, path: Path | str) -> int:
     command = args.command or "gui"
     if command == "gui":
-        from ui.app import run  # the core never imports Qt; only this entry point does
-
-        return run(path)
+        return _open_app(path)
     if command in ("report", "pack", "letter"):
         from eventrisk.deskinfo import load_desk_contact
 
@@ -246,6 +245,20 @@ def _dispatch(args: argparse.Namespace, path: Path | str) -> int:
         return _HANDLERS[command](desk, args)
     finally:
         desk.close()
+
+
+# The desktop front end registers itself under this entry-point group (pyproject.toml), so the
+# core finds the app without importing it: the arrow runs from the UI down to the core only.
+APP_ENTRY_POINTS = "eventrisk.app"
+
+
+def _open_app(path: Path | str) -> int:
+    """Open the desktop app registered under :data:`APP_ENTRY_POINTS` on ``path``."""
+    found = entry_points(group=APP_ENTRY_POINTS)
+    if not found:
+        raise EventRiskError("The desktop app is not installed with this copy of EventRisk; "
+                             "the command line works ('eventrisk --help').")
+    return int(next(iter(found)).load()(path))
 
 
 # ---- signing in ---------------------------------------------------------------------------
