@@ -28,7 +28,7 @@ UNUSED_QT = ["PySide6.QtNetwork", "PySide6.QtQml", "PySide6.QtQuick", "PySide6.Q
              "PySide6.QtSql", "PySide6.QtTest", "PySide6.QtDBus", "PySide6.QtOpenGL",
              "PySide6.QtOpenGLWidgets", "PySide6.QtSvgWidgets", "PySide6.QtXml",
              "PySide6.QtConcurrent", "PySide6.QtHelp", "PySide6.QtDesigner", "PySide6.QtUiTools",
-             "PySide6.QtQuickTest", "tkinter", "hypothesis", "pytest", "pypdf"]
+             "PySide6.QtQuickTest", "tkinter", "hypothesis", "pytest"]
 
 
 def version() -> str:
