@@ -24,9 +24,9 @@
 --                    It has no DDL anywhere; it may read and write the working tables; it may
 --                    only read and add to the audit trail, the assessment snapshots, the
 --                    reviews and the record of issued documents, never change or remove
---                    them.  A retention run anonymises old trail entries and review comments
---                    only through two functions that run with the owner's rights, and the
---                    owner's own triggers still refuse anything else.
+--                    them.  A retention run anonymises old trail entries and review comments,
+--                    and deletes promoters' forms, only through functions that run with the
+--                    owner's rights, and the owner's own triggers still refuse anything else.
 
 DO $$ BEGIN
   CREATE ROLE eventrisk_owner NOLOGIN;
@@ -63,7 +63,7 @@ BEGIN
   END LOOP;
   -- New rows' ids.
   EXECUTE 'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA eventrisk TO eventrisk_desk';
-  -- Functions: SQLite's, the triggers', and the two anonymising ones, for the desk only.
+  -- Functions: SQLite's, the triggers', and the retention ones, for the desk only.
   EXECUTE 'REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA eventrisk FROM PUBLIC';
   EXECUTE 'GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA eventrisk TO eventrisk_desk';
 END $$;

@@ -5,7 +5,8 @@ What goes, per kind (what stays is what history features and calibration read):
 - a promoter: company, phone and email; with ``anonymise`` also the name, which becomes
   "Anonymised promoter P-000042" (their events keep the link, so the promoter-history
   features of later events stay exactly as scored);
-- notes: a submission's notes and contact for the night, and its debrief's notes;
+- notes: a submission's notes and contact for the night, its debrief's notes, and the
+  promoter's own form (the PDF they sent: it holds all of these);
 - a submission: also its event name, performers and the supervisors' review comments; the
   venue, times, scoring inputs, grade, snapshots and outcome stay;
 - an incident: its description and crime reference; category, severity, place and time stay;
@@ -75,7 +76,8 @@ _DUE = {
         WHERE s.starts_at < :cutoff AND (coalesce(s.notes, '') != ''
               OR coalesce(s.night_contact, '') != ''
               OR EXISTS (SELECT 1 FROM debriefs d WHERE d.submission_id = s.id
-                         AND coalesce(d.notes, '') != ''))""",
+                         AND coalesce(d.notes, '') != '')
+              OR EXISTS (SELECT 1 FROM submission_forms f WHERE f.submission_id = s.id))""",
     "submissions": """
         SELECT s.id, s.reference AS key, s.starts_at AS at, s.event_name AS summary
         FROM submissions s WHERE s.starts_at < :cutoff AND s.anonymised_at IS NULL""",
@@ -211,6 +213,7 @@ class Work:
                             "AND submission_id IN (SELECT CAST(value AS INTEGER) FROM "
                             "json_each(?))",
                             [json.dumps(chunk)])
+        self._forms(ids)
         self._bump("submissions", "submission", ids,
                    {"deleted": ["notes", "night_contact", "debrief notes"]})
         self._targets.append(("submission", ids, NOTE_KEYS))
@@ -232,8 +235,18 @@ class Work:
             self.db.execute(f"{change} WHERE coalesce(comment, '') NOT IN ('', :mark) AND "
                             "submission_id IN (SELECT CAST(value AS INTEGER) FROM "
                             "json_each(:ids))", marks)
+        self._forms(ids)
         self._bump("submissions", "submission", ids, {"anonymised": True})
         self._targets.append(("submission", ids, None))
+
+    def _forms(self, ids: list[int]) -> None:
+        """The promoter's own form (the PDF they sent) goes with the notes: it holds them.  On
+        a server the workstations may only add forms: m021's function removes one."""
+        change = ("SELECT delete_old_submission_form(submission_id) FROM submission_forms"
+                  if self.server else "DELETE FROM submission_forms")
+        for chunk in _chunks(ids):
+            self.db.execute(f"{change} WHERE submission_id IN (SELECT CAST(value AS INTEGER) "
+                            "FROM json_each(?))", [json.dumps(chunk)])
 
     def _incidents(self, ids: list[int]) -> None:
         for chunk in _chunks(ids):

@@ -506,10 +506,10 @@ def m016_venue_incidents_in_order(db: Database) -> None:
 @MIGRATIONS(name="m021_review_comment_retention")
 def m021_review_comment_retention(db: Database) -> None:
     """Review comments have their own retention rule (issue 32), and may go before their event
-    is anonymised.  A file's trigger already lets a run set a comment to "[anonymised]" and
-    nothing else; on the server a new function does that for the event of a review that
-    started over a year ago (no schedule keeps comments for less).  Nothing changes here: the
-    number is kept to stay in step with the server."""
+    is anonymised; a promoter's form goes with the notes.  A file's trigger already lets a run
+    set a comment to "[anonymised]" and nothing else, and a form may be deleted; on the server
+    new functions do each for an event that started over a year ago (no schedule keeps either
+    for less).  Nothing changes here: the number is kept to stay in step with the server."""
 
 
 @MIGRATIONS(name="m022_submission_forms")

@@ -93,17 +93,17 @@ EXPIRING = {"sign_in_failures": ("sign_in_failures", "last_failed_at"),
 
 # ---- what the schedule covers, column by column ----------------------------------------------
 #
-# Every text column of the live schema is one of three things (``uncovered`` lists any that is
-# none, and ``retention review`` says so): disposed of by a kind's rule (``COVERED``), listed in
-# the schedule as kept with a reason (``[kept.<table>]`` in retention.toml), or holding no
-# person's words or name (``STRUCTURAL``: codes, enumerations, times, hashes).  A new text
-# column must be added to one of them.
+# Every text (or binary) column of the live schema is one of three things (``uncovered``
+# lists any that is none, and ``retention review`` says so): disposed of by a kind's rule
+# (``COVERED``), listed in the schedule as kept with a reason (``[kept.<table>]`` in
+# retention.toml), or holding no person's words or name (``STRUCTURAL``: codes, enumerations,
+# times, hashes).  A new column must be added to one of them.
 
 COVERED: dict[str, str] = {
     "promoters.name": "promoter_contacts", "promoters.company": "promoter_contacts",
     "promoters.phone": "promoter_contacts", "promoters.email": "promoter_contacts",
     "submissions.notes": "notes", "submissions.night_contact": "notes",
-    "debriefs.notes": "notes",
+    "debriefs.notes": "notes", "submission_forms.pdf": "notes",
     "submissions.event_name": "submissions", "submissions.performers": "submissions",
     "incidents.description": "incidents", "incidents.crime_reference": "incidents",
     "drafts.title": "drafts", "drafts.fields": "drafts", "drafts.username": "drafts",
@@ -142,6 +142,7 @@ STRUCTURAL = frozenset({
     "sign_in_failures.last_failed_at", "settings.key", "workstations.seen_at",
     "retention_holds.kind", "retention_holds.until", "retention_holds.decided_at",
     "drafts.created_at", "drafts.updated_at",
+    "submission_forms.sha256", "submission_forms.received_at", "snapshot_dictionaries.data",
 })
 
 ACTION_WORDS = {"delete": "deleted", "anonymise": "anonymised",
@@ -407,15 +408,16 @@ def _due_sql(kind: str, action: str, cutoff: str) -> tuple[str, dict]:
 
 
 def text_columns(db: Database) -> list[str]:
-    """Every text column of the live schema as "table.column" (full-text indexes, which
-    only copy other tables' columns, left out)."""
+    """Every column of the live schema that can hold words, as "table.column": text, and
+    binary (a stored document such as a promoter's form is words too); full-text indexes,
+    which only copy other tables' columns, left out."""
     if dialect.of(db).server:
         rows = db.execute(
             "SELECT c.table_name, c.column_name FROM information_schema.columns c JOIN "
             "information_schema.tables t ON t.table_schema = c.table_schema AND "
             "t.table_name = c.table_name WHERE c.table_schema = current_schema() AND "
             "t.table_type = 'BASE TABLE' AND c.data_type IN ('text', 'character varying', "
-            "'character', 'json', 'jsonb')").fetchall()
+            "'character', 'json', 'jsonb', 'bytea')").fetchall()
         return sorted(f"{t}.{c}" for t, c in rows)
     virtual = [n for (n,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
                                         "AND sql LIKE 'CREATE VIRTUAL TABLE%'")]
@@ -426,7 +428,7 @@ def text_columns(db: Database) -> list[str]:
             continue
         out += [f"{table}.{name}" for _, name, kind, *_ in
                 db.execute(f"PRAGMA table_info([{table}])")
-                if kind.upper() in ("TEXT", "") or "CHAR" in kind.upper()]
+                if kind.upper() in ("TEXT", "BLOB", "") or "CHAR" in kind.upper()]
     return sorted(out)
 
 

@@ -550,7 +550,8 @@ END $$;
 # Review comments under their own rule (issue 32): the workstations may not UPDATE reviews,
 # and m011's function only reaches the comments of anonymised events.  This one reaches those
 # of events that started over a year ago (no schedule keeps comments for less), and the
-# trigger still allows nothing but "[anonymised]".
+# trigger still allows nothing but "[anonymised]".  Likewise the promoter's form, which the
+# workstations may only add, goes with the notes of an event over a year old.
 _M021 = """
 CREATE FUNCTION anonymise_old_review_comment(review bigint) RETURNS void
 LANGUAGE sql SECURITY DEFINER SET search_path = eventrisk, pg_temp AS $$
@@ -559,6 +560,16 @@ LANGUAGE sql SECURITY DEFINER SET search_path = eventrisk, pg_temp AS $$
                  AND s.starts_at < to_char((now() AT TIME ZONE 'UTC') - interval '1 year',
                                            'YYYY-MM-DD"T"HH24:MI:SS"Z"'))
 $$;
+-- The promoter's own form goes with the notes it holds; the workstations may only add forms.
+-- plpgsql: the table may come after this step (m022).
+CREATE FUNCTION delete_old_submission_form(submission bigint) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = eventrisk, pg_temp AS $$
+BEGIN
+  DELETE FROM submission_forms WHERE submission_id = submission
+     AND EXISTS (SELECT 1 FROM submissions s WHERE s.id = submission
+                 AND s.starts_at < to_char((now() AT TIME ZONE 'UTC') - interval '1 year',
+                                           'YYYY-MM-DD"T"HH24:MI:SS"Z"'));
+END $$;
 """
 
 
