@@ -51,11 +51,11 @@ class Kind:
 KINDS: dict[str, Kind] = {k.key: k for k in (
     Kind("promoter_contacts", "Promoter contact details", "the promoter's last event",
          ("anonymise", "delete", "review"), "anonymise"),
-    Kind("venue_contacts", "Venues' contacts for the night (licence holder or DPS)",
+    Kind("venue_contacts", "Venues' contacts for the night",
          "the venue's last event or change", ("delete", "review"), "delete"),
-    Kind("notes", "Notes, debrief notes and promoters' contacts for the night", "the event",
+    Kind("notes", "Notes and promoters' contacts for the night", "the event",
          ("delete", "review"), "delete"),
-    Kind("review_comments", "Review comments and the reasons given with decisions",
+    Kind("review_comments", "Review comments and decision reasons",
          "the event", ("anonymise", "review"), "anonymise"),
     Kind("submissions", "Submissions and their snapshots", "the event",
          ("anonymise", "review"), "anonymise"),
@@ -65,7 +65,7 @@ KINDS: dict[str, Kind] = {k.key: k for k in (
          ("delete", "review"), "delete"),
     Kind("sign_in_failures", "Names typed at failed sign-ins", "the last failed sign-in",
          ("delete",), "delete"),
-    Kind("workstations", "Workstation records (computer name, account, last seen)",
+    Kind("workstations", "Workstation records",
          "it was last seen", ("delete",), "delete"),
 )}
 

@@ -102,7 +102,8 @@ class PersonalDataDialog(QDialog):
     def _due_tab(self) -> QWidget:
         self.due_model = ObjectTableModel([
             Column("Kind of record", lambda d: d.rule.label),
-            Column("Kept for", lambda d: f"{d.rule.keep_years} years after "
+            Column("Kept for", lambda d: f"{d.rule.keep_years} "
+                                         f"year{'' if d.rule.keep_years == 1 else 's'} after "
                                          f"{KINDS[d.rule.kind].counted_from}"),
             Column("Then", lambda d: ACTIONS[d.rule.action]),
             Column("Due now", lambda d: f"{d.count:,}", align=_NUMBER),

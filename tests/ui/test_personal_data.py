@@ -138,4 +138,8 @@ def test_a_promoter_found_corrected_and_their_subject_access_saved(qtbot, window
     data = json.loads(zipfile.ZipFile(io.BytesIO(target.read_bytes())).read(
         "subject-access.json"))
     assert data["promoter"]["phone"] == "020 7946 0123"
-    assert "Saved" in dialog.promoter_message.text()
+    message = dialog.promoter_message.text()
+    assert "Saved" in message
+    withheld = data["withheld"][0]
+    assert withheld["what"] == "audit entries withheld: police notes and decisions"
+    assert f"{withheld['count']} audit entr" in message and "withheld" in message
