@@ -18,7 +18,7 @@ from pypdf import PdfReader
 from eventrisk.desk import Desk
 from eventrisk.errors import AuthError
 from eventrisk.model import Debrief, Grade, Incident, IncidentCategory, Location, Role, Severity
-from eventrisk.retention import STRUCTURAL, text_columns
+from eventrisk.retention_columns import STRUCTURAL, text_columns
 from eventrisk.subject_access import DISCLOSED_COLUMNS
 from eventrisk.validation import validate_submission
 from tests.conftest import act_as, run_cli, tamper
