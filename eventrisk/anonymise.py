@@ -213,9 +213,9 @@ class Work:
                             "AND submission_id IN (SELECT CAST(value AS INTEGER) FROM "
                             "json_each(?))",
                             [json.dumps(chunk)])
-        self._forms(ids)
         self._bump("submissions", "submission", ids,
                    {"deleted": ["notes", "night_contact", "debrief notes"]})
+        self._forms(ids)  # after the run's entries: on a server they make the events its own
         self._targets.append(("submission", ids, NOTE_KEYS))
 
     def _submissions(self, ids: list[int]) -> None:
@@ -235,8 +235,8 @@ class Work:
             self.db.execute(f"{change} WHERE coalesce(comment, '') NOT IN ('', :mark) AND "
                             "submission_id IN (SELECT CAST(value AS INTEGER) FROM "
                             "json_each(:ids))", marks)
-        self._forms(ids)
         self._bump("submissions", "submission", ids, {"anonymised": True})
+        self._forms(ids)
         self._targets.append(("submission", ids, None))
 
     def _forms(self, ids: list[int]) -> None:
@@ -267,6 +267,8 @@ class Work:
     def _review_comments(self, ids: list[int]) -> None:
         """The comments of the reviews of these submissions, and the reasons of their
         decisions' audit entries; the decisions and grades stay."""
+        # The run's entries first: on a server they make the events its own (m020, m021).
+        self._bump("submissions", "submission", ids, {"deleted": ["review comments"]})
         for chunk in _chunks(ids):
             marks = {"ids": json.dumps(chunk), "mark": MARK}
             # On a server the workstations may not UPDATE reviews (m021's function).
@@ -275,7 +277,6 @@ class Work:
             self.db.execute(f"{change} WHERE coalesce(comment, '') NOT IN ('', :mark) AND "
                             "submission_id IN (SELECT CAST(value AS INTEGER) FROM "
                             "json_each(:ids))", marks)
-        self._bump("submissions", "submission", ids, {"deleted": ["review comments"]})
         self._decided += ids
 
     def expire(self, table: str, column: str, cutoff: str) -> int:
