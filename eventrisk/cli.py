@@ -32,6 +32,7 @@ from eventrisk.errors import (
     AuthError,
     ConflictError,
     EventRiskError,
+    FormError,
     ImportFileError,
     NotFoundError,
     PermissionDenied,
@@ -43,7 +44,6 @@ from eventrisk.errors import (
 from eventrisk.fields import KINDS
 from eventrisk.logfile import log_to_file
 from eventrisk.paths import default_db_path
-from eventrisk.promoter_form import FormError
 from eventrisk.queue import QueueFilter
 from eventrisk.reference import canonical_borough
 from eventrisk.retention import RetentionFileError
