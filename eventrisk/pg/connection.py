@@ -137,16 +137,18 @@ class Connection:
     outside a transaction connects again, so the workstation carries on without a restart.
     """
 
-    def __init__(self, raw: psycopg.Connection, target: str = "", timeout: float = 5.0):
+    def __init__(self, raw: psycopg.Connection, target: str = "", timeout: float = 5.0,
+                 login: dict | None = None):
         self._raw = raw
         self.target = target
         self.timeout = timeout
+        self.login = login or {}  # the person's user (and password, in memory only)
         self._closed = False
 
     @property
     def raw(self) -> psycopg.Connection:
         if self._raw.broken and not self._closed and self.target:
-            self._raw = connect(self.target, timeout=self.timeout)
+            self._raw = connect(self.target, timeout=self.timeout, **self.login)
         return self._raw
 
     @property
@@ -188,8 +190,9 @@ class PgDatabase:
 
     dialect = dialect.POSTGRESQL
 
-    def __init__(self, raw: psycopg.Connection, target: str, timeout: float = 5.0):
-        self.conn = Connection(raw, target, timeout)
+    def __init__(self, raw: psycopg.Connection, target: str, timeout: float = 5.0,
+                 login: dict | None = None):
+        self.conn = Connection(raw, target, timeout, login)
         self.target = target
 
     def execute(self, sql: str, params: Any = None) -> Cursor:
@@ -234,15 +237,19 @@ class PgDatabase:
         self.conn.close()
 
 
-def connect(target: str, *, timeout: float) -> psycopg.Connection:
+def connect(target: str, *, timeout: float, user: str | None = None,
+            password: str | None = None) -> psycopg.Connection:
     """A connection in autocommit mode (transactions are the core's own ``BEGIN``), whose
     names resolve in the desk's schema and nowhere else, that waits up to ``timeout``
-    seconds for the write lock or a row another workstation holds."""
+    seconds for the write lock or a row another workstation holds.  ``user`` and
+    ``password`` (a person signing in) go to libpq as they are, over what ``target`` says;
+    with no password libpq looks in the password file, the service file and so on."""
     wait_ms = max(1, int(timeout * 1000))
+    extra = {k: v for k, v in (("user", user), ("password", password)) if v}
     try:
         raw = psycopg.connect(
             target, autocommit=True, connect_timeout=10, application_name="eventrisk",
-            options=f"-c search_path={SCHEMA} -c lock_timeout={wait_ms}")
+            options=f"-c search_path={SCHEMA} -c lock_timeout={wait_ms}", **extra)
     except psycopg.Error as exc:
         raise server_error(exc, target) from exc
     # SQLite has no decimal type: a sum of weights comes back as a float there, and must

@@ -15,11 +15,13 @@ DESK = "eventrisk_desk"  # the workstations' group: no DDL, no UPDATE or DELETE 
 _BYTEWISE = {"C", "POSIX", "C.UTF-8", "C.utf8", "ucs_basic"}
 
 
-def open_server(target: str, *, create: bool, timeout: float) -> PgDatabase:
+def open_server(target: str, *, create: bool, timeout: float,
+                login: dict | None = None) -> PgDatabase:
     """Open the desk at ``target``; with ``create`` (``eventrisk init``), make or bring its
-    schema up to date as the owner role first."""
-    raw = connect(target, timeout=timeout)
-    db = PgDatabase(raw, target, timeout)
+    schema up to date as the owner role first.  ``login``: a person's ``user`` and
+    ``password`` for libpq (``eventrisk.pg.identity``)."""
+    raw = connect(target, timeout=timeout, **(login or {}))
+    db = PgDatabase(raw, target, timeout, login)
     try:
         if create:
             _initialise(db)

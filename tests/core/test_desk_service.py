@@ -372,3 +372,35 @@ def test_new_contact_details_for_a_known_promoter_are_confirmed_then_recorded(de
     assert desks["officer"].assessment(first.submission.id).promoter.phone == "07000 999999"
     assert second.promoter.phone == "07000 999999"
     capture(desks["officer"], event_name="Third Night")  # blank details keep the stored ones
+
+
+def test_four_eyes_keeps_out_everyone_who_changed_a_scoring_input_since_the_last_approval(
+        desks, db):
+    """Issue 31 row 2: a supervisor changes a scoring input of an officer's event (giving the
+    withdraw reason), the officer then edits only the notes and resubmits: the supervisor is
+    no longer the last editor, yet may not approve or override the grade their edit made.
+    The set is carried with the event, shown on the assessment, and starts again at the next
+    approval."""
+    theirs = in_review(desks)
+    sub_id = theirs.submission.id
+    changed = desks["supervisor"].save_submission(
+        replace(theirs.submission, expected_attendance=theirs.submission.expected_attendance
+                + 150, version=theirs.version), withdraw_reason="Venue says more are coming")
+    assert changed.submission.scoring_editors == ("supervisor",)
+    notes = desks["capturer"].save_submission(replace(changed.submission, notes="Rang them"))
+    assert notes.submission.edited_by == "capturer"
+    assert notes.submission.scoring_editors == ("supervisor",)  # notes are not scoring
+    again = desks["capturer"].submit_for_review(sub_id, notes.version)
+    seen = desks["supervisor"].assessment(sub_id)
+    assert seen.four_eyes_blocked and {"approve", "override"}.isdisjoint(seen.actions)
+    assert seen.scoring_editors == (db.execute(
+        "SELECT display_name FROM users WHERE username = 'supervisor'").fetchone()[0],)
+    with pytest.raises(PermissionDenied, match="you changed a scoring input of"):
+        desks["supervisor"].approve(sub_id, again.version)
+    with pytest.raises(PermissionDenied, match="Four eyes"):
+        desks["supervisor"].override(sub_id, again.version, Grade.CRITICAL, "why")
+    # Another supervisor approves; the set starts again from there.
+    done = desks["supervisor2"].approve(sub_id, again.version)
+    assert done.status is Status.APPROVED and done.submission.scoring_editors == ()
+    assert db.execute("SELECT scoring_editors FROM submissions WHERE id = ?", [sub_id]
+                      ).fetchone()[0] == "[]"
