@@ -107,15 +107,7 @@ class AccountsMixin(DeskBase):
 
         with self.use_case("manage_users") as actor:
             identity.set_role(self.db, username, role)
-            if self.db.execute("SELECT 1 FROM users WHERE username = ?", [username]).fetchone():
-                self.db.execute("UPDATE users SET display_name = ?, role = ?, active = 1 "
-                                "WHERE username = ?", [display_name.strip() or username,
-                                                      role.value, username])
-            else:
-                self.db.execute("INSERT INTO users (username, display_name, role, active, "
-                                "created_at) VALUES (?, ?, ?, 1, ?)",
-                                [username, display_name.strip() or username, role.value,
-                                 self.clock().strftime("%Y-%m-%dT%H:%M:%SZ")])
+            self._display_name(username, display_name, role, rename=True)
             made = self._account(username)
             audit.record(self.db, actor.username, "user.create", "user", made.id,
                          {"username": username, "role": role.value, "login": True})
@@ -126,6 +118,22 @@ class AccountsMixin(DeskBase):
         if found is None:
             raise NotFoundError(f"There is no account called '{username}'.")
         return found
+
+    def _display_name(self, username: str, display_name: str, role: Role, *,
+                      rename: bool = False) -> None:
+        """A login's row on a server desk: its display name (and the role it holds, for
+        showing only), made if the person never signed in here."""
+        if self.db.execute("SELECT 1 FROM users WHERE username = ?", [username]).fetchone():
+            self.db.execute("UPDATE users SET role = ?, active = 1 WHERE username = ?",
+                            [role.value, username])
+            if rename and display_name.strip():
+                self.db.execute("UPDATE users SET display_name = ? WHERE username = ?",
+                                [display_name.strip(), username])
+            return
+        self.db.execute("INSERT INTO users (username, display_name, role, active, created_at) "
+                        "VALUES (?, ?, ?, 1, ?)",
+                        [username, display_name.strip() or username, role.value,
+                         self.clock().strftime("%Y-%m-%dT%H:%M:%SZ")])
 
     def reset_password(self, username: str, temporary_password: str) -> User:
         """Set a temporary password, unlock the account and clear its failures."""
@@ -164,15 +172,18 @@ class AccountsMixin(DeskBase):
     def set_account_role(self, username: str, role: Role, reason: str = "") -> User:
         """Change an account's role; the desk always keeps an administrator."""
         with self.use_case("manage_users") as actor:
-            target = self._account(username)
             if self._login is not None:  # the login's membership is the role
                 from eventrisk.pg import identity
 
                 before = identity.role_of(self.db, username)
-                target = replace(target, role=before or target.role)
+                self._display_name(username, username, role)  # while this login may
                 identity.set_role(self.db, username, role)
-            users.set_fields(self.db, username, role=role.value)
-            self._keep_an_admin()
+                target = replace(self._account(username), role=before or role)
+                self._keep_an_admin()
+            else:
+                target = self._account(username)
+                users.set_fields(self.db, username, role=role.value)
+                self._keep_an_admin()
             audit.record(self.db, actor.username, "user.role", "user", target.id,
                          {"username": username, "from": target.role.value, "to": role.value},
                          reason.strip())

@@ -25,7 +25,7 @@ from psycopg.types.numeric import FloatLoader
 
 from eventrisk import dialect
 from eventrisk.db import committed
-from eventrisk.errors import StorageError
+from eventrisk.errors import PermissionDenied, StorageError
 from eventrisk.pg import shown
 
 SCHEMA = "eventrisk"
@@ -164,7 +164,10 @@ class Connection:
         rows = [_params(r) for r in rows]
         text = translate(sql, returning=False, named=bool(rows) and isinstance(rows[0], dict))
         with self.raw.cursor() as cur:
-            cur.executemany(text, rows)
+            try:
+                cur.executemany(text, rows)
+            except pg_errors.InsufficientPrivilege as exc:
+                raise refused(exc) from exc
 
     def commit(self) -> None:
         self.raw.execute("COMMIT") if self.in_transaction else None
@@ -181,8 +184,17 @@ def run(raw: psycopg.Connection, sql: str, params: Any = None) -> Cursor:
     text = translate(sql, placeholders=params is not None, named=isinstance(params, dict))
     returning = text.endswith(" RETURNING id") and not sql.rstrip().endswith("RETURNING id")
     cur = raw.cursor()
-    cur.execute(text, _params(params))
+    try:
+        cur.execute(text, _params(params))
+    except pg_errors.InsufficientPrivilege as exc:
+        raise refused(exc) from exc
     return Cursor(cur, returning)
+
+
+def refused(exc: psycopg.Error) -> PermissionDenied:
+    """The server refused what this login's desk role does not allow (a privilege, or one
+    of m020's triggers): one sentence, as the app's own refusals are."""
+    return PermissionDenied(f"The server refused this: {_first_line(exc)}.")
 
 
 class PgDatabase:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import psycopg
 
-from eventrisk.errors import StorageError
+from eventrisk.errors import PermissionDenied, StorageError
 from eventrisk.pg import schema, shown
 from eventrisk.pg.connection import SCHEMA, PgDatabase, connect, server_error
 
@@ -43,6 +43,11 @@ def open_server(target: str, *, create: bool, timeout: float,
     except psycopg.Error as exc:
         db.close()
         raise server_error(exc, target) from exc
+    except PermissionDenied as exc:
+        db.close()
+        raise StorageError(f"The desk's server {shown(target)} refused this login: it holds no "
+                           "desk role there (an administrator gives one: eventrisk role NAME "
+                           "officer).") from exc
     except BaseException:
         db.close()
         raise

@@ -70,9 +70,11 @@ def is_login(db, name: str) -> bool:
 
 
 def admins(db) -> int:
-    """Logins that hold eventrisk_admin (the desk must keep one)."""
-    return db.execute("SELECT count(*) FROM pg_roles WHERE rolcanlogin AND NOT rolsuper "
-                      "AND eventrisk.desk_role_of(rolname) = 'admin'").fetchone()[0]
+    """This desk's people (logins with a display name here) who hold eventrisk_admin: the
+    desk must keep one.  (Roles are the whole server's; the desk counts its own people.)"""
+    return db.execute("SELECT count(*) FROM users u JOIN pg_roles r ON r.rolname = u.username "
+                      "WHERE r.rolcanlogin AND eventrisk.desk_role_of(u.username) = 'admin'"
+                      ).fetchone()[0]
 
 
 def set_role(db, name: str, role: Role | None) -> None:

@@ -665,6 +665,22 @@ BEGIN
     RAISE EXCEPTION 'an audit entry''s actor must be the login that writes it (%), not %',
       session_user, NEW.actor USING ERRCODE = 'insufficient_privilege';
   END IF;
+  -- A person's entry follows the head and carries the hash of its own content (the canonical
+  -- JSON of eventrisk.audit, which to_json writes alike for text): no one can append an
+  -- entry that breaks the chain for good.
+  IF role IS NOT NULL AND (
+       NEW.prev_hash IS DISTINCT FROM coalesce(
+         (SELECT a.hash FROM audit_log a ORDER BY a.id DESC LIMIT 1), repeat('0', 64))
+       OR NEW.hash IS DISTINCT FROM encode(sha256(convert_to('[' || concat_ws(',',
+         coalesce(to_json(NEW.prev_hash)::text, 'null'), coalesce(to_json(NEW.at)::text, 'null'),
+         coalesce(to_json(NEW.actor)::text, 'null'), coalesce(to_json(NEW.action)::text, 'null'),
+         coalesce(to_json(NEW.entity)::text, 'null'),
+         coalesce(to_json(NEW.entity_id)::text, 'null'),
+         coalesce(to_json(NEW.detail)::text, 'null'),
+         coalesce(to_json(NEW.reason)::text, 'null')) || ']', 'UTF8')), 'hex')) THEN
+    RAISE EXCEPTION 'an audit entry must follow the newest entry and carry the hash of its '
+      'own content' USING ERRCODE = 'check_violation';
+  END IF;
   IF NEW.action IN ('retention.apply', 'retention.dispose', 'promoter.erase') THEN
     IF role IS NOT NULL AND (role <> 'admin' OR run.id IS NULL OR run.entry IS NOT NULL) THEN
       RAISE EXCEPTION 'a retention run''s entry is written only by the run an administrator''s '
