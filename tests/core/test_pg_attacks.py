@@ -220,8 +220,13 @@ def test_a_plain_officer_login_cannot_decide_or_forge_who_did_what(server):
                       "FROM submissions WHERE id = %s", [sub])
         # An entry in another's name, or one that does not chain or hash: refused.
         prev = conn.execute("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()[0]
-        refused(conn, "INSERT INTO audit_log (at, actor, action, prev_hash, hash) VALUES "
-                      "('2026-01-01T00:00:00Z', 'supervisor', 'x', %s, 'x')", [prev])
+        at = "2026-01-01T00:00:00Z"
+        said = refused(conn, "INSERT INTO audit_log (at, actor, action, entity, entity_id, "
+                             "detail, reason, prev_hash, hash) VALUES (%s, 'supervisor', 'x', "
+                             "'', '', '{}', '', %s, %s)",
+                       [at, prev, audit._content_hash(prev, at, "supervisor", "x", "", "",
+                                                      "{}", "")])
+        assert "must be the login that writes it" in said
         refused(conn, "INSERT INTO audit_log (at, actor, action, prev_hash, hash) VALUES "
                       "('2026-01-01T00:00:00Z', %s, 'x', %s, 'not-the-hash')", [me, prev])
         refused(conn, "INSERT INTO audit_log (at, actor, action, prev_hash, hash) VALUES "
@@ -384,3 +389,39 @@ def test_an_administrator_gives_and_takes_desk_roles_without_superuser(server):
         boss.set_account_role(people["admin"], Role.OFFICER)
     boss.close()
     assert verified(name).ok
+
+
+# ---- what the owner weakened, audit verify reports ----------------------------------------------
+
+def test_verify_reports_what_got_past_a_weakened_server(server):
+    """The owner can switch off any trigger and grant anything; what a login then did is
+    reported by plain `audit verify`: an entry in another's name, a retention run the server
+    never recorded, and a privilege layout other than the grants script's."""
+    name, people = server
+    me = people["officer"]
+    with psycopg.connect(pg.url(name), autocommit=True) as dba:
+        dba.execute("ALTER TABLE eventrisk.audit_log DISABLE TRIGGER audit_log_people")
+        dba.execute("GRANT UPDATE ON eventrisk.users TO eventrisk_officer")
+        dba.execute("GRANT SELECT ON eventrisk.sign_in_failures TO eventrisk_desk")
+    with pg.as_login(name, me) as conn:
+        for actor, action in (("supervisor", "submission.approve"), (me, "retention.apply")):
+            prev, at = conn.execute("SELECT hash, at FROM audit_log ORDER BY id DESC LIMIT 1"
+                                    ).fetchone()
+            fields = [prev, at, actor, action, "", "", "{}", ""]
+            conn.execute("INSERT INTO audit_log (at, actor, action, entity, entity_id, detail, "
+                         "reason, prev_hash, hash) VALUES (%s, %s, %s, '', '', '{}', '', %s, "
+                         "%s)", [at, actor, action, prev, audit._content_hash(*fields)])
+        forged = conn.execute("SELECT max(id) FROM audit_log").fetchone()[0]
+    try:
+        report = verified(name)
+        problems = " | ".join(report.problems)
+        assert not report.ok
+        assert f"the actor is not the login that wrote audit entry {forged - 1}" in problems
+        assert f"no retention run the server recorded wrote entry {forged}" in problems
+        assert "eventrisk_officer may UPDATE users" in problems
+        assert "eventrisk_desk may SELECT sign_in_failures" in problems
+        assert "audit_log_people, which holds each login to its role, is disabled" in problems
+    finally:
+        with psycopg.connect(pg.url(name), autocommit=True) as dba:
+            dba.execute("REVOKE UPDATE ON eventrisk.users FROM eventrisk_officer")
+            dba.execute("REVOKE SELECT ON eventrisk.sign_in_failures FROM eventrisk_desk")
