@@ -126,3 +126,40 @@ def change_password(db, name: str, new: str) -> None:
     hashed = raw.pgconn.encrypt_password(new.encode("utf-8"), name.encode("utf-8"))
     db.execute(sql.SQL("ALTER ROLE {} PASSWORD {}").format(
         sql.Identifier(name), sql.Literal(hashed.decode("ascii"))).as_string(raw))
+
+
+def map_accounts(db, accounts: list[tuple[str, Role]], *, create: bool
+                 ) -> tuple[list[str], list[str]]:
+    """Each file account as a login of the server desk ``db`` (connected as the DBA or the
+    owner, as ``eventrisk migrate`` is): an existing login is given the account's desk role
+    where this connection may grant it; a missing one is made (no password: the force's
+    pg_hba.conf decides how it signs in) only with ``create`` and where this connection may
+    create roles.  Returns what was done, and the statements left for the DBA."""
+    done, for_dba = [], []
+    raw = db.conn.raw
+    may_create = db.execute("SELECT rolsuper OR rolcreaterole FROM pg_roles WHERE rolname = "
+                            "current_user").fetchone()[0]
+    for name, role in accounts:
+        shown_name = sql.Identifier(name).as_string(raw)
+        lines = create_role_lines(shown_name, role)
+        if not is_login(db, name):
+            if not (create and may_create):
+                for_dba += lines
+                continue
+            with db.atomic():
+                db.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(name))
+                           .as_string(raw))
+                set_role(db, name, role)
+            done.append(f"{name}: login made, {DESK_ROLES[role]}")
+            continue
+        if role_of(db, name) is role:
+            done.append(f"{name}: login exists, already {DESK_ROLES[role]}")
+            continue
+        try:
+            with db.atomic():
+                set_role(db, name, role)
+        except PermissionDenied:
+            for_dba += lines[1:]
+            continue
+        done.append(f"{name}: login exists, given {DESK_ROLES[role]}")
+    return done, for_dba

@@ -425,3 +425,73 @@ def test_verify_reports_what_got_past_a_weakened_server(server):
         with psycopg.connect(pg.url(name), autocommit=True) as dba:
             dba.execute("REVOKE UPDATE ON eventrisk.users FROM eventrisk_officer")
             dba.execute("REVOKE SELECT ON eventrisk.sign_in_failures FROM eventrisk_desk")
+
+
+# ---- the command line ------------------------------------------------------------------------
+
+def test_the_command_line_gives_and_takes_roles_as_the_administrators_login(server, capsys,
+                                                                            tmp_path):
+    from tests.conftest import password_file, run_cli
+
+    name, people = server
+    secret = password_file(tmp_path, PASSWORD)
+    target = people["officer2"]
+    code, out, err = run_cli(capsys, "--db", pg.url(name, user=people["officer"]), "--user",
+                             people["officer"], "--password-file", secret, "role", target,
+                             "admin")
+    assert code == 1 and "may not manage user accounts" in err
+    code, out, err = run_cli(capsys, "--db", pg.url(name, user=people["admin"]), "--user",
+                             people["admin"], "--password-file", secret, "role", target,
+                             "supervisor", "--reason", "Acting up")
+    assert code == 0, err
+    assert "is now supervisor" in out
+    with pg.admin() as conn:
+        assert conn.execute("SELECT pg_has_role(%s, 'eventrisk_supervisor', 'MEMBER')",
+                            [target]).fetchone()[0]
+    code, out, err = run_cli(capsys, "--db", pg.url(name, user=people["admin"]), "--user",
+                             people["admin"], "--password-file", secret, "role", target, "none")
+    assert code == 0 and "holds no desk role" in out, err
+    with pg.admin() as conn:
+        assert not conn.execute("SELECT pg_has_role(%s, 'eventrisk_officer', 'MEMBER')",
+                                [target]).fetchone()[0]
+
+
+def test_migrate_maps_each_file_account_to_a_login(tmp_path, capsys, monkeypatch):
+    """Onto a server, each active account becomes a login: made where the connection may
+    make roles and --create-logins says so, otherwise listed as the DBA's lines."""
+    from eventrisk import users
+    from tests.conftest import act_as, run_cli
+
+    source = tmp_path / "desk.db"
+    desk = Desk.open(source, create=True)
+    desk.build_demo(venues=6, events=10, incidents=5, seed=2)
+    tag = pg.uuid.uuid4().hex[:8]
+    wanted = {f"er_m_{tag}_o": Role.OFFICER, f"er_m_{tag}_s": Role.SUPERVISOR}
+    admin = users.get_user(desk.db, "admin")
+    for login, role in wanted.items():
+        users.create_user(desk.db, admin, login, login, role, "temporary-1")
+    desk.close()
+    act_as(monkeypatch, tmp_path, "admin", "admin-demo")
+    try:
+        with pg.fresh_desk() as listed, pg.fresh_desk() as made:
+            code, out, err = run_cli(capsys, "migrate", "--from", source, "--to",
+                                     pg.url(listed))
+            assert code == 0, err
+            for login, role in wanted.items():
+                assert f'CREATE ROLE "{login}" LOGIN;' in out
+                assert f'GRANT eventrisk_{role.value} TO "{login}";' in out
+            code, out, err = run_cli(capsys, "migrate", "--from", source, "--to",
+                                     pg.url(made), "--create-logins")
+            assert code == 0, err
+            for login, role in wanted.items():
+                assert f"{login}: login made, eventrisk_{role.value}" in out
+            check = open_database(pg.url(made))
+            try:
+                assert [check.execute("SELECT eventrisk.desk_role_of(?)", [login]).fetchone()[0]
+                        for login in wanted] == [r.value for r in wanted.values()]
+            finally:
+                check.close()
+    finally:
+        with pg.admin() as conn:
+            for login in wanted:
+                conn.execute(f"DROP ROLE IF EXISTS {login}")
