@@ -248,7 +248,7 @@ def _dispatch(args: argparse.Namespace, path: Path | str) -> int:
         return _restore(args, path)
     if command == "migrate":
         return _migrate(args)
-    desk = Desk.open(path, create=command == "demo")
+    desk = _open(path, args, create=command == "demo")
     try:
         if command == "demo" and desk.needs_first_admin():
             return _demo(desk, args)  # a new database: its demo accounts are made here
@@ -259,6 +259,18 @@ def _dispatch(args: argparse.Namespace, path: Path | str) -> int:
 
 
 # ---- signing in ---------------------------------------------------------------------------
+
+def _open(path: Path | str, args: argparse.Namespace, *, create: bool) -> Desk:
+    """The desk at ``path``; a server that wants the person to sign in first is opened as
+    their own login (``--user``, ``--password-file``, given to libpq)."""
+    from eventrisk.pg import SignInNeededError
+
+    try:
+        return Desk.open(path, create=create)
+    except SignInNeededError:
+        name = _account_name(args)
+        return Desk.open_as(str(path), name, _password(args, f"Password for {name}: "))
+
 
 def _account_name(args: argparse.Namespace) -> str:
     name = args.user or os.environ.get("EVENTRISK_USER", "")

@@ -14,7 +14,7 @@ from sqlite_utils import Database
 from eventrisk import settings, submissions, users
 from eventrisk.db import open_database
 from eventrisk.desk import signin
-from eventrisk.errors import AuthError, PermissionDenied, ValidationError
+from eventrisk.errors import AuthError, PermissionDenied, StorageError, ValidationError
 from eventrisk.model import Submission, User
 from eventrisk.timeutil import now_utc
 from eventrisk.venues import conflict_error
@@ -37,6 +37,28 @@ class DeskBase:
     def open(cls, path: str | Path, *, create: bool = False) -> Self:
         """Open (and migrate) the desk database at ``path``."""
         return cls(open_database(path, create=create), str(path))
+
+    @classmethod
+    def open_as(cls, target: str, name: str, password: str) -> Self:
+        """Open a server desk as the person's own login and sign them in: ``name`` and
+        ``password`` go to libpq, and the server's authentication decides."""
+        import psycopg
+
+        from eventrisk.db import busy_timeout
+        from eventrisk.pg import identity
+        from eventrisk.pg.desk import open_server
+
+        login = {"user": name.strip(), "password": password or None}
+        try:
+            db = open_server(target, create=False, timeout=busy_timeout(), login=login)
+        except StorageError as exc:
+            if isinstance(exc.__cause__, psycopg.OperationalError):
+                raise identity.auth_error(exc.__cause__, name.strip()) from None
+            raise
+        desk = cls(db, target)  # type: ignore[arg-type]
+        desk._login = login
+        desk.sign_in(name, password)
+        return desk
 
     def close(self) -> None:
         self.db.close()

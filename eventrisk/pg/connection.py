@@ -295,10 +295,22 @@ def server_error(exc: psycopg.Error, target: str) -> StorageError:
     for kind, text in _ENVIRONMENT:
         if isinstance(exc, kind):
             return StorageError(text.format(target=where, detail=_first_line(exc)))
+    if isinstance(exc, psycopg.OperationalError) and _wants_sign_in(exc):
+        from eventrisk.pg import SignInNeededError
+
+        return SignInNeededError(f"The desk's server {where} wants you to sign in: "
+                            f"{_first_line(exc)}")
     if isinstance(exc, psycopg.OperationalError):
         return StorageError(f"The desk's server {where} cannot be reached or refused the "
                             f"connection: {_first_line(exc)}")
     return StorageError(f"The desk's server {where} reported an error: {_first_line(exc)}")
+
+
+def _wants_sign_in(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return any(words in text for words in ("password authentication failed",
+                                           "no password supplied", "ldap authentication failed",
+                                           "gssapi authentication failed"))
 
 
 def _first_line(exc: BaseException) -> str:
