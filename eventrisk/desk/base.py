@@ -113,6 +113,21 @@ class DeskBase:
 
         return identity.kind(self.db) != identity.OWNER
 
+    def who_enforces(self) -> str:
+        """One sentence for the About box: what keeps each person to their role here."""
+        from eventrisk import dialect
+
+        if not dialect.of(self.db).server:
+            return ("This desk is a file. Anyone who holds the file can change it, so its "
+                    "accounts and roles are kept by EventRisk alone. A desk shared by several "
+                    "people belongs on a PostgreSQL server, where the server itself enforces "
+                    "each person's role.")
+        if self.logins():
+            return ("Each person signs in to this server desk as their own login, and the "
+                    "PostgreSQL server enforces their role, whatever a workstation sends.")
+        return ("Connected as the server's administrator or the desk's owner: the desk's own "
+                "accounts apply here. Workstations connect as each person's own login.")
+
     def server_login(self) -> str | None:
         """The login this server desk is connected as, where people are logins."""
         if not self.logins():

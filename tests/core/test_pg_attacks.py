@@ -495,3 +495,15 @@ def test_migrate_maps_each_file_account_to_a_login(tmp_path, capsys, monkeypatch
         with pg.admin() as conn:
             for login in wanted:
                 conn.execute(f"DROP ROLE IF EXISTS {login}")
+
+
+def test_the_about_box_says_who_keeps_each_person_to_their_role(server, tmp_path):
+    name, people = server
+    file_desk = Desk.open(tmp_path / "desk.db", create=True)
+    said = file_desk.who_enforces()
+    file_desk.close()
+    assert "anyone who holds the file" in said.lower() and "belongs on a PostgreSQL server" \
+        in said
+    desk = person(name, people["officer"])
+    assert "the PostgreSQL server enforces their role" in desk.who_enforces()
+    desk.close()
