@@ -586,13 +586,21 @@ BEGIN
 END $$;
 CREATE FUNCTION desk_role() RETURNS text LANGUAGE sql STABLE
   RETURN eventrisk.desk_role_of(session_user::text);
--- Whether this session's login is a workstation's (in eventrisk_desk), with or without a role.
+-- Whether this session's login is a workstation's (in eventrisk_desk), with or without a role:
+-- never the server's superuser (a member of every role), even while it acts as the owner
+-- (SET ROLE, as 'eventrisk init' does).
 CREATE FUNCTION at_workstation() RETURNS boolean LANGUAGE plpgsql STABLE
   SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  r oid;
+  su boolean;
 BEGIN
-  RETURN current_setting('is_superuser') <> 'on'
-     AND EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'eventrisk_desk')
-     AND pg_has_role(session_user, 'eventrisk_desk', 'MEMBER');
+  SELECT oid, rolsuper INTO r, su FROM pg_roles WHERE rolname = session_user;
+  IF r IS NULL OR su OR NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'eventrisk_desk')
+  THEN
+    RETURN false;
+  END IF;
+  RETURN pg_has_role(r, 'eventrisk_desk', 'MEMBER');
 END $$;
 
 -- A person's display name, made on first sign-in from the login itself.

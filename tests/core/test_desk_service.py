@@ -404,3 +404,29 @@ def test_four_eyes_keeps_out_everyone_who_changed_a_scoring_input_since_the_last
     assert done.status is Status.APPROVED and done.submission.scoring_editors == ()
     assert db.execute("SELECT scoring_editors FROM submissions WHERE id = ?", [sub_id]
                       ).fetchone()[0] == "[]"
+
+
+@pytest.mark.sqlite_only
+def test_m020_works_out_the_scoring_editors_of_existing_events_from_the_trail(desks, db):
+    """A desk made before m020: each event's scoring editors since its last approval come
+    from its edit entries (only those that changed a scoring input)."""
+    from eventrisk import migrations
+
+    edited = in_review(desks)
+    desks["supervisor"].save_submission(
+        replace(edited.submission, door_supervisors=9, version=edited.version),
+        withdraw_reason="More staff")
+    noted = capture(desks["capturer"])
+    desks["officer"].save_submission(replace(noted.submission, notes="Rang them"))
+    approved = in_review(desks)
+    changed = desks["supervisor"].save_submission(
+        replace(approved.submission, door_supervisors=7, version=approved.version),
+        withdraw_reason="Fewer")
+    again = desks["capturer"].submit_for_review(approved.submission.id, changed.version)
+    desks["supervisor2"].approve(approved.submission.id, again.version)
+    db.execute("ALTER TABLE submissions DROP COLUMN scoring_editors")
+    migrations.m020_scoring_editors_and_logins(db)
+    found = dict(db.execute("SELECT id, scoring_editors FROM submissions"))
+    assert found[edited.submission.id] == '["supervisor"]'
+    assert found[noted.submission.id] == "[]"  # notes are not a scoring input
+    assert found[approved.submission.id] == "[]"  # approved since

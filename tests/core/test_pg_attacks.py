@@ -507,3 +507,65 @@ def test_the_about_box_says_who_keeps_each_person_to_their_role(server, tmp_path
     desk = person(name, people["officer"])
     assert "the PostgreSQL server enforces their role" in desk.who_enforces()
     desk.close()
+
+
+# ---- upgrading a desk built with the shared workstation login ---------------------------------
+
+# What a desk made before m020 lacks, taken away from a desk made now (the code that made such
+# a desk is gone): m020's column, functions, tables and triggers, and its record; and the old
+# grants script's rights for the shared workstation login.
+_BEFORE_M020 = """
+DROP TABLE eventrisk.retention_run_members, eventrisk.retention_runs, eventrisk.identity_since
+  CASCADE;
+DROP FUNCTION eventrisk.audit_log_people, eventrisk.submissions_people,
+  eventrisk.reviews_people, eventrisk.anonymised_at_guard, eventrisk.editors_with,
+  eventrisk.four_eyes_relaxed, eventrisk.begin_retention_run, eventrisk.enrol,
+  eventrisk.at_workstation, eventrisk.desk_role, eventrisk.desk_role_of CASCADE;
+ALTER TABLE eventrisk.submissions DROP COLUMN scoring_editors;
+ALTER TABLE eventrisk.users ALTER COLUMN password_hash DROP DEFAULT;
+DELETE FROM eventrisk.eventrisk_migrations WHERE name >= 'm020';
+GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA eventrisk TO eventrisk_desk;
+"""
+
+
+def test_a_desk_of_the_shared_login_upgrades_in_place():
+    """docs/postgresql.md's steps on a desk made before m020: its records and chain stay, the
+    scoring editors since each event's last approval are worked out from the trail, the shared
+    login may then only read, and each person works as their own login."""
+    with pg.fresh_desk() as name:
+        dba = Desk.open(pg.url(name))
+        dba.build_demo(venues=6, events=20, incidents=10, seed=3)
+        # A supervisor changes a scoring input of an officer's event.
+        dba.sign_in("officer", "officer-demo")
+        sub = capture(dba, "Before The Upgrade").submission.id
+        dba.sign_in("supervisor", "supervisor-demo")
+        state = dba.assessment(sub)
+        dba.save_submission(replace(state.submission, min_age=21, version=state.version))
+        head = audit.head(dba.db)
+        dba.close()
+        with psycopg.connect(pg.url(name), autocommit=True) as conn:
+            conn.execute(_BEFORE_M020)
+            assert conn.execute("SELECT has_table_privilege('eventrisk_desk', "
+                                "'eventrisk.submissions', 'UPDATE')").fetchone()[0]
+        # The steps: grants, init as the owner, grants again.
+        pg.run_grants(name)
+        open_database(pg.url(name), create=True).close()
+        pg.run_grants(name)
+        db = open_database(pg.url(name))
+        try:
+            assert audit.head(db) == head and audit.verify(db).ok
+            editors = dict(db.execute("SELECT id, scoring_editors FROM submissions"))
+            assert editors[sub] == '["supervisor"]'
+            assert set(editors.values()) == {"[]", '["supervisor"]'}
+            report = verify.verify_desk(db)
+            assert report.ok, report.problems
+        finally:
+            db.close()
+        with pg.as_login(name, pg.WORKSTATION) as conn:  # the shared login: read only now
+            assert conn.execute("SELECT count(*) FROM submissions").fetchone()[0] == 21
+            refused(conn, "UPDATE submissions SET notes = 'x'")
+        with pg.logins("officer") as (login,):
+            officer = person(name, login)
+            saved = capture(officer, "After The Upgrade")
+            assert saved.submission.captured_by == login
+            officer.close()
