@@ -263,7 +263,7 @@ def _dispatch(args: argparse.Namespace, path: Path | str) -> int:
 def _open(path: Path | str, args: argparse.Namespace, *, create: bool) -> Desk:
     """The desk at ``path``; a server that wants the person to sign in first is opened as
     their own login (``--user``, ``--password-file``, given to libpq)."""
-    from eventrisk.pg import SignInNeededError
+    from eventrisk.desk import SignInNeededError
 
     try:
         return Desk.open(path, create=create)

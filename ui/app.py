@@ -21,12 +21,12 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from eventrisk.desk import Desk
+from eventrisk.desk import Desk, SignInNeededError
 from eventrisk.deskinfo import DeskFileError, load_desk_contact
 from eventrisk.errors import StorageError
 from eventrisk.logfile import log_to_file
 from eventrisk.paths import default_db_path
-from eventrisk.pg import SignInNeededError, is_server, shown
+from eventrisk.pg import is_server, shown
 from ui.dialogs import ok_cancel
 from ui.errors import message_for, show_error
 from ui.login import sign_in

@@ -462,16 +462,19 @@ def test_migrate_maps_each_file_account_to_a_login(tmp_path, capsys, monkeypatch
     from eventrisk import users
     from tests.conftest import act_as, run_cli
 
+    # Every account's name is this test's own: logins are the whole server's, and the test
+    # must make none that another test run could meet (nor leave any behind).
     source = tmp_path / "desk.db"
     desk = Desk.open(source, create=True)
-    desk.build_demo(venues=6, events=10, incidents=5, seed=2)
     tag = pg.uuid.uuid4().hex[:8]
-    wanted = {f"er_m_{tag}_o": Role.OFFICER, f"er_m_{tag}_s": Role.SUPERVISOR}
-    admin = users.get_user(desk.db, "admin")
+    boss = desk.create_first_admin(f"er_m_{tag}_a", "Admin", "admin-Passw0rd")
+    wanted = {boss.username: Role.ADMIN, f"er_m_{tag}_o": Role.OFFICER,
+              f"er_m_{tag}_s": Role.SUPERVISOR}
     for login, role in wanted.items():
-        users.create_user(desk.db, admin, login, login, role, "temporary-1")
+        if role is not Role.ADMIN:
+            users.create_user(desk.db, boss, login, login, role, "temporary-1")
     desk.close()
-    act_as(monkeypatch, tmp_path, "admin", "admin-demo")
+    act_as(monkeypatch, tmp_path, boss.username, "admin-Passw0rd")
     try:
         with pg.fresh_desk() as listed, pg.fresh_desk() as made:
             code, out, err = run_cli(capsys, "migrate", "--from", source, "--to",
@@ -479,7 +482,8 @@ def test_migrate_maps_each_file_account_to_a_login(tmp_path, capsys, monkeypatch
             assert code == 0, err
             for login, role in wanted.items():
                 assert f'CREATE ROLE "{login}" LOGIN;' in out
-                assert f'GRANT eventrisk_{role.value} TO "{login}";' in out
+                assert f'GRANT eventrisk_{role.value} TO "{login}"' in out
+            assert f'GRANT eventrisk_admin TO "{boss.username}" WITH ADMIN OPTION;' in out
             code, out, err = run_cli(capsys, "migrate", "--from", source, "--to",
                                      pg.url(made), "--create-logins")
             assert code == 0, err

@@ -86,7 +86,8 @@ def scram_server():
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def test_people_sign_in_with_their_own_scram_passwords(scram_server, tmp_path, capsys):
+def test_people_sign_in_with_their_own_scram_passwords(scram_server, tmp_path, capsys,
+                                                       monkeypatch):
     dba = f"postgresql://postgres:{SUPER}@{scram_server[len('postgresql://'):]}"
     with psycopg.connect(f"{dba}/postgres", autocommit=True) as conn:
         assert conn.execute("SHOW password_encryption").fetchone()[0] == "scram-sha-256"
@@ -94,6 +95,9 @@ def test_people_sign_in_with_their_own_scram_passwords(scram_server, tmp_path, c
     with psycopg.connect(f"{dba}/desk", autocommit=True) as conn:
         conn.execute(pg.GRANTS.read_text(encoding="utf-8"))
     open_database(f"{dba}/desk", create=True).close()
+    dba_desk = Desk.open(f"{dba}/desk")  # the DBA fills a training desk to work on
+    dba_desk.build_demo(venues=5, events=40, incidents=20, seed=2)
+    dba_desk.close()
     with psycopg.connect(f"{dba}/desk", autocommit=True) as conn:
         conn.execute(pg.GRANTS.read_text(encoding="utf-8"))
         conn.execute("CREATE ROLE alice LOGIN PASSWORD 'Alice-Passw0rd'")
@@ -112,8 +116,7 @@ def test_people_sign_in_with_their_own_scram_passwords(scram_server, tmp_path, c
         Desk.open_as(desk_url, "mallory", "Alice-Passw0rd")
     desk = Desk.open_as(desk_url, "alice", "Alice-Passw0rd")
     assert desk.user.username == "alice" and desk.user.role is Role.OFFICER
-    code = desk.db.execute("SELECT count(*) FROM venues").fetchone()[0]
-    assert code == 0  # an empty desk; she may read it
+    assert desk.db.execute("SELECT count(*) FROM venues").fetchone()[0] == 5  # she may read
     # Her own password, changed through the app: hashed by libpq here, never sent in clear.
     desk.change_own_password("Alice-Passw0rd", "Alice-New-Passw0rd")
     desk.close()
@@ -134,6 +137,21 @@ def test_people_sign_in_with_their_own_scram_passwords(scram_server, tmp_path, c
     code, out, err = run_cli(capsys, "--db", desk_url, "--user", "alice", "--password-file",
                              wrong, "queue", "--json")
     assert code == 1 and "name or password is wrong" in err and "Traceback" not in err
+    # A supervisor's rescore shares its chunks with a worker process, which signs in as the
+    # same person (with no password it could not connect here at all).
+    with psycopg.connect(f"{dba}/desk", autocommit=True) as conn:
+        conn.execute("CREATE ROLE bob LOGIN PASSWORD 'Bob-Passw0rd'")
+        conn.execute("GRANT eventrisk_supervisor TO bob")
+    from eventrisk.scoring import service
+
+    monkeypatch.setattr(service, "CHUNK", 7)
+    bob = Desk.open_as(desk_url, "bob", "Bob-Passw0rd")
+    results = bob.rescore_all(parallel_from=1)
+    assert len(results) == bob.count_rescore_all() > 30
+    assert {r[0] for r in bob.db.execute(
+        "SELECT DISTINCT written_by FROM audit_log WHERE action = 'assessment.snapshot' AND "
+        "actor = 'bob'")} == {"bob"}
+    bob.close()
     # EventRisk stored no password, and no hash, anywhere on the desk.
     with psycopg.connect(f"{dba}/desk") as conn:
         assert conn.execute("SELECT password_hash FROM eventrisk.users WHERE username = "
