@@ -543,3 +543,16 @@ def m020_scoring_editors_and_logins(db: Database) -> None:
             for entity_id, entries in by_event.items() if entity_id.isdigit()
             for found in [scoring_editors_since_review(entries)] if found]
     db.conn.executemany("UPDATE submissions SET scoring_editors = ? WHERE id = ?", rows)
+
+
+@MIGRATIONS(name="m022_submission_forms")
+def m022_submission_forms(db: Database) -> None:
+    """A submission that came in on the promoter's own form keeps that PDF beside it, with
+    its SHA-256, so the desk can show what the promoter sent, byte for byte (retention removes
+    it with the submission's personal data)."""
+    db.table("submission_forms").create(
+        {"submission_id": int, "sha256": str, "pdf": bytes, "received_at": str,
+         "received_by": str},
+        pk="submission_id", not_null={"sha256", "pdf", "received_at", "received_by"},
+        foreign_keys=[("submission_id", "submissions", "id")])
+    db.table("submission_forms").create_index(["sha256"])
