@@ -568,6 +568,14 @@ _PERSONAL_KEYS = ("comment", "company", "conditions", "crime_reference", "descri
                   "email", "event_name", "name", "night_contact", "notes", "performers",
                   "phone", "promoter_company", "promoter_email", "promoter_name",
                   "promoter_phone")  # eventrisk.anonymise.PERSONAL (a test keeps them equal)
+# The workflow's moves, "from>to" (eventrisk.workflow.TRANSITIONS; a test keeps them equal):
+# a login moves a submission's status only along one of them.
+_MOVES = ("approved>assessed", "approved>cancelled", "approved>debriefed", "approved>issued",
+          "assessed>cancelled", "assessed>debriefed", "assessed>in_review",
+          "in_review>approved", "in_review>assessed", "in_review>cancelled",
+          "in_review>debriefed", "in_review>returned", "issued>assessed", "issued>cancelled",
+          "issued>debriefed", "received>assessed", "received>cancelled", "received>debriefed",
+          "returned>assessed", "returned>cancelled", "returned>debriefed", "returned>in_review")
 _SAFE = "SET search_path = eventrisk, pg_temp"
 _M020 = f"""
 ALTER TABLE submissions ADD COLUMN scoring_editors text NOT NULL DEFAULT '[]';
@@ -859,6 +867,11 @@ BEGIN
         USING ERRCODE = 'insufficient_privilege';
     END IF;
     RETURN NEW;
+  END IF;
+  IF NEW.status IS DISTINCT FROM OLD.status
+     AND NOT (OLD.status || '>' || NEW.status) = ANY (ARRAY{list(_MOVES)!r}::text[]) THEN
+    RAISE EXCEPTION 'a submission does not go from % to % (the workflow''s moves only)',
+      OLD.status, NEW.status USING ERRCODE = 'insufficient_privilege';
   END IF;
   NEW.captured_by := OLD.captured_by;
   IF NEW.edited_by IS DISTINCT FROM OLD.edited_by THEN NEW.edited_by := me; END IF;

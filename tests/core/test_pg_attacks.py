@@ -212,6 +212,9 @@ def test_a_plain_officer_login_cannot_decide_or_forge_who_did_what(server):
         refused(conn, "UPDATE submissions SET status = 'approved' WHERE id = %s", [sub])
         refused(conn, "UPDATE submissions SET override_grade = 'LOW' WHERE id = %s", [sub])
         refused(conn, "UPDATE submissions SET status = 'returned' WHERE id = %s", [sub])
+        # Nor round a decision: issued (or debriefed and back) without an approval.
+        said = refused(conn, "UPDATE submissions SET status = 'issued' WHERE id = %s", [sub])
+        assert "the workflow's moves only" in said
         refused(conn, "INSERT INTO reviews (submission_id, reviewer_id, decision, created_at) "
                       "VALUES (%s, 1, 'approve', 'x')", [sub])
         refused(conn, "INSERT INTO submissions (reference, event_name, venue_id, promoter_id, "
@@ -527,7 +530,7 @@ DROP FUNCTION eventrisk.audit_log_people, eventrisk.submissions_people,
   eventrisk.at_workstation, eventrisk.desk_role, eventrisk.desk_role_of CASCADE;
 ALTER TABLE eventrisk.submissions DROP COLUMN scoring_editors;
 ALTER TABLE eventrisk.users ALTER COLUMN password_hash DROP DEFAULT;
-DELETE FROM eventrisk.eventrisk_migrations WHERE name >= 'm020';
+DELETE FROM eventrisk.eventrisk_migrations WHERE name LIKE 'm020%';
 GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA eventrisk TO eventrisk_desk;
 """
 
@@ -573,3 +576,31 @@ def test_a_desk_of_the_shared_login_upgrades_in_place():
             saved = capture(officer, "After The Upgrade")
             assert saved.submission.captured_by == login
             officer.close()
+
+
+def test_the_servers_workflow_moves_are_the_apps():
+    from eventrisk.pg import schema
+    from eventrisk.workflow import TRANSITIONS
+
+    assert set(schema._MOVES) == {f"{s.value}>{t.target.value}" for t in TRANSITIONS.values()
+                                  for s in t.sources if s is not t.target}
+
+
+def test_the_servers_personal_keys_are_the_apps():
+    from eventrisk import anonymise
+    from eventrisk.pg import schema
+
+    assert set(schema._PERSONAL_KEYS) == set(anonymise.PERSONAL)
+
+
+def test_a_grade_changed_behind_the_desks_back_is_reported_by_verify(server):
+    """What the server lets an officer write (the working tables), outside any use case, no
+    decision's record can hide: verify compares every submission with its trail."""
+    name, people = server
+    with pg.as_login(name, people["officer"]) as conn:
+        ref = conn.execute("UPDATE submissions SET grade = 'LOW', grade_rank = 0 WHERE id = ("
+                           "SELECT min(id) FROM submissions WHERE grade <> 'LOW') RETURNING "
+                           "reference").fetchone()[0]
+    report = verified(name)
+    assert not report.ok and any(ref in p and "grade" in p for p in report.problems), \
+        report.problems
