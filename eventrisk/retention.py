@@ -20,7 +20,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from eventrisk import anonymise, audit
+from eventrisk import anonymise, audit, dialect
 from eventrisk.errors import EventRiskError, NotFoundError, ValidationError
 from eventrisk.model import User
 from eventrisk.paths import desk_copy
@@ -91,6 +91,10 @@ OPTIONAL = {
 # entry holds their text, and nobody keeps them one by one.  kind: (table, counted-from column).
 EXPIRING = {"sign_in_failures": ("sign_in_failures", "last_failed_at"),
             "workstations": ("workstations", "seen_at")}
+
+# A server desk keeps no sign-in failures of its own: the server throttles sign-ins, and no
+# login may read that table (docs/postgresql-grants.sql); the kind is empty there.
+NOT_ON_A_SERVER = frozenset({"sign_in_failures"})
 
 ACTION_WORDS = {"delete": "deleted", "anonymise": "anonymised",
                 "review": "listed for review by a person"}
@@ -357,9 +361,13 @@ def _due_sql(kind: str, action: str, cutoff: str) -> tuple[str, dict]:
 def due(db: Database, schedule: Schedule, now: datetime) -> Review:
     """Counts per kind of what is due now; reads only."""
     out = []
+    server = dialect.of(db).server
     for key in KINDS:
         rule = schedule.rules[key]
         cutoff = years_before(now, rule.keep_years)
+        if server and key in NOT_ON_A_SERVER:
+            out.append(Due(rule, cutoff, 0, 0))
+            continue
         sql, params = _due_sql(key, rule.action, to_db(cutoff))
         total, held = db.execute(f"SELECT count(*), coalesce(sum({_HELD}), 0) FROM ({sql}) d",
                                  {**params, "kind": key, "now": to_db(now)}).fetchone()
@@ -392,6 +400,8 @@ def items(db: Database, schedule: Schedule, now: datetime, kind: str, *, limit: 
         raise NotFoundError(f"There is no kind of record called {kind!r}; the kinds are "
                             f"{', '.join(KINDS)}.")
     rule = schedule.rules[kind]
+    if kind in NOT_ON_A_SERVER and dialect.of(db).server:
+        return []
     sql, params = _due_sql(kind, rule.action, to_db(years_before(now, rule.keep_years)))
     held = "1 = 1" if include_held else f"NOT {_HELD}"
     named = "" if key is None else " AND d.key = :key COLLATE NOCASE"
@@ -429,6 +439,9 @@ def apply(db: Database, actor: User, schedule: Schedule, now: datetime) -> Appli
         if rule.action == "review":
             continue
         cutoff = to_db(years_before(now, rule.keep_years))
+        if key in NOT_ON_A_SERVER and work.server:
+            result.counts[key] = 0
+            continue
         if key in EXPIRING:
             result.counts[key] = work.expire(*EXPIRING[key], cutoff)
             continue

@@ -60,6 +60,9 @@ STRUCTURAL = frozenset({
     "retention_holds.kind", "retention_holds.until", "retention_holds.decided_at",
     "drafts.created_at", "drafts.updated_at",
     "submission_forms.sha256", "submission_forms.received_at", "snapshot_dictionaries.data",
+    # The server's record of retention runs and of its people (m020).
+    "retention_runs.login_role", "retention_runs.stamp", "retention_run_members.entity",
+    "retention_run_members.entity_id", "identity_since.at",
 })
 
 def text_columns(db: Database) -> list[str]:
