@@ -169,12 +169,17 @@ def test_a_run_leaves_no_canary_in_any_column_a_rule_covers_nor_in_the_trail(sto
 
     admin = _at(admin, start.replace(year=start.year + 10))
     due = _due(admin)
+    # A server desk keeps no sign-in failures of its own (the server throttles sign-ins and
+    # no login may read them): that kind is empty there, and its table out of the run's reach.
+    server = db.dialect.server if getattr(db, "dialect", None) else False
+    skipped = retention.NOT_ON_A_SERVER if server else frozenset()
     assert all(due[k] for k in ("venue_contacts", "review_comments", "sign_in_failures",
-                                "workstations", "notes", "submissions", "incidents"))
+                                "workstations", "notes", "submissions", "incidents")
+               if k not in skipped)
     _apply(admin)
     for item in admin.retention_items("incidents"):
         admin.dispose_record("incidents", item.key, "Not needed after ten years")
-    left = {c: _canary_rows(db, c) for c in COVERED}
+    left = {c: _canary_rows(db, c) for c in COVERED if COVERED[c] not in skipped}
     assert {c: n for c, n in left.items() if n} == {}
     trail = _trail(db)
     assert not [c for c in (CANARY, *CANARIES.values()) if c in trail]
@@ -268,5 +273,8 @@ def test_a_venue_contact_counts_from_its_last_event_or_change_and_a_typed_name_i
     assert _due(later)["venue_contacts"] == 0
     _at(admin, start.replace(year=start.year + 2) + timedelta(days=101))
     assert [i.key for i in admin.retention_items("venue_contacts")] == [venue.code]
+    if getattr(db, "dialect", None) is not None and db.dialect.server:
+        assert admin.retention_items("sign_in_failures") == []  # none on a server desk
+        return
     [typed] = admin.retention_items("sign_in_failures")
     assert typed.key == "h... (23 characters)" and "hunter2" not in f"{typed}"
