@@ -603,8 +603,9 @@ def _audit(desk: Desk, args) -> int:
     if report.ok:
         position, digest = report.head
         print(f"OK: {report.entries} audit entries, chain intact, head {position}:"
-              f"{digest[:20]}; {report.submissions} submissions and {report.snapshots} "
-              f"snapshots agree with it; {report.witnesses} witnesses hold.")
+              f"{digest[:20]}; {report.submissions} submissions, {report.snapshots} "
+              f"snapshots, {report.reviews} reviews, {report.issued} issued documents and "
+              f"{report.accounts} accounts agree with it; {report.witnesses} witnesses hold.")
         return 0
     for line in report.problems:
         print(line, file=sys.stderr)
