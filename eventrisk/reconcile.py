@@ -94,7 +94,7 @@ def reconcile_issued(db: Database, report: Findings) -> int:
     for key, mine, theirs in _merge(iter(rows), entries):
         count += len(mine)
         name = mine[0][4] if mine and mine[0][4] else f"submission {key}"
-        for n, (row, entry) in enumerate(zip(mine, theirs), 1):
+        for row, entry in zip(mine, theirs, strict=False):
             _, doc_id, sha, issued_by, _ = row
             if entry[4].get("sha256") != sha:
                 report.add(f"{name}: issued document {doc_id} has SHA-256 {str(sha)[:16]}… but "
@@ -150,7 +150,7 @@ def reconcile_reviews(db: Database, report: Findings) -> int:
 
 
 def _compare_reviews(report: Findings, name: str, mine: list, theirs: list) -> None:
-    for row, entry in zip(mine, theirs):
+    for row, entry in zip(mine, theirs, strict=False):
         _, review_id, decision, reviewer, comment, before, after = row
         entry_id, actor, action, detail, reason, redacted = entry[1:]
         where = f"{name}: review {review_id}"
