@@ -31,7 +31,7 @@ from typing import Protocol
 
 from sqlite_utils import Database
 
-from eventrisk import anonymise, settings
+from eventrisk import anonymise, recovery, settings
 
 DECISIONS = ("submission.approve", "submission.return", "submission.override")
 
@@ -191,7 +191,7 @@ _ACCOUNT_EFFECTS = {
     "user.locked": lambda d: (None, None, 1),
     "user.password_reset": lambda d: (None, None, 0),
     "user.password_change": lambda d: (None, None, 0),
-    "user.recover": lambda d: (None, None, 0),
+    "user.recover": lambda d: (None, 1, 0),
 }
 
 
@@ -282,6 +282,7 @@ def reconcile_settings(db: Database, report: Findings) -> int:
         if found != value:
             report.add(f"setting {key}: is {text} but its last change (entry {entry_id}) set "
                        f"it to {value}")
+    _check_recovery_code(db, report, stored.get(recovery.KEY))
     built = db.execute("SELECT 1 FROM audit_log WHERE action = 'demo.build' LIMIT 1"
                        ).fetchone() is not None
     if (stored.get(settings.TRAINING_KEY) == "true") != built:
@@ -429,3 +430,19 @@ def check_anonymised_records(db: Database, report: Findings) -> None:
                 [entity, f"{entity}.retention"]):
             report.add(f"{name}: marked anonymised, but no retention run anonymised it "
                        "(changed outside EventRisk)")
+
+
+def _check_recovery_code(db: Database, report: Findings, stored: str | None) -> None:
+    """The stored recovery code hash is the one its last entry made (a hash swapped in by hand
+    would let its maker reset an administrator)."""
+    row = db.execute("SELECT id, detail FROM audit_log WHERE entity = 'settings' AND entity_id "
+                     "= ? AND action = 'desk.recovery_code' ORDER BY id DESC LIMIT 1",
+                     [recovery.KEY]).fetchone()
+    if row is None:
+        if stored is not None:
+            report.add("setting recovery_code: a recovery code is stored but no audit entry "
+                       "records its making (set outside EventRisk)")
+        return
+    if stored is None or _json(row[1]).get("fingerprint") != recovery.fingerprint(stored):
+        report.add(f"setting recovery_code: the stored recovery code is not the one entry "
+                   f"{row[0]} made (changed outside EventRisk)")

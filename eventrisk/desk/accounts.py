@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from eventrisk import audit, settings, users
+from eventrisk import audit, recovery, settings, users
 from eventrisk.desk import signin
 from eventrisk.desk.base import DeskBase
 from eventrisk.errors import AuthError, NotFoundError, PermissionDenied, ValidationError
@@ -33,6 +33,30 @@ class AccountsMixin(DeskBase):
                                      password)
         self._user = made
         return made
+
+    def new_recovery_code(self) -> str:
+        """A new recovery code for this file desk (administrators), shown once; the old one
+        stops working.  ``eventrisk.recovery``."""
+        with self.use_case("manage_users") as actor:
+            return recovery.make_code(self.db, actor.username)
+
+    @property
+    def offers_recovery(self) -> bool:
+        """Whether this desk has a recovery code of its own (a file; a server's DBA recovers
+        its logins)."""
+        from eventrisk import dialect
+
+        return not dialect.of(self.db).server
+
+    def has_recovery_code(self) -> bool:
+        """Whether this desk has a recovery code (a file desk made before them has none)."""
+        return recovery.stored_hash(self.db) is not None
+
+    def recover_admin(self, code: str, username: str, new_password: str) -> str:
+        """On the machine holding a file desk, with its recovery code: give administrator
+        ``username`` a new password, unlocked; returns the next recovery code.  Needs no
+        sign-in (nobody may be able to)."""
+        return recovery.recover(self.db, code, username, new_password)
 
     def change_own_password(self, current: str, new: str) -> User:
         """The signed-in person chooses a new password (required after a reset)."""
