@@ -195,13 +195,19 @@ _ACCOUNT_EFFECTS = {
 }
 
 
+# The entries that change an account (sign-in failures, by far the most, change nothing
+# alone: a lock has its own entry).
+_ACCOUNT_ACTIONS = ("user.create", *_ACCOUNT_EFFECTS)
+_ACCOUNT_WHERE = (f"entity = 'user' AND action IN ({', '.join('?' for _ in _ACCOUNT_ACTIONS)})",
+                  list(_ACCOUNT_ACTIONS))
+
+
 def account_history(db: Database) -> dict[str, list[tuple[int, str, int]]]:
     """Per username, its role and active flag after each of its entries: [(entry, role,
     active)] in order (retention runs are checked against it)."""
     out: dict[str, list[tuple[int, str, int]]] = {}
     state: dict[str, list] = {}
-    for key, entry_id, _actor, action, detail, _reason, _ in _entries(
-            db, "entity = 'user'", []):
+    for key, entry_id, _actor, action, detail, _reason, _ in _entries(db, *_ACCOUNT_WHERE):
         if action == "user.create":
             state[key] = [detail.get("username"), detail.get("role"), 1, 0]
         elif key in state and action in _ACCOUNT_EFFECTS:
@@ -222,7 +228,7 @@ def reconcile_accounts(db: Database, report: Findings) -> int:
     rows = db.execute("SELECT CAST(id AS TEXT), username, role, active, locked FROM users "
                       "ORDER BY CAST(id AS TEXT)")
     count = 0
-    for key, mine, theirs in _merge(iter(rows), _entries(db, "entity = 'user'", [])):
+    for key, mine, theirs in _merge(iter(rows), _entries(db, *_ACCOUNT_WHERE)):
         if not mine:
             report.add(f"audit: entry {theirs[0][1]} ({theirs[0][3]}) names account {key}, "
                        "which is not in the table (deleted?)")
@@ -341,7 +347,7 @@ def check_redactions(db: Database, report: Findings, members: dict[int, list[tup
     from eventrisk.retention import years_before
     from eventrisk.timeutil import from_db, to_db
 
-    history = account_history(db) if accounts else {}
+    history: dict | None = None
     for run, (action, detail) in sorted(runs.items()):
         head = db.execute("SELECT actor, at FROM audit_log WHERE id = ?", [run]).fetchone()
         actor, written = head
@@ -351,6 +357,7 @@ def check_redactions(db: Database, report: Findings, members: dict[int, list[tup
             continue
         where = f"audit: entry {run} ({action} by {actor})"
         if accounts:
+            history = history if history is not None else account_history(db)
             roles = [(role, active) for entry, role, active in history.get(actor, [])
                      if entry < run]
             if not roles or roles[-1] != ("admin", 1):
