@@ -347,20 +347,16 @@ def _print_code(code: str) -> None:
 
 def _recover(args: argparse.Namespace, path: Path | str) -> int:
     from eventrisk.pg import is_server
-    from eventrisk.recovery import SERVER
 
     if is_server(path):
-        raise PermissionDenied(SERVER)
+        raise PermissionDenied(Desk.RECOVERY_ON_SERVER)
     desk = Desk.open(path)
     try:
         if args.new_code:
             _sign_in(desk, args)
             _print_code(desk.new_recovery_code())
             return 0
-        if not desk.has_recovery_code():
-            from eventrisk.recovery import NO_CODE
-
-            raise AuthError(NO_CODE)
+        desk.check_recovery_code_exists()
         name = args.admin or _ask("Administrator to recover: ")
         if args.code_file:
             code = read_password_file(args.code_file)

@@ -48,9 +48,17 @@ class AccountsMixin(DeskBase):
 
         return not dialect.of(self.db).server
 
+    RECOVERY_ON_SERVER = recovery.SERVER
+
     def has_recovery_code(self) -> bool:
         """Whether this desk has a recovery code (a file desk made before them has none)."""
         return recovery.stored_hash(self.db) is not None
+
+    def check_recovery_code_exists(self) -> None:
+        """``AuthError`` saying what to do when this desk has no recovery code (before asking
+        anyone for one)."""
+        if not self.has_recovery_code():
+            raise AuthError(recovery.NO_CODE)
 
     def recover_admin(self, code: str, username: str, new_password: str) -> str:
         """On the machine holding a file desk, with its recovery code: give administrator
