@@ -486,6 +486,14 @@ CREATE INDEX idx_drafts_username_updated_at ON drafts (username, updated_at);
 """
 
 
+_M022 = """
+CREATE TABLE submission_forms (
+  submission_id bigint PRIMARY KEY REFERENCES submissions (id), sha256 text NOT NULL,
+  pdf bytea NOT NULL, received_at text NOT NULL, received_by text NOT NULL);
+CREATE INDEX idx_submission_forms_sha256 ON submission_forms (sha256);
+"""
+
+
 def _m010(db) -> None:
     from eventrisk import snapshots
 
@@ -568,6 +576,7 @@ MIGRATIONS: list[tuple[str, Callable]] = [
     # write these rows at all, and the anonymising functions are guarded by the server's own
     # roles (issue 30, m020): nothing to add here, the number kept in step with the file.
     ("m017_anonymising_guarded", lambda db: None),
+    ("m022_submission_forms", _script(_M022)),
 ]
 
 _TRACKING = f"""
