@@ -96,5 +96,6 @@ def recover(db: Database, code: str, username: str, password: str) -> str:
                    [target.username.strip().casefold()])
         audit.record(db, "(recovery)", "user.recover", "user", target.id,
                      {"username": target.username, "was_locked": target.locked,
-                      "was_active": target.active})
+                      "was_active": target.active,
+                      "password": users.password_fingerprint(db, target.username)})
         return make_code(db, "(recovery)")

@@ -123,7 +123,8 @@ def create_user(db: Database, actor: User | None, username: str, display_name: s
         who = actor.username if actor else username
         audit.record(db, who, "user.create", "user", cur.lastrowid,
                      {"username": username, "role": role.value,
-                      "must_change_password": must_change})
+                      "must_change_password": must_change,
+                      "password": password_fingerprint(db, username)})
     return get_user(db, username)
 
 
@@ -154,6 +155,14 @@ def password_matches(stored_hash: str, password: str) -> bool:
         return HASHER.verify(stored_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+def password_fingerprint(db: Database, username: str) -> str:
+    """The SHA-256 of an account's stored hash, as its password entries record it (verify
+    names a hash swapped in by hand; the salted hash cannot be rebuilt from it)."""
+    import hashlib
+
+    return hashlib.sha256((password_hash(db, username) or "").encode("utf-8")).hexdigest()
 
 
 def password_hash(db: Database, username: str) -> str | None:

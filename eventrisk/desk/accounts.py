@@ -79,7 +79,8 @@ class AccountsMixin(DeskBase):
         with self.db.atomic():
             actor = self._fresh_actor(None, allow_password_change=True)
             users.set_password(self.db, actor.username, new, must_change=False)
-            audit.record(self.db, actor.username, "user.password_change", "user", actor.id)
+            audit.record(self.db, actor.username, "user.password_change", "user", actor.id,
+                         {"password": users.password_fingerprint(self.db, actor.username)})
         self._user = users.find_user(self.db, actor.username)
         assert self._user is not None
         return self._user
@@ -113,7 +114,8 @@ class AccountsMixin(DeskBase):
             users.set_password(self.db, username, temporary_password, must_change=True)
             signin.clear(self.db, username)
             audit.record(self.db, actor.username, "user.password_reset", "user", target.id,
-                         {"username": username, "was_locked": target.locked})
+                         {"username": username, "was_locked": target.locked,
+                          "password": users.password_fingerprint(self.db, username)})
             return self._account(username)
 
     def set_account_active(self, username: str, active: bool, reason: str = "") -> User:

@@ -135,6 +135,10 @@ ROW_1 = {
         ["INSERT INTO users (username, display_name, role, password_hash, active, created_at) "
          "VALUES ('mallory', 'Mallory', 'admin', 'x', 1, '2026-01-01T00:00:00Z')"], (),
         "account mallory: no audit entry records its creation"),
+    "admin's password hash swapped": (
+        ["UPDATE users SET password_hash = (SELECT password_hash FROM users WHERE username = "
+         "'officer') WHERE username = 'admin'"], (),
+        "account admin: its password hash is not the one entry"),
     "four eyes relaxed": (
         ["INSERT INTO settings (key, value) VALUES ('four_eyes_relaxed', 'true')"], (),
         "setting four_eyes_relaxed: is true but no audit entry records a change of it"),
