@@ -25,6 +25,7 @@ accounts and settings are tens of rows).
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator
 from typing import Protocol
@@ -202,6 +203,12 @@ _ACCOUNT_WHERE = (f"entity = 'user' AND action IN ({', '.join('?' for _ in _ACCO
                   list(_ACCOUNT_ACTIONS))
 
 
+# Entries that set a password; since this release each records the stored hash's SHA-256
+# (``users.password_fingerprint``), and an older one leaves the hash unchecked.
+_PASSWORD_ACTIONS = frozenset({"user.create", "user.password_reset", "user.password_change",
+                               "user.recover"})
+
+
 def account_history(db: Database) -> dict[str, list[tuple[int, str, int]]]:
     """Per username, its role and active flag after each of its entries: [(entry, role,
     active)] in order (retention runs are checked against it)."""
@@ -225,8 +232,8 @@ def reconcile_accounts(db: Database, report: Findings) -> int:
     """Each account's role, active and locked flags replayed from its entries (created with a
     role, changed by role, activate and deactivate entries, locked by sign-in failures,
     unlocked by a reset, a change of password or a recovery); returns how many accounts."""
-    rows = db.execute("SELECT CAST(id AS TEXT), username, role, active, locked FROM users "
-                      "ORDER BY CAST(id AS TEXT)")
+    rows = db.execute("SELECT CAST(id AS TEXT), username, role, active, locked, "
+                      "password_hash FROM users ORDER BY CAST(id AS TEXT)")
     count = 0
     for key, mine, theirs in _merge(iter(rows), _entries(db, *_ACCOUNT_WHERE)):
         if not mine:
@@ -234,14 +241,17 @@ def reconcile_accounts(db: Database, report: Findings) -> int:
                        "which is not in the table (deleted?)")
             continue
         count += 1
-        _, username, role, active, locked = mine[0]
+        _, username, role, active, locked, stored = mine[0]
         created = [e for e in theirs if e[3] == "user.create"]
         if not created:
             report.add(f"account {username}: no audit entry records its creation (added "
                        "outside EventRisk)")
             continue
-        state = [None, None, 1, 0]
+        state: list = [None, None, 1, 0]
+        password: tuple[int, str] | None = None  # the newest entry setting it, fingerprinted
         for entry in theirs:
+            if entry[3] in _PASSWORD_ACTIONS:
+                password = (entry[1], entry[4]["password"]) if "password" in entry[4] else None
             if entry[3] == "user.create":
                 state = [entry[4].get("username"), entry[4].get("role"), 1, 0]
             elif entry[3] in _ACCOUNT_EFFECTS:
@@ -255,6 +265,10 @@ def reconcile_accounts(db: Database, report: Findings) -> int:
             if found != replayed:
                 report.add(f"account {username}: {word} is {found} in the table but "
                            f"{replayed} by its audit trail")
+        if password is not None and password[1] != hashlib.sha256(
+                (stored or "").encode("utf-8")).hexdigest():
+            report.add(f"account {username}: its password hash is not the one entry "
+                       f"{password[0]} set (changed outside EventRisk)")
     return count
 
 
