@@ -204,7 +204,7 @@ _ACCOUNT_WHERE = (f"entity = 'user' AND action IN ({', '.join('?' for _ in _ACCO
 
 
 # Entries that set a password; since this release each records the stored hash's SHA-256
-# (``users.password_fingerprint``), and an older one leaves the hash unchecked.
+# (``users.fingerprint``), and an older one leaves the hash unchecked.
 _PASSWORD_ACTIONS = frozenset({"user.create", "user.password_reset", "user.password_change",
                                "user.recover"})
 

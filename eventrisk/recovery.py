@@ -90,12 +90,12 @@ def recover(db: Database, code: str, username: str, password: str) -> str:
             raise PermissionDenied(f"{target.username} is not an administrator; the recovery "
                                    "code restores administrators only (who then reset the "
                                    "others).")
-        users.set_password(db, target.username, password, must_change=False)
+        made = users.set_password(db, target.username, password, must_change=False)
         users.set_fields(db, target.username, active=True)
         db.execute("DELETE FROM sign_in_failures WHERE name = ?",
                    [target.username.strip().casefold()])
         audit.record(db, "(recovery)", "user.recover", "user", target.id,
                      {"username": target.username, "was_locked": target.locked,
                       "was_active": target.active,
-                      "password": users.password_fingerprint(db, target.username)})
+                      "password": made})
         return make_code(db, "(recovery)")

@@ -67,6 +67,10 @@ def require(user: User, action: str) -> None:
         raise PermissionDenied(f"{user.display_name} ({user.role.label}) may not {words}.")
 
 
+# An account's columns, never its password hash (which a server desk's logins may not read).
+COLUMNS = "id, username, display_name, role, active, must_change_password, locked"
+
+
 def _row_to_user(row: dict) -> User:
     return User(username=row["username"], display_name=row["display_name"],
                 role=Role(row["role"]), id=row["id"], active=bool(row["active"]),
@@ -104,6 +108,7 @@ def create_user(db: Database, actor: User | None, username: str, display_name: s
     problems += password_problems(password)
     if problems:
         raise ValidationError(problems)
+    hashed = HASHER.hash(password)
     with db.atomic():
         first = count_users(db) == 0
         if not first:
@@ -117,20 +122,20 @@ def create_user(db: Database, actor: User | None, username: str, display_name: s
         cur = db.execute(
             "INSERT INTO users (username, display_name, role, password_hash, active, created_at,"
             " must_change_password) VALUES (?, ?, ?, ?, 1, ?, ?)",
-            [username, display_name.strip(), role.value, HASHER.hash(password),
+            [username, display_name.strip(), role.value, hashed,
              to_db(now_utc()), int(must_change)],
         )
         who = actor.username if actor else username
         audit.record(db, who, "user.create", "user", cur.lastrowid,
                      {"username": username, "role": role.value,
                       "must_change_password": must_change,
-                      "password": password_fingerprint(db, username)})
+                      "password": fingerprint(hashed)})
     return get_user(db, username)
 
 
 def get_user(db: Database, username: str) -> User:
     """The account named ``username``."""
-    rows = list(db.query("SELECT * FROM users WHERE username = ?", [username]))
+    rows = list(db.query(f"SELECT {COLUMNS} FROM users WHERE username = ?", [username]))
     if not rows:
         raise AuthError(f"There is no user called '{username}'.")
     return _row_to_user(rows[0])
@@ -138,7 +143,7 @@ def get_user(db: Database, username: str) -> User:
 
 def find_user(db: Database, username: str) -> User | None:
     """The account named ``username``, or None."""
-    rows = list(db.query("SELECT * FROM users WHERE username = ?", [username]))
+    rows = list(db.query(f"SELECT {COLUMNS} FROM users WHERE username = ?", [username]))
     return _row_to_user(rows[0]) if rows else None
 
 
@@ -146,7 +151,7 @@ def list_users(db: Database, *, include_inactive: bool = False) -> list[User]:
     """Accounts by name (a desk has tens, never thousands); active ones unless asked."""
     where = "" if include_inactive else "WHERE active = 1 "
     return [_row_to_user(r) for r in db.query(
-        f"SELECT * FROM users {where}ORDER BY display_name LIMIT 500")]
+        f"SELECT {COLUMNS} FROM users {where}ORDER BY display_name LIMIT 500")]
 
 
 def password_matches(stored_hash: str, password: str) -> bool:
@@ -157,12 +162,12 @@ def password_matches(stored_hash: str, password: str) -> bool:
         return False
 
 
-def password_fingerprint(db: Database, username: str) -> str:
-    """The SHA-256 of an account's stored hash, as its password entries record it (verify
-    names a hash swapped in by hand; the salted hash cannot be rebuilt from it)."""
+def fingerprint(stored_hash: str) -> str:
+    """The SHA-256 of a stored hash, as an account's password entries record it (verify names
+    a hash swapped in by hand; the salted hash cannot be rebuilt from it)."""
     import hashlib
 
-    return hashlib.sha256((password_hash(db, username) or "").encode("utf-8")).hexdigest()
+    return hashlib.sha256(stored_hash.encode("utf-8")).hexdigest()
 
 
 def password_hash(db: Database, username: str) -> str | None:
@@ -171,13 +176,16 @@ def password_hash(db: Database, username: str) -> str | None:
     return row[0] if row else None
 
 
-def set_password(db: Database, username: str, password: str, *, must_change: bool) -> None:
-    """Store a new password (checked first); clears any lock.  Not audited here."""
+def set_password(db: Database, username: str, password: str, *, must_change: bool) -> str:
+    """Store a new password (checked first); clears any lock.  Not audited here: returns the
+    new hash's ``fingerprint`` for the caller's entry."""
     problems = password_problems(password)
     if problems:
         raise ValidationError(problems)
+    hashed = HASHER.hash(password)
     db.execute("UPDATE users SET password_hash = ?, must_change_password = ?, locked = 0 "
-               "WHERE username = ?", [HASHER.hash(password), int(must_change), username])
+               "WHERE username = ?", [hashed, int(must_change), username])
+    return fingerprint(hashed)
 
 
 def set_fields(db: Database, username: str, **values: object) -> None:

@@ -277,5 +277,9 @@ def test_every_use_case_of_the_desk_is_in_the_matrix():
                 "assignable", "drafts", "draft",
                 # on a file desk with its recovery code, when nobody can sign in
                 "recover_admin", "has_recovery_code", "offers_recovery",
-                "check_recovery_code_exists"}
+                "check_recovery_code_exists",
+                # Who is at a server desk, and the session as a person's own login
+                # (test_pg_attacks, test_pg_scram); map_logins is an administrator's, checked
+                # there on a server (it has nothing to do on a file).
+                "logins", "server_login", "who_enforces", "open_as", "map_logins"}
     assert offered - covered - plumbing == set()
