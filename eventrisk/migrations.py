@@ -589,8 +589,27 @@ def m021_review_comment_retention(db: Database) -> None:
     """Review comments have their own retention rule (issue 32), and may go before their event
     is anonymised; a promoter's form goes with the notes.  A file's trigger already lets a run
     set a comment to "[anonymised]" and nothing else, and a form may be deleted; on the server
-    new functions do each for an event that started over a year ago (no schedule keeps either
-    for less).  Nothing changes here: the number is kept to stay in step with the server."""
+    new functions do each, only inside the retention run that disposed of the event.  Here the
+    reviews' trigger (m017) also lets a run anonymise the comments of an
+    event it has recorded disposing of them (its ``submission.retention`` entry, written
+    first, says ``deleted: ["review comments"]``), as well as those of an anonymised event."""
+    db.executescript("""
+        DROP TRIGGER reviews_no_update;
+        CREATE TRIGGER reviews_no_update BEFORE UPDATE ON reviews
+        WHEN NOT coalesce((NEW.comment IS '[anonymised]' AND NEW.id IS OLD.id
+                  AND NEW.submission_id IS OLD.submission_id
+                  AND NEW.assessment_id IS OLD.assessment_id
+                  AND NEW.reviewer_id IS OLD.reviewer_id AND NEW.decision IS OLD.decision
+                  AND NEW.grade_before IS OLD.grade_before AND NEW.grade_after IS OLD.grade_after
+                  AND NEW.created_at IS OLD.created_at
+                  AND ((SELECT anonymised_at FROM submissions WHERE id = OLD.submission_id)
+                       IS NOT NULL
+                       OR EXISTS (SELECT 1 FROM audit_log a WHERE a.entity = 'submission'
+                                  AND a.entity_id = CAST(OLD.submission_id AS TEXT)
+                                  AND a.action = 'submission.retention'
+                                  AND json_extract(a.detail, '$.deleted[0]')
+                                      = 'review comments'))), 0)
+        BEGIN SELECT RAISE(ABORT, 'reviews rows are immutable'); END;""")
 
 
 @MIGRATIONS(name="m022_submission_forms")

@@ -957,34 +957,20 @@ def _m020(db) -> None:
 
 # Review comments under their own rule (issue 32): the workstations may not UPDATE reviews,
 # and m011's function only reaches the comments of anonymised events.  This one reaches those
-# of events that started over a year ago (no schedule keeps comments for less), and the
-# trigger still allows nothing but "[anonymised]".  Likewise the promoter's form, which the
-# workstations may only add, goes with the notes of an event over a year old.
+# of any event the retention run in progress disposed of, and the trigger still allows nothing
+# but "[anonymised]".  Likewise the promoter's form, which the workstations may only add.
 _M021 = """
--- May a retention run touch this event's comments or form?  Only an event that started over a
--- year ago by the server's clock; and where the server records retention runs (m020), only
--- inside the run the same login opened in this transaction, once it has disposed of the
--- event (its "submission.retention" entry makes it a member).  Dynamic SQL: those tables may
--- not be here.
+-- May a retention run touch this event's comments or form?  Only inside the run this login
+-- opened in this transaction (m020's record of runs, opened by an administrator's login),
+-- once it has disposed of the event: its "submission.retention" entry, written first, makes
+-- the event a member of the run.
 CREATE FUNCTION retention_may_touch(submission bigint) RETURNS boolean
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = eventrisk, pg_temp AS $$
-DECLARE
-  covered boolean;
-BEGIN
-  IF NOT EXISTS (SELECT 1 FROM submissions s WHERE s.id = submission
-                 AND s.starts_at < to_char((now() AT TIME ZONE 'UTC') - interval '1 year',
-                                           'YYYY-MM-DD"T"HH24:MI:SS"Z"')) THEN
-    RETURN false;
-  END IF;
-  IF to_regclass('eventrisk.retention_run_members') IS NULL THEN
-    RETURN true;
-  END IF;
-  EXECUTE 'SELECT EXISTS (SELECT 1 FROM retention_runs r JOIN retention_run_members m '
-          'ON m.run = r.id WHERE r.txid = pg_current_xact_id() AND r.entry IS NULL '
-          'AND r.login = session_user::text AND m.entity = ''submission'' '
-          'AND m.entity_id = $1::text)' INTO covered USING submission;
-  RETURN covered;
-END $$;
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = eventrisk, pg_temp AS $$
+  SELECT EXISTS (SELECT 1 FROM retention_runs r JOIN retention_run_members m ON m.run = r.id
+                 WHERE r.txid = pg_current_xact_id() AND r.entry IS NULL
+                   AND r.login = session_user::text AND m.entity = 'submission'
+                   AND m.entity_id = submission::text)
+$$;
 CREATE FUNCTION anonymise_old_review_comment(review bigint) RETURNS void
 LANGUAGE sql SECURITY DEFINER SET search_path = eventrisk, pg_temp AS $$
   UPDATE reviews SET comment = '[anonymised]' WHERE id = review
