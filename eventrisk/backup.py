@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from pathlib import Path
 
@@ -10,6 +9,7 @@ from sqlite_utils import Database
 
 from eventrisk import audit, dialect
 from eventrisk.errors import StorageError
+from eventrisk.privatefiles import create_private, noted, partial_of
 
 
 def backup(db: Database, target: str | Path) -> tuple[Path, tuple[int, str]]:
@@ -44,13 +44,18 @@ def _copy(db: Database, target: Path) -> Path:
     if live and target.exists() and target.resolve() == Path(live).resolve():
         raise StorageError(f"{target} is the live database itself; a backup must be another "
                            "file, ideally on another disk.")
-    partial = target.with_name(target.name + ".part")
+    partial = partial_of(target)
     partial.unlink(missing_ok=True)
+    with noted(partial):
+        _write_copy(db, target, partial)
+    return target
+
+
+def _write_copy(db: Database, target: Path, partial: Path) -> None:
     try:
         try:
+            create_private(partial)  # a backup holds what the desk holds
             dest = sqlite3.connect(str(partial))
-            if os.name == "posix":
-                os.chmod(partial, 0o600)  # a backup holds what the desk holds
             try:
                 db.conn.backup(dest, pages=1024)
                 status = dest.execute("PRAGMA integrity_check").fetchone()[0]
@@ -66,4 +71,3 @@ def _copy(db: Database, target: Path) -> Path:
         partial.replace(target)
     finally:
         partial.unlink(missing_ok=True)  # never leave a half-written copy behind
-    return target

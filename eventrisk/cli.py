@@ -42,6 +42,7 @@ from eventrisk.errors import (
 from eventrisk.fields import KINDS
 from eventrisk.logfile import log_to_file
 from eventrisk.paths import default_db_path
+from eventrisk.privatefiles import sweep
 from eventrisk.queue import QueueFilter
 from eventrisk.reference import canonical_borough
 from eventrisk.retention import RetentionFileError
@@ -173,6 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     args = _parser().parse_args(argv)
     path = default_db_path(args.database)
+    sweep()  # the half-written files of a run that was killed
     try:
         try:
             return _dispatch(args, path)

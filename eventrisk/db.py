@@ -12,6 +12,7 @@ from sqlite_utils import Database
 
 from eventrisk.errors import StorageError
 from eventrisk.migrations import MIGRATIONS, known_names
+from eventrisk.privatefiles import create_private
 
 BUSY_TIMEOUT_SECONDS = 5.0
 
@@ -94,9 +95,9 @@ def open_database(path: str | Path, *, create: bool = True) -> Database:
                                "'eventrisk init' makes a new desk there.")
         new_file = not path.exists()
     try:
-        conn = sqlite3.connect(str(path), timeout=busy_timeout())
         if new_file:
-            _private(path)
+            _private(path)  # before SQLite creates it with the umask's mode
+        conn = sqlite3.connect(str(path), timeout=busy_timeout())
         db = DeskDatabase(conn)
         _check_ours(db, path)
         db.execute("PRAGMA foreign_keys = ON")
@@ -116,12 +117,10 @@ def open_database(path: str | Path, *, create: bool = True) -> Database:
 def _private(path: Path) -> None:
     """Readable and writable by its owner only (POSIX): it holds password hashes and
     OFFICIAL-SENSITIVE records.  On Windows the share's permissions decide (see README)."""
-    if os.name == "posix":
-        try:
-            path.touch(exist_ok=True)
-            os.chmod(path, 0o600)
-        except OSError:
-            pass  # a share that does not keep POSIX modes
+    try:
+        create_private(path)
+    except OSError:
+        pass  # a share that does not keep POSIX modes
 
 
 def _check_ours(db: Database, path: Path) -> None:
