@@ -46,7 +46,7 @@ DECLARE
   -- Records that are written once and never changed: read and add only.
   append_only text[] := ARRAY['audit_log', 'assessments', 'reviews', 'issued_documents'];
   -- The schema's own bookkeeping: read only.
-  read_only text[] := ARRAY['eventrisk_migrations', 'snapshot_dictionaries'];
+  read_only text[] := ARRAY['eventrisk_migrations', 'snapshot_dictionaries', 'desk_identity'];
   t text;
 BEGIN
   FOR t IN SELECT tablename FROM pg_tables WHERE schemaname = 'eventrisk' LOOP

@@ -159,6 +159,8 @@ def _parser() -> argparse.ArgumentParser:
     rs = sub.add_parser("restore", help="replace the desk with a checked backup "
                         "(administrators; everyone else must have closed EventRisk)")
     rs.add_argument("file", type=Path, metavar="BACKUP")
+    rs.add_argument("--other-desk", action="store_true", help="restore a backup of another "
+                    "desk (refused without this; the audit entry says so)")
     cli_personal.add_parsers(sub, _date)
     return p
 
@@ -373,7 +375,8 @@ def _restore(args: argparse.Namespace, path: Path | str) -> int:
 
     check_backup(args.file)  # before asking for a password for a backup that will not do
     name = _account_name(args)
-    done = restore_desk(path, args.file, name, _password(args, f"Password for {name}: "))
+    done = restore_desk(path, args.file, name, _password(args, f"Password for {name}: "),
+                        other_desk=args.other_desk)
     aside = f"; the replaced file is kept as {done.kept_aside}" if done.kept_aside else ""
     print(f"Restored {path} from {args.file}{aside}. Audit head now {done.head[0]}:"
           f"{done.head[1][:20]}; run 'eventrisk audit verify' to check it.")

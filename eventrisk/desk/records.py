@@ -9,7 +9,7 @@ from pathlib import Path
 from eventrisk import audit, importexport, incidents, settings, users, venues
 from eventrisk.db import open_database
 from eventrisk.desk.base import DeskBase
-from eventrisk.errors import PermissionDenied, StorageError
+from eventrisk.errors import OtherDeskError, PermissionDenied, StorageError
 from eventrisk.model import Incident, User, Venue
 from eventrisk.scoring.rules import Ruleset
 
@@ -135,16 +135,20 @@ class RecordsMixin(DeskBase):
             raise PermissionDenied("Only an administrator may restore the desk.")
         return actor
 
-    def restore_from(self, backup: Path):
+    def restore_from(self, backup: Path, *, other_desk: bool = False):
         """Replace this desk with a checked backup (administrators).  The connection is
-        closed for it and opened again after; everyone signs in again."""
-        from eventrisk.desk.restore import leave, restore
+        closed for it and opened again after; everyone signs in again.  A backup of another
+        desk raises ``OtherDeskError`` unless ``other_desk``."""
+        from eventrisk.desk.restore import check_backup, desk_id, leave, restore
 
         actor = self.authorise_restore()
+        theirs, ours = check_backup(Path(backup)), desk_id(self.db)
+        if theirs is not None and ours is not None and theirs != ours and not other_desk:
+            raise OtherDeskError(Path(backup), theirs, ours)  # asked before anyone is out
         leave(self.db)
         self.db.close()
         try:
-            return restore(self.path, Path(backup), actor.username)
+            return restore(self.path, Path(backup), actor.username, other_desk=other_desk)
         finally:
             self.db = open_database(self.path, create=False)
             self._user = None

@@ -85,6 +85,20 @@ def check(path: Path) -> None:
         raise StorageError(f"{path.name} is a PostgreSQL backup, but not of an EventRisk desk.")
 
 
+def desk_id(path: Path) -> str | None:
+    """The id of the desk a server backup holds (None for a backup made before desks had
+    ids)."""
+    done = _run([_tool("pg_restore"), "--data-only", f"--schema={SCHEMA}",
+                 "--table=desk_identity", "--file=-", str(path)],
+                f"Reading {path.name} as a server backup")
+    lines = done.stdout.splitlines()
+    for number, line in enumerate(lines):
+        if line.startswith("COPY ") and "desk_identity" in line and number + 1 < len(lines):
+            row = lines[number + 1]
+            return row.split("\t")[0] if row != "\\." else None
+    return None
+
+
 def is_dump(path: Path) -> bool:
     """Whether ``path`` is a file in pg_dump's custom format (it starts with PGDMP)."""
     try:

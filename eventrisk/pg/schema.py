@@ -538,6 +538,21 @@ BEGIN
 END $$;
 """
 
+# The desk's id (eventrisk.migrations.m018_desk_id): a server desk starts empty, so it is
+# always a new one; what a workstation is doing at length.
+_M018 = """
+CREATE TABLE desk_identity (id text PRIMARY KEY, created_at text NOT NULL);
+INSERT INTO desk_identity (id, created_at)
+  VALUES (gen_random_uuid()::text, to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'));
+CREATE FUNCTION desk_identity_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION 'a desk has one id, and it never changes';
+END $$;
+CREATE TRIGGER desk_identity_immutable BEFORE INSERT OR UPDATE OR DELETE ON desk_identity
+  FOR EACH ROW EXECUTE FUNCTION desk_identity_guard();
+ALTER TABLE workstations ADD COLUMN doing text;
+"""
+
 
 def _script(sql: str) -> Callable:
     return lambda db: db.executescript(sql)
@@ -563,6 +578,7 @@ MIGRATIONS: list[tuple[str, Callable]] = [
     ("m015_history_bumps_once", _script(_M015)),
     ("m016_venue_incidents_in_order",
      _script("DROP INDEX idx_incidents_venue_time; " + VENUE_INCIDENTS_IN_ORDER + ";")),
+    ("m018_desk_id", _script(_M018)),
 ]
 
 _TRACKING = f"""
