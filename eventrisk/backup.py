@@ -8,6 +8,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from eventrisk import audit, dialect
+from eventrisk.db import connect
 from eventrisk.errors import StorageError
 from eventrisk.privatefiles import create_private, noted, partial_of
 
@@ -31,7 +32,7 @@ def backup(db: Database, target: str | Path) -> tuple[Path, tuple[int, str]]:
 
 
 def _head_of(copy: Path) -> tuple[int, str]:
-    conn = sqlite3.connect(f"{copy.resolve().as_uri()}?mode=ro", uri=True)
+    conn = connect(f"{copy.resolve().as_uri()}?mode=ro", uri=True)
     try:
         row = conn.execute("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
     finally:
@@ -55,7 +56,7 @@ def _write_copy(db: Database, target: Path, partial: Path) -> None:
     try:
         try:
             create_private(partial)  # a backup holds what the desk holds
-            dest = sqlite3.connect(str(partial))
+            dest = connect(str(partial))
             try:
                 db.conn.backup(dest, pages=1024)
                 status = dest.execute("PRAGMA integrity_check").fetchone()[0]

@@ -20,7 +20,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from eventrisk import audit
-from eventrisk.db import open_database
+from eventrisk.db import connect, open_database
 from eventrisk.errors import OtherDeskError, PermissionDenied, StorageError
 from eventrisk.privatefiles import (
     PART_SUFFIX,
@@ -120,7 +120,7 @@ def _check_file(backup: Path) -> str | None:
 
 def _integrity(path: Path, named: Path) -> None:
     try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        conn = connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
         try:
             status = conn.execute("PRAGMA integrity_check").fetchone()[0]
         finally:
@@ -143,8 +143,8 @@ def _copy(source: Path, target: Path) -> None:
     """A consistent copy of a database file, with SQLite's backup API, reading only; the
     copy is private."""
     create_private(target)
-    src = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
-    dest = sqlite3.connect(target)
+    src = connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
+    dest = connect(str(target))
     try:
         src.backup(dest, pages=COPY_PAGES, progress=_copied)
     finally:
