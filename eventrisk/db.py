@@ -197,10 +197,40 @@ def storage_error(exc: Exception, path: str | Path) -> StorageError:
 
         return server_error(exc, str(path))
     msg = str(exc).lower()
+    if ("locked" in msg or "busy" in msg) and isinstance(exc, sqlite3.OperationalError):
+        return StorageError(busy_sentence(path))
     for key, text in _ENVIRONMENT:
         if key in msg:
             return StorageError(text.format(path=path))
     return StorageError(f"The database {path} reported an error: {exc}.")
+
+
+# How recently a workstation must have said what it is doing for a busy message to name it.
+DOING_FRESH_MINUTES = 30
+
+
+def busy_sentence(path: str | Path) -> str:
+    """One sentence for a save that waited the whole busy timeout for another writer: who is
+    holding the desk and doing what, when a workstation said so before starting long work
+    (``eventrisk.desk.restore.doing``)."""
+    who = None
+    if str(path) not in ("", ":memory:", "in use") and Path(path).is_file():
+        try:
+            conn = connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, timeout=0.5)
+            try:
+                row = conn.execute(
+                    "SELECT username, host, doing FROM workstations WHERE doing IS NOT NULL "
+                    "AND seen_at >= strftime('%Y-%m-%dT%H:%M:%SZ', 'now', ?) "
+                    "ORDER BY seen_at DESC LIMIT 1", [f"-{DOING_FRESH_MINUTES} minutes"]
+                ).fetchone()
+            finally:
+                conn.close()
+            if row is not None:
+                who = f"{row[0] or 'someone'} on {row[1]} is {row[2]}"
+        except sqlite3.Error:
+            who = None  # the writer is committing this very moment: no name, same advice
+    return (f"The desk is busy: {who or 'another workstation is saving'}. Your changes are "
+            "kept; try again.")
 
 
 def db_path(db: Database) -> str:

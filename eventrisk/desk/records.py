@@ -40,7 +40,10 @@ class RecordsMixin(DeskBase):
                     no_duplicates: bool = False) -> importexport.ImportResult:
         """Import a whole file or nothing.  New events arrive as received (or cancelled);
         ``with_status`` (administrators, past events only) keeps their recorded status."""
-        with self.use_case("import_with_status" if with_status else "import") as actor:
+        from eventrisk.desk.restore import doing
+
+        with doing(self.db, self.user.username if self.user else "", "importing a file"), \
+                self.use_case("import_with_status" if with_status else "import") as actor:
             return importexport.import_file(self.db, actor, kind, Path(path),
                                             with_status=with_status, now=self.clock(),
                                             no_duplicates=no_duplicates)

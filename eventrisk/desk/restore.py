@@ -13,13 +13,15 @@ import shutil
 import socket
 import sqlite3
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
 from sqlite_utils import Database
 
-from eventrisk import audit
+from eventrisk import audit, dialect
 from eventrisk.db import connect, open_database
 from eventrisk.errors import OtherDeskError, PermissionDenied, StorageError
 from eventrisk.privatefiles import (
@@ -54,6 +56,35 @@ def leave(db: Database) -> None:
     """This workstation closed the desk."""
     with db.atomic():
         db.execute("DELETE FROM workstations WHERE id = ?", [workstation_id()])
+
+
+@contextmanager
+def doing(db: Database, username: str, what: str) -> Iterator[None]:
+    """Say, in a transaction of its own, what this workstation is doing at length
+    ("rescoring"), so that a save kept waiting meanwhile names who and why
+    (``eventrisk.db.busy_sentence``); unsaid when the work ends.  A server's saves never
+    wait on bulk work (it commits a batch at a time): nothing is said there."""
+    if dialect.of(db).server or db.conn.in_transaction:
+        yield
+        return
+    me = workstation_id()
+    with db.atomic():
+        existed = db.execute("SELECT 1 FROM workstations WHERE id = ?", [me]).fetchone()
+        db.execute("INSERT INTO workstations (id, host, pid, username, seen_at, doing) VALUES "
+                   "(?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET doing = excluded.doing, "
+                   "seen_at = excluded.seen_at",
+                   [me, socket.gethostname(), os.getpid(), username, to_db(now_utc()), what])
+    try:
+        yield
+    finally:
+        try:
+            with db.atomic():
+                if existed:
+                    db.execute("UPDATE workstations SET doing = NULL WHERE id = ?", [me])
+                else:  # a command line's run: not a workstation that has the desk open
+                    db.execute("DELETE FROM workstations WHERE id = ?", [me])
+        except sqlite3.Error:
+            pass  # a desk that failed meanwhile: the note goes stale in half an hour
 
 
 def others_present(db: Database) -> list[str]:
