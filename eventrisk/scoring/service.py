@@ -378,7 +378,7 @@ def score_where(db: Database, actor: User, where: str, params: dict, *,
             # desk's write lock is never held for long (a save elsewhere waits for one
             # batch, not the whole rescore); inside one, the batches are its savepoints.
             done = 0
-            for batch in _prepare(db, where, params, now, ruleset):
+            for batch in _prepare(db, where, params, now, ruleset, size=BATCH):
                 with db.atomic():
                     _store_ruleset_if_new(db, ruleset, actor)
                     for result in _write(db, actor, batch, to_db(now), assess):
