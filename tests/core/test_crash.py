@@ -131,3 +131,29 @@ def test_a_restore_killed_at_any_step_leaves_the_old_desk_or_the_new_one(
         assert any(_state(a) == "old" for a in folder.glob("desk.db.replaced-*"))
         shutil.rmtree(folder)
     assert seen == {"old", "restored"}
+
+
+def test_a_killed_backup_leaves_a_part_file_that_the_next_run_removes(template, tmp_path,
+                                                                      monkeypatch, capsys):
+    """Issue 31 row 10: the copy is killed half-way; its ``.part`` stays (private) until
+    the next run of any command, which removes it, and nothing else."""
+    folder = tmp_path / "backup"
+    env = _copy_of(template, folder)
+    argv = ["--db", folder / "desk.db", "backup", folder / "copy.db"]
+    taken = crash.steps(argv, modules=["eventrisk/backup.py"], functions=[], folder=folder,
+                        env=env)
+    (folder / "copy.db").unlink()
+    copying = taken.index(next(s for s in taken if s.startswith("backup@backup.py")))
+    code = crash.run(argv, modules=["eventrisk/backup.py"], functions=[], kill_at=copying,
+                     env=env)
+    assert code == -signal.SIGKILL
+    partial = folder / "copy.db.part"
+    assert partial.exists() and not (folder / "copy.db").exists()
+    assert partial.stat().st_mode & 0o077 == 0
+    unrelated = folder / "notes.part"  # a file of the same kind the desk did not write
+    unrelated.write_text("someone's")
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert main(["rules", "features"]) == 0
+    capsys.readouterr()
+    assert not partial.exists() and unrelated.exists()

@@ -132,7 +132,7 @@ KILLED_WRITER = textwrap.dedent("""
 """)
 
 
-def test_a_killed_writer_leaves_a_part_file_that_the_next_run_removes(capsys, tmp_path,
+def test_a_killed_private_writer_leaves_a_part_file_that_the_next_run_removes(capsys, tmp_path,
                                                                       user_folders):
     env = {**os.environ, "XDG_DATA_HOME": os.environ["XDG_DATA_HOME"]}
     target = tmp_path / "backup.db"
