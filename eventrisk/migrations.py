@@ -513,7 +513,9 @@ def m018_desk_id(db: Database) -> None:
     """Each desk's id (issue 31): written once, when the desk is made, and carried in its
     backups, so that a restore can tell this desk's backup from another desk's.  A desk
     made before this migration takes an id derived from the hash of its trail's first entry
-    (the same for every backup of it); a new desk a random one.  The row never changes.
+    (the same for every backup of it; two desks whose first entries are the same, made by
+    the same administrator's name in the same second, would share it); a new desk a random
+    one.  The row never changes.
 
     And what each workstation is doing at length (``workstations.doing``, e.g. "rescoring"),
     written in a transaction of its own before bulk work starts, so that someone kept
