@@ -533,3 +533,16 @@ def m018_desk_id(db: Database) -> None:
         CREATE TRIGGER IF NOT EXISTS desk_identity_one BEFORE INSERT ON desk_identity
         BEGIN SELECT RAISE(ABORT, 'a desk has one id'); END;""")
     db.table("workstations").add_column("doing", str)
+
+
+@MIGRATIONS(name="m022_submission_forms")
+def m022_submission_forms(db: Database) -> None:
+    """A submission that came in on the promoter's own form keeps that PDF beside it, with
+    its SHA-256, so the desk can show what the promoter sent, byte for byte (retention removes
+    it with the submission's personal data)."""
+    db.table("submission_forms").create(
+        {"submission_id": int, "sha256": str, "pdf": bytes, "received_at": str,
+         "received_by": str},
+        pk="submission_id", not_null={"sha256", "pdf", "received_at", "received_by"},
+        foreign_keys=[("submission_id", "submissions", "id")])
+    db.table("submission_forms").create_index(["sha256"])

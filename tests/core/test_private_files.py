@@ -74,6 +74,7 @@ def test_every_command_that_writes_a_file_makes_it_private_under_umask_022(
                         ["calibration", "--from", "2000-01-01", "--to",
                          date.today().isoformat()]),
         "backup": (out_dir / "backup.db", ["backup"]),
+        "promoter's form": (out_dir / "form.pdf", ["form"]),
     }
     for kind in ("submissions", "venues", "incidents"):
         for suffix in ("csv", "json"):
