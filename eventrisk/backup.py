@@ -10,7 +10,7 @@ from sqlite_utils import Database
 from eventrisk import audit, dialect
 from eventrisk.db import connect
 from eventrisk.errors import StorageError
-from eventrisk.privatefiles import create_private, noted, partial_of
+from eventrisk.privatefiles import create_private, forget_journal, noted, partial_of
 
 
 def backup(db: Database, target: str | Path) -> tuple[Path, tuple[int, str]]:
@@ -47,6 +47,7 @@ def _copy(db: Database, target: Path) -> Path:
                            "file, ideally on another disk.")
     partial = partial_of(target)
     partial.unlink(missing_ok=True)
+    forget_journal(partial)
     with noted(partial):
         _write_copy(db, target, partial)
     return target
@@ -72,3 +73,4 @@ def _write_copy(db: Database, target: Path, partial: Path) -> None:
         partial.replace(target)
     finally:
         partial.unlink(missing_ok=True)  # never leave a half-written copy behind
+        forget_journal(partial)

@@ -125,6 +125,7 @@ def sweep() -> list[Path]:
             if partial.name.endswith(PART_SUFFIX) and partial.is_file():
                 partial.unlink()
                 removed.append(partial)
+            forget_journal(partial)
             note.unlink(missing_ok=True)
         except OSError:
             continue
@@ -143,6 +144,12 @@ def _running(pid: int) -> bool:
     except OSError:
         return True  # someone else's process
     return True
+
+
+def forget_journal(partial: Path) -> None:
+    """Remove the rollback journal SQLite may have left beside a temporary database: a
+    stale hot journal would be played back into the next file made under that name."""
+    Path(f"{partial}-journal").unlink(missing_ok=True)
 
 
 def partial_of(path: Path) -> Path:

@@ -27,6 +27,7 @@ from eventrisk.errors import OtherDeskError, PermissionDenied, StorageError
 from eventrisk.privatefiles import (
     PART_SUFFIX,
     create_private,
+    forget_journal,
     fsync_file,
     fsync_folder,
     noted,
@@ -218,6 +219,7 @@ def restore(live: str | Path, backup: Path, username: str, *, force_absent: bool
     _forget_stray_asides(live)
     staged = live.with_name(live.name + ".restoring" + PART_SUFFIX)
     staged.unlink(missing_ok=True)
+    forget_journal(staged)
     aside = None
     with noted(staged):
         try:
@@ -234,6 +236,7 @@ def restore(live: str | Path, backup: Path, username: str, *, force_absent: bool
             raise StorageError(f"The restore failed ({exc}); the desk is as it was.") from exc
         finally:
             staged.unlink(missing_ok=True)
+            forget_journal(staged)
     return Restored(backup, aside, head)
 
 

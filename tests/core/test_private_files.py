@@ -97,9 +97,19 @@ def test_every_command_that_writes_a_file_makes_it_private_under_umask_022(
                        out_dir / "access.zip")
     assert code == 0, err
     written["subject access"] = (out_dir / "access.zip", [])
+    import logging
+
     from eventrisk.logfile import log_to_file
 
-    written["log"] = (log_to_file(), [])
+    logfile = log_to_file()
+    try:
+        written["log"] = (logfile, [])
+    finally:  # this test's folder goes when it ends: later tests must not log into it
+        root = logging.getLogger("eventrisk")
+        for handler in [h for h in root.handlers if getattr(h, "baseFilename", "") ==
+                        str(logfile)]:
+            root.removeHandler(handler)
+            handler.close()
     for name, (target, _) in written.items():
         assert target.exists(), name
         assert mode(target) == 0o600, f"{name}: {oct(mode(target))}"
