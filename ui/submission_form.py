@@ -463,7 +463,7 @@ class SubmissionForm(QDialog):
                     self.reject()
                 return False
             except Exception as exc:  # noqa: BLE001 - shown, logged if unexpected
-                show_error(self, exc, str(self.desk.path))  # names who holds the desk
+                show_error(self, exc)
                 return False
             break
         saved = state.submission
