@@ -28,7 +28,7 @@ COVERED: dict[str, str] = {
     "reviews.comment": "review_comments",
     "sign_in_failures.name": "sign_in_failures",
     "workstations.id": "workstations", "workstations.host": "workstations",
-    "workstations.username": "workstations",
+    "workstations.username": "workstations", "workstations.doing": "workstations",
 }
 
 STRUCTURAL = frozenset({
@@ -63,6 +63,7 @@ STRUCTURAL = frozenset({
     # The server's record of retention runs and of its people (m020).
     "retention_runs.login_role", "retention_runs.stamp", "retention_run_members.entity",
     "retention_run_members.entity_id", "identity_since.at",
+    "desk_identity.id", "desk_identity.created_at",  # the desk's own number (m018)
 })
 
 def text_columns(db: Database) -> list[str]:
