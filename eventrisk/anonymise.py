@@ -286,10 +286,14 @@ class Work:
                             "json_each(:ids))", marks)
         self._decided += ids
 
-    def expire(self, table: str, column: str, cutoff: str) -> int:
-        """Delete the rows of ``table`` whose ``column`` (a stored time) is before ``cutoff``:
-        rows no audit entry copies (``retention.EXPIRING``).  Returns how many."""
-        return self.db.execute(f"DELETE FROM {table} WHERE {column} < ?", [cutoff]).rowcount
+    def expire(self, table: str, column: str, cutoff: str, keep: tuple[str, str] | None = None
+               ) -> int:
+        """Delete the rows of ``table`` whose ``column`` (a stored time) is before ``cutoff``
+        (but the row whose ``keep[0]`` is ``keep[1]``): rows no audit entry copies
+        (``retention.EXPIRING``).  Returns how many."""
+        spare, params = (f" AND {keep[0]} != ?", [keep[1]]) if keep else ("", [])
+        return self.db.execute(f"DELETE FROM {table} WHERE {column} < ?{spare}",
+                               [cutoff, *params]).rowcount
 
     def _collect(self) -> dict[int, tuple]:
         """Entries about the disposed records still holding personal text: id → new row."""

@@ -348,11 +348,15 @@ _DUE = {
     "workstations": """
         SELECT 0 AS id, w.id AS key, w.seen_at AS at,
                coalesce(w.username, '') || ' on ' || w.host AS summary
-        FROM workstations w WHERE w.seen_at < :cutoff""",
+        FROM workstations w WHERE w.seen_at < :cutoff AND w.id != :me""",
 }
 
 
 def _due_sql(kind: str, action: str, cutoff: str) -> tuple[str, dict]:
+    if kind == "workstations":  # never this one: it is here, doing the run
+        from eventrisk.desk.restore import workstation_id
+
+        return _DUE[kind], {"cutoff": cutoff, "me": workstation_id()}
     if kind in _DUE:
         return _DUE[kind], {"cutoff": cutoff}
     return anonymise.due_sql(kind, action, cutoff)
@@ -443,7 +447,12 @@ def apply(db: Database, actor: User, schedule: Schedule, now: datetime) -> Appli
             result.counts[key] = 0
             continue
         if key in EXPIRING:
-            result.counts[key] = work.expire(*EXPIRING[key], cutoff)
+            keep = None
+            if key == "workstations":
+                from eventrisk.desk.restore import workstation_id
+
+                keep = ("id", workstation_id())
+            result.counts[key] = work.expire(*EXPIRING[key], cutoff, keep)
             continue
         sql, params = _due_sql(key, rule.action, cutoff)
         ids = [r[0] for r in db.execute(f"SELECT d.id FROM ({sql}) d WHERE NOT {_HELD} "

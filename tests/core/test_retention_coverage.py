@@ -159,9 +159,9 @@ def test_a_run_leaves_no_canary_in_any_column_a_rule_covers_nor_in_the_trail(sto
     # Columns the desk fills with names it does not choose (the computer's, the account's):
     # the canary is put in directly, as it would be on a machine named after a person.
     for column in ("workstations.id", "workstations.host", "workstations.username",
-                   "drafts.username"):
+                   "workstations.doing", "drafts.username"):
         table, name = column.split(".")
-        db.execute(f"UPDATE {table} SET {name} = ? || {name}", [f"{CANARY} "])
+        db.execute(f"UPDATE {table} SET {name} = ? || coalesce({name}, '')", [f"{CANARY} "])
     db.conn.commit()
     missing = [c for c in COVERED if not _canary_rows(db, c)]
     assert missing == [], "the test puts no canary in these columns; give it one"
