@@ -158,15 +158,63 @@ KEYS: tuple[tuple[str, Callable], ...] = (("borough", lambda e: e.borough),
                                           ("event type", lambda e: e.event_type))
 
 
+@dataclass(frozen=True)
+class Judgement:
+    """Observed against expected trouble for each group (arrays indexed by group): what
+    ``analyse`` reads, and what the simulations in tests/ and bench/ run many times."""
+
+    events: np.ndarray
+    observed: np.ndarray
+    expected: np.ndarray
+    judged: np.ndarray  # bool: enough events to judge
+    p_value: np.ndarray  # two-sided exact Poisson, Bonferroni-adjusted (1 where not judged)
+    named: np.ndarray  # -1 over-graded, +1 under-graded, 0 neither
+
+    @property
+    def family(self) -> int:
+        """The number of groups judged (at least 1)."""
+        return max(1, int(self.judged.sum()))
+
+
+def judge(scores, outcomes, groups: Sequence[np.ndarray], alpha: float = FAMILY_ALPHA,
+          chance: np.ndarray | None = None) -> Judgement:
+    """O/E for every group of every grouping in ``groups`` (each an array of small integers,
+    one per event: borough index, event type index...), all judged as one family.
+    ``chance`` is each event's chance of trouble under the desk's curve (fitted here when
+    not given)."""
+    o = np.asarray(outcomes, dtype=float)
+    if chance is None:
+        chance = ScoreCurve(scores, o)(scores)
+    events, observed, expected = [], [], []
+    for index in groups:
+        size = int(index.max()) + 1 if len(index) else 0
+        events.append(np.bincount(index, minlength=size))
+        observed.append(np.bincount(index, weights=o, minlength=size))
+        expected.append(np.bincount(index, weights=chance, minlength=size))
+    n, obs, exp = (np.concatenate(x) if x else np.zeros(0)
+                   for x in (events, observed, expected))
+    judged = (n >= MIN_GROUP) & (exp >= MIN_EXPECTED) & (n - exp >= MIN_EXPECTED)
+    k = max(1, int(judged.sum()))
+    p = np.ones(len(n))
+    for g in np.flatnonzero(judged):
+        p[g] = min(1.0, k * poisson_p(int(round(obs[g])), float(exp[g])))
+    named = np.where(judged & (p < alpha), np.sign(obs - exp), 0).astype(int)
+    return Judgement(n, obs.astype(int), exp, judged, p, named)
+
+
 def analyse(events: Sequence, *, alpha: float = FAMILY_ALPHA) -> Disparity:
     """The disparity table over ``events`` (each with ``score``, ``grade``, ``outcome``,
     ``borough``, ``event_type`` and ``fired``)."""
     groups: list[tuple[str, str, list]] = []
+    indices = []
     for kind, key in KEYS:
         members: dict[str, list] = defaultdict(list)
         for e in events:
             members[key(e)].append(e)
-        groups += [(kind, name, members[name]) for name in sorted(members)]
+        names = sorted(members)
+        position = {name: i for i, name in enumerate(names)}
+        indices.append(np.array([position[key(e)] for e in events], dtype=int))
+        groups += [(kind, name, members[name]) for name in names]
     troubled = sum(e.outcome for e in events)
     if not events or troubled in (0, len(events)):
         rows = [_unjudged(kind, name, group) for kind, name, group in groups]
@@ -174,28 +222,20 @@ def analyse(events: Sequence, *, alpha: float = FAMILY_ALPHA) -> Disparity:
                          [r.name + f", {r.events:,} events" for r in rows],
                          "Every event had the same outcome: no group can be judged."
                          if events else "")
-    curve = ScoreCurve([e.score for e in events], [e.outcome for e in events])
-    chance = dict(zip((id(e) for e in events), curve([e.score for e in events]), strict=True))
-    expected = {(kind, name): float(sum(chance[id(e)] for e in group))
-                for kind, name, group in groups}
-    judged = {(kind, name) for kind, name, group in groups
-              if len(group) >= MIN_GROUP and expected[(kind, name)] >= MIN_EXPECTED
-              and len(group) - expected[(kind, name)] >= MIN_EXPECTED}
-    k = max(1, len(judged))
+    verdict = judge([e.score for e in events], [e.outcome for e in events], indices, alpha)
+    k = verdict.family
     desk = error_rates(events)
     z_errors = normal_quantile(1 - alpha / (2 * len(MEASURES) * k))
     rows, too_small = [], []
-    for kind, name, group in groups:
-        if (kind, name) not in judged:
+    for g, (kind, name, group) in enumerate(groups):
+        if not verdict.judged[g]:
             row = _unjudged(kind, name, group)
             too_small.append(f"{row.name}, {row.events:,} events")
             rows.append(row)
             continue
-        observed = sum(e.outcome for e in group)
-        e_sum = expected[(kind, name)]
+        observed, e_sum = int(verdict.observed[g]), float(verdict.expected[g])
         low, high = poisson_interval(observed, alpha / k)
-        p_adj = min(1.0, k * poisson_p(observed, e_sum))
-        finding = ("over-graded" if high < e_sum else "under-graded" if low > e_sum else "")
+        finding = {-1: "over-graded", 1: "under-graded"}.get(int(verdict.named[g]), "")
         errors = error_rates(group, z_errors)
         differs = tuple(m for m, mine, theirs in zip(
             MEASURES, _rates(errors), _rates(desk), strict=True)
@@ -205,11 +245,12 @@ def analyse(events: Sequence, *, alpha: float = FAMILY_ALPHA) -> Disparity:
         rows.append(GroupRow(kind, name, label_of(kind, name), len(group),
                              sum(_selected(e) for e in group) / len(group),
                              Rate.of(observed, len(group)), True, observed, e_sum,
-                             observed / e_sum, low / e_sum, high / e_sum, p_adj, finding,
-                             _by_grade(group), errors, differs, drivers))
+                             observed / e_sum, low / e_sum, high / e_sum,
+                             float(verdict.p_value[g]), finding, _by_grade(group), errors,
+                             differs, drivers))
     rows.sort(key=lambda r: (not r.comparable, r.finding == "",
                              r.p_value if r.p_value is not None else 1.0, r.kind, r.label))
-    return Disparity(rows, desk, _by_grade(events), len(judged), too_small, "")
+    return Disparity(rows, desk, _by_grade(events), verdict.judged.sum().item(), too_small, "")
 
 
 def _rates(errors: ErrorRates) -> tuple[Rate, Rate, Rate, Rate]:
@@ -243,9 +284,3 @@ def _drivers(group: list, rest: list, finding: str) -> tuple[tuple[str, float], 
 def named(disparity: Disparity) -> list[GroupRow]:
     """The groups the table names (over- or under-graded)."""
     return [g for g in disparity.groups if g.finding]
-
-
-def expected_trouble(events: Sequence) -> np.ndarray:
-    """Each event's chance of trouble under the desk's curve (for benchmarks and tests)."""
-    curve = ScoreCurve([e.score for e in events], [e.outcome for e in events])
-    return curve([e.score for e in events])
