@@ -9,8 +9,9 @@ events at a grade *or above* under a band start ``b`` is
      + the other events scoring ``b`` or more) ÷ all events,
 
 which depends on that grade's start alone.  The suggestion is, for each grade with a target,
-the lowest whole start at which that share is no more than the target; starts are then kept
-strictly rising.  The events are then re-graded under the suggested bands and the mix is
+the lowest whole start at which that share is no more than the target (where floors and
+overrides alone exceed the target, the start stays as it is); starts are then kept strictly
+rising.  The events are then re-graded under the suggested bands and the mix is
 checked: within ``TOLERANCE`` of each target, or the row says why not: the floor rules (and
 overrides) that alone put more events there than the target allows, or events tied at one
 score that a band can only take or leave together.
@@ -87,8 +88,8 @@ def suggest(events: Sequence, grading: Ruleset, held: dict[int, Grade]) -> list[
             sum(floor[e.sid].rank >= g.rank for e in free)
         by_score = sorted((e.score for e in free if floor[e.sid].rank < g.rank), reverse=True)
         allowed = math.floor(target * n + 1e-9) - fixed
-        if allowed < 0:
-            start = int(by_score[0]) + 1 if by_score else current[g]
+        if allowed < 0:  # no start can meet it: the band stays where it is
+            start = current[g]
             reasons[g] = _floors_text(g, events, free, floor, floors, held, n, target)
         elif allowed >= len(by_score):
             start = 1
