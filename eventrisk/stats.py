@@ -132,6 +132,12 @@ KNOT_QUANTILES = (0.05, 0.35, 0.65, 0.95)  # Harrell's four knots
 FEW_SCORES = 6  # with this many distinct scores or fewer, each score's own rate is the curve
 
 
+def _sigmoid(eta: np.ndarray) -> np.ndarray:
+    # Log-odds beyond ±35 are certainties to double precision; clipping keeps exp finite when
+    # trouble separates perfectly by score and the fit runs away.
+    return 1 / (1 + np.exp(-np.clip(eta, -35.0, 35.0)))
+
+
 class ScoreCurve:
     """The chance of trouble given the score, fitted over the whole desk: a binomial
     logistic regression on a restricted cubic spline of the score (four knots at the
@@ -177,7 +183,7 @@ class ScoreCurve:
         beta[0] = math.log(rate / (1 - rate)) if 0 < rate < 1 else 0.0
         ridge = 1e-8 * np.eye(x.shape[1])
         for _ in range(50):
-            p = np.clip(1 / (1 + np.exp(-(x @ beta))), 1e-12, 1 - 1e-12)
+            p = np.clip(_sigmoid(x @ beta), 1e-12, 1 - 1e-12)
             w = self.count * p * (1 - p)
             gradient = x.T @ (self.pos - self.count * p)
             step = np.linalg.solve(x.T @ (x * w[:, None]) + ridge, gradient)
@@ -192,4 +198,4 @@ class ScoreCurve:
         s = np.asarray(scores, dtype=float)
         if self.saturated:
             return self._rates[np.searchsorted(self.levels, s)]
-        return 1 / (1 + np.exp(-(self._basis(s) @ self.beta)))
+        return _sigmoid(self._basis(s) @ self.beta)

@@ -246,3 +246,18 @@ def test_a_floor_rule_that_prevents_the_target_is_named():
     assert not medium.meets_target
     assert "over-capacity" in medium.why_not and "Floor rules alone" in medium.why_not
     assert next(r for r in rows if r.grade == "HIGH").meets_target
+
+
+def test_odd_desks_give_a_sentence_not_a_warning():
+    """Trouble that separates perfectly by score (the fit runs away), a desk where nothing
+    happened, and an empty period: figures or a sentence, never a numpy warning (the suite
+    turns warnings into errors)."""
+    scores = np.arange(200)
+    curve = ScoreCurve(scores, scores > 100)
+    assert curve([0])[0] < 0.01 and curve([199])[0] > 0.99
+    calm = [Ev(i, float(i % 90), _grade(i % 90), False, "Hackney", "concert")
+            for i in range(200)]
+    table = analyse(calm)
+    assert table.judged == 0 and "same outcome" in table.note
+    assert all(not g.comparable and g.oe is None for g in table.groups)
+    assert analyse([]).groups == []
