@@ -132,26 +132,24 @@ def label_of(kind: str, group: str) -> str:
     return group
 
 
-def _selected(e) -> bool:
-    return e.grade.rank >= Grade.HIGH.rank
-
-
-def error_rates(events: Sequence, z: float | None = None) -> ErrorRates:
-    """The four error-rate measures of ``events``, with Wilson intervals at ``z`` (95%)."""
+def error_rates(selected: np.ndarray, trouble: np.ndarray, z: float | None = None) -> ErrorRates:
+    """The four error-rate measures, from whether each event was graded HIGH or above and
+    whether it had trouble, with Wilson intervals at ``z`` (95% by default)."""
     kw = {} if z is None else {"z": z}
-    calm = [e for e in events if not e.outcome]
-    trouble = [e for e in events if e.outcome]
-    chosen = [e for e in events if _selected(e)]
+
+    def count(mask) -> int:
+        return int(np.count_nonzero(mask))
     return ErrorRates(
-        Rate.of(len(chosen), len(events), **kw),
-        Rate.of(sum(_selected(e) for e in calm), len(calm), **kw),
-        Rate.of(sum(not _selected(e) for e in trouble), len(trouble), **kw),
-        Rate.of(sum(e.outcome for e in chosen), len(chosen), **kw))
+        Rate.of(count(selected), len(selected), **kw),
+        Rate.of(count(selected & ~trouble), count(~trouble), **kw),
+        Rate.of(count(~selected & trouble), count(trouble), **kw),
+        Rate.of(count(selected & trouble), count(selected), **kw))
 
 
-def _by_grade(events: Sequence) -> tuple[Rate, ...]:
-    return tuple(Rate.of(sum(e.outcome for e in events if e.grade is g),
-                         sum(e.grade is g for e in events)) for g in Grade)
+def _by_grade(rank: np.ndarray, trouble: np.ndarray) -> tuple[Rate, ...]:
+    events = np.bincount(rank, minlength=len(Grade))
+    troubled = np.bincount(rank, weights=trouble, minlength=len(Grade))
+    return tuple(Rate.of(int(troubled[g.rank]), int(events[g.rank])) for g in Grade)
 
 
 KEYS: tuple[tuple[str, Callable], ...] = (("borough", lambda e: e.borough),
@@ -215,18 +213,24 @@ def analyse(events: Sequence, *, alpha: float = FAMILY_ALPHA) -> Disparity:
         position = {name: i for i, name in enumerate(names)}
         indices.append(np.array([position[key(e)] for e in events], dtype=int))
         groups += [(kind, name, members[name]) for name in names]
-    troubled = sum(e.outcome for e in events)
+    rank = np.array([e.grade.rank for e in events], dtype=int)
+    trouble = np.array([bool(e.outcome) for e in events], dtype=bool)
+    selected = rank >= Grade.HIGH.rank
+    troubled = int(trouble.sum())
     if not events or troubled in (0, len(events)):
         rows = [_unjudged(kind, name, group) for kind, name, group in groups]
-        return Disparity(rows, error_rates(events) if events else None, _by_grade(events), 0,
+        return Disparity(rows, error_rates(selected, trouble) if events else None,
+                         _by_grade(rank, trouble), 0,
                          [r.name + f", {r.events:,} events" for r in rows],
                          "Every event had the same outcome: no group can be judged."
                          if events else "")
     verdict = judge([e.score for e in events], [e.outcome for e in events], indices, alpha)
     k = verdict.family
-    desk = error_rates(events)
+    desk = error_rates(selected, trouble)
+    members = [index == i for index in indices for i in range(int(index.max()) + 1)]
     z_errors = normal_quantile(1 - alpha / (2 * len(MEASURES) * k))
     rows, too_small = [], []
+    desk_points: Counter[str] | None = None
     for g, (kind, name, group) in enumerate(groups):
         if not verdict.judged[g]:
             row = _unjudged(kind, name, group)
@@ -236,21 +240,23 @@ def analyse(events: Sequence, *, alpha: float = FAMILY_ALPHA) -> Disparity:
         observed, e_sum = int(verdict.observed[g]), float(verdict.expected[g])
         low, high = poisson_interval(observed, alpha / k)
         finding = {-1: "over-graded", 1: "under-graded"}.get(int(verdict.named[g]), "")
-        errors = error_rates(group, z_errors)
-        differs = tuple(m for m, mine, theirs in zip(
+        mine = members[g]
+        errors = error_rates(selected[mine], trouble[mine], z_errors)
+        differs = tuple(m for m, ours, theirs in zip(
             MEASURES, _rates(errors), _rates(desk), strict=True)
-            if mine.events and not mine.low <= theirs.rate <= mine.high)
-        drivers = _drivers(group, [e for e in events if dict(KEYS)[kind](e) != name],
-                           finding) if finding else ()
+            if ours.events and not ours.low <= theirs.rate <= ours.high)
+        if finding and desk_points is None:
+            desk_points = _points(events)
+        drivers = _drivers(group, desk_points, len(events), finding) if finding else ()
         rows.append(GroupRow(kind, name, label_of(kind, name), len(group),
-                             sum(_selected(e) for e in group) / len(group),
-                             Rate.of(observed, len(group)), True, observed, e_sum,
-                             observed / e_sum, low / e_sum, high / e_sum,
-                             float(verdict.p_value[g]), finding, _by_grade(group), errors,
-                             differs, drivers))
+                             errors.selection.rate, Rate.of(observed, len(group)), True,
+                             observed, e_sum, observed / e_sum, low / e_sum, high / e_sum,
+                             float(verdict.p_value[g]), finding,
+                             _by_grade(rank[mine], trouble[mine]), errors, differs, drivers))
     rows.sort(key=lambda r: (not r.comparable, r.finding == "",
                              r.p_value if r.p_value is not None else 1.0, r.kind, r.label))
-    return Disparity(rows, desk, _by_grade(events), verdict.judged.sum().item(), too_small, "")
+    return Disparity(rows, desk, _by_grade(rank, trouble), verdict.judged.sum().item(),
+                     too_small, "")
 
 
 def _rates(errors: ErrorRates) -> tuple[Rate, Rate, Rate, Rate]:
@@ -259,23 +265,28 @@ def _rates(errors: ErrorRates) -> tuple[Rate, Rate, Rate, Rate]:
 
 def _unjudged(kind: str, name: str, group: list) -> GroupRow:
     return GroupRow(kind, name, label_of(kind, name), len(group),
-                    sum(_selected(e) for e in group) / max(1, len(group)),
+                    sum(e.grade.rank >= Grade.HIGH.rank for e in group) / max(1, len(group)),
                     Rate.of(sum(e.outcome for e in group), len(group)), False,
                     sum(e.outcome for e in group), None, None, None, None, None, "")
 
 
-def _drivers(group: list, rest: list, finding: str) -> tuple[tuple[str, float], ...]:
+def _points(events: Sequence) -> Counter[str]:
+    total: Counter[str] = Counter()
+    for e in events:
+        for rule, pts in e.fired.items():
+            total[rule] += pts
+    return total
+
+
+def _drivers(group: list, desk: Counter[str], desk_events: int,
+             finding: str) -> tuple[tuple[str, float], ...]:
     """The rules whose points differ most between the group and the rest of the desk (per
     event), in the direction of the finding."""
-    def mean_points(events: list) -> Counter[str]:
-        total: Counter[str] = Counter()
-        for e in events:
-            for rule, pts in e.fired.items():
-                total[rule] += pts
-        return Counter({r: v / max(1, len(events)) for r, v in total.items()})
-    mine, theirs = mean_points(group), mean_points(rest)
+    ours = _points(group)
+    rest = max(1, desk_events - len(group))
     sign = 1 if finding == "over-graded" else -1
-    diffs = {r: mine.get(r, 0.0) - theirs.get(r, 0.0) for r in set(mine) | set(theirs)}
+    diffs = {r: ours.get(r, 0) / max(1, len(group)) - (desk.get(r, 0) - ours.get(r, 0)) / rest
+             for r in set(ours) | set(desk)}
     ranked = sorted((r for r in diffs if sign * diffs[r] > 0),
                     key=lambda r: (-sign * diffs[r], r))
     return tuple((r, round(diffs[r], 1)) for r in ranked[:3] if not math.isclose(diffs[r], 0))
