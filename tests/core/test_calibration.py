@@ -209,6 +209,19 @@ def test_suggested_band_starts_meet_the_target_mix_or_say_why(tmp_path):
     assert medium.suggested_at_or_above == 0.25 and not medium.meets_target  # 75%, or 25%
 
 
+def test_re_graded_under_a_ruleset_the_mix_holds_overrides(tmp_path):
+    """Under --ruleset every event is re-graded from its features (these have none, so every
+    score is 0), but a supervisor's override stands: the suggested mix keeps them."""
+    report = _report(_desk(tmp_path, events_per_grade=300, overrides=40),
+                     ruleset=default_ruleset())
+    raised = sum(1 for o in report.override_list if o.after == "CRITICAL")
+    assert raised > 5
+    critical = next(m for m in report.mix if m.grade == "CRITICAL")
+    assert critical.suggested_at_or_above == pytest.approx(raised / report.events)
+    # The rest tie at 0: a band takes them all or none, and the row says so.
+    assert not critical.meets_target and "share the score 0" in critical.why_not
+
+
 def test_overrides_by_supervisor_direction_and_outcome(tmp_path):
     report = _report(_desk(tmp_path, events_per_grade=300, overrides=40))
     assert {(who, d) for who, d, _ in report.overrides_by} == {("Pat Boss", "up"),
