@@ -164,6 +164,7 @@ def _parser() -> argparse.ArgumentParser:
     rs.add_argument("file", type=Path, metavar="BACKUP")
     cli_personal.add_parsers(sub, _date)
     cli_forms.add_parsers(sub)
+    cli_forms.add_mail_parsers(sub, _date)
     return p
 
 
@@ -646,6 +647,7 @@ def _backup(desk: Desk, args) -> int:
 _HANDLERS = {"demo": _demo, "import": _import, "export": _export, "score": _score,
              "queue": _queue, "report": _report, "pack": _pack, "rules": _rules,
              "calibration": _calibration, "letter": _letter, "form": cli_forms.write_form,
+             "mail": cli_forms.run_mail,
              "audit": _audit, "backup": _backup, "password": _change_password,
              "retention": cli_personal.run_retention,
              "subject-access": cli_personal.run_subject_access,

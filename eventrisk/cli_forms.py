@@ -80,3 +80,82 @@ def import_form(desk: Desk, args) -> int:
     print(f"Saved {state.submission.reference} from {path} (SHA-256 "
           f"{reading.sha256[:16]}...).")
     return 0
+
+
+# ---- mail ------------------------------------------------------------------------------------
+
+def add_mail_parsers(sub, to_date) -> None:
+    m = sub.add_parser("mail", help="papers out through the force's mail relay")
+    msub = m.add_subparsers(dest="mail_command", required=True)
+    r = msub.add_parser("relay", help="show or set the mail relay (administrators)")
+    r.add_argument("--host", help="the relay's host name ('' to send no mail)")
+    r.add_argument("--port", type=int)
+    r.add_argument("--security", choices=("starttls", "tls", "none"))
+    r.add_argument("--user", dest="relay_user", metavar="NAME",
+                   help="the relay account ('' for none)")
+    r.add_argument("--from", dest="sender", metavar="ADDRESS", help="the address mail is from")
+    r.add_argument("--test-addresses", metavar="A,B",
+                   help="on a training desk, the only addresses mail may go to")
+    msub.add_parser("password", help="keep the relay's password in this computer's keyring "
+                    "(administrators; read from the terminal, or the first line of standard "
+                    "input)")
+    s = msub.add_parser("send", help="mail an issued assessment, a letter or a pack")
+    s.add_argument("kind", choices=("issued", "letter", "pack"))
+    s.add_argument("file", type=Path, metavar="FILE.pdf")
+    s.add_argument("--ref", dest="reference", metavar="REF", help="issued, letter: the event")
+    s.add_argument("--borough", help="pack: its borough")
+    s.add_argument("--from", dest="date_from", type=to_date, metavar="YYYY-MM-DD")
+    s.add_argument("--to", dest="date_to", type=to_date, metavar="YYYY-MM-DD")
+
+
+_RELAY_OPTIONS = {"host": "mail_host", "port": "mail_port", "security": "mail_security",
+                  "relay_user": "mail_username", "sender": "mail_sender",
+                  "test_addresses": "mail_test_addresses"}
+
+
+def run_mail(desk: Desk, args) -> int:
+    from eventrisk.errors import ValidationError
+
+    if args.mail_command == "relay":
+        for option, key in _RELAY_OPTIONS.items():
+            value = getattr(args, option)
+            if value is not None:
+                desk.set_setting(key, value)
+        relay = desk.mail.relay()
+        if relay is None:
+            print("No mail relay is set: the desk sends no mail.")
+        else:
+            user = f" as {relay.username}" if relay.username else ""
+            print(f"Mail goes through {relay} ({relay.security}){user}, from {relay.sender}.")
+        return 0
+    if args.mail_command == "password":
+        import getpass
+
+        password = getpass.getpass("The relay's password: ") if sys.stdin.isatty() \
+            else sys.stdin.readline().rstrip("\n")
+        desk.mail.set_password(password)
+        print("Kept in this computer's keyring (not in any file or the database).")
+        return 0
+    try:
+        pdf = args.file.read_bytes()
+    except OSError as exc:
+        raise StorageError(f"{args.file} cannot be read ({exc.strerror}).") from exc
+    if args.kind == "pack":
+        if not (args.borough and args.date_from and args.date_to):
+            raise ValidationError([("--borough", "A pack needs --borough, --from and --to")])
+        from eventrisk.reference import canonical_borough
+
+        borough = canonical_borough(args.borough)
+        if borough is None:
+            raise ValidationError([("--borough", f"'{args.borough}' is not a London borough")])
+        sent = desk.mail.send_pack(borough, args.date_from, args.date_to, pdf)
+    else:
+        if not args.reference:
+            raise ValidationError([("--ref", f"Name the event the {args.kind} PDF is for")])
+        state = desk.assessment_by_reference(args.reference)
+        assert state.submission.id is not None
+        send = desk.mail.send_issued if args.kind == "issued" else desk.mail.send_letter
+        sent = send(state.submission.id, pdf)
+    print(f"Sent {args.file} to {', '.join(sent.recipients)} (SHA-256 {sent.sha256[:16]}...), "
+          "recorded in the audit trail.")
+    return 0

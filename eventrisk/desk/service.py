@@ -29,6 +29,7 @@ from eventrisk.desk import readmodel
 from eventrisk.desk.accounts import AccountsMixin
 from eventrisk.desk.base import DeskBase
 from eventrisk.desk.forms import PromoterForms, keep_form
+from eventrisk.desk.mail import Mailer
 from eventrisk.desk.personal import PersonalDataMixin
 from eventrisk.desk.reads import ReadsMixin
 from eventrisk.desk.records import RecordsMixin
@@ -80,6 +81,11 @@ class Desk(AccountsMixin, RecordsMixin, ReadsMixin, PersonalDataMixin, WorkMixin
         """The promoter's form, out (blank or pre-filled) and back (filled, into a
         submission)."""
         return PromoterForms(self)
+
+    @cached_property
+    def mail(self) -> Mailer:
+        """Papers out through the force's mail relay, each sending audited."""
+        return Mailer(self)
 
     # ---- submissions ------------------------------------------------------------------------
     def assessment(self, submission_id: int, *,
