@@ -27,7 +27,7 @@ def test_a_supervisor_runs_the_report_and_reads_it(qtbot, window_for):
     assert f"{report.grades[0].outcome.events:,}" == view.grades.item(0, 1).text()
     assert view.rules.rowCount() == len(report.rules) > 5
     # Only the groups with enough events to judge are tabled; the rest are named in the notes.
-    assert view.disparity.rowCount() == sum(g.comparable for g in report.disparity) > 0
+    assert view.disparity.rowCount() == sum(g.comparable for g in report.disparity)
     assert view.error_rates.rowCount() == view.disparity.rowCount() + 1  # and the desk's
     assert "AUC" in view.headline.text() or "cannot be computed" in view.headline.text()
     assert "No protected characteristic" in view.notes.text()
@@ -61,7 +61,7 @@ def test_groups_read_as_people_read_them_and_small_ones_print_no_zeros(qtbot, wi
     assert not [t for t in texts if "0.00 (0.00" in t or "0.00–0.00" in t]
     assert not [t for t in texts if "club_night" in t or "private_hire" in t
                 or "day_event" in t]
-    assert any(t.startswith("Club night (event type)") for t in texts)
+    assert any("Club night (event type)" in t for t in texts)  # judged or too small
 
 
 def test_saving_the_report_writes_a_marked_pdf(qtbot, window_for, tmp_path, monkeypatch):
