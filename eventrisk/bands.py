@@ -105,8 +105,9 @@ def suggest(events: Sequence, grading: Ruleset, held: dict[int, Grade]) -> list[
         at_or_above = sum(now[x] for x in Grade if x.rank >= g.rank) / n
         suggested_above = sum(after[x] for x in Grade if x.rank >= g.rank) / n
         meets = None if target is None else abs(suggested_above - target) <= TOLERANCE + 1e-12
-        why = "" if meets in (None, True) else reasons.get(g) or _ties_text(
-            g, events, free, floor, starts, n, target)
+        why = ""
+        if meets is False and target is not None:
+            why = reasons.get(g) or _ties_text(g, events, free, floor, starts, n, target)
         rows.append(MixRow(g.value, now[g] / n, target, at_or_above, band.min_score,
                            starts[g] if target is not None and g is not Grade.LOW else None,
                            after[g] / n, suggested_above, meets, why))

@@ -227,7 +227,7 @@ def analyse(events: Sequence, *, alpha: float = FAMILY_ALPHA) -> Disparity:
     verdict = judge([e.score for e in events], [e.outcome for e in events], indices, alpha)
     k = verdict.family
     desk = error_rates(selected, trouble)
-    members = [index == i for index in indices for i in range(int(index.max()) + 1)]
+    masks = [index == i for index in indices for i in range(int(index.max()) + 1)]
     z_errors = normal_quantile(1 - alpha / (2 * len(MEASURES) * k))
     rows, too_small = [], []
     desk_points: Counter[str] | None = None
@@ -240,14 +240,16 @@ def analyse(events: Sequence, *, alpha: float = FAMILY_ALPHA) -> Disparity:
         observed, e_sum = int(verdict.observed[g]), float(verdict.expected[g])
         low, high = poisson_interval(observed, alpha / k)
         finding = {-1: "over-graded", 1: "under-graded"}.get(int(verdict.named[g]), "")
-        mine = members[g]
+        mine = masks[g]
         errors = error_rates(selected[mine], trouble[mine], z_errors)
         differs = tuple(m for m, ours, theirs in zip(
             MEASURES, _rates(errors), _rates(desk), strict=True)
             if ours.events and not ours.low <= theirs.rate <= ours.high)
-        if finding and desk_points is None:
-            desk_points = _points(events)
-        drivers = _drivers(group, desk_points, len(events), finding) if finding else ()
+        drivers: tuple[tuple[str, float], ...] = ()
+        if finding:
+            if desk_points is None:
+                desk_points = _points(events)
+            drivers = _drivers(group, desk_points, len(events), finding)
         rows.append(GroupRow(kind, name, label_of(kind, name), len(group),
                              errors.selection.rate, Rate.of(observed, len(group)), True,
                              observed, e_sum, observed / e_sum, low / e_sum, high / e_sum,
