@@ -303,7 +303,7 @@ def _ratio_chart(groups: list, row: float = 9.5) -> Drawing:
     width = FRAME_WIDTH
     height = 16 + row * len(groups)
     d = Drawing(width, height)
-    left, right = 120, width - 10
+    left, right = 170, width - 10
     lo, hi = 0.25, 4.0
 
     def at(value: float) -> float:
@@ -319,7 +319,8 @@ def _ratio_chart(groups: list, row: float = 9.5) -> Drawing:
     for i, g in enumerate(groups):
         y = height - 6 - i * row
         colour = RED if g.finding == "over-graded" else BLUE if g.finding else GREY
-        d.add(String(left - 6, y - 2.5, g.label, fontName=FONT, fontSize=6.5,
+        named = f" ({g.finding})" if g.finding else ""  # in words, not by colour alone
+        d.add(String(left - 6, y - 2.5, g.label + named, fontName=FONT, fontSize=6.5,
                      textAnchor="end"))
         d.add(Line(at(g.oe_low), y, at(g.oe_high), y, strokeColor=colour, strokeWidth=0.8))
         d.add(Circle(at(g.oe), y, 2, fillColor=colour, strokeColor=None))
