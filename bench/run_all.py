@@ -8,7 +8,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 BENCHES = ("bench_foundation", "bench_scoring", "bench_reports", "bench_ui", "bench_desk",
-           "bench_audit", "bench_calibration", "bench_growth", "bench_queue",
+           "bench_audit", "bench_calibration", "bench_disparity", "bench_growth", "bench_queue",
            "bench_retention")
 
 for name in BENCHES:

@@ -17,8 +17,10 @@ characteristic exists in EventRisk's data, and none is used, inferred or proxied
 compared are boroughs and event types, which is where policing decisions are made and what
 the desk can act on.
 
-Statistics: Wilson intervals and the AUC (Mann-Whitney, ties counted half) are written out
-here, a few lines each; resampling uses numpy's seeded generator.
+Statistics: the AUC (Mann-Whitney, ties counted half) is written out here and its interval
+resamples with numpy's seeded generator; Wilson intervals and the exact tests are in
+``eventrisk.stats``.  The disparity analysis is ``eventrisk.disparity``, the band suggestion
+``eventrisk.bands``.
 """
 
 from __future__ import annotations
@@ -34,19 +36,20 @@ import numpy as np
 from sqlite_utils import Database
 
 from eventrisk import snapshots
+from eventrisk.bands import MixRow, suggest
+from eventrisk.disparity import DISPARITY_NOTE, ErrorRates, GroupRow, analyse
 from eventrisk.model import Grade
 from eventrisk.scoring.rules import Ruleset
 from eventrisk.scoring.scorer import fired_rules, grade_for
+from eventrisk.stats import Z95, Rate, wilson  # noqa: F401 - Z95 and wilson re-exported
 from eventrisk.timeutil import local_to_utc, now_utc, to_db
 
 OUTCOME_BEFORE = timedelta(hours=1)  # an incident at the venue this long before the start...
 OUTCOME_AFTER = timedelta(hours=2)  # ...to this long after the end counts for the event
 SERIOUS_FROM = 2  # severities 2 (moderate) and 3 (serious) make the main outcome
-Z95 = 1.959963984540054
-BOOTSTRAP = 1000  # resamples for the intervals of the AUC and of the grading ratios
+BOOTSTRAP = 1000  # resamples for the interval of the AUC
 SEED = 20261130
-GROUP_RESAMPLES = 4000  # the grading ratios' intervals reach further into the tails
-MIN_GROUP = 30  # smaller groups are listed but never named as over- or under-graded
+MIN_GROUP = 30  # a rule needs this many events with it and without it for a verdict
 
 NO_PROTECTED = (
     "No protected characteristic is used or inferred. EventRisk holds nothing about music "
@@ -61,17 +64,6 @@ STEPS = {"outcomes": "Reading events and their outcomes", "rules": "Grades and r
 
 
 # ---- statistics ---------------------------------------------------------------------------------
-
-def wilson(successes: int, trials: int, z: float = Z95) -> tuple[float, float]:
-    """The Wilson score interval for a proportion (0, 0 for no trials)."""
-    if trials == 0:
-        return 0.0, 0.0
-    p = successes / trials
-    denom = 1 + z * z / trials
-    centre = (p + z * z / (2 * trials)) / denom
-    half = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
-
 
 def _auc_from_counts(pos: np.ndarray, neg: np.ndarray) -> np.ndarray:
     """AUC from counts of positives and negatives per distinct score, in rising score order.
@@ -119,22 +111,6 @@ def auc_interval(scores, outcomes, resamples: int = BOOTSTRAP,
 # ---- the report -------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class Rate:
-    """Events, how many had the outcome, the rate and its 95% Wilson interval."""
-
-    events: int
-    with_outcome: int
-    rate: float
-    low: float
-    high: float
-
-    @classmethod
-    def of(cls, k: int, n: int) -> Rate:
-        low, high = wilson(k, n)
-        return cls(n, k, k / n if n else 0.0, low, high)
-
-
-@dataclass(frozen=True)
 class GradeRow:
     grade: str
     share: float
@@ -162,44 +138,6 @@ class RuleRow:
     with_rule: Rate
     without_rule: Rate
     verdict: str
-
-
-@dataclass(frozen=True)
-class MixRow:
-    grade: str
-    share: float
-    target: float | None  # at most this share at this grade or above
-    at_or_above: float
-    current_min_score: int
-    suggested_min_score: int | None
-
-
-@dataclass(frozen=True)
-class GroupRow:
-    kind: str  # "borough" or "event type"
-    group: str
-    events: int
-    high_share: float
-    outcome: Rate
-    ratio: float | None  # (group's HIGH+ share ÷ desk's) ÷ (group's outcome rate ÷ desk's)
-    ratio_low: float | None  # a 95% interval for the whole table (Bonferroni over the groups)
-    ratio_high: float | None
-    finding: str  # "over-graded", "under-graded" or ""
-    drivers: tuple[tuple[str, float], ...] = ()  # rule, extra points per event vs the rest
-    comparable: bool = True  # enough events (MIN_GROUP) for its ratio to be worth drawing
-
-    @property
-    def ratio_text(self) -> str:
-        """"1.99 (1.63–2.47)", as the screen and the paper print it."""
-        if self.ratio is None:
-            return "–"
-        interval = (f" ({self.ratio_low:.2f}–{self.ratio_high:.2f})"
-                    if self.ratio_low is not None and self.ratio_high is not None else "")
-        return f"{self.ratio:.2f}{interval}"
-
-    def drivers_text(self, separator: str = ", ") -> str:
-        """"door-shortfall +10.1, ..." (extra points per event against the rest)."""
-        return separator.join(f"{rule} {points:+.1f}" for rule, points in self.drivers)
 
 
 @dataclass(frozen=True)
@@ -241,6 +179,12 @@ class CalibrationReport:
     override_list: list[OverrideRow]
     protected_note: str = NO_PROTECTED
     notes: list[str] = field(default_factory=list)
+    # The disparity analysis beside ``disparity`` (see eventrisk.disparity):
+    desk_errors: ErrorRates | None = None  # the desk's selection, FPR, FNR and precision
+    desk_by_grade: list[Rate] = field(default_factory=list)  # the desk's trouble per grade
+    disparity_judged: int = 0  # groups judged: the family the 5% is shared over
+    disparity_too_small: list[str] = field(default_factory=list)
+    disparity_note: str = DISPARITY_NOTE
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -345,10 +289,12 @@ def calibrate(db: Database, date_from: date, date_to: date, *, ruleset: Ruleset 
             report.auc_low, report.auc_high = interval
         report.deciles = _deciles(events)
         report.rules = _rules(events, titles, ruleset)
-        report.mix = _mix(events, grading)
-        report.disparity = _disparity(events, titles)
+        _disparity(report, events)
     tick("overrides", 3, len(STEPS))
-    _overrides(db, report, events, params)
+    held = _overrides(db, report, events, params)
+    if events:
+        report.mix = suggest(events, grading, held if ruleset else {
+            e.sid: e.grade for e in events if e.sid in held})
     tick("done", len(STEPS), len(STEPS))
     return report
 
@@ -470,90 +416,20 @@ def _rules(events: list[_Event], titles: dict[str, tuple[str, int]],
     return out
 
 
-def _mix(events: list[_Event], grading: Ruleset) -> list[MixRow]:
-    scores = np.sort(np.array([e.score for e in events]))
-    n = len(scores)
-    shares = Counter(e.grade for e in events)
-    out = []
-    for band in grading.bands:
-        target = grading.targets.get(band.grade)
-        at_or_above = sum(shares[g] for g in Grade if g.rank >= band.grade.rank) / n
-        suggested = None
-        if target is not None and band.grade is not Grade.LOW:
-            # The lowest whole score that no more than the target share reach: just above the
-            # score of the event that would be one too many.
-            allowed = math.floor(target * n)
-            suggested = int(scores[n - allowed - 1]) + 1 if allowed < n else 0
-        out.append(MixRow(band.grade.value, shares[band.grade] / n, target, at_or_above,
-                          band.min_score, suggested))
-    return out
-
-
-def _disparity(events: list[_Event], titles: dict[str, tuple[str, int]]) -> list[GroupRow]:
-    desk_high = sum(e.grade.rank >= Grade.HIGH.rank for e in events) / len(events)
-    desk_rate = sum(e.outcome for e in events) / len(events)
-    rng = np.random.default_rng(SEED)
-    out = []
-    keys: tuple[tuple[str, Callable[[_Event], str]], ...] = (
-        ("borough", lambda e: e.borough), ("event type", lambda e: e.event_type))
-    compared = sum(len({key(e) for e in events}) for _, key in keys)
-    # Many groups are compared at once: each interval is widened (Bonferroni) so that the
-    # chance of naming any group by luck alone stays at 5% for the whole table.
-    tail = 2.5 / compared
-    for kind, key in keys:
-        groups: dict[str, list[_Event]] = defaultdict(list)
-        for e in events:
-            groups[key(e)].append(e)
-        for name, group in sorted(groups.items()):
-            n = len(group)
-            high = [e.grade.rank >= Grade.HIGH.rank for e in group]
-            outcome = [e.outcome for e in group]
-            rate = Rate.of(sum(outcome), n)
-            ratio = low = top = None
-            if desk_high and desk_rate and sum(outcome):
-                ratio = (sum(high) / n / desk_high) / (rate.rate / desk_rate)
-                # Resample the group's events: cells (HIGH+?, trouble?).
-                cells = Counter(zip(high, outcome, strict=True))
-                order = [(True, True), (True, False), (False, True), (False, False)]
-                draws = rng.multinomial(n, [cells[c] / n for c in order],
-                                        size=GROUP_RESAMPLES)
-                share = (draws[:, 0] + draws[:, 1]) / n
-                rates = (draws[:, 0] + draws[:, 2]) / n
-                ok = rates > 0
-                values = (share[ok] / desk_high) / (rates[ok] / desk_rate)
-                if len(values):
-                    low, top = (float(np.percentile(values, tail)),
-                                float(np.percentile(values, 100 - tail)))
-            finding = ""
-            if n >= MIN_GROUP and low is not None and top is not None:
-                finding = "over-graded" if low > 1 else "under-graded" if top < 1 else ""
-            drivers = _drivers(group, [e for e in events if key(e) != name], finding) \
-                if finding else ()
-            out.append(GroupRow(kind, name, n, sum(high) / n, rate, ratio, low, top, finding,
-                                drivers, n >= MIN_GROUP))
-    out.sort(key=lambda r: (r.finding == "", -abs(math.log(r.ratio)) if r.ratio else 0.0))
-    return out
-
-
-def _drivers(group: list[_Event], rest: list[_Event],
-             finding: str) -> tuple[tuple[str, float], ...]:
-    """The rules whose points differ most between the group and the rest of the desk (per
-    event), in the direction of the finding."""
-    def mean_points(events: list[_Event]) -> Counter[str]:
-        total: Counter[str] = Counter()
-        for e in events:
-            for rule, pts in e.fired.items():
-                total[rule] += pts
-        return Counter({r: v / max(1, len(events)) for r, v in total.items()})
-    mine, theirs = mean_points(group), mean_points(rest)
-    sign = 1 if finding == "over-graded" else -1
-    diffs = {r: mine.get(r, 0.0) - theirs.get(r, 0.0) for r in set(mine) | set(theirs)}
-    ranked = sorted((r for r in diffs if sign * diffs[r] > 0), key=lambda r: -sign * diffs[r])
-    return tuple((r, round(diffs[r], 1)) for r in ranked[:3])
+def _disparity(report: CalibrationReport, events: list[_Event]) -> None:
+    found = analyse(events)
+    report.disparity = found.groups
+    report.desk_errors = found.desk
+    report.desk_by_grade = list(found.desk_by_grade)
+    report.disparity_judged = found.judged
+    report.disparity_too_small = found.too_small
+    if found.note:
+        report.notes.append(found.note)
 
 
 def _overrides(db: Database, report: CalibrationReport, events: list[_Event],
-               params: dict) -> None:
+               params: dict) -> dict[int, Grade]:
+    """Fill in the overrides; return each overridden event's latest override grade."""
     ranks = {g.value: g.rank for g in Grade}
     outcome_of = {e.sid: e.outcome for e in events}
     rows = db.execute(
@@ -565,12 +441,13 @@ def _overrides(db: Database, report: CalibrationReport, events: list[_Event],
              AND s.ends_at < :now AND s.status != 'cancelled'
            ORDER BY s.starts_at, r.id""", params).fetchall()
     counts: Counter[tuple[str, str]] = Counter()
-    overridden: set[int] = set()
+    overridden: dict[int, Grade] = {}
     for sid, ref, starts, who, before, after, comment in rows:
         direction = ("up" if ranks.get(after, 0) > ranks.get(before, 0) else
                      "down" if ranks.get(after, 0) < ranks.get(before, 0) else "same")
         counts[(who, direction)] += 1
-        overridden.add(sid)
+        if after in ranks:
+            overridden[sid] = Grade(after)
         report.override_list.append(OverrideRow(ref, starts, who, before, after, direction,
                                                 comment or "", outcome_of.get(sid, False)))
     report.overrides_by = [(who, d, n) for (who, d), n in sorted(counts.items())]
@@ -578,3 +455,4 @@ def _overrides(db: Database, report: CalibrationReport, events: list[_Event],
     others = [e for e in events if e.sid not in overridden]
     report.overridden = Rate.of(sum(e.outcome for e in scored), len(scored))
     report.not_overridden = Rate.of(sum(e.outcome for e in others), len(others))
+    return overridden

@@ -22,8 +22,11 @@ Every other incident is background at the venue on a random night.
 
 One borough, ``OVERGRADED_BOROUGH``, is deliberately unfair to the rules: its venues run a
 steward scheme that the form does not record, so its events report fewer door supervisors
-than the guideline while the shortfall adds nothing to their real risk.  The door-shortfall
-rule over-grades there, and the disparity check should find it.
+than the guideline while the shortfall adds nothing to their real risk, and the scheme itself
+lowers it (``STEWARDS``).  The door-shortfall rule over-grades there: its events have about
+``PLANT_STRENGTH`` times the trouble their scores predict.  Its venues host at least
+``STEWARDED_EVENTS`` past events (at most a quarter of a small demo), enough for the
+disparity check to judge it and name it on the default demo.
 
 Everything is written in chunks, so that a million events need no more memory than fifty
 thousand.
@@ -109,6 +112,9 @@ DOOR_GAP = 0.35
 PROMOTER = 1.2
 CHANCE = 0.7
 OVERGRADED_BOROUGH = "Sutton"
+STEWARDS = -1.3  # the steward scheme's effect on the latent risk of the borough's events
+STEWARDED_EVENTS = 150  # past events the borough hosts at least (a quarter of them at most)
+PLANT_STRENGTH = 0.3  # its observed ÷ expected trouble (0.29 on a 20,000-event demo)
 _TROUBLE = ((IncidentCategory.VIOLENCE_WITH_INJURY, 40), (IncidentCategory.DISORDER, 20),
             (IncidentCategory.VIOLENCE_WITHOUT_INJURY, 15), (IncidentCategory.KNIFE, 12),
             (IncidentCategory.DRUGS_SUPPLY, 8), (IncidentCategory.SEXUAL_OFFENCE, 4),
@@ -123,7 +129,7 @@ def latent_risk(venue_propensity: float, attendance: int, capacity: int, late_ho
     return (BASE + VENUE_WEIGHT * venue_propensity + CROWD * (attendance >= 1000)
             + OVERFULL * (attendance > capacity) + LATE * (late_hours >= 3)
             + DOOR_GAP * min(3, door_gap) * counts_door_gap
-            + PROMOTER * promoter_propensity + chance)
+            + PROMOTER * promoter_propensity + chance + STEWARDS * (not counts_door_gap))
 
 
 @dataclass(frozen=True)
@@ -229,7 +235,14 @@ def build(db: Database, *, venues: int = 60, events: int = 600, incidents: int =
         days = [today - timedelta(days=span_days - d) for d in range(span_days)]
         # Cumulative weights once: rng.choices(weights=...) would rebuild them for every event
         # (149 µs each with 1,500 venues); with cum_weights it draws the same venues.
-        cum = list(itertools.accumulate(0.5 + r for r in risk))
+        weight = [0.5 + r for r in risk]
+        stewarded = [row[4] == OVERGRADED_BOROUGH for row in venue_rows]
+        ours, total = sum(w for w, s in zip(weight, stewarded, strict=True) if s), sum(weight)
+        wanted = min(0.25, STEWARDED_EVENTS / max(1, past_n))
+        if 0 < ours < total and ours / total < wanted:  # its venues take that share of events
+            scale = wanted / (1 - wanted) * (total - ours) / ours
+            weight = [w * scale if s else w for w, s in zip(weight, stewarded, strict=True)]
+        cum = list(itertools.accumulate(weight))
         middle = sorted(risk)[len(risk) // 2] or 1.0
         propensity = {v: math.log(r / middle) for v, r in zip(venue_ids, risk, strict=True)}
         borough_of = dict(db.execute("SELECT id, borough FROM venues").fetchall())

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 from eventrisk.calibration import STEPS
 from eventrisk.desk import Desk
 from eventrisk.formatting import percent, rate_text
-from eventrisk.model import GRADE_COLOURS
+from eventrisk.model import GRADE_COLOURS, Grade
 from eventrisk.report.files import write_pdf
 from ui.charts import RateChart, RatioChart
 from ui.errors import show_error
@@ -101,8 +101,8 @@ class AccountabilityView(QWidget):
         charts.addWidget(self.grade_chart)
         charts.addWidget(self.decile_chart)
         self.body.addLayout(charts)
-        self.ratio_chart = RatioChart("Grading ratio by borough: 1 is graded in proportion to "
-                                      "what happens there")
+        self.ratio_chart = RatioChart("Trouble seen ÷ expected from the scores, by borough: 1 "
+                                      "is graded as elsewhere, below 1 over-graded")
         self.ratio_chart.setObjectName("boroughRatioChart")
         self.body.addWidget(self.ratio_chart)
         self.grades = self._table("gradesTable", "Trouble by grade",
@@ -111,13 +111,24 @@ class AccountabilityView(QWidget):
         self.mix = self._table("mixTable", "Grade mix against the desk's target "
                                "(a suggestion: nothing changes until bands are published)",
                                ["Grade", "Share", "This grade or above", "Target (at most)",
-                                "Band starts at", "Suggested start"])
+                                "Band starts at", "Suggested start",
+                                "Re-graded: this grade or above", "Why not"])
         self.rules = self._table("rulesTable", "Rule by rule",
                                  ["Rule", "Points", "Fired", "Trouble with it",
                                   "Trouble without it", "Verdict"])
-        self.disparity = self._table("disparityTable", "Disparity: boroughs and event types",
-                                     ["Group", "Events", "HIGH or above", "Trouble",
-                                      "Grading ratio (interval)", "Finding", "Rules behind it"])
+        self.disparity = self._table("disparityTable", "Disparity, 1. calibration within "
+                                     "groups (read first): trouble seen against trouble "
+                                     "expected from the scores",
+                                     ["Group", "Events", "Trouble seen", "Expected",
+                                      "Seen ÷ expected (interval)", "Finding",
+                                      "Rules behind it"])
+        self.per_grade = self._table("perGradeTable", "Trouble per grade in each group",
+                                     ["Group"] + [f"Trouble at {g.value}" for g in Grade])
+        self.error_rates = self._table("errorRatesTable", "Disparity, 2. error-rate balance "
+                                       "(read second; ≠ marks a rate whose interval leaves "
+                                       "out the desk's)",
+                                       ["Group", "HIGH or above", "False positive rate",
+                                        "False negative rate", "Precision"])
         self.overrides = self._table("overridesTable", "Overrides, with their justifications",
                                      ["Event", "Supervisor", "Grade", "Justification",
                                       "Trouble"])
@@ -215,7 +226,8 @@ class AccountabilityView(QWidget):
         if not r.events:
             self.headline.setText("No scored past events in this period: there is nothing to "
                                   "calibrate.")
-            for table in (self.grades, self.mix, self.rules, self.disparity, self.overrides):
+            for table in (self.grades, self.mix, self.rules, self.disparity, self.per_grade,
+                          self.error_rates, self.overrides):
                 table.setRowCount(0)
             self.notes.setText("\n".join(r.notes))
             return
@@ -230,12 +242,11 @@ class AccountabilityView(QWidget):
                                     colours.get(g.grade, QColor("#777"))) for g in r.grades])
         self.decile_chart.set_data([(str(d.decile), d.outcome.rate, d.outcome.low,
                                      d.outcome.high, QColor("#3f6e9c")) for d in r.deciles])
-        drawn = sorted((g.group, g.ratio, g.ratio_low, g.ratio_high, g.finding)
-                       for g in r.disparity
-                       if g.kind == "borough" and g.ratio is not None and g.comparable)
+        judged = [g for g in r.disparity if g.comparable]
+        drawn = sorted((g.label, g.oe, g.oe_low, g.oe_high, g.finding)
+                       for g in judged if g.kind == "borough")
         self.ratio_chart.set_data(drawn)
         self.ratio_chart.setVisible(bool(drawn))
-        left_out = sum(1 for g in r.disparity if g.kind == "borough" and not g.comparable)
         self._fill(self.grades, [[g.grade, f"{g.outcome.events:,}", percent(g.share, 1),
                                   rate_text(g.outcome), rate_text(g.any_incident),
                                   rate_text(g.debrief_noted)] for g in r.grades])
@@ -243,16 +254,38 @@ class AccountabilityView(QWidget):
                                percent(m.target, 1),
                                str(m.current_min_score),
                                "–" if m.suggested_min_score is None
-                               else str(m.suggested_min_score)] for m in r.mix])
+                               else str(m.suggested_min_score),
+                               "–" if m.meets_target is None else
+                               percent(m.suggested_at_or_above, 1)
+                               + (" (within a point)" if m.meets_target else " (misses)"),
+                               m.why_not] for m in r.mix],
+                   bold=lambda row: row[6].endswith("(misses)"))
         self._fill(self.rules, [[f"{x.title} ({x.rule})", str(x.points),
                                  f"{x.fired:,} ({x.share:.0%})", rate_text(x.with_rule),
                                  rate_text(x.without_rule), x.verdict] for x in r.rules],
                    bold=lambda row: row[-1] in ("no evidence it predicts trouble",
                                                 "fires on calmer events"))
         self._fill(self.disparity, [[
-            f"{g.group} ({g.kind})", f"{g.events:,}", percent(g.high_share, 1),
-            percent(g.outcome.rate, 1), g.ratio_text, g.finding, g.drivers_text()]
-            for g in r.disparity], bold=lambda row: bool(row[5]))
+            g.name, f"{g.events:,}", f"{g.observed:,}", f"{g.expected:.1f}", g.oe_text,
+            g.finding or "as expected", g.drivers_text()] for g in judged],
+            bold=lambda row: row[5] != "as expected")
+
+        def per_grade(rate) -> str:
+            return "–" if not rate.events else f"{percent(rate.rate, 0)} of {rate.events:,}"
+        self._fill(self.per_grade, [["The desk"] + [per_grade(x) for x in r.desk_by_grade]]
+                   + [[g.name] + [per_grade(x) for x in g.by_grade] for g in judged])
+
+        def error(rate, differs: bool = False) -> str:
+            return "–" if not rate.events else (
+                f"{rate_text(rate)}" + (" ≠" if differs else ""))
+        measures = ("selection", "false positive rate", "false negative rate", "precision")
+        desk_rates = r.desk_errors
+        self._fill(self.error_rates, ([["The desk"] + [error(x) for x in (
+            desk_rates.selection, desk_rates.false_positive, desk_rates.false_negative,
+            desk_rates.precision)]] if desk_rates else []) + [[g.name] + [
+                error(x, m in g.differs) for x, m in zip(
+                    (g.errors.selection, g.errors.false_positive, g.errors.false_negative,
+                     g.errors.precision), measures, strict=True)] for g in judged])
         overrides = [[o.reference, o.supervisor, f"{o.before} → {o.after}", o.justification,
                       "yes" if o.outcome else "no"] for o in r.override_list]
         self._fill(self.overrides, overrides or [["No grade was overridden on these events.",
@@ -262,9 +295,12 @@ class AccountabilityView(QWidget):
             summary = (f"Trouble at overridden events {rate_text(r.overridden)}; at the rest "
                        f"{rate_text(r.not_overridden)}. By supervisor: " + "; ".join(
                            f"{who} {d} {n}" for who, d, n in r.overrides_by) + ".\n")
-        if left_out:
-            summary += (f"{left_out} boroughs with fewer than 30 events are listed in the "
-                        "table but not drawn: their ratios say little.\n")
+        if r.disparity_too_small:
+            summary += ("Too few events to judge, and left out of the disparity tables: "
+                        + "; ".join(r.disparity_too_small) + ".\n")
+        summary += (f"Disparity: {r.disparity_judged} groups judged; intervals are widened "
+                    "for all of them at once, so luck alone names any group at most 5% of "
+                    "the time. " + r.disparity_note + "\n")
         self.notes.setText(summary + r.outcome_definition + "\n" + r.protected_note
                            + ("\n" + "\n".join(r.notes) if r.notes else ""))
 

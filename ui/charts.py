@@ -178,9 +178,9 @@ class RateChart(QWidget):
 
 
 class RatioChart(QWidget):
-    """Each group's grading ratio with its interval on a log scale around 1 (red: graded
-    harder than its outcomes justify; blue: softer).  ``set_data([(name, ratio, low, high,
-    finding), ...])``."""
+    """Each group's trouble seen ÷ expected with its interval on a log scale around 1 (red:
+    over-graded, graded harder than its trouble justifies; blue: under-graded).
+    ``set_data([(name, ratio, low, high, finding), ...])``."""
 
     ROW = 18
 

@@ -126,42 +126,109 @@ def _rules(r: CalibrationReport) -> list:
 
 def _mix(r: CalibrationReport) -> list:
     rows = [["Grade", "Share", "This grade or above", "Target (at most)", "Band starts at",
-             "Suggested start"]]
+             "Suggested start", "Re-graded: this grade or above"]]
+    reasons = []
     for m in r.mix:
+        check = "–" if m.meets_target is None else percent(m.suggested_at_or_above, 1) + (
+            " (within a point)" if m.meets_target else " (misses)")
         rows.append([m.grade, percent(m.share, 1), percent(m.at_or_above, 1),
-                     percent(m.target, 0),
-                     str(m.current_min_score),
-                     str(m.suggested_min_score) if m.suggested_min_score is not None else "–"])
+                     percent(m.target, 0), str(m.current_min_score),
+                     str(m.suggested_min_score) if m.suggested_min_score is not None else "–",
+                     para(check, "cell", bold=m.meets_target is False)])
+        if m.why_not:
+            reasons.append(para(f"{m.grade}: {m.why_not}", "small", bold=True))
     return [KeepTogether([
         para("Grade mix against the desk's target", "h2"),
-        para("Suggested band starts are the lowest scores at which no more than the target "
-             "share of these events would reach each grade. They are a suggestion only: "
-             "nothing changes until a supervisor publishes new bands, and rules that set a "
-             "minimum grade still apply.", "small"),
-        _table(rows, (55, 55, 90, 85, 80, 90))])]
+        para("Suggested band starts come from re-grading these events as the scorer grades: "
+             "the band the score reaches, raised to the floor of any rule that fired (the "
+             "floors of the ruleset the bands are for), with overridden grades held as they "
+             "are. Each is the lowest start that puts no more than the target share at that "
+             "grade or above; the last column is the mix that re-grading gives, checked to "
+             "within one percentage point of the target. A suggestion only: nothing changes "
+             "until a supervisor publishes new bands.", "small"),
+        _table(rows, (55, 45, 70, 65, 55, 60, 100)), *reasons])]
 
 
 def _disparity(r: CalibrationReport) -> list:
-    rows = [["Group", "Events", "HIGH or above", "Trouble", "Grading ratio (interval)", "Finding",
-             "Rules behind it (points per event vs the rest)"]]
-    for g in r.disparity:
-        rows.append([para(f"{g.group} ({g.kind})", "cell"), f"{g.events:,}",
-                     percent(g.high_share, 1), percent(g.outcome.rate, 1), g.ratio_text,
-                     para(g.finding, "cell", bold=bool(g.finding)),
+    judged = [g for g in r.disparity if g.comparable]
+    story = [CondPageBreak(250), para("Disparity: boroughs and event types", "h2"),
+             para(r.disparity_note, "small")]
+    if not judged:
+        story.append(para("No group has enough events to judge (at least 30, with at least 5 "
+                          "expected to have trouble and 5 not).", bold=True))
+    else:
+        story += _calibration_within(r, judged) + _per_grade(r, judged) + _error_rates(r, judged)
+    if r.disparity_too_small:
+        story.append(para("Too few events to judge, and left out of the tables: "
+                          + "; ".join(r.disparity_too_small) + ".", "small"))
+    return story
+
+
+def _calibration_within(r: CalibrationReport, judged: list) -> list:
+    rows = [["Group", "Events", "Trouble seen", "Expected from scores", "Seen ÷ expected "
+             "(interval)", "Finding", "Rules behind it (points per event vs the rest)"]]
+    for g in judged:
+        rows.append([para(g.name, "cell"), f"{g.events:,}", f"{g.observed:,}",
+                     f"{g.expected:.1f}", g.oe_text,
+                     para(g.finding or "as expected", "cell", bold=bool(g.finding)),
                      para(g.drivers_text("\n"), "small")])  # a rule id never breaks
-    boroughs = [g for g in r.disparity
-                if g.kind == "borough" and g.ratio is not None and g.comparable]
-    return [CondPageBreak(250), para("Disparity: boroughs and event types", "h2"),
-            para("The grading ratio is a group's share of HIGH-or-above grades relative to the "
-                 "desk, divided by its trouble rate relative to the desk. 1 means graded in "
-                 "proportion to what happens there; above 1, graded harder than its outcomes "
-                 "justify. Intervals are widened for the number of groups compared (Bonferroni), "
-                 "so a group is named, only when its whole interval lies on one side of 1 and it "
-                 "has at least 30 events, with no more than a 5% chance of any false alarm in "
-                 "the table.", "small"),
-            _ratio_chart(sorted(boroughs, key=lambda g: g.group)) if boroughs else
-            para("No borough has the 30 events a ratio needs to be drawn.", "small"),
-            _table(rows, (76, 42, 50, 46, 80, 76, 134.5))]
+    boroughs = sorted((g for g in judged if g.kind == "borough"), key=lambda g: g.label)
+    return [Spacer(1, 4), para("1. Calibration within groups (read first)", "label"),
+            para(f"Seen ÷ expected is the group's trouble against what the desk's own "
+                 f"score-to-trouble curve expects for its events' scores: 1 means its grades "
+                 f"mean what they mean elsewhere; below 1, graded harder than its trouble "
+                 f"justifies (over-graded); above 1, softer (under-graded). Intervals are exact "
+                 f"Poisson intervals widened for the {r.disparity_judged} groups judged "
+                 f"(Bonferroni), so the chance that luck alone names any group in this table "
+                 f"is 5% or less; a group is named only when its whole interval lies on one "
+                 f"side of 1.", "small"),
+            _ratio_chart(boroughs) if boroughs else Spacer(1, 2),
+            _table(rows, (92, 38, 40, 50, 70, 72, 138))]
+
+
+def _per_grade(r: CalibrationReport, judged: list) -> list:
+    def cell(rate) -> str:
+        return "–" if not rate.events else f"{percent(rate.rate, 0)} of {rate.events:,}"
+    rows = [["Group"] + [f"Trouble at {g.value}" for g in Grade]]
+    rows.append([para("The desk", "cell", bold=True)] + [cell(x) for x in r.desk_by_grade])
+    for g in judged:
+        rows.append([para(g.name, "cell")] + [cell(x) for x in g.by_grade])
+    return [Spacer(1, 6), para("Trouble per grade in each group", "label"),
+            para("The same grade should mean about the same trouble in every group. Rates "
+                 "resting on a handful of events say little.", "small"),
+            _table(rows, (130, 70, 70, 70, 70))]
+
+
+def _error_rates(r: CalibrationReport, judged: list) -> list:
+    def cell(rate, differs: bool) -> object:
+        text = "–" if not rate.events else (
+            f"{percent(rate.rate, 1)} ({percent(rate.low, 0)}–{percent(rate.high, 0)})"
+            + (" ≠ desk" if differs else ""))
+        return para(text, "cell", bold=differs)
+    measures = ("selection", "false positive rate", "false negative rate", "precision")
+    rows = [["Group", "Graded HIGH or above", "False positive rate", "False negative rate",
+             "Precision"]]
+    if r.desk_errors:
+        d = r.desk_errors
+        rows.append([para("The desk", "cell", bold=True)] + [
+            cell(x, False) for x in (d.selection, d.false_positive, d.false_negative,
+                                     d.precision)])
+    for g in judged:
+        e = g.errors
+        rows.append([para(g.name, "cell")] + [
+            cell(x, m in g.differs) for x, m in zip(
+                (e.selection, e.false_positive, e.false_negative, e.precision), measures,
+                strict=True)])
+    return [Spacer(1, 6), para("2. Error-rate balance (read second)", "label"),
+            para("False positive rate: events graded HIGH or above that had no trouble, "
+                 "among those without trouble. False negative rate: events graded below HIGH "
+                 "that had trouble, among those with trouble. Precision: trouble among events "
+                 "graded HIGH or above. Intervals are Wilson intervals widened for every group "
+                 "and all four measures at once; \u2260 desk marks a group whose interval "
+                 "leaves out the desk's rate. A difference is not a finding: where trouble is "
+                 "more or less common, a calibrated grade gives different error rates.",
+                 "small"),
+            _table(rows, (130, 85, 85, 85, 85))]
 
 
 def _overrides(r: CalibrationReport) -> list:
@@ -231,11 +298,12 @@ def _rate_chart(items: list[tuple[str, Rate]], fills: list, line: bool = False,
 
 
 def _ratio_chart(groups: list, row: float = 9.5) -> Drawing:
-    """Each borough's grading ratio as a point with its interval, on a log scale around 1."""
+    """Each borough's seen ÷ expected trouble as a point with its interval, on a log scale
+    around 1 (red: over-graded; blue: under-graded)."""
     width = FRAME_WIDTH
     height = 16 + row * len(groups)
     d = Drawing(width, height)
-    left, right = 120, width - 10
+    left, right = 170, width - 10
     lo, hi = 0.25, 4.0
 
     def at(value: float) -> float:
@@ -251,12 +319,11 @@ def _ratio_chart(groups: list, row: float = 9.5) -> Drawing:
     for i, g in enumerate(groups):
         y = height - 6 - i * row
         colour = RED if g.finding == "over-graded" else BLUE if g.finding else GREY
-        d.add(String(left - 6, y - 2.5, g.group, fontName=FONT, fontSize=6.5,
+        named = f" ({g.finding})" if g.finding else ""  # in words, not by colour alone
+        d.add(String(left - 6, y - 2.5, g.label + named, fontName=FONT, fontSize=6.5,
                      textAnchor="end"))
-        if g.ratio_low is not None and g.ratio_high is not None:
-            d.add(Line(at(g.ratio_low), y, at(g.ratio_high), y, strokeColor=colour,
-                       strokeWidth=0.8))
-        d.add(Circle(at(g.ratio), y, 2, fillColor=colour, strokeColor=None))
+        d.add(Line(at(g.oe_low), y, at(g.oe_high), y, strokeColor=colour, strokeWidth=0.8))
+        d.add(Circle(at(g.oe), y, 2, fillColor=colour, strokeColor=None))
     return d
 
 

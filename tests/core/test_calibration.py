@@ -170,7 +170,7 @@ def test_the_disparity_check_names_the_over_grading_borough_and_its_rule(tmp_pat
     report = _report(_desk(tmp_path, events_per_grade=800, unfair=600))
     named = [g for g in report.disparity if g.finding]
     assert named[0].group == "Sutton" and named[0].finding == "over-graded"
-    assert named[0].ratio_low > 1
+    assert named[0].oe_high < 1 and named[0].p_value < 0.05
     assert named[0].drivers[0][0] == "door"
     door = next(r for r in report.rules if r.rule == "door")
     assert door.verdict == "fires on calmer events"
@@ -193,16 +193,33 @@ def test_rule_by_rule_under_a_chosen_ruleset(tmp_path):
     assert mix["HIGH"].target == 0.15 and mix["MEDIUM"].suggested_min_score is not None
 
 
-def test_suggested_band_starts_meet_the_target_mix(tmp_path):
+def test_suggested_band_starts_meet_the_target_mix_or_say_why(tmp_path):
+    """Four scores, a quarter of the events each: no start can put 15% at HIGH or above,
+    since a band takes or leaves the events tied at a score together, and the row says so."""
     report = _report(_desk(tmp_path, events_per_grade=500))
     scores = sorted(SCORE[g] for g in Grade for _ in range(500))
     for m in report.mix:
         if m.suggested_min_score is None:
             continue
         reaching = sum(s >= m.suggested_min_score for s in scores) / len(scores)
-        assert reaching <= m.target
-        one_lower = sum(s >= m.suggested_min_score - 1 for s in scores) / len(scores)
-        assert one_lower > m.target  # and it is the lowest such start
+        assert reaching <= m.target and reaching == m.suggested_at_or_above
+        assert m.meets_target == (abs(reaching - m.target) <= 0.01)
+        assert m.meets_target or "share the score" in m.why_not
+    medium = next(m for m in report.mix if m.grade == "MEDIUM")
+    assert medium.suggested_at_or_above == 0.25 and not medium.meets_target  # 75%, or 25%
+
+
+def test_re_graded_under_a_ruleset_the_mix_holds_overrides(tmp_path):
+    """Under --ruleset every event is re-graded from its features (these have none, so every
+    score is 0), but a supervisor's override stands: the suggested mix keeps them."""
+    report = _report(_desk(tmp_path, events_per_grade=300, overrides=40),
+                     ruleset=default_ruleset())
+    raised = sum(1 for o in report.override_list if o.after == "CRITICAL")
+    assert raised > 5
+    critical = next(m for m in report.mix if m.grade == "CRITICAL")
+    assert critical.suggested_at_or_above == pytest.approx(raised / report.events)
+    # The rest tie at 0: a band takes them all or none, and the row says so.
+    assert not critical.meets_target and "share the score 0" in critical.why_not
 
 
 def test_overrides_by_supervisor_direction_and_outcome(tmp_path):
@@ -303,6 +320,18 @@ def test_the_command_prints_every_figure_as_json_and_a_marked_pdf(demo_desk, cap
     text = "".join(p.extract_text() for p in PdfReader(target).pages)
     assert "OFFICIAL-SENSITIVE" in text and "TRAINING DATA" in text
     assert f"AUC {data['auc']:.3f}" in text  # paper and --json agree
+    assert {"desk_errors", "desk_by_grade", "disparity_judged", "disparity_too_small",
+            "disparity_note"} <= data.keys()
+    for row in data["disparity"]:
+        assert {"label", "observed", "expected", "oe", "oe_low", "oe_high", "p_value",
+                "by_grade", "errors", "differs", "comparable", "finding"} <= row.keys()
+    flat = " ".join(text.split())
+    assert "Calibration within groups (read first)" in flat
+    assert "Error-rate balance (read second)" in flat
+    assert "calibrated within every group and also give every group the same false" in flat
+    assert "can stand for the people who live there" in flat
+    assert "changes the trouble recorded" in flat
+    assert "club_night" not in text and "private_hire" not in text
 
 
 def test_the_command_refuses_officers_and_names_bad_input(demo_desk, capsys, monkeypatch,
@@ -321,3 +350,24 @@ def test_the_command_refuses_officers_and_names_bad_input(demo_desk, capsys, mon
     code, _, err = run_cli(capsys, "--db", demo_desk, "calibration", "--from", "2026-01-01",
                            "--to", "2026-02-01", "--json")
     assert code != 0 and "calibration" in err and "Traceback" not in err
+
+
+def test_a_trainer_sees_the_planted_borough_named_on_the_default_demo(desk_path, tmp_path,
+                                                                     capsys, monkeypatch):
+    """The default demo, as a trainer makes it: the disparity check names the stewarded
+    borough over-graded, with the door rule behind it, and no other borough."""
+    from eventrisk import demo
+    from tests.conftest import act_as, run_cli
+
+    assert run_cli(capsys, "--db", desk_path, "demo")[0] == 0
+    act_as(monkeypatch, tmp_path, "supervisor", "supervisor-demo")
+    assert run_cli(capsys, "--db", desk_path, "score", "--all", "--yes")[0] == 0
+    code, out, _ = run_cli(capsys, "--db", desk_path, "calibration", "--from", "2000-01-01",
+                           "--to", date.today().isoformat(), "--json")
+    assert code == 0
+    named = [g for g in json.loads(out)["disparity"] if g["finding"]]
+    assert [(g["group"], g["finding"]) for g in named if g["kind"] == "borough"] == [
+        (demo.OVERGRADED_BOROUGH, "over-graded")]
+    assert named[0]["group"] == demo.OVERGRADED_BOROUGH
+    assert named[0]["events"] >= 100
+    assert named[0]["drivers"][0][0] == "door-shortfall"

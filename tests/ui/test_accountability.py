@@ -26,15 +26,42 @@ def test_a_supervisor_runs_the_report_and_reads_it(qtbot, window_for):
     assert view.grades.item(0, 0).text() == "LOW"
     assert f"{report.grades[0].outcome.events:,}" == view.grades.item(0, 1).text()
     assert view.rules.rowCount() == len(report.rules) > 5
-    assert view.disparity.rowCount() == len(report.disparity)
+    # Only the groups with enough events to judge are tabled; the rest are named in the notes.
+    assert view.disparity.rowCount() == sum(g.comparable for g in report.disparity)
+    assert view.error_rates.rowCount() == view.disparity.rowCount() + 1  # and the desk's
     assert "AUC" in view.headline.text() or "cannot be computed" in view.headline.text()
     assert "No protected characteristic" in view.notes.text()
     assert view.save_button.isEnabled()
     assert len(view.grade_chart.data) == 4
-    # A 90-event desk has no borough with the 30 events a ratio needs: listed, not drawn.
+    # A 90-event desk has no borough with the 30 events judging needs: named, not drawn.
     assert not view.ratio_chart.data and view.ratio_chart.isHidden()
-    assert "not drawn" in view.notes.text()
+    assert "Too few events to judge" in view.notes.text()
+    assert "cannot both" not in view.notes.text()
+    assert "calibrated within every group" in view.notes.text()
     assert window.open_accountability() is view  # one tab, brought forward
+
+
+def _texts(view) -> list[str]:
+    names = ("grades", "mix", "rules", "disparity", "per_grade", "error_rates", "overrides")
+    tables = [getattr(view, name) for name in names if hasattr(view, name)]
+    return [table.item(row, col).text() for table in tables
+            for row in range(table.rowCount()) for col in range(table.columnCount())
+            if table.item(row, col)] + [view.notes.text(), view.headline.text()]
+
+
+def test_groups_read_as_people_read_them_and_small_ones_print_no_zeros(qtbot, window_for):
+    """Issue 33: "0.00 (0.00–0.00)" for small groups, and internal names (club_night)."""
+    window = window_for("supervisor")
+    _scored(window)
+    view = window.open_accountability()
+    view.date_from.setDate(QDate(2000, 1, 1))
+    with qtbot.waitSignal(view.ready, timeout=20000):
+        view.run()
+    texts = _texts(view)
+    assert not [t for t in texts if "0.00 (0.00" in t or "0.00–0.00" in t]
+    assert not [t for t in texts if "club_night" in t or "private_hire" in t
+                or "day_event" in t]
+    assert any("Club night (event type)" in t for t in texts)  # judged or too small
 
 
 def test_saving_the_report_writes_a_marked_pdf(qtbot, window_for, tmp_path, monkeypatch):
