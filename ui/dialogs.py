@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QApplication,
     QDialog,
     QDialogButtonBox,
+    QInputDialog,
     QMessageBox,
     QPushButton,
     QWidget,
@@ -68,6 +69,19 @@ def confirm(parent: QWidget | None, title: str, text: str, *, yes: str = "",
     box.setDefaultButton(QMessageBox.StandardButton.No)
     box.setEscapeButton(QMessageBox.StandardButton.No)
     return box.exec() == QMessageBox.StandardButton.Yes
+
+
+def ask_reason(parent: QWidget | None, title: str, prompt: str) -> str | None:
+    """A reason that may not be empty: Enter on an empty one says so and asks again (it
+    used to cancel silently); None only when the person cancels."""
+    label = prompt
+    while True:
+        text, ok = QInputDialog.getText(parent, title, label)
+        if not ok:
+            return None
+        if text.strip():
+            return text.strip()
+        label = prompt + "\n\nA reason is required: type one, or Cancel."
 
 
 # ---- windows within the screen -----------------------------------------------------------

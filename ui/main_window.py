@@ -214,8 +214,11 @@ class MainWindow(QMainWindow):
                 widget.show()
             self._restart_idle_timer()
             return True
-        for widget in hidden:
-            widget.close()
+        for widget in hidden:  # the owner's unsaved work is kept, never offered to discard
+            if isinstance(widget, SubmissionForm):
+                widget.put_away()
+            else:
+                widget.close()
         return self.switch_user()
 
     def sign_out(self) -> None:
@@ -268,6 +271,7 @@ class MainWindow(QMainWindow):
         for i in range(self.tabs.count() - 1, FIXED_TABS - 1, -1):
             self._close_tab(i)
         self.desk.sign_out()
+        self.setWindowTitle("EventRisk: Promoters Desk (nobody signed in)")
         self.centralWidget().setVisible(False)
         if not sign_in(self.desk, self, title="EventRisk: sign in"):
             self.close()
@@ -378,6 +382,7 @@ class MainWindow(QMainWindow):
                 return None
             view.tab_key = ("assessment", submission_id)
             view.changed.connect(lambda _id: self.refresh())
+            view.decided.connect(self._say_decided)
             view.open_venue.connect(self.open_venue)
             index = self.tabs.addTab(view, view.sub.reference)
         self.tabs.setCurrentIndex(index)
@@ -471,9 +476,16 @@ class MainWindow(QMainWindow):
         following = self.work.next_for_review(after=done_id)
         if following is None or following == done_id:
             self.tabs.setCurrentWidget(self.work)
-            self.statusBar().showMessage("Nothing else is waiting for review.", 10000)
+            self.statusBar().showMessage(" ".join(filter(None, (
+                self._last_decision, "Nothing else is waiting for review."))), 15000)
             return
         self.review(following)
+
+    _last_decision = ""
+
+    def _say_decided(self, line: str) -> None:
+        self._last_decision = line
+        self.statusBar().showMessage(line, 15000)
 
     def find(self) -> None:
         self.tabs.setCurrentIndex(0)

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
-    QInputDialog,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -36,7 +35,7 @@ from eventrisk.model import EventType, SearchRegime, Submission, Ticketing
 from eventrisk.timeutil import to_local
 from eventrisk.validation import validate_submission
 from ui.datetime_fields import DateField, TimeField
-from ui.dialogs import settle
+from ui.dialogs import ask_reason, settle
 from ui.errors import show_error
 from ui.style import error_css
 from ui.venue_dialog import VenueDialog
@@ -494,8 +493,8 @@ class SubmissionForm(QDialog):
                 update_promoter = True
                 continue
             except ConfirmationNeeded as exc:
-                reason, ok = QInputDialog.getText(self, "Withdraw the decision?", str(exc))
-                if not ok or not reason.strip():
+                reason = ask_reason(self, "Withdraw the decision?", str(exc))
+                if reason is None:
                     return False
                 continue
             except PossibleDuplicate as exc:

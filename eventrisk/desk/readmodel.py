@@ -106,9 +106,7 @@ def load(db: Database, submission_id: int, user: User | None = None, *,
         scored_with = ruleset_by_version(db, snapshot.ruleset_version)
         guidance = scored_with.guidance(grade)
         borough_action = scored_with.borough_action(grade)
-    relaxed = bool(settings.get(db, "four_eyes_relaxed"))
-    blocked = user is not None and not relaxed and user.username in (sub.captured_by,
-                                                                     sub.edited_by)
+    blocked = four_eyes_blocked(db, user, sub)
     return AssessmentState(
         submission=sub, venue=get_venue(db, sub.venue_id),
         promoter=get_promoter(db, sub.promoter_id), snapshot=snapshot, grade=grade,
@@ -119,6 +117,14 @@ def load(db: Database, submission_id: int, user: User | None = None, *,
         if history_limit else (),
         actions=actions_for(user, sub, snapshot is not None, blocked, now or now_utc()),
         training=settings.is_training(db), four_eyes_blocked=blocked, assigned=assigned)
+
+
+def four_eyes_blocked(db: Database, user: User | None, sub: Submission) -> bool:
+    """This user captured or last edited the event, so may not decide on it (unless the
+    desk relaxed four eyes)."""
+    if user is None or bool(settings.get(db, "four_eyes_relaxed")):
+        return False
+    return user.username in (sub.captured_by, sub.edited_by)
 
 
 def actions_for(user: User | None, sub: Submission, scored: bool, four_eyes_blocked: bool,

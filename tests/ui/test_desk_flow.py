@@ -8,9 +8,9 @@ from PySide6.QtWidgets import QPushButton
 from eventrisk import submissions
 from eventrisk.model import SearchRegime, Status
 from eventrisk.timeutil import now_utc, to_local
+from tests.ui.conftest import choose_timing
 from ui.assessment_view import AssessmentView
 from ui.queue_model import QueueModel
-from tests.ui.conftest import choose_timing
 from ui.submission_form import SubmissionForm
 
 
