@@ -91,7 +91,20 @@ def namespace(folder: Path) -> dict:
         return parent.verticalScrollBar().value() if parent is not None else -1
 
     def active() -> QWidget | None:
-        return QApplication.activeModalWidget() or QApplication.activeWindow()
+        """The window that has the keyboard (where xdotool's keys go)."""
+        return QApplication.activeWindow()
+
+    def bring_out(widget: QWidget) -> None:
+        """Show the tab a field is on, so that it can have the focus."""
+        from PySide6.QtWidgets import QTabWidget
+
+        child, parent = widget, widget.parentWidget()
+        while parent is not None:
+            if isinstance(parent, QTabWidget):
+                for i in range(parent.count()):
+                    if parent.widget(i).isAncestorOf(widget):
+                        parent.setCurrentIndex(i)
+            child, parent = parent, parent.parentWidget()
 
     def spy(button: QAbstractButton) -> list:
         clicks: list = []
@@ -127,7 +140,7 @@ def namespace(folder: Path) -> dict:
         QTest.qWait(ms)
 
     ns.update(window_as=window_as, close_all=close_all, later=later, centre=centre,
-              reveal=reveal, scroll_value=scroll_value, active=active, spy=spy,
+              reveal=reveal, bring_out=bring_out, scroll_value=scroll_value, active=active, spy=spy,
               screen_area=screen_area, off_screen_buttons=off_screen_buttons, grab=grab,
               settle_events=settle_events, QApplication=QApplication, QDialog=QDialog,
               QMessageBox=QMessageBox)
