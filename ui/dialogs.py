@@ -100,6 +100,10 @@ def clamp(window: QWidget) -> None:
     frame = window.frameGeometry()
     extra_w = max(0, frame.width() - window.width())
     extra_h = max(0, frame.height() - window.height())
+    if not (extra_w or extra_h) and QGuiApplication.platformName() not in ("offscreen",
+                                                                          "minimal"):
+        # Not framed yet (the window manager adds its title bar after showing): leave room.
+        extra_w, extra_h = FRAME_ALLOWANCE
     width = min(window.width(), area.width() - extra_w)
     height = min(window.height(), area.height() - extra_h)
     if (width, height) != (window.width(), window.height()):
@@ -111,16 +115,28 @@ def clamp(window: QWidget) -> None:
         window.move(max(x, area.x()), max(y, area.y()))
 
 
+FRAME_ALLOWANCE = (8, 36)  # a window manager's border and title bar, before they are known
+
+
 class _ScreenFit(QObject):
-    """Every top-level window of the app is clamped to its screen as it is shown."""
+    """Every top-level window of the app is clamped to its screen as it is shown, and again
+    as the window manager frames and places it."""
 
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's name
-        if event.type() == QEvent.Type.Show and isinstance(watched, QWidget) \
-                and watched.isWindow() and not isinstance(watched, QAbstractButton) \
-                and watched.windowType() in (Qt.WindowType.Dialog, Qt.WindowType.Window):
+        kind = event.type()
+        if kind not in (QEvent.Type.Show, QEvent.Type.Move) or not isinstance(
+                watched, QWidget) or not watched.isWindow() or isinstance(
+                watched, QAbstractButton) or watched.windowType() not in (
+                Qt.WindowType.Dialog, Qt.WindowType.Window):
+            return False
+        if kind == QEvent.Type.Show:
             clamp(watched)
-            # The window manager places it after showing; check again once it has.
-            QTimer.singleShot(0, lambda w=watched: _clamp_if_alive(w))
+            watched.setProperty("screenFitMoves", 3)
+            QTimer.singleShot(0, watched, lambda w=watched: _clamp_if_alive(w))
+        elif watched.property("screenFitMoves"):
+            # The window manager's placement: within the screen, frame and all.
+            watched.setProperty("screenFitMoves", int(watched.property("screenFitMoves")) - 1)
+            QTimer.singleShot(0, watched, lambda w=watched: _clamp_if_alive(w))
         return False
 
 

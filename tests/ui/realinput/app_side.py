@@ -17,6 +17,15 @@ from PySide6.QtWidgets import (
 )
 
 
+def _scrolled(widget: QWidget) -> bool:
+    parent = widget.parentWidget()
+    while parent is not None:
+        if isinstance(parent, QScrollArea):
+            return True
+        parent = parent.parentWidget()
+    return False
+
+
 def namespace(folder: Path) -> dict:
     from eventrisk.desk import Desk
 
@@ -121,8 +130,8 @@ def namespace(folder: Path) -> dict:
         visible = QRect(window.mapToGlobal(window.rect().topLeft()), window.size())
         problems = []
         for button in window.findChildren(QAbstractButton):
-            if not button.isVisible() or button.window() is not window:
-                continue
+            if not button.isVisible() or button.window() is not window or _scrolled(button):
+                continue  # in a scrolling part, a button is reached by scrolling
             if button.metaObject().className() in ("QToolButton",) and not button.text():
                 continue
             place = QRect(button.mapToGlobal(button.rect().topLeft()), button.size())
