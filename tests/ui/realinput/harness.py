@@ -160,26 +160,26 @@ class Remote:
                 raise AssertionError(f"never true: {expression}")
             time.sleep(0.05)
 
-    def settle(self, ms: int = 200) -> None:
+    def settle(self, ms: int = 80) -> None:
         """Let the app take in every event the X server has sent it."""
         time.sleep(ms / 1000)
-        self.run(f"settle_events({ms})")
+        self.run(f"settle_events({ms // 2})")
 
     # ---- real input -----------------------------------------------------------------------
     def keys(self, *names: str) -> None:
-        self.display.xdo("key", "--delay", 40, *names)
+        self.display.xdo("key", "--delay", 25, *names)
         self.settle()
 
     def type(self, text: str) -> None:
-        self.display.xdo("type", "--delay", 30, text)
+        self.display.xdo("type", "--delay", 15, text)
         self.settle()
 
     def wheel(self, expression: str, notches: int) -> None:
         """Move the pointer over the widget and turn the wheel (down if notches > 0)."""
         x, y = self.get(f"centre({expression})")
         self.display.xdo("mousemove", x, y)
-        self.settle(100)
-        self.display.xdo("click", "--repeat", abs(notches), "--delay", 40,
+        self.settle(40)
+        self.display.xdo("click", "--repeat", abs(notches), "--delay", 30,
                          5 if notches > 0 else 4)
         self.settle()
 

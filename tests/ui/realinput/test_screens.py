@@ -27,7 +27,7 @@ def test_every_dialog_shows_all_its_buttons_on_a_1024x700_screen(small_app, name
             f"dialog = entry.make(window)\n"
             f"dialog.show()")
     app.wait_for("dialog.isVisible() and active() is dialog")
-    app.settle(300)
+    app.settle(150)
     _shot(app, f"1024-{name}")
     assert app.get("off_screen_buttons(dialog)") == []
     assert app.get("screen_area().contains(dialog.frameGeometry())"), \
@@ -42,7 +42,7 @@ def test_the_main_window_reopens_within_a_smaller_screen(small_app):
             "big = QMainWindow(); big.setGeometry(40, 40, 1360, 860)\n"
             "QSettings().setValue('main/geometry', big.saveGeometry())\n"
             "window = window_as('officer')")
-    app.settle(300)
+    app.settle(150)
     _shot(app, "1024-main-window")
     assert app.get("screen_area().contains(window.frameGeometry())"), \
         app.get("window.frameGeometry().getRect()")
@@ -53,7 +53,7 @@ def test_the_submission_form_keeps_save_and_its_reason_in_view(small_app):
     app = small_app
     app.run("window = window_as('officer'); form = window.new_submission()")
     app.wait_for("active() is form")
-    app.settle(300)
+    app.settle(150)
     _shot(app, "1024-new-submission")
     assert app.get("off_screen_buttons(form)") == []
     assert app.get("form.reason.isVisible() and form.reason.visibleRegion().boundingRect()"
@@ -66,19 +66,19 @@ def test_screenshots_at_1440x900(app):
         pytest.skip("EVENTRISK_SCREENSHOTS is not set")
     app.run("window = window_as('officer'); form = window.new_submission()")
     app.wait_for("active() is form")
-    app.settle(300)
+    app.settle(150)
     _shot(app, "1440-new-submission")
     app.run("form._dirty = False; form.close()\n"
             "sid = window.desk.db.execute(\"SELECT id FROM submissions WHERE status = "
             "'assessed' AND assessment_id IS NOT NULL LIMIT 1\").fetchone()[0]\n"
             "view = window.open_assessment(sid); window.showMaximized()")
     app.wait_for("view.what_if._what_if is not None", timeout=20)
-    app.settle(300)
+    app.settle(150)
     _shot(app, "1440-assessment")
     app.run("from ui.pdf_preview import PdfPreview\n"
             "preview = PdfPreview(window.desk.render_assessment(sid), 'x', 'x.pdf', window)\n"
             "preview.show()")
     app.wait_for("active() is preview")
-    app.settle(300)
+    app.settle(150)
     _shot(app, "1440-preview")
     assert app.get("off_screen_buttons(preview)") == []
