@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import ast
+import re
+from datetime import datetime
+
 from PySide6.QtCore import QDate, QDateTime, Qt, QThreadPool, QTime, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -26,7 +30,8 @@ from PySide6.QtWidgets import (
 from eventrisk.approval import bare_approval_question
 from eventrisk.desk import ConfirmationNeeded, Desk
 from eventrisk.errors import ValidationError
-from eventrisk.model import Grade, SearchRegime, Status, Ticketing
+from eventrisk.fields import SUBMISSION_FIELDS
+from eventrisk.model import EventType, Grade, SearchRegime, Status, Ticketing
 from eventrisk.scoring import whatif
 from eventrisk.scoring.whatif import MEASURES
 from eventrisk.timeutil import british_datetime, british_time, from_db, local_to_utc, to_local
@@ -459,8 +464,8 @@ def history_text(action: str, detail: dict, reason: str) -> str:
     if action in ("assessment.snapshot", "assessment.baseline"):
         parts.append(f"{detail.get('grade')} (score {detail.get('score')})")
     elif action == "submission.edit":
-        parts += [f"{name.replace('_', ' ')}: {change[0]} → {change[1]}"
-                  for name, change in detail.items()
+        parts += [f"{_FIELD_LABELS.get(name, name.replace('_', ' '))}: {_worded(change[0])} → "
+                  f"{_worded(change[1])}" for name, change in detail.items()
                   if isinstance(change, list) and len(change) == 2]
     elif action == "submission.assign":
         parts.append(f"{detail.get('assigned_from') or 'nobody'} → {detail.get('assigned_to')}")
@@ -474,6 +479,38 @@ def history_text(action: str, detail: dict, reason: str) -> str:
     if reason:
         parts.append(f"“{reason}”")
     return "; ".join(parts)
+
+
+_FIELD_LABELS = {f.name: f.label for f in SUBMISSION_FIELDS} | {
+    "start": "Start", "end": "End", "conditions": "Agreed conditions",
+    "performers": "Performers"}
+
+
+def _worded(value) -> str:
+    """A value as the audit trail stored it (Python's str of it), in the desk's words: a
+    time as 08/12/2026 00:17, a list as its items, None as not stated."""
+    text = str(value).strip()
+    if text in ("None", ""):
+        return "not stated"
+    if text in ("True", "False"):
+        return "yes" if text == "True" else "no"
+    if text[:1] in "([" and text[-1:] in ")]":
+        try:
+            items = ast.literal_eval(text)
+        except (ValueError, SyntaxError):
+            items = None
+        if isinstance(items, (list, tuple)):
+            return "; ".join(str(i) for i in items) if items else "none"
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        for kind in (EventType, Ticketing, SearchRegime):  # a stored code: its label
+            if text in {k.value for k in kind}:
+                return kind(text).label
+        return text.replace("_", " ") if re.fullmatch(r"[a-z_]+", text) else text
+    if when.tzinfo is None:
+        return when.strftime("%d/%m/%Y %H:%M")
+    return british_datetime(when)
 
 
 def _short(text: str, limit: int = 160) -> str:

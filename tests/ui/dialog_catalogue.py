@@ -53,9 +53,20 @@ def _first_past(window) -> tuple[int, str]:
 
 def _make(kind: str):
     def make(window):
-        from ui import app, assessment_view, login, main_window, personal_data_dialog
-        from ui import pdf_preview, settings_dialog, shortcuts_dialog, submission_form
-        from ui import users_dialog, venue_dialog, verify_dialog
+        from ui import (
+            app,
+            assessment_view,
+            login,
+            main_window,
+            pdf_preview,
+            personal_data_dialog,
+            settings_dialog,
+            shortcuts_dialog,
+            submission_form,
+            users_dialog,
+            venue_dialog,
+            verify_dialog,
+        )
 
         desk = window.desk
         return {

@@ -107,13 +107,13 @@ def namespace(folder: Path) -> dict:
         """Show the tab a field is on, so that it can have the focus."""
         from PySide6.QtWidgets import QTabWidget
 
-        child, parent = widget, widget.parentWidget()
+        parent = widget.parentWidget()
         while parent is not None:
             if isinstance(parent, QTabWidget):
                 for i in range(parent.count()):
                     if parent.widget(i).isAncestorOf(widget):
                         parent.setCurrentIndex(i)
-            child, parent = parent, parent.parentWidget()
+            parent = parent.parentWidget()
 
     def spy(button: QAbstractButton) -> list:
         clicks: list = []

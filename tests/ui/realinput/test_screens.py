@@ -82,3 +82,17 @@ def test_screenshots_at_1440x900(app):
     app.settle(150)
     _shot(app, "1440-preview")
     assert app.get("off_screen_buttons(preview)") == []
+
+
+def test_the_queue_gives_the_names_the_room_at_1440(app):
+    """Officer took half the width while the event's and venue's names were cut short."""
+    app.run("window = window_as('officer'); window.showMaximized()")
+    app.settle(300)
+    _shot(app, "1440-queue")
+    sizes = app.get("[window.queue.table.horizontalHeader().sectionSize(c) for c in range(10)]")
+    event, venue, officer = sizes[2], sizes[3], sizes[9]
+    assert officer <= 140 and event > 1.5 * officer and venue > 1.5 * officer, sizes
+    app.run("window.tabs.setCurrentWidget(window.venues)")
+    app.settle(200)
+    venues = app.get("[window.venues.view.horizontalHeader().sectionSize(c) for c in range(6)]")
+    assert venues[1] > venues[5], venues  # the venue's name, then its address
