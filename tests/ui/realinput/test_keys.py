@@ -134,3 +134,15 @@ def test_escape_on_the_lock_screen_does_not_sign_out(app):
     app.keys("Return")
     app.wait_for("locked == [True]")
     assert app.get("form.isVisible() and form.event_name.text()") == "Half typed night"
+
+
+def test_ctrl_l_locks_while_a_form_is_open(app):
+    """Ctrl+L did nothing while a form (a window of its own) had the keyboard."""
+    app.run("window = window_as('officer'); form = window.new_submission()")
+    app.wait_for("active() is form")
+    app.keys("ctrl+l")
+    app.wait_for("type(active()).__name__ == 'LockDialog'")
+    assert not app.get("form.isVisible()")  # nothing of the desk stays on screen
+    app.type("officer-demo")
+    app.keys("Return")
+    app.wait_for("form.isVisible()")
