@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from eventrisk.approval import bare_approval_question
 from eventrisk.desk import ConfirmationNeeded, Desk
 from eventrisk.errors import ValidationError
 from eventrisk.fields import SUBMISSION_FIELDS
@@ -351,8 +350,7 @@ class AssessmentView(QWidget):
             self.desk.submit_for_review(sid, state.version, comment)
             return True
         if name == "approve":
-            question = bare_approval_question(self.sub.reference, state.grade,
-                                              self.sub.conditions)
+            question = self.desk.approval_question(sid)
             if question and not confirm(self, f"Approve {state.grade.value} with no "
                                         "conditions?", question,
                                         yes=f"Approve {state.grade.value} with none",

@@ -8,6 +8,7 @@ import json
 from dataclasses import dataclass, field
 
 from eventrisk import audit, queue, submissions, users
+from eventrisk.approval import bare_approval_question
 from eventrisk.desk import readmodel
 from eventrisk.desk.base import DeskBase
 from eventrisk.errors import NotFoundError, ValidationError, WorkflowError
@@ -151,6 +152,14 @@ class WorkMixin(DeskBase):
         return sorted(rows, key=lambda r: (r.id in blocked,
                                            r.start.timestamp() - r.days_notice * 86400,
                                            r.start, r.id))
+
+    def approval_question(self, submission_id: int) -> str:
+        """What to ask before approving this event ('' when nothing): a HIGH or CRITICAL
+        with no agreed conditions is approved only after one confirmation naming the
+        grade."""
+        state = self.assessment(submission_id, history=False)
+        return bare_approval_question(state.submission.reference, state.grade,
+                                      state.submission.conditions)
 
     def assignable(self) -> list[tuple[str, str]]:
         """(user name, name) of every active officer and supervisor, for assigning."""

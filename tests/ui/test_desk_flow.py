@@ -529,7 +529,7 @@ def test_the_history_panel_reads_as_words(qtbot, window_for):
     from ui.assessment_view import history_text
 
     assert history_text("submission.edit", {"door_supervisors": ["4", "6"], "scoring": []},
-                        "") == "door supervisors: 4 → 6"
+                        "") == "SIA door supervisors: 4 → 6"  # the form's own label
     assert history_text("submission.override", {"from": "in_review", "to": "approved",
                                                 "grade_before": "HIGH", "grade_after": "LOW"},
                         "Checked with the borough") == \

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QDateEdit, QDateTimeEdit
+from PySide6.QtWidgets import QDateEdit, QDateTimeEdit
 
 from tests.ui.dialog_catalogue import DIALOGS
 from tests.ui.test_desk_flow import _open_first

@@ -85,6 +85,13 @@ def namespace(folder: Path) -> dict:
         point = widget.mapToGlobal(widget.rect().center())
         return [point.x(), point.y()]
 
+    def under_pointer(widget: QWidget) -> bool:
+        """Whether the X pointer is over the widget (or a part of it) now."""
+        from PySide6.QtGui import QCursor
+
+        found = QApplication.widgetAt(QCursor.pos())
+        return found is not None and (found is widget or widget.isAncestorOf(found))
+
     def reveal(widget: QWidget) -> None:
         """Scroll the form so that the widget is well inside its view."""
         parent = widget.parentWidget()
@@ -149,7 +156,7 @@ def namespace(folder: Path) -> dict:
         QTest.qWait(ms)
 
     ns.update(window_as=window_as, close_all=close_all, later=later, centre=centre,
-              reveal=reveal, bring_out=bring_out, scroll_value=scroll_value, active=active, spy=spy,
+              reveal=reveal, under_pointer=under_pointer, bring_out=bring_out, scroll_value=scroll_value, active=active, spy=spy,
               screen_area=screen_area, off_screen_buttons=off_screen_buttons, grab=grab,
               settle_events=settle_events, QApplication=QApplication, QDialog=QDialog,
               QMessageBox=QMessageBox)

@@ -176,9 +176,15 @@ class Remote:
 
     def wheel(self, expression: str, notches: int) -> None:
         """Move the pointer over the widget and turn the wheel (down if notches > 0)."""
-        x, y = self.get(f"centre({expression})")
-        self.display.xdo("mousemove", x, y)
-        self.settle(40)
+        for _ in range(50):  # the window manager may still be placing the window
+            self.run(f"reveal({expression})")  # in view in its form, whatever moved since
+            x, y = self.get(f"centre({expression})")
+            self.display.xdo("mousemove", x, y)
+            self.settle(40)
+            if self.get(f"under_pointer({expression})"):
+                break
+        else:
+            raise AssertionError(f"the pointer never got over {expression}")
         self.display.xdo("click", "--repeat", abs(notches), "--delay", 30,
                          5 if notches > 0 else 4)
         self.settle()
