@@ -270,5 +270,6 @@ def test_every_use_case_of_the_desk_is_in_the_matrix():
                 "restore_from", "render_calibration", "render_letter",
                 "retention_schedule",  # reads the schedule file only
                 "queue_rows", "export_queue", "render_queue", "my_work", "review_list",
-                "assignable", "drafts", "draft"}
+                "assignable", "drafts", "draft",
+                "approval_question"}  # reads the assessment (reader) and asks nothing of it
     assert offered - covered - plumbing == set()

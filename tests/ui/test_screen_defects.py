@@ -48,14 +48,16 @@ def test_an_attendance_edit_does_not_record_the_received_seconds(qtbot, window_f
 def test_no_dialog_uses_a_sectioned_date_editor(qtbot, window_for):
     """Received, the what-if finish and the pack dates took five Tabs each, and a stray Up
     moved a pack to 2027: every date is typed in one go."""
+    windows: dict = {}
     for name, entry in DIALOGS.items():
-        window = window_for(entry.role)
+        window = windows.get(entry.role) or windows.setdefault(entry.role,
+                                                               window_for(entry.role))
         dialog = entry.make(window)
         qtbot.addWidget(dialog)
         assert not dialog.findChildren(QDateTimeEdit), name  # QDateEdit is one too
         if hasattr(dialog, "_dirty"):
             dialog._dirty = False
-    window = window_for("officer")
+    window = windows["officer"]
     view = _open_first(window, "assessed")
     assert not view.findChildren(QDateTimeEdit) and not window.queue.findChildren(QDateEdit)
 
