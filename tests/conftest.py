@@ -210,7 +210,7 @@ def pytest_report_header(config):
     lines = []
     if harness.unavailable():
         lines.append(f"Real input: {harness.unavailable()}, so tests/ui/realinput is left out "
-                     "(install them as .ci/run does, or see README 'Tests with real input').")
+                     "(install them as .ci/run does; see docs/ui-rules.md).")
     why = pg.unavailable()
     if lines:
         return lines + ([f"PostgreSQL: {pg.SERVER}"] if not why else
