@@ -45,6 +45,9 @@ class AssessmentState:
     four_eyes_blocked: bool  # this user captured or last edited it, so may not decide on it
     borough_action: str = ""  # what the borough should do at the grade in force
     assigned: str = ""  # the name of the officer who looks after it
+    # Who changed a scoring input since the last approval (or since capture), by name: none
+    # of them may approve or override it.
+    scoring_editors: tuple[str, ...] = ()
 
     @property
     def version(self) -> int:
@@ -116,15 +119,25 @@ def load(db: Database, submission_id: int, user: User | None = None, *,
         history=tuple(audit.history(db, "submission", submission_id, history_limit))
         if history_limit else (),
         actions=actions_for(user, sub, snapshot is not None, blocked, now or now_utc()),
-        training=settings.is_training(db), four_eyes_blocked=blocked, assigned=assigned)
+        training=settings.is_training(db), four_eyes_blocked=blocked, assigned=assigned,
+        scoring_editors=_names(db, sub.scoring_editors))
+
+
+def _names(db: Database, usernames: tuple[str, ...]) -> tuple[str, ...]:
+    """Display names for user names (the user name where there is no account)."""
+    if not usernames:
+        return ()
+    known = dict(db.execute("SELECT username, display_name FROM users WHERE username IN "
+                            f"({', '.join('?' for _ in usernames)})", list(usernames)))
+    return tuple(sorted(known.get(u, u) for u in usernames))
 
 
 def four_eyes_blocked(db: Database, user: User | None, sub: Submission) -> bool:
-    """This user captured or last edited the event, so may not decide on it (unless the
-    desk relaxed four eyes)."""
+    """This user captured, last edited or changed what was scored since the last review, so
+    may not decide on it (unless the desk relaxed four eyes)."""
     if user is None or bool(settings.get(db, "four_eyes_relaxed")):
         return False
-    return user.username in (sub.captured_by, sub.edited_by)
+    return user.username in (sub.captured_by, sub.edited_by, *sub.scoring_editors)
 
 
 def actions_for(user: User | None, sub: Submission, scored: bool, four_eyes_blocked: bool,
