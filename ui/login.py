@@ -164,7 +164,9 @@ class ServerSignInDialog(QDialog):
                                 wordWrap=True))
         layout.addLayout(form)
         layout.addWidget(self.error)
-        layout.addWidget(ok_cancel(self, self._accept, ok_text="Sign in"))
+        buttons = ok_cancel(self, self._accept, ok_text="Sign in")
+        layout.addWidget(buttons)
+        settle(self, [self.username, self.password], buttons.button(buttons.StandardButton.Ok))
 
     def _accept(self) -> None:
         from eventrisk.errors import StorageError

@@ -74,6 +74,8 @@ def _make(kind: str):
                 Path("/nonexistent/desk.db"), window),
             "FirstRunDialog": lambda: login.FirstRunDialog(desk, window),
             "LoginDialog": lambda: login.LoginDialog(desk, window),
+            "ServerSignInDialog": lambda: login.ServerSignInDialog(
+                "postgresql://desk-server.invalid/eventrisk", window),
             "ChangePasswordDialog": lambda: login.ChangePasswordDialog(desk, window),
             "LockDialog": lambda: login.LockDialog(desk, desk.user.username, window),
             "PackDialog": lambda: main_window.PackDialog(window),
@@ -115,6 +117,8 @@ DIALOGS: dict[str, Entry] = {
                             lambda d: _ok(_buttons(d)), lambda d: d.display_name),
     "LoginDialog": Entry("admin", _make("LoginDialog"), lambda d: d.username,
                          lambda d: _ok(_buttons(d)), lambda d: d.username),
+    "ServerSignInDialog": Entry("officer", _make("ServerSignInDialog"), lambda d: d.username,
+                                lambda d: _ok(_buttons(d)), lambda d: d.username),
     "ChangePasswordDialog": Entry("admin", _make("ChangePasswordDialog"), lambda d: d.current,
                                   lambda d: _ok(_buttons(d)), lambda d: d.current),
     "LockDialog": Entry("admin", _make("LockDialog"), lambda d: d.password,
