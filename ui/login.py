@@ -119,6 +119,7 @@ class RecoveryCodeDialog(QDialog):
         layout.addWidget(self.code)
         layout.addWidget(done)
         self.setMinimumWidth(500)
+        settle(self, [self.code], done)
 
 
 class LoginDialog(QDialog):

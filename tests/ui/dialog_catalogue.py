@@ -74,6 +74,7 @@ def _make(kind: str):
                 Path("/nonexistent/desk.db"), window),
             "FirstRunDialog": lambda: login.FirstRunDialog(desk, window),
             "LoginDialog": lambda: login.LoginDialog(desk, window),
+            "RecoveryCodeDialog": lambda: login.RecoveryCodeDialog("ABCD-EFGH-JKLM", window),
             "ServerSignInDialog": lambda: login.ServerSignInDialog(
                 "postgresql://desk-server.invalid/eventrisk", window),
             "ChangePasswordDialog": lambda: login.ChangePasswordDialog(desk, window),
@@ -117,6 +118,8 @@ DIALOGS: dict[str, Entry] = {
                             lambda d: _ok(_buttons(d)), lambda d: d.display_name),
     "LoginDialog": Entry("admin", _make("LoginDialog"), lambda d: d.username,
                          lambda d: _ok(_buttons(d)), lambda d: d.username),
+    "RecoveryCodeDialog": Entry("admin", _make("RecoveryCodeDialog"), lambda d: d.code,
+                                lambda d: _named(d, "recoveryCodeDone"), lambda d: d.code),
     "ServerSignInDialog": Entry("officer", _make("ServerSignInDialog"), lambda d: d.username,
                                 lambda d: _ok(_buttons(d)), lambda d: d.username),
     "ChangePasswordDialog": Entry("admin", _make("ChangePasswordDialog"), lambda d: d.current,
