@@ -29,6 +29,7 @@ from eventrisk.errors import StorageError
 from eventrisk.logfile import log_to_file
 from eventrisk.paths import default_db_path
 from eventrisk.pg import is_server, shown
+from eventrisk.privatefiles import sweep
 from ui import wheel
 from ui.dialogs import install_screen_fit, ok_cancel, settle
 from ui.errors import message_for, show_error
@@ -169,6 +170,7 @@ def run(db_path: Path | str) -> int:
     if missing:
         print(missing, file=sys.stderr)
         return 1
+    sweep()  # the half-written files of a run that was killed
     app = QApplication.instance() or QApplication(sys.argv[:1])
     wheel.install()
     install_screen_fit()
