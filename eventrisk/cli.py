@@ -520,13 +520,16 @@ def _change_password(desk: Desk, args: argparse.Namespace) -> int:
 def _demo(desk: Desk, args) -> int:
     summary = desk.build_demo(venues=args.venues, events=args.events,
                               incidents=args.incidents, seed=args.seed,
-                              progress=lambda m: print(f"  {m}...", file=sys.stderr))
+                              progress=lambda m: print(f"Building the demo: {m}…",
+                                                       file=sys.stderr))
+    sys.stderr.flush()
+    print()  # the summary and the sign-ins stand apart from the progress lines
     print(f"Demo data: {summary.venues} venues, {summary.promoters} promoters, "
           f"{summary.events} events ({summary.upcoming} in the next three weeks), "
           f"{summary.incidents} incidents. This is a training desk: everything it prints is "
           "marked TRAINING DATA.")
     if summary.users:
-        print("Demo sign-ins (change these before real use):")
+        print("\nDemo sign-ins (change these before real use):")
         for username, password, role in summary.users:
             print(f"  {username:<12} {password:<18} {role}")
     return 0

@@ -168,6 +168,7 @@ def pytest_collection_modifyitems(config, items):
     if planner:
         config.hook.pytest_deselected(items=planner)
         items[:] = [i for i in items if i not in planner]
+    _leave_out_real_input_without_x(config, items)
     wanted = [i for i in items if i.get_closest_marker("pg")]
     if not wanted:
         return
@@ -178,8 +179,24 @@ def pytest_collection_modifyitems(config, items):
     items[:] = [i for i in items if not i.get_closest_marker("pg")]
 
 
+def _leave_out_real_input_without_x(config, items) -> None:
+    """The real-input tests (tests/ui/realinput) need Xvfb, xdotool and openbox: without
+    them they are left out, and the report header says so in one line."""
+    from tests.ui.realinput import harness
+
+    real = [i for i in items if "realinput" in i.nodeid.split("::")[0]]
+    if real and harness.unavailable() and not harness.required():
+        config.hook.pytest_deselected(items=real)
+        items[:] = [i for i in items if i not in real]
+
+
 def pytest_sessionstart(session):
     from tests import pg
+    from tests.ui.realinput import harness
+
+    if harness.required() and harness.unavailable():
+        pytest.exit(f"EVENTRISK_REQUIRE_XVFB is set, but the real-input tests cannot run: "
+                    f"{harness.unavailable()}", returncode=3)
 
     if pg.required() and pg.unavailable():
         pytest.exit(f"EVENTRISK_REQUIRE_PG is set, but the PostgreSQL test server {pg.SERVER} "
@@ -188,8 +205,19 @@ def pytest_sessionstart(session):
 
 def pytest_report_header(config):
     from tests import pg
+    from tests.ui.realinput import harness
 
+    lines = []
+    if harness.unavailable():
+        lines.append(f"Real input: {harness.unavailable()}, so tests/ui/realinput is left out "
+                     "(install them as .ci/run does; see docs/ui-rules.md).")
     why = pg.unavailable()
+    if lines:
+        return lines + ([f"PostgreSQL: {pg.SERVER}"] if not why else
+                        [] if pg.required() else
+                        [f"PostgreSQL: no server at {pg.SERVER} ({why}), so the PostgreSQL "
+                         "half is left out; start one (or set EVENTRISK_TEST_PG) and run "
+                         "'make test-pg'."])
     if why and not pg.required():
         return (f"PostgreSQL: no server at {pg.SERVER} ({why}), so the PostgreSQL half is "
                 "left out; start one (or set EVENTRISK_TEST_PG) and run 'make test-pg'.")

@@ -3,6 +3,8 @@ traceback."""
 
 from __future__ import annotations
 
+import ctypes
+import os
 import sys
 from pathlib import Path
 
@@ -28,7 +30,8 @@ from eventrisk.logfile import log_to_file
 from eventrisk.paths import default_db_path
 from eventrisk.pg import is_server, shown
 from eventrisk.privatefiles import sweep
-from ui.dialogs import ok_cancel
+from ui import wheel
+from ui.dialogs import install_screen_fit, ok_cancel, settle
 from ui.errors import message_for, show_error
 from ui.login import sign_in
 from ui.main_window import MainWindow
@@ -89,6 +92,8 @@ class DatabaseLocationDialog(QDialog):
         self.server.textEdited.connect(lambda _: self.on_server.setChecked(True))
         self.path.textEdited.connect(lambda _: self.on_file.setChecked(True))
         self.on_server.toggled.connect(self._chosen_kind)
+        settle(self, [self.on_file, self.path, self.on_server, self.server],
+               self.buttons.button(QDialogButtonBox.StandardButton.Ok))
 
     def _chosen_kind(self, server: bool) -> None:
         ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
@@ -133,11 +138,42 @@ class DatabaseLocationDialog(QDialog):
         return Path(self.path.text()).expanduser()
 
 
+def missing_platform_library() -> str:
+    """One clear sentence when Qt's X11 platform plugin cannot load for want of a system
+    library (Qt itself prints a raw 'could not load the Qt platform plugin' and aborts), or
+    '' when it loads or another platform is in use."""
+    platform = os.environ.get("QT_QPA_PLATFORM", "")
+    if not sys.platform.startswith("linux") or platform not in ("", "xcb") or (
+            not platform and os.environ.get("WAYLAND_DISPLAY")):
+        return ""
+    from PySide6.QtCore import QLibraryInfo
+
+    plugin = Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.PluginsPath),
+                  "platforms", "libqxcb.so")
+    if not plugin.exists():
+        return ""
+    try:
+        ctypes.CDLL(str(plugin))
+    except OSError as exc:
+        library = str(exc).split(":")[0].strip()
+        return (f"EventRisk cannot open its window: the system library {library} that Qt "
+                "needs on Linux (X11) is not installed. The README's Quick start lists the "
+                "packages to install (on Debian or Ubuntu: sudo apt-get install "
+                "libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 ...).")
+    return ""
+
+
 def run(db_path: Path | str) -> int:
     """Open the desktop app on ``db_path`` (offering a first-run set-up if it is missing)."""
     log_to_file()
+    missing = missing_platform_library()
+    if missing:
+        print(missing, file=sys.stderr)
+        return 1
     sweep()  # the half-written files of a run that was killed
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    wheel.install()
+    install_screen_fit()
     QCoreApplication.setOrganizationName("PromotersDesk")
     QCoreApplication.setApplicationName("EventRisk")
 

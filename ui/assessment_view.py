@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import ast
+import re
+from datetime import datetime
+
 from PySide6.QtCore import QDate, QDateTime, Qt, QThreadPool, QTime, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDateTimeEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -26,11 +29,13 @@ from PySide6.QtWidgets import (
 
 from eventrisk.desk import ConfirmationNeeded, Desk
 from eventrisk.errors import ValidationError
-from eventrisk.model import Grade, SearchRegime, Status, Ticketing
+from eventrisk.fields import SUBMISSION_FIELDS
+from eventrisk.model import EventType, Grade, SearchRegime, Status, Ticketing
 from eventrisk.scoring import whatif
 from eventrisk.scoring.whatif import MEASURES
 from eventrisk.timeutil import british_datetime, british_time, from_db, local_to_utc, to_local
-from ui.dialogs import ok_cancel
+from ui.datetime_fields import DateTimeField
+from ui.dialogs import ask_reason, confirm, ok_cancel, settle
 from ui.errors import show_error
 from ui.flow_layout import FlowLayout
 from ui.memory import memory_of
@@ -54,7 +59,8 @@ NEXT_LABELS = {"approve_next": "Approve and ne&xt", "return_next": "Return and &
 REASONED = {
     "return": ("Return to the officer", "Comment for the officer",
                lambda desk, s, d: desk.return_to_officer(s.submission.id, s.version, d.text())),
-    "override": ("Override the grade", "Justification (required, printed on the assessment)",
+    "override": ("Override the grade and approve", "Justification (required, printed on "
+                 "the assessment)",
                  lambda desk, s, d: desk.override(s.submission.id, s.version, d.grade(),
                                                   d.text())),
     "cancel": ("Cancel the event", "Reason",
@@ -70,6 +76,7 @@ class AssessmentView(QWidget):
     open_venue = Signal(int)
     what_if_ready = Signal()
     next_requested = Signal(int)  # from the review list: this one is done (or skipped)
+    decided = Signal(str)  # a decision was recorded: one line naming the event and grade
 
     def __init__(self, desk: Desk, submission_id: int, parent=None):
         super().__init__(parent)
@@ -283,7 +290,25 @@ class AssessmentView(QWidget):
             return
         if done:
             self.reload()
+            self._say_decided(name)
             self.changed.emit(self.submission_id)
+
+    def _say_decided(self, name: str) -> None:
+        """A decision is never silent: one status line naming the event and its grade."""
+        verb = {"approve": "Approved", "return": "Returned to the officer",
+                "override": "Overrode the grade and approved", "cancel": "Cancelled"}.get(name)
+        if verb is None:
+            return
+        try:
+            state = self.desk.assessment(self.submission_id, history=False)
+        except Exception:  # noqa: BLE001 - the decision is recorded; the line is a courtesy
+            state = self.state
+        sub, grade = state.submission, state.grade
+        graded = grade.value if grade is not None else "not scored"
+        agreed = len(sub.conditions)
+        self.decided.emit(f"{verb} {sub.reference} ({sub.event_name}): {graded}, "
+                          + (f"{agreed} agreed condition{'s' if agreed != 1 else ''}."
+                             if agreed else "no agreed conditions."))
 
     def _act_and_next(self, name: str) -> None:
         """Decide (or skip) and ask for the next one in the review list."""
@@ -296,6 +321,7 @@ class AssessmentView(QWidget):
                 return
             if not done:
                 return
+            self._say_decided("approve" if name == "approve_next" else "return")
             self.changed.emit(self.submission_id)
         self.next_requested.emit(self.submission_id)
 
@@ -327,6 +353,12 @@ class AssessmentView(QWidget):
             self.desk.submit_for_review(sid, state.version, comment)
             return True
         if name == "approve":
+            question = self.desk.approval_question(sid)
+            if question and not confirm(self, f"Approve {state.grade.value} with no "
+                                        "conditions?", question,
+                                        yes=f"Approve {state.grade.value} with none",
+                                        no="Cancel"):
+                return False
             self.desk.approve(sid, state.version)
             return True
         if name == "assign":
@@ -392,8 +424,8 @@ class AssessmentView(QWidget):
                 self.desk.agree_measures(self.submission_id, self.state.version, changes,
                                          withdraw_reason=reason)
             except ConfirmationNeeded as exc:
-                reason, ok = QInputDialog.getText(self, "Withdraw the decision?", str(exc))
-                if not ok or not reason.strip():
+                reason = ask_reason(self, "Withdraw the decision?", str(exc))
+                if reason is None:
                     return
                 continue
             except Exception as exc:  # noqa: BLE001
@@ -433,8 +465,8 @@ def history_text(action: str, detail: dict, reason: str) -> str:
     if action in ("assessment.snapshot", "assessment.baseline"):
         parts.append(f"{detail.get('grade')} (score {detail.get('score')})")
     elif action == "submission.edit":
-        parts += [f"{name.replace('_', ' ')}: {change[0]} → {change[1]}"
-                  for name, change in detail.items()
+        parts += [f"{_FIELD_LABELS.get(name, name.replace('_', ' '))}: {_worded(change[0])} → "
+                  f"{_worded(change[1])}" for name, change in detail.items()
                   if isinstance(change, list) and len(change) == 2]
     elif action == "submission.assign":
         parts.append(f"{detail.get('assigned_from') or 'nobody'} → {detail.get('assigned_to')}")
@@ -448,6 +480,38 @@ def history_text(action: str, detail: dict, reason: str) -> str:
     if reason:
         parts.append(f"“{reason}”")
     return "; ".join(parts)
+
+
+_FIELD_LABELS = {f.name: f.label for f in SUBMISSION_FIELDS} | {
+    "start": "Start", "end": "End", "conditions": "Agreed conditions",
+    "performers": "Performers"}
+
+
+def _worded(value) -> str:
+    """A value as the audit trail stored it (Python's str of it), in the desk's words: a
+    time as 08/12/2026 00:17, a list as its items, None as not stated."""
+    text = str(value).strip()
+    if text in ("None", ""):
+        return "not stated"
+    if text in ("True", "False"):
+        return "yes" if text == "True" else "no"
+    if text[:1] in "([" and text[-1:] in ")]":
+        try:
+            items = ast.literal_eval(text)
+        except (ValueError, SyntaxError):
+            items = None
+        if isinstance(items, (list, tuple)):
+            return "; ".join(str(i) for i in items) if items else "none"
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        for kind in (EventType, Ticketing, SearchRegime):  # a stored code: its label
+            if text in {k.value for k in kind}:
+                return kind(text).label
+        return text.replace("_", " ") if re.fullmatch(r"[a-z_]+", text) else text
+    if when.tzinfo is None:
+        return when.strftime("%d/%m/%Y %H:%M")
+    return british_datetime(when)
 
 
 def _short(text: str, limit: int = 160) -> str:
@@ -482,11 +546,19 @@ class ReasonDialog(QDialog):
             QShortcut(QKeySequence(keys), self, activated=lambda: ok.isEnabled() and ok.click())
         layout = QFormLayout(self)
         if grades:
+            ok.setText("Override and &approve")
+            layout.addRow(QLabel("An override also approves the event, at the new grade, "
+                                 "with its agreed conditions; the justification is printed "
+                                 "on the assessment.", wordWrap=True,
+                                 objectName="overrideApproves"))
             layout.addRow("Grade in force", QLabel(current.value if current else "not scored",
                                                    objectName="gradeInForce"))
             layout.addRow("New grade", self.grade_box)
         layout.addRow(prompt, self.reason)
+        layout.addRow(QLabel("Enter starts a new line; Ctrl+Enter does "
+                             f"“{ok.text().replace('&', '')}”.", objectName="reasonKeys"))
         layout.addRow(self.buttons)
+        settle(self, [self.grade_box, self.reason] if grades else [self.reason], ok)
 
     def text(self) -> str:
         return self.reason.toPlainText().strip()
@@ -517,8 +589,7 @@ class WhatIfPanel(QGroupBox):
             self.search.addItem(r.label, r.value)
         self.capacity_note = QLabel(objectName="wi_capacity", wordWrap=True)
         self.override_note = QLabel(objectName="wi_override", wordWrap=True)
-        self.end = QDateTimeEdit(objectName="wi_end")
-        self.end.setDisplayFormat("ddd dd/MM HH:mm")
+        self.end = DateTimeField(QDateTime(), accessible="Finish", name="wi_end")
         self.ticketing = QComboBox(objectName="wi_ticketing")
         self.ticketing.addItem("Not stated", "")
         for t in Ticketing:
@@ -644,7 +715,12 @@ class WhatIfPanel(QGroupBox):
                 not (k in self.checks and getattr(sub, k) is None and v is False)}
 
     def _end(self):
-        return local_to_utc(self.end.dateTime().toPython().replace(second=0, microsecond=0))
+        when = self.end.dateTime()
+        if not when.isValid():
+            raise ValidationError([("end", f"'{self.end.day.text()} {self.end.at.text()}' is "
+                                           "not a finish; type a date like 19/12/2026 and a "
+                                           "time like 03:00")])
+        return local_to_utc(when.toPython().replace(second=0, microsecond=0))
 
     def update_result(self, *_args) -> None:
         """Re-grade with the measures shown (pure and fast: no database work)."""

@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from PySide6.QtCore import QDate, Qt, QTime, QTimer, Signal
-from PySide6.QtWidgets import QLineEdit
+from PySide6.QtCore import QDate, QDateTime, Qt, QTime, QTimer, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QWidget
 
 _DAY_NAMES = re.compile(r"^(mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s*", re.IGNORECASE)
 _DMY = re.compile(r"^(\d{1,2})[/.\-\s](\d{1,2})(?:[/.\-\s](\d{2}|\d{4}))?$")
@@ -76,7 +76,7 @@ class _TypedField(QLineEdit):
         super().focusInEvent(event)
         # After the click that brought focus has placed the cursor: all selected, so what is
         # typed replaces the value.
-        QTimer.singleShot(0, self.selectAll)
+        QTimer.singleShot(0, self, self.selectAll)  # not after the field is gone
 
     def keyPressEvent(self, event) -> None:  # noqa: N802
         if event.key() in (Qt.Key.Key_Up, Qt.Key.Key_Down):
@@ -191,3 +191,39 @@ class TimeField(_TypedField):
 
     def _announce(self, value: QTime) -> None:
         self.timeChanged.emit(value)
+
+
+class DateTimeField(QWidget):
+    """A date and a time typed in one go each (two Tabs, where a sectioned editor took five,
+    and a stray Up arrow changed its year): ``dateTime()`` is invalid while either is not
+    one; emits ``dateTimeChanged(QDateTime)``."""
+
+    dateTimeChanged = Signal(QDateTime)  # noqa: N815 - named as Qt's editors name it
+
+    def __init__(self, value: QDateTime, *, accessible: str, name: str):
+        super().__init__(objectName=name)
+        self.day = DateField(value.date(), accessible=f"{accessible}: date", name=f"{name}_day")
+        self.at = TimeField(value.time(), accessible=f"{accessible}: time", name=f"{name}_time")
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.day)
+        row.addWidget(QLabel("at"))
+        row.addWidget(self.at)
+        row.addStretch(1)
+        self.setFocusProxy(self.day)
+        self.day.dateChanged.connect(self._announce)
+        self.at.timeChanged.connect(self._announce)
+
+    def dateTime(self) -> QDateTime:  # noqa: N802
+        day, at = self.day.date(), self.at.time()
+        return QDateTime(day, at) if day.isValid() and at.isValid() else QDateTime()
+
+    def setDateTime(self, value: QDateTime) -> None:  # noqa: N802
+        self.day.blockSignals(True)
+        self.day.setDate(value.date())
+        self.day.blockSignals(False)
+        self.at.setTime(value.time())
+        self._announce()
+
+    def _announce(self, *_args) -> None:
+        self.dateTimeChanged.emit(self.dateTime())

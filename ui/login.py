@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 
 from eventrisk.desk import Desk
 from eventrisk.errors import AuthError, PermissionDenied, ValidationError
-from ui.dialogs import ok_cancel
+from ui.dialogs import ok_cancel, settle
 from ui.style import error_css
 
 
@@ -72,6 +72,8 @@ class FirstRunDialog(QDialog):
             "included, and never takes real records.", wordWrap=True))
         layout.addWidget(demo)
         self.setMinimumWidth(500)
+        settle(self, [self.display_name, self.username, self.password, self.confirm],
+               buttons.button(buttons.StandardButton.Ok))
 
     def _create(self) -> None:
         try:
@@ -117,6 +119,7 @@ class RecoveryCodeDialog(QDialog):
         layout.addWidget(self.code)
         layout.addWidget(done)
         self.setMinimumWidth(500)
+        settle(self, [self.code], done)
 
 
 class LoginDialog(QDialog):
@@ -149,6 +152,7 @@ class LoginDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
+        settle(self, [self.username, self.password], buttons.button(buttons.StandardButton.Ok))
 
     def _accept(self) -> None:
         try:
@@ -184,7 +188,9 @@ class ServerSignInDialog(QDialog):
                                 wordWrap=True))
         layout.addLayout(form)
         layout.addWidget(self.error)
-        layout.addWidget(ok_cancel(self, self._accept, ok_text="Sign in"))
+        buttons = ok_cancel(self, self._accept, ok_text="Sign in")
+        layout.addWidget(buttons)
+        settle(self, [self.username, self.password], buttons.button(buttons.StandardButton.Ok))
 
     def _accept(self) -> None:
         from eventrisk.errors import StorageError
@@ -226,6 +232,8 @@ class ChangePasswordDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
+        settle(self, [self.current, self.new, self.confirm],
+               buttons.button(buttons.StandardButton.Ok))
 
     def _accept(self) -> None:
         try:
@@ -278,7 +286,10 @@ class LockDialog(QDialog):
         out = buttons.addButton("Sign out", QDialogButtonBox.ButtonRole.RejectRole)
         out.setObjectName("lockSignOut")
         buttons.accepted.connect(self._unlock)
-        buttons.rejected.connect(self.reject)
+        # Only the button signs out: Escape from a passer-by must not end the owner's
+        # session (and then offer them the owner's unsaved work to discard).
+        buttons.rejected.connect(self.sign_out)
+        self._signing_out = False
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel(f"EventRisk was locked to keep the desk's records private. "
                                 f"{username}, enter your password to carry on.", wordWrap=True))
@@ -287,6 +298,16 @@ class LockDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
+        settle(self, [self.password], unlock)
+
+    def sign_out(self) -> None:
+        self._signing_out = True
+        super().reject()
+
+    def reject(self) -> None:
+        """Escape (or closing the window) keeps it locked."""
+        if self._signing_out:
+            super().reject()
 
     def _unlock(self) -> None:
         try:

@@ -6,13 +6,12 @@ import html
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QDate, QEvent, QSettings, QThreadPool, QTimer
+from PySide6.QtCore import QByteArray, QDate, QEvent, QSettings, Qt, QThreadPool, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
     QComboBox,
-    QDateEdit,
     QDialog,
     QFormLayout,
     QInputDialog,
@@ -39,7 +38,8 @@ from ui import wheel
 from ui.accountability_view import AccountabilityView
 from ui.assessment_view import AssessmentView
 from ui.dashboard_view import DashboardView
-from ui.dialogs import ok_cancel
+from ui.datetime_fields import DateField
+from ui.dialogs import clamp, confirm, install_screen_fit, ok_cancel, settle
 from ui.errors import show_error
 from ui.login import ChangePasswordDialog, LockDialog, sign_in
 from ui.memory import memory_of, open_path, save_path
@@ -48,7 +48,7 @@ from ui.queue_view import QueueView
 from ui.rules_view import RulesView
 from ui.settings_dialog import SettingsDialog
 from ui.shortcuts_dialog import ShortcutsDialog
-from ui.style import TRAINING_CSS
+from ui.style import TRAINING_CSS, error_css
 from ui.submission_form import SubmissionForm
 from ui.users_dialog import UsersDialog
 from ui.venue_view import VenueView
@@ -78,6 +78,7 @@ class MainWindow(QMainWindow):
         self._locked = False
         QApplication.instance().installEventFilter(self)
         wheel.install()
+        install_screen_fit()
         self._build()
         self._reopen_tabs()
         settings = QSettings()
@@ -85,6 +86,7 @@ class MainWindow(QMainWindow):
         self.restoreState(settings.value("main/state", QByteArray()))
         if self.geometry().width() < 800:
             self.resize(1360, 860)
+        clamp(self)  # remembered on a bigger screen: within this one
 
     @property
     def user(self) -> User:
@@ -214,8 +216,11 @@ class MainWindow(QMainWindow):
                 widget.show()
             self._restart_idle_timer()
             return True
-        for widget in hidden:
-            widget.close()
+        for widget in hidden:  # the owner's unsaved work is kept, never offered to discard
+            if isinstance(widget, SubmissionForm):
+                widget.put_away()
+            else:
+                widget.close()
         return self.switch_user()
 
     def sign_out(self) -> None:
@@ -268,6 +273,7 @@ class MainWindow(QMainWindow):
         for i in range(self.tabs.count() - 1, FIXED_TABS - 1, -1):
             self._close_tab(i)
         self.desk.sign_out()
+        self.setWindowTitle("EventRisk: Promoters Desk (nobody signed in)")
         self.centralWidget().setVisible(False)
         if not sign_in(self.desk, self, title="EventRisk: sign in"):
             self.close()
@@ -309,10 +315,12 @@ class MainWindow(QMainWindow):
         restore = self._action(file, "&Restore from a backup…", self.restore_backup)
         restore.setEnabled(self.desk.may("manage_users"))
         file.addSeparator()
-        self._action(file, "&Lock", self.lock, "Ctrl+L")
+        lock = self._action(file, "&Lock", self.lock, "Ctrl+L")
+        # Ctrl+L locks from an open form too (a form is a window of its own).
+        lock.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
         self._action(file, "&Switch user…", self.switch_user)
         self._action(file, "Sign &out", self.sign_out)
-        self._action(file, "Change my &password…", self.change_password)
+        self._action(file, "Change my pass&word…", self.change_password)
         file.addSeparator()
         self._action(file, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         view = bar.addMenu("&View")
@@ -376,6 +384,7 @@ class MainWindow(QMainWindow):
                 return None
             view.tab_key = ("assessment", submission_id)
             view.changed.connect(lambda _id: self.refresh())
+            view.decided.connect(self._say_decided)
             view.open_venue.connect(self.open_venue)
             index = self.tabs.addTab(view, view.sub.reference)
         self.tabs.setCurrentIndex(index)
@@ -469,9 +478,16 @@ class MainWindow(QMainWindow):
         following = self.work.next_for_review(after=done_id)
         if following is None or following == done_id:
             self.tabs.setCurrentWidget(self.work)
-            self.statusBar().showMessage("Nothing else is waiting for review.", 10000)
+            self.statusBar().showMessage(" ".join(filter(None, (
+                self._last_decision, "Nothing else is waiting for review."))), 15000)
             return
         self.review(following)
+
+    _last_decision = ""
+
+    def _say_decided(self, line: str) -> None:
+        self._last_decision = line
+        self.statusBar().showMessage(line, 15000)
 
     def find(self) -> None:
         self.tabs.setCurrentIndex(0)
@@ -488,11 +504,10 @@ class MainWindow(QMainWindow):
         except Exception as exc:  # noqa: BLE001 - refused for officers, with the reason
             show_error(self, exc, self.db_path)
             return
-        if QMessageBox.question(
-                self, "Rescore all", f"Rescore all {count:,} submissions that are not "
-                "cancelled with the ruleset in force? Grades may change; no workflow status "
-                "will, and everything is recorded under your name.") \
-                != QMessageBox.StandardButton.Yes:
+        if not confirm(self, "Rescore all", f"Rescore all {count:,} submissions that are not "
+                       "cancelled with the ruleset in force? Grades may change; no workflow "
+                       "status will, and everything is recorded under your name.",
+                       yes="Rescore all", no="Cancel"):
             return
 
         def work(desk, report):
@@ -613,14 +628,14 @@ class MainWindow(QMainWindow):
         except Exception as exc:  # noqa: BLE001
             show_error(self, exc, self.db_path)
             return
-        if QMessageBox.question(
+        if not confirm(
                 self, "Restore the desk",
                 f"Replace the whole desk with the backup {path}? Everything recorded since "
                 "that backup " + ("is gone from the desk's server (the server's own backups "
                                   "still hold it)" if server else
                                   "is set aside (the current file is kept beside the desk, "
-                                  "renamed)") + ". Everyone else must have closed EventRisk.") \
-                != QMessageBox.StandardButton.Yes:
+                                  "renamed)") + ". Everyone else must have closed EventRisk.",
+                yes="Replace the desk", no="Cancel"):
             return
         for i in range(self.tabs.count() - 1, FIXED_TABS - 1, -1):
             self._close_tab(i)
@@ -722,32 +737,56 @@ class Tabs(QTabWidget):
 
 
 class PackDialog(QDialog):
-    """Borough and dates for a borough pack."""
+    """Borough and dates for a borough pack.  The borough starts unchosen: a pack made for a
+    borough nobody picked goes to the wrong duty officer."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setWindowTitle("Borough pack")
-        self.borough = QComboBox(accessibleName="Borough")
-        self.borough.addItems(borough_names())
+        self.borough = QComboBox(accessibleName="Borough", objectName="packBorough")
+        self.borough.addItem("Choose the borough…", "")
+        for name in borough_names():
+            self.borough.addItem(name, name)
         today = QDate.currentDate()
         friday = today.addDays((5 - today.dayOfWeek()) % 7)
-        self.start = QDateEdit(friday, calendarPopup=True, accessibleName="From")
-        self.end = QDateEdit(friday.addDays(2), calendarPopup=True, accessibleName="To")
-        for e in (self.start, self.end):
-            e.setDisplayFormat("ddd dd/MM/yyyy")
-        buttons = ok_cancel(self)
+        # Typed in one go; Up and Down step a day (a stray Up moved a sectioned editor's
+        # year to 2027).
+        self.start = DateField(friday, accessible="From", name="packFrom")
+        self.end = DateField(friday.addDays(2), accessible="To", name="packTo")
+        self.error = QLabel(objectName="packError", wordWrap=True)
+        self.error.setStyleSheet(error_css())
+        buttons = ok_cancel(self, self._accept, ok_text="Make the pack")
         form = QFormLayout(self)
-        form.addRow("Borough", self.borough)
-        form.addRow("From", self.start)
-        form.addRow("To", self.end)
+        form.addRow("&Borough", self.borough)
+        form.addRow("&From", self.start)
+        form.addRow("&To", self.end)
         self.pending = QCheckBox("&Include events not yet approved (each marked NOT APPROVED)",
                                  objectName="includePending")
         form.addRow(self.pending)
+        form.addRow(self.error)
         form.addRow(buttons)
+        settle(self, [self.borough, self.start, self.end, self.pending],
+               buttons.button(buttons.StandardButton.Ok))
+
+    def problem(self) -> str:
+        """What stops the pack being made ('' if nothing)."""
+        if not self.borough.currentData():
+            return "Choose the borough the pack is for."
+        start, end = self.start.date(), self.end.date()
+        if not start.isValid():
+            return f"'{self.start.text()}' is not a date; type the first day like 19/12/2026."
+        if not end.isValid():
+            return f"'{self.end.text()}' is not a date; type the last day like 21/12/2026."
+        if end < start:
+            return "The last day is before the first."
+        return ""
+
+    def _accept(self) -> None:
+        problem = self.problem()
+        self.error.setText(problem)
+        if not problem:
+            self.accept()
 
     def values(self) -> tuple[str, date, date, bool]:
-        return (self.borough.currentText(), self.start.date().toPython(),
+        return (self.borough.currentData(), self.start.date().toPython(),
                 self.end.date().toPython(), self.pending.isChecked())
-
-
-

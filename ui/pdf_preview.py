@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from eventrisk.report.files import write_pdf
+from ui.dialogs import settle
 from ui.errors import show_error
 from ui.memory import Memory, save_path
 
@@ -134,6 +135,9 @@ class PdfPreview(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(scroll)
         layout.addLayout(buttons)
+        # Opens within the screen (ui.dialogs clamps it): at 900x1000 Print and Save were
+        # below a 1440x900 screen.
+        settle(self, [self.page_box], None)
 
     def set_zoom(self, zoom: float) -> None:
         """Show the pages at ``zoom`` of their rendering (40% to 280% of the paper size)."""

@@ -7,15 +7,17 @@ from __future__ import annotations
 from datetime import date
 from html import escape
 
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import QDate, QStringListModel, Qt
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
-    QDateEdit,
+    QCompleter,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -31,16 +33,17 @@ from eventrisk.errors import EventRiskError, ValidationError
 from eventrisk.report.files import write_pdf
 from eventrisk.retention import KINDS, Review
 from eventrisk.timeutil import british_date, from_db
-from ui.dialogs import ok_cancel
+from ui.datetime_fields import DateField
+from ui.dialogs import ok_cancel, settle
 from ui.errors import show_error
 from ui.memory import memory_of, save_path
 from ui.models import Column, ObjectTableModel, table_view
+from ui.style import error_css
 from ui.worker import run_on_desk
 
 ACTIONS = {"delete": "Delete", "anonymise": "Anonymise", "review": "A person decides"}
 _FAILED = object()  # a use case that did not go ahead (already said why)
 _NUMBER = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-_DUE_WIDTHS = (300, 280, 140, 90)  # "kept by a person" fills the rest
 
 
 class _ReasonDialog(QDialog):
@@ -54,15 +57,28 @@ class _ReasonDialog(QDialog):
         self.reason.setFixedHeight(70)
         form = QFormLayout(self)
         form.addRow(QLabel(question, wordWrap=True))
-        self.until: QDateEdit | None = None
+        self.until: DateField | None = None
         if until is not None:
-            self.until = QDateEdit(QDate(until.year, until.month, until.day), objectName="until",
-                                   calendarPopup=True, displayFormat="dd/MM/yyyy")
-            self.until.setAccessibleName("Review again on")
+            self.until = DateField(QDate(until.year, until.month, until.day),
+                                   accessible="Review again on", name="until")
             form.addRow("Review again on", self.until)
         form.addRow("Reason", self.reason)
-        buttons = ok_cancel(self)
+        form.addRow(QLabel("Ctrl+Enter does OK.", objectName="reasonKeys"))
+        buttons = ok_cancel(self, self._accept)
+        self.error = QLabel(objectName="reasonError", wordWrap=True)
+        self.error.setStyleSheet(error_css())
+        form.addRow(self.error)
         form.addRow(buttons)
+        ok = buttons.button(buttons.StandardButton.Ok)
+        for keys in ("Ctrl+Return", "Ctrl+Enter"):  # Enter is a new line in the reason
+            QShortcut(QKeySequence(keys), self, activated=ok.click)
+        settle(self, [w for w in (self.until, self.reason) if w is not None], ok)
+
+    def _accept(self) -> None:
+        if self.until is not None and not self.until.date().isValid():
+            self.error.setText(f"'{self.until.text()}' is not a date; type it like 19/12/2027.")
+            return
+        self.accept()
 
     def until_date(self) -> date:
         assert self.until is not None
@@ -96,6 +112,9 @@ class PersonalDataDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs)
         layout.addWidget(close)
+        # No button is Enter's: this dialog has no one action, and "Apply the schedule" (the
+        # first button, so once the default) deletes records.
+        settle(self, [], None)
         self.refresh()
 
     # ---- due now --------------------------------------------------------------------------
@@ -155,8 +174,13 @@ class PersonalDataDialog(QDialog):
             f"{british_date(r.now)}. Applying it deletes and anonymises what is due, in one go; "
             "kinds a person decides wait on the next tab.")
         self.due_model.set_objects(list(r.kinds))
-        for column, width in enumerate(_DUE_WIDTHS):
-            self.due_table.setColumnWidth(column, width)
+        # The words wrap in the two wide columns; the table fits its dialog at any width (at
+        # fixed widths it was cut off at 1440).
+        header = self.due_table.horizontalHeader()
+        for column in range(self.due_model.columnCount()):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch if column < 2
+                                        else QHeaderView.ResizeMode.ResizeToContents)
+        self.due_table.resizeRowsToContents()
         missing = ("<br><b>Not covered by the schedule:</b> " + escape(", ".join(r.uncovered))
                    + " (add a rule, or list them as kept with a reason)" if r.uncovered else "")
         self.reasons.setText("<b>Why these periods</b>" + "".join(
@@ -303,6 +327,15 @@ class PersonalDataDialog(QDialog):
                                        placeholderText="The promoter's name as held")
         self.promoter_name.setAccessibleName("Promoter's name")
         self.promoter_name.returnPressed.connect(self.find_promoter)
+        # Suggestions as the name is typed: it no longer has to be the exact name as held.
+        self._promoter_names = QStringListModel(self)
+        suggest = QCompleter(self._promoter_names, self)
+        suggest.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        suggest.setFilterMode(Qt.MatchFlag.MatchContains)
+        suggest.activated.connect(lambda name: (self.promoter_name.setText(name),
+                                                self.find_promoter()))
+        self.promoter_name.setCompleter(suggest)
+        self.promoter_name.textEdited.connect(self._suggest_promoters)
         find = QPushButton("&Find", objectName="findPromoter")
         find.clicked.connect(self.find_promoter)
         self.details = QLabel(objectName="promoterDetails", wordWrap=True)
@@ -339,6 +372,13 @@ class PersonalDataDialog(QDialog):
         layout.addStretch(1)
         self.found = None
         return page
+
+    def _suggest_promoters(self, text: str) -> None:
+        try:
+            found = self.desk.promoters_matching(text) if len(text.strip()) >= 2 else []
+        except EventRiskError:
+            found = []
+        self._promoter_names.setStringList([p.name for p in found])
 
     def find_promoter(self) -> None:
         try:

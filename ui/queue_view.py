@@ -9,7 +9,6 @@ from PySide6.QtCore import QDate, QEvent, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDateEdit,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -23,6 +22,7 @@ from eventrisk.desk import Desk
 from eventrisk.model import Grade
 from eventrisk.queue import QueueFilter
 from eventrisk.reference import borough_names
+from ui.datetime_fields import DateField
 from ui.errors import show_error
 from ui.flow_layout import FlowLayout
 from ui.memory import memory_of, save_path
@@ -35,6 +35,7 @@ from ui.worker import run_on_desk
 # Columns whose first click puts the most serious first.
 MOST_FIRST = (QueueModel.COL_GRADE, QueueModel.COL_SCORE)
 # How the event, venue and borough columns share the room the others leave.
+OFFICER_WIDTH = 130
 NAME_SHARES = {QueueModel.COL_EVENT: 0.36, QueueModel.COL_VENUE: 0.38,
                QueueModel.COL_BOROUGH: 0.26}
 
@@ -65,11 +66,13 @@ class QueueView(QWidget):
         for g in reversed(list(Grade)):
             self.grade.addItem(g.value, g.value)
         self.use_dates = QCheckBox("Dates", accessibleName="Filter by dates")
-        self.date_from = QDateEdit(QDate.currentDate(), calendarPopup=True)
-        self.date_to = QDateEdit(QDate.currentDate().addDays(21), calendarPopup=True)
-        for edit, name in ((self.date_from, "From date"), (self.date_to, "To date")):
-            edit.setDisplayFormat("dd/MM/yyyy")
-            edit.setAccessibleName(name)
+        # Typed in one go, like every date of the app (a sectioned editor took five Tabs).
+        self.date_from = DateField(QDate.currentDate(), accessible="From date",
+                                   name="queueFrom")
+        self.date_to = DateField(QDate.currentDate().addDays(21), accessible="To date",
+                                 name="queueTo")
+        for edit in (self.date_from, self.date_to):
+            edit.setMaximumWidth(130)
             edit.setEnabled(False)
         self.include_past = QCheckBox("Include past events",
                                       accessibleName="Include past events")
@@ -139,18 +142,35 @@ class QueueView(QWidget):
         super().showEvent(event)
         if not self._fitted:
             self._fitted = True
-            if self.memory is None or self.memory.get("queue/columns") is None:
-                self._fit_columns()
+            self._auto_fit = self.memory is None or self.memory.get("queue/columns") is None
+        if self._auto_fit:
+            self._fit_columns()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        if self._auto_fit and self.isVisible():
+            self._fit_columns()  # the names follow the window until the person sets widths
+
+    _auto_fit = False
+    _fitting = False
 
     def _fit_columns(self) -> None:
         """The names share the room the fixed columns leave, so every column shows on a
-        1024-pixel screen and none is cramped on a wide one (each can still be resized)."""
+        1024-pixel screen and none is cramped on a wide one (each can still be resized);
+        the officer, last, keeps a name's width (it took half the table while the event's
+        and venue's names were cut short)."""
         header = self.table.horizontalHeader()
-        fixed = sum(header.sectionSize(c) for c in range(self.model.columnCount())
-                    if c not in NAME_SHARES and c != QueueModel.COL_OFFICER) + 120
-        room = max(self.table.viewport().width() - fixed, 300)
-        for col, share in NAME_SHARES.items():
-            header.resizeSection(col, int(room * share))
+        self._fitting = True
+        try:
+            header.setStretchLastSection(False)
+            header.resizeSection(QueueModel.COL_OFFICER, OFFICER_WIDTH)
+            fixed = sum(header.sectionSize(c) for c in range(self.model.columnCount())
+                        if c not in NAME_SHARES)
+            room = max(self.table.viewport().width() - fixed - 2, 300)
+            for col, share in NAME_SHARES.items():
+                header.resizeSection(col, int(room * share))
+        finally:
+            self._fitting = False
 
     # ---- remembered per person -----------------------------------------------------------
     def _restore(self) -> bool:
@@ -188,6 +208,9 @@ class QueueView(QWidget):
         self.memory.set_flag("queue/include_past", self.include_past.isChecked())
 
     def _remember_columns(self, *_args) -> None:
+        if self._fitting:
+            return
+        self._auto_fit = False  # the person set a width (or moved a column): theirs stays
         if self.memory is not None:
             self.memory.set("queue/columns", self.table.horizontalHeader().saveState())
 
@@ -205,6 +228,11 @@ class QueueView(QWidget):
             self.table.setFocus()
             if self.model.rowCount():
                 self.table.selectRow(0)
+                first = self.model.row_object(0)
+                # Enter on an exact reference opens it, as the status line says.
+                if event.key() != Qt.Key.Key_Down and self.model.rowCount() == 1 and \
+                        first.reference.lower() == self.search.text().strip().lower():
+                    self.open_requested.emit(first.id)
             return True
         return super().eventFilter(watched, event)
 
@@ -216,7 +244,7 @@ class QueueView(QWidget):
             statuses=self.status.statuses(), borough=borough,
             grades=(grade,) if grade else (),
             date_from=_date(self.date_from.date()) if dates else None,
-            date_to=_date(self.date_to.date()) if dates else None,
+            date_to=_date(self.date_to.date()) if dates else None,  # (None if not a date)
             text=self.search.text(), upcoming_only=not self.include_past.isChecked())
 
     def apply_filters(self) -> None:
@@ -304,5 +332,5 @@ class QueueView(QWidget):
             self.open_requested.emit(row.id)
 
 
-def _date(qdate: QDate) -> date:
-    return date(qdate.year(), qdate.month(), qdate.day())
+def _date(qdate: QDate) -> date | None:
+    return date(qdate.year(), qdate.month(), qdate.day()) if qdate.isValid() else None

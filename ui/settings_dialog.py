@@ -8,13 +8,15 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
+    QScrollArea,
     QSpinBox,
     QVBoxLayout,
+    QWidget,
 )
 
 from eventrisk.desk import Desk
 from eventrisk.settings import SETTINGS
-from ui.dialogs import ok_cancel
+from ui.dialogs import ok_cancel, settle
 from ui.errors import show_error
 
 
@@ -45,10 +47,17 @@ class SettingsDialog(QDialog):
             note.setStyleSheet("color:palette(placeholder-text);")
             form.addRow("", note)
         buttons = ok_cancel(self, self._save)
+        # The settings scroll inside the dialog; OK and Cancel stay on screen at 1024x700.
+        body = QWidget()
+        body.setLayout(form)
+        scroll = QScrollArea(widgetResizable=True, objectName="settingsScroll")
+        scroll.setWidget(body)
         layout = QVBoxLayout(self)
-        layout.addLayout(form)
+        layout.addWidget(scroll, 1)
         layout.addWidget(buttons)
         self.setMinimumWidth(520)
+        self.resize(640, min(body.sizeHint().height() + 80, 760))
+        settle(self, list(self.inputs.values())[:1], buttons.button(buttons.StandardButton.Ok))
 
     def _save(self) -> None:
         try:

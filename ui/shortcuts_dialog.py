@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.dialogs import settle
 from ui.models import Column, ObjectTableModel, table_view
 
 _MNEMONIC = re.compile(r"&([^&])")
@@ -111,3 +112,4 @@ class ShortcutsDialog(QDialog):
                                 wordWrap=True))
         layout.addWidget(self.table)
         layout.addWidget(close)
+        settle(self, [self.table], None)

@@ -8,20 +8,20 @@ from datetime import datetime, timedelta
 from PySide6.QtCore import QDate, QDateTime, QStringListModel, Qt, QTime, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QButtonGroup,
     QCheckBox,
     QComboBox,
     QCompleter,
-    QDateTimeEdit,
     QDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
-    QInputDialog,
     QLabel,
     QLineEdit,
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
+    QRadioButton,
     QScrollArea,
     QVBoxLayout,
     QWidget,
@@ -35,6 +35,7 @@ from eventrisk.model import EventType, SearchRegime, Submission, Ticketing
 from eventrisk.timeutil import to_local
 from eventrisk.validation import validate_submission
 from ui.datetime_fields import DateField, TimeField
+from ui.dialogs import ask_reason, settle
 from ui.errors import show_error
 from ui.style import error_css
 from ui.venue_dialog import VenueDialog
@@ -44,7 +45,8 @@ TRI = (("Not stated", ""), ("Yes", "true"), ("No", "false"))
 CHOOSE = "Choose what the promoter stated…"
 UNSTATED = "-"  # the promoter did not say: the core gets a blank (None)
 # What to say when an entry term is left empty: the scorer must not guess it.
-UNCHOSEN = {"ticketing": "Choose how the promoter sells tickets, or Not stated",
+UNCHOSEN = {"event_type": "Choose the type of event",
+            "ticketing": "Choose how the promoter sells tickets, or Not stated",
             "min_age": "Type the minimum age the promoter stated (0 for all ages), or tick "
                        "Not stated",
             "alcohol": "Choose whether alcohol is on sale, or Not stated"}
@@ -77,13 +79,28 @@ class SubmissionForm(QDialog):
         layout = QVBoxLayout(body)
         # Event
         self.event_name = self._line("event_name")
-        self.event_type = _combo("event_type", [(t.label, t.value) for t in EventType])
-        self.received_at = QDateTimeEdit(QDateTime.currentDateTime(), calendarPopup=True,
-                                         accessibleName="Received", objectName="received_at")
-        self.received_at.setDisplayFormat("dd/MM/yyyy HH:mm")
+        # Nothing the scorer reads is pre-set (docs/ui-rules.md): the type, the date and
+        # the times start empty and must be chosen.
+        self.event_type = _combo("event_type", [("Choose the type of event…", "")]
+                                 + [(t.label, t.value) for t in EventType])
+        # Received is when the submission came in: now, for one typed as it arrives (typed in
+        # one go like the event's date; the seconds of a stored time are kept unless changed).
+        now = QDateTime.currentDateTime()
+        self._received_kept: datetime | None = None
+        self.received_day = DateField(now.date(), accessible="Received on",
+                                      name="received_day")
+        self.received_time = TimeField(now.time(), accessible="Received at",
+                                       name="received_time")
+        received = QWidget(objectName="received_at")
+        rl = QHBoxLayout(received)
+        rl.setContentsMargins(0, 0, 0, 0)
+        rl.addWidget(self.received_day)
+        rl.addWidget(QLabel("at"))
+        rl.addWidget(self.received_time)
+        rl.addStretch(1)
         layout.addWidget(self._section("Event", [("event_name", self.event_name),
                                                  ("event_type", self.event_type),
-                                                 ("received_at", self.received_at)]))
+                                                 ("received_at", received)]))
         # Venue
         self.venue_code = self._line("venue_code")
         self.venue_code.setPlaceholderText("Type a venue name or code")
@@ -125,15 +142,20 @@ class SubmissionForm(QDialog):
             ("night_contact", self.night_contact)]))
         # Timing
         # Typed in one go (19/12/2026, 23:00); Up and Down step a day or a quarter hour.
-        self.day = DateField(QDate.currentDate().addDays(14), accessible="Event date",
-                             name="day")
-        self.start_time = TimeField(QTime(22, 0), accessible="Start time", name="start_time")
-        self.end_time = TimeField(QTime(3, 0), accessible="End time", name="end_time")
-        self.next_day = QCheckBox("Finishes next day", objectName="next_day", checked=True)
+        self.day = DateField(QDate(), accessible="Event date", name="day")
+        self.start_time = TimeField(QTime(), accessible="Start time", name="start_time")
+        self.end_time = TimeField(QTime(), accessible="End time", name="end_time")
+        # Whether it ends after midnight is chosen, never assumed: neither is ticked at first.
+        self.same_day = QRadioButton("Finishes the same day", objectName="same_day")
+        self.next_day = QRadioButton("Finishes next day", objectName="next_day")
+        self._ends = QButtonGroup(self)
+        self._ends.addButton(self.same_day)
+        self._ends.addButton(self.next_day)
         times = QWidget()
         tl = QHBoxLayout(times)
         tl.setContentsMargins(0, 0, 0, 0)
-        for w in (QLabel("from"), self.start_time, QLabel("to"), self.end_time, self.next_day):
+        for w in (QLabel("from"), self.start_time, QLabel("to"), self.end_time, self.same_day,
+                  self.next_day):
             tl.addWidget(w)
         tl.addStretch(1)
         layout.addWidget(self._section("Timing", [("start", self.day), ("end", times)]))
@@ -225,11 +247,13 @@ class SubmissionForm(QDialog):
         self.day.dateChanged.connect(self._changed)
         for t in (self.start_time, self.end_time):
             t.timeChanged.connect(self._changed)
-        self.received_at.dateTimeChanged.connect(self._changed)
+        self.received_day.dateChanged.connect(self._changed)
+        self.received_time.timeChanged.connect(self._changed)
         self.next_day.toggled.connect(self._changed)
+        self.same_day.toggled.connect(self._changed)
         self._dirty = False
         self.validate()
-        self.event_name.setFocus()
+        settle(self, [self.event_name], self.save_button)
 
     # ---- building ------------------------------------------------------------------------
     def _line(self, name: str) -> QLineEdit:
@@ -274,7 +298,16 @@ class SubmissionForm(QDialog):
                 timespec="minutes")
         else:
             end_text = f"{self.day.text()} {self.end_time.text()}"
-        received = self.received_at.dateTime().toPython()
+        received_day, received_time = self.received_day.date(), self.received_time.time()
+        if received_day.isValid() and received_time.isValid():
+            received = datetime.combine(received_day.toPython(), received_time.toPython())
+            kept = self._received_kept
+            if kept is not None and kept.replace(second=0, microsecond=0) == received:
+                received = kept  # unchanged: the stored time, seconds and all
+            received_text = received.isoformat() if received is kept else \
+                received.isoformat(timespec="minutes")
+        else:
+            received_text = f"{self.received_day.text()} {self.received_time.text()}"
         return {
             "reference": self.original.reference if self.original else "",
             "event_name": self.event_name.text(), "event_type": self.event_type.currentData(),
@@ -295,7 +328,7 @@ class SubmissionForm(QDialog):
             "cctv": self.cctv.currentData(), "dispersal_plan": self.dispersal_plan.currentData(),
             "medical_cover": self.medical_cover.currentData(),
             "performers": self.performers.toPlainText().replace("\n", ";"),
-            "received_at": received.isoformat(timespec="minutes"),
+            "received_at": received_text,
             "notes": self.notes.toPlainText(),
         }
 
@@ -321,8 +354,19 @@ class SubmissionForm(QDialog):
         elif not self.start_time.time().isValid():
             problems["start"] = (f"'{self.start_time.text()}' is not a time; type the start "
                                  "like 22:00")
-        if not self.end_time.time().isValid():
+        elif not self.start_time.text().strip():
+            problems["start"] = "Type the start time, like 22:00"
+        if not self.end_time.text().strip():
+            problems["end"] = "Type the end time, like 03:00"
+        elif not self.end_time.time().isValid():
             problems["end"] = f"'{self.end_time.text()}' is not a time; type the end like 03:00"
+        elif not (self.same_day.isChecked() or self.next_day.isChecked()):
+            problems["end"] = ("Choose “Finishes the same day” or “Finishes next day” (after "
+                               "midnight)")
+        if not (self.received_day.date().isValid() and self.received_time.time().isValid()):
+            problems["received_at"] = (f"'{self.received_day.text()} "
+                                       f"{self.received_time.text()}' is not a date and time; "
+                                       "type it like 19/12/2026 and 14:30")
         code = self.venue_code.text().split(" — ")[0].strip()
         venue = self.desk.venue_by_code(code) if code else None
         if code and venue is None:
@@ -371,7 +415,7 @@ class SubmissionForm(QDialog):
         self.day.setDate(QDate(start.year, start.month, start.day))
         self.start_time.setTime(QTime(start.hour, start.minute))
         self.end_time.setTime(QTime(end.hour, end.minute))
-        self.next_day.setChecked(end.date() > start.date())
+        (self.next_day if end.date() > start.date() else self.same_day).setChecked(True)
         self.expected_attendance.setText(str(sub.expected_attendance))
         _select(self.ticketing, sub.ticketing.value if sub.ticketing else UNSTATED)
         self.min_age_unstated.setChecked(sub.min_age is None)
@@ -389,8 +433,9 @@ class SubmissionForm(QDialog):
         self.notes.setPlainText(sub.notes)
         if sub.received_at:
             r = to_local(sub.received_at)
-            self.received_at.setDateTime(QDateTime(QDate(r.year, r.month, r.day),
-                                                   QTime(r.hour, r.minute)))
+            self._received_kept = r.replace(tzinfo=None)
+            self.received_day.setDate(QDate(r.year, r.month, r.day))
+            self.received_time.setTime(QTime(r.hour, r.minute))
 
     # ---- lookups -------------------------------------------------------------------------
     def _search_venues(self, text: str) -> None:
@@ -448,8 +493,8 @@ class SubmissionForm(QDialog):
                 update_promoter = True
                 continue
             except ConfirmationNeeded as exc:
-                reason, ok = QInputDialog.getText(self, "Withdraw the decision?", str(exc))
-                if not ok or not reason.strip():
+                reason = ask_reason(self, "Withdraw the decision?", str(exc))
+                if reason is None:
                     return False
                 continue
             except PossibleDuplicate as exc:
@@ -511,8 +556,9 @@ class SubmissionForm(QDialog):
         out |= {name: getattr(self, name).currentData() or "" for name in self._DRAFT_CHOICES}
         out |= {"day": self.day.text(), "start_time": self.start_time.text(),
                 "end_time": self.end_time.text(),
-                "next_day": "true" if self.next_day.isChecked() else "false",
-                "received_at": self.received_at.dateTime().toString("yyyy-MM-ddTHH:mm"),
+                "next_day": "true" if self.next_day.isChecked() else
+                "false" if self.same_day.isChecked() else "",
+                "received_at": self._received_text(),
                 "performers": self.performers.toPlainText(), "notes": self.notes.toPlainText()}
         return out
 
@@ -527,17 +573,38 @@ class SubmissionForm(QDialog):
                              (self.end_time, "end_time")):
             if name in fields:
                 field_.setText(fields[name])
-        self.next_day.setChecked(fields.get("next_day", "true") == "true")
+        ends = fields.get("next_day", "")
+        if ends in ("true", "false"):
+            (self.next_day if ends == "true" else self.same_day).setChecked(True)
         self.min_age_unstated.setChecked(fields.get("min_age_not_stated") == "true")
         received = QDateTime.fromString(fields.get("received_at", ""), "yyyy-MM-ddTHH:mm")
         if received.isValid():
-            self.received_at.setDateTime(received)
+            self.received_day.setDate(received.date())
+            self.received_time.setTime(received.time())
         self.performers.setPlainText(fields.get("performers", ""))
         self.notes.setPlainText(fields.get("notes", ""))
         self.draft_id = draft.id
         self.setWindowTitle(f"New submission (draft: {draft.title})")
         self._dirty = False
         self.validate()
+
+    def _received_text(self) -> str:
+        day, at = self.received_day.date(), self.received_time.time()
+        if day.isValid() and at.isValid():
+            return QDateTime(day, at).toString("yyyy-MM-ddTHH:mm")
+        return ""
+
+    def put_away(self) -> None:
+        """Close without asking anyone (the desk is being locked and signed out): a new
+        submission is kept as a draft of its owner, who is still signed in; an edit's unsaved
+        changes are dropped, since whoever is at the keyboard now may not decide them."""
+        if self._dirty and self.original is None:
+            try:
+                self._keep_as_draft()
+            except Exception:  # noqa: BLE001 - closing must always work
+                pass
+        self._dirty = False
+        self.close()
 
     def _keep_as_draft(self) -> bool:
         try:
@@ -564,7 +631,8 @@ class SubmissionForm(QDialog):
                               "later, or discard it?", parent=self)
             box.setObjectName("unsavedBox")
             keep = box.addButton("Save as &draft", QMessageBox.ButtonRole.AcceptRole)
-            drop = box.addButton("&Discard", QMessageBox.ButtonRole.DestructiveRole)
+            # Its own key: Alt+D is Save as draft (the two once shared it).
+            drop = box.addButton("Disca&rd", QMessageBox.ButtonRole.DestructiveRole)
             box.addButton(QMessageBox.StandardButton.Cancel)
             box.setDefaultButton(keep)
             box.exec()

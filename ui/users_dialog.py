@@ -20,6 +20,7 @@ from eventrisk.desk import Desk
 from eventrisk.errors import EventRiskError, ValidationError
 from eventrisk.model import Role
 from eventrisk.timeutil import british_datetime, from_db
+from ui.dialogs import settle
 from ui.models import Column, ObjectTableModel, table_view
 
 
@@ -84,6 +85,9 @@ class UsersDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.message)
         layout.addWidget(add)
+        # Enter in the form adds the account; it never presses Reset password (it was the
+        # first button, so the dialog's default: Enter reset another user's password).
+        settle(self, [self.username, self.display_name, self.role, self.password], add)
         self.refresh()
 
     def refresh(self) -> None:

@@ -8,7 +8,6 @@ from PySide6.QtCore import QDate, QDateTime, QTime
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDateTimeEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -17,6 +16,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QSpinBox,
     QVBoxLayout,
+    QWidget,
 )
 
 from eventrisk.desk import Desk
@@ -26,6 +26,8 @@ from eventrisk.model import Debrief, Incident, IncidentCategory, Location, Sever
 from eventrisk.reference import borough_names
 from eventrisk.timeutil import to_local
 from eventrisk.validation import validate_incident, validate_venue
+from ui.datetime_fields import DateTimeField
+from ui.dialogs import settle
 from ui.errors import show_error
 from ui.style import error_css
 
@@ -37,6 +39,7 @@ class _FieldDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(title)
         self.form = QFormLayout()
+        self.fields: list[QWidget] = []
         self.error = QLabel(objectName="dialogError", wordWrap=True)
         self.error.setStyleSheet(error_css())
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
@@ -52,7 +55,21 @@ class _FieldDialog(QDialog):
         widget.setObjectName(name)
         widget.setAccessibleName(label)
         self.form.addRow(label, widget)
+        self.fields.append(widget)
         return widget
+
+    def settle(self) -> None:
+        """The app's rule (docs/ui-rules.md): the focus starts on the first field that can be
+        typed in, Tab goes through the fields and then to Save and Cancel, and Enter saves
+        (the buttons were made first, so Tab used to start on Save and a typed space pressed
+        Cancel)."""
+        save = self.buttons.button(QDialogButtonBox.StandardButton.Save)
+        cancel = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        fields = [w for w in self.fields if not getattr(w, "isReadOnly", lambda: False)()]
+        settle(self, fields, save)
+        if fields:
+            QWidget.setTabOrder(fields[-1], save)
+            QWidget.setTabOrder(save, cancel)
 
     def _save(self) -> None:
         try:
@@ -81,8 +98,12 @@ class VenueDialog(_FieldDialog):
             if f.kind == "bool":
                 widget = QCheckBox()
             elif f.name == "borough":
+                # Chosen, never pre-set: the first borough of the list put venues (and their
+                # events) in Barking and Dagenham's pack.
                 widget = QComboBox()
-                widget.addItems(borough_names())
+                widget.addItem("Choose the borough…", "")
+                for name in borough_names():
+                    widget.addItem(name, name)
             else:
                 widget = QLineEdit(placeholderText=f.help)
             self.inputs[f.name] = self.add(labels[f.name], widget, f.name)
@@ -92,10 +113,11 @@ class VenueDialog(_FieldDialog):
                 if isinstance(widget, QCheckBox):
                     widget.setChecked(bool(value))
                 elif isinstance(widget, QComboBox):
-                    widget.setCurrentText(value)
+                    widget.setCurrentIndex(max(0, widget.findData(value)))
                 else:
                     widget.setText(str(value))
             self.inputs["code"].setReadOnly(True)
+        self.settle()
 
     def save(self) -> None:
         raw = {}
@@ -103,12 +125,17 @@ class VenueDialog(_FieldDialog):
             if isinstance(widget, QCheckBox):
                 raw[name] = widget.isChecked()
             elif isinstance(widget, QComboBox):
-                raw[name] = widget.currentText()
+                raw[name] = widget.currentData()
             else:
                 raw[name] = widget.text()
+        if not raw.get("borough"):
+            raise ValidationError([("borough", "Choose the borough the venue is in")])
         venue = validate_venue(raw)
         if self.original is not None:
             venue = replace(venue, id=self.original.id, version=self.original.version)
+            if venue == self.original:  # Enter on an unchanged venue records nothing
+                self.venue = self.original
+                return
         self.venue = self.desk.save_venue(venue)
 
 
@@ -123,9 +150,9 @@ class IncidentDialog(_FieldDialog):
         self.original = incident
         self.incident: Incident | None = None
         labels = {f.name: f.label for f in INCIDENT_FIELDS}
-        self.when = self.add(labels["occurred_at"], QDateTimeEdit(
-            QDateTime.currentDateTime(), calendarPopup=True), "occurred_at")
-        self.when.setDisplayFormat("dd/MM/yyyy HH:mm")
+        self.when = self.add(labels["occurred_at"], DateTimeField(
+            QDateTime.currentDateTime(), accessible=labels["occurred_at"],
+            name="occurred_at"), "occurred_at")
         # Nothing is chosen for the officer: one Enter must not record "violence with injury,
         # minor, inside, now" that nobody picked, which counts in the venue's score at once.
         self.category = self.add(labels["category"], QComboBox(), "category")
@@ -157,6 +184,8 @@ class IncidentDialog(_FieldDialog):
             self.crime.setText(incident.crime_reference)
             self.reported.setChecked(incident.venue_reported)
             self.description.setPlainText(incident.description)
+        self.description.setTabChangesFocus(True)
+        self.settle()
 
     def save(self) -> None:
         problems = [(name, f"Choose the {word}") for name, word, combo in (
@@ -164,6 +193,9 @@ class IncidentDialog(_FieldDialog):
             ("location", "location", self.location)) if combo.currentData() is None]
         if not self.description.toPlainText().strip():
             problems.append(("description", "Describe what happened"))
+        if not self.when.dateTime().isValid():
+            problems.append(("occurred_at", "Type when it happened: a date like 19/12/2026 "
+                                            "and a time like 23:30"))
         if problems:
             raise ValidationError(problems)
         inc = validate_incident({
@@ -193,6 +225,8 @@ class DebriefDialog(_FieldDialog):
         self.incidents_noted = self.add("Incidents noted", QSpinBox(maximum=999),
                                         "incidents_noted")
         self.notes = self.add("Notes", QPlainTextEdit(), "notes")
+        self.notes.setTabChangesFocus(True)
+        self.settle()
 
     def save(self) -> None:
         text = self.attendance.text().strip()

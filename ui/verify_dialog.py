@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from eventrisk.desk import Desk
 from eventrisk.errors import ValidationError
 from eventrisk.verify import Witness
+from ui.dialogs import settle
 from ui.errors import show_error
 from ui.memory import memory_of, open_path
 from ui.style import error_css
@@ -71,6 +72,8 @@ class VerifyDialog(QDialog):
         layout.addWidget(self.verdict)
         layout.addWidget(self.result, 1)
         layout.addWidget(buttons)
+        # Enter in the backup field verifies (the title's action); it never closes.
+        settle(self, [self.heads, self.backup], self.run_button)
 
     def _browse(self) -> None:
         path = open_path(self, memory_of(self.desk), "backup", "Backup to compare with",

@@ -55,7 +55,9 @@ class WorkView(QWidget):
                 i.data(ObjectTableModel.ObjectRole).id))
             self.start = QPushButton("Start &reviewing", objectName="startReviewing")
             self.start.clicked.connect(self.start_reviewing)
-            layout.addWidget(QLabel("<b>Waiting for your review</b> (longest waiting first; "
+            layout.addWidget(QLabel("<b>Waiting for your review</b> (those you may decide "
+                                    "first, then those another supervisor must decide; "
+                                    "longest waiting first; "
                                     "Enter opens one with Approve and next)"))
             layout.addWidget(table, 4)
             layout.addWidget(self.start)

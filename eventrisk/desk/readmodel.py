@@ -109,9 +109,7 @@ def load(db: Database, submission_id: int, user: User | None = None, *,
         scored_with = ruleset_by_version(db, snapshot.ruleset_version)
         guidance = scored_with.guidance(grade)
         borough_action = scored_with.borough_action(grade)
-    relaxed = bool(settings.get(db, "four_eyes_relaxed"))
-    blocked = user is not None and not relaxed and user.username in (
-        sub.captured_by, sub.edited_by, *sub.scoring_editors)
+    blocked = four_eyes_blocked(db, user, sub)
     return AssessmentState(
         submission=sub, venue=get_venue(db, sub.venue_id),
         promoter=get_promoter(db, sub.promoter_id), snapshot=snapshot, grade=grade,
@@ -132,6 +130,14 @@ def _names(db: Database, usernames: tuple[str, ...]) -> tuple[str, ...]:
     known = dict(db.execute("SELECT username, display_name FROM users WHERE username IN "
                             f"({', '.join('?' for _ in usernames)})", list(usernames)))
     return tuple(sorted(known.get(u, u) for u in usernames))
+
+
+def four_eyes_blocked(db: Database, user: User | None, sub: Submission) -> bool:
+    """This user captured, last edited or changed what was scored since the last review, so
+    may not decide on it (unless the desk relaxed four eyes)."""
+    if user is None or bool(settings.get(db, "four_eyes_relaxed")):
+        return False
+    return user.username in (sub.captured_by, sub.edited_by, *sub.scoring_editors)
 
 
 def actions_for(user: User | None, sub: Submission, scored: bool, four_eyes_blocked: bool,

@@ -7,7 +7,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from eventrisk import audit, queue, users
+from eventrisk import audit, queue, submissions, users
+from eventrisk.approval import bare_approval_question
+from eventrisk.desk import readmodel
 from eventrisk.desk.base import DeskBase
 from eventrisk.errors import NotFoundError, ValidationError, WorkflowError
 from eventrisk.fields import SUBMISSION_FIELDS
@@ -138,14 +140,26 @@ class WorkMixin(DeskBase):
                             [draft_id, actor.username])
 
     def review_list(self) -> list[QueueRow]:
-        """Everything waiting for a supervisor's decision, the longest waiting first (by when
-        the desk received it), soonest event breaking ties."""
+        """Everything waiting for a supervisor's decision: first those this person may
+        decide (four eyes: not the ones they captured or last edited), each part the longest
+        waiting first (by when the desk received it), soonest event breaking ties."""
         user = self.reader()
         rows = queue.fetch(self.db, QueueFilter(statuses=(Status.IN_REVIEW.value,),
                                                 upcoming_only=False),
                            role=user.role, sort="start", limit=LIST_LIMIT)
-        return sorted(rows, key=lambda r: (r.start.timestamp() - r.days_notice * 86400,
+        blocked = {r.id for r in rows
+                   if readmodel.four_eyes_blocked(self.db, user, submissions.get(self.db, r.id))}
+        return sorted(rows, key=lambda r: (r.id in blocked,
+                                           r.start.timestamp() - r.days_notice * 86400,
                                            r.start, r.id))
+
+    def approval_question(self, submission_id: int) -> str:
+        """What to ask before approving this event ('' when nothing): a HIGH or CRITICAL
+        with no agreed conditions is approved only after one confirmation naming the
+        grade."""
+        state = self.assessment(submission_id, history=False)
+        return bare_approval_question(state.submission.reference, state.grade,
+                                      state.submission.conditions)
 
     def assignable(self) -> list[tuple[str, str]]:
         """(user name, name) of every active officer and supervisor, for assigning."""

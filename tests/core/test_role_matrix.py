@@ -275,6 +275,7 @@ def test_every_use_case_of_the_desk_is_in_the_matrix():
                 "retention_schedule",  # reads the schedule file only
                 "queue_rows", "export_queue", "render_queue", "my_work", "review_list",
                 "assignable", "drafts", "draft",
+                "approval_question",  # reads the assessment (reader) and asks nothing of it
                 # on a file desk with its recovery code, when nobody can sign in
                 "recover_admin", "has_recovery_code", "offers_recovery",
                 "check_recovery_code_exists",

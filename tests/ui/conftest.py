@@ -79,7 +79,12 @@ def messages(monkeypatch):
 
     for name in ("information", "warning", "critical", "question", "about"):
         monkeypatch.setattr(QMessageBox, name, staticmethod(record))
-    monkeypatch.setattr(QMessageBox, "exec", lambda self: shown.append(self.text()) or 0)
+    def answer(box):  # a confirmation (Yes and No) is answered Yes, as question() is
+        shown.append(box.text())
+        return QMessageBox.StandardButton.Yes if box.button(
+            QMessageBox.StandardButton.Yes) is not None else 0
+
+    monkeypatch.setattr(QMessageBox, "exec", answer)
     return shown
 
 
@@ -118,3 +123,16 @@ def answers_sign_in(qtbot, user: str, password: str):
         dialog._accept()
         return dialog.result()
     return answer
+
+
+def choose_timing(qtbot, form, start: str = "22:00", end: str = "03:00",
+                  next_day: bool = True, event_type: str = "club_night") -> None:
+    """What the form no longer pre-sets (docs/ui-rules.md), chosen as an officer would: the
+    type of event, the times, and whether it finishes the next day (the date is the test's
+    own business)."""
+    form.event_type.setCurrentIndex(form.event_type.findData(event_type))
+    for field, text in ((form.start_time, start), (form.end_time, end)):
+        field.clear()
+        qtbot.keyClicks(field, text)
+        field.editingFinished.emit()
+    (form.next_day if next_day else form.same_day).setChecked(True)

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QPushButton
 from eventrisk import submissions
 from eventrisk.model import SearchRegime, Status
 from eventrisk.timeutil import now_utc, to_local
+from tests.ui.conftest import choose_timing
 from ui.assessment_view import AssessmentView
 from ui.queue_model import QueueModel
 from ui.submission_form import SubmissionForm
@@ -19,6 +20,7 @@ def _fill(qtbot, form: SubmissionForm, venue_code: str) -> None:
     qtbot.keyClicks(form.promoter_name, "Lantern Events")
     day = to_local(now_utc() + timedelta(days=20)).date()
     form.day.setDate(QDate(day.year, day.month, day.day))
+    choose_timing(qtbot, form)
     qtbot.keyClicks(form.expected_attendance, "0")
     qtbot.keyClicks(form.door_supervisors, "1")
     form.search_regime.setCurrentIndex(form.search_regime.findData("none"))
@@ -119,7 +121,8 @@ def test_enter_a_submission_fix_the_error_and_save(qtbot, window_for, desk):
 def test_end_before_start_explains_finishes_next_day(qtbot, window_for):
     window = window_for("officer")
     form = window.new_submission()
-    form.next_day.setChecked(False)
+    form.day.setDate(QDate.currentDate().addDays(20))
+    choose_timing(qtbot, form, next_day=False)
     assert "Finishes next day" in form.errors["end"].text()
     form.next_day.setChecked(True)
     assert form.errors["end"].text() == ""
@@ -259,10 +262,11 @@ def test_the_form_can_be_completed_from_the_keyboard_in_order(qtbot, window_for)
         widget = widget.nextInFocusChain()
         if widget is form.event_name:
             break
-    assert order[:27] == [
-        "event_name", "event_type", "received_at", "venue_code", "newVenue", "promoter_name",
-        "promoter_company", "promoter_phone", "promoter_email", "night_contact", "day", "start_time", "end_time",
-        "next_day", "expected_attendance", "ticketing", "min_age", "min_age_not_stated",
+    assert order[:29] == [
+        "event_name", "event_type", "received_day", "received_time", "venue_code", "newVenue",
+        "promoter_name", "promoter_company", "promoter_phone", "promoter_email",
+        "night_contact", "day", "start_time", "end_time", "same_day", "next_day",
+        "expected_attendance", "ticketing", "min_age", "min_age_not_stated",
         "alcohol", "id_scanning",
         "door_supervisors", "search_regime", "cctv", "dispersal_plan", "medical_cover",
         "performers", "notes"]
@@ -525,7 +529,7 @@ def test_the_history_panel_reads_as_words(qtbot, window_for):
     from ui.assessment_view import history_text
 
     assert history_text("submission.edit", {"door_supervisors": ["4", "6"], "scoring": []},
-                        "") == "door supervisors: 4 → 6"
+                        "") == "SIA door supervisors: 4 → 6"  # the form's own label
     assert history_text("submission.override", {"from": "in_review", "to": "approved",
                                                 "grade_before": "HIGH", "grade_after": "LOW"},
                         "Checked with the borough") == \

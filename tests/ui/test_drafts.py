@@ -3,7 +3,7 @@ finished later; closing with unsaved changes offers a draft, discard or cancel."
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from ui.main_window import FIXED_TABS
@@ -60,6 +60,10 @@ def test_a_draft_is_kept_as_typed_and_finished_later(qtbot, window_for):
     from tests.ui.test_desk_flow import _state_entry_terms
 
     _state_entry_terms(qtbot, again)
+    from tests.ui.conftest import choose_timing
+
+    again.day.setDate(QDate.currentDate().addDays(20))
+    choose_timing(qtbot, again)
     again.validate()
     assert again.save_button.isEnabled(), again.reason.text()
     qtbot.mouseClick(again.save_button, Qt.MouseButton.LeftButton)

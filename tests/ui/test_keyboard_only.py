@@ -73,7 +73,10 @@ def test_capture_to_printed_approval_with_the_keyboard_alone(qtbot, window_for, 
     qtbot.waitUntil(form.isActiveWindow, timeout=3000)
     qtbot.waitUntil(form.event_name.hasFocus, timeout=3000)
     qtbot.keyClicks(form.event_name, "Keyboard Night")
-    _tab_to(qtbot, form.event_name, form.venue_code)
+    _tab_to(qtbot, form.event_name, form.event_type)  # nothing is chosen for the officer
+    while form.event_type.currentData() != "club_night":
+        qtbot.keyClick(form.event_type, Qt.Key.Key_Down)
+    _tab_to(qtbot, form.event_type, form.venue_code)
     qtbot.keyClicks(form.venue_code, venue.code)
     _tab_to(qtbot, form.venue_code, form.promoter_name)
     qtbot.keyClicks(form.promoter_name, "Tabitha Keys Promotions")
@@ -84,7 +87,11 @@ def test_capture_to_printed_approval_with_the_keyboard_alone(qtbot, window_for, 
     qtbot.keyClicks(form.start_time, "22:00")
     _tab_to(qtbot, form.start_time, form.end_time)
     qtbot.keyClicks(form.end_time, "03:00")
-    _tab_to(qtbot, form.end_time, form.expected_attendance)
+    _tab_to(qtbot, form.end_time, form.same_day)  # Tab stops once on the pair
+    qtbot.keyClick(form.same_day, Qt.Key.Key_Right)
+    qtbot.keyClick(form.next_day, Qt.Key.Key_Space)  # it finishes after midnight
+    assert form.next_day.isChecked()
+    _tab_to(qtbot, form.next_day, form.expected_attendance)
     qtbot.keyClicks(form.expected_attendance, str(min(venue.capacity, 250)))
     # Entry terms as the promoter stated them: arrows choose, Tab moves on.
     _tab_to(qtbot, form.expected_attendance, form.ticketing)

@@ -58,6 +58,7 @@ def test_the_form_takes_a_whole_date_and_time_typed_in_one_go(qtbot, window_for)
     qtbot.keyClicks(form.end_time, "3.30am")
     qtbot.keyClick(form.end_time, Qt.Key.Key_Tab)
     assert (form.start_time.time(), form.end_time.time()) == (QTime(23, 30), QTime(3, 30))
+    form.next_day.setChecked(True)
     raw = form.raw()
     assert raw["start"] == "2026-12-19T23:30" and raw["end"] == "2026-12-20T03:30"
     _enter(qtbot, form.day)
