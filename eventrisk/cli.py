@@ -596,6 +596,7 @@ def _rules(desk: Desk | None, args) -> int:
 
 def _audit(desk: Desk, args) -> int:
     from eventrisk.verify import Witness
+    from eventrisk.wording import witnesses_text
 
     expect = tuple(Witness.parse(text) for text in args.expect)
     with _progress_bars(args.quiet) as progress:
@@ -604,7 +605,7 @@ def _audit(desk: Desk, args) -> int:
         position, digest = report.head
         print(f"OK: {report.entries} audit entries, chain intact, head {position}:"
               f"{digest[:20]}; {report.submissions} submissions and {report.snapshots} "
-              f"snapshots agree with it; {report.witnesses} witnesses hold.")
+              f"snapshots agree with it; {witnesses_text(report.witnesses)}.")
         return 0
     for line in report.problems:
         print(line, file=sys.stderr)

@@ -349,7 +349,7 @@ class AssessmentView(QWidget):
             PdfPreview(pdf, self.sub.reference, f"{self.sub.reference}.pdf", self).exec()
             return False
         if name == "issue":
-            pdf = self.desk.render_assessment(sid)
+            pdf = self.desk.render_assessment(sid, for_issue=True)  # says issued, by whom
             path = save_pdf(self, pdf, f"{self.sub.reference}.pdf", memory_of(self.desk))
             if path is None:
                 return False

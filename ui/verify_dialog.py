@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from eventrisk.desk import Desk
 from eventrisk.errors import ValidationError
 from eventrisk.verify import Witness
+from eventrisk.wording import witnesses_text
 from ui.errors import show_error
 from ui.memory import memory_of, open_path
 from ui.style import error_css
@@ -122,7 +123,7 @@ class VerifyDialog(QDialog):
             self.verdict.setText(
                 f"The audit trail holds: {report.entries:,} entries (head {position}:"
                 f"{digest[:20]}); {report.submissions:,} submissions and {report.snapshots:,}"
-                f" snapshots agree with it; {report.witnesses} witnesses hold.")
+                f" snapshots agree with it; {witnesses_text(report.witnesses)}.")
             self.result.setPlainText("")
             return
         self.verdict.setStyleSheet(error_css() + " font-weight:bold;")
