@@ -187,10 +187,20 @@ def _evidence_table(data: ReportData) -> Table:
 EVIDENCE_HEADING = "The evidence behind each rule"
 
 
-def _why_summary(data: ReportData) -> list:
-    """Every rule that fired and the total, in two columns without the evidence (which
-    follows over the page, under a heading this names)."""
+def _why_summary(data: ReportData, columns: bool = True) -> list:
+    """Every rule that fired and the total without the evidence (which follows over the page,
+    under a heading this names): in two columns, or where even those would not fit, as one
+    run of text."""
     fired = data.assessment.fired
+    signpost = markup("<b>The evidence for each rule is over the page</b>, under “{heading}”.",
+                      "body", heading=EVIDENCE_HEADING)
+    if not columns:
+        rules = " · ".join(f"+{f.points} {f.title}{_floor(f)}" for f in fired)
+        return [para("Why this grade", "h2"),
+                markup("{rules}. <b>Total score {score}: {total}</b> Confidence {conf}.",
+                       "small", rules=rules, score=data.assessment.score,
+                       total=_total_words(data), conf=f"{data.assessment.confidence:.0%}"),
+                Spacer(1, 3), signpost]
     half = (len(fired) + 1) // 2
     cells = [[para(f"+{f.points}", "cell"), para(f.title + _floor(f), "cell")] for f in fired]
     left, right = cells[:half], cells[half:]
@@ -203,9 +213,7 @@ def _why_summary(data: ReportData) -> list:
     table = Table(rows, colWidths=[0.06 * w, 0.44 * w, 0.06 * w, 0.44 * w])
     table.setStyle(GRID)
     table.setStyle(TableStyle([("SPAN", (1, -1), (-1, -1))]))
-    return [para("Why this grade", "h2"), table, Spacer(1, 3),
-            markup("<b>The evidence for each rule is over the page</b>, under “{heading}”.",
-                   "body", heading=EVIDENCE_HEADING)]
+    return [para("Why this grade", "h2"), table, Spacer(1, 3), signpost]
 
 
 def _evidence_over_the_page(data: ReportData) -> list:
@@ -359,9 +367,15 @@ def assessment_story(data: ReportData) -> list:
         KeepTogether([para("Who to call now", "h2"), _who_to_call(data)]),
     ]
     why = _why(data)
-    if _height(page_1 + why) > FRAME_HEIGHT - FIT_MARGIN:
+    room = FRAME_HEIGHT - FIT_MARGIN - _height(page_1)
+    if _height(why) > room:
         summary = _why_summary(data)
-        why = [*summary, PageBreak(), *_evidence_over_the_page(data)]
+        if _height(summary) > room:
+            summary = _why_summary(data, columns=False)
+        # the evidence at the top of page 2, as the signpost says; should even the short
+        # form not fit (a very long list of conditions), it simply follows
+        breaking = [PageBreak()] if _height(summary) <= room else []
+        why = [*summary, *breaking, *_evidence_over_the_page(data)]
     return [
         *page_1,
         *why,
