@@ -15,7 +15,7 @@ from pypdf import PdfReader
 from eventrisk import submissions, workflow
 from eventrisk.errors import WorkflowError
 from eventrisk.model import Grade, IncidentCategory, Location, Severity
-from eventrisk.report.assessment_pdf import EVIDENCE_HEADING, render_assessment
+from eventrisk.report.assessment_pdf import render_assessment
 from eventrisk.report.pack_pdf import render_pack
 from eventrisk.scoring import service
 from eventrisk.timeutil import now_utc, to_local
@@ -23,6 +23,7 @@ from eventrisk.wording import agreed_guidance, distinct_measures
 from tests.core.test_scoring import add_incident
 
 LOW_GUIDANCE = "No conditions needed beyond the licence"
+EVIDENCE_HEADING = "The evidence behind each rule"  # the heading page 1 points to
 
 
 def pages_text(pdf: bytes) -> list[str]:
