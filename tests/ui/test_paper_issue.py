@@ -1,0 +1,31 @@
+"""Issuing from the assessment view hands the borough a PDF that already says issued."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+
+from pypdf import PdfReader
+from PySide6.QtCore import Qt
+
+
+def test_the_pdf_issued_from_the_screen_says_issued(qtbot, window_for, monkeypatch, messages):
+    from ui import assessment_view
+
+    window = window_for("supervisor")
+    db = window.desk.db
+    sid = db.execute("SELECT id FROM submissions WHERE status = 'approved' AND assessment_id "
+                     "IS NOT NULL ORDER BY starts_at LIMIT 1").fetchone()[0]
+    view = window.open_assessment(sid)
+    saved: list[bytes] = []
+    monkeypatch.setattr(assessment_view, "save_pdf",
+                        lambda _parent, pdf, name, _memory: saved.append(pdf) or f"/x/{name}")
+    monkeypatch.setattr(assessment_view, "print_pdf", lambda *_a: None)
+    qtbot.mouseClick(view.buttons["issue"], Qt.MouseButton.LeftButton)
+    assert len(saved) == 1
+    recorded = db.execute("SELECT sha256 FROM issued_documents WHERE submission_id = ? ORDER BY "
+                          "id DESC LIMIT 1", [sid]).fetchone()[0]
+    assert recorded == hashlib.sha256(saved[0]).hexdigest()
+    first = " ".join(PdfReader(io.BytesIO(saved[0])).pages[0].extract_text().split())
+    assert "status issued" in first and "status approved" not in first
+    assert "Status: issued to the borough by Sam Patel on" in first
