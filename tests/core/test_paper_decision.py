@@ -264,6 +264,8 @@ def grade_boxes(pdf: bytes, word: str, dpi: int = 150) -> list[tuple[tuple, tupl
     page = doc[0]
     text = page.get_textpage()
     scale, height = dpi / 72, page.get_size()[1]
+    # Pillow comes with reportlab (its own requirement); "L" is ITU-R 601 luma, as a mono
+    # printer driver or photocopier reduces colour
     image = page.render(scale=scale, rev_byteorder=True).to_pil().convert("RGB")
     rgb = np.asarray(image).astype(int)
     grey = np.asarray(image.convert("L")).astype(int)  # what a mono printer works from
