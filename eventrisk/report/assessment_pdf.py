@@ -127,9 +127,9 @@ def _override_beside(data: ReportData) -> list:
     if len(why) > JUSTIFICATION_ON_PAGE_1:
         why = why[:JUSTIFICATION_ON_PAGE_1].rsplit(" ", 1)[0].rstrip(",;:.") + \
             "… (in full under Supervisor's decision)"
-    box = Table([[markup("<b>{grade} set by {who}</b> on {when}, over the rules' {scored} "
-                         "(score {score}).", "cell", grade=r.grade_after, who=r.reviewer,
-                         when=british_datetime(_dt(r.at)), scored=r.grade_before,
+    box = Table([[markup("<b>{grade} set by {who}</b> on {when}; the rules give {scored} "
+                         "(score {score}).", "cell", grade=data.grade.value, who=r.reviewer,
+                         when=british_datetime(_dt(r.at)), scored=data.assessment.grade.value,
                          score=data.assessment.score)],
                  [markup("<b>Why:</b> {why}", "cell", why=why)]],
                 colWidths=[0.68 * FRAME_WIDTH])
@@ -248,18 +248,26 @@ def _conditions(data: ReportData) -> list:
     return out
 
 
+DECIDED = (Status.APPROVED, Status.ISSUED, Status.DEBRIEFED)
+
+
 def _standing(data: ReportData) -> str:
+    """Where the assessment stands, in words that agree with the record: who decided, who
+    issued it, and never "not approved" of an approved event that has since taken place."""
     status = data.submission.status
     r = data.review
     said = f"Status: {status.label.lower()}"
-    if status is Status.ISSUED and data.issued is not None:
+    if status is Status.DEBRIEFED:
+        said += " (the event has taken place)"
+    if status in (Status.ISSUED, Status.DEBRIEFED) and data.issued is not None:
         who, when = data.issued
-        said += f" to the borough by {who} on {british_datetime(when)}"
-    if status in (Status.APPROVED, Status.ISSUED) and r is not None:
+        said += ("" if status is Status.ISSUED else "; issued") + \
+            f" to the borough by {who} on {british_datetime(when)}"
+    if status in DECIDED and r is not None and r.decision in ("approve", "override"):
         return (f"{said}; the grade was "
                 f"{'set' if r.decision == 'override' else 'approved'} by {r.reviewer} on "
                 f"{british_datetime(_dt(r.at))}.")
-    if status in (Status.APPROVED, Status.ISSUED):
+    if status in DECIDED:
         return f"{said}."
     if status is Status.CANCELLED:
         return "Status: cancelled. The event is not going ahead."

@@ -76,7 +76,7 @@ def test_an_override_says_who_when_and_why_beside_the_grade_on_page_1(db, office
     first = pages_text(render_assessment(db, sub.id))[0]
     beside = first.find("CRITICAL set by Sam Super on")
     assert beside != -1, first
-    assert f"over the rules' {scored_grade.value}" in first
+    assert f"; the rules give {scored_grade.value} (score" in first
     assert first.find(f"Why: {why}") > beside
     # beside the grade: before what the borough should do and the conditions, not on page 2
     assert beside < first.find("What the borough should do") < first.find("Agreed conditions")
@@ -241,6 +241,28 @@ def test_only_an_approved_assessment_has_a_copy_to_issue(desks):
         with pytest.raises(WorkflowError, match="is assessed: only an approved assessment can "
                                                 "be issued"):
             desks[who].render_assessment(sid, for_issue=True)
+
+
+def test_an_approved_event_that_took_place_is_not_called_unapproved(db, officer, supervisor,
+                                                                      scored):
+
+    from eventrisk import incidents
+    from eventrisk.incidents import Debrief
+
+    sub = scored()
+    workflow.submit_for_review(db, officer, sub.id)
+    workflow.approve(db, supervisor, sub.id)
+    # the event is moved to last month (as a desk's past looks) and debriefed
+    start = now_utc() - timedelta(days=30)
+    db.execute("UPDATE submissions SET starts_at = ?, ends_at = ? WHERE id = ?",
+               [start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                (start + timedelta(hours=4)).strftime("%Y-%m-%dT%H:%M:%SZ"), sub.id])
+    incidents.record_debrief(db, officer, Debrief(sub.id, True, 280, 0, "Quiet night"))
+    assert submissions.get(db, sub.id).status.value == "debriefed"
+    first = pages_text(render_assessment(db, sub.id))[0]
+    assert "Not approved by a supervisor" not in first
+    assert ("Status: debriefed (the event has taken place); the grade was approved by Sam Super"
+            in first)
 
 
 # ---- grade boxes: WCAG AA, and apart in greyscale ---------------------------------------------
