@@ -245,7 +245,6 @@ def test_only_an_approved_assessment_has_a_copy_to_issue(desks):
 
 def test_an_approved_event_that_took_place_is_not_called_unapproved(db, officer, supervisor,
                                                                       scored):
-
     from eventrisk import incidents
     from eventrisk.incidents import Debrief
 
