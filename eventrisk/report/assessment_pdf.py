@@ -163,7 +163,8 @@ def _why(data: ReportData) -> list:
     out = [para("Why this grade", "h2")]
     if not fired:
         out.append(para("No rule fired: nothing in the submission or the recorded history "
-                        "raised the risk. " + _total_words(data), "body"))
+                        "raised the risk." + (" " + _total_words(data) if data.override
+                                              else ""), "body"))
         return out
     out.append(_evidence_table(data))
     return out

@@ -85,6 +85,24 @@ def test_an_override_says_who_when_and_why_beside_the_grade_on_page_1(db, office
             "CRITICAL, set by a supervisor") in first
 
 
+def test_with_no_rule_fired_the_page_says_so_and_names_an_override(db, officer, supervisor,
+                                                                  scored):
+    from tests.conftest import event_fields
+
+    start = event_fields()["start"]
+    sub = scored(end=start[:11] + "23:30", expected_attendance="60", door_supervisors="2")
+    assert service.latest_assessment(db, sub.id).fired == ()
+    first = pages_text(render_assessment(db, sub.id))[0]
+    assert "raised the risk. LOW." not in first  # no grade word dangling after it
+    assert "No rule fired: nothing in the submission or the recorded history raised the " \
+           "risk." in first
+    workflow.submit_for_review(db, officer, sub.id)
+    workflow.override(db, supervisor, sub.id, Grade.HIGH, "Intelligence")
+    first = pages_text(render_assessment(db, sub.id))[0]
+    assert ("raised the risk. The rules give LOW at this score; the grade in force is HIGH, "
+            "set by a supervisor") in first
+
+
 def test_a_long_justification_is_cut_on_page_1_and_printed_in_full_after(db, officer,
                                                                          supervisor, scored):
     sub = scored()
