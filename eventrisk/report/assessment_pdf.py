@@ -219,8 +219,8 @@ def _why_summary(data: ReportData, columns: bool = True) -> list:
 
 def _evidence_over_the_page(data: ReportData) -> list:
     return [KeepTogether([para(EVIDENCE_HEADING, "h2"),
-                          para("The rules listed under Why this grade on page 1, with their "
-                               "evidence.", "small")]),
+                          para("The rules listed under Why this grade on the page before, with "
+                               "their evidence.", "small")]),
             _evidence_table(data)]
 
 
