@@ -595,8 +595,8 @@ def _rules(desk: Desk | None, args) -> int:
 
 
 def _audit(desk: Desk, args) -> int:
+    from eventrisk.formatting import witnesses_text
     from eventrisk.verify import Witness
-    from eventrisk.wording import witnesses_text
 
     expect = tuple(Witness.parse(text) for text in args.expect)
     with _progress_bars(args.quiet) as progress:

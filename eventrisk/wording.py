@@ -68,12 +68,3 @@ def distinct_measures(measures: Iterable[str], agreed: Iterable[str] = ()) -> li
             continue
         out.append(unique[k])
     return out
-
-
-def witnesses_text(n: int) -> str:
-    """What ``audit verify`` says of the witnesses it checked, also when there were none: "0
-    witnesses hold" read as a failure on a desk that simply has no witness set."""
-    if n == 0:
-        return ("no outside witness was set, so none was checked (a head printed on a PDF, a "
-                "backup or a witness file would be)")
-    return "the one witness holds" if n == 1 else f"all {n} witnesses hold"

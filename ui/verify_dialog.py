@@ -19,8 +19,8 @@ from PySide6.QtWidgets import (
 
 from eventrisk.desk import Desk
 from eventrisk.errors import ValidationError
+from eventrisk.formatting import witnesses_text
 from eventrisk.verify import Witness
-from eventrisk.wording import witnesses_text
 from ui.errors import show_error
 from ui.memory import memory_of, open_path
 from ui.style import error_css
