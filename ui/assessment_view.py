@@ -183,7 +183,7 @@ class AssessmentView(QWidget):
                      if state.decision_stale else "")
             self.badge_detail.setText(
                 f"{stale}{note}Score {snap.score} · confidence {snap.confidence:.0%} · rules "
-                f"{snap.ruleset_version}\n{state.guidance}")
+                f"{snap.ruleset_version}\n{state.guidance_as_agreed}")
             self.fired_model.set_objects(list(snap.fired))
         self.conditions.setText("\n".join(f"• {c}" for c in sub.conditions)
                                 or "None agreed yet. Use the what-if panel to try measures.")

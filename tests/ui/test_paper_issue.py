@@ -29,3 +29,25 @@ def test_the_pdf_issued_from_the_screen_says_issued(qtbot, window_for, monkeypat
     first = " ".join(PdfReader(io.BytesIO(saved[0])).pages[0].extract_text().split())
     assert "status issued" in first and "status approved" not in first
     assert "Status: issued to the borough by Sam Patel on" in first
+
+
+def test_the_screen_words_the_grade_as_the_paper_does(qtbot, window_for):
+    """A LOW event with agreed conditions: neither screen nor paper says none are needed."""
+    from dataclasses import replace
+
+    window = window_for("officer")
+    desk = window.desk
+    sid = desk.db.execute("SELECT id FROM submissions WHERE status = 'assessed' AND grade = 'LOW'"
+                          " AND conditions = '[]' ORDER BY starts_at LIMIT 1").fetchone()[0]
+    state = desk.assessment(sid)
+    assert "No conditions needed beyond the licence" in state.guidance
+    conditions = ("Two SIA door supervisors", "Wand search")
+    desk.save_submission(replace(state.submission, conditions=conditions,
+                                 version=state.version))
+    view = window.open_assessment(sid)
+    shown = view.badge_detail.text()
+    assert "No conditions needed" not in shown
+    assert "The 2 conditions agreed with the promoter, listed below, apply." in shown
+    paper = " ".join(PdfReader(io.BytesIO(desk.render_assessment(sid))).pages[0]
+                     .extract_text().split())
+    assert "The 2 conditions agreed with the promoter, listed below, apply." in paper
