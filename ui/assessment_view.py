@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import QDate, QDateTime, Qt, QThreadPool, QTime, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -353,7 +355,12 @@ class AssessmentView(QWidget):
             path = save_pdf(self, pdf, f"{self.sub.reference}.pdf", memory_of(self.desk))
             if path is None:
                 return False
-            digest = self.desk.issue(sid, state.version, pdf)
+            try:
+                digest = self.desk.issue(sid, state.version, pdf)
+            except Exception:
+                # the file says issued: it must not outlive an issue that was not recorded
+                Path(path).unlink(missing_ok=True)
+                raise
             QMessageBox.information(self, "Issued", f"Issued {self.sub.reference}; saved to "
                                     f"{path}.\nSHA-256 {digest}")
             if QMessageBox.question(self, "Print", "Print it now as well?") == \

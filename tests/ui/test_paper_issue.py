@@ -51,3 +51,33 @@ def test_the_screen_words_the_grade_as_the_paper_does(qtbot, window_for):
     paper = " ".join(PdfReader(io.BytesIO(desk.render_assessment(sid))).pages[0]
                      .extract_text().split())
     assert "The 2 conditions agreed with the promoter, listed below, apply." in paper
+
+
+def test_a_pdf_saved_to_issue_is_removed_when_the_issue_is_not_recorded(
+        qtbot, window_for, monkeypatch, messages, tmp_path):
+    """The saved copy says issued; if the issue step fails (someone changed the event
+    meanwhile), it must not be left behind to pass for an issued assessment."""
+    from eventrisk.errors import ConflictError
+    from ui import assessment_view
+
+    window = window_for("supervisor")
+    db = window.desk.db
+    sid = db.execute("SELECT id FROM submissions WHERE status = 'approved' AND assessment_id "
+                     "IS NOT NULL ORDER BY starts_at LIMIT 1").fetchone()[0]
+    view = window.open_assessment(sid)
+    target = tmp_path / "issued.pdf"
+
+    def save(_parent, pdf, _name, _memory):
+        target.write_bytes(pdf)
+        return str(target)
+
+    def conflict(*_a, **_k):
+        raise ConflictError("Someone else changed this event; reopen it.")
+
+    monkeypatch.setattr(assessment_view, "save_pdf", save)
+    monkeypatch.setattr(window.desk, "issue", conflict)
+    before = db.execute("SELECT count(*) FROM issued_documents").fetchone()[0]
+    qtbot.mouseClick(view.buttons["issue"], Qt.MouseButton.LeftButton)
+    assert not target.exists()
+    assert db.execute("SELECT count(*) FROM issued_documents").fetchone()[0] == before
+    assert any("Someone else changed this event" in m for m in messages)
