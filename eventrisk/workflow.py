@@ -133,7 +133,8 @@ def approve(db: Database, actor: User, submission_id: int, comment: str = "", *,
         _, grade = _latest_assessment(db, submission_id)
         target = apply(db, actor, submission_id, "approve", reason=comment,
                        detail={"grade": grade, **(detail or {})},
-                       expected_version=expected_version)
+                       expected_version=expected_version,
+                       extra_sets={"scoring_editors": "[]"})  # a new review starts
         _review(db, actor, submission_id, "approve", comment, grade, grade)
     return target
 
@@ -165,7 +166,7 @@ def override(db: Database, actor: User, submission_id: int, grade: Grade,
                                **(detail or {})},
                        expected_version=expected_version,
                        extra_sets={"override_grade": grade.value, "grade": grade.value,
-                                   "grade_rank": grade.rank})
+                                   "grade_rank": grade.rank, "scoring_editors": "[]"})
         _review(db, actor, submission_id, "override", justification, before, grade.value)
     return target
 
