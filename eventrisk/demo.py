@@ -42,7 +42,7 @@ from typing import TypeVar
 
 from sqlite_utils import Database
 
-from eventrisk import audit, users, workflow
+from eventrisk import audit, settings, users, workflow
 from eventrisk.model import (
     EventType,
     IncidentCategory,
@@ -283,6 +283,7 @@ def build(db: Database, *, venues: int = 60, events: int = 600, incidents: int =
         _make_debriefs(db, past, noted, actor)
         audit.record(db, actor, "demo.build", "", "",
                      {"seed": seed, "venues": venues, "events": events, "incidents": incidents})
+        settings.mark_training(db)  # with its entry: verify holds the two together
         say("workflow")
         _walk_upcoming(db, rng, upcoming_ids)
     return DemoSummary(venues, len(promoter_rows), events, incidents, upcoming_n,
