@@ -727,6 +727,7 @@ def _rules(desk: Desk | None, args) -> int:
 
 
 def _audit(desk: Desk, args) -> int:
+    from eventrisk.formatting import witnesses_text
     from eventrisk.verify import Witness
 
     expect = tuple(Witness.parse(text) for text in args.expect)
@@ -737,7 +738,7 @@ def _audit(desk: Desk, args) -> int:
         print(f"OK: {report.entries} audit entries, chain intact, head {position}:"
               f"{digest[:20]}; {report.submissions} submissions, {report.snapshots} "
               f"snapshots, {report.reviews} reviews, {report.issued} issued documents and "
-              f"{report.accounts} accounts agree with it; {report.witnesses} witnesses hold.")
+              f"{report.accounts} accounts agree with it; {witnesses_text(report.witnesses)}.")
         return 0
     for line in report.problems:
         print(line, file=sys.stderr)

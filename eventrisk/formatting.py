@@ -30,3 +30,12 @@ def attendance_text(expected: int, capacity: int) -> str:
     """"1,200 expected; licensed capacity 700 (171%)"."""
     return (f"{expected:,} expected; licensed capacity {capacity:,} "
             f"({percent(attendance_ratio(expected, capacity))})")
+
+
+def witnesses_text(n: int) -> str:
+    """What ``audit verify`` says of the witnesses it checked, also when there were none: "0
+    witnesses hold" read as a failure on a desk that simply has no witness set."""
+    if n == 0:
+        return ("no outside witness was set, so none was checked (a head printed on a PDF, a "
+                "backup or a witness file would be)")
+    return "the one witness holds" if n == 1 else f"all {n} witnesses hold"

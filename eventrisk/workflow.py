@@ -190,10 +190,14 @@ class Review:
     grade_after: str
 
 
-def latest_review(db: Database, submission_id: int) -> Review | None:
-    """The newest decision on a submission, with the reviewer's name."""
+def latest_review(db: Database, submission_id: int,
+                  decision: str | None = None) -> Review | None:
+    """The newest decision on a submission (of that ``decision`` only, when given), with the
+    reviewer's name."""
+    only = "" if decision is None else " AND r.decision = ?"
     row = db.execute(
         "SELECT r.decision, u.display_name, r.created_at, r.comment, r.grade_before,"
         " r.grade_after FROM reviews r JOIN users u ON u.id = r.reviewer_id"
-        " WHERE r.submission_id = ? ORDER BY r.id DESC LIMIT 1", [submission_id]).fetchone()
+        f" WHERE r.submission_id = ?{only} ORDER BY r.id DESC LIMIT 1",
+        [submission_id] + ([] if decision is None else [decision])).fetchone()
     return Review(*row) if row else None

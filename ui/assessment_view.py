@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import re
 from datetime import datetime
+from pathlib import Path
 
 from PySide6.QtCore import QDate, QDateTime, Qt, QThreadPool, QTime, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -192,7 +193,7 @@ class AssessmentView(QWidget):
                      if state.decision_stale else "")
             self.badge_detail.setText(
                 f"{stale}{note}Score {snap.score} · confidence {snap.confidence:.0%} · rules "
-                f"{snap.ruleset_version}\n{state.guidance}")
+                f"{snap.ruleset_version}\n{state.guidance_as_agreed}")
             self.fired_model.set_objects(list(snap.fired))
         self.conditions.setText("\n".join(f"• {c}" for c in sub.conditions)
                                 or "None agreed yet. Use the what-if panel to try measures.")
@@ -384,11 +385,16 @@ class AssessmentView(QWidget):
             PdfPreview(pdf, self.sub.reference, f"{self.sub.reference}.pdf", self).exec()
             return False
         if name == "issue":
-            pdf = self.desk.render_assessment(sid)
+            pdf = self.desk.render_assessment(sid, for_issue=True)  # says issued, by whom
             path = save_pdf(self, pdf, f"{self.sub.reference}.pdf", memory_of(self.desk))
             if path is None:
                 return False
-            digest = self.desk.issue(sid, state.version, pdf)
+            try:
+                digest = self.desk.issue(sid, state.version, pdf)
+            except Exception:
+                # the file says issued: it must not outlive an issue that was not recorded
+                Path(path).unlink(missing_ok=True)
+                raise
             QMessageBox.information(self, "Issued", f"Issued {self.sub.reference}; saved to "
                                     f"{path}.\nSHA-256 {digest}")
             if QMessageBox.question(self, "Print", "Print it now as well?") == \

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from eventrisk.desk import Desk
 from eventrisk.errors import ValidationError
+from eventrisk.formatting import witnesses_text
 from eventrisk.verify import Witness
 from ui.dialogs import settle
 from ui.errors import show_error
@@ -125,7 +126,7 @@ class VerifyDialog(QDialog):
             self.verdict.setText(
                 f"The audit trail holds: {report.entries:,} entries (head {position}:"
                 f"{digest[:20]}); {report.submissions:,} submissions and {report.snapshots:,}"
-                f" snapshots agree with it; {report.witnesses} witnesses hold.")
+                f" snapshots agree with it; {witnesses_text(report.witnesses)}.")
             self.result.setPlainText("")
             return
         self.verdict.setStyleSheet(error_css() + " font-weight:bold;")

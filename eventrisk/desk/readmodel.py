@@ -19,6 +19,7 @@ from eventrisk.scoring.service import StoredAssessment, latest_assessment
 from eventrisk.timeutil import now_utc, to_file
 from eventrisk.users import can
 from eventrisk.venues import get_promoter, get_venue
+from eventrisk.wording import agreed_guidance
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,17 @@ class AssessmentState:
     @property
     def status(self) -> Status:
         return self.submission.status
+
+    @property
+    def guidance_as_agreed(self) -> str:
+        """``guidance`` worded to agree with the conditions agreed (a LOW event with agreed
+        conditions must not read "No conditions needed beyond the licence")."""
+        return agreed_guidance(self.guidance, self.submission.conditions)
+
+    @property
+    def borough_action_as_agreed(self) -> str:
+        """``borough_action`` worded to agree with the conditions agreed."""
+        return agreed_guidance(self.borough_action, self.submission.conditions)
 
     @property
     def decision_stale(self) -> bool:

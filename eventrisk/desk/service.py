@@ -301,13 +301,26 @@ class Desk(AccountsMixin, RecordsMixin, ReadsMixin, PersonalDataMixin, WorkMixin
         self.reader()
         return whatif.WhatIf(self.db, submission_id, self.clock())
 
-    def render_assessment(self, submission_id: int,
-                          generated_at: datetime | None = None) -> bytes:
-        """The printed assessment (OFFICIAL-SENSITIVE), from the read model."""
+    def render_assessment(self, submission_id: int, generated_at: datetime | None = None,
+                          *, for_issue: bool = False) -> bytes:
+        """The printed assessment (OFFICIAL-SENSITIVE), from the read model.  ``for_issue``:
+        the copy to hand to ``issue``, made before the issue step records it, which already
+        says issued, by whom and when (only for an account that may issue an approved one)."""
         from eventrisk.report.assessment_pdf import render_assessment
 
-        self.reader()
-        return render_assessment(self.db, submission_id, generated_at)
+        actor = self.reader()
+        issuing = None
+        if for_issue:
+            from eventrisk.users import require
+
+            require(actor, "issue")
+            sub = submissions.get(self.db, submission_id)
+            if "issue" not in workflow.allowed_actions(actor, sub.status):
+                raise WorkflowError(f"{sub.reference} is {sub.status.label.lower()}: only an "
+                                    "approved assessment can be issued.")
+            generated_at = generated_at or self.clock()
+            issuing = (actor.display_name, generated_at)
+        return render_assessment(self.db, submission_id, generated_at, issuing)
 
     def render_letter(self, submission_id: int, written_at: datetime | None = None) -> bytes:
         """The letter to the promoter of an approved event (OFFICIAL): the outcome in plain

@@ -6,16 +6,28 @@ import io
 from datetime import datetime
 
 from reportlab.lib import colors
-from reportlab.platypus import KeepTogether, Spacer, Table, TableStyle
+from reportlab.platypus import KeepTogether, PageBreak, Spacer, Table, TableStyle
 from sqlite_utils import Database
 
 from eventrisk.formatting import attendance_text
-from eventrisk.model import GRADE_COLOURS, Grade, Status
+from eventrisk.model import Grade, Status
 from eventrisk.report.chart import monthly_chart
 from eventrisk.report.data import ReportData, gather
-from eventrisk.report.layout import FRAME_WIDTH, GRID, HEADED, MarkedDocument, markup, para
+from eventrisk.report.layout import (
+    FRAME_HEIGHT,
+    FRAME_WIDTH,
+    GRID,
+    HEADED,
+    SHADE,
+    MarkedDocument,
+    grade_box_style,
+    grade_para,
+    markup,
+    para,
+)
 from eventrisk.scoring.features import door_supervisors_required
 from eventrisk.timeutil import british_date, british_datetime, british_time, to_local
+from eventrisk.wording import distinct_measures
 
 
 def _yes(value: bool | None, yes: str = "Yes", no: str = "No") -> str:
@@ -76,20 +88,25 @@ def _details(data: ReportData) -> list:
     return [KeepTogether([para("The submission", "h2"), table])]
 
 
+JUSTIFICATION_ON_PAGE_1 = 320  # characters of an override's justification beside the grade
+
+
 def _badge(data: ReportData) -> Table:
+    """The grade in its box and, beside it, the decision behind it (an override's who, when
+    and why) and what the borough should do."""
     grade: Grade = data.grade
     a = data.assessment
-    overridden = grade is not a.grade
     sub_line = f"score {a.score} · confidence {a.confidence:.0%}"
-    if overridden:
+    if data.override is not None:
         sub_line = f"set by supervisor (scored {a.grade.value}, {a.score})"
-    badge = [[para(grade.value, "grade")], [para(sub_line, "gradesub")]]
+    badge = [[grade_para(grade.value, grade, "grade")],
+             [grade_para(sub_line, grade, "gradesub")]]
     inner = Table(badge, colWidths=[0.28 * FRAME_WIDTH])
-    inner.setStyle(TableStyle([("BACKGROUND", (0, 0), (-1, -1),
-                                colors.HexColor(GRADE_COLOURS[grade])),
+    inner.setStyle(TableStyle([*grade_box_style(grade),
                                ("TOPPADDING", (0, 0), (-1, -1), 4),
                                ("BOTTOMPADDING", (0, 0), (-1, -1), 4)]))
-    action = [para("What the borough should do", "label"), para(data.borough_action, "body"),
+    action = [*_override_beside(data),
+              para("What the borough should do", "label"), para(data.borough_action, "body"),
               Spacer(1, 3),
               para(f"The desk: {data.guidance} Rules version {a.ruleset_version}; scored "
                    f"{british_datetime(_dt(a.as_of))}.", "small")]
@@ -99,31 +116,124 @@ def _badge(data: ReportData) -> Table:
     return outer
 
 
+def _override_beside(data: ReportData) -> list:
+    """An override's decision in a few lines beside the grade: who set which grade when, over
+    what the rules gave, and why (cut at a word if long; in full under Supervisor's
+    decision)."""
+    r = data.override
+    if r is None:
+        return []
+    why = " ".join(r.comment.split())
+    if len(why) > JUSTIFICATION_ON_PAGE_1:
+        why = why[:JUSTIFICATION_ON_PAGE_1].rsplit(" ", 1)[0].rstrip(",;:.") + \
+            "… (in full under Supervisor's decision)"
+    box = Table([[markup("<b>{grade} set by {who}</b> on {when}; the rules give {scored} "
+                         "(score {score}).", "cell", grade=data.grade.value, who=r.reviewer,
+                         when=british_datetime(_dt(r.at)), scored=data.assessment.grade.value,
+                         score=data.assessment.score)],
+                 [markup("<b>Why:</b> {why}", "cell", why=why)]],
+                colWidths=[0.68 * FRAME_WIDTH])
+    box.setStyle(TableStyle([("BOX", (0, 0), (-1, -1), 0.8, colors.black),
+                             ("BACKGROUND", (0, 0), (-1, -1), SHADE),
+                             ("TOPPADDING", (0, 0), (-1, -1), 2),
+                             ("BOTTOMPADDING", (0, 0), (-1, -1), 2)]))
+    return [box, Spacer(1, 4)]
+
+
 def _dt(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
+def _floor(f) -> str:
+    return f" (sets at least {f.min_grade})" if f.min_grade else ""
+
+
+def _total_words(data: ReportData) -> str:
+    """What the total comes to, and, for an override, that the grade in force is not it."""
+    a = data.assessment
+    if data.override is not None:
+        return (f"The rules give {a.grade.value} at this score; the grade in force is "
+                f"{data.grade.value}, set by a supervisor (beside the grade).")
+    return f"{a.grade.value}."
+
+
 def _why(data: ReportData) -> list:
+    """Every rule that fired with its points and evidence, and the total."""
     fired = data.assessment.fired
     out = [para("Why this grade", "h2")]
     if not fired:
         out.append(para("No rule fired: nothing in the submission or the recorded history "
-                        "raised the risk.", "body"))
+                        "raised the risk." + (" " + _total_words(data) if data.override
+                                              else ""), "body"))
         return out
+    out.append(_evidence_table(data))
+    return out
+
+
+def _evidence_table(data: ReportData) -> Table:
     rows = [[para("Points", "cellbold"), para("Rule", "cellbold"), para("Evidence", "cellbold")]]
-    for f in fired:
-        floor = f" (sets at least {f.min_grade})" if f.min_grade else ""
-        rows.append([para(f"+{f.points}", "cell"), para(f.title + floor, "cell"),
+    for f in data.assessment.fired:
+        rows.append([para(f"+{f.points}", "cell"), para(f.title + _floor(f), "cell"),
                      para(f.evidence, "cell")])
     rows.append([para(str(data.assessment.score), "cellbold"), para("Total score", "cellbold"),
-                 para(f"Confidence {data.assessment.confidence:.0%}: how complete and recent "
-                      "the information is.", "cell")])
+                 para(f"{_total_words(data)} Confidence {data.assessment.confidence:.0%}: how "
+                      "complete and recent the information is.", "cell")])
     table = Table(rows, colWidths=[0.08 * FRAME_WIDTH, 0.30 * FRAME_WIDTH, 0.62 * FRAME_WIDTH],
                   repeatRows=1)
     table.setStyle(GRID)
     table.setStyle(HEADED)
-    out.append(table)
-    return out
+    return table
+
+
+EVIDENCE_HEADING = "The evidence behind each rule"
+
+
+def _why_summary(data: ReportData, columns: bool = True) -> list:
+    """Every rule that fired and the total without the evidence (which follows over the page,
+    under a heading this names): in two columns, or where even those would not fit, as one
+    run of text."""
+    fired = data.assessment.fired
+    signpost = markup("<b>The evidence for each rule is over the page</b>, under “{heading}”.",
+                      "body", heading=EVIDENCE_HEADING)
+    if not columns:
+        rules = " · ".join(f"+{f.points} {f.title}{_floor(f)}" for f in fired)
+        return [para("Why this grade", "h2"),
+                markup("{rules}. <b>Total score {score}: {total}</b> Confidence {conf}.",
+                       "small", rules=rules, score=data.assessment.score,
+                       total=_total_words(data), conf=f"{data.assessment.confidence:.0%}"),
+                Spacer(1, 3), signpost]
+    half = (len(fired) + 1) // 2
+    cells = [[para(f"+{f.points}", "cell"), para(f.title + _floor(f), "cell")] for f in fired]
+    left, right = cells[:half], cells[half:]
+    right += [[para("", "cell"), para("", "cell")]] * (half - len(right))
+    rows = [[*a, *b] for a, b in zip(left, right, strict=True)]
+    rows.append([para(str(data.assessment.score), "cellbold"),
+                 para(f"Total score: {_total_words(data)} Confidence "
+                      f"{data.assessment.confidence:.0%}.", "cellbold"), "", ""])
+    w = FRAME_WIDTH
+    table = Table(rows, colWidths=[0.06 * w, 0.44 * w, 0.06 * w, 0.44 * w])
+    table.setStyle(GRID)
+    table.setStyle(TableStyle([("SPAN", (1, -1), (-1, -1))]))
+    return [para("Why this grade", "h2"), table, Spacer(1, 3), signpost]
+
+
+def _evidence_over_the_page(data: ReportData) -> list:
+    return [KeepTogether([para(EVIDENCE_HEADING, "h2"),
+                          para("The rules listed under Why this grade on the page before, with "
+                               "their evidence.", "small")]),
+            _evidence_table(data)]
+
+
+def _height(flowables: list, width: float = FRAME_WIDTH) -> float:
+    """The height ``flowables`` take laid out one after another in a frame ``width`` wide."""
+    total = 0.0
+    for f in flowables:
+        if isinstance(f, KeepTogether):
+            total += _height(f._content, width)
+            continue
+        _, h = f.wrap(width, FRAME_HEIGHT)
+        total += h + f.getSpaceBefore() + f.getSpaceAfter()
+    return total
 
 
 def _conditions(data: ReportData) -> list:
@@ -139,15 +249,27 @@ def _conditions(data: ReportData) -> list:
     return out
 
 
+DECIDED = (Status.APPROVED, Status.ISSUED, Status.DEBRIEFED)
+
+
 def _standing(data: ReportData) -> str:
+    """Where the assessment stands, in words that agree with the record: who decided, who
+    issued it, and never "not approved" of an approved event that has since taken place."""
     status = data.submission.status
     r = data.review
-    if status in (Status.APPROVED, Status.ISSUED) and r is not None:
-        return (f"Status: {status.label.lower()}; the grade was "
+    said = f"Status: {status.label.lower()}"
+    if status is Status.DEBRIEFED:
+        said += " (the event has taken place)"
+    if status in (Status.ISSUED, Status.DEBRIEFED) and data.issued is not None:
+        who, when = data.issued
+        said += ("" if status is Status.ISSUED else "; issued") + \
+            f" to the borough by {who} on {british_datetime(when)}"
+    if status in DECIDED and r is not None and r.decision in ("approve", "override"):
+        return (f"{said}; the grade was "
                 f"{'set' if r.decision == 'override' else 'approved'} by {r.reviewer} on "
                 f"{british_datetime(_dt(r.at))}.")
-    if status in (Status.APPROVED, Status.ISSUED):
-        return f"Status: {status.label.lower()}."
+    if status in DECIDED:
+        return f"{said}."
     if status is Status.CANCELLED:
         return "Status: cancelled. The event is not going ahead."
     return (f"Status: {status.label.lower()}. Not approved by a supervisor: the grade and the "
@@ -172,7 +294,8 @@ def _who_to_call(data: ReportData) -> Table:
 
 
 def _suggested(data: ReportData) -> list:
-    recommended = list(dict.fromkeys(f.measure for f in data.assessment.fired))
+    recommended = distinct_measures((f.measure for f in data.assessment.fired),
+                                    data.submission.conditions)
     if not recommended:
         return []
     out = [para("Suggested, not agreed", "h2"),
@@ -234,10 +357,12 @@ def _history(data: ReportData) -> list:
 
 def assessment_story(data: ReportData) -> list:
     """The flowables of one assessment.  Page 1 is the briefing, in the order a duty officer
-    needs it: what and where, the grade and what to do, the conditions, who to call, why;
-    the detail follows."""
+    needs it: what and where, the grade with the decision behind it and what to do, the
+    conditions, who to call, and why: every rule and the total.  When the rules with their
+    evidence would not fit there, page 1 lists the rules and the total and the evidence
+    follows at the top of page 2; the detail follows."""
     sub = data.submission
-    return [
+    page_1 = [
         para("Event risk assessment", "title"),
         markup("Reference <b>{ref}</b> · status <b>{status}</b> · revision {rev} · "
                "assessment {aid}", "body", ref=sub.reference, rev=sub.version,
@@ -249,12 +374,28 @@ def assessment_story(data: ReportData) -> list:
         _badge(data),
         KeepTogether(_conditions(data)),
         KeepTogether([para("Who to call now", "h2"), _who_to_call(data)]),
-        *_why(data),
+    ]
+    why = _why(data)
+    room = FRAME_HEIGHT - FIT_MARGIN - _height(page_1)
+    if _height(why) > room:
+        summary = _why_summary(data)
+        if _height(summary) > room:
+            summary = _why_summary(data, columns=False)
+        # the evidence at the top of page 2, as the signpost says; should even the short
+        # form not fit (a very long list of conditions), it simply follows
+        breaking = [PageBreak()] if _height(summary) <= room else []
+        why = [*summary, *breaking, *_evidence_over_the_page(data)]
+    return [
+        *page_1,
+        *why,
         *_details(data),
         *_suggested(data),
         KeepTogether(_decision(data)),
         *_history(data),
     ]
+
+
+FIT_MARGIN = 6  # points kept spare when deciding what fits page 1
 
 
 def compact_story(data: ReportData) -> list:
@@ -304,9 +445,11 @@ def footer(generated_at: datetime, versions: str, audit_head: tuple[int, str]) -
 
 
 def render_assessment(db: Database, submission_id: int,
-                      generated_at: datetime | None = None) -> bytes:
-    """The assessment PDF as bytes (same bytes for the same data and generation time)."""
-    data = gather(db, submission_id, generated_at)
+                      generated_at: datetime | None = None,
+                      issuing: tuple[str, datetime] | None = None) -> bytes:
+    """The assessment PDF as bytes (same bytes for the same data and generation time);
+    ``issuing`` (who, when): the copy about to be issued, which says so."""
+    data = gather(db, submission_id, generated_at, issuing=issuing)
     buffer = io.BytesIO()
     doc = MarkedDocument(buffer, title=f"{data.submission.reference} risk assessment",
                          footer=footer(data.generated_at, data.assessment.ruleset_version,

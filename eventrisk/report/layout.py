@@ -17,6 +17,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, Paragraph, TableStyle
 
+from eventrisk.model import Grade
 from eventrisk.paths import resource
 
 MARKING = "OFFICIAL-SENSITIVE"
@@ -24,6 +25,9 @@ TRAINING_MARK = "TRAINING DATA — NOT FOR OPERATIONAL USE"
 PAGE_WIDTH, PAGE_HEIGHT = A4
 MARGIN = 16 * mm
 FRAME_WIDTH = PAGE_WIDTH - 2 * MARGIN
+TOP_MARGIN = MARGIN + 8 * mm
+BOTTOM_MARGIN = MARGIN + 10 * mm
+FRAME_HEIGHT = PAGE_HEIGHT - TOP_MARGIN - BOTTOM_MARGIN  # of an A4 page in portrait
 FONT = "DejaVuSans"
 FONT_BOLD = "DejaVuSans-Bold"
 GREY = colors.HexColor("#555555")
@@ -39,6 +43,30 @@ GRID = TableStyle([
     ("LEFTPADDING", (0, 0), (-1, -1), 3),
 ])
 HEADED = TableStyle([("BACKGROUND", (0, 0), (-1, 0), SHADE)])
+
+# The grade box on paper: (fill, text).  Each text passes WCAG AA (at least 4.5:1) on its fill,
+# and the fills stand far apart in grey (ITU-R 601 luma 228, 162, 95, 38 of 255), so a black
+# and white printer still tells the grades apart.  The screen's GRADE_COLOURS (white text on
+# mid green and red) were 5.1:1 and 5.6:1 but came out as the same grey (93 and 87).
+GRADE_PRINT = {
+    Grade.LOW: ("#dcedc8", "#000000"),
+    Grade.MEDIUM: ("#f09a00", "#000000"),
+    Grade.HIGH: ("#b34700", "#ffffff"),
+    Grade.CRITICAL: ("#7f0000", "#ffffff"),
+}
+
+
+def grade_box_style(grade: Grade, cells=((0, 0), (-1, -1)), border: bool = True) -> list:
+    """Table style commands that print ``cells`` as ``grade``'s box: fill, text colour (for
+    plain strings; Paragraphs take ``grade_para``) and a dark edge (a LOW box is light, and
+    would otherwise vanish on white paper)."""
+    fill, text = GRADE_PRINT[grade]
+    start, end = cells
+    out = [("BACKGROUND", start, end, colors.HexColor(fill)),
+           ("TEXTCOLOR", start, end, colors.HexColor(text))]
+    if border:
+        out.append(("BOX", start, end, 0.8, colors.black))
+    return out
 
 
 @cache
@@ -85,6 +113,18 @@ def para(text: object, style: str = "body", *, bold: bool = False) -> Paragraph:
     return Paragraph(safe, styles()[style])
 
 
+@cache
+def _grade_style(grade: Grade, style: str) -> ParagraphStyle:
+    return ParagraphStyle(f"{style}-{grade.value}", parent=styles()[style],
+                          textColor=colors.HexColor(GRADE_PRINT[grade][1]))
+
+
+def grade_para(text: object, grade: Grade, style: str = "cellbold") -> Paragraph:
+    """Text on ``grade``'s box, in the box's own text colour (a table's TEXTCOLOR does not
+    reach into a Paragraph)."""
+    return Paragraph(escape(str(text)), _grade_style(grade, style))
+
+
 def markup(template: str, style: str = "body", **values: object) -> Paragraph:
     """Our own markup with user values escaped into it (``{name}`` placeholders)."""
     return Paragraph(template.format(**{k: escape(str(v)) for k, v in values.items()}),
@@ -121,7 +161,7 @@ class MarkedDocument(BaseDocTemplate):
                  marking: str = MARKING, pagesize: tuple[float, float] = A4, **kwargs):
         register_fonts()
         super().__init__(target, pagesize=pagesize, leftMargin=MARGIN, rightMargin=MARGIN,
-                         topMargin=MARGIN + 8 * mm, bottomMargin=MARGIN + 10 * mm,
+                         topMargin=TOP_MARGIN, bottomMargin=BOTTOM_MARGIN,
                          title=title, author="EventRisk", creator="EventRisk",
                          invariant=1, **kwargs)
         self.footer = footer

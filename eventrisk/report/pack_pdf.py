@@ -8,17 +8,25 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from reportlab.lib import colors
 from reportlab.platypus import CondPageBreak, PageBreak, Spacer, Table, TableStyle
 from sqlite_utils import Database
 
 from eventrisk import audit
 from eventrisk.errors import NotFoundError, ValidationError
-from eventrisk.model import GRADE_COLOURS, Grade, Status
+from eventrisk.model import Grade, Status
 from eventrisk.reference import borough_named, canonical_borough
 from eventrisk.report.assessment_pdf import assessment_story, compact_story, footer
 from eventrisk.report.data import PACK_INCIDENT_ROWS, desk_contact, gather
-from eventrisk.report.layout import FRAME_WIDTH, GRID, HEADED, MarkedDocument, markup, para
+from eventrisk.report.layout import (
+    FRAME_WIDTH,
+    GRID,
+    HEADED,
+    MarkedDocument,
+    grade_box_style,
+    grade_para,
+    markup,
+    para,
+)
 from eventrisk.scoring.service import Cancelled
 from eventrisk.settings import is_training
 from eventrisk.timeutil import (
@@ -71,6 +79,11 @@ def render_pack(db: Database, borough: str, date_from: date, date_to: date,
     generated_at = generated_at or now_utc()
     contact = desk_contact()
     cover = _cover_rows(db, ids)
+    # CRITICAL and HIGH first (a CRITICAL must never be the last line of a long cover), then
+    # the rest; by start within each.  The pages follow the cover's order.
+    order = sorted(range(len(ids)), key=lambda i: (_FIRST.get(cover[i].grade, len(_FIRST)),
+                                                   cover[i].start, ids[i]))
+    ids, cover = [ids[i] for i in order], [cover[i] for i in order]
     head = audit.head(db)
     story = _cover(name, period, cover, generated_at, head, contact, include_pending)
     rulesets: dict = {}
@@ -158,6 +171,8 @@ def _cover_rows(db: Database, ids: list[int]) -> list[CoverRow]:
                      Status(r[7]), r[8]) for r in (rows[sid] for sid in ids)]
 
 
+_FIRST = {Grade.CRITICAL: 0, Grade.HIGH: 1}  # grades the cover lists before all others
+
 HALF_PAGE = 330  # points: what a compact LOW assessment needs, with room to spare
 
 
@@ -206,6 +221,8 @@ def _cover(name, period, reports: list[CoverRow], generated_at, head, contact,
                           "body", bold=True))
     elif not include_pending:
         story.append(para("Approved and issued assessments only.", "small"))
+    story.append(para("Listed CRITICAL first, then HIGH, then the rest, each by start time; "
+                      "the pages follow in the same order.", "small"))
     story.append(Spacer(1, 6))
     widths = [w * FRAME_WIDTH for _, w in _COLUMNS]
     for start in range(0, len(reports), COVER_CHUNK):
@@ -214,13 +231,12 @@ def _cover(name, period, reports: list[CoverRow], generated_at, head, contact,
         for i, r in enumerate(reports[start:start + COVER_CHUNK], 1):
             final = r.status.value in FINAL
             rows.append([para(british_datetime(r.start), "cell"), para(british_time(r.end), "cell"),
-                         para(r.grade.value, "cellbold"),
+                         grade_para(r.grade.value, r.grade),
                          para(r.status.label if final else f"{r.status.label} (NOT APPROVED)",
                               "cell" if final else "cellbold"),
                          para(r.event_name, "cell"), para(r.venue_name, "cell"),
                          para(f"{r.attendance:,}", "cell"), para(r.reference, "cell")])
-            style.append(("BACKGROUND", (2, i), (2, i), colors.HexColor(GRADE_COLOURS[r.grade])))
-            style.append(("TEXTCOLOR", (2, i), (2, i), colors.white))
+            style += grade_box_style(r.grade, ((2, i), (2, i)), border=False)
         table = Table(rows, colWidths=widths, repeatRows=1)
         table.setStyle(TableStyle(style))
         story.append(table)

@@ -218,6 +218,22 @@ def test_audit_verify_ok_and_broken(capsys, desk):
     assert code == 1 and "entry 5 (submission.import by demo) was changed" in err
 
 
+def test_audit_verify_with_no_witness_does_not_read_as_a_failure(capsys, desk):
+    """Issue 33: "0 witnesses hold" read as a failure when no witness is set."""
+    from eventrisk import audit
+
+    code, out, _ = run(capsys, "--db", desk, "audit", "verify")
+    assert code == 0
+    assert "0 witnesses" not in out
+    assert "no outside witness was set, so none was checked" in out
+    db = open_database(desk)
+    position, digest = audit.head(db)
+    db.close()
+    code, out, _ = run(capsys, "--db", desk, "audit", "verify", "--expect",
+                       f"{position}:{digest[:20]}")
+    assert code == 0 and out.rstrip().endswith("the one witness holds.")
+
+
 @pytest.mark.sqlite_only  # the copy is a desk file (a server's: test_pg_server)
 def test_backup_is_a_sound_copy(capsys, desk, tmp_path):
     code, _, _ = run(capsys, "--db", desk, "backup", tmp_path / "copy.db")

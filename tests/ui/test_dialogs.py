@@ -355,7 +355,7 @@ def test_verify_the_audit_trail_from_the_app(qtbot, desk, tmp_path):
     qtbot.mouseClick(dialog.run_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "holds" in dialog.verdict.text(), timeout=20000)
     # the typed head, the backup file, and the head the backup recorded in the trail
-    assert "3 witnesses hold" in dialog.verdict.text()
+    assert "all 3 witnesses hold" in dialog.verdict.text()
     dialog.heads.setPlainText(f"{position + 50}:{digest[:20]}")
     qtbot.mouseClick(dialog.run_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "does NOT hold" in dialog.verdict.text(), timeout=20000)
