@@ -37,7 +37,7 @@ from eventrisk.scoring.whatif import MEASURES
 from eventrisk.timeutil import british_datetime, british_time, from_db, local_to_utc, to_local
 from ui.datetime_fields import DateTimeField
 from ui.dialogs import ask_reason, confirm, ok_cancel, settle
-from ui.errors import show_error
+from ui.errors import message_for, show_error
 from ui.flow_layout import FlowLayout
 from ui.memory import memory_of
 from ui.models import Column, ObjectTableModel, table_view
@@ -78,6 +78,7 @@ class AssessmentView(QWidget):
     what_if_ready = Signal()
     next_requested = Signal(int)  # from the review list: this one is done (or skipped)
     decided = Signal(str)  # a decision was recorded: one line naming the event and grade
+    notice = Signal(str)  # one line for the status bar (a paper mailed, or why not)
 
     def __init__(self, desk: Desk, submission_id: int, parent=None):
         super().__init__(parent)
@@ -397,6 +398,7 @@ class AssessmentView(QWidget):
                 raise
             QMessageBox.information(self, "Issued", f"Issued {self.sub.reference}; saved to "
                                     f"{path}.\nSHA-256 {digest}")
+            self._offer_mail("issued", sid, pdf)
             if QMessageBox.question(self, "Print", "Print it now as well?") == \
                     QMessageBox.StandardButton.Yes:
                 print_pdf(self, pdf, self.sub.reference)
@@ -411,6 +413,7 @@ class AssessmentView(QWidget):
             QMessageBox.information(self, "Letter", f"Saved the letter to "
                                     f"{self.state.promoter.name} at {path}, and recorded it as "
                                     f"sent.\nSHA-256 {digest}")
+            self._offer_mail("letter", sid, pdf)
             return True
         if name == "debrief":
             from ui.venue_dialog import DebriefDialog
@@ -419,6 +422,47 @@ class AssessmentView(QWidget):
         if name == "venue":
             self.open_venue.emit(self.venue.id)
         return False
+
+    def _offer_mail(self, kind: str, sid: int, pdf: bytes) -> bool:
+        """Where the desk has a mail relay: offer to send the paper just issued (to the
+        borough's duty mailbox, or the letter to the promoter).  A failure says what failed,
+        leaves the paper issued, and sending again is one click.  True once sent."""
+        try:
+            if self.desk.mail.relay() is None:
+                return False
+            if kind == "issued":
+                mailbox = self.desk.mail.mailbox(self.venue.borough)
+                to = f"{self.venue.borough}'s duty mailbox ({mailbox})"
+                send = self.desk.mail.send_issued
+            else:
+                if not self.sub.promoter_email:
+                    return False
+                to = f"{self.sub.promoter_name} ({self.sub.promoter_email})"
+                send = self.desk.mail.send_letter
+        except ValidationError as exc:  # no mailbox for this borough in desk.json
+            self.notice.emit(f"Not mailed: {exc.problems[0][1]}.")
+            return False
+        what = "the issued assessment" if kind == "issued" else "the letter"
+        if QMessageBox.question(self, "Send it?", f"Send {what} to {to} now, through the "
+                                "force's mail relay?") != QMessageBox.StandardButton.Yes:
+            return False
+        while True:
+            try:
+                sent = send(sid, pdf)
+            except Exception as exc:  # noqa: BLE001 - said in a sentence, sent again on a click
+                box = QMessageBox(QMessageBox.Icon.Warning, "Not sent",
+                                  f"{message_for(exc)[1]}\n\n{self.sub.reference} stays "
+                                  "issued; nothing else changed.", parent=self)
+                again = box.addButton("Send &again", QMessageBox.ButtonRole.AcceptRole)
+                box.addButton("&Close", QMessageBox.ButtonRole.RejectRole)
+                box.setDefaultButton(again)
+                box.exec()
+                if box.clickedButton() is not again:
+                    return False
+                continue
+            self.notice.emit(f"Sent {what} of {self.sub.reference} to "
+                             f"{', '.join(sent.recipients)} (recorded in the audit trail).")
+            return True
 
     def _agree(self) -> None:
         changes = self.what_if.changes()

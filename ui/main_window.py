@@ -68,6 +68,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.desk = desk
         self.db_path = desk.path
+        self.setAcceptDrops(True)  # a promoter's filled form, dropped on the window
         self.idle_timer = QTimer(self, singleShot=True)
         self.idle_timer.timeout.connect(self.lock)
         # Tell other workstations this desk is open here (a restore waits for everyone).
@@ -308,6 +309,8 @@ class MainWindow(QMainWindow):
                                        QKeySequence.StandardKey.New, toolbar=True)
         file.addSeparator()
         self._action(file, "&Import…", self.import_file)
+        self._action(file, "Promoter's for&m…", self.promoter_form)
+        self._action(file, "Import a promoter's fille&d form…", self.import_promoter_form)
         self._action(file, "&Export…", self.export_file)
         self.pack_action = self._action(file, "Borough &pack…", self.borough_pack,
                                         QKeySequence.StandardKey.Print, toolbar=True)
@@ -385,6 +388,7 @@ class MainWindow(QMainWindow):
             view.tab_key = ("assessment", submission_id)
             view.changed.connect(lambda _id: self.refresh())
             view.decided.connect(self._say_decided)
+            view.notice.connect(lambda line: self.statusBar().showMessage(line, 15000))
             view.open_venue.connect(self.open_venue)
             index = self.tabs.addTab(view, view.sub.reference)
         self.tabs.setCurrentIndex(index)
@@ -554,6 +558,103 @@ class MainWindow(QMainWindow):
                          lambda desk, _r: desk.import_file(kind, Path(path),
                                                            with_status=with_status),
                          done)
+
+    # ---- the promoter's form ---------------------------------------------------------------
+    def promoter_form(self) -> str | None:
+        """Save the fillable form for a promoter, blank or pre-filled for one on the desk."""
+        name, ok = QInputDialog.getText(
+            self, "Promoter's form", "Pre-fill it for a promoter on the desk (their name, "
+            "company, contacts and venues), or leave it empty for a blank form:")
+        if not ok:
+            return None
+        try:
+            pdf = self.desk.forms.blank(name.strip() or None)
+        except Exception as exc:  # noqa: BLE001 - one clear message
+            show_error(self, exc, self.db_path)
+            return None
+        suggested = f"submission-form-{name.strip() or 'blank'}.pdf".replace(" ", "-")
+        path = save_path(self, memory_of(self.desk), "pdf", "Save the promoter's form",
+                         suggested, "PDF files (*.pdf)")
+        if not path:
+            return None
+        try:
+            write_pdf(pdf, path)
+        except Exception as exc:  # noqa: BLE001
+            show_error(self, exc, self.db_path)
+            return None
+        self.statusBar().showMessage(f"Saved the promoter's form to {path}: send it to the "
+                                     "promoter, and import it when it comes back filled in.",
+                                     15000)
+        return path
+
+    def import_promoter_form(self, path: str | None = None) -> SubmissionForm | None:
+        """A promoter's filled form into New submission: every field filled, each checked as
+        if typed; a venue or promoter not on the desk is confirmed by the officer first."""
+        if not path:
+            path = open_path(self, memory_of(self.desk), "import",
+                             "Import a promoter's filled form", "PDF files (*.pdf)")
+            if not path:
+                return None
+        try:
+            data = Path(path).read_bytes()
+            reading = self.desk.forms.read(data, Path(path).name)
+        except OSError as exc:
+            QMessageBox.warning(self, "Import a promoter's form",
+                                f"{path} cannot be read ({exc.strerror}).")
+            return None
+        except Exception as exc:  # noqa: BLE001 - a hostile or foreign PDF: one sentence
+            show_error(self, exc, self.db_path)
+            return None
+        venue = self._confirm_match("venue", reading.venue)
+        promoter = self._confirm_match("promoter", reading.promoter)
+        if venue is None or promoter is None:
+            return None
+        form = self.new_submission()
+        form.load_promoter_form(reading, venue, promoter)
+        return form
+
+    def _confirm_match(self, what: str, match) -> str | None:
+        """The name to use for a venue or promoter the form gave: the desk's own when it is
+        on the desk, else the one the officer picks; None if they cancel."""
+        if match.confirmed or not match.typed:
+            return match.exact
+        if not match.candidates:
+            if what == "venue":
+                QMessageBox.information(
+                    self, "Venue not on the desk", f"The form names the venue "
+                    f"'{match.typed}', and no venue on the desk is like it. Choose the venue "
+                    "in the form, or add it there as a new venue.")
+                return ""
+            return match.typed  # a new promoter, as the form shows before saving
+        new = ("None of these: choose the venue in the form" if what == "venue"
+               else f"A new promoter: {match.typed}")
+        shown = [label for _, label in match.candidates]
+        chosen, ok = QInputDialog.getItem(
+            self, f"Which {what}?", f"The form names the {what} '{match.typed}', which is not "
+            f"on the desk. Is it one of these?", [*shown, new], 0, False)
+        if not ok:
+            return None
+        if chosen == new:
+            return "" if what == "venue" else match.typed
+        return match.candidates[shown.index(chosen)][0]
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        if self._dropped_pdf(event) is not None:
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        path = self._dropped_pdf(event)
+        if path is not None:
+            event.acceptProposedAction()
+            QTimer.singleShot(0, lambda: self.import_promoter_form(path))
+
+    @staticmethod
+    def _dropped_pdf(event) -> str | None:
+        urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
+        if len(urls) == 1 and urls[0].isLocalFile() and \
+                urls[0].toLocalFile().lower().endswith(".pdf"):
+            return urls[0].toLocalFile()
+        return None
 
     def export_file(self) -> None:
         kind, ok = QInputDialog.getItem(self, "Export", "What to export?",

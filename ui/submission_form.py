@@ -217,6 +217,7 @@ class SubmissionForm(QDialog):
         self.reason = QLabel(objectName="saveReason", wordWrap=True)
         self.reason.setStyleSheet(error_css())
         self.draft_id: int | None = None  # the draft this form was opened from or saved as
+        self.source_form = None  # a promoter's filled form this submission comes from
         self.draft_button = QPushButton("Save as &draft", objectName="draftButton")
         self.draft_button.setToolTip("Keep it as it is, unchecked, to finish later (My work)")
         self.draft_button.clicked.connect(self.save_draft)
@@ -484,6 +485,7 @@ class SubmissionForm(QDialog):
         while True:
             try:  # saving and scoring are one transaction: a failure leaves nothing behind
                 state = self.desk.save_submission(sub, withdraw_reason=reason,
+                                                  source_form=self.source_form,
                                                   duplicate_ok=duplicate_ok,
                                                   update_promoter=update_promoter)
             except PromoterDetailsChanged as exc:
@@ -586,6 +588,38 @@ class SubmissionForm(QDialog):
         self.draft_id = draft.id
         self.setWindowTitle(f"New submission (draft: {draft.title})")
         self._dirty = False
+        self.validate()
+
+    def load_promoter_form(self, reading, venue_code: str, promoter_name: str) -> None:
+        """Fill every field from a promoter's filled form (``desk.forms.read``), as the
+        promoter wrote it, with the venue and promoter the officer confirmed; saving keeps
+        the form's PDF with the submission."""
+        fields, written = reading.fields, reading.form.values
+        for name in ("event_name", "promoter_company", "promoter_phone", "promoter_email",
+                     "night_contact", "expected_attendance", "min_age", "door_supervisors"):
+            getattr(self, name).setText(fields.get(name, ""))
+        self.venue_code.setText(venue_code)
+        self.promoter_name.setText(promoter_name)
+        _select(self.event_type, fields.get("event_type", ""))
+        _select(self.ticketing, fields.get("ticketing") or UNSTATED)
+        _select(self.alcohol, fields.get("alcohol") or UNSTATED)
+        for name in ("id_scanning", "cctv", "dispersal_plan", "medical_cover",
+                     "search_regime"):
+            _select(getattr(self, name), fields.get(name, ""))
+        self.min_age_unstated.setChecked(not fields.get("min_age"))
+        self.day.setText(written.get("start_date", ""))
+        self.start_time.setText(written.get("start_time", ""))
+        self.end_time.setText(written.get("end_time", ""))
+        start, end = fields.get("start", ""), fields.get("end", "")
+        if start[:10] and end[:10]:
+            days = (datetime.fromisoformat(end[:10]) - datetime.fromisoformat(start[:10])).days
+            if days in (0, 1):
+                (self.next_day if days == 1 else self.same_day).setChecked(True)
+        self.performers.setPlainText(written.get("performers", ""))
+        self.source_form = reading.form
+        self.setWindowTitle(f"New submission (from the promoter's form, SHA-256 "
+                            f"{reading.sha256[:12]}…)")
+        self._dirty = True
         self.validate()
 
     def _received_text(self) -> str:

@@ -156,7 +156,7 @@ class Mailer:
                     "was sent.")
         password = relay_password(relay)
         digest = hashlib.sha256(pdf).hexdigest()
-        detail = {"kind": kind, "about": about, "to": recipients, "subject": subject,
+        detail = {"kind": kind, "about": about, "recipients": recipients, "subject": subject,
                   "sha256": digest, "relay": str(relay)}
         entity = ("submission", str(submission_id)) if submission_id else ("pack", about)
         try:

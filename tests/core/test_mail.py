@@ -127,7 +127,7 @@ def test_an_issued_assessment_reaches_the_boroughs_mailbox_with_its_hash(desks, 
     assert hashlib.sha256(body).hexdigest() == hashlib.sha256(pdf).hexdigest() == sent.sha256
     assert msg.get_body(("plain",)).get_content().count(sent.sha256) == 1
     [(actor, detail)] = _audit(desks["capturer"], "mail.sent")
-    assert actor == "capturer" and detail["to"] == [MAILBOX] and detail["sha256"] == sent.sha256
+    assert actor == "capturer" and detail["recipients"] == [MAILBOX] and detail["sha256"] == sent.sha256
 
 
 def test_only_the_document_recorded_at_issue_is_mailed(desks, relay, mailboxes):
