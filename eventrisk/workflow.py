@@ -52,6 +52,10 @@ TRANSITIONS: dict[str, Transition] = {
 # Actions the service takes itself rather than offering as buttons.
 INTERNAL = frozenset({"assess", "withdraw", "debrief"})
 
+# Statuses in which a supervisor's decision is in force: a rescore never changes their grade
+# (it records its snapshot beside the decision; see ``scoring.service``).
+DECIDED = frozenset({S.APPROVED.value, S.ISSUED.value, S.DEBRIEFED.value})
+
 # Statuses that need someone to do something, for the risk queue.
 NEEDS_ACTION = {S.RECEIVED, S.RETURNED, S.ASSESSED, S.IN_REVIEW}
 
@@ -187,12 +191,13 @@ class Review:
     comment: str
     grade_before: str
     grade_after: str
+    assessment_id: int | None = None  # the snapshot decided on (never replaced)
 
 
 def latest_review(db: Database, submission_id: int) -> Review | None:
     """The newest decision on a submission, with the reviewer's name."""
     row = db.execute(
         "SELECT r.decision, u.display_name, r.created_at, r.comment, r.grade_before,"
-        " r.grade_after FROM reviews r JOIN users u ON u.id = r.reviewer_id"
+        " r.grade_after, r.assessment_id FROM reviews r JOIN users u ON u.id = r.reviewer_id"
         " WHERE r.submission_id = ? ORDER BY r.id DESC LIMIT 1", [submission_id]).fetchone()
     return Review(*row) if row else None

@@ -33,6 +33,7 @@ from eventrisk.users import require
 from eventrisk.venues import venues_by_id
 
 BATCH = 1000
+DECIDED = workflow.DECIDED
 
 _INPUT_FIELDS = ("event_type", "starts_at", "ends_at", "expected_attendance", "ticketing",
                  "min_age", "alcohol", "door_supervisors", "search_regime", "cctv",
@@ -237,6 +238,24 @@ def _prepare(db: Database, where: str, params: dict, now: datetime,
         "a.ruleset_sha256, s.score_source, s.reference, s.starts_at, s.status "
         f"FROM submissions s JOIN assessments a ON a.id = s.assessment_id WHERE {where}",
         params)}
+    # An event that has started keeps the snapshot it was graded with: that grade is the
+    # one the desk acted on, and calibration measures it ("as graded at the time").  It is
+    # handed back as it stands, unread; only a started event never scored is scored here.
+    started = to_db(now)
+    held = [sid for sid, rest in known.items() if rest[9] <= started]
+    for start in range(0, len(held), size):
+        out = []
+        for sid in held[start:start + size]:
+            _, digest, score_, grade, confidence, version, sha, stamp, ref, starts, status = \
+                known[sid]
+            out.append(_Prepared(sid, ref, from_db(starts), status, "", None, digest,
+                                 score_, grade, grade, confidence, version, sha, "", None,
+                                 "", stamp, True))
+        yield out
+    if held:
+        where = (f"({where}) AND NOT (s.assessment_id IS NOT NULL AND "
+                 f"s.starts_at <= :_started)")
+        params = {**params, "_started": started}
     sources = source_stamps(db, where, params, now, ruleset.sha256)
     unchanged = [sid for sid, stamp in sources.items()
                  if sid in known and known[sid][7] == stamp]
@@ -591,7 +610,10 @@ def _write(db: Database, actor: User, batch: list[_Prepared], stamp: str,
             _, score_, grade, rank, override = latest[sid]
             shown = ((p.score, p.grade, Grade(p.grade).rank) if override is None
                      else (p.score, override, rank))
-            if (score_, grade, rank) == shown:
+            # A decided event keeps the grade the supervisor decided on: the new snapshot
+            # stands beside the decision, which the read model then shows as needing a
+            # re-review where its grade differs (``decision_stale``).
+            if (score_, grade, rank) == shown or (p.status in DECIDED and grade is not None):
                 confirmed.append((aid, stamp, actor.username, p.source, sid))
             else:
                 regraded.append((aid, stamp, actor.username, p.source, *shown, sid))
@@ -656,8 +678,17 @@ class StoredAssessment:
 
 def latest_assessment(db: Database, submission_id: int) -> StoredAssessment | None:
     """The newest stored snapshot of a submission."""
-    rows = list(db.query("SELECT * FROM assessments WHERE submission_id = ? ORDER BY id DESC "
-                         "LIMIT 1", [submission_id]))
+    return _stored(db, "SELECT * FROM assessments WHERE submission_id = ? ORDER BY id DESC "
+                   "LIMIT 1", submission_id)
+
+
+def assessment_by_id(db: Database, assessment_id: int) -> StoredAssessment | None:
+    """One stored snapshot (a decision's, say)."""
+    return _stored(db, "SELECT * FROM assessments WHERE id = ?", assessment_id)
+
+
+def _stored(db: Database, sql: str, key: int) -> StoredAssessment | None:
+    rows = list(db.query(sql, [key]))
     if not rows:
         return None
     r = rows[0]
