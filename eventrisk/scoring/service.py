@@ -55,10 +55,15 @@ class Scored:
 
 
 def iter_features(db: Database, where: str, params: dict, now: datetime,
-                  keep: str | None = None, batch: int = BATCH) -> Iterator[Scored]:
+                  keep: str | None = None, batch: int = BATCH,
+                  decided: dict[int, datetime] | None = None) -> Iterator[Scored]:
     """Features for every submission matching ``where`` (SQL over alias ``s``), in id order
-    (``keep``: see ``history.compute``), their rows read ``batch`` at a time."""
-    histories = history.compute(db, where, params, now, keep)
+    (``keep``: see ``history.compute``), their rows read ``batch`` at a time; each as of its
+    start or now, whichever is sooner, or as of the time ``decided`` names for it (see
+    ``score_where``)."""
+    histories = history.compute(db, where, params, now, keep,
+                                **({"as_of": _DECIDED_AS_OF.format(
+                                    temp=dialect.of(db).temp)} if decided else {}))
     venues = venues_by_id(db, (h.venue_id for h in histories))
     for start in range(0, len(histories), batch):
         chunk = histories[start:start + batch]
@@ -70,7 +75,8 @@ def iter_features(db: Database, where: str, params: dict, now: datetime,
             row = rows[h.submission_id]
             sub = submissions.from_row(row)
             venue = venues[h.venue_id]
-            as_of = min(now, sub.start)
+            as_of = min(now, sub.start, *([decided[sub.id]] if decided and sub.id in decided
+                                          else []))
             yield Scored(sub, venue, event_features(sub, venue, as_of) | h.values, h, as_of, row)
 
 
@@ -224,7 +230,8 @@ def source_stamps(db: Database, where: str, params: dict, now: datetime,
 
 def _prepare(db: Database, where: str, params: dict, now: datetime,
              ruleset: Ruleset, keep: str | None = None,
-             size: int = BATCH) -> Iterator[list[_Prepared]]:
+             size: int = BATCH,
+             decided: dict[int, datetime] | None = None) -> Iterator[list[_Prepared]]:
     """Read only: features, assessments and encoded snapshots, ``size`` at a time.
 
     Past events whose source stamp matches the one stored with their snapshot are handed
@@ -314,7 +321,7 @@ def _prepare(db: Database, where: str, params: dict, now: datetime,
         return [out[s.submission.id] for s in items if s.submission.id is not None]
 
     try:
-        for scored in iter_features(db, where, params, now, keep, size):
+        for scored in iter_features(db, where, params, now, keep, size, decided):
             batch.append(scored)
             if len(batch) == size:
                 yield encode(batch)
@@ -362,7 +369,8 @@ def score_where(db: Database, actor: User, where: str, params: dict, *,
                 now: datetime | None = None,
                 progress: Callable[[int, int], bool] | None = None,
                 sink: Callable[[ScoreResult], None] | None = None,
-                parallel_from: int = PARALLEL_FROM, assess: bool = False) -> list[ScoreResult]:
+                parallel_from: int = PARALLEL_FROM, assess: bool = False,
+                decided: dict[int, datetime] | None = None) -> list[ScoreResult]:
     """Score every matching submission and store a snapshot where anything changed.
 
     Results are returned, or handed to ``sink`` one by one (then the list stays empty).
@@ -377,6 +385,10 @@ def score_where(db: Database, actor: User, where: str, params: dict, *,
     has stopped reading.)
     Under ``parallel_from`` submissions are all or nothing; from there each chunk of ``CHUNK``
     commits on its own and a cancel keeps the chunks already written.
+
+    ``decided`` (submission id -> time) scores those submissions as of that time, as they
+    would have been scored before a decision then (the demo replays a desk's past this way):
+    in this process, all or nothing.
     """
     require(actor, "score")
     now = now or now_utc()
@@ -388,14 +400,14 @@ def score_where(db: Database, actor: User, where: str, params: dict, *,
     with _bulk_allocation():
         # A worker sees only committed rows: inside a caller's transaction, stay in-process.
         if (total >= parallel_from and path != ":memory:" and (os.cpu_count() or 1) >= 2
-                and not db.conn.in_transaction):
+                and not db.conn.in_transaction and not decided):
             _score_in_parallel(db, actor, where, params, now, ruleset, path, total, keep,
                                progress, assess)
         else:
-            with db.atomic():
+            with db.atomic(), _decided_times(db, decided):
                 _store_ruleset_if_new(db, ruleset, actor)
                 done = 0
-                for batch in _prepare(db, where, params, now, ruleset):
+                for batch in _prepare(db, where, params, now, ruleset, decided=decided):
                     for result in _write(db, actor, batch, to_db(now), assess):
                         keep(result)
                     done += len(batch)
@@ -404,6 +416,28 @@ def score_where(db: Database, actor: User, where: str, params: dict, *,
         if progress:
             progress(total, total)
     return results
+
+
+# Each event's assessment time when ``score_where`` is told when it was decided.
+_DECIDED_AS_OF = ("min(s.starts_at, coalesce((SELECT d.t FROM {temp}_decided d WHERE "
+                  "d.id = s.id), :now))")
+
+
+@contextmanager
+def _decided_times(db: Database, decided: dict[int, datetime] | None):
+    """The ``decided`` times as a temporary table for the history query, for the call."""
+    if not decided:
+        yield
+        return
+    temp = dialect.of(db).temp
+    db.execute(f"DROP TABLE IF EXISTS {temp}_decided")
+    db.execute("CREATE TEMP TABLE _decided (id bigint PRIMARY KEY, t text)")
+    db.conn.executemany(f"INSERT INTO {temp}_decided (id, t) VALUES (?, ?)",
+                        [(sid, to_db(t)) for sid, t in decided.items()])
+    try:
+        yield
+    finally:
+        db.execute(f"DROP TABLE IF EXISTS {temp}_decided")
 
 
 def _store_ruleset_if_new(db: Database, ruleset: Ruleset, actor: User) -> None:
