@@ -249,7 +249,7 @@ def _prepare(db: Database, where: str, params: dict, now: datetime,
     # one the desk acted on, and calibration measures it ("as graded at the time").  It is
     # handed back as it stands, unread; only a started event never scored is scored here.
     started = to_db(now)
-    held = [sid for sid, rest in known.items() if rest[9] <= started]
+    held = _held(known, started)
     for start in range(0, len(held), size):
         out = []
         for sid in held[start:start + size]:
@@ -331,6 +331,12 @@ def _prepare(db: Database, where: str, params: dict, now: datetime,
     finally:
         if unchanged:
             db.execute(f"DROP TABLE IF EXISTS {temp}_unchanged")
+
+
+def _held(known: dict[int, list], started: str) -> list[int]:
+    """The submissions with a snapshot whose start is at or before ``started``: their snapshot
+    and grade stand, whatever a rescore would give now."""
+    return [sid for sid, rest in known.items() if rest[9] <= started]
 
 
 def _fields(p: _Prepared) -> tuple:
@@ -647,7 +653,8 @@ def _write(db: Database, actor: User, batch: list[_Prepared], stamp: str,
             # A decided event keeps the grade the supervisor decided on: the new snapshot
             # stands beside the decision, which the read model then shows as needing a
             # re-review where its grade differs (``decision_stale``).
-            if (score_, grade, rank) == shown or (p.status in DECIDED and grade is not None):
+            if (score_, grade, rank) == shown or (p.status in workflow.DECIDED
+                                                and grade is not None):
                 confirmed.append((aid, stamp, actor.username, p.source, sid))
             else:
                 regraded.append((aid, stamp, actor.username, p.source, *shown, sid))
