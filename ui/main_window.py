@@ -488,8 +488,9 @@ class MainWindow(QMainWindow):
             return
         if QMessageBox.question(
                 self, "Rescore all", f"Rescore all {count:,} submissions that are not "
-                "cancelled with the ruleset in force? Grades may change; no workflow status "
-                "will, and everything is recorded under your name.") \
+                "cancelled with the ruleset in force? Grades of events not yet started or "
+                "decided may change (a decided one is marked for re-review instead); no "
+                "workflow status will, and everything is recorded under your name.") \
                 != QMessageBox.StandardButton.Yes:
             return
 
