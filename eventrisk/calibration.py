@@ -439,19 +439,21 @@ def _unscored(db: Database, params: dict) -> tuple[int, int]:
     row = db.execute(
         "SELECT count(*), coalesce(sum(CASE WHEN s.created_at > s.starts_at THEN 1 ELSE 0 END),"
         " 0) FROM submissions s WHERE s.starts_at >= :lo AND s.starts_at < :hi AND "
-        "s.ends_at < :now AND s.status != 'cancelled' AND s.assessment_id IS NULL",
-        params).fetchone()
+        "s.ends_at < :now AND s.status != 'cancelled' AND NOT EXISTS (SELECT 1 FROM "
+        "assessments a WHERE a.submission_id = s.id)", params).fetchone()
     return int(row[0]), int(row[1])
 
 
 def unscored_note(not_scored: int, entered_late: int) -> str:
     """How many past events are left out for want of a snapshot, and why."""
+    def were(n: int) -> str:
+        return f"{n:,} {'was' if n == 1 else 'were'}"
     why = []
     if entered_late:
-        why.append(f"{entered_late:,} were entered on the desk after they had started "
+        why.append(f"{were(entered_late)} entered on the desk after they had started "
                    "(imported or recorded late)")
     if not_scored - entered_late:
-        why.append(f"{not_scored - entered_late:,} were never scored before they took place")
+        why.append(f"{were(not_scored - entered_late)} never scored before they took place")
     return (f"{not_scored:,} past events in the period have no snapshot, so no grade to "
             f"measure, and are left out: {' and '.join(why)}. Rescore all (Tools menu, or "
             "eventrisk score --all) scores each as of its start; events already graded keep "

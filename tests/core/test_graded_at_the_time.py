@@ -160,3 +160,77 @@ def test_a_fresh_demo_has_a_past_the_desk_decided(demo_desk):
     assert report.auc is not None and report.overrides_by
     assert not _reconciled(db).problems
     db.close()
+
+
+def _unscored_copies(db, year_shift: str, late: int, early: int) -> list[int]:
+    """Copies of a past debriefed event with no snapshot: ``late`` entered after they had
+    started, ``early`` before (as an import with their status, or a desk that never scored)."""
+    made = []
+    for n in range(late + early):
+        created = "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')" if n < late else "s.received_at"
+        db.execute(
+            "INSERT INTO submissions (reference, event_name, venue_id, promoter_id, event_type,"
+            " starts_at, ends_at, night, status, received_at, created_at) SELECT ?, "
+            "s.event_name, s.venue_id, s.promoter_id, s.event_type, strftime("
+            f"'%Y-%m-%dT%H:%M:%SZ', s.starts_at, ?), strftime('%Y-%m-%dT%H:%M:%SZ', s.ends_at,"
+            f" ?), s.night, ?, s.received_at, {created} FROM submissions s WHERE "
+            "s.status = 'debriefed' ORDER BY s.id LIMIT 1",
+            [f"ER-1999-{len(year_shift)}{n:05d}", year_shift, year_shift,
+             "debriefed" if n else "approved"])
+        made.append(db.execute("SELECT max(id) FROM submissions").fetchone()[0])
+    db.conn.commit()
+    return made
+
+
+def test_unscored_past_events_are_counted_with_why_never_nothing_to_calibrate(demo_desk,
+                                                                             copy_desk):
+    import io
+
+    from pypdf import PdfReader
+
+    from eventrisk.report.calibration_pdf import render_calibration
+
+    path = copy_desk(demo_desk, "desk.db")
+    db = open_database(path)
+    _unscored_copies(db, "+0 days", late=2, early=1)
+    report = calibration.calibrate(db, *PERIOD, grading=default_ruleset(), now=NOW)
+    assert report.not_scored == 3 and report.events > 150
+    note = next(n for n in report.notes if "no snapshot" in n)
+    assert note.startswith("3 past events") and "2 were entered on the desk after they had " \
+        "started" in note and "1 was never scored before they took place" in note
+    # A period where every past event is unscored: the headline says so, on screen and paper.
+    made = _unscored_copies(db, "-2000 days", late=0, early=4)
+    start = db.execute("SELECT min(starts_at) FROM submissions WHERE id IN (?, ?, ?, ?)",
+                       made).fetchone()[0]
+    day = date.fromisoformat(start[:10])
+    old = calibration.calibrate(db, day - timedelta(days=30), day + timedelta(days=30),
+                                grading=default_ruleset(), now=NOW)
+    assert old.events == 0 and old.not_scored == 4
+    assert "4 past events in this period have never been scored" in old.empty_headline
+    assert "nothing to calibrate" not in old.empty_headline
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(
+        render_calibration(old))).pages)
+    assert "4 past events in this period have never been scored" in " ".join(text.split())
+    db.close()
+
+
+def test_the_letter_refusal_names_what_is_missing(demo_desk, copy_desk):
+    from eventrisk.errors import WorkflowError
+    from eventrisk.report.letter_pdf import letter_data, letter_refusal
+
+    path = copy_desk(demo_desk, "desk.db")
+    db = open_database(path)
+    [approved] = _unscored_copies(db, "+0 days", late=1, early=0)
+    state = readmodel.load(db, approved)
+    refusal = letter_refusal(state)
+    assert "is approved but has never been scored" in refusal
+    assert "only once a supervisor has approved" not in refusal  # it is approved
+    with pytest.raises(WorkflowError, match="never been scored"):
+        letter_data(state, default_ruleset(), None, NOW)
+    received = db.execute("SELECT id FROM submissions WHERE status = 'received' LIMIT 1"
+                          ).fetchone()[0]
+    assert "only once a supervisor has approved" in letter_refusal(readmodel.load(db, received))
+    issued = db.execute("SELECT id FROM submissions WHERE status = 'issued' LIMIT 1"
+                        ).fetchone()[0]
+    assert letter_refusal(readmodel.load(db, issued)) == ""
+    db.close()
