@@ -187,7 +187,7 @@ class _Prepared:
     assessment: Assessment | None = None
     basis: str = ""
     source: str | None = None  # the stamp of what it was made from (past events only)
-    skipped: bool = False  # its sources had not moved: nothing was computed or is written
+    skipped: bool = False  # held as it stands (it has started): nothing computed or written
     packed: bytes = b""  # the new snapshot's texts, packed where they were prepared
 
     def rebuilt(self) -> Assessment | None:
@@ -234,8 +234,9 @@ def _prepare(db: Database, where: str, params: dict, now: datetime,
              decided: dict[int, datetime] | None = None) -> Iterator[list[_Prepared]]:
     """Read only: features, assessments and encoded snapshots, ``size`` at a time.
 
-    Past events whose source stamp matches the one stored with their snapshot are handed
-    back first, unchanged, without computing anything; the rest follow in id order."""
+    Events that have started and have a snapshot are handed back first, as they stand,
+    without computing anything (``_held``); the rest follow in id order.  (A past event's
+    source stamp is still stored with its first snapshot, ``score_source``.)"""
     batch: list[Scored] = []
 
     # What each submission's latest snapshot was made from: a rescore compares this cheap
@@ -264,26 +265,6 @@ def _prepare(db: Database, where: str, params: dict, now: datetime,
                  f"s.starts_at <= :_started)")
         params = {**params, "_started": started}
     sources = source_stamps(db, where, params, now, ruleset.sha256)
-    unchanged = [sid for sid, stamp in sources.items()
-                 if sid in known and known[sid][7] == stamp]
-    for start in range(0, len(unchanged), size):
-        out = []
-        for sid in unchanged[start:start + size]:
-            _, digest, score_, grade, confidence, version, sha, stamp, ref, starts, status = \
-                known[sid]
-            out.append(_Prepared(sid, ref, from_db(starts), status, "", None, digest,
-                                 score_, grade, grade, confidence, version, sha, "", None,
-                                 "", stamp, True))
-        yield out
-    temp = dialect.of(db).temp
-    if unchanged:
-        db.execute(f"DROP TABLE IF EXISTS {temp}_unchanged")
-        # CREATE ... AS, not INSERT: Python's sqlite3 begins a transaction before any INSERT,
-        # even into a temporary table, and this read would then hold the desk's shared lock
-        # and turn the writes that follow into savepoints that are never committed.
-        db.execute("CREATE TEMP TABLE _unchanged AS SELECT CAST(value AS INTEGER) AS id "
-                   "FROM json_each(?)", [json.dumps(unchanged)])
-        where = f"({where}) AND s.id NOT IN (SELECT id FROM {temp}_unchanged)"
 
     def encode(items: list[Scored]) -> list[_Prepared]:
         out: dict[int, _Prepared] = {}
@@ -320,17 +301,13 @@ def _prepare(db: Database, where: str, params: dict, now: datetime,
                                     snapshots.pack(db, inputs, features, fired))
         return [out[s.submission.id] for s in items if s.submission.id is not None]
 
-    try:
-        for scored in iter_features(db, where, params, now, keep, size, decided):
-            batch.append(scored)
-            if len(batch) == size:
-                yield encode(batch)
-                batch = []
-        if batch:
+    for scored in iter_features(db, where, params, now, keep, size, decided):
+        batch.append(scored)
+        if len(batch) == size:
             yield encode(batch)
-    finally:
-        if unchanged:
-            db.execute(f"DROP TABLE IF EXISTS {temp}_unchanged")
+            batch = []
+    if batch:
+        yield encode(batch)
 
 
 def _held(known: dict[int, list], started: str) -> list[int]:
