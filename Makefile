@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-pg test-fast fuzz bench lint dist dist-check clean
+.PHONY: run test test-pg test-fast fuzz bench lint dist dist-check wheel-check clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,11 @@ lint: $(STAMP)
 	$(BIN)/python -m pip install --quiet ruff mypy
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+
+# The wheel, installed into a fresh virtualenv (not editable) and used from outside the
+# checkout: --version, demo, queue and report (.ci/run runs it).
+wheel-check: $(STAMP)
+	$(BIN)/python scripts/wheel_check.py
 
 dist: $(STAMP)
 	$(BIN)/python -m pip install --quiet 'pyinstaller>=6'

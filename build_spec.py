@@ -28,7 +28,7 @@ UNUSED_QT = ["PySide6.QtNetwork", "PySide6.QtQml", "PySide6.QtQuick", "PySide6.Q
              "PySide6.QtSql", "PySide6.QtTest", "PySide6.QtDBus", "PySide6.QtOpenGL",
              "PySide6.QtOpenGLWidgets", "PySide6.QtSvgWidgets", "PySide6.QtXml",
              "PySide6.QtConcurrent", "PySide6.QtHelp", "PySide6.QtDesigner", "PySide6.QtUiTools",
-             "PySide6.QtQuickTest", "tkinter", "hypothesis", "pytest", "pypdf"]
+             "PySide6.QtQuickTest", "tkinter", "hypothesis", "pytest"]
 
 
 def version() -> str:
@@ -37,11 +37,12 @@ def version() -> str:
 
 
 def resource_datas() -> list[tuple[str, str]]:
-    """Every file under resources/, listed one by one, plus the user guide."""
+    """Every file under eventrisk/resources/, listed one by one, plus the user guide."""
     datas = []
-    for path in sorted((ROOT / "resources").rglob("*")):
+    shipped = ROOT / "eventrisk" / "resources"
+    for path in sorted(shipped.rglob("*")):
         if path.is_file():
-            target = Path("eventrisk/resources") / path.relative_to(ROOT / "resources").parent
+            target = Path("eventrisk/resources") / path.relative_to(shipped).parent
             datas.append((str(path), str(target)))
     datas.append((str(ROOT / "README.md"), "eventrisk/resources"))
     for image in sorted((ROOT / "docs" / "images").glob("*.png")):

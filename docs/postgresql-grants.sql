@@ -44,7 +44,8 @@ GRANT USAGE ON SCHEMA eventrisk TO eventrisk_desk;   -- USAGE, never CREATE: no 
 DO $$
 DECLARE
   -- Records that are written once and never changed: read and add only.
-  append_only text[] := ARRAY['audit_log', 'assessments', 'reviews', 'issued_documents'];
+  append_only text[] := ARRAY['audit_log', 'assessments', 'reviews', 'issued_documents',
+                               'submission_forms'];
   -- The schema's own bookkeeping: read only.
   read_only text[] := ARRAY['eventrisk_migrations', 'snapshot_dictionaries'];
   t text;

@@ -21,10 +21,11 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from eventrisk import __version__, cli_personal
+from eventrisk import __version__, cli_forms, cli_personal
 from eventrisk.db import is_environment_failure, storage_error
 from eventrisk.desk import Desk
 from eventrisk.errors import (
@@ -42,6 +43,7 @@ from eventrisk.errors import (
 from eventrisk.fields import KINDS
 from eventrisk.logfile import log_to_file
 from eventrisk.paths import default_db_path
+from eventrisk.promoter_form import FormError
 from eventrisk.queue import QueueFilter
 from eventrisk.reference import canonical_borough
 from eventrisk.retention import RetentionFileError
@@ -76,13 +78,15 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("--events", type=int, default=600)
     d.add_argument("--incidents", type=int, default=400)
     d.add_argument("--seed", type=int, default=1)
-    c = sub.add_parser("import", help="import a .csv or .json file (all or nothing)")
-    c.add_argument("kind", choices=KINDS)
+    c = sub.add_parser("import", help="import a .csv or .json file (all or nothing), or a "
+                       "promoter's filled form (.pdf)")
+    c.add_argument("kind", choices=(*KINDS, "form"))
     c.add_argument("file", type=Path)
     c.add_argument("--with-status", action="store_true", help="administrators: keep the "
                    "workflow status of events that have already started")
     c.add_argument("--no-duplicates", action="store_true", help="refuse the file if a row "
                    "looks like an event already on the desk (same venue, start and name)")
+    cli_forms.add_import_options(c)
     e = sub.add_parser("export", help="export to a .csv or .json file")
     e.add_argument("kind", choices=KINDS)
     e.add_argument("file", type=Path)
@@ -159,6 +163,8 @@ def _parser() -> argparse.ArgumentParser:
                         "(administrators; everyone else must have closed EventRisk)")
     rs.add_argument("file", type=Path, metavar="BACKUP")
     cli_personal.add_parsers(sub, _date)
+    cli_forms.add_parsers(sub)
+    cli_forms.add_mail_parsers(sub, _date)
     return p
 
 
@@ -192,6 +198,9 @@ def main(argv: list[str] | None = None) -> int:
         for field, message in exc.problems:
             print(f"{field}: {message}", file=sys.stderr)
         return 2
+    except FormError as exc:  # a PDF that is not a readable form of this desk's: bad input
+        print(str(exc), file=sys.stderr)
+        return 2
     except (StorageError, NotFoundError, PermissionDenied, WorkflowError, ConflictError,
             AuthError) as exc:
         print(str(exc), file=sys.stderr)
@@ -221,10 +230,8 @@ def _log_exception() -> Path:
 def _dispatch(args: argparse.Namespace, path: Path | str) -> int:
     command = args.command or "gui"
     if command == "gui":
-        from ui.app import run  # the core never imports Qt; only this entry point does
-
-        return run(path)
-    if command in ("report", "pack", "letter"):
+        return _open_app(path)
+    if command in ("report", "pack", "letter", "form"):
         from eventrisk.deskinfo import load_desk_contact
 
         load_desk_contact()  # paper names who to call: a broken desk.json stops it first
@@ -246,6 +253,20 @@ def _dispatch(args: argparse.Namespace, path: Path | str) -> int:
         return _HANDLERS[command](desk, args)
     finally:
         desk.close()
+
+
+# The desktop front end registers itself under this entry-point group (pyproject.toml), so the
+# core finds the app without importing it: the arrow runs from the UI down to the core only.
+APP_ENTRY_POINTS = "eventrisk.app"
+
+
+def _open_app(path: Path | str) -> int:
+    """Open the desktop app registered under :data:`APP_ENTRY_POINTS` on ``path``."""
+    found = entry_points(group=APP_ENTRY_POINTS)
+    if not found:
+        raise EventRiskError("The desktop app is not installed with this copy of EventRisk; "
+                             "the command line works ('eventrisk --help').")
+    return int(next(iter(found)).load()(path))
 
 
 # ---- signing in ---------------------------------------------------------------------------
@@ -406,6 +427,8 @@ def _demo(desk: Desk, args) -> int:
 
 
 def _import(desk: Desk, args) -> int:
+    if args.kind == "form":
+        return cli_forms.import_form(desk, args)
     result = desk.import_file(args.kind, args.file, with_status=args.with_status,
                               no_duplicates=args.no_duplicates)
     for line in result.warnings:
@@ -623,7 +646,8 @@ def _backup(desk: Desk, args) -> int:
 
 _HANDLERS = {"demo": _demo, "import": _import, "export": _export, "score": _score,
              "queue": _queue, "report": _report, "pack": _pack, "rules": _rules,
-             "calibration": _calibration, "letter": _letter,
+             "calibration": _calibration, "letter": _letter, "form": cli_forms.write_form,
+             "mail": cli_forms.run_mail,
              "audit": _audit, "backup": _backup, "password": _change_password,
              "retention": cli_personal.run_retention,
              "subject-access": cli_personal.run_subject_access,

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from eventrisk.errors import RulesError
 from eventrisk.paths import desk_copy
 
 _PHONE = re.compile(r"\d[\d ]{6,}\d")
+_EMAIL = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
 
 
 class DeskFileError(RulesError):
@@ -35,6 +36,8 @@ class DeskContact:
     out_of_hours: str
     review: str
     letter_shows_grade: bool = False  # the promoter's letter names the grade (LOW...CRITICAL)
+    # Each borough's duty mailbox, where its issued assessments and packs are mailed.
+    mailboxes: dict[str, str] = field(default_factory=dict)
 
 
 FIELDS = {
@@ -82,7 +85,30 @@ def load_desk_contact(path: Path | None = None) -> DeskContact:
     shows = data.get("letter_shows_grade", False)
     if not isinstance(shows, bool):
         problems.append(f"{path}: letter_shows_grade: must be true or false, not {shows!r}")
+    mailboxes = _mailboxes(path, data.get("borough_mailboxes", {}), problems)
     if problems:
         raise DeskFileError(problems)
     return DeskContact(**{key: " ".join(data[key].split()) for key in FIELDS},
-                       letter_shows_grade=shows)
+                       letter_shows_grade=shows, mailboxes=mailboxes)
+
+
+def _mailboxes(path: Path, given: object, problems: list[str]) -> dict[str, str]:
+    """``borough_mailboxes``: each of the 33 areas (by its proper name) to one email address."""
+    from eventrisk.reference import canonical_borough
+
+    if not isinstance(given, dict):
+        problems.append(f"{path}: borough_mailboxes: must map each borough to its duty "
+                        "mailbox, like {\"Hackney\": \"hackney.duty@example.police.uk\"}")
+        return {}
+    out = {}
+    for borough, address in given.items():
+        name = canonical_borough(str(borough))
+        if name is None:
+            problems.append(f"{path}: borough_mailboxes: '{borough}' is not one of the 33 "
+                            "London areas")
+        elif not isinstance(address, str) or not _EMAIL.match(address.strip()):
+            problems.append(f"{path}: borough_mailboxes: {borough}: {address!r} is not an "
+                            "email address")
+        else:
+            out[name] = address.strip()
+    return out

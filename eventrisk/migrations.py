@@ -501,3 +501,16 @@ def m016_venue_incidents_in_order(db: Database) -> None:
     db.execute("DROP INDEX IF EXISTS "
                "idx_incidents_venue_id_occurred_at_category_severity_location_reference")
     db.execute(VENUE_INCIDENTS_IN_ORDER)
+
+
+@MIGRATIONS(name="m022_submission_forms")
+def m022_submission_forms(db: Database) -> None:
+    """A submission that came in on the promoter's own form keeps that PDF beside it, with
+    its SHA-256, so the desk can show what the promoter sent, byte for byte (retention removes
+    it with the submission's personal data)."""
+    db.table("submission_forms").create(
+        {"submission_id": int, "sha256": str, "pdf": bytes, "received_at": str,
+         "received_by": str},
+        pk="submission_id", not_null={"sha256", "pdf", "received_at", "received_by"},
+        foreign_keys=[("submission_id", "submissions", "id")])
+    db.table("submission_forms").create_index(["sha256"])

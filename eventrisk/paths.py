@@ -17,11 +17,7 @@ def resources_dir() -> Path:
     frozen_root = getattr(sys, "_MEIPASS", None)
     if frozen_root:
         return Path(frozen_root) / "eventrisk" / "resources"
-    here = Path(__file__).resolve().parent
-    installed = here / "resources"  # setuptools maps resources/ into the package
-    if installed.is_dir():
-        return installed
-    return here.parent / "resources"  # a source checkout or an editable install
+    return Path(__file__).resolve().parent / "resources"  # a checkout, installed or editable
 
 
 def resource(*parts: str) -> Path:
@@ -31,7 +27,7 @@ def resource(*parts: str) -> Path:
 
 def desk_copy(variable: str, name: str) -> Path:
     """A file a desk may replace with its own: the path in the environment ``variable`` if
-    set, else the shipped ``resources/name``."""
+    set, else the shipped ``eventrisk/resources/name``."""
     chosen = os.environ.get(variable)
     return Path(chosen) if chosen else resource(name)
 

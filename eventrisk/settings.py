@@ -24,6 +24,7 @@ class Setting:
     description: str
     minimum: int = 0
     maximum: int = 0
+    choices: tuple[str, ...] = ()  # a text setting that must be one of these
 
 
 SETTINGS: dict[str, Setting] = {s.key: s for s in (
@@ -39,6 +40,26 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in (
             "folder or a write-once share) where each backup and each issued document adds "
             "the audit head; verify checks the trail against it. Empty: none.",
             maximum=500),
+    # The force's mail relay, through which issued papers go to borough duty mailboxes and
+    # letters to promoters.  A password, if the relay needs one, is kept in the operating
+    # system's keyring (``eventrisk mail password``), never here.
+    Setting("mail_host", str, "", "Mail relay",
+            "Host name of the force's SMTP relay. Empty: the desk sends no mail.", maximum=200),
+    Setting("mail_port", int, 587, "Mail relay port",
+            "587 for STARTTLS, 465 for TLS, 25 for a relay inside the network.",
+            minimum=1, maximum=65535),
+    Setting("mail_security", str, "starttls", "Mail relay security",
+            "starttls (the usual), tls (from the first byte), or none (a relay on a trusted "
+            "network only).", maximum=10, choices=("starttls", "tls", "none")),
+    Setting("mail_username", str, "", "Mail relay user name",
+            "The account the desk signs in to the relay as. Empty: the relay needs no "
+            "sign-in.", maximum=200),
+    Setting("mail_sender", str, "", "Mail sent from",
+            "The desk's address mail is sent from. Empty: the email in desk.json.",
+            maximum=200),
+    Setting("mail_test_addresses", str, "", "Test addresses",
+            "On a training desk, the only addresses mail may go to, separated by commas "
+            "(nothing is sent from a training desk to anyone else).", maximum=1000),
 )}
 
 # Set once, when demo data is built into a new database; never by a person.
@@ -76,6 +97,9 @@ def check(key: str, value: object) -> bool | int | str:
                 ord(c) < 32 for c in value):
             raise ValidationError([(key, f"{setting.label} must be text of at most "
                                          f"{setting.maximum} characters, on one line")])
+        if setting.choices and value.strip() not in setting.choices:
+            raise ValidationError([(key, f"{setting.label} must be one of "
+                                         f"{', '.join(setting.choices)}")])
         return value.strip()
     if isinstance(value, bool) or not isinstance(value, int) \
             or not setting.minimum <= value <= setting.maximum:

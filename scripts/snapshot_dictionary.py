@@ -1,5 +1,5 @@
-"""Train the zstd dictionary that snapshots are packed with (``resources/snapshot-dictionary-2
-.zdict``; ``eventrisk.snapshots``).
+"""Train the zstd dictionary that snapshots are packed with
+(``eventrisk/resources/snapshot-dictionary-2.zdict``; ``eventrisk.snapshots``).
 
 It is trained on the snapshots of a scored 10,000-event demo desk: what every snapshot repeats
 is the catalogue's feature names, the input fields and the rules' wording, which a demo desk
@@ -32,7 +32,7 @@ SIZE = 32_768  # 16 KB packs a snapshot 20 bytes larger; 64 KB, 15 bytes smaller
 
 def main() -> None:
     out = Path(sys.argv[1]) if len(sys.argv) > 1 else (
-        ROOT / "resources" / f"snapshot-dictionary-{snapshots.CURRENT}.zdict")
+        ROOT / "eventrisk" / "resources" / f"snapshot-dictionary-{snapshots.CURRENT}.zdict")
     # The desk is made before the dictionary exists: its m014 stores a stand-in (dictionary 1
     # as raw zstd content), which packs the snapshots read back here just as well.
     snapshots.dictionary_v2 = snapshots.dictionary_v1

@@ -178,6 +178,13 @@ def run(db_path: Path | str) -> int:
     return app.exec()
 
 
-def main() -> int:
-    """Entry point for the frozen app."""
-    return run(default_db_path())
+def main(argv: list[str] | None = None) -> int:
+    """The desktop app on its own (``eventrisk-app``, and the frozen app): ``--db`` or
+    ``EVENTRISK_DB`` picks the desk, as on the command line."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="eventrisk-app", description="The EventRisk desk.")
+    parser.add_argument("--db", dest="desk", metavar="PATH|URL",
+                        help="the desk: a file or postgresql://…")
+    args = parser.parse_args(argv)
+    return run(default_db_path(args.desk))

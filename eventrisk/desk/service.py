@@ -21,12 +21,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from eventrisk import audit, settings, submissions, workflow
 from eventrisk.desk import readmodel
 from eventrisk.desk.accounts import AccountsMixin
 from eventrisk.desk.base import DeskBase
+from eventrisk.desk.forms import PromoterForms, keep_form
+from eventrisk.desk.mail import Mailer
 from eventrisk.desk.personal import PersonalDataMixin
 from eventrisk.desk.reads import ReadsMixin
 from eventrisk.desk.records import RecordsMixin
@@ -36,6 +39,7 @@ from eventrisk.errors import (
     WorkflowError,
 )
 from eventrisk.model import Debrief, Grade, Status, Submission, User
+from eventrisk.promoter_form import FilledForm
 from eventrisk.scoring import service as scoring
 from eventrisk.scoring import whatif
 from eventrisk.timeutil import to_db
@@ -72,6 +76,17 @@ class Desk(AccountsMixin, RecordsMixin, ReadsMixin, PersonalDataMixin, WorkMixin
     One ``Desk`` belongs to one thread; a background task takes ``for_worker()``.
     """
 
+    @cached_property
+    def forms(self) -> PromoterForms:
+        """The promoter's form, out (blank or pre-filled) and back (filled, into a
+        submission)."""
+        return PromoterForms(self)
+
+    @cached_property
+    def mail(self) -> Mailer:
+        """Papers out through the force's mail relay, each sending audited."""
+        return Mailer(self)
+
     # ---- submissions ------------------------------------------------------------------------
     def assessment(self, submission_id: int, *,
                    history: bool = True) -> readmodel.AssessmentState:
@@ -89,13 +104,15 @@ class Desk(AccountsMixin, RecordsMixin, ReadsMixin, PersonalDataMixin, WorkMixin
         return self.assessment(sub.id)
 
     def save_submission(self, sub: Submission, *, withdraw_reason: str = "",
-                        duplicate_ok: bool = False,
-                        update_promoter: bool = False) -> readmodel.AssessmentState:
+                        duplicate_ok: bool = False, update_promoter: bool = False,
+                        source_form: FilledForm | None = None) -> readmodel.AssessmentState:
         """Capture a new submission or save edits to one, and score it: one transaction.
 
         Editing scoring inputs of a reviewed event withdraws its approval: that needs
         ``withdraw_reason`` (else ``ConfirmationNeeded``), is audited with it, and clears any
         override.  Editing only what the scorer does not read leaves the decision standing.
+        A new submission from a promoter's ``source_form`` keeps that PDF beside it, and its
+        audit entry names the form's SHA-256.
         """
         if sub.id is not None and submissions.is_anonymised(self.db, sub.id):
             raise WorkflowError(f"{sub.reference} was anonymised under the retention schedule; "
@@ -111,9 +128,12 @@ class Desk(AccountsMixin, RecordsMixin, ReadsMixin, PersonalDataMixin, WorkMixin
                     raise PossibleDuplicate(
                         f"{', '.join(same)} is already on the desk with the same venue, start "
                         "and name. Open it instead, or save this one anyway.", same)
-                saved = submissions.create(self.db, actor, sub,
-                                           {"duplicate_of": same} if same else None)
+                detail = ({"duplicate_of": same} if same else {}) | (
+                    {"from_form": source_form.sha256} if source_form else {})
+                saved = submissions.create(self.db, actor, sub, detail or None)
                 assert saved.id is not None
+                if source_form is not None:
+                    keep_form(self.db, actor, saved.id, source_form, self.clock())
                 scoring.score_ids(self.db, actor, [saved.id], now=self.clock())
                 return readmodel.load(self.db, saved.id, actor, now=self.clock())
             before = submissions.get(self.db, sub.id)

@@ -486,6 +486,14 @@ CREATE INDEX idx_drafts_username_updated_at ON drafts (username, updated_at);
 """
 
 
+_M022 = """
+CREATE TABLE submission_forms (
+  submission_id bigint PRIMARY KEY REFERENCES submissions (id), sha256 text NOT NULL,
+  pdf bytea NOT NULL, received_at text NOT NULL, received_by text NOT NULL);
+CREATE INDEX idx_submission_forms_sha256 ON submission_forms (sha256);
+"""
+
+
 def _m010(db) -> None:
     from eventrisk import snapshots
 
@@ -563,6 +571,7 @@ MIGRATIONS: list[tuple[str, Callable]] = [
     ("m015_history_bumps_once", _script(_M015)),
     ("m016_venue_incidents_in_order",
      _script("DROP INDEX idx_incidents_venue_time; " + VENUE_INCIDENTS_IN_ORDER + ";")),
+    ("m022_submission_forms", _script(_M022)),
 ]
 
 _TRACKING = f"""

@@ -410,3 +410,12 @@ def _count(path):
     n = db.execute("SELECT count(*) FROM submissions").fetchone()[0]
     db.close()
     return n
+
+
+def test_without_the_desktop_app_installed_gui_says_so(tmp_path, monkeypatch, capsys):
+    """A command-line-only install (no entry point for the app) refuses 'gui' in a sentence."""
+    from eventrisk import cli
+
+    monkeypatch.setattr(cli, "entry_points", lambda group: [])
+    assert cli.main(["--db", str(tmp_path / "desk.db"), "gui"]) == 1
+    assert "desktop app is not installed" in capsys.readouterr().err

@@ -24,3 +24,38 @@ def test_core_sources_do_not_import_qt():
     offenders = [p.name for p in root.rglob("*.py")
                  if "PySide6" in p.read_text() or "shiboken6" in p.read_text()]
     assert offenders == []
+
+
+def _imported_modules(path):
+    import ast
+
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            yield node.module
+
+
+def test_no_core_module_names_the_ui():
+    """The arrow runs from ui/ down to eventrisk/ only: the command line finds the desktop app
+    through its entry point, never by importing it (at module level or inside a function)."""
+    from pathlib import Path
+
+    import eventrisk
+
+    root = Path(eventrisk.__file__).parent
+    offenders = sorted(f"{p.relative_to(root)}: {name}" for p in root.rglob("*.py")
+                       for name in _imported_modules(p) if name == "ui" or name.startswith("ui."))
+    assert offenders == []
+
+
+def test_the_command_line_finds_the_desktop_app_through_its_entry_point():
+    """`eventrisk` with no subcommand opens the app registered under the entry-point group
+    (pyproject.toml); an install without it says so in a sentence instead of a traceback."""
+    from importlib.metadata import entry_points
+
+    from eventrisk import cli
+
+    found = entry_points(group=cli.APP_ENTRY_POINTS)
+    assert [point.value for point in found] == ["ui.app:run"]

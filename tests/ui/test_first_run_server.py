@@ -54,3 +54,13 @@ def test_a_desk_on_the_server_is_accepted_and_remembered_without_a_password(qtbo
         assert dialog.result() == dialog.DialogCode.Accepted and not dialog.problem.isVisible()
         assert str(dialog.chosen()) == pg.url(name)
     assert QSettings().value(SERVER_SETTING, "") == ""  # run() saves it, not the dialog
+
+
+def test_the_app_program_opens_the_desk_named_by_db(monkeypatch, tmp_path):
+    """`eventrisk-app --db PATH` (the gui-scripts entry point) opens that desk."""
+    import ui.app
+
+    opened = []
+    monkeypatch.setattr(ui.app, "run", lambda path: opened.append(path) or 0)
+    assert ui.app.main(["--db", str(tmp_path / "x.db")]) == 0
+    assert opened == [tmp_path / "x.db"]
