@@ -1,8 +1,10 @@
 """Demo data: a believable London desk, deterministic for a given seed and day.
 
-Venues in real boroughs with plausible capacities; promoters; past events with debriefs;
-incidents concentrated at a minority of venues (as in reality); upcoming events over the
-next three weeks in every status, taken through the real workflow; demo users.
+Venues in real boroughs with plausible capacities; promoters; past events with debriefs,
+each scored as of its decision at the desk's review and taken through the workflow to its
+recorded status (``_walk_past``), so that the Accountability view measures real decisions at
+once; incidents concentrated at a minority of venues (as in reality); upcoming events over
+the next three weeks in every status, taken through the real workflow; demo users.
 
 **Outcomes follow a documented latent risk**, so that calibrating the grades on demo data
 finds a real, imperfect relationship rather than noise.  Each past event has a latent risk
