@@ -133,6 +133,13 @@ class Work:
     _targets: list[tuple[str, list[int], frozenset[str] | None]] = field(default_factory=list)
     _entries: list[tuple] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        # On a server the run is recorded by the server before it changes anything: only
+        # inside it, opened by an administrator's login, may records be marked anonymised
+        # and their entries and comments anonymised (eventrisk.pg.schema, m020).
+        if self.server:
+            self.db.execute("SELECT begin_retention_run(?)", [self.stamp])
+
     @property
     def server(self) -> bool:
         return dialect.of(self.db).server

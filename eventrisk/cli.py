@@ -32,6 +32,7 @@ from eventrisk.errors import (
     AuthError,
     ConflictError,
     EventRiskError,
+    FormError,
     ImportFileError,
     NotFoundError,
     PermissionDenied,
@@ -43,7 +44,6 @@ from eventrisk.errors import (
 from eventrisk.fields import KINDS
 from eventrisk.logfile import log_to_file
 from eventrisk.paths import default_db_path
-from eventrisk.promoter_form import FormError
 from eventrisk.queue import QueueFilter
 from eventrisk.reference import canonical_borough
 from eventrisk.retention import RetentionFileError
@@ -159,6 +159,16 @@ def _parser() -> argparse.ArgumentParser:
     mv.add_argument("--to", dest="target", required=True, metavar="DESK",
                     help="where to: postgresql://… (an empty database, as its owner), or a "
                          "new file")
+    mv.add_argument("--create-logins", action="store_true",
+                    help="onto a server: make a login for each account that has none, where "
+                         "this connection may create roles (otherwise the DBA's CREATE ROLE "
+                         "lines are printed)")
+    ro = sub.add_parser("role", help="give an account a desk role, or take it away "
+                        "(administrators; on a server desk a GRANT or REVOKE of the login's "
+                        "PostgreSQL role)")
+    ro.add_argument("account", metavar="NAME", help="the account (on a server, the login)")
+    ro.add_argument("role", choices=["officer", "supervisor", "admin", "none"])
+    ro.add_argument("--reason", help="why (kept in the audit trail)")
     rs = sub.add_parser("restore", help="replace the desk with a checked backup "
                         "(administrators; everyone else must have closed EventRisk)")
     rs.add_argument("file", type=Path, metavar="BACKUP")
@@ -245,7 +255,7 @@ def _dispatch(args: argparse.Namespace, path: Path | str) -> int:
         return _restore(args, path)
     if command == "migrate":
         return _migrate(args)
-    desk = Desk.open(path, create=command == "demo")
+    desk = _open(path, args, create=command == "demo")
     try:
         if command == "demo" and desk.needs_first_admin():
             return _demo(desk, args)  # a new database: its demo accounts are made here
@@ -270,6 +280,18 @@ def _open_app(path: Path | str) -> int:
 
 
 # ---- signing in ---------------------------------------------------------------------------
+
+def _open(path: Path | str, args: argparse.Namespace, *, create: bool) -> Desk:
+    """The desk at ``path``; a server that wants the person to sign in first is opened as
+    their own login (``--user``, ``--password-file``, given to libpq)."""
+    from eventrisk.desk import SignInNeededError
+
+    try:
+        return Desk.open(path, create=create)
+    except SignInNeededError:
+        name = _account_name(args)
+        return Desk.open_as(str(path), name, _password(args, f"Password for {name}: "))
+
 
 def _account_name(args: argparse.Namespace) -> str:
     name = args.user or os.environ.get("EVENTRISK_USER", "")
@@ -311,7 +333,11 @@ def _password(args: argparse.Namespace, prompt: str, *, confirm: bool = False,
 
 def _sign_in(desk: Desk, args: argparse.Namespace) -> None:
     name = _account_name(args)
-    user = desk.sign_in(name, _password(args, f"Password for {name}: "))
+    if desk.server_login() == name:  # libpq signed this login in already (pgpass, service)
+        password = ""
+    else:
+        password = _password(args, f"Password for {name}: ")
+    user = desk.sign_in(name, password)
     if user.must_change_password and args.command != "password":
         raise AuthError(f"{name} must choose a new password before working on the desk: "
                         f"run 'eventrisk --user {name} password' (or sign in to the app).")
@@ -370,7 +396,7 @@ def _progress_bars(quiet: bool = False) -> Iterator[Callable[[str, int, int], No
 
 
 def _migrate(args: argparse.Namespace) -> int:
-    from eventrisk.pg import shown
+    from eventrisk.pg import is_server, shown
 
     source, target = default_db_path(args.source), default_db_path(args.target)
     desk = Desk.open(source)
@@ -378,12 +404,35 @@ def _migrate(args: argparse.Namespace) -> int:
         _sign_in(desk, args)
         with _progress_bars() as progress:
             moved = desk.copy_to(target, progress=progress)
+        print(f"Copied {moved.total:,} rows from {shown(str(source))} to "
+              f"{shown(str(target))}: "
+              + ", ".join(f"{n:,} {t}" for t, n in moved.rows.items() if n) + ".")
+        print(f"The audit trail ends at {moved.head[0]}:{moved.head[1][:20]} on both; run "
+              "'eventrisk audit verify' on the copy to check it in full.")
+        if is_server(str(target)):
+            done, for_dba = desk.map_logins(str(target), create=args.create_logins)
+            print("On the server each person signs in as their own login:")
+            for line in done:
+                print(f"  {line}")
+            if for_dba:
+                print("The DBA makes the rest (then runs docs/postgresql-grants.sql once "
+                      "more):")
+                for line in for_dba:
+                    print(f"  {line}")
     finally:
         desk.close()
-    print(f"Copied {moved.total:,} rows from {shown(str(source))} to {shown(str(target))}: "
-          + ", ".join(f"{n:,} {t}" for t, n in moved.rows.items() if n) + ".")
-    print(f"The audit trail ends at {moved.head[0]}:{moved.head[1][:20]} on both; run "
-          "'eventrisk audit verify' on the copy to check it in full.")
+    return 0
+
+
+def _role(desk: Desk, args: argparse.Namespace) -> int:
+    from eventrisk.model import Role
+
+    if args.role == "none":
+        user = desk.set_account_active(args.account, False, args.reason or "")
+        print(f"{user.username} holds no desk role now.")
+        return 0
+    user = desk.set_account_role(args.account, Role(args.role), args.reason or "")
+    print(f"{user.username} is now {Role(args.role).label.lower()}.")
     return 0
 
 
@@ -649,6 +698,7 @@ _HANDLERS = {"demo": _demo, "import": _import, "export": _export, "score": _scor
              "calibration": _calibration, "letter": _letter, "form": cli_forms.write_form,
              "mail": cli_forms.run_mail,
              "audit": _audit, "backup": _backup, "password": _change_password,
+             "role": _role,
              "retention": cli_personal.run_retention,
              "subject-access": cli_personal.run_subject_access,
              "promoter": cli_personal.run_promoter}

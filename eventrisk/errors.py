@@ -70,5 +70,10 @@ class AuthError(EventRiskError):
     """Wrong user name or password, or no one signed in."""
 
 
+class FormError(EventRiskError):
+    """A file that cannot be read as a promoter's filled form: one sentence naming it (bad
+    input, never a crash)."""
+
+
 class Cancelled(Exception):  # noqa: N818 - a signal, not an error
     """The user cancelled a long operation; its transaction was rolled back."""

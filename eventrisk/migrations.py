@@ -503,6 +503,48 @@ def m016_venue_incidents_in_order(db: Database) -> None:
     db.execute(VENUE_INCIDENTS_IN_ORDER)
 
 
+def scoring_editors_since_review(entries: list[tuple[str, str, str | None]]) -> list[str]:
+    """Who changed a scoring input of an event since it was last approved (or overridden),
+    from its audit entries ``(action, actor, detail)`` in order: the set four eyes keeps out
+    of the next approval (``submissions.scoring_editors``), sorted."""
+    import json
+
+    editors: set[str] = set()
+    for action, actor, detail in entries:
+        if action in ("submission.approve", "submission.override"):
+            editors = set()
+        elif action == "submission.edit":
+            try:
+                scoring = json.loads(detail or "{}").get("scoring")
+            except (ValueError, AttributeError):
+                scoring = None
+            if isinstance(scoring, list) and scoring:
+                editors.add(actor)
+    return sorted(editors)
+
+
+@MIGRATIONS(name="m020_scoring_editors_and_logins")
+def m020_scoring_editors_and_logins(db: Database) -> None:
+    """Every person who changed a scoring input of an event since it was last approved (or
+    since capture), carried with the event as a JSON list: four eyes keeps each of them, not
+    only the last editor, from approving or overriding it.  Worked out for existing events
+    from their audit entries.  (On a server, m020 also makes the desk's people its logins:
+    ``eventrisk.pg.schema``.)"""
+    import json
+
+    db.table("submissions").add_column("scoring_editors", str, not_null_default="[]")
+    by_event: dict[str, list[tuple[str, str, str | None]]] = {}
+    for entity_id, action, actor, detail in db.execute(
+            "SELECT entity_id, action, actor, detail FROM audit_log WHERE entity = "
+            "'submission' AND action IN ('submission.edit', 'submission.approve', "
+            "'submission.override') ORDER BY id"):
+        by_event.setdefault(entity_id, []).append((action, actor, detail))
+    rows = [(json.dumps(found, separators=(",", ":")), int(entity_id))
+            for entity_id, entries in by_event.items() if entity_id.isdigit()
+            for found in [scoring_editors_since_review(entries)] if found]
+    db.conn.executemany("UPDATE submissions SET scoring_editors = ? WHERE id = ?", rows)
+
+
 @MIGRATIONS(name="m022_submission_forms")
 def m022_submission_forms(db: Database) -> None:
     """A submission that came in on the promoter's own form keeps that PDF beside it, with

@@ -213,6 +213,9 @@ class Submission:
     version: int = 1
     captured_by: str = ""  # user name of the officer who captured it (four eyes)
     edited_by: str = ""  # user name of whoever last changed what it says (four eyes)
+    # Who changed a scoring input since it was last approved (or since capture): none of
+    # them may approve or override it (four eyes over all the work since the last review).
+    scoring_editors: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from enum import Enum
 
-from eventrisk.errors import EventRiskError
+from eventrisk.errors import FormError
 from eventrisk.fields import SUBMISSION_FIELDS, Field
 
 FORM_ID = "eventrisk-promoter-form-1"  # the hidden field's value that marks this desk's form
@@ -32,10 +32,7 @@ MAX_PAGES = 10
 MAX_FIELDS = 120
 
 log = logging.getLogger(__name__)
-
-
-class FormError(EventRiskError):
-    """A file that cannot be read as a filled promoter's form (one sentence, naming it)."""
+__all__ = ["FORM_FIELDS", "FilledForm", "FormError", "desk_values", "read_form"]
 
 
 @dataclass(frozen=True)

@@ -90,7 +90,14 @@ def from_row(row: dict) -> Submission:
         id=row["id"], venue_id=row["venue_id"], promoter_id=row["promoter_id"],
         version=row["version"], captured_by=row["captured_by"] or "",
         edited_by=row["edited_by"] or "",
+        scoring_editors=tuple(json.loads(row.get("scoring_editors") or "[]")),
     )
+
+
+def editors_text(editors) -> str:
+    """The stored form of a set of scoring editors: a sorted JSON list (as the server's
+    trigger writes it)."""
+    return json.dumps(sorted(set(editors)), separators=(",", ":"), ensure_ascii=False)
 
 
 def to_row(sub: Submission) -> dict:
@@ -215,6 +222,9 @@ def update(db: Database, actor: User, sub: Submission) -> Submission:
         promoter_id = match_or_create_promoter(db, _promoter_of(sub), actor.username)
         row = to_row(sub) | {"venue_id": venue_id, "promoter_id": promoter_id,
                              "edited_by": actor.username}
+        changed_scoring = scoring_changes(before, sub)
+        if changed_scoring:
+            row["scoring_editors"] = editors_text({*before.scoring_editors, actor.username})
         if sub.received_at is not None:
             row["received_at"] = to_db(sub.received_at)
         sets = ", ".join(f"{k} = ?" for k in row)
@@ -226,7 +236,7 @@ def update(db: Database, actor: User, sub: Submission) -> Submission:
             raise conflict_error(db, "submissions", sub.id, "submission")
         changed = diff(before, sub)
         audit.record(db, actor.username, "submission.edit", "submission", sub.id,
-                     {**changed, "scoring": scoring_changes(before, sub)})
+                     {**changed, "scoring": changed_scoring})
     return get(db, sub.id)
 
 

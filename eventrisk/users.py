@@ -67,6 +67,10 @@ def require(user: User, action: str) -> None:
         raise PermissionDenied(f"{user.display_name} ({user.role.label}) may not {words}.")
 
 
+# An account's columns, never its password hash (which a server desk's logins may not read).
+COLUMNS = "id, username, display_name, role, active, must_change_password, locked"
+
+
 def _row_to_user(row: dict) -> User:
     return User(username=row["username"], display_name=row["display_name"],
                 role=Role(row["role"]), id=row["id"], active=bool(row["active"]),
@@ -129,7 +133,7 @@ def create_user(db: Database, actor: User | None, username: str, display_name: s
 
 def get_user(db: Database, username: str) -> User:
     """The account named ``username``."""
-    rows = list(db.query("SELECT * FROM users WHERE username = ?", [username]))
+    rows = list(db.query(f"SELECT {COLUMNS} FROM users WHERE username = ?", [username]))
     if not rows:
         raise AuthError(f"There is no user called '{username}'.")
     return _row_to_user(rows[0])
@@ -137,7 +141,7 @@ def get_user(db: Database, username: str) -> User:
 
 def find_user(db: Database, username: str) -> User | None:
     """The account named ``username``, or None."""
-    rows = list(db.query("SELECT * FROM users WHERE username = ?", [username]))
+    rows = list(db.query(f"SELECT {COLUMNS} FROM users WHERE username = ?", [username]))
     return _row_to_user(rows[0]) if rows else None
 
 
@@ -145,7 +149,7 @@ def list_users(db: Database, *, include_inactive: bool = False) -> list[User]:
     """Accounts by name (a desk has tens, never thousands); active ones unless asked."""
     where = "" if include_inactive else "WHERE active = 1 "
     return [_row_to_user(r) for r in db.query(
-        f"SELECT * FROM users {where}ORDER BY display_name LIMIT 500")]
+        f"SELECT {COLUMNS} FROM users {where}ORDER BY display_name LIMIT 500")]
 
 
 def password_matches(stored_hash: str, password: str) -> bool:

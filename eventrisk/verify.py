@@ -151,10 +151,12 @@ def _migrated_schema() -> tuple[dict[tuple[str, str], str], frozenset[str]]:
 def check_schema(db: Database, report: Report) -> None:
     """The tables, indexes and triggers are exactly those the migrations make."""
     if dialect.of(db).server:
-        from eventrisk.pg.audit import check_server_schema
+        from eventrisk.pg.audit import check_server_identity, check_server_schema
 
         for problem in check_server_schema(db):
             report.add(f"schema: {problem}")
+        for problem in check_server_identity(db):
+            report.add(f"logins: {problem}")
         return
     expected, applied = _migrated_schema()
     found = _schema(db)

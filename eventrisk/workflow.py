@@ -138,8 +138,10 @@ def apply_many(db: Database, actor: User, submission_ids: list[int], action: str
             if action in ("approve", "return") and found[sid][1] is None:
                 raise WorkflowError("Score the submission before it is reviewed.")
         stamp = to_db(now_utc())
-        db.execute("UPDATE submissions SET status = ?, version = version + 1, updated_at = ?, "
-                   "updated_by = ? WHERE id IN (SELECT CAST(value AS INTEGER) FROM "
+        # An approval starts a new review, as ``approve`` does: no scoring editors yet.
+        editors = ", scoring_editors = '[]'" if action == "approve" else ""
+        db.execute(f"UPDATE submissions SET status = ?, version = version + 1, updated_at = ?, "
+                   f"updated_by = ?{editors} WHERE id IN (SELECT CAST(value AS INTEGER) FROM "
                    "json_each(?))", [t.target.value, stamp, actor.username, chosen])
         extra = (lambda sid: {"grade": found[sid][2]}) if action == "approve" else \
             (lambda sid: {})
@@ -189,7 +191,8 @@ def approve(db: Database, actor: User, submission_id: int, comment: str = "", *,
         _, grade = _latest_assessment(db, submission_id)
         target = apply(db, actor, submission_id, "approve", reason=comment,
                        detail={"grade": grade, **(detail or {})},
-                       expected_version=expected_version)
+                       expected_version=expected_version,
+                       extra_sets={"scoring_editors": "[]"})  # a new review starts
         _review(db, actor, submission_id, "approve", comment, grade, grade)
     return target
 
@@ -221,7 +224,7 @@ def override(db: Database, actor: User, submission_id: int, grade: Grade,
                                **(detail or {})},
                        expected_version=expected_version,
                        extra_sets={"override_grade": grade.value, "grade": grade.value,
-                                   "grade_rank": grade.rank})
+                                   "grade_rank": grade.rank, "scoring_editors": "[]"})
         _review(db, actor, submission_id, "override", justification, before, grade.value)
     return target
 

@@ -341,3 +341,46 @@ def fresh_desk(empty: bool = False):
         yield name
     finally:
         drop(name)
+
+
+# ---- people as logins (issue 30) ----------------------------------------------------------------
+
+DESK_GROUPS = {"officer": "eventrisk_officer", "supervisor": "eventrisk_supervisor",
+               "admin": "eventrisk_admin"}
+
+
+@contextmanager
+def logins(*roles: str, password: str = "a-Passw0rd!"):
+    """Per-person logins for a test, one per role named (``"officer"``, ``"supervisor"``,
+    ``"admin"``, or ``""`` for a login with no desk role): their names, unique to this test
+    (logins are the whole server's, and other test runs share it), dropped afterwards.  An
+    administrator's login gets its role WITH ADMIN OPTION, as the DBA gives the first one."""
+    import psycopg
+
+    names = [f"er_p_{uuid.uuid4().hex[:10]}" for _ in roles]
+    with admin() as conn:
+        for name, role in zip(names, roles, strict=True):
+            conn.execute(f"CREATE ROLE {name} LOGIN PASSWORD '{password}'")
+            if role:
+                conn.execute(f"GRANT {DESK_GROUPS[role]} TO {name}"
+                             + (" WITH ADMIN OPTION" if role == "admin" else ""))
+            else:
+                conn.execute(f"GRANT eventrisk_desk TO {name}")
+    try:
+        yield names
+    finally:
+        with admin() as conn:
+            for name in names:
+                conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                             "WHERE usename = %s", [name])
+                with suppress(psycopg.Error):
+                    conn.execute(f"DROP ROLE IF EXISTS {name}")
+
+
+def as_login(dbname: str, login: str):
+    """A plain connection as ``login`` in the desk's schema, as someone with psql has
+    (autocommit: each statement on its own)."""
+    import psycopg
+
+    return psycopg.connect(url(dbname, user=login), autocommit=True,
+                           options="-c search_path=eventrisk")

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from eventrisk.desk import Desk
+from eventrisk.desk import Desk, SignInNeededError
 from eventrisk.deskinfo import DeskFileError, load_desk_contact
 from eventrisk.errors import StorageError
 from eventrisk.logfile import log_to_file
@@ -111,6 +111,8 @@ class DatabaseLocationDialog(QDialog):
         else:
             try:
                 Desk.open(text).close()
+            except SignInNeededError:
+                pass  # it answers, and wants each person's own login: asked for next
             except StorageError as exc:
                 problem = str(exc)
         self.problem.setText(problem)
@@ -158,6 +160,13 @@ def run(db_path: Path | str) -> int:
     try:
         # A workstation never makes or upgrades a desk on a server: its owner does.
         desk = Desk.open(explicit, create=not is_server(explicit))
+    except SignInNeededError:  # the server asks each person for their own login first
+        from ui.login import ServerSignInDialog
+
+        dialog = ServerSignInDialog(str(explicit))
+        if not dialog.exec() or dialog.desk is None:
+            return 0
+        desk = dialog.desk
     except StorageError as exc:
         QMessageBox.critical(None, "EventRisk cannot start", message_for(exc)[1])
         return 1

@@ -165,7 +165,9 @@ class AssessmentView(QWidget):
             f"{venue.name}, {venue.borough} · {british_datetime(sub.start)} to "
             f"{end:%a} {british_time(sub.end)} · {sub.expected_attendance:,} expected "
             f"(capacity {venue.capacity:,}) · status: {sub.status.label}"
-            + (f" · looked after by {state.assigned}" if state.assigned else ""))
+            + (f" · looked after by {state.assigned}" if state.assigned else "")
+            + (" · scoring inputs changed since the last approval by "
+               + ", ".join(state.scoring_editors) if state.scoring_editors else ""))
         snap = state.snapshot
         if snap is None or state.grade is None:
             self.badge.setText("NOT SCORED")
@@ -202,7 +204,8 @@ class AssessmentView(QWidget):
                                   + (f": {review.comment}" if review.comment else ""))
         blocked = (state.four_eyes_blocked and sub.status is Status.IN_REVIEW
                    and self.desk.may("approve"))
-        self.four_eyes.setText("Four eyes: you captured or last edited this event, so another "
+        self.four_eyes.setText("Four eyes: you captured or edited this event, or changed a "
+                               "scoring input of it since it was last approved, so another "
                                "supervisor must approve it or override its grade."
                                if blocked else "")
         self.four_eyes.setVisible(blocked)

@@ -138,6 +138,44 @@ class LoginDialog(QDialog):
         self.accept()
 
 
+class ServerSignInDialog(QDialog):
+    """A server desk that wants the person to sign in before it opens: their own login and
+    password, which go to the server (libpq) and are never stored.  After ``exec()``
+    succeeds, ``desk`` is open and signed in as them."""
+
+    def __init__(self, target: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.target = target
+        self.desk: Desk | None = None
+        self.setWindowTitle("EventRisk: sign in to the desk's server")
+        self.username = QLineEdit(accessibleName="Login", objectName="serverUser")
+        self.password = _password_box("Password")
+        self.password.setObjectName("serverPassword")
+        self.error = QLabel(objectName="serverLoginError", wordWrap=True)
+        self.error.setStyleSheet(error_css())
+        form = QFormLayout()
+        form.addRow("&Login", self.username)
+        form.addRow("&Password", self.password)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("Sign in with your own login on the desk's server.",
+                                wordWrap=True))
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(ok_cancel(self, self._accept, ok_text="Sign in"))
+
+    def _accept(self) -> None:
+        from eventrisk.errors import StorageError
+
+        try:
+            self.desk = Desk.open_as(self.target, self.username.text(), self.password.text())
+        except (AuthError, StorageError) as exc:
+            self.error.setText(str(exc))
+            self.password.selectAll()
+            self.password.setFocus()
+            return
+        self.accept()
+
+
 class ChangePasswordDialog(QDialog):
     """The signed-in person chooses a new password (``forced`` after a reset)."""
 
@@ -185,7 +223,7 @@ def sign_in(desk: Desk, parent: QWidget | None = None, *, title: str = "") -> bo
             return False
         if not first.training:
             return True
-    if not LoginDialog(desk, parent, title=title).exec():
+    if desk.user is None and not LoginDialog(desk, parent, title=title).exec():
         return False
     user = desk.user
     if user is not None and user.must_change_password:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from datetime import date
 from pathlib import Path
 
@@ -661,7 +662,8 @@ class MainWindow(QMainWindow):
                           f"<br>Database: {shown(self.db_path)}"
                           + ("<br><b>Training desk: demo data only.</b>" if self.desk.training
                              else "") + "<br><br>Risk assessment of promoted "
-                          "events from evidence about the event and recorded history only.")
+                          "events from evidence about the event and recorded history only."
+                          f"<br><br>{html.escape(self.desk.who_enforces())}")
 
     def closeEvent(self, event) -> None:  # noqa: N802
         try:

@@ -8,6 +8,7 @@ from eventrisk.desk.service import (
     PossibleDuplicate,
     PromoterDetailsChanged,
 )
+from eventrisk.pg import SignInNeededError  # a server that asks for the person's own login
 
 __all__ = ["AssessmentState", "ConfirmationNeeded", "Desk", "PossibleDuplicate",
-           "PromoterDetailsChanged"]
+           "PromoterDetailsChanged", "SignInNeededError"]

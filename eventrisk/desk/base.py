@@ -14,7 +14,7 @@ from sqlite_utils import Database
 from eventrisk import settings, submissions, users
 from eventrisk.db import open_database
 from eventrisk.desk import signin
-from eventrisk.errors import AuthError, PermissionDenied, ValidationError
+from eventrisk.errors import AuthError, PermissionDenied, StorageError, ValidationError
 from eventrisk.model import Submission, User
 from eventrisk.timeutil import now_utc
 from eventrisk.venues import conflict_error
@@ -28,6 +28,9 @@ class DeskBase:
         self.path = path
         self.clock = clock
         self._user: User | None = None
+        # On a server desk where people sign in as their own logins: the login's user and
+        # password for libpq (in memory only, for a worker's connection and reconnecting).
+        self._login: dict | None = None
 
     # ---- opening and signing in -------------------------------------------------------------
     @classmethod
@@ -35,12 +38,42 @@ class DeskBase:
         """Open (and migrate) the desk database at ``path``."""
         return cls(open_database(path, create=create), str(path))
 
+    @classmethod
+    def open_as(cls, target: str, name: str, password: str) -> Self:
+        """Open a server desk as the person's own login and sign them in: ``name`` and
+        ``password`` go to libpq, and the server's authentication decides."""
+        import psycopg
+
+        from eventrisk.db import busy_timeout
+        from eventrisk.pg import identity
+        from eventrisk.pg.desk import open_server
+
+        login = {"user": name.strip(), "password": password or None}
+        try:
+            db = open_server(target, create=False, timeout=busy_timeout(), login=login)
+        except StorageError as exc:
+            if isinstance(exc.__cause__, psycopg.OperationalError):
+                raise identity.auth_error(exc.__cause__, name.strip()) from None
+            raise
+        desk = cls(db, target)  # type: ignore[arg-type]
+        desk._login = login
+        desk.sign_in(name, password)
+        return desk
+
     def close(self) -> None:
         self.db.close()
 
     def for_worker(self) -> Self:
         """The same desk and account on a new connection, for a background thread."""
-        other = type(self).open(self.path)
+        if self._login is not None:
+            from eventrisk.db import busy_timeout
+            from eventrisk.pg.desk import open_server
+
+            other = type(self)(open_server(self.path, create=False, timeout=busy_timeout(),
+                                           login=self._login), self.path)  # type: ignore[arg-type]
+            other._login = self._login
+        else:
+            other = type(self).open(self.path)
         other._user = self._user
         other.clock = self.clock
         return other
@@ -61,14 +94,88 @@ class DeskBase:
         return self._user is not None and users.can(self._user, permission)
 
     def needs_first_admin(self) -> bool:
-        """A new desk: no account exists yet."""
+        """A new desk: no account exists yet (never on a server desk whose people are its
+        logins: the DBA makes the first administrator's login)."""
+        if self.logins():
+            return False
         return users.count_users(self.db) == 0
 
+    def logins(self) -> bool:
+        """Whether people sign in to this desk as their own server logins (a server desk
+        opened by a workstation's login, not by the DBA: ``eventrisk.pg.identity``)."""
+        if self._login is not None:
+            return True
+        from eventrisk import dialect
+
+        if not dialect.of(self.db).server:
+            return False
+        from eventrisk.pg import identity
+
+        return identity.kind(self.db) != identity.OWNER
+
+    def who_enforces(self) -> str:
+        """One sentence for the About box: what keeps each person to their role here."""
+        from eventrisk import dialect
+
+        if not dialect.of(self.db).server:
+            return ("This desk is a file. Anyone who holds the file can change it, so its "
+                    "accounts and roles are kept by EventRisk alone. A desk shared by several "
+                    "people belongs on a PostgreSQL server, where the server itself enforces "
+                    "each person's role.")
+        if self.logins():
+            return ("Each person signs in to this server desk as their own login, and the "
+                    "PostgreSQL server enforces their role, whatever a workstation sends.")
+        return ("Connected as the server's administrator or the desk's owner: the desk's own "
+                "accounts apply here. Workstations connect as each person's own login.")
+
+    def server_login(self) -> str | None:
+        """The login this server desk is connected as, where people are logins."""
+        if not self.logins():
+            return None
+        from eventrisk.pg import identity
+
+        return identity.login(self.db)
+
     def sign_in(self, name: str, password: str) -> User:
-        """Check the password (throttled, see ``signin``) and start a session."""
+        """Check the password (throttled, see ``signin``) and start a session.  On a server
+        desk whose people are its logins, the name and password go to libpq: the desk
+        connects again as that login unless it is connected as it already."""
         self._user = None
-        self._user = signin.sign_in(self.db, name, password, self.clock())
+        if self.logins():
+            self._user = self._sign_in_login(name.strip(), password)
+        else:
+            self._user = signin.sign_in(self.db, name, password, self.clock())
         return self._user
+
+    def _sign_in_login(self, name: str, password: str) -> User:
+        import psycopg
+
+        from eventrisk.db import busy_timeout
+        from eventrisk.errors import StorageError
+        from eventrisk.pg import identity
+        from eventrisk.pg.desk import open_server
+
+        if not name:
+            raise AuthError("Give your login's name to sign in.")
+        if name != identity.login(self.db) or (self._login is not None and password
+                                               and password != self._login.get("password")):
+            login = {"user": name, "password": password or None}
+            try:
+                db = open_server(self.path, create=False, timeout=busy_timeout(), login=login)
+            except StorageError as exc:
+                cause = exc.__cause__
+                if isinstance(cause, psycopg.OperationalError):
+                    raise identity.auth_error(cause, name) from None
+                raise
+            self.db.close()
+            self.db = db  # type: ignore[assignment]
+            self._login = login
+        elif self._login is None:
+            self._login = {"user": name, "password": None}
+        if identity.kind(self.db) != identity.PERSON:
+            raise AuthError(f"The login {name} holds no desk role on this server; an "
+                            "administrator gives one (eventrisk role NAME officer).")
+        return identity.person(self.db)
 
     def sign_out(self) -> None:
         self._user = None
@@ -91,6 +198,17 @@ class DeskBase:
                      ) -> User:
         if self._user is None:
             raise AuthError("Sign in first.")
+        if self._login is not None:  # the server says who this is and what they may do
+            from eventrisk.pg import identity
+
+            actor = identity.person(self.db)
+            if actor.username != self._user.username:
+                raise PermissionDenied("This desk is connected as another login now; sign in "
+                                       "again.")
+            if permission is not None:
+                users.require(actor, permission)
+            self._user = actor
+            return actor
         actor = users.find_user(self.db, self._user.username)
         if actor is None or not actor.active:
             raise PermissionDenied(f"The account {self._user.username} has been deactivated; "

@@ -53,6 +53,9 @@ class AssessmentState:
     # A decided event's snapshot is the one the supervisor decided on; a rescore since then
     # is kept here, beside it, and never changes the grade in force.
     rescored: StoredAssessment | None = None
+    # Who changed a scoring input since the last approval (or since capture), by name: none
+    # of them may approve or override it.
+    scoring_editors: tuple[str, ...] = ()
 
     @property
     def version(self) -> int:
@@ -132,8 +135,8 @@ def load(db: Database, submission_id: int, user: User | None = None, *,
         guidance = scored_with.guidance(grade)
         borough_action = scored_with.borough_action(grade)
     relaxed = bool(settings.get(db, "four_eyes_relaxed"))
-    blocked = user is not None and not relaxed and user.username in (sub.captured_by,
-                                                                     sub.edited_by)
+    blocked = user is not None and not relaxed and user.username in (
+        sub.captured_by, sub.edited_by, *sub.scoring_editors)
     return AssessmentState(
         submission=sub, venue=get_venue(db, sub.venue_id),
         promoter=get_promoter(db, sub.promoter_id), snapshot=snapshot, grade=grade,
@@ -143,7 +146,17 @@ def load(db: Database, submission_id: int, user: User | None = None, *,
         history=tuple(audit.history(db, "submission", submission_id, history_limit))
         if history_limit else (),
         actions=actions_for(user, sub, snapshot is not None, blocked, now or now_utc()),
-        training=settings.is_training(db), four_eyes_blocked=blocked, assigned=assigned)
+        training=settings.is_training(db), four_eyes_blocked=blocked, assigned=assigned,
+        scoring_editors=_names(db, sub.scoring_editors))
+
+
+def _names(db: Database, usernames: tuple[str, ...]) -> tuple[str, ...]:
+    """Display names for user names (the user name where there is no account)."""
+    if not usernames:
+        return ()
+    known = dict(db.execute("SELECT username, display_name FROM users WHERE username IN "
+                            f"({', '.join('?' for _ in usernames)})", list(usernames)))
+    return tuple(sorted(known.get(u, u) for u in usernames))
 
 
 def actions_for(user: User | None, sub: Submission, scored: bool, four_eyes_blocked: bool,

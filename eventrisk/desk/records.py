@@ -114,6 +114,21 @@ class RecordsMixin(DeskBase):
         finally:
             other.close()
 
+    def map_logins(self, target: str, *, create: bool = False) -> tuple[list[str], list[str]]:
+        """After a copy onto a server: each active account of this desk as a login there
+        (administrators; ``eventrisk.pg.identity.map_accounts``).  Returns what was done and
+        the DBA's ``CREATE ROLE`` and ``GRANT`` lines for the rest."""
+        from eventrisk import users
+        from eventrisk.pg import identity
+
+        self._fresh_actor("desk_settings")
+        accounts = [(u.username, u.role) for u in users.list_users(self.db)]
+        other = open_database(target, create=False)
+        try:
+            return identity.map_accounts(other, accounts, create=create)
+        finally:
+            other.close()
+
     def backup(self, target: str | Path) -> Path:
         """A checked online copy of the database.  The head it copied is recorded in the
         trail and in the witness file, so a later verify finds any cut or rewrite before it."""

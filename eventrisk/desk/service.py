@@ -226,15 +226,18 @@ class Desk(AccountsMixin, RecordsMixin, ReadsMixin, PersonalDataMixin, WorkMixin
 
     # ---- decisions (each names the version the person saw: DeskBase.decision) -------------
     def _four_eyes(self, actor: User, sub: Submission, verb: str) -> dict:
-        """Refuse a decision by whoever captured or last edited the event, unless the desk
-        relaxed four eyes; then the audit says so."""
-        mine = actor.username in (sub.captured_by, sub.edited_by)
+        """Refuse a decision by whoever captured or last edited the event, or changed any of
+        its scoring inputs since it was last approved, unless the desk relaxed four eyes;
+        then the audit says so."""
+        mine = actor.username in (sub.captured_by, sub.edited_by, *sub.scoring_editors)
         if not mine:
             return {}
         if settings.get(self.db, "four_eyes_relaxed"):
-            return {"four_eyes": "relaxed by the desk setting: the decider captured or last "
+            return {"four_eyes": "relaxed by the desk setting: the decider captured or "
                                  "edited this event"}
-        role = "captured" if actor.username == sub.captured_by else "last edited"
+        role = ("captured" if actor.username == sub.captured_by else
+                "changed a scoring input of" if actor.username in sub.scoring_editors
+                else "last edited")
         raise PermissionDenied(f"Four eyes: you {role} {sub.reference}, so another supervisor "
                                f"must {verb} it.")
 

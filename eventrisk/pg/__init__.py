@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from eventrisk.errors import StorageError
+
 _URL = re.compile(r"^postgres(ql)?://", re.IGNORECASE)
 _KEYWORDS = re.compile(r"^\s*(service|host|hostaddr|dbname|port|user)\s*=", re.IGNORECASE)
 
@@ -19,6 +21,11 @@ def is_server(target: object) -> bool:
     or a libpq ``key=value`` string such as ``service=desk``) rather than a file."""
     text = str(target)
     return bool(_URL.match(text) or _KEYWORDS.match(text))
+
+
+class SignInNeededError(StorageError):
+    """The server wants a password (or another) for the login it was asked for: the person
+    signs in first, and the desk is opened as them (``Desk.open_as``)."""
 
 
 def shown(target: str) -> str:

@@ -25,7 +25,7 @@ from psycopg.types.numeric import FloatLoader
 
 from eventrisk import dialect
 from eventrisk.db import committed
-from eventrisk.errors import StorageError
+from eventrisk.errors import PermissionDenied, StorageError
 from eventrisk.pg import shown
 
 SCHEMA = "eventrisk"
@@ -137,16 +137,18 @@ class Connection:
     outside a transaction connects again, so the workstation carries on without a restart.
     """
 
-    def __init__(self, raw: psycopg.Connection, target: str = "", timeout: float = 5.0):
+    def __init__(self, raw: psycopg.Connection, target: str = "", timeout: float = 5.0,
+                 login: dict | None = None):
         self._raw = raw
         self.target = target
         self.timeout = timeout
+        self.login = login or {}  # the person's user (and password, in memory only)
         self._closed = False
 
     @property
     def raw(self) -> psycopg.Connection:
         if self._raw.broken and not self._closed and self.target:
-            self._raw = connect(self.target, timeout=self.timeout)
+            self._raw = connect(self.target, timeout=self.timeout, **self.login)
         return self._raw
 
     @property
@@ -162,7 +164,10 @@ class Connection:
         rows = [_params(r) for r in rows]
         text = translate(sql, returning=False, named=bool(rows) and isinstance(rows[0], dict))
         with self.raw.cursor() as cur:
-            cur.executemany(text, rows)
+            try:
+                cur.executemany(text, rows)
+            except pg_errors.InsufficientPrivilege as exc:
+                raise refused(exc) from exc
 
     def commit(self) -> None:
         self.raw.execute("COMMIT") if self.in_transaction else None
@@ -179,8 +184,17 @@ def run(raw: psycopg.Connection, sql: str, params: Any = None) -> Cursor:
     text = translate(sql, placeholders=params is not None, named=isinstance(params, dict))
     returning = text.endswith(" RETURNING id") and not sql.rstrip().endswith("RETURNING id")
     cur = raw.cursor()
-    cur.execute(text, _params(params))
+    try:
+        cur.execute(text, _params(params))
+    except pg_errors.InsufficientPrivilege as exc:
+        raise refused(exc) from exc
     return Cursor(cur, returning)
+
+
+def refused(exc: psycopg.Error) -> PermissionDenied:
+    """The server refused what this login's desk role does not allow (a privilege, or one
+    of m020's triggers): one sentence, as the app's own refusals are."""
+    return PermissionDenied(f"The server refused this: {_first_line(exc)}.")
 
 
 class PgDatabase:
@@ -188,8 +202,9 @@ class PgDatabase:
 
     dialect = dialect.POSTGRESQL
 
-    def __init__(self, raw: psycopg.Connection, target: str, timeout: float = 5.0):
-        self.conn = Connection(raw, target, timeout)
+    def __init__(self, raw: psycopg.Connection, target: str, timeout: float = 5.0,
+                 login: dict | None = None):
+        self.conn = Connection(raw, target, timeout, login)
         self.target = target
 
     def execute(self, sql: str, params: Any = None) -> Cursor:
@@ -234,15 +249,19 @@ class PgDatabase:
         self.conn.close()
 
 
-def connect(target: str, *, timeout: float) -> psycopg.Connection:
+def connect(target: str, *, timeout: float, user: str | None = None,
+            password: str | None = None) -> psycopg.Connection:
     """A connection in autocommit mode (transactions are the core's own ``BEGIN``), whose
     names resolve in the desk's schema and nowhere else, that waits up to ``timeout``
-    seconds for the write lock or a row another workstation holds."""
+    seconds for the write lock or a row another workstation holds.  ``user`` and
+    ``password`` (a person signing in) go to libpq as they are, over what ``target`` says;
+    with no password libpq looks in the password file, the service file and so on."""
     wait_ms = max(1, int(timeout * 1000))
+    extra = {k: v for k, v in (("user", user), ("password", password)) if v}
     try:
         raw = psycopg.connect(
             target, autocommit=True, connect_timeout=10, application_name="eventrisk",
-            options=f"-c search_path={SCHEMA} -c lock_timeout={wait_ms}")
+            options=f"-c search_path={SCHEMA} -c lock_timeout={wait_ms}", **extra)
     except psycopg.Error as exc:
         raise server_error(exc, target) from exc
     # SQLite has no decimal type: a sum of weights comes back as a float there, and must
@@ -276,10 +295,22 @@ def server_error(exc: psycopg.Error, target: str) -> StorageError:
     for kind, text in _ENVIRONMENT:
         if isinstance(exc, kind):
             return StorageError(text.format(target=where, detail=_first_line(exc)))
+    if isinstance(exc, psycopg.OperationalError) and _wants_sign_in(exc):
+        from eventrisk.pg import SignInNeededError
+
+        return SignInNeededError(f"The desk's server {where} wants you to sign in: "
+                            f"{_first_line(exc)}")
     if isinstance(exc, psycopg.OperationalError):
         return StorageError(f"The desk's server {where} cannot be reached or refused the "
                             f"connection: {_first_line(exc)}")
     return StorageError(f"The desk's server {where} reported an error: {_first_line(exc)}")
+
+
+def _wants_sign_in(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return any(words in text for words in ("password authentication failed",
+                                           "no password supplied", "ldap authentication failed",
+                                           "gssapi authentication failed"))
 
 
 def _first_line(exc: BaseException) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import psycopg
 
-from eventrisk.errors import StorageError
+from eventrisk.errors import PermissionDenied, StorageError
 from eventrisk.pg import schema, shown
 from eventrisk.pg.connection import SCHEMA, PgDatabase, connect, server_error
 
@@ -15,11 +15,13 @@ DESK = "eventrisk_desk"  # the workstations' group: no DDL, no UPDATE or DELETE 
 _BYTEWISE = {"C", "POSIX", "C.UTF-8", "C.utf8", "ucs_basic"}
 
 
-def open_server(target: str, *, create: bool, timeout: float) -> PgDatabase:
+def open_server(target: str, *, create: bool, timeout: float,
+                login: dict | None = None) -> PgDatabase:
     """Open the desk at ``target``; with ``create`` (``eventrisk init``), make or bring its
-    schema up to date as the owner role first."""
-    raw = connect(target, timeout=timeout)
-    db = PgDatabase(raw, target, timeout)
+    schema up to date as the owner role first.  ``login``: a person's ``user`` and
+    ``password`` for libpq (``eventrisk.pg.identity``)."""
+    raw = connect(target, timeout=timeout, **(login or {}))
+    db = PgDatabase(raw, target, timeout, login)
     try:
         if create:
             _initialise(db)
@@ -41,6 +43,11 @@ def open_server(target: str, *, create: bool, timeout: float) -> PgDatabase:
     except psycopg.Error as exc:
         db.close()
         raise server_error(exc, target) from exc
+    except PermissionDenied as exc:
+        db.close()
+        raise StorageError(f"The desk's server {shown(target)} refused this login: it holds no "
+                           "desk role there (an administrator gives one: eventrisk role NAME "
+                           "officer).") from exc
     except BaseException:
         db.close()
         raise

@@ -547,6 +547,414 @@ END $$;
 """
 
 
+# m020: on a server desk the person is the login.  Who acts is ``session_user`` and what they
+# may do is their membership of eventrisk_officer, eventrisk_supervisor or eventrisk_admin
+# (docs/postgresql-grants.sql), never a row the workstation can write.  These functions and
+# triggers hold every login that has a desk role to that: they stamp who captured, edited and
+# reviewed, refuse an audit entry whose actor is not its login, refuse decisions by officers
+# and approvals by anyone who captured the event or changed a scoring input since it was last
+# approved, and let records be anonymised only inside a retention run the server itself
+# records, opened by an administrator's login.  A login without a desk role that is not the
+# server's superuser or the schema's owner (the old shared eventrisk_desk login) may only read.
+# The superuser and the owner can drop any trigger, so nothing here pretends to hold them:
+# they pass, and `audit verify` reports what they weakened (eventrisk.pg.audit).  Every
+# function that reads a table names its schema's search path, so a temporary table of the
+# same name cannot stand in for a desk table.
+_SCORING_COLUMNS = ("venue_id", "promoter_id", "event_type", "starts_at", "ends_at",
+                    "expected_attendance", "ticketing", "min_age", "alcohol",
+                    "door_supervisors", "search_regime", "cctv", "id_scanning",
+                    "dispersal_plan", "medical_cover", "received_at")
+_PERSONAL_KEYS = ("comment", "company", "conditions", "crime_reference", "description",
+                  "email", "event_name", "name", "night_contact", "notes", "performers",
+                  "phone", "promoter_company", "promoter_email", "promoter_name",
+                  "promoter_phone")  # eventrisk.anonymise.PERSONAL (a test keeps them equal)
+# The workflow's moves, "from>to" (eventrisk.workflow.TRANSITIONS; a test keeps them equal):
+# a login moves a submission's status only along one of them.
+_MOVES = ("approved>assessed", "approved>cancelled", "approved>debriefed", "approved>issued",
+          "assessed>cancelled", "assessed>debriefed", "assessed>in_review",
+          "in_review>approved", "in_review>assessed", "in_review>cancelled",
+          "in_review>debriefed", "in_review>returned", "issued>assessed", "issued>cancelled",
+          "issued>debriefed", "received>assessed", "received>cancelled", "received>debriefed",
+          "returned>assessed", "returned>cancelled", "returned>debriefed", "returned>in_review")
+_SAFE = "SET search_path = eventrisk, pg_temp"
+_M020 = f"""
+ALTER TABLE submissions ADD COLUMN scoring_editors text NOT NULL DEFAULT '[]';
+ALTER TABLE users ALTER COLUMN password_hash SET DEFAULT '';
+
+-- The desk role of a login: 'admin', 'supervisor', 'officer', or NULL (no desk role, or the
+-- server's superuser, who is a member of every role but is no person of the desk).
+CREATE FUNCTION desk_role_of(login text) RETURNS text LANGUAGE plpgsql STABLE
+  SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  r oid;
+  su boolean;
+  name text;
+BEGIN
+  SELECT oid, rolsuper INTO r, su FROM pg_roles WHERE rolname = login;
+  IF r IS NULL OR su THEN RETURN NULL; END IF;
+  FOREACH name IN ARRAY ARRAY['admin', 'supervisor', 'officer'] LOOP
+    IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'eventrisk_' || name)
+       AND pg_has_role(r, 'eventrisk_' || name, 'MEMBER') THEN
+      RETURN name;
+    END IF;
+  END LOOP;
+  RETURN NULL;
+END $$;
+CREATE FUNCTION desk_role() RETURNS text LANGUAGE sql STABLE
+  RETURN eventrisk.desk_role_of(session_user::text);
+-- Whether this session's login is a workstation's (in eventrisk_desk), with or without a role:
+-- never the server's superuser (a member of every role), even while it acts as the owner
+-- (SET ROLE, as 'eventrisk init' does).
+CREATE FUNCTION at_workstation() RETURNS boolean LANGUAGE plpgsql STABLE
+  SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  r oid;
+  su boolean;
+BEGIN
+  SELECT oid, rolsuper INTO r, su FROM pg_roles WHERE rolname = session_user;
+  IF r IS NULL OR su OR NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'eventrisk_desk')
+  THEN
+    RETURN false;
+  END IF;
+  RETURN pg_has_role(r, 'eventrisk_desk', 'MEMBER');
+END $$;
+
+-- A person's display name, made on first sign-in from the login itself.
+CREATE FUNCTION enrol(shown_as text) RETURNS bigint LANGUAGE plpgsql SECURITY DEFINER {_SAFE}
+AS $$
+DECLARE
+  role text := desk_role();
+  found bigint;
+BEGIN
+  IF role IS NULL THEN
+    RAISE EXCEPTION 'the login % has no desk role on this server', session_user
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  SELECT id INTO found FROM users WHERE username = session_user::text;
+  IF found IS NULL THEN
+    INSERT INTO users (username, display_name, role, password_hash, active, created_at)
+    VALUES (session_user::text, coalesce(nullif(trim(shown_as), ''), session_user::text), role,
+            '', 1, to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'))
+    RETURNING id INTO found;
+  ELSE
+    UPDATE users SET role = desk_role() WHERE id = found AND users.role <> desk_role();
+  END IF;
+  RETURN found;
+END $$;
+
+CREATE TABLE retention_runs (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, txid xid8 NOT NULL, login text NOT NULL,
+  login_role text NOT NULL, stamp text NOT NULL, entry bigint,
+  started_at timestamptz NOT NULL DEFAULT now());
+CREATE INDEX idx_retention_runs_txid ON retention_runs (txid);
+CREATE TABLE retention_run_members (
+  run bigint NOT NULL REFERENCES retention_runs (id), entity text NOT NULL,
+  entity_id text NOT NULL, PRIMARY KEY (run, entity, entity_id));
+-- The trail's head when the desk's people became its logins: entries after it written by a
+-- workstation's login must name that login (audit verify).
+CREATE TABLE identity_since (entry bigint NOT NULL, at text NOT NULL);
+INSERT INTO identity_since SELECT coalesce(max(id), 0),
+  to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') FROM audit_log;
+
+-- The retention run of this transaction, opened by begin_retention_run.
+CREATE FUNCTION current_run() RETURNS retention_runs LANGUAGE sql STABLE {_SAFE}
+  RETURN (SELECT r FROM retention_runs r WHERE r.txid = pg_current_xact_id()
+          ORDER BY r.id DESC LIMIT 1);
+
+CREATE FUNCTION begin_retention_run(stamp text) RETURNS bigint LANGUAGE plpgsql
+  SECURITY DEFINER {_SAFE} AS $$
+DECLARE
+  role text := desk_role();
+  made bigint;
+BEGIN
+  IF at_workstation() AND role IS DISTINCT FROM 'admin' THEN
+    RAISE EXCEPTION 'only an administrator''s login runs the retention schedule'
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  INSERT INTO retention_runs (txid, login, login_role, stamp)
+  VALUES (pg_current_xact_id(), session_user::text, coalesce(role, '(owner)'), stamp)
+  RETURNING id INTO made;
+  RETURN made;
+END $$;
+
+-- Audit entries: the actor is the login; a retention run's entries are recorded.
+CREATE FUNCTION audit_log_people() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER {_SAFE}
+AS $$
+DECLARE
+  role text := desk_role();
+  run retention_runs := current_run();
+BEGIN
+  IF (role IS NOT NULL OR at_workstation())
+     AND (role IS NULL OR NEW.actor IS DISTINCT FROM session_user::text) THEN
+    RAISE EXCEPTION 'an audit entry''s actor must be the login that writes it (%), not %',
+      session_user, NEW.actor USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  -- A person's entry follows the head and carries the hash of its own content (the canonical
+  -- JSON of eventrisk.audit, which to_json writes alike for text): no one can append an
+  -- entry that breaks the chain for good.
+  IF role IS NOT NULL AND (
+       NEW.prev_hash IS DISTINCT FROM coalesce(
+         (SELECT a.hash FROM audit_log a ORDER BY a.id DESC LIMIT 1), repeat('0', 64))
+       OR NEW.hash IS DISTINCT FROM encode(sha256(convert_to('[' || concat_ws(',',
+         coalesce(to_json(NEW.prev_hash)::text, 'null'), coalesce(to_json(NEW.at)::text, 'null'),
+         coalesce(to_json(NEW.actor)::text, 'null'), coalesce(to_json(NEW.action)::text, 'null'),
+         coalesce(to_json(NEW.entity)::text, 'null'),
+         coalesce(to_json(NEW.entity_id)::text, 'null'),
+         coalesce(to_json(NEW.detail)::text, 'null'),
+         coalesce(to_json(NEW.reason)::text, 'null')) || ']', 'UTF8')), 'hex')) THEN
+    RAISE EXCEPTION 'an audit entry must follow the newest entry and carry the hash of its '
+      'own content' USING ERRCODE = 'check_violation';
+  END IF;
+  IF NEW.action IN ('retention.apply', 'retention.dispose', 'promoter.erase') THEN
+    IF role IS NOT NULL AND (role <> 'admin' OR run.id IS NULL OR run.entry IS NOT NULL) THEN
+      RAISE EXCEPTION 'a retention run''s entry is written only by the run an administrator''s '
+        'login opened in this transaction' USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF run.id IS NOT NULL AND run.entry IS NULL THEN
+      UPDATE retention_runs SET entry = NEW.id WHERE id = run.id;
+    END IF;
+  ELSIF NEW.action LIKE '%.retention' THEN
+    IF role IS NOT NULL AND (run.id IS NULL OR run.entry IS NOT NULL) THEN
+      RAISE EXCEPTION 'records are disposed of only inside a retention run'
+        USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF run.id IS NOT NULL AND run.entry IS NULL THEN
+      INSERT INTO retention_run_members VALUES (run.id, NEW.entity, NEW.entity_id)
+        ON CONFLICT DO NOTHING;
+    END IF;
+  END IF;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER audit_log_people BEFORE INSERT ON audit_log
+  FOR EACH ROW EXECUTE FUNCTION audit_log_people();
+
+-- anonymised_at: set only by the retention run of this transaction, to its time; never
+-- changed or cleared afterwards.
+CREATE FUNCTION anonymised_at_guard() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER {_SAFE}
+AS $$
+BEGIN
+  IF TG_OP = 'UPDATE' AND NEW.anonymised_at IS NOT DISTINCT FROM OLD.anonymised_at THEN
+    RETURN NEW;
+  END IF;
+  IF TG_OP = 'UPDATE' AND OLD.anonymised_at IS NOT NULL THEN
+    RAISE EXCEPTION 'an anonymised record stays anonymised (%)', TG_TABLE_NAME
+      USING ERRCODE = 'integrity_constraint_violation';
+  END IF;
+  IF current_setting('is_superuser') = 'on' OR NOT at_workstation() THEN RETURN NEW; END IF;
+  IF NEW.anonymised_at IS NOT NULL AND NOT EXISTS (
+      SELECT 1 FROM retention_runs WHERE txid = pg_current_xact_id() AND entry IS NULL
+        AND stamp = NEW.anonymised_at AND login_role = 'admin') THEN
+    RAISE EXCEPTION 'only a retention run marks % anonymised', TG_TABLE_NAME
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER promoters_anonymised_at BEFORE INSERT OR UPDATE OF anonymised_at ON promoters
+  FOR EACH ROW EXECUTE FUNCTION anonymised_at_guard();
+CREATE TRIGGER submissions_anonymised_at BEFORE INSERT OR UPDATE OF anonymised_at
+  ON submissions FOR EACH ROW EXECUTE FUNCTION anonymised_at_guard();
+CREATE TRIGGER incidents_anonymised_at BEFORE INSERT OR UPDATE OF anonymised_at ON incidents
+  FOR EACH ROW EXECUTE FUNCTION anonymised_at_guard();
+
+-- The run of this transaction that an entry may be anonymised by: recorded, opened by an
+-- administrator's login (or the owner), its entry written, and naming the entry's record.
+CREATE FUNCTION run_covers(run bigint, kind text, record text) RETURNS boolean
+  LANGUAGE sql STABLE {_SAFE}
+  RETURN EXISTS (SELECT 1 FROM retention_runs r WHERE r.id = run
+                 AND r.txid = pg_current_xact_id())
+     AND (EXISTS (SELECT 1 FROM retention_run_members m WHERE m.run = run
+                  AND m.entity = kind AND m.entity_id = record)
+          OR (kind = 'submission' AND EXISTS (
+                SELECT 1 FROM retention_run_members m JOIN submissions s
+                  ON m.entity = 'promoter' AND m.entity_id = s.promoter_id::text
+                WHERE m.run = run AND s.id::text = record)));
+
+CREATE OR REPLACE FUNCTION anonymise_audit_entry(entry bigint, new_detail text,
+                                                 new_reason text, run bigint) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER {_SAFE} AS $$
+DECLARE
+  old audit_log;
+  od jsonb;
+  nd jsonb;
+  k text;
+  r retention_runs;
+BEGIN
+  SELECT * INTO r FROM retention_runs WHERE id = (SELECT x.id FROM retention_runs x
+    WHERE x.entry = run AND x.txid = pg_current_xact_id());
+  IF r.id IS NULL OR (at_workstation() AND r.login_role <> 'admin')
+     OR r.login <> session_user::text THEN
+    RAISE EXCEPTION 'audit entries are anonymised only by the retention run an '
+      'administrator''s login records in this transaction'
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  SELECT * INTO old FROM audit_log WHERE id = entry;
+  IF old.id IS NULL OR NOT run_covers(r.id, old.entity, old.entity_id) THEN
+    RAISE EXCEPTION 'entry % is not about a record this retention run disposed of', entry
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  od := coalesce(nullif(old.detail, ''), '{{}}')::jsonb;
+  nd := coalesce(nullif(new_detail, ''), '{{}}')::jsonb;
+  IF jsonb_typeof(od) <> 'object' OR jsonb_typeof(nd) <> 'object'
+     OR (SELECT array_agg(x ORDER BY x) FROM jsonb_object_keys(od) x)
+        IS DISTINCT FROM (SELECT array_agg(x ORDER BY x) FROM jsonb_object_keys(nd) x) THEN
+    RAISE EXCEPTION 'an anonymised entry keeps its keys' USING ERRCODE = 'check_violation';
+  END IF;
+  FOR k IN SELECT jsonb_object_keys(nd) LOOP
+    IF nd -> k IS DISTINCT FROM od -> k AND (k <> ALL (ARRAY{list(_PERSONAL_KEYS)!r}::text[])
+                                             OR nd -> k <> '"[anonymised]"'::jsonb) THEN
+      RAISE EXCEPTION 'only personal keys become "[anonymised]" (not %)', k
+        USING ERRCODE = 'check_violation';
+    END IF;
+  END LOOP;
+  IF new_reason IS DISTINCT FROM coalesce(old.reason, '') AND new_reason <> '[anonymised]' THEN
+    RAISE EXCEPTION 'a reason only becomes "[anonymised]"' USING ERRCODE = 'check_violation';
+  END IF;
+  UPDATE audit_log SET detail = new_detail, reason = new_reason, redacted_in = run
+   WHERE id = entry;
+END $$;
+
+CREATE OR REPLACE FUNCTION anonymise_review_comment(review bigint) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER {_SAFE} AS $$
+DECLARE
+  r retention_runs := current_run();
+BEGIN
+  IF r.id IS NULL OR r.entry IS NOT NULL OR r.login <> session_user::text
+     OR (at_workstation() AND r.login_role <> 'admin') THEN
+    RAISE EXCEPTION 'review comments are anonymised only inside a retention run an '
+      'administrator''s login opened in this transaction'
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  UPDATE reviews SET comment = '[anonymised]' WHERE id = review
+     AND EXISTS (SELECT 1 FROM submissions s WHERE s.id = reviews.submission_id
+                 AND s.anonymised_at = r.stamp);  -- an event this run anonymised
+END $$;
+
+-- The JSON list of scoring editors, sorted, as the app writes it.
+CREATE FUNCTION editors_with(editors text, login text) RETURNS text LANGUAGE sql IMMUTABLE
+  RETURN (SELECT coalesce('[' || string_agg(to_json(e)::text, ',' ORDER BY e) || ']', '[]')
+          FROM (SELECT jsonb_array_elements_text(coalesce(editors, '[]')::jsonb) AS e
+                UNION SELECT login WHERE login IS NOT NULL) AS x);
+
+CREATE FUNCTION four_eyes_relaxed() RETURNS boolean LANGUAGE sql STABLE {_SAFE}
+  RETURN coalesce((SELECT value = 'true' FROM settings WHERE key = 'four_eyes_relaxed'),
+                  false);
+
+-- Submissions: who captured, edited and changed a scoring input is the login; decisions
+-- are a supervisor's, and never of an event they captured or changed a scoring input of
+-- since it was last approved.
+CREATE FUNCTION submissions_people() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER {_SAFE}
+AS $$
+DECLARE
+  role text;
+  me text := session_user::text;
+  editors text;
+BEGIN
+  IF current_setting('is_superuser') = 'on' THEN RETURN NEW; END IF;
+  role := desk_role();
+  IF role IS NULL THEN
+    IF at_workstation() THEN
+      RAISE EXCEPTION 'the login % has no desk role', me USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN NEW;  -- the owner
+  END IF;
+  IF TG_OP = 'INSERT' THEN
+    NEW.captured_by := me;
+    NEW.edited_by := me;
+    NEW.updated_by := me;
+    NEW.scoring_editors := '[]';
+    IF role <> 'admin' AND (NEW.status <> 'received' OR NEW.override_grade IS NOT NULL) THEN
+      RAISE EXCEPTION 'only an administrator imports an event with its workflow status'
+        USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN NEW;
+  END IF;
+  IF NEW.status IS DISTINCT FROM OLD.status
+     AND NOT (OLD.status || '>' || NEW.status) = ANY (ARRAY{list(_MOVES)!r}::text[]) THEN
+    RAISE EXCEPTION 'a submission does not go from % to % (the workflow''s moves only)',
+      OLD.status, NEW.status USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  NEW.captured_by := OLD.captured_by;
+  IF NEW.edited_by IS DISTINCT FROM OLD.edited_by THEN NEW.edited_by := me; END IF;
+  IF NEW.updated_by IS DISTINCT FROM OLD.updated_by THEN NEW.updated_by := me; END IF;
+  editors := OLD.scoring_editors;
+  IF ({", ".join(f"NEW.{c}" for c in _SCORING_COLUMNS)})
+     IS DISTINCT FROM ({", ".join(f"OLD.{c}" for c in _SCORING_COLUMNS)}) THEN
+    editors := editors_with(editors, me);
+  END IF;
+  IF (NEW.status IS DISTINCT FROM OLD.status AND NEW.status IN ('approved', 'returned'))
+     OR (NEW.override_grade IS DISTINCT FROM OLD.override_grade
+         AND NEW.override_grade IS NOT NULL) THEN
+    IF role NOT IN ('supervisor', 'admin') THEN
+      RAISE EXCEPTION 'only a supervisor decides on an assessment (% is an officer)', me
+        USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF NEW.status = 'approved' THEN
+      IF NOT four_eyes_relaxed() AND (me = OLD.captured_by OR editors::jsonb ? me) THEN
+        RAISE EXCEPTION 'four eyes: % captured % or changed a scoring input of it since it '
+          'was last approved', me, OLD.reference USING ERRCODE = 'insufficient_privilege';
+      END IF;
+      editors := '[]';
+    END IF;
+  END IF;
+  NEW.scoring_editors := editors;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER submissions_people BEFORE INSERT OR UPDATE ON submissions
+  FOR EACH ROW EXECUTE FUNCTION submissions_people();
+
+-- Reviews: the reviewer is the login; decisions are a supervisor's, never on their capture.
+CREATE FUNCTION reviews_people() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER {_SAFE}
+AS $$
+DECLARE
+  role text;
+  me text := session_user::text;
+BEGIN
+  IF current_setting('is_superuser') = 'on' THEN RETURN NEW; END IF;
+  role := desk_role();
+  IF role IS NULL AND NOT at_workstation() THEN RETURN NEW; END IF;
+  NEW.reviewer_id := (SELECT id FROM users WHERE username = me);
+  IF role IS NULL OR NEW.reviewer_id IS NULL THEN
+    RAISE EXCEPTION 'the login % has no desk role or has not signed in', me
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  IF NEW.decision IN ('approve', 'override', 'return') AND role NOT IN ('supervisor', 'admin')
+  THEN
+    RAISE EXCEPTION 'only a supervisor decides on an assessment'
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  IF NEW.decision IN ('approve', 'override') AND NOT four_eyes_relaxed()
+     AND me = (SELECT captured_by FROM submissions WHERE id = NEW.submission_id) THEN
+    RAISE EXCEPTION 'four eyes: % captured this event', me
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER reviews_people BEFORE INSERT ON reviews
+  FOR EACH ROW EXECUTE FUNCTION reviews_people();
+"""
+
+# Existing events: who changed a scoring input since the last approval, from the trail (as
+# the file's m020 works it out).
+_M020_EDITORS = """
+UPDATE submissions s SET scoring_editors = x.editors FROM (
+  SELECT a.entity_id, '[' || string_agg(DISTINCT to_json(a.actor)::text, ','
+                                        ORDER BY to_json(a.actor)::text) || ']' AS editors
+  FROM audit_log a
+  WHERE a.entity = 'submission' AND a.action = 'submission.edit'
+    AND jsonb_typeof(a.detail::jsonb -> 'scoring') = 'array'
+    AND jsonb_array_length(a.detail::jsonb -> 'scoring') > 0
+    AND a.id > coalesce((SELECT max(b.id) FROM audit_log b WHERE b.entity = 'submission'
+                         AND b.entity_id = a.entity_id
+                         AND b.action IN ('submission.approve', 'submission.override')), 0)
+  GROUP BY a.entity_id) x
+WHERE s.id::text = x.entity_id"""
+
+
+def _m020(db) -> None:
+    db.executescript(_M020)
+    db.execute(_M020_EDITORS)
+
+
 def _script(sql: str) -> Callable:
     return lambda db: db.executescript(sql)
 
@@ -571,8 +979,13 @@ MIGRATIONS: list[tuple[str, Callable]] = [
     ("m015_history_bumps_once", _script(_M015)),
     ("m016_venue_incidents_in_order",
      _script("DROP INDEX idx_incidents_venue_time; " + VENUE_INCIDENTS_IN_ORDER + ";")),
+    ("m020_scoring_editors_and_logins", _m020),
     ("m022_submission_forms", _script(_M022)),
 ]
+
+# Tables only a server desk has (its own records of who did what; a file has no logins).
+SERVER_ONLY = frozenset({"eventrisk_migrations", "retention_runs", "retention_run_members",
+                         "identity_since"})
 
 _TRACKING = f"""
 CREATE TABLE IF NOT EXISTS {SCHEMA}.eventrisk_migrations (

@@ -331,12 +331,21 @@ _WORKER_DESKS: dict[str, Database] = {}  # a worker process's connection, chunk 
 
 
 def _prepare_all(path: str, where: str, params: dict, now: datetime,
-                 source: str, keep: str) -> list[tuple]:
+                 source: str, keep: str, login: dict | None = None) -> list[tuple]:
     """A worker process's share: its own connection, reading only, kept from one chunk to
-    the next with the running totals of its venues' history (``history.compute``)."""
+    the next with the running totals of its venues' history (``history.compute``).  On a
+    server desk whose people are logins it connects as the same person (``login``)."""
     db = _WORKER_DESKS.get(path)
     if db is None:
-        db = _WORKER_DESKS[path] = open_database(path, create=False)
+        if login:
+            from eventrisk.db import busy_timeout
+            from eventrisk.pg.desk import open_server
+
+            db = open_server(path, create=False, timeout=busy_timeout(),  # type: ignore
+                             login=login)
+        else:
+            db = open_database(path, create=False)
+        _WORKER_DESKS[path] = db
     try:
         ruleset = parsed(source, "ruleset", stored=True)
         with _bulk_allocation():  # plain tuples pickle several times faster than objects
@@ -492,7 +501,8 @@ def _score_in_parallel(db: Database, actor: User, where: str, params: dict, now:
             return None
         try:
             return pool.submit(_prepare_all, path, f"({chunk[0]}) AND {THEIRS}", chunk[1], now,
-                               ruleset.source, THEIRS_VENUES)
+                               ruleset.source, THEIRS_VENUES,
+                               getattr(getattr(db, "conn", None), "login", None) or None)
         except (BrokenProcessPool, RuntimeError):
             broken = True  # the worker could not start for an earlier chunk either
             return None

@@ -11,12 +11,13 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 ADAPTERS = sorted((ROOT / "ui").glob("*.py")) + [ROOT / "eventrisk" / "cli.py",
-                                                  ROOT / "eventrisk" / "cli_personal.py"]
+                                                  ROOT / "eventrisk" / "cli_personal.py",
+                                                  ROOT / "eventrisk" / "cli_forms.py"]
 
 # What an adapter may take from the core: the desk service, plain data and pure helpers.
 # (module -> names allowed, None for any name)
 ALLOWED: dict[str, set[str] | None] = {
-    "eventrisk": {"__version__", "cli_personal"},
+    "eventrisk": {"__version__", "cli_personal", "cli_forms"},
     "eventrisk.desk": None,
     "eventrisk.desk.restore": {"check_backup", "restore_desk"},
     "eventrisk.model": None,

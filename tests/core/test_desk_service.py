@@ -372,3 +372,61 @@ def test_new_contact_details_for_a_known_promoter_are_confirmed_then_recorded(de
     assert desks["officer"].assessment(first.submission.id).promoter.phone == "07000 999999"
     assert second.promoter.phone == "07000 999999"
     capture(desks["officer"], event_name="Third Night")  # blank details keep the stored ones
+
+
+def test_four_eyes_keeps_out_everyone_who_changed_a_scoring_input_since_the_last_approval(
+        desks, db):
+    """Issue 31 row 2: a supervisor changes a scoring input of an officer's event (giving the
+    withdraw reason), the officer then edits only the notes and resubmits: the supervisor is
+    no longer the last editor, yet may not approve or override the grade their edit made.
+    The set is carried with the event, shown on the assessment, and starts again at the next
+    approval."""
+    theirs = in_review(desks)
+    sub_id = theirs.submission.id
+    changed = desks["supervisor"].save_submission(
+        replace(theirs.submission, expected_attendance=theirs.submission.expected_attendance
+                + 150, version=theirs.version), withdraw_reason="Venue says more are coming")
+    assert changed.submission.scoring_editors == ("supervisor",)
+    notes = desks["capturer"].save_submission(replace(changed.submission, notes="Rang them"))
+    assert notes.submission.edited_by == "capturer"
+    assert notes.submission.scoring_editors == ("supervisor",)  # notes are not scoring
+    again = desks["capturer"].submit_for_review(sub_id, notes.version)
+    seen = desks["supervisor"].assessment(sub_id)
+    assert seen.four_eyes_blocked and {"approve", "override"}.isdisjoint(seen.actions)
+    assert seen.scoring_editors == (db.execute(
+        "SELECT display_name FROM users WHERE username = 'supervisor'").fetchone()[0],)
+    with pytest.raises(PermissionDenied, match="you changed a scoring input of"):
+        desks["supervisor"].approve(sub_id, again.version)
+    with pytest.raises(PermissionDenied, match="Four eyes"):
+        desks["supervisor"].override(sub_id, again.version, Grade.CRITICAL, "why")
+    # Another supervisor approves; the set starts again from there.
+    done = desks["supervisor2"].approve(sub_id, again.version)
+    assert done.status is Status.APPROVED and done.submission.scoring_editors == ()
+    assert db.execute("SELECT scoring_editors FROM submissions WHERE id = ?", [sub_id]
+                      ).fetchone()[0] == "[]"
+
+
+@pytest.mark.sqlite_only
+def test_m020_works_out_the_scoring_editors_of_existing_events_from_the_trail(desks, db):
+    """A desk made before m020: each event's scoring editors since its last approval come
+    from its edit entries (only those that changed a scoring input)."""
+    from eventrisk import migrations
+
+    edited = in_review(desks)
+    desks["supervisor"].save_submission(
+        replace(edited.submission, door_supervisors=9, version=edited.version),
+        withdraw_reason="More staff")
+    noted = capture(desks["capturer"])
+    desks["officer"].save_submission(replace(noted.submission, notes="Rang them"))
+    approved = in_review(desks)
+    changed = desks["supervisor"].save_submission(
+        replace(approved.submission, door_supervisors=7, version=approved.version),
+        withdraw_reason="Fewer")
+    again = desks["capturer"].submit_for_review(approved.submission.id, changed.version)
+    desks["supervisor2"].approve(approved.submission.id, again.version)
+    db.execute("ALTER TABLE submissions DROP COLUMN scoring_editors")
+    migrations.m020_scoring_editors_and_logins(db)
+    found = dict(db.execute("SELECT id, scoring_editors FROM submissions"))
+    assert found[edited.submission.id] == '["supervisor"]'
+    assert found[noted.submission.id] == "[]"  # notes are not a scoring input
+    assert found[approved.submission.id] == "[]"  # approved since

@@ -18,9 +18,10 @@ from eventrisk.pg import schema
 from tests.conftest import columns_of
 
 # Tables only one backend has by its nature: SQLite's own and its full-text index; the server's
-# record of its migrations (SQLite's is _sqlite_migrations).
+# record of its migrations (SQLite's is _sqlite_migrations) and of the retention runs its
+# logins made (m020: a file has no logins).
 SQLITE_ONLY = re.compile(r"^_sqlite|_fts")
-SERVER_ONLY = {"eventrisk_migrations"}
+SERVER_ONLY = set(schema.SERVER_ONLY)
 # Columns only the server has, with the reason: written_by is stamped by the server from the
 # login that wrote the entry (a file has no logins).
 SERVER_COLUMNS = {("audit_log", "written_by")}

@@ -61,11 +61,10 @@ def _working_desk(url: str) -> Desk:
     return desk
 
 
-def _at_workstation(server_desk: str, user: str = "officer") -> Desk:
-    """The desk opened through the workstations' database login, signed in as a demo
-    account."""
-    desk = Desk.open(pg.url(server_desk, user=pg.WORKSTATION))
-    desk.sign_in(user, f"{user}-demo")
+def _as_person(server_desk: str, login: str) -> Desk:
+    """The desk opened and signed in to as a person's own login (tests/pg.py ``logins``)."""
+    desk = Desk.open(pg.url(server_desk, user=login))
+    desk.sign_in(login, "a-Passw0rd!")
     return desk
 
 
@@ -137,18 +136,31 @@ def test_a_workstation_cannot_open_a_desk_that_was_never_made():
 def test_the_workstation_role_works_the_desk_but_cannot_touch_the_record(server_desk):
     url = pg.url(server_desk)
     _working_desk(url).close()
-    # Everything a desk officer and a supervisor do, as the workstations' login role.
-    officer = _at_workstation(server_desk)
-    state = _capture(officer, "Server Social")
-    state = officer.submit_for_review(state.submission.id, state.version)
-    boss = _at_workstation(server_desk, "supervisor")
-    approved = boss.approve(state.submission.id, state.version)
-    assert approved.status.value == "approved"
-    officer.close()
-    boss.close()
-    # And nothing of the record can be changed, removed or redefined from that role.
+    with pg.logins("officer", "supervisor") as (officer_login, boss_login):
+        # Everything a desk officer and a supervisor do, each as their own login.
+        officer = _as_person(server_desk, officer_login)
+        state = _capture(officer, "Server Social")
+        state = officer.submit_for_review(state.submission.id, state.version)
+        boss = _as_person(server_desk, boss_login)
+        approved = boss.approve(state.submission.id, state.version)
+        assert approved.status.value == "approved"
+        officer.close()
+        boss.close()
+        # And nothing of the record can be changed, removed or redefined by either login,
+        # nor by the old shared workstation login.
+        for login in (officer_login, boss_login, pg.WORKSTATION):
+            _nothing_of_the_record_changes(server_desk, login)
+    check = open_database(url)
+    try:
+        assert audit.verify(check).ok
+        assert verify.verify_desk(check).ok
+    finally:
+        check.close()
+
+
+def _nothing_of_the_record_changes(server_desk: str, login: str) -> None:
     refused = []
-    with pg.workstation(server_desk) as conn:
+    with pg.as_login(server_desk, login) as conn:
         for sql in ("UPDATE audit_log SET actor = 'mallory' WHERE id = 1",
                     "DELETE FROM audit_log WHERE id = (SELECT max(id) FROM audit_log)",
                     "TRUNCATE audit_log",
@@ -172,23 +184,19 @@ def test_the_workstation_role_works_the_desk_but_cannot_touch_the_record(server_
             else:
                 pytest.fail(f"the server let the workstation role run {sql!r}")
     assert len(refused) == 13
-    check = open_database(url)
-    try:
-        assert audit.verify(check).ok
-        assert verify.verify_desk(check).ok
-    finally:
-        check.close()
 
 
 def test_retention_anonymises_the_trail_from_a_workstation_only_through_the_owners_functions(
         server_desk):
     url = pg.url(server_desk)
     _working_desk(url).close()
-    with pg.workstation(server_desk) as conn:
+    with pg.workstation(server_desk) as conn:  # the old shared login: no such right at all
         entry = conn.execute("SELECT max(id) FROM audit_log").fetchone()[0]
-        # Not a retention run: the owner's trigger refuses, even through the function.
-        with pytest.raises(psycopg.errors.IntegrityConstraintViolation, match="immutable"):
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
             conn.execute("SELECT anonymise_audit_entry(1, '{}', '', %s)", [entry])
+    with psycopg.connect(url, autocommit=True) as conn:  # even the DBA, outside a run
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="retention run"):
+            conn.execute("SELECT eventrisk.anonymise_audit_entry(1, '{}', '', %s)", [entry])
 
 
 def test_verify_names_a_server_schema_its_owner_weakened(server_desk):
@@ -461,7 +469,7 @@ def test_both_backends_end_their_migrations_with_the_same_tables_and_columns(ser
     try:
         ours = {t: c for t, c in columns_of(file_desk).items()
                 if not t.startswith("_sqlite") and "_fts" not in t}
-        theirs = {t: c for t, c in columns_of(server).items() if t != "eventrisk_migrations"}
+        theirs = {t: c for t, c in columns_of(server).items() if t not in schema.SERVER_ONLY}
         theirs["audit_log"] = theirs["audit_log"] - {"written_by"}  # the server's own stamp
         assert theirs == ours
         assert schema.applied(server) == sorted(
@@ -473,20 +481,21 @@ def test_both_backends_end_their_migrations_with_the_same_tables_and_columns(ser
 
 def test_the_server_stamps_each_entry_with_the_login_that_wrote_it(server_desk):
     _working_desk(pg.url(server_desk)).close()
-    desk = _at_workstation(server_desk)
-    _capture(desk, "Stamped")
-    last = desk.db.execute("SELECT written_by FROM audit_log ORDER BY id DESC LIMIT 1"
-                           ).fetchone()[0]
-    desk.close()
-    assert last == pg.WORKSTATION
-    with pg.workstation(server_desk) as conn:
+    with pg.logins("officer") as (login,):
+        desk = _as_person(server_desk, login)
+        _capture(desk, "Stamped")
+        last = desk.db.execute("SELECT actor, written_by FROM audit_log ORDER BY id DESC "
+                               "LIMIT 1").fetchone()
+        desk.close()
+        assert last == (login, login)
+    with psycopg.connect(pg.url(server_desk), autocommit=True) as conn:
         conn.execute("BEGIN")
-        conn.execute("INSERT INTO audit_log (at, actor, action, prev_hash, hash, written_by) "
-                     "VALUES ('x', 'x', 'x', 'x', 'x', 'someone_else')")
-        claimed = conn.execute("SELECT written_by FROM audit_log ORDER BY id DESC LIMIT 1"
-                               ).fetchone()[0]
+        conn.execute("INSERT INTO eventrisk.audit_log (at, actor, action, prev_hash, hash, "
+                     "written_by) VALUES ('x', 'x', 'x', 'x', 'x', 'someone_else')")
+        claimed = conn.execute("SELECT written_by FROM eventrisk.audit_log ORDER BY id DESC "
+                               "LIMIT 1").fetchone()[0]
         conn.execute("ROLLBACK")
-    assert claimed == pg.WORKSTATION  # not for the writer to choose
+        assert claimed == conn.info.user  # not for the writer to choose
 
 
 def test_a_workstation_cannot_blank_a_supervisors_comment_outside_a_retention_run(
@@ -497,9 +506,10 @@ def test_a_workstation_cannot_blank_a_supervisors_comment_outside_a_retention_ru
         review, comment = conn.execute(
             "SELECT id, comment FROM reviews WHERE coalesce(comment, '') != '' ORDER BY id "
             "LIMIT 1").fetchone()
-        conn.execute("SELECT anonymise_review_comment(%s)", [review])
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("SELECT anonymise_review_comment(%s)", [review])
         after = conn.execute("SELECT comment FROM reviews WHERE id = %s", [review]).fetchone()
-    assert after[0] == comment  # its event was not anonymised by a run: nothing changed
+    assert after[0] == comment  # not a retention run's: nothing changed
 
 
 def test_a_test_database_is_put_back_exactly_or_dropped():

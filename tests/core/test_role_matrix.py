@@ -270,5 +270,9 @@ def test_every_use_case_of_the_desk_is_in_the_matrix():
                 "restore_from", "render_calibration", "render_letter",
                 "retention_schedule",  # reads the schedule file only
                 "queue_rows", "export_queue", "render_queue", "my_work", "review_list",
-                "assignable", "drafts", "draft"}
+                "assignable", "drafts", "draft",
+                # Who is at a server desk, and the session as a person's own login
+                # (test_pg_attacks, test_pg_scram); map_logins is an administrator's, checked
+                # there on a server (it has nothing to do on a file).
+                "logins", "server_login", "who_enforces", "open_as", "map_logins"}
     assert offered - covered - plumbing == set()

@@ -27,6 +27,9 @@ def test_every_foreign_key_has_an_index(db):
     for table in db.table_names():
         fks = db[table].foreign_keys
         indexed = {tuple(i.columns)[0] for i in db[table].indexes}
+        pks = db[table].pks
+        if len(pks) == 1 and db[table].columns_dict.get(pks[0]) is int:
+            indexed.add(pks[0])  # an INTEGER PRIMARY KEY is the table's own b-tree key
         for fk in fks:
             assert fk.column in indexed, f"{table}.{fk.column} has no index"
 

@@ -634,3 +634,28 @@ def test_scrolling_the_queue_seeks_from_the_last_row(qtbot, window_for, monkeypa
     assert asked[-1]["after"] == model.object_at(2).key and asked[-1]["offset"] == 0
     assert [model.object_at(i).id for i in range(3)] == first
     assert len({model.object_at(i).id for i in range(model.rowCount())}) == model.rowCount()
+
+
+def test_the_assessment_names_who_changed_a_scoring_input_since_the_last_approval(
+        qtbot, window_for, desk):
+    """Issue 31 row 2 on screen: the supervisor changed a scoring input, the officer edited
+    only the notes and resubmitted; the supervisor's view names them and offers no approval."""
+    from dataclasses import replace
+
+    from tests.ui.conftest import sign_in
+
+    window = window_for("supervisor")
+    view = _open_first(window, "in_review")
+    state = view.state
+    window.desk.save_submission(
+        replace(view.sub, expected_attendance=view.sub.expected_attendance + 50,
+                version=state.version), withdraw_reason="The venue rang")
+    officer = sign_in(window.desk.db, window.desk.path, "officer")
+    noted = officer.save_submission(replace(officer.assessment(view.submission_id).submission,
+                                            notes="Checked with the promoter"))
+    officer.submit_for_review(view.submission_id, noted.version)
+    view.reload()
+    me = window.desk.user.display_name
+    assert f"scoring inputs changed since the last approval by {me}" in view.subtitle.text()
+    assert not view.buttons["approve"].isVisible()
+    assert view.four_eyes.isVisibleTo(view) and "scoring input" in view.four_eyes.text()

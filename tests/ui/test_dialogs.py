@@ -443,3 +443,33 @@ def test_the_preview_zooms_and_goes_to_a_page_from_the_keyboard(qtbot, desk):
     assert preview.page_box.value() == 2
     assert preview.scroll.verticalScrollBar().value() == preview.labels[1].y() or \
         preview.scroll.verticalScrollBar().value() == preview.scroll.verticalScrollBar().maximum()
+
+
+def test_a_server_that_wants_a_password_is_signed_in_to_first(qtbot, monkeypatch):
+    """The desk's server asks each person for their own login before it opens: the dialog
+    hands the name and password to the desk (libpq), says the server's refusal in one
+    sentence, and keeps the desk it opened."""
+    from eventrisk.errors import AuthError
+    from ui.login import ServerSignInDialog
+
+    tried = []
+    opened = object()
+
+    def open_as(target, name, password):
+        tried.append((target, name, password))
+        if password != "right-one":
+            raise AuthError(f"The server refused the sign-in of {name}: the name or password "
+                            "is wrong, or the login may not connect.")
+        return opened
+
+    monkeypatch.setattr(Desk, "open_as", staticmethod(open_as))
+    dialog = ServerSignInDialog("service=desk")
+    qtbot.addWidget(dialog)
+    qtbot.keyClicks(dialog.username, "a_smith")
+    qtbot.keyClicks(dialog.password, "guess")
+    dialog._accept()
+    assert dialog.desk is None and "refused the sign-in of a_smith" in dialog.error.text()
+    dialog.password.clear()
+    qtbot.keyClicks(dialog.password, "right-one")
+    dialog._accept()
+    assert dialog.desk is opened and tried[-1] == ("service=desk", "a_smith", "right-one")
