@@ -329,7 +329,7 @@ def _replay(entries: list[tuple[int, str, dict]]) -> _State:
             state.problem = f"entry {entry_id} ({action}) comes before any entry creating it"
         if action == "assessment.snapshot":
             state.version += 1
-            # A rescore never changes a decided event's grade (scoring.service.DECIDED).
+            # A rescore never changes a decided event's grade (workflow.DECIDED).
             if state.status in DECIDED and state.held is None:
                 state.held = state.override or state.scored
             state.scored, state.assessment = detail.get("grade"), detail.get("assessment")

@@ -15,12 +15,7 @@ from sqlite_utils import Database
 from eventrisk import audit, settings, submissions, workflow
 from eventrisk.model import Grade, Promoter, Status, Submission, User, Venue
 from eventrisk.scoring.rulebook import ruleset_by_version
-from eventrisk.scoring.service import (
-    DECIDED,
-    StoredAssessment,
-    assessment_by_id,
-    latest_assessment,
-)
+from eventrisk.scoring.service import StoredAssessment, assessment_by_id, latest_assessment
 from eventrisk.timeutil import now_utc, to_file
 from eventrisk.users import can
 from eventrisk.venues import get_promoter, get_venue
@@ -119,7 +114,7 @@ def load(db: Database, submission_id: int, user: User | None = None, *,
     rescored = None
     if (review is not None and review.decision != "return" and review.assessment_id
             and snapshot is not None and snapshot.id != review.assessment_id
-            and sub.status.value in DECIDED):
+            and sub.status.value in workflow.DECIDED):
         decided = assessment_by_id(db, review.assessment_id)
         if decided is not None:
             snapshot, rescored = decided, snapshot

@@ -33,7 +33,6 @@ from eventrisk.users import require
 from eventrisk.venues import venues_by_id
 
 BATCH = 1000
-DECIDED = workflow.DECIDED
 
 _INPUT_FIELDS = ("event_type", "starts_at", "ends_at", "expected_attendance", "ticketing",
                  "min_age", "alcohol", "door_supervisors", "search_regime", "cctv",
