@@ -258,12 +258,13 @@ class Work:
     def finish(self, action: str, detail: dict, reason: str = "", *, entity: str = "",
                entity_id: object = "") -> tuple[int, int]:
         """Anonymise the entries about what was disposed of, and append the run's own entry
-        (``action``, with ``detail`` and the members' digest).  Returns (entries anonymised,
+        (``action``, with ``detail``, the moment it was made as of, and the members' digest:
+        verify checks each record it anonymised was due by then).  Returns (entries anonymised,
         the run entry's position)."""
         members = self._collect()
         rows = list(members.values())
         audit.record(self.db, self.actor, action, entity, entity_id,
-                     {**detail, "anonymised_entries": len(rows),
+                     {**detail, "as_of": self.stamp, "anonymised_entries": len(rows),
                       "members_digest": members_digest(rows) if rows else None}, reason)
         position = audit.head(self.db)[0]
         change = ("SELECT anonymise_audit_entry(CAST(? AS BIGINT), ?, ?, ?)" if self.server else

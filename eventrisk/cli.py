@@ -71,6 +71,14 @@ def _parser() -> argparse.ArgumentParser:
     i = sub.add_parser("init", help="create or migrate the database")
     i.add_argument("--admin", metavar="NAME", help="on a new database, create this "
                    "administrator (password from --password-file, or asked for)")
+    r = sub.add_parser("recover", help="on the computer holding a file desk: give an "
+                       "administrator a new password with the desk's recovery code")
+    r.add_argument("--admin", metavar="NAME", help="the administrator (asked for otherwise)")
+    r.add_argument("--code-file", metavar="FILE", type=Path, help="a private file holding "
+                   "the recovery code (asked for, without echo, otherwise); the new password "
+                   "is asked for, or the first line of $EVENTRISK_NEW_PASSWORD_FILE")
+    r.add_argument("--new-code", action="store_true", help="signed in as an administrator: "
+                   "make a new recovery code (the old one stops working)")
     sub.add_parser("password", help="choose a new password for your account (asked for, or "
                    "the first line of $EVENTRISK_NEW_PASSWORD_FILE)")
     d = sub.add_parser("demo", help="fill a new (training) database with demo data")
@@ -255,6 +263,8 @@ def _dispatch(args: argparse.Namespace, path: Path | str) -> int:
         return _restore(args, path)
     if command == "migrate":
         return _migrate(args)
+    if command == "recover":
+        return _recover(args, path)
     desk = _open(path, args, create=command == "demo")
     try:
         if command == "demo" and desk.needs_first_admin():
@@ -369,9 +379,51 @@ def _init(args: argparse.Namespace, path: Path | str) -> int:
                              confirm=True)
         admin = desk.create_first_admin(args.admin, args.admin, password)
         print(f"Database ready at {where}; administrator {admin.username} created.")
+        if not is_server(path):
+            _print_code(desk.new_recovery_code())
         return 0
     finally:
         desk.close()
+
+
+def _print_code(code: str) -> None:
+    print(f"Recovery code: {code}\nWrite it on paper and keep it locked away from this "
+          "computer: with it, 'eventrisk recover' gives an administrator a new password when "
+          "none can sign in. It is shown only now.")
+
+
+def _recover(args: argparse.Namespace, path: Path | str) -> int:
+    from eventrisk.pg import is_server
+
+    if is_server(path):
+        raise PermissionDenied(Desk.RECOVERY_ON_SERVER)
+    desk = Desk.open(path)
+    try:
+        if args.new_code:
+            _sign_in(desk, args)
+            _print_code(desk.new_recovery_code())
+            return 0
+        desk.check_recovery_code_exists()
+        name = args.admin or _ask("Administrator to recover: ")
+        if args.code_file:
+            code = read_password_file(args.code_file)
+        else:
+            code = _ask("Recovery code: ", secret=True)
+        password = _password(args, f"New password for {name}: ", confirm=True,
+                             env="EVENTRISK_NEW_PASSWORD_FILE", use_option=False)
+        code = desk.recover_admin(code, name, password)
+        print(f"{name} has a new password and is unlocked; sign in with it.")
+        _print_code(code)
+        return 0
+    finally:
+        desk.close()
+
+
+def _ask(prompt: str, *, secret: bool = False) -> str:
+    if not sys.stdin or not sys.stdin.isatty():
+        raise ValidationError([("recover", "Give --admin NAME and --code-file FILE: there is "
+                                           "no terminal to ask on")])
+    return getpass.getpass(prompt) if secret else input(prompt)
 
 
 @contextmanager
@@ -675,8 +727,9 @@ def _audit(desk: Desk, args) -> int:
     if report.ok:
         position, digest = report.head
         print(f"OK: {report.entries} audit entries, chain intact, head {position}:"
-              f"{digest[:20]}; {report.submissions} submissions and {report.snapshots} "
-              f"snapshots agree with it; {report.witnesses} witnesses hold.")
+              f"{digest[:20]}; {report.submissions} submissions, {report.snapshots} "
+              f"snapshots, {report.reviews} reviews, {report.issued} issued documents and "
+              f"{report.accounts} accounts agree with it; {report.witnesses} witnesses hold.")
         return 0
     for line in report.problems:
         print(line, file=sys.stderr)

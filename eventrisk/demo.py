@@ -45,7 +45,7 @@ from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
 
-from eventrisk import audit, users, workflow
+from eventrisk import audit, settings, users, workflow
 from eventrisk.model import (
     EventType,
     Grade,
@@ -294,6 +294,7 @@ def build(db: Database, *, venues: int = 60, events: int = 600, incidents: int =
         _make_debriefs(db, past, noted, actor)
         audit.record(db, actor, "demo.build", "", "",
                      {"seed": seed, "venues": venues, "events": events, "incidents": incidents})
+        settings.mark_training(db)  # with its entry: verify holds the two together
         say("decisions")
         _walk_past(db, random.Random(seed + 1), past_received, say)
         say("workflow")

@@ -13,6 +13,7 @@ import io
 import json
 import os
 import re
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -352,6 +353,11 @@ def _write_submissions(db, actor, path, records, errors) -> tuple[int, int]:
     venue_ids: dict[str, int | None] = {}
     promoter_ids: dict[str, int] = {}
     seen: dict[str, int] = {}
+    # A file's references of a year may run past the year's last number (before the file) by
+    # as many as it brings of that year, in any order, and no further: the counter never jumps.
+    room = Counter(int(sub.reference[3:7]) for _, sub in records
+                   if sub.reference and submissions.REFERENCE.match(sub.reference))
+    limits = {year: submissions.last_number(db, year) + count for year, count in room.items()}
     created = 0
     created_rows: list = []
     for line, sub in records:
@@ -372,6 +378,10 @@ def _write_submissions(db, actor, path, records, errors) -> tuple[int, int]:
             seen[sub.reference] = line
             if submissions.exists(db, sub.reference):
                 errors.append(f"{path}:{line}: reference: {sub.reference} already exists")
+                continue
+            problem = submissions.foreign_reference(db, sub, limits)
+            if problem:
+                errors.append(f"{path}:{line}: reference: {problem}")
                 continue
         if errors:
             continue  # keep checking, but write nothing more

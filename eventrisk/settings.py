@@ -72,10 +72,11 @@ def get(db: Database, key: str) -> bool | int | str:
     row = db.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
     if row is None:
         return setting.default
-    return _parse(setting, row[0])
+    return parse_value(setting, row[0])
 
 
-def _parse(setting: Setting, text: str) -> bool | int | str:
+def parse_value(setting: Setting, text: str) -> bool | int | str:
+    """A stored value read as the setting's type (``ValueError`` if it cannot be)."""
     if setting.type is bool:
         return text == "true"
     if setting.type is str:

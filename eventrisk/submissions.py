@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import fields as dc_fields
 from dataclasses import replace
 
@@ -123,16 +124,50 @@ def to_row(sub: Submission) -> dict:
 LAST_NUMBER = 999_999  # references keep their form: ER-YYYY-NNNNNN
 
 
-def next_reference(db: Database, year: int) -> str:
-    """The next free ER-YYYY-NNNNNN reference for ``year``, counted as a number (as text,
-    ER-2026-1000000 would sort below ER-2026-999999)."""
+def last_number(db: Database, year: int) -> int:
+    """The greatest number of ``year``'s references on the desk (0 for none)."""
     sql = dialect.of(db)
     # Exactly six digits each: the greatest as text is the greatest number, and the index on
     # reference hands it over from its end.
     row = db.execute(
         "SELECT max(reference) FROM submissions WHERE " + sql.glob("reference"),
         sql.glob_params(f"ER-{year:04d}-[0-9][0-9][0-9][0-9][0-9][0-9]")).fetchone()
-    number = (int(row[0][8:]) if row[0] else 0) + 1
+    return int(row[0][8:]) if row[0] else 0
+
+
+def foreign_reference(db: Database, sub: Submission, limits: dict[int, int] | None = None
+                      ) -> str | None:
+    """Why a reference brought in with a record (an import) is not the desk's own, or None.
+
+    The desk numbers its own events, ER-YYYY-NNNNNN, one after another each year: a reference
+    is its own only with the year of the event's start or of its receipt, and a number no
+    greater than the year's limit (``limits``: for a file, the year's last number before it
+    plus the references of that year it brings, in any order; for one record, the next).
+    Anything else is refused rather than kept: a number far ahead would make the year's
+    counter jump (ER-2026-999999 would end 2026's captures)."""
+    reference = sub.reference or ""
+    if not REFERENCE.match(reference):
+        return f"{reference} is not a reference of this desk (ER-YYYY-NNNNNN)"
+    year, number = int(reference[3:7]), int(reference[8:])
+    years = {sub.start.year} | ({sub.received_at.year} if sub.received_at else set())
+    if year not in years:
+        return (f"{reference} is numbered for {year}, but the event starts in "
+                f"{sub.start.year}; leave the reference empty and the desk numbers it")
+    last = last_number(db, year)
+    if number > (limits or {}).get(year, last + 1):
+        return (f"{reference} would skip ahead of the desk's numbering (the next of {year} "
+                f"is ER-{year}-{last + 1:06d}); leave the reference empty and the desk "
+                "numbers it")
+    return None
+
+
+REFERENCE = re.compile(r"^ER-\d{4}-\d{6}$")
+
+
+def next_reference(db: Database, year: int) -> str:
+    """The next free ER-YYYY-NNNNNN reference for ``year``, counted as a number (as text,
+    ER-2026-1000000 would sort below ER-2026-999999)."""
+    number = last_number(db, year) + 1
     if number > LAST_NUMBER:
         raise ValidationError([("reference", f"Every reference of {year} is taken (up to "
                                              f"ER-{year}-{LAST_NUMBER}); an imported file may "
@@ -175,6 +210,8 @@ def create(db: Database, actor: User, sub: Submission,
     with db.atomic():
         if sub.reference and exists(db, sub.reference):
             raise ValidationError([("reference", f"{sub.reference} already exists")])
+        if sub.reference and (problem := foreign_reference(db, sub)):
+            raise ValidationError([("reference", problem)])
         venue_id = resolve_venue_id(db, sub.venue_code)
         promoter_id = match_or_create_promoter(db, _promoter_of(sub), actor.username)
         new_id = insert(db, replace(sub, status=Status.RECEIVED), venue_id, promoter_id,

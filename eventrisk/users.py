@@ -108,6 +108,7 @@ def create_user(db: Database, actor: User | None, username: str, display_name: s
     problems += password_problems(password)
     if problems:
         raise ValidationError(problems)
+    hashed = HASHER.hash(password)
     with db.atomic():
         first = count_users(db) == 0
         if not first:
@@ -121,13 +122,14 @@ def create_user(db: Database, actor: User | None, username: str, display_name: s
         cur = db.execute(
             "INSERT INTO users (username, display_name, role, password_hash, active, created_at,"
             " must_change_password) VALUES (?, ?, ?, ?, 1, ?, ?)",
-            [username, display_name.strip(), role.value, HASHER.hash(password),
+            [username, display_name.strip(), role.value, hashed,
              to_db(now_utc()), int(must_change)],
         )
         who = actor.username if actor else username
         audit.record(db, who, "user.create", "user", cur.lastrowid,
                      {"username": username, "role": role.value,
-                      "must_change_password": must_change})
+                      "must_change_password": must_change,
+                      "password": fingerprint(hashed)})
     return get_user(db, username)
 
 
@@ -160,19 +162,30 @@ def password_matches(stored_hash: str, password: str) -> bool:
         return False
 
 
+def fingerprint(stored_hash: str) -> str:
+    """The SHA-256 of a stored hash, as an account's password entries record it (verify names
+    a hash swapped in by hand; the salted hash cannot be rebuilt from it)."""
+    import hashlib
+
+    return hashlib.sha256(stored_hash.encode("utf-8")).hexdigest()
+
+
 def password_hash(db: Database, username: str) -> str | None:
     """The stored hash of an account (for sign-in only)."""
     row = db.execute("SELECT password_hash FROM users WHERE username = ?", [username]).fetchone()
     return row[0] if row else None
 
 
-def set_password(db: Database, username: str, password: str, *, must_change: bool) -> None:
-    """Store a new password (checked first); clears any lock.  Not audited here."""
+def set_password(db: Database, username: str, password: str, *, must_change: bool) -> str:
+    """Store a new password (checked first); clears any lock.  Not audited here: returns the
+    new hash's ``fingerprint`` for the caller's entry."""
     problems = password_problems(password)
     if problems:
         raise ValidationError(problems)
+    hashed = HASHER.hash(password)
     db.execute("UPDATE users SET password_hash = ?, must_change_password = ?, locked = 0 "
-               "WHERE username = ?", [HASHER.hash(password), int(must_change), username])
+               "WHERE username = ?", [hashed, int(must_change), username])
+    return fingerprint(hashed)
 
 
 def set_fields(db: Database, username: str, **values: object) -> None:

@@ -28,8 +28,9 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from eventrisk import audit, dialect, snapshots
+from eventrisk import audit, dialect, reconcile, snapshots
 from eventrisk.errors import ValidationError
+from eventrisk.timeutil import now_utc, to_db
 from eventrisk.workflow import DECIDED
 
 Progress = Callable[[str, int, int], None]  # (phase, done, total)
@@ -67,6 +68,9 @@ class Report:
     head: tuple[int, str] = (0, audit.GENESIS)
     submissions: int = 0
     snapshots: int = 0
+    issued: int = 0
+    reviews: int = 0
+    accounts: int = 0
     witnesses: int = 0
     problems: list[str] = field(default_factory=list)
     more: int = 0
@@ -86,15 +90,17 @@ class Report:
 
 def verify_desk(db: Database, *, expect: tuple[Witness, ...] = (),
                 against: Path | None = None, witness_file: Path | None = None,
-                progress: Progress | None = None) -> Report:
-    """Every check above; ``Report.ok`` only if nothing is wrong."""
+                progress: Progress | None = None, now: str | None = None) -> Report:
+    """Every check above; ``Report.ok`` only if nothing is wrong.  ``now`` (stored time,
+    the desk's clock; the real time by default) bounds the moment a retention run may claim."""
     report = Report()
     tick = progress or (lambda _phase, _done, _total: None)
     check_schema(db, report)
     witnesses = list(expect)
     if witness_file is not None and witness_file.exists():
         witnesses += read_witness_file(witness_file, report)
-    chain_ok = check_chain(db, report, tick)
+    anonymised = audit.Anonymised()
+    chain_ok = check_chain(db, report, tick, anonymised)
     check_witnesses(db, report, witnesses)
     check_recorded_backups(db, report)
     if against is not None:
@@ -102,8 +108,27 @@ def verify_desk(db: Database, *, expect: tuple[Witness, ...] = (),
     if chain_ok:
         reconcile_submissions(db, report, tick)
         reconcile_snapshots(db, report, tick)
+        reconcile_records(db, report, tick, anonymised, now or to_db(now_utc()))
     check_values(db, report)
     return report
+
+
+def reconcile_records(db: Database, report: Report, tick: Progress,
+                      anonymised: audit.Anonymised, now: str) -> None:
+    """Issued documents, reviews, accounts and settings against their entries, and every
+    redaction against the run that made it (``eventrisk.reconcile``)."""
+    server = dialect.of(db).server
+    tick("decisions and rights against the trail", 0, 4)
+    report.issued = reconcile.reconcile_issued(db, report)
+    report.reviews = reconcile.reconcile_reviews(db, report)
+    tick("decisions and rights against the trail", 2, 4)
+    if not server:  # a server desk's accounts are its logins: eventrisk.pg.audit checks them
+        report.accounts = reconcile.reconcile_accounts(db, report)
+    reconcile.reconcile_settings(db, report)
+    reconcile.check_redactions(db, report, anonymised.members, anonymised.runs, now,
+                               accounts=not server)
+    reconcile.check_anonymised_records(db, report)
+    tick("decisions and rights against the trail", 4, 4)
 
 
 # Stored times the desk accepts: four-digit years from 2000 to 2100, as written by to_db.
@@ -178,12 +203,13 @@ def _entries(db: Database) -> Iterator[tuple]:
     return db.execute(f"SELECT {audit.ENTRY_COLUMNS} FROM audit_log ORDER BY id")
 
 
-def check_chain(db: Database, report: Report, tick: Progress) -> bool:
+def check_chain(db: Database, report: Report, tick: Progress,
+                anonymised: audit.Anonymised | None = None) -> bool:
     """Contiguous numbers from 1, each entry following the one before, each hash right (an
     anonymised entry's content checked against the retention run that anonymised it)."""
     total = db.execute("SELECT count(*) FROM audit_log").fetchone()[0]
     prev, expected_id = audit.GENESIS, 1
-    anonymised = audit.Anonymised()
+    anonymised = anonymised if anonymised is not None else audit.Anonymised()
     for row in _entries(db):
         entry_id, at, actor, action, entity, entity_id, detail, reason, prev_hash, digest = \
             row[:10]
@@ -309,6 +335,7 @@ class _State:
     created: bool = False
     held: str | None = None  # the grade a decision holds while rescores add snapshots
     problem: str = ""
+    anonymised: bool = False
 
 
 def _replay(entries: list[tuple[int, str, dict]]) -> _State:
@@ -336,6 +363,8 @@ def _replay(entries: list[tuple[int, str, dict]]) -> _State:
         elif kind in ("edit", "retention", "assign"):  # an edit, notes deleted or anonymised,
             # or handed to another officer
             state.version += 1
+            if kind == "retention" and detail.get("anonymised"):
+                state.anonymised = True
         elif "to" in detail:
             if detail.get("from") != state.status and not state.problem:
                 state.problem = (f"entry {entry_id} ({kind}) moves it from {detail.get('from')}"
@@ -354,12 +383,13 @@ def reconcile_submissions(db: Database, report: Report, tick: Progress) -> None:
     order of the audit index)."""
     total = db.execute("SELECT count(*) FROM submissions").fetchone()[0]
     rows = db.execute("SELECT CAST(id AS TEXT), reference, status, version, grade, "
-                      "override_grade, assessment_id FROM submissions ORDER BY CAST(id AS TEXT)")
+                      "override_grade, assessment_id, anonymised_at IS NOT NULL FROM submissions"
+                      " ORDER BY CAST(id AS TEXT)")
     entries = db.execute("SELECT entity_id, id, action, detail FROM audit_log WHERE entity = "
                          "'submission' ORDER BY entity_id, id")
     pending = entries.fetchone()
     done = 0
-    for key, reference, status, version, grade, override, assessment in rows:
+    for key, reference, status, version, grade, override, assessment, gone in rows:
         while pending is not None and pending[0] < key:
             report.add(f"audit: entry {pending[1]} ({pending[2]}) names submission {pending[0]},"
                        " which is not in the table (deleted?)")
@@ -370,7 +400,8 @@ def reconcile_submissions(db: Database, report: Report, tick: Progress) -> None:
         while pending is not None and pending[0] == key:
             mine.append((pending[1], pending[2], json.loads(pending[3] or "{}")))
             pending = entries.fetchone()
-        _compare(report, reference, _replay(mine), status, version, grade, override, assessment)
+        _compare(report, reference, _replay(mine), status, version, grade, override, assessment,
+                 bool(gone))
         done += 1
         report.submissions = done
         if done % 20_000 == 0:
@@ -383,7 +414,7 @@ def reconcile_submissions(db: Database, report: Report, tick: Progress) -> None:
 
 
 def _compare(report: Report, reference: str, state: _State, status, version, grade, override,
-             assessment) -> None:
+             assessment, anonymised: bool = False) -> None:
     if not state.created:
         report.add(f"{reference}: no audit entry records how it entered the desk")
         return
@@ -398,6 +429,10 @@ def _compare(report: Report, reference: str, state: _State, status, version, gra
         if found != replayed:
             report.add(f"{reference}: {name} is {found} in the table but {replayed} by its "
                        "audit trail")
+    if anonymised != state.anonymised:
+        report.add(f"{reference}: " + ("marked anonymised, but no retention run anonymised it "
+                                       "(changed outside EventRisk)" if anonymised else
+                                       "anonymised by a retention run, but no longer marked so"))
 
 
 def reconcile_snapshots(db: Database, report: Report, tick: Progress) -> None:

@@ -42,6 +42,7 @@ class FirstRunDialog(QDialog):
         super().__init__(parent)
         self.desk = desk
         self.training = False
+        self.recovery_code = ""  # made with the administrator, shown once (file desks)
         self.setWindowTitle("EventRisk: a new desk")
         self.display_name = QLineEdit(accessibleName="Full name")
         self.username = QLineEdit(accessibleName="User name")
@@ -81,6 +82,8 @@ class FirstRunDialog(QDialog):
         except (ValidationError, PermissionDenied) as exc:
             self.error.setText(_problem_text(exc))
             return
+        if self.desk.offers_recovery:
+            self.recovery_code = self.desk.new_recovery_code()
         self.accept()
 
     def _training(self) -> None:
@@ -94,6 +97,26 @@ class FirstRunDialog(QDialog):
             QApplication.restoreOverrideCursor()
         self.training = True
         self.accept()
+
+
+class RecoveryCodeDialog(QDialog):
+    """The desk's recovery code, shown once after the administrator is created."""
+
+    def __init__(self, code: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("EventRisk: the desk's recovery code")
+        self.code = QLineEdit(code, readOnly=True, accessibleName="Recovery code",
+                              objectName="recoveryCode")
+        done = QPushButton("I have written it down", objectName="recoveryCodeDone")
+        done.clicked.connect(self.accept)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(
+            "Write this code on paper and keep it locked away from this computer. If no "
+            "administrator can sign in, 'eventrisk recover' on this computer uses it to give "
+            "one a new password. It is not shown again.", wordWrap=True))
+        layout.addWidget(self.code)
+        layout.addWidget(done)
+        self.setMinimumWidth(500)
 
 
 class LoginDialog(QDialog):
@@ -221,6 +244,8 @@ def sign_in(desk: Desk, parent: QWidget | None = None, *, title: str = "") -> bo
         first = FirstRunDialog(desk, parent)
         if not first.exec():
             return False
+        if first.recovery_code:
+            RecoveryCodeDialog(first.recovery_code, parent).exec()
         if not first.training:
             return True
     if desk.user is None and not LoginDialog(desk, parent, title=title).exec():

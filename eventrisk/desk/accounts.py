@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from eventrisk import audit, settings, users
+from eventrisk import audit, recovery, settings, users
 from eventrisk.desk import signin
 from eventrisk.desk.base import DeskBase
 from eventrisk.errors import AuthError, NotFoundError, PermissionDenied, ValidationError
@@ -34,6 +34,38 @@ class AccountsMixin(DeskBase):
         self._user = made
         return made
 
+    def new_recovery_code(self) -> str:
+        """A new recovery code for this file desk (administrators), shown once; the old one
+        stops working.  ``eventrisk.recovery``."""
+        with self.use_case("manage_users") as actor:
+            return recovery.make_code(self.db, actor.username)
+
+    @property
+    def offers_recovery(self) -> bool:
+        """Whether this desk has a recovery code of its own (a file; a server's DBA recovers
+        its logins)."""
+        from eventrisk import dialect
+
+        return not dialect.of(self.db).server
+
+    RECOVERY_ON_SERVER = recovery.SERVER
+
+    def has_recovery_code(self) -> bool:
+        """Whether this desk has a recovery code (a file desk made before them has none)."""
+        return recovery.stored_hash(self.db) is not None
+
+    def check_recovery_code_exists(self) -> None:
+        """``AuthError`` saying what to do when this desk has no recovery code (before asking
+        anyone for one)."""
+        if not self.has_recovery_code():
+            raise AuthError(recovery.NO_CODE)
+
+    def recover_admin(self, code: str, username: str, new_password: str) -> str:
+        """On the machine holding a file desk, with its recovery code: give administrator
+        ``username`` a new password, unlocked; returns the next recovery code.  Needs no
+        sign-in (nobody may be able to)."""
+        return recovery.recover(self.db, code, username, new_password)
+
     def change_own_password(self, current: str, new: str) -> User:
         """The signed-in person chooses a new password (required after a reset)."""
         if self._user is None:
@@ -48,8 +80,9 @@ class AccountsMixin(DeskBase):
                                                     "here just now")])
         with self.db.atomic():
             actor = self._fresh_actor(None, allow_password_change=True)
-            users.set_password(self.db, actor.username, new, must_change=False)
-            audit.record(self.db, actor.username, "user.password_change", "user", actor.id)
+            made = users.set_password(self.db, actor.username, new, must_change=False)
+            audit.record(self.db, actor.username, "user.password_change", "user", actor.id,
+                         {"password": made})
         self._user = users.find_user(self.db, actor.username)
         assert self._user is not None
         return self._user
@@ -143,10 +176,11 @@ class AccountsMixin(DeskBase):
                                    "directory does; EventRisk keeps none.")
         with self.use_case("manage_users") as actor:
             target = self._account(username)
-            users.set_password(self.db, username, temporary_password, must_change=True)
+            made = users.set_password(self.db, username, temporary_password, must_change=True)
             signin.clear(self.db, username)
             audit.record(self.db, actor.username, "user.password_reset", "user", target.id,
-                         {"username": username, "was_locked": target.locked})
+                         {"username": username, "was_locked": target.locked,
+                          "password": made})
             return self._account(username)
 
     def set_account_active(self, username: str, active: bool, reason: str = "") -> User:

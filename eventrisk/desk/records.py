@@ -86,12 +86,13 @@ class RecordsMixin(DeskBase):
         witnesses given (``verify.Witness``), a backup, the desk's witness file and the heads
         backups recorded.  Reads only."""
         from eventrisk import verify
+        from eventrisk.timeutil import to_db
 
         self.reader()
         path = settings.get(self.db, "witness_file")
         return verify.verify_desk(self.db, expect=tuple(expect), against=against,
                                   witness_file=Path(str(path)) if path else None,
-                                  progress=progress)
+                                  progress=progress, now=to_db(self.clock()))
 
     def copy_to(self, target: str | Path, progress=None):
         """Copy this whole desk into a new one at ``target`` (administrators): an empty

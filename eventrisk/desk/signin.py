@@ -3,7 +3,9 @@
 - Failures are counted per name typed (whether or not such an account exists).  From the
   ``THROTTLE_FROM``-th failure each attempt must wait twice as long as the last
   (1 s, 2 s, 4 s ... up to ``MAX_DELAY``); at ``LOCK_AFTER`` the name is locked and only an
-  administrator can unlock the account (by resetting its password).
+  administrator can unlock the account (by resetting its password).  The desk's last active
+  administrator is throttled but never locked: nobody could unlock the desk; should none be
+  left (a desk locked before this rule), ``eventrisk recover`` brings one back.
 - An unknown name is checked against a dummy hash made with the same argon2 parameters, so
   it costs the same time as a known one.
 - The slow argon2 check runs outside any transaction: a sign-in never holds the desk's write
@@ -18,9 +20,9 @@ from functools import lru_cache
 
 from sqlite_utils import Database
 
-from eventrisk import audit, users
+from eventrisk import audit, dialect, users
 from eventrisk.errors import AuthError
-from eventrisk.model import User
+from eventrisk.model import Role, User
 from eventrisk.timeutil import from_db, to_db
 
 THROTTLE_FROM = 3
@@ -28,6 +30,10 @@ LOCK_AFTER = 10
 MAX_DELAY = 300
 
 WRONG = "The user name or password is wrong."
+NO_ADMIN = ("No administrator can sign in now: on the computer that holds the desk file, run "
+            "'eventrisk recover' with the recovery code printed when the desk was created.")
+NO_ADMIN_SERVER = ("No administrator can sign in now: the database administrator (DBA) "
+                   "resets an administrator's login on the server.")
 LOCKED = ("This account is locked after {n} failed sign-ins in a row; an administrator "
           "can unlock it by resetting its password.")
 
@@ -55,13 +61,29 @@ def failures(db: Database, name: str) -> tuple[int, str | None]:
     return (row[0], row[1]) if row else (0, None)
 
 
+def _last_admin(db: Database, account: User | None) -> bool:
+    """Whether ``account`` is the desk's only active, unlocked administrator: it is throttled,
+    never locked, or nobody could unlock the desk."""
+    return (account is not None and account.role is Role.ADMIN and account.active
+            and not account.locked and users.count_active_admins(db) <= 1)
+
+
+def _locked(db: Database, account: User | None, count: int) -> AuthError:
+    message = LOCKED.format(n=max(count, LOCK_AFTER))
+    if account is not None and account.role is Role.ADMIN and \
+            users.count_active_admins(db) == 0:
+        message += " " + (NO_ADMIN_SERVER if dialect.of(db).server else NO_ADMIN)
+    return AuthError(message)
+
+
 def sign_in(db: Database, name: str, password: str, now: datetime) -> User:
     """The account if ``password`` is right; ``AuthError`` with one plain sentence if not."""
     name = name.strip()
     count, last = failures(db, name)
     account = users.find_user(db, name)
-    if count >= LOCK_AFTER or (account is not None and account.locked):
-        raise AuthError(LOCKED.format(n=max(count, LOCK_AFTER)))
+    last_admin = _last_admin(db, account)
+    if (count >= LOCK_AFTER and not last_admin) or (account is not None and account.locked):
+        raise _locked(db, account, count)
     if last is not None:
         wait = delay_after(count) - (now - from_db(last)).total_seconds()
         if wait > 0:
@@ -86,12 +108,12 @@ def sign_in(db: Database, name: str, password: str, now: datetime) -> User:
         if account is not None:
             audit.record(db, "(sign-in)", "user.sign_in_failed", "user", account.id,
                          {"failures": count})
-            if count >= LOCK_AFTER:
+            if count >= LOCK_AFTER and not last_admin:
                 users.set_fields(db, account.username, locked=True)
                 audit.record(db, "(sign-in)", "user.locked", "user", account.id,
                              {"failures": count})
-    if count >= LOCK_AFTER:
-        raise AuthError(LOCKED.format(n=count))
+    if count >= LOCK_AFTER and not last_admin:
+        raise _locked(db, account, count)
     raise AuthError(WRONG)
 
 

@@ -147,6 +147,9 @@ USE_CASES = {
         "newbie", "New Officer", Role.OFFICER, "temporary-1")),
     "reset a password": ({"admin"}, lambda d, ids, tmp: d.reset_password(
         "capturer", "temporary-2")),
+    # A file desk's (a server has none: there the same gate is tried through accounts()).
+    "make a new recovery code": ({"admin"}, lambda d, ids, tmp: d.new_recovery_code()
+                                 if d.offers_recovery else d.accounts()),
     "deactivate an account": ({"admin"}, lambda d, ids, tmp: d.set_account_active(
         "capturer", False, "Left")),
     "change a role": ({"admin"}, lambda d, ids, tmp: d.set_account_role(
@@ -257,7 +260,8 @@ def test_every_use_case_of_the_desk_is_in_the_matrix():
                "backup", "copy_to", "verify_audit", "authorise_restore", "calibration", "issue_letter",
                "retention_review", "retention_items", "apply_retention", "keep_record",
                "dispose_record", "promoter", "subject_access", "correct_promoter",
-               "erase_promoter", "assign", "save_draft", "discard_draft"}
+               "erase_promoter", "assign", "save_draft", "discard_draft",
+               "new_recovery_code"}
     # Reads and session plumbing, each checked by reader() or needing no account.
     plumbing = {"open", "close", "for_worker", "sign_in", "sign_out", "use_case", "reader",
                 "decision", "may", "needs_first_admin", "create_first_admin",
@@ -271,6 +275,9 @@ def test_every_use_case_of_the_desk_is_in_the_matrix():
                 "retention_schedule",  # reads the schedule file only
                 "queue_rows", "export_queue", "render_queue", "my_work", "review_list",
                 "assignable", "drafts", "draft",
+                # on a file desk with its recovery code, when nobody can sign in
+                "recover_admin", "has_recovery_code", "offers_recovery",
+                "check_recovery_code_exists",
                 # Who is at a server desk, and the session as a person's own login
                 # (test_pg_attacks, test_pg_scram); map_logins is an administrator's, checked
                 # there on a server (it has nothing to do on a file).

@@ -1,5 +1,7 @@
 """Sign-in, rules, printing, background work and error messages."""
 
+import re
+
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
@@ -14,7 +16,7 @@ from eventrisk.queue import QueueFilter
 from eventrisk.report.assessment_pdf import render_assessment
 from tests.ui.conftest import answers_sign_in, sign_in
 from ui.errors import message_for
-from ui.login import FirstRunDialog, LoginDialog
+from ui.login import FirstRunDialog, LoginDialog, RecoveryCodeDialog
 from ui.pdf_preview import PdfPreview
 from ui.rules_view import RulesView
 
@@ -33,6 +35,12 @@ def test_first_run_creates_the_administrator(qtbot, tmp_path):
     qtbot.keyClicks(dialog.confirm, "long-password")
     dialog._create()
     assert desk.user is not None and desk.user.role.value == "admin" and not desk.training
+    # The desk's recovery code is made with the administrator and shown once.
+    assert re.fullmatch(r"[A-Z0-9]{5}(-[A-Z0-9]{5}){4}", dialog.recovery_code)
+    assert desk.has_recovery_code()
+    shown = RecoveryCodeDialog(dialog.recovery_code)
+    qtbot.addWidget(shown)
+    assert shown.code.text() == dialog.recovery_code and shown.code.isReadOnly()
     desk.close()
 
 
