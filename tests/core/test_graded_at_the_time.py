@@ -160,6 +160,16 @@ def test_a_fresh_demo_has_a_past_the_desk_decided(demo_desk):
     assert report.auc is not None and report.overrides_by
     assert not _reconciled(db).problems
     db.close()
+    # The whole trail holds: chain, submissions, snapshots, reviews against their entries.
+    from eventrisk.desk import Desk
+
+    desk = Desk.open(demo_desk)
+    try:
+        desk.sign_in("admin", "admin-demo")
+        report = desk.verify_audit()
+    finally:
+        desk.close()
+    assert report.ok, report.problems
 
 
 def _unscored_copies(db, year_shift: str, late: int, early: int) -> list[int]:
