@@ -91,7 +91,7 @@ DECLARE
                                'submission_forms'];
   -- The schema's own bookkeeping, and the server's record of retention runs: read only.
   read_only text[] := ARRAY['eventrisk_migrations', 'snapshot_dictionaries', 'retention_runs',
-                            'retention_run_members', 'identity_since'];
+                            'retention_run_members', 'identity_since', 'desk_identity'];
   -- The desk's rules of the house: administrators write them.
   admin_only text[] := ARRAY['settings', 'retention_holds'];
   -- Working records an officer may remove (their own drafts, a workstation's heartbeat).

@@ -273,4 +273,15 @@ class Work:
             self.db.conn.executemany(change, [(r[0], r[6], r[7], position) for r in rows])
         else:
             self.db.conn.executemany(change, [(position, r[6], r[7], r[0]) for r in rows])
+            forget_searched_words(self.db)
         return len(rows), position
+
+
+def forget_searched_words(db: Database) -> None:
+    """Merge the full-text index of events into one segment.  Anonymising an event name only
+    adds a delete marker to the index: the old words stay in the index's older segments
+    until a merge drops them, readable in the file's bytes.  'optimize' merges every
+    segment now (the pages it frees are zeroed: ``eventrisk.db.connect``).  A desk file
+    only: on a server the index is a GIN expression index, and dead row versions are the
+    server's VACUUM's (docs/postgresql.md)."""
+    db.execute("INSERT INTO submissions_fts (submissions_fts) VALUES ('optimize')")

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from pathlib import Path
 
 from sqlite_utils import Database
 
 from eventrisk import audit, dialect
+from eventrisk.db import connect
 from eventrisk.errors import StorageError
+from eventrisk.privatefiles import create_private, forget_journal, noted, partial_of
 
 
 def backup(db: Database, target: str | Path) -> tuple[Path, tuple[int, str]]:
@@ -31,7 +32,7 @@ def backup(db: Database, target: str | Path) -> tuple[Path, tuple[int, str]]:
 
 
 def _head_of(copy: Path) -> tuple[int, str]:
-    conn = sqlite3.connect(f"{copy.resolve().as_uri()}?mode=ro", uri=True)
+    conn = connect(f"{copy.resolve().as_uri()}?mode=ro", uri=True)
     try:
         row = conn.execute("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
     finally:
@@ -44,13 +45,19 @@ def _copy(db: Database, target: Path) -> Path:
     if live and target.exists() and target.resolve() == Path(live).resolve():
         raise StorageError(f"{target} is the live database itself; a backup must be another "
                            "file, ideally on another disk.")
-    partial = target.with_name(target.name + ".part")
+    partial = partial_of(target)
     partial.unlink(missing_ok=True)
+    forget_journal(partial)
+    with noted(partial):
+        _write_copy(db, target, partial)
+    return target
+
+
+def _write_copy(db: Database, target: Path, partial: Path) -> None:
     try:
         try:
-            dest = sqlite3.connect(str(partial))
-            if os.name == "posix":
-                os.chmod(partial, 0o600)  # a backup holds what the desk holds
+            create_private(partial)  # a backup holds what the desk holds
+            dest = connect(str(partial))
             try:
                 db.conn.backup(dest, pages=1024)
                 status = dest.execute("PRAGMA integrity_check").fetchone()[0]
@@ -66,4 +73,4 @@ def _copy(db: Database, target: Path) -> Path:
         partial.replace(target)
     finally:
         partial.unlink(missing_ok=True)  # never leave a half-written copy behind
-    return target
+        forget_journal(partial)

@@ -44,6 +44,7 @@ from eventrisk.errors import (
 from eventrisk.fields import KINDS
 from eventrisk.logfile import log_to_file
 from eventrisk.paths import default_db_path
+from eventrisk.privatefiles import sweep
 from eventrisk.queue import QueueFilter
 from eventrisk.reference import canonical_borough
 from eventrisk.retention import RetentionFileError
@@ -180,6 +181,8 @@ def _parser() -> argparse.ArgumentParser:
     rs = sub.add_parser("restore", help="replace the desk with a checked backup "
                         "(administrators; everyone else must have closed EventRisk)")
     rs.add_argument("file", type=Path, metavar="BACKUP")
+    rs.add_argument("--other-desk", action="store_true", help="restore a backup of another "
+                    "desk (refused without this; the audit entry says so)")
     cli_personal.add_parsers(sub, _date)
     cli_forms.add_parsers(sub)
     cli_forms.add_mail_parsers(sub, _date)
@@ -197,6 +200,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     args = _parser().parse_args(argv)
     path = default_db_path(args.database)
+    sweep()  # the half-written files of a run that was killed
     try:
         try:
             return _dispatch(args, path)
@@ -493,7 +497,8 @@ def _restore(args: argparse.Namespace, path: Path | str) -> int:
 
     check_backup(args.file)  # before asking for a password for a backup that will not do
     name = _account_name(args)
-    done = restore_desk(path, args.file, name, _password(args, f"Password for {name}: "))
+    done = restore_desk(path, args.file, name, _password(args, f"Password for {name}: "),
+                        other_desk=args.other_desk)
     aside = f"; the replaced file is kept as {done.kept_aside}" if done.kept_aside else ""
     print(f"Restored {path} from {args.file}{aside}. Audit head now {done.head[0]}:"
           f"{done.head[1][:20]}; run 'eventrisk audit verify' to check it.")

@@ -12,6 +12,7 @@ from sqlite_utils import Database
 
 from eventrisk.errors import StorageError
 from eventrisk.migrations import MIGRATIONS, known_names
+from eventrisk.privatefiles import create_private
 
 BUSY_TIMEOUT_SECONDS = 5.0
 
@@ -62,6 +63,17 @@ def committed(commit: Callable[[], object], rollback: Callable[[], object]
             raise
 
 
+def connect(target: str, *, uri: bool = False, timeout: float = BUSY_TIMEOUT_SECONDS
+            ) -> sqlite3.Connection:
+    """Every SQLite connection EventRisk opens: with ``secure_delete`` on, so that what is
+    deleted or overwritten (an erased phone number, an anonymised event name) is overwritten
+    with zeros in the file, not left readable in its free space and in the backups copied
+    from it.  SQLite builds differ in their default; this makes it the same everywhere."""
+    conn = sqlite3.connect(target, uri=uri, timeout=timeout)
+    conn.execute("PRAGMA secure_delete = ON")
+    return conn
+
+
 def open_database(path: str | Path, *, create: bool = True) -> Database:
     """Open (creating if asked) and migrate the EventRisk database at ``path``.
 
@@ -94,9 +106,9 @@ def open_database(path: str | Path, *, create: bool = True) -> Database:
                                "'eventrisk init' makes a new desk there.")
         new_file = not path.exists()
     try:
-        conn = sqlite3.connect(str(path), timeout=busy_timeout())
         if new_file:
-            _private(path)
+            _private(path)  # before SQLite creates it with the umask's mode
+        conn = connect(str(path), timeout=busy_timeout())
         db = DeskDatabase(conn)
         _check_ours(db, path)
         db.execute("PRAGMA foreign_keys = ON")
@@ -116,12 +128,10 @@ def open_database(path: str | Path, *, create: bool = True) -> Database:
 def _private(path: Path) -> None:
     """Readable and writable by its owner only (POSIX): it holds password hashes and
     OFFICIAL-SENSITIVE records.  On Windows the share's permissions decide (see README)."""
-    if os.name == "posix":
-        try:
-            path.touch(exist_ok=True)
-            os.chmod(path, 0o600)
-        except OSError:
-            pass  # a share that does not keep POSIX modes
+    try:
+        create_private(path)
+    except OSError:
+        pass  # a share that does not keep POSIX modes
 
 
 def _check_ours(db: Database, path: Path) -> None:
@@ -187,10 +197,40 @@ def storage_error(exc: Exception, path: str | Path) -> StorageError:
 
         return server_error(exc, str(path))
     msg = str(exc).lower()
+    if ("locked" in msg or "busy" in msg) and isinstance(exc, sqlite3.OperationalError):
+        return StorageError(busy_sentence(path))
     for key, text in _ENVIRONMENT:
         if key in msg:
             return StorageError(text.format(path=path))
     return StorageError(f"The database {path} reported an error: {exc}.")
+
+
+# How recently a workstation must have said what it is doing for a busy message to name it.
+DOING_FRESH_MINUTES = 30
+
+
+def busy_sentence(path: str | Path) -> str:
+    """One sentence for a save that waited the whole busy timeout for another writer: who is
+    holding the desk and doing what, when a workstation said so before starting long work
+    (``eventrisk.desk.restore.doing``)."""
+    who = None
+    if str(path) not in ("", ":memory:", "in use") and Path(path).is_file():
+        try:
+            conn = connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, timeout=0.5)
+            try:
+                row = conn.execute(
+                    "SELECT username, host, doing FROM workstations WHERE doing IS NOT NULL "
+                    "AND seen_at >= strftime('%Y-%m-%dT%H:%M:%SZ', 'now', ?) "
+                    "ORDER BY seen_at DESC LIMIT 1", [f"-{DOING_FRESH_MINUTES} minutes"]
+                ).fetchone()
+            finally:
+                conn.close()
+            if row is not None:
+                who = f"{row[0] or 'someone'} on {row[1]} is {row[2]}"
+        except sqlite3.Error:
+            who = None  # the writer is committing this very moment: no name, same advice
+    return (f"The desk is busy: {who or 'another workstation is saving'}. Your changes are "
+            "kept; try again.")
 
 
 def db_path(db: Database) -> str:

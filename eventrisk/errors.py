@@ -47,6 +47,18 @@ class PermissionDenied(EventRiskError):  # noqa: N818 - reads better at call sit
     """The user's role may not take this action."""
 
 
+class OtherDeskError(PermissionDenied):
+    """The backup is of another desk; it replaces this one only when asked in so many
+    words (``--other-desk``, or the app's second question)."""
+
+    def __init__(self, backup, theirs: str, ours: str):
+        self.backup, self.theirs, self.ours = backup, theirs, ours
+        super().__init__(
+            f"{backup.name} is a backup of another desk (desk id {theirs}; this desk is "
+            f"{ours}); nothing was changed. To replace this desk with it all the same, "
+            "restore with --other-desk.")
+
+
 class WorkflowError(EventRiskError):
     """The action does not fit the record's current status."""
 

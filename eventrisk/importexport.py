@@ -11,7 +11,6 @@ import csv
 import hashlib
 import io
 import json
-import os
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -505,15 +504,17 @@ def private_text_file(path: Path) -> Iterator[TextIO]:
     """A new file of OFFICIAL-SENSITIVE records: written under a ``.part`` name readable by
     its owner only, and put under the real name only once complete.  A disk or folder that
     fails is an environment error (exit 1) naming the file, with nothing left behind."""
-    tmp = path.with_name(path.name + ".part")
+    from eventrisk.privatefiles import noted, open_private, partial_of
+
     try:
-        with tmp.open("w", encoding="utf-8", newline="") as out:
-            if os.name == "posix":
-                os.chmod(tmp, 0o600)
-            yield out
-        tmp.replace(path)  # never a half-written file under the real name
+        with noted(partial_of(path)) as tmp:
+            try:
+                with open_private(tmp, "w", encoding="utf-8", newline="") as out:
+                    yield out
+                tmp.replace(path)  # never a half-written file under the real name
+            finally:
+                tmp.unlink(missing_ok=True)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise StorageError(f"{path} could not be written ({exc.strerror}); nothing was "
                            "exported.") from None
 

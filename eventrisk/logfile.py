@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 
 from eventrisk.paths import user_log_dir
+from eventrisk.privatefiles import create_private
 
 
 def log_to_file() -> Path:
@@ -13,6 +14,10 @@ def log_to_file() -> Path:
     folder = user_log_dir()
     folder.mkdir(parents=True, exist_ok=True)
     logfile = folder / "eventrisk.log"
+    try:
+        create_private(logfile)  # details of errors may quote records
+    except OSError:
+        pass  # the handler reports a log it cannot open; the error itself still goes out
     root = logging.getLogger("eventrisk")
     if not any(isinstance(h, logging.FileHandler) and Path(h.baseFilename) == logfile
                for h in root.handlers):

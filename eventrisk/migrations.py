@@ -542,6 +542,38 @@ def m017_anonymising_guarded(db: Database) -> None:
                    "stays anonymised'); END")
 
 
+# Where a desk that had no id takes one from: its trail's first entry, so that a backup
+# taken before the upgrade, upgraded in its turn, comes out with the same id as its desk.
+DESK_ID_NAMESPACE = "6f0c1e52-3b9c-4e43-9a59-0d5c1c7f3a10"
+
+
+@MIGRATIONS(name="m018_desk_id")
+def m018_desk_id(db: Database) -> None:
+    """Each desk's id (issue 31): written once, when the desk is made, and carried in its
+    backups, so that a restore can tell this desk's backup from another desk's.  A desk
+    made before this migration takes an id derived from the hash of its trail's first entry
+    (the same for every backup of it; two desks whose first entries are the same, made by
+    the same administrator's name in the same second, would share it); a new desk a random
+    one.  The row never changes.
+
+    And what each workstation is doing at length (``workstations.doing``, e.g. "rescoring"),
+    written in a transaction of its own before bulk work starts, so that someone kept
+    waiting is told who and why."""
+    import uuid
+
+    first = db.execute("SELECT hash FROM audit_log ORDER BY id LIMIT 1").fetchone()
+    desk_id = (str(uuid.uuid5(uuid.UUID(DESK_ID_NAMESPACE), first[0])) if first
+               else str(uuid.uuid4()))
+    db.table("desk_identity").create({"id": str, "created_at": str}, pk="id",
+                                     not_null={"created_at"})
+    db.execute("INSERT INTO desk_identity (id, created_at) VALUES (?, "
+               "strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))", [desk_id])
+    db.executescript(_IMMUTABLE.format(table="desk_identity") + """
+        CREATE TRIGGER IF NOT EXISTS desk_identity_one BEFORE INSERT ON desk_identity
+        BEGIN SELECT RAISE(ABORT, 'a desk has one id'); END;""")
+    db.table("workstations").add_column("doing", str)
+
+
 def scoring_editors_since_review(entries: list[tuple[str, str, str | None]]) -> list[str]:
     """Who changed a scoring input of an event since it was last approved (or overridden),
     from its audit entries ``(action, actor, detail)`` in order: the set four eyes keeps out

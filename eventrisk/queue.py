@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from sqlite_utils import Database
 
 from eventrisk import dialect
+from eventrisk.errors import ValidationError
 from eventrisk.model import Grade, Role, Status
 from eventrisk.timeutil import from_db, local_midnight_utc, now_utc, to_db
 from eventrisk.venues import fts_query
@@ -80,7 +81,11 @@ COUNT_CAP = 10_000  # beyond this the queue says "10,000+" rather than counting 
 
 def _terms(sort: str, role: Role) -> list[str]:
     """The ORDER BY terms of a sort, every one in the same direction (so that a page can
-    start after a row with one row-value comparison)."""
+    start after a row with one row-value comparison).  An unknown sort is bad input."""
+    if sort != "action" and sort not in SORT_COLUMNS:
+        known = ", ".join(["action", *SORT_COLUMNS])
+        raise ValidationError([("sort", f"'{sort}' is not a way to sort the queue; use one "
+                                        f"of: {known}")])
     if sort == "action":
         # What needs this role first, then the highest grade, then the soonest.
         return [_action_rank(role).replace("status", "s.status"), "(-s.grade_rank)",

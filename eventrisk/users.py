@@ -10,6 +10,7 @@ from eventrisk import audit
 from eventrisk.errors import AuthError, PermissionDenied, ValidationError
 from eventrisk.model import Role, User
 from eventrisk.timeutil import now_utc, to_db
+from eventrisk.validation import name_problem
 
 # argon2id with argon2-cffi's defaults (RFC 9106 low-memory: 3 passes over 64 MiB, 4 lanes).
 # Tests replace it with a cheap one through a single fixture; one test checks these figures.
@@ -105,6 +106,8 @@ def create_user(db: Database, actor: User | None, username: str, display_name: s
         problems.append(("username", "User name: up to 40 letters, digits, '.', '_' or '-'"))
     if not display_name.strip():
         problems.append(("display_name", "Name is required"))
+    elif (problem := name_problem("Name", display_name)) is not None:
+        problems.append(("display_name", problem))
     problems += password_problems(password)
     if problems:
         raise ValidationError(problems)

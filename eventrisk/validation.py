@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from enum import Enum
 from typing import Any
 
@@ -13,7 +13,7 @@ from eventrisk.errors import ValidationError
 from eventrisk.fields import INCIDENT_FIELDS, SUBMISSION_FIELDS, VENUE_FIELDS, Field
 from eventrisk.model import Incident, Severity, Status, Submission, Venue
 from eventrisk.reference import canonical_borough
-from eventrisk.timeutil import TimeParseError, check_range, local_to_utc, parse_local
+from eventrisk.timeutil import TimeParseError, check_range, local_to_utc, now_utc, parse_local
 
 _TRUE = {"true", "yes", "y", "1"}
 _FALSE = {"false", "no", "n", "0"}
@@ -42,6 +42,15 @@ def _int_message(f: Field) -> str:
 MULTILINE = frozenset({"notes", "description"})
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 _CONTROL_ONE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+# Bidirectional controls (embeddings, overrides, isolates, marks) make a name print as
+# something else ("evil\u202etxt.pdf" reads "evilfdp.txt"): refused in every field.
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# The list separator in CSV files: an entry holding it would come back as two.
+LIST_SEPARATOR = ";"
+# Clocks of workstations differ a little; a time further ahead than this is in the future.
+CLOCK_SKEW = timedelta(minutes=5)
+# Times that record what already happened.
+PAST_ONLY = frozenset({"occurred_at", "received_at"})
 
 
 def _check_text(f: Field, raw: Any) -> None:
@@ -58,6 +67,22 @@ def _check_text(f: Field, raw: Any) -> None:
         if pattern.search(item):
             raise ValueError(f"{f.label} holds a control character; type it again as plain "
                              "text")
+        if _BIDI.search(item):
+            raise ValueError(f"{f.label} holds a right-to-left or left-to-right control "
+                             "character, which can make text print as something else; type "
+                             "it again as plain text")
+        if f.kind == "list" and not isinstance(raw, str) and LIST_SEPARATOR in item:
+            raise ValueError(f"each entry in {f.label} must not contain "
+                             f"'{LIST_SEPARATOR}' (it separates entries in files)")
+
+
+def name_problem(label: str, text: str) -> str | None:
+    """What is wrong with a one-line name (an account's, say), or None: the same control and
+    bidirectional characters as every field refuses."""
+    if _CONTROL_ONE_LINE.search(text) or _BIDI.search(text):
+        return (f"{label} holds a control or right-to-left/left-to-right character; type it "
+                "again as plain text")
+    return None
 
 
 def parse_value(f: Field, raw: Any) -> Any:
@@ -104,13 +129,18 @@ def parse_value(f: Field, raw: Any) -> Any:
         if isinstance(raw, datetime):
             try:
                 check_range(raw)
-                return raw if raw.tzinfo else local_to_utc(raw)
+                when = raw if raw.tzinfo else local_to_utc(raw)
             except TimeParseError as exc:
                 raise ValueError(f"{f.label} {exc}") from None
-        try:
-            return parse_local(str(raw))
-        except TimeParseError as exc:
-            raise ValueError(f"{f.label} {exc}") from None
+        else:
+            try:
+                when = parse_local(str(raw))
+            except TimeParseError as exc:
+                raise ValueError(f"{f.label} {exc}") from None
+        if f.name in PAST_ONLY and when > now_utc() + CLOCK_SKEW:
+            raise ValueError(f"{f.label} is in the future; it records what has already "
+                             "happened")
+        return when
     if kind == "time":
         text = str(raw).strip()
         try:

@@ -29,6 +29,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from eventrisk import audit, dialect, reconcile, snapshots
+from eventrisk.db import connect
 from eventrisk.errors import ValidationError
 from eventrisk.timeutil import now_utc, to_db
 from eventrisk.workflow import DECIDED
@@ -297,7 +298,7 @@ def check_against(db: Database, report: Report, backup: Path, tick: Progress) ->
         report.add(f"against {backup}: there is no such backup file")
         return
     try:
-        other = sqlite3.connect(f"{backup.resolve().as_uri()}?mode=ro", uri=True)
+        other = connect(f"{backup.resolve().as_uri()}?mode=ro", uri=True)
         theirs = other.execute("SELECT id, hash FROM audit_log ORDER BY id")
     except sqlite3.Error as exc:
         report.add(f"against {backup}: not a readable EventRisk backup ({exc})")

@@ -27,6 +27,7 @@ from eventrisk.errors import StorageError
 from eventrisk.logfile import log_to_file
 from eventrisk.paths import default_db_path
 from eventrisk.pg import is_server, shown
+from eventrisk.privatefiles import sweep
 from ui.dialogs import ok_cancel
 from ui.errors import message_for, show_error
 from ui.login import sign_in
@@ -135,6 +136,7 @@ class DatabaseLocationDialog(QDialog):
 def run(db_path: Path | str) -> int:
     """Open the desktop app on ``db_path`` (offering a first-run set-up if it is missing)."""
     log_to_file()
+    sweep()  # the half-written files of a run that was killed
     app = QApplication.instance() or QApplication(sys.argv[:1])
     QCoreApplication.setOrganizationName("PromotersDesk")
     QCoreApplication.setApplicationName("EventRisk")

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from eventrisk import __version__
 from eventrisk.desk import Desk
 from eventrisk.desk.restore import check_backup
+from eventrisk.errors import OtherDeskError
 from eventrisk.fields import KINDS
 from eventrisk.model import User
 from eventrisk.paths import resource
@@ -626,7 +627,21 @@ class MainWindow(QMainWindow):
         self.heartbeat_timer.stop()
         QThreadPool.globalInstance().waitForDone(10_000)  # no background work on the old file
         try:
-            done = self.desk.restore_from(Path(path))  # the desk decides who may
+            try:
+                done = self.desk.restore_from(Path(path))  # the desk decides who may
+            except OtherDeskError as other:
+                if QMessageBox.warning(
+                        self, "A backup of another desk",
+                        f"{Path(path).name} is a backup of another desk (desk id "
+                        f"{other.theirs}), not of this one ({other.ours}). Replace this desk "
+                        "with the other desk's records all the same? The audit trail will say "
+                        "so.", QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                        QMessageBox.StandardButton.No) != QMessageBox.StandardButton.Yes:
+                    self.heartbeat_timer.start()
+                    if self.desk.user is None:
+                        self.switch_user()
+                    return
+                done = self.desk.restore_from(Path(path), other_desk=True)
         except Exception as exc:  # noqa: BLE001 - the desk is as it was
             self.heartbeat_timer.start()
             show_error(self, exc, self.db_path)

@@ -3,6 +3,7 @@ every use case (``use_case``: ``BEGIN IMMEDIATE`` and the current account checke
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -12,7 +13,7 @@ from typing import Self
 from sqlite_utils import Database
 
 from eventrisk import settings, submissions, users
-from eventrisk.db import open_database
+from eventrisk.db import busy_sentence, open_database
 from eventrisk.desk import signin
 from eventrisk.errors import AuthError, PermissionDenied, StorageError, ValidationError
 from eventrisk.model import Submission, User
@@ -226,9 +227,16 @@ class DeskBase:
     @contextmanager
     def use_case(self, permission: str | None) -> Iterator[User]:
         """One use case: ``BEGIN IMMEDIATE``, the current account checked, commit or roll
-        back.  Yields the account as it is now."""
-        with self.db.atomic():
-            yield self._fresh_actor(permission)
+        back.  Yields the account as it is now.  A file desk that stays locked by another
+        writer past the busy timeout is one sentence naming who holds it and what they said
+        they were doing (``eventrisk.db.busy_sentence``), in the app's every form alike."""
+        try:
+            with self.db.atomic():
+                yield self._fresh_actor(permission)
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc).lower() or "busy" in str(exc).lower():
+                raise StorageError(busy_sentence(self.path)) from exc
+            raise
 
     # ---- decisions (each names the version the person saw) ---------------------------------
     def _check_version(self, sub: Submission, seen_version: int | None) -> None:

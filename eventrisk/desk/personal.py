@@ -41,7 +41,11 @@ class PersonalDataMixin(DeskBase):
         """Do every automatic action that is due, as confirmed: ``seen`` is the review the
         person confirmed; if anything due has changed since, nothing is done
         (``ScheduleChanged``)."""
-        with self.use_case("personal_data") as actor:
+        from eventrisk.desk.restore import doing
+
+        with doing(self.db, self.user.username if self.user else "",
+                   "applying the retention schedule"), \
+                self.use_case("personal_data") as actor:
             schedule = self.retention_schedule()
             now = self.clock()
             current = retention.due(self.db, schedule, now)

@@ -9,7 +9,7 @@ from pathlib import Path
 from eventrisk import audit, importexport, incidents, settings, users, venues
 from eventrisk.db import open_database
 from eventrisk.desk.base import DeskBase
-from eventrisk.errors import PermissionDenied, StorageError
+from eventrisk.errors import OtherDeskError, PermissionDenied, StorageError
 from eventrisk.model import Incident, User, Venue
 from eventrisk.scoring.rules import Ruleset
 
@@ -40,7 +40,10 @@ class RecordsMixin(DeskBase):
                     no_duplicates: bool = False) -> importexport.ImportResult:
         """Import a whole file or nothing.  New events arrive as received (or cancelled);
         ``with_status`` (administrators, past events only) keeps their recorded status."""
-        with self.use_case("import_with_status" if with_status else "import") as actor:
+        from eventrisk.desk.restore import doing
+
+        with doing(self.db, self.user.username if self.user else "", "importing a file"), \
+                self.use_case("import_with_status" if with_status else "import") as actor:
             return importexport.import_file(self.db, actor, kind, Path(path),
                                             with_status=with_status, now=self.clock(),
                                             no_duplicates=no_duplicates)
@@ -151,16 +154,20 @@ class RecordsMixin(DeskBase):
             raise PermissionDenied("Only an administrator may restore the desk.")
         return actor
 
-    def restore_from(self, backup: Path):
+    def restore_from(self, backup: Path, *, other_desk: bool = False):
         """Replace this desk with a checked backup (administrators).  The connection is
-        closed for it and opened again after; everyone signs in again."""
-        from eventrisk.desk.restore import leave, restore
+        closed for it and opened again after; everyone signs in again.  A backup of another
+        desk raises ``OtherDeskError`` unless ``other_desk``."""
+        from eventrisk.desk.restore import check_backup, desk_id, leave, restore
 
         actor = self.authorise_restore()
+        theirs, ours = check_backup(Path(backup)), desk_id(self.db)
+        if theirs is not None and ours is not None and theirs != ours and not other_desk:
+            raise OtherDeskError(Path(backup), theirs, ours)  # asked before anyone is out
         leave(self.db)
         self.db.close()
         try:
-            return restore(self.path, Path(backup), actor.username)
+            return restore(self.path, Path(backup), actor.username, other_desk=other_desk)
         finally:
             self.db = open_database(self.path, create=False)
             self._user = None

@@ -220,9 +220,12 @@ class Desk(AccountsMixin, RecordsMixin, ReadsMixin, PersonalDataMixin, WorkMixin
 
         Grades change; workflow status never does.  Large desks commit in chunks (see
         ``scoring.service.score_where``), each chunk its own write transaction."""
+        from eventrisk.desk.restore import doing
+
         actor = self._fresh_actor("rescore_all")
-        return scoring.score_all(self.db, actor, now=self.clock(), progress=progress,
-                                 sink=sink, parallel_from=parallel_from)
+        with doing(self.db, actor.username, "rescoring"):
+            return scoring.score_all(self.db, actor, now=self.clock(), progress=progress,
+                                     sink=sink, parallel_from=parallel_from)
 
     # ---- decisions (each names the version the person saw: DeskBase.decision) -------------
     def _four_eyes(self, actor: User, sub: Submission, verb: str) -> dict:

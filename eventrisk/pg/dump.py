@@ -9,7 +9,6 @@ install.  Point-in-time recovery and replication are the DBA's (see docs/postgre
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import tempfile
@@ -21,6 +20,7 @@ from eventrisk import audit
 from eventrisk.errors import StorageError
 from eventrisk.pg import shown
 from eventrisk.pg.connection import SCHEMA, server_error
+from eventrisk.privatefiles import create_private, make_private, noted, partial_of
 
 
 def _tool(name: str) -> str:
@@ -46,9 +46,15 @@ def dump(target_db: str, target: Path) -> tuple[int, str]:
     """The desk at ``target_db`` into the file ``target`` (custom format, private); returns
     the audit head the file holds."""
     pg_dump = _tool("pg_dump")
-    partial = target.with_name(target.name + ".part")
+    partial = partial_of(target)
     partial.unlink(missing_ok=True)
+    with noted(partial):
+        return _dump(pg_dump, target_db, target, partial)
+
+
+def _dump(pg_dump: str, target_db: str, target: Path, partial: Path) -> tuple[int, str]:
     try:
+        create_private(partial)  # pg_dump truncates it and keeps its mode
         with psycopg.connect(target_db, autocommit=True,
                              options=f"-c search_path={SCHEMA}") as conn:
             conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
@@ -61,8 +67,7 @@ def dump(target_db: str, target: Path) -> tuple[int, str]:
                   f"--snapshot={snapshot[0]}", f"--file={partial}", f"--dbname={target_db}"],
                  f"The backup of {shown(target_db)}")
             conn.execute("COMMIT")
-        if os.name == "posix":
-            os.chmod(partial, 0o600)  # a backup holds what the desk holds
+        make_private(partial)  # a backup holds what the desk holds
         check(partial)
         partial.replace(target)
     except psycopg.Error as exc:
@@ -78,6 +83,20 @@ def check(path: Path) -> None:
                    f"Reading {path.name} as a server backup").stdout
     if f"TABLE {SCHEMA} audit_log" not in listing:
         raise StorageError(f"{path.name} is a PostgreSQL backup, but not of an EventRisk desk.")
+
+
+def desk_id(path: Path) -> str | None:
+    """The id of the desk a server backup holds (None for a backup made before desks had
+    ids)."""
+    done = _run([_tool("pg_restore"), "--data-only", f"--schema={SCHEMA}",
+                 "--table=desk_identity", "--file=-", str(path)],
+                f"Reading {path.name} as a server backup")
+    lines = done.stdout.splitlines()
+    for number, line in enumerate(lines):
+        if line.startswith("COPY ") and "desk_identity" in line and number + 1 < len(lines):
+            row = lines[number + 1]
+            return row.split("\t")[0] if row != "\\." else None
+    return None
 
 
 def is_dump(path: Path) -> bool:

@@ -546,6 +546,21 @@ BEGIN
 END $$;
 """
 
+# The desk's id (eventrisk.migrations.m018_desk_id): a server desk starts empty, so it is
+# always a new one; what a workstation is doing at length.
+_M018 = """
+CREATE TABLE desk_identity (id text PRIMARY KEY, created_at text NOT NULL);
+INSERT INTO desk_identity (id, created_at)
+  VALUES (gen_random_uuid()::text, to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'));
+CREATE FUNCTION desk_identity_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION 'a desk has one id, and it never changes';
+END $$;
+CREATE TRIGGER desk_identity_immutable BEFORE INSERT OR UPDATE OR DELETE ON desk_identity
+  FOR EACH ROW EXECUTE FUNCTION desk_identity_guard();
+ALTER TABLE workstations ADD COLUMN doing text;
+"""
+
 
 # m020: on a server desk the person is the login.  Who acts is ``session_user`` and what they
 # may do is their membership of eventrisk_officer, eventrisk_supervisor or eventrisk_admin
@@ -984,6 +999,7 @@ MIGRATIONS: list[tuple[str, Callable]] = [
     # write these rows at all, and the anonymising functions are guarded by the server's own
     # roles (issue 30, m020): nothing to add here, the number kept in step with the file.
     ("m017_anonymising_guarded", lambda db: None),
+    ("m018_desk_id", _script(_M018)),
     ("m020_scoring_editors_and_logins", _m020),
     ("m022_submission_forms", _script(_M022)),
 ]

@@ -6,6 +6,7 @@ import hashlib
 from pathlib import Path
 
 from eventrisk.errors import StorageError
+from eventrisk.privatefiles import write_private
 
 
 def write_pdf(pdf: bytes, path: str | Path) -> str:
@@ -13,11 +14,8 @@ def write_pdf(pdf: bytes, path: str | Path) -> str:
     path = Path(path)
     if not path.parent.is_dir():
         raise StorageError(f"The folder {path.parent} does not exist.")
-    tmp = path.with_name(path.name + ".part")
     try:
-        tmp.write_bytes(pdf)
-        tmp.replace(path)
+        write_private(path, pdf)  # owner-only, never half-written under the real name
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise StorageError(f"{path} could not be written ({exc.strerror}).") from exc
     return hashlib.sha256(pdf).hexdigest()

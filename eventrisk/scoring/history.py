@@ -117,14 +117,6 @@ def release(db: Database) -> None:
         db.execute(statement)
 
 
-def kept_through(db: Database, keep: str, until: str) -> bool:
-    """Whether running totals kept on this connection for ``keep`` reach ``until`` (a stored
-    UTC time), so that a chunk ending there would reuse them rather than build them again
-    (unless history has changed on the desk meanwhile)."""
-    kept: _Kept | None = db.__dict__.get("_kept_history")
-    return kept is not None and kept.venues == keep and until <= kept.span_to
-
-
 def compute(db: Database, where: str, params: dict, now: datetime,
             keep: str | None = None, as_of: str = "min(s.starts_at, :now)") -> list[History]:
     """History features for every submission matching ``where`` (SQL over alias ``s``, with

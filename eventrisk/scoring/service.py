@@ -10,7 +10,7 @@ import multiprocessing
 import os
 import pickle
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor, wait
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -374,12 +374,13 @@ def score_where(db: Database, actor: User, where: str, params: dict, *,
     and writes (``_score_in_parallel``).  (SQLite's rollback journal, chosen for shared
     folders, lets no one read while a writer commits, so each commit waits until the worker
     has stopped reading.)
-    Under ``parallel_from`` submissions are all or nothing; from there each chunk of ``CHUNK``
-    commits on its own and a cancel keeps the chunks already written.
+    Each batch of ``BATCH`` submissions commits on its own (inside a caller's transaction,
+    as a savepoint of it), so that another workstation's save never waits long for the
+    write lock; a cancel keeps the batches already written, each whole.
 
     ``decided`` (submission id -> time) scores those submissions as of that time, as they
-    would have been scored before a decision then (the demo replays a desk's past this way):
-    in this process, all or nothing.
+    would have been scored before a decision then (the demo replays a desk's past this way),
+    in this process.
     """
     require(actor, "score")
     now = now or now_utc()
@@ -395,12 +396,17 @@ def score_where(db: Database, actor: User, where: str, params: dict, *,
             _score_in_parallel(db, actor, where, params, now, ruleset, path, total, keep,
                                progress, assess)
         else:
-            with db.atomic(), _decided_times(db, decided):
-                _store_ruleset_if_new(db, ruleset, actor)
-                done = 0
-                for batch in _prepare(db, where, params, now, ruleset, decided=decided):
-                    for result in _write(db, actor, batch, to_db(now), assess):
-                        keep(result)
+            # Outside a caller's transaction each batch commits on its own, so that the
+            # desk's write lock is never held for long (a save elsewhere waits for one
+            # batch, not the whole rescore); inside one, the batches are its savepoints.
+            done = 0
+            with _decided_times(db, decided):
+                for batch in _prepare(db, where, params, now, ruleset, size=BATCH,
+                                      decided=decided):
+                    with db.atomic():
+                        _store_ruleset_if_new(db, ruleset, actor)
+                        for result in _write(db, actor, batch, to_db(now), assess):
+                            keep(result)
                     done += len(batch)
                     if progress and progress(done, total) is False:
                         raise Cancelled()
@@ -422,9 +428,14 @@ def _decided_times(db: Database, decided: dict[int, datetime] | None):
         return
     temp = dialect.of(db).temp
     db.execute(f"DROP TABLE IF EXISTS {temp}_decided")
-    db.execute("CREATE TEMP TABLE _decided (id bigint PRIMARY KEY, t text)")
-    db.conn.executemany(f"INSERT INTO {temp}_decided (id, t) VALUES (?, ?)",
-                        [(sid, to_db(t)) for sid, t in decided.items()])
+    # CREATE ... AS, not INSERT: Python's sqlite3 begins a transaction before any INSERT,
+    # even into a temporary table, and the batches' commits would become savepoints of it.
+    db.execute("CREATE TEMP TABLE _decided AS SELECT CAST(substr(value, 1, instr(value, '|') "
+               "- 1) AS INTEGER) AS id, substr(value, instr(value, '|') + 1) AS t "
+               "FROM json_each(?)",
+               [json.dumps([f"{sid}|{to_db(t)}" for sid, t in decided.items()])])
+    for statement in dialect.of(db).temp_index("_decided", "id").split("; "):
+        db.execute(statement)
     try:
         yield
     finally:
@@ -518,14 +529,15 @@ def _score_in_parallel(db: Database, actor: User, where: str, params: dict, now:
         chunk = chunk_after("1 = 1", params)
         theirs = hand_out(chunk)
         share = ours(chunk)
-        carried: list[_Prepared] = []
         while chunk is not None:
             cond, bounds = chunk
             # The worker's share of the next chunk, queued behind this one's: it prepares it
             # while this process prepares its share of this chunk and writes it.
             following = chunk_after("(s.starts_at, s.id) > (:_hi_t, :_hi_id)", bounds)
-            theirs_next = hand_out(following)
-            mine: list[_Prepared] = carried
+            # On a file the worker waits for this chunk's commits (below); on a server,
+            # where readers never hold off a commit, it starts on the next chunk now.
+            theirs_next = hand_out(following) if server else None
+            mine: list[_Prepared] = []
             # Reported once a batch, and once a chunk whatever was prepared ahead: the worker
             # is about as far through its share as we are through ours (never past this
             # chunk, so that the count only goes up).
@@ -547,7 +559,7 @@ def _score_in_parallel(db: Database, actor: User, where: str, params: dict, now:
                 other = [p for batch in _prepare(db, f"({cond}) AND {THEIRS}", bounds, now,
                                                  ruleset) for p in batch]
             prepared = sorted(mine + other, key=lambda p: p.submission_id)
-            share, carried = ours(following), []
+            share = ours(following)
             if server:
                 # Readers never hold off a commit on the server: write a batch a
                 # transaction, so that the desk's write lock is never held for long and
@@ -559,29 +571,19 @@ def _score_in_parallel(db: Database, actor: User, where: str, params: dict, now:
                                              to_db(now), assess):
                             keep(result)
             else:
-                with db.atomic():
-                    _store_ruleset_if_new(db, ruleset, actor)
-                    for start in range(0, len(prepared), BATCH):
+                # A batch a transaction here too, each committed at once: the worker is not
+                # reading (its share of this chunk is done, the next is handed out after),
+                # and a commit needs every reader gone.  So the desk's write lock is held for
+                # one batch's writes at a time, and another workstation's save waits a
+                # fraction of a second, never the busy timeout (bench/bench_contention.py).
+                # The worker is idle meanwhile: a few per cent of a rescore's time.
+                for start in range(0, len(prepared), BATCH):
+                    with db.atomic():
+                        _store_ruleset_if_new(db, ruleset, actor)
                         for result in _write(db, actor, prepared[start:start + BATCH],
                                              to_db(now), assess):
                             keep(result)
-                    # Commit once the worker has stopped reading: a commit needs every
-                    # reader gone, and waiting on one mid-statement would hold off every
-                    # other workstation's reads meanwhile.  (A failure is met with its
-                    # result.)  Until then, rather than wait idle, prepare this process's
-                    # share of the next chunk (it only reads), a few hundred at a time, and
-                    # commit as soon as the worker is done: it then starts on the chunk
-                    # after while this process finishes its share.  Not if that share would
-                    # build the running totals again: built beside a chunk's writes, held in
-                    # memory until the commit, they would add some 50 MB to the peak.
-                    if theirs_next is not None and following is not None and \
-                            history.kept_through(db, MINE_VENUES,
-                                                 min(following[1]["_hi_t"], to_db(now))):
-                        for batch in share:
-                            carried += batch
-                            if theirs_next.done():
-                                break
-                        wait([theirs_next])
+                theirs_next = hand_out(following)
             done += len(prepared)
             chunk, theirs = following, theirs_next
     finally:

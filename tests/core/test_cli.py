@@ -246,7 +246,8 @@ def test_locked_database(capsys, desk, tmp_path, monkeypatch):
     with hold_write_lock(desk):
         code, _, err = run(capsys, "--db", desk, "score", "--all")
     busy = ("is busy with another workstation's change" if is_server(desk) else
-            "is busy or locked by another workstation")
+            "The desk is busy: another workstation is saving. Your changes are kept; try "
+            "again.")
     assert code == 1 and busy in err and "Traceback" not in err
 
 

@@ -31,6 +31,7 @@ ALLOWED: dict[str, set[str] | None] = {
     "eventrisk.paths": None,
     "eventrisk.pg": {"is_server", "shown"},  # naming a desk: a file or a server
     "eventrisk.logfile": None,
+    "eventrisk.privatefiles": {"sweep"},  # removes a killed run's temporary files, no data
     "eventrisk.settings": {"SETTINGS"},
     "eventrisk.queue": {"COUNT_CAP", "QueueFilter", "QueueRow"},
     "eventrisk.db": {"is_environment_failure", "storage_error"},

@@ -71,7 +71,10 @@ def test_a_failure_between_save_and_score_leaves_nothing_and_a_retry_makes_one(d
 
     monkeypatch.setattr(service, "score_ids", locked_once)
     sub = validate_submission(event_fields(event_name="Retry Night"))
-    with pytest.raises(sqlite3.OperationalError):
+    from eventrisk.errors import StorageError
+
+    with pytest.raises(StorageError, match="^The desk is busy: .* Your changes are kept; try "
+                                           "again.$"):
         desks["officer"].save_submission(sub)
     assert db.execute("SELECT count(*) FROM submissions").fetchone()[0] == 0
     assert not [e for e in audit.history(db, "submission", 1)]

@@ -107,3 +107,124 @@ def test_the_app_heartbeat_and_leaving(tmp_path):
     desk.db.execute("UPDATE workstations SET seen_at = '2020-01-01T00:00:00Z'")
     assert others_present(desk.db) == []  # gone quiet: closed or crashed long ago
     desk.close()
+
+
+def _other_desk_backup(tmp_path):
+    """A backup of a different desk (made by the same demo, so everything but its id and
+    history matches)."""
+    other = Desk.open(tmp_path / "other.db", create=True)
+    other.build_demo(venues=2, events=5, incidents=2, seed=9)
+    other.sign_in("admin", "admin-demo")
+    other.backup(tmp_path / "other-backup.db")
+    other.close()
+    return tmp_path / "other-backup.db"
+
+
+def _desk_id(path):
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute("SELECT id FROM desk_identity").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def test_each_desk_has_an_id_its_backups_carry(desk_and_backup, tmp_path):
+    path, backup = desk_and_backup
+    assert _desk_id(path) == _desk_id(backup)
+    assert _desk_id(_other_desk_backup(tmp_path)) != _desk_id(path)
+    conn = sqlite3.connect(path)
+    with pytest.raises(sqlite3.IntegrityError):
+        conn.execute("UPDATE desk_identity SET id = 'mine'")
+    with pytest.raises(sqlite3.IntegrityError):
+        conn.execute("INSERT INTO desk_identity (id, created_at) VALUES ('second', 'now')")
+    conn.close()
+
+
+def test_a_backup_of_another_desk_is_refused_unless_asked_and_the_trail_says_so(
+        capsys, desk_and_backup, tmp_path):
+    path, _ = desk_and_backup
+    foreign = _other_desk_backup(tmp_path)
+    ours, theirs = _desk_id(path), _desk_id(foreign)
+    before = path.read_bytes()
+    code, _, err = run_cli(capsys, "--db", path, "restore", foreign)
+    assert code == 1
+    assert err.strip() == (f"other-backup.db is a backup of another desk (desk id {theirs}; "
+                           f"this desk is {ours}); nothing was changed. To replace this desk "
+                           "with it all the same, restore with --other-desk.")
+    assert path.read_bytes() == before and not list(tmp_path.glob("desk.db.replaced-*"))
+    code, out, err = run_cli(capsys, "--db", path, "restore", foreign, "--other-desk")
+    assert code == 0, err
+    desk = Desk.open(path)
+    desk.sign_in("admin", "admin-demo")
+    last = audit.history(desk.db, "database", "")[0]
+    assert last.action == "database.restore"
+    assert last.detail["other_desk"] is True
+    assert last.detail["desk_id"] == theirs and last.detail["replaced_desk_id"] == ours
+    assert desk.verify_audit().ok
+    desk.close()
+
+
+def test_a_backup_of_this_desk_is_restored_without_asking_and_says_it_is_the_same(
+        capsys, desk_and_backup):
+    path, backup = desk_and_backup
+    assert run_cli(capsys, "--db", path, "restore", backup)[0] == 0
+    desk = Desk.open(path)
+    desk.sign_in("admin", "admin-demo")
+    last = audit.history(desk.db, "database", "")[0]
+    assert last.detail["other_desk"] is False and last.detail["desk_id"] == _desk_id(path)
+    desk.close()
+
+
+def _as_before_desk_ids(path):
+    """The file as a release before m018 left it."""
+    conn = sqlite3.connect(path)
+    conn.executescript("DROP TABLE desk_identity; ALTER TABLE workstations DROP COLUMN doing; "
+                       "DELETE FROM _sqlite_migrations WHERE name = 'm018_desk_id';")
+    conn.close()
+
+
+def test_a_desk_upgraded_to_ids_takes_the_same_id_as_its_older_backups(capsys, tmp_path,
+                                                                      monkeypatch):
+    from tests.conftest import act_as
+
+    path = tmp_path / "desk.db"
+    desk = Desk.open(path, create=True)
+    desk.build_demo(venues=2, events=5, incidents=2, seed=4)
+    desk.sign_in("admin", "admin-demo")
+    desk.backup(tmp_path / "old-backup.db")
+    desk.close()
+    for old in (path, tmp_path / "old-backup.db"):
+        _as_before_desk_ids(old)
+    Desk.open(path).close()  # the upgrade gives the desk its id
+    act_as(monkeypatch, tmp_path, "admin", "admin-demo")
+    code, _, err = run_cli(capsys, "--db", path, "restore", tmp_path / "old-backup.db")
+    assert code == 0, err
+    from eventrisk import users
+    from eventrisk.db import open_database
+    from eventrisk.model import Role
+
+    foreign = tmp_path / "foreign.db"  # another desk, from before desks had ids
+    other = open_database(foreign)
+    users.create_user(other, None, "boss", "Other Boss", Role.ADMIN, "boss-password-1")
+    other.close()
+    _as_before_desk_ids(foreign)  # an old backup of another desk is still another desk's
+    code, _, err = run_cli(capsys, "--db", path, "restore", foreign)
+    assert code == 1 and "is a backup of another desk" in err
+
+
+def test_a_restore_leaves_no_temporary_file_and_the_desk_private(capsys, desk_and_backup):
+    import os
+    import stat
+
+    path, backup = desk_and_backup
+    os.chmod(backup, 0o644)
+    old = os.umask(0o022)
+    try:
+        assert run_cli(capsys, "--db", path, "restore", backup)[0] == 0
+    finally:
+        os.umask(old)
+    assert not list(path.parent.glob("*.part")) and not list(path.parent.glob("*restoring*"))
+    if os.name == "posix":
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        aside = next(path.parent.glob("desk.db.replaced-*"))
+        assert not os.path.samefile(aside, path)
