@@ -1,10 +1,13 @@
 """Does the grade mean anything?  Calibration of grades against what happened, a disparity
 check across boroughs and event types, and the overrides, for supervisors.
 
-**Outcomes are defined once, here.**  A past event (it has ended, was not cancelled, and has a
-snapshot) had trouble of a severity when an incident of that severity was linked to it, or
-was recorded at its venue from ``OUTCOME_BEFORE`` before its start to ``OUTCOME_AFTER`` after
-its end.  The main outcome, used for the rates, the AUC and the disparity check, is *any
+**Outcomes are defined once, here** (``_outcome_sql``).  A past event (it has ended, was not
+cancelled, and has a snapshot) had trouble of a severity when an incident of that severity was
+linked to it, or was linked to no event and recorded at its venue from its start to
+``OUTCOME_AFTER`` after its end, and was not already an input of the snapshot graded
+(recorded before its ``as_of``).  The grade measured is the one "as graded at the time"
+(``_as_graded_sql``): the decision's snapshot, or the last one before the start.
+The main outcome, used for the rates, the AUC and the disparity check, is *any
 moderate or serious incident* (severity ``SERIOUS_FROM`` or more).  What the debrief noted
 (whether it went ahead, how many incidents) is reported beside it, not mixed into it.
 
@@ -44,8 +47,8 @@ from eventrisk.scoring.scorer import fired_rules, grade_for
 from eventrisk.stats import Z95, Rate, wilson  # noqa: F401 - Z95 and wilson re-exported
 from eventrisk.timeutil import local_to_utc, now_utc, to_db
 
-OUTCOME_BEFORE = timedelta(hours=1)  # an incident at the venue this long before the start...
-OUTCOME_AFTER = timedelta(hours=2)  # ...to this long after the end counts for the event
+OUTCOME_AFTER = timedelta(hours=2)  # an incident at the venue from the start to this long
+# after the end counts for the event (see ``_outcome_sql``)
 SERIOUS_FROM = 2  # severities 2 (moderate) and 3 (serious) make the main outcome
 BOOTSTRAP = 1000  # resamples for the interval of the AUC
 SEED = 20261130
@@ -189,6 +192,14 @@ class CalibrationReport:
     def to_json(self) -> dict:
         return asdict(self)
 
+    @property
+    def empty_headline(self) -> str:
+        """What the screen and the paper say when no event could be measured."""
+        if self.not_scored:
+            return (f"{self.not_scored:,} past events in this period have never been scored, "
+                    "so none can be measured yet: score them first (see the note).")
+        return "No past events in this period have ended: there is nothing to calibrate."
+
 
 @dataclass
 class _Event:
@@ -207,39 +218,72 @@ class _Event:
 
 
 def outcome_definition() -> str:
-    hours_before = int(OUTCOME_BEFORE.total_seconds() // 3600)
     hours_after = int(OUTCOME_AFTER.total_seconds() // 3600)
     return (f"Trouble: a moderate or serious incident (severity {SERIOUS_FROM} or more) linked "
-            f"to the event, or recorded at its venue from {hours_before} h before its start "
-            f"to {hours_after} h after its end.")
+            f"to the event, or linked to no event and recorded at its venue from its start "
+            f"to {hours_after} h after its end; never one the grade's snapshot already "
+            "counted (recorded before the time it was scored as of).")
 
 
 def _bound(day: date) -> str:
     return to_db(local_to_utc(datetime.combine(day, datetime.min.time())))
 
 
-def _events_sql() -> str:
-    before = f"-{int(OUTCOME_BEFORE.total_seconds())} seconds"
+def _as_graded_sql() -> tuple[str, str]:
+    """The snapshot and grade "as graded at the time", as SQL over submission ``s``: the
+    snapshot the last approval or override was made on, and its grade (an override's
+    included); for an event never decided, the last snapshot made before its start (or,
+    scored only later, its first), at the grade that snapshot gave.  A rescore or a late
+    incident adds snapshots but moves neither (issue 32)."""
+    decision = ("(SELECT r.{column} FROM reviews r WHERE r.submission_id = s.id AND "
+                "r.decision IN ('approve', 'override') ORDER BY r.id DESC LIMIT 1)")
+    snapshot = (f"coalesce({decision.format(column='assessment_id')}, "
+                "(SELECT a.id FROM assessments a WHERE a.submission_id = s.id AND "
+                "a.created_at <= s.starts_at ORDER BY a.id DESC LIMIT 1), "
+                "(SELECT min(a.id) FROM assessments a WHERE a.submission_id = s.id))")
+    return snapshot, decision.format(column="grade_after")
+
+
+def _outcome_sql() -> tuple[str, str]:
+    """The incidents that make an event's outcome, as two severity masks over ``e`` (the
+    event with ``as_of``, the time its graded snapshot was scored as of): those linked to
+    it, and those linked to no event at its venue from its start to ``OUTCOME_AFTER`` after
+    its end.  Neither counts an incident from before ``as_of``: the snapshot's features
+    already read it (no overlap of inputs and outcome).  An incident the desk linked to
+    another event at the venue is that event's, never this one's."""
     after = f"+{int(OUTCOME_AFTER.total_seconds())} seconds"
     iso = "'%Y-%m-%dT%H:%M:%SZ'"
     # A bit per severity seen: linked incidents by the event's id, nearby ones by an index
     # seek on (venue, time).
     mask = "total(DISTINCT 1 << CAST(i.severity AS INTEGER))"
+    linked = (f"(SELECT {mask} FROM incidents i WHERE i.submission_id = e.id "
+              "AND i.occurred_at >= e.as_of)")
+    nearby = (f"(SELECT {mask} FROM incidents i WHERE i.venue_id = e.venue_id "
+              "AND i.submission_id IS NULL AND i.occurred_at >= e.starts_at "
+              "AND i.occurred_at >= e.as_of "
+              f"AND i.occurred_at <= strftime({iso}, e.ends_at, '{after}'))")
+    return linked, nearby
+
+
+def _events_sql() -> str:
+    snapshot, decided = _as_graded_sql()
+    linked, nearby = _outcome_sql()
     return f"""
-        SELECT s.id, s.reference, s.starts_at, s.event_type, v.borough, s.grade,
-               a.score, a.grade, a.id, d.submission_id IS NOT NULL,
-               coalesce(d.incidents_noted, 0),
-               (SELECT {mask} FROM incidents i WHERE i.submission_id = s.id),
-               (SELECT {mask} FROM incidents i WHERE i.venue_id = s.venue_id
-                  AND i.occurred_at >= strftime({iso}, s.starts_at, '{before}')
-                  AND i.occurred_at <= strftime({iso}, s.ends_at, '{after}'))
-        FROM submissions s
-        JOIN venues v ON v.id = s.venue_id
-        JOIN assessments a ON a.id = s.assessment_id
-        LEFT JOIN debriefs d ON d.submission_id = s.id
-        WHERE s.starts_at >= :lo AND s.starts_at < :hi AND s.ends_at < :now
-          AND s.status != 'cancelled'
-        ORDER BY s.id"""
+        WITH g AS (
+            SELECT s.id, s.reference, s.starts_at, s.ends_at, s.event_type, s.venue_id,
+                   {snapshot} AS aid, {decided} AS decided
+            FROM submissions s
+            WHERE s.starts_at >= :lo AND s.starts_at < :hi AND s.ends_at < :now
+              AND s.status != 'cancelled'),
+        e AS (SELECT g.*, coalesce(a.as_of, '') AS as_of, a.score, a.grade
+              FROM g JOIN assessments a ON a.id = g.aid)
+        SELECT e.id, e.reference, e.starts_at, e.event_type, v.borough, e.decided,
+               e.score, e.grade, e.aid, d.submission_id IS NOT NULL,
+               coalesce(d.incidents_noted, 0), {linked}, {nearby}
+        FROM e
+        JOIN venues v ON v.id = e.venue_id
+        LEFT JOIN debriefs d ON d.submission_id = e.id
+        ORDER BY e.id"""
 
 
 def calibrate(db: Database, date_from: date, date_to: date, *, ruleset: Ruleset | None = None,
@@ -256,10 +300,7 @@ def calibrate(db: Database, date_from: date, date_to: date, *, ruleset: Ruleset 
               "now": to_db(now)}
     tick("outcomes", 0, len(STEPS))
     rows = db.execute(_events_sql(), params).fetchall()
-    not_scored = db.execute(
-        "SELECT count(*) FROM submissions s WHERE s.starts_at >= :lo AND s.starts_at < :hi AND "
-        "s.ends_at < :now AND s.status != 'cancelled' AND s.assessment_id IS NULL",
-        params).fetchone()[0]
+    not_scored, entered_late = _unscored(db, params)
     tick("rules", 1, len(STEPS))
     events, incomplete = _graded(db, rows, ruleset)
     tick("figures", 2, len(STEPS))
@@ -277,8 +318,7 @@ def calibrate(db: Database, date_from: date, date_to: date, *, ruleset: Ruleset 
                             "before those features existed); rules reading them stay quiet "
                             "for those events.")
     if not_scored:
-        report.notes.append(f"{not_scored} past events in the period have never been scored "
-                            "and are left out: run a rescore of every submission first.")
+        report.notes.append(unscored_note(not_scored, entered_late))
     if events:
         _grades(report, events)
         scores = [e.score for e in events]
@@ -337,6 +377,33 @@ def _graded(db: Database, rows: list, ruleset: Ruleset | None) -> tuple[list[_Ev
         out.append(_Event(sid, ref, starts, event_type, borough, float(score), grade, rules,
                           outcome, mask != 0, bool(debriefed), bool(noted)))
     return out, incomplete
+
+
+def _unscored(db: Database, params: dict) -> tuple[int, int]:
+    """Past events in the period never scored, and how many of them were entered on the desk
+    only after they had started."""
+    row = db.execute(
+        "SELECT count(*), coalesce(sum(CASE WHEN s.created_at > s.starts_at THEN 1 ELSE 0 END),"
+        " 0) FROM submissions s WHERE s.starts_at >= :lo AND s.starts_at < :hi AND "
+        "s.ends_at < :now AND s.status != 'cancelled' AND NOT EXISTS (SELECT 1 FROM "
+        "assessments a WHERE a.submission_id = s.id)", params).fetchone()
+    return int(row[0]), int(row[1])
+
+
+def unscored_note(not_scored: int, entered_late: int) -> str:
+    """How many past events are left out for want of a snapshot, and why."""
+    def were(n: int) -> str:
+        return f"{n:,} {'was' if n == 1 else 'were'}"
+    why = []
+    if entered_late:
+        why.append(f"{were(entered_late)} entered on the desk after they had started "
+                   "(imported or recorded late)")
+    if not_scored - entered_late:
+        why.append(f"{were(not_scored - entered_late)} never scored before they took place")
+    return (f"{not_scored:,} past events in the period have no snapshot, so no grade to "
+            f"measure, and are left out: {' and '.join(why)}. Rescore all (Tools menu, or "
+            "eventrisk score --all) scores each as of its start; events already graded keep "
+            "their grade.")
 
 
 def _rule_titles(ruleset: Ruleset) -> dict[str, tuple[str, int]]:

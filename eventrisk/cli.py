@@ -579,8 +579,8 @@ def _score(desk: Desk, args) -> int:
 def _score_all(desk: Desk, args) -> int:
     count = desk.count_rescore_all()
     if not args.yes and sys.stdin and sys.stdin.isatty():
-        answer = input(f"Rescore all {count:,} submissions that are not cancelled? Grades may "
-                       "change; no status will. [y/N] ")
+        answer = input(f"Rescore all {count:,} submissions that are not cancelled? Grades of "
+                       "events not yet started or decided may change; no status will. [y/N] ")
         if answer.strip().lower() not in ("y", "yes"):
             print("Nothing was rescored.")
             return 0

@@ -1,8 +1,10 @@
 """Demo data: a believable London desk, deterministic for a given seed and day.
 
-Venues in real boroughs with plausible capacities; promoters; past events with debriefs;
-incidents concentrated at a minority of venues (as in reality); upcoming events over the
-next three weeks in every status, taken through the real workflow; demo users.
+Venues in real boroughs with plausible capacities; promoters; past events with debriefs,
+each scored as of its decision at the desk's review and taken through the workflow to its
+recorded status (``_walk_past``), so that the Accountability view measures real decisions at
+once; incidents concentrated at a minority of venues (as in reality); upcoming events over
+the next three weeks in every status, taken through the real workflow; demo users.
 
 **Outcomes follow a documented latent risk**, so that calibrating the grades on demo data
 finds a real, imperfect relationship rather than noise.  Each past event has a latent risk
@@ -42,12 +44,14 @@ from array import array
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TypeVar
+from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
 
 from eventrisk import audit, settings, users, workflow
 from eventrisk.model import (
     EventType,
+    Grade,
     IncidentCategory,
     Location,
     Role,
@@ -59,7 +63,7 @@ from eventrisk.model import (
 from eventrisk.reference import borough_names
 from eventrisk.scoring import service
 from eventrisk.scoring.features import hours_after_midnight, licensed_finish
-from eventrisk.timeutil import local_to_utc, night_of, now_utc, to_db
+from eventrisk.timeutil import from_db, local_to_utc, night_of, now_utc, to_db
 
 DEMO_USERS = (
     ("officer", "Alex Morgan", Role.OFFICER, "officer-demo"),
@@ -249,6 +253,8 @@ def build(db: Database, *, venues: int = 60, events: int = 600, incidents: int =
         prisk = dict(zip(promoter_ids, promoter_risk, strict=True))
         past = _Past()
         upcoming_ids: list[int] = []
+        goals: list[str] = []  # each past event's recorded status, in order
+        past_received: list[tuple[int, str, str, str]] = []  # id, received, start, goal
         # Past events in date order, as a desk receives them: ids and references then follow
         # time, as they do on a real desk (kept as day numbers: a million cost 8 MB).
         first_day = days[0].toordinal()
@@ -263,6 +269,9 @@ def build(db: Database, *, venues: int = 60, events: int = 600, incidents: int =
                 row, extra = _event_row(rng, day, venue_id, capacity_of[venue_id],
                                         licence_of[venue_id], promoter_ids, upcoming, counters,
                                         actor, borough_of[venue_id] == OVERGRADED_BOROUGH)
+                if not upcoming:  # received; the workflow takes it to its status below
+                    goals.append(row[21])
+                    row = (*row[:21], Status.RECEIVED.value, *row[22:])
                 rows.append(row)
                 extras.append(extra)
             db.conn.executemany(
@@ -283,11 +292,13 @@ def build(db: Database, *, venues: int = 60, events: int = 600, incidents: int =
                     upcoming_ids.append(sid)
                     continue
                 venue_id = row[2]
+                goal = goals[lo + n]
+                past_received.append((sid, row[19], row[5], goal))
                 latent = latent_risk(
                     propensity[venue_id], row[8], capacity_of[venue_id], late, gap,
                     prisk[row[3]], rng.gauss(0, CHANCE),
                     counts_door_gap=borough_of[venue_id] != OVERGRADED_BOROUGH)
-                past.add(sid, venue_id, start, end, row[21], latent)
+                past.add(sid, venue_id, start, end, goal, latent)
             say(f"events {min(events, lo + EVENT_CHUNK):,} of {events:,}")
 
         say("incidents")
@@ -297,6 +308,8 @@ def build(db: Database, *, venues: int = 60, events: int = 600, incidents: int =
         audit.record(db, actor, "demo.build", "", "",
                      {"seed": seed, "venues": venues, "events": events, "incidents": incidents})
         settings.mark_training(db)  # with its entry: verify holds the two together
+        say("decisions")
+        _walk_past(db, random.Random(seed + 1), past_received, say)
         say("workflow")
         _walk_upcoming(db, rng, upcoming_ids)
     return DemoSummary(venues, len(promoter_rows), events, incidents, upcoming_n,
@@ -465,6 +478,90 @@ def _make_debriefs(db, past: _Past, noted: dict[int, int], actor) -> None:
             db.conn.executemany(sql, rows)
             rows = []
     db.conn.executemany(sql, rows)
+
+
+# A past event was scored and decided at the desk's review meeting (``REVIEW_AT`` o'clock on
+# ``REVIEW_DAYS``), the first one at least a day after it arrived, or the one after (events
+# wait); an event too close for that was reviewed the morning after it arrived.  Some were
+# returned once first, and some grades were overridden (see ``_walk_past``).
+REVIEW_AT = 10
+REVIEW_DAYS = (0, 3)  # Mondays and Thursdays
+RETURNED = 0.08
+OVERRIDDEN = 0.06
+
+
+def decided_at(received: datetime, start: datetime, wait: int) -> datetime:
+    """When a past event was scored and decided: at the ``wait``-th review meeting (0 the
+    first) from the day after it arrived, or, if that falls on or after the day it starts,
+    the morning after it arrived (at the latest, the morning before it starts)."""
+    london = ZoneInfo("Europe/London")
+    arrived = received.astimezone(london).date()
+    last = start.astimezone(london).date() - timedelta(days=1)
+    day = arrived + timedelta(days=1)
+    while day.weekday() not in REVIEW_DAYS or wait:
+        wait -= day.weekday() in REVIEW_DAYS
+        day += timedelta(days=1)
+    if day > last:
+        day = max(min(arrived + timedelta(days=1), last), arrived)
+    return max(_local(day, REVIEW_AT), received + timedelta(minutes=1))
+
+
+def _walk_past(db: Database, rng: random.Random, past: list[tuple[int, str, str, str]],
+               say) -> None:
+    """Take each past event through the real workflow to its recorded status: scored as of
+    its decision (with the ruleset in force), sent for review, returned once for some,
+    approved or overridden, issued, debriefed; or cancelled.  The Accountability view then
+    measures the desk's own decisions from the first day."""
+    officer = _demo_user(db, Role.OFFICER)
+    supervisor = _demo_user(db, Role.SUPERVISOR)
+    decided: dict[int, datetime] = {}
+    goal_of = {}
+    for sid, received, start, goal in past:
+        goal_of[sid] = goal
+        if goal != Status.CANCELLED.value:
+            decided[sid] = decided_at(from_db(received), from_db(start),
+                                      int(rng.random() < 0.3))
+    # Scored as of their decisions, a chunk at a time (each event's features as of its own).
+    ids = sorted(decided)
+    for lo in range(0, len(ids), EVENT_CHUNK // 5):
+        chunk = {sid: decided[sid] for sid in ids[lo:lo + EVENT_CHUNK // 5]}
+        results = service.score_where(
+            db, officer, "s.id IN (SELECT CAST(value AS INTEGER) FROM json_each(:ids))",
+            {"ids": json.dumps(list(chunk))}, decided=chunk)
+        workflow.apply_many(db, officer, list(chunk), "assess", details={
+            r.submission_id: {"grade": r.grade.value, "score": r.score} for r in results})
+        if len(ids) > EVENT_CHUNK // 5:
+            say(f"decisions {min(len(ids), lo + EVENT_CHUNK // 5):,} of {len(ids):,}")
+    # Then each step for every event it applies to at once, as the workflow writes it one
+    # event at a time (``workflow.apply_many``): the same rows, reviews and audit entries.
+    live = [p[0] for p in past if p[3] != Status.CANCELLED.value]
+    returned = [sid for sid in live if rng.random() < RETURNED]
+    overridden = {sid for sid in live if rng.random() < OVERRIDDEN}
+    workflow.apply_many(db, officer, [p[0] for p in past if p[3] == Status.CANCELLED.value],
+                        "cancel", reason="Promoter withdrew the event")
+    workflow.apply_many(db, officer, live, "submit_for_review")
+    workflow.apply_many(db, supervisor, returned, "return",
+                        reason="Please confirm the door team numbers with the promoter.")
+    workflow.apply_many(db, officer, returned, "submit_for_review",
+                        reason="Door team confirmed.")
+    workflow.apply_many(db, supervisor, [sid for sid in live if sid not in overridden],
+                        "approve", reason="Measures agreed.")
+    grades = dict(db.execute("SELECT id, grade FROM submissions WHERE id IN (SELECT "
+                             "CAST(value AS INTEGER) FROM json_each(?))",
+                             [json.dumps(sorted(overridden))]).fetchall())
+    for sid in sorted(overridden):  # a few: one at a time, each with its own grade
+        grade = Grade(grades[sid])
+        up = grade is not Grade.CRITICAL and (grade is Grade.LOW or rng.random() < 0.5)
+        other = list(Grade)[list(Grade).index(grade) + (1 if up else -1)]
+        workflow.override(db, supervisor, sid, other,
+                          "Local knowledge: the licensing team's last visit found "
+                          + ("problems the history does not show." if up else
+                             "new management and a new, well-run door team."))
+    issued = [sid for sid in live if goal_of[sid] != Status.APPROVED.value]
+    workflow.apply_many(db, officer, issued, "issue", detail={"demo": True})
+    workflow.apply_many(db, officer, [sid for sid in issued
+                                      if goal_of[sid] == Status.DEBRIEFED.value],
+                        "debrief", detail={"demo": True})
 
 
 def _walk_upcoming(db: Database, rng: random.Random, ids: list[int]) -> None:

@@ -32,6 +32,7 @@ from eventrisk import audit, dialect, reconcile, snapshots
 from eventrisk.db import connect
 from eventrisk.errors import ValidationError
 from eventrisk.timeutil import now_utc, to_db
+from eventrisk.workflow import DECIDED
 
 Progress = Callable[[str, int, int], None]  # (phase, done, total)
 
@@ -333,6 +334,7 @@ class _State:
     override: str | None = None
     assessment: int | None = None
     created: bool = False
+    held: str | None = None  # the grade a decision holds while rescores add snapshots
     problem: str = ""
     anonymised: bool = False
 
@@ -355,6 +357,9 @@ def _replay(entries: list[tuple[int, str, dict]]) -> _State:
             state.problem = f"entry {entry_id} ({action}) comes before any entry creating it"
         if action == "assessment.snapshot":
             state.version += 1
+            # A rescore never changes a decided event's grade (workflow.DECIDED).
+            if state.status in DECIDED and state.held is None:
+                state.held = state.override or state.scored
             state.scored, state.assessment = detail.get("grade"), detail.get("assessment")
         elif kind in ("edit", "retention", "assign"):  # an edit, notes deleted or anonymised,
             # or handed to another officer
@@ -370,7 +375,7 @@ def _replay(entries: list[tuple[int, str, dict]]) -> _State:
             if kind == "override":
                 state.override = detail.get("grade_after")
             elif kind == "withdraw":
-                state.override = None
+                state.override = state.held = None
     return state
 
 
@@ -416,7 +421,7 @@ def _compare(report: Report, reference: str, state: _State, status, version, gra
         return
     if state.problem:
         report.add(f"{reference}: {state.problem}")
-    in_force = state.override or state.scored
+    in_force = state.override or state.held or state.scored
     for name, found, replayed in (("status", status, state.status),
                                   ("version", version, state.version),
                                   ("grade", grade, in_force),

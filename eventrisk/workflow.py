@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from sqlite_utils import Database
@@ -51,6 +52,10 @@ TRANSITIONS: dict[str, Transition] = {
 
 # Actions the service takes itself rather than offering as buttons.
 INTERNAL = frozenset({"assess", "withdraw", "debrief"})
+
+# Statuses in which a supervisor's decision is in force: a rescore never changes their grade
+# (it records its snapshot beside the decision; see ``scoring.service``).
+DECIDED = frozenset({S.APPROVED.value, S.ISSUED.value, S.DEBRIEFED.value})
 
 # Statuses that need someone to do something, for the risk queue.
 NEEDS_ACTION = {S.RECEIVED, S.RETURNED, S.ASSESSED, S.IN_REVIEW}
@@ -98,6 +103,59 @@ def apply(db: Database, actor: User, submission_id: int, action: str, *, reason:
                      {"from": current.value, "to": t.target.value, **(detail or {})},
                      reason.strip())
     return t.target
+
+
+def apply_many(db: Database, actor: User, submission_ids: list[int], action: str, *,
+               reason: str = "", detail: dict | None = None,
+               details: dict[int, dict] | None = None) -> None:
+    """``apply`` to many submissions at once, for bulk paths (the demo's past): the same
+    checks, row changes and audit entries, written a statement at a time; and for
+    ``approve`` and ``return`` the same review rows, each naming its snapshot in force.
+    ``details`` adds to one submission's audit detail."""
+    t = TRANSITIONS[action]
+    require(actor, t.permission)
+    if t.needs_reason and not reason.strip():
+        field = _REASON_FIELD[action]
+        raise ValidationError([(field, f"A {field} is required to {action} an assessment")])
+    if not submission_ids:
+        return
+    with db.atomic():
+        # The snapshot in force is the latest (a rescore always points the event at its new
+        # one): read by key, not searched for, as a big transaction's new rows have no
+        # statistics on the server yet.
+        chosen = json.dumps(submission_ids)
+        found = {sid: rest for sid, *rest in db.execute(
+            "SELECT s.id, s.status, a.id, a.grade FROM submissions s LEFT JOIN assessments a "
+            "ON a.id = s.assessment_id WHERE s.id IN (SELECT CAST(value AS INTEGER) FROM "
+            "json_each(?))", [chosen])}
+        for sid in submission_ids:
+            if sid not in found:
+                raise NotFoundError(f"There is no submission with id {sid}.")
+            current = Status(found[sid][0])
+            if current not in t.sources:
+                raise WorkflowError(f"Cannot {action.replace('_', ' ')} a submission that is "
+                                    f"{current.label.lower()}.")
+            if action in ("approve", "return") and found[sid][1] is None:
+                raise WorkflowError("Score the submission before it is reviewed.")
+        stamp = to_db(now_utc())
+        # An approval starts a new review, as ``approve`` does: no scoring editors yet.
+        editors = ", scoring_editors = '[]'" if action == "approve" else ""
+        db.execute(f"UPDATE submissions SET status = ?, version = version + 1, updated_at = ?, "
+                   f"updated_by = ?{editors} WHERE id IN (SELECT CAST(value AS INTEGER) FROM "
+                   "json_each(?))", [t.target.value, stamp, actor.username, chosen])
+        extra = (lambda sid: {"grade": found[sid][2]}) if action == "approve" else \
+            (lambda sid: {})
+        audit.record_many(db, [
+            (actor.username, f"submission.{action}", "submission", sid,
+             {"from": found[sid][0], "to": t.target.value, **extra(sid), **(detail or {}),
+              **(details or {}).get(sid, {})},
+             reason.strip()) for sid in submission_ids])
+        if action in ("approve", "return"):
+            db.conn.executemany(
+                "INSERT INTO reviews (submission_id, assessment_id, reviewer_id, decision, "
+                "comment, grade_before, grade_after, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [(sid, found[sid][1], actor.id, action, reason.strip(), found[sid][2],
+                  found[sid][2], stamp) for sid in submission_ids])
 
 
 def _latest_assessment(db: Database, submission_id: int) -> tuple[int, str]:
@@ -188,6 +246,7 @@ class Review:
     comment: str
     grade_before: str
     grade_after: str
+    assessment_id: int | None = None  # the snapshot decided on (never replaced)
 
 
 def latest_review(db: Database, submission_id: int,
@@ -197,7 +256,7 @@ def latest_review(db: Database, submission_id: int,
     only = "" if decision is None else " AND r.decision = ?"
     row = db.execute(
         "SELECT r.decision, u.display_name, r.created_at, r.comment, r.grade_before,"
-        " r.grade_after FROM reviews r JOIN users u ON u.id = r.reviewer_id"
+        " r.grade_after, r.assessment_id FROM reviews r JOIN users u ON u.id = r.reviewer_id"
         f" WHERE r.submission_id = ?{only} ORDER BY r.id DESC LIMIT 1",
         [submission_id] + ([] if decision is None else [decision])).fetchone()
     return Review(*row) if row else None

@@ -224,8 +224,7 @@ class AccountabilityView(QWidget):
                  f"{r.date_to[8:]}/{r.date_to[5:7]}/{r.date_to[:4]}"
         self.status.setText(f"{r.events:,} past events from {period}, {r.basis}.")
         if not r.events:
-            self.headline.setText("No scored past events in this period: there is nothing to "
-                                  "calibrate.")
+            self.headline.setText(r.empty_headline)
             for table in (self.grades, self.mix, self.rules, self.disparity, self.per_grade,
                           self.error_rates, self.overrides):
                 table.setRowCount(0)

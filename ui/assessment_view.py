@@ -192,6 +192,10 @@ class AssessmentView(QWidget):
                     if state.override else "")
             stale = ("The grade has changed since the supervisor's decision. "
                      if state.decision_stale else "")
+            if state.decision_stale and state.rescored is not None:
+                stale = (f"Rescored {state.rescored.grade.value} (score "
+                         f"{state.rescored.score}) since the supervisor's decision: it needs "
+                         "a re-review; the decided grade stays in force until then. ")
             self.badge_detail.setText(
                 f"{stale}{note}Score {snap.score} · confidence {snap.confidence:.0%} · rules "
                 f"{snap.ruleset_version}\n{state.guidance_as_agreed}")

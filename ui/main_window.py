@@ -509,9 +509,10 @@ class MainWindow(QMainWindow):
             show_error(self, exc, self.db_path)
             return
         if not confirm(self, "Rescore all", f"Rescore all {count:,} submissions that are not "
-                       "cancelled with the ruleset in force? Grades may change; no workflow "
-                       "status will, and everything is recorded under your name.",
-                       yes="Rescore all", no="Cancel"):
+                       "cancelled with the ruleset in force? Grades of events not yet started "
+                       "or decided may change (a decided one is marked for re-review "
+                       "instead); no workflow status will, and everything is recorded under "
+                       "your name.", yes="Rescore all", no="Cancel"):
             return
 
         def work(desk, report):

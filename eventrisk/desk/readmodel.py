@@ -15,7 +15,7 @@ from sqlite_utils import Database
 from eventrisk import audit, settings, submissions, workflow
 from eventrisk.model import Grade, Promoter, Status, Submission, User, Venue
 from eventrisk.scoring.rulebook import ruleset_by_version
-from eventrisk.scoring.service import StoredAssessment, latest_assessment
+from eventrisk.scoring.service import StoredAssessment, assessment_by_id, latest_assessment
 from eventrisk.timeutil import now_utc, to_file
 from eventrisk.users import can
 from eventrisk.venues import get_promoter, get_venue
@@ -46,6 +46,9 @@ class AssessmentState:
     four_eyes_blocked: bool  # this user captured or last edited it, so may not decide on it
     borough_action: str = ""  # what the borough should do at the grade in force
     assigned: str = ""  # the name of the officer who looks after it
+    # A decided event's snapshot is the one the supervisor decided on; a rescore since then
+    # is kept here, beside it, and never changes the grade in force.
+    rescored: StoredAssessment | None = None
     # Who changed a scoring input since the last approval (or since capture), by name: none
     # of them may approve or override it.
     scoring_editors: tuple[str, ...] = ()
@@ -71,11 +74,16 @@ class AssessmentState:
 
     @property
     def decision_stale(self) -> bool:
-        """The grade in force moved after the last approval or override."""
+        """The event needs a re-review: a rescore since the last approval or override grades
+        it differently from the snapshot decided on (or the grade in force moved)."""
         r = self.review
-        return (r is not None and self.grade is not None and r.decision != "return"
-                and self.status in (Status.APPROVED, Status.ISSUED)
-                and r.grade_after != self.grade.value)
+        if r is None or r.decision == "return" or self.grade is None \
+                or self.status not in (Status.APPROVED, Status.ISSUED):
+            return False
+        if self.rescored is not None and self.snapshot is not None \
+                and self.rescored.grade != self.snapshot.grade:
+            return True
+        return r.grade_after != self.grade.value
 
     def as_json(self) -> dict:
         """Plain data for ``score --json`` and other tools."""
@@ -101,6 +109,10 @@ class AssessmentState:
                        "grade_before": self.review.grade_before,
                        "grade_after": self.review.grade_after} if self.review else None,
             "training": self.training,
+            "decision_stale": self.decision_stale,
+            "rescored": {"score": self.rescored.score, "grade": self.rescored.grade.value,
+                         "ruleset_version": self.rescored.ruleset_version}
+            if self.rescored else None,
         }
 
 
@@ -110,6 +122,14 @@ def load(db: Database, submission_id: int, user: User | None = None, *,
     sub = submissions.get(db, submission_id)
     assert sub.venue_id is not None and sub.promoter_id is not None
     snapshot = latest_assessment(db, submission_id)
+    review = workflow.latest_review(db, submission_id)
+    rescored = None
+    if (review is not None and review.decision != "return" and review.assessment_id
+            and snapshot is not None and snapshot.id != review.assessment_id
+            and sub.status.value in workflow.DECIDED):
+        decided = assessment_by_id(db, review.assessment_id)
+        if decided is not None:
+            snapshot, rescored = decided, snapshot
     override_text, assigned = db.execute(
         "SELECT s.override_grade, coalesce(u.display_name, '') FROM submissions s LEFT JOIN "
         "users u ON u.id = s.assigned_to WHERE s.id = ?", [submission_id]).fetchone()
@@ -127,7 +147,7 @@ def load(db: Database, submission_id: int, user: User | None = None, *,
         promoter=get_promoter(db, sub.promoter_id), snapshot=snapshot, grade=grade,
         scored_grade=scored, override=override, guidance=guidance,
         borough_action=borough_action,
-        review=workflow.latest_review(db, submission_id),
+        review=review, rescored=rescored,
         history=tuple(audit.history(db, "submission", submission_id, history_limit))
         if history_limit else (),
         actions=actions_for(user, sub, snapshot is not None, blocked, now or now_utc()),

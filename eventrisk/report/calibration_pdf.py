@@ -56,8 +56,7 @@ def _story(r: CalibrationReport) -> list:
         story.append(para(note, "small", bold=True))
     if not r.events:
         story.append(Spacer(1, 10))
-        story.append(para("No scored past events in this period: there is nothing to "
-                          "calibrate.", bold=True))
+        story.append(para(r.empty_headline, bold=True))
         return story
     story += _headline(r)
     story += _grades(r)

@@ -66,15 +66,28 @@ class LetterData:
     show_grade: bool = False
 
 
+def letter_refusal(state: AssessmentState) -> str:
+    """Why no letter can go for this event, naming what is actually missing ('' if one can)."""
+    sub = state.submission
+    status = sub.status.label.lower()
+    if sub.status not in LETTER_STATUSES:
+        return (f"{sub.reference} is {status}: a letter goes to the promoter only once a "
+                "supervisor has approved the assessment.")
+    if state.snapshot is None or state.grade is None:
+        return (f"{sub.reference} is {status} but has never been scored, so there is no "
+                "assessment for a letter to state: score it first (the approval stands).")
+    return ""
+
+
 def letter_data(state: AssessmentState, ruleset: Ruleset, desk: DeskContact,
                 written_at: datetime, show_grade: bool = False) -> LetterData:
     """The allow-listed fields of an approved assessment (``WorkflowError`` otherwise).
     Advice is each fired rule's ``advice`` in ``ruleset`` (the one it was scored with): fixed
     wording for the promoter, never the evidence."""
     sub = state.submission
-    if sub.status not in LETTER_STATUSES or state.grade is None or state.snapshot is None:
-        raise WorkflowError(f"{sub.reference} is {sub.status.label.lower()}: a letter goes to "
-                            "the promoter only once a supervisor has approved the assessment.")
+    refusal = letter_refusal(state)
+    if refusal:
+        raise WorkflowError(refusal)
     agreed = {c.casefold() for c in sub.conditions}
     by_id = {r.id: r for r in ruleset.rules}
     advice = tuple(dict.fromkeys(

@@ -118,18 +118,19 @@ def release(db: Database) -> None:
 
 
 def compute(db: Database, where: str, params: dict, now: datetime,
-            keep: str | None = None) -> list[History]:
+            keep: str | None = None, as_of: str = "min(s.starts_at, :now)") -> list[History]:
     """History features for every submission matching ``where`` (SQL over alias ``s``, with
     named ``params``).
 
     With ``keep`` (a predicate over ``v.id``, the venues every matching submission is at),
     the running totals are built to reach past this span (``KEEP_AHEAD_CHUNKS``) and left on the
     connection, and a later call with the same ``keep`` whose span they cover reuses them,
-    unless any history has changed on the desk since (``release`` drops them)."""
+    unless any history has changed on the desk since (``release`` drops them).  ``as_of`` is
+    the SQL for each event's assessment time: by default its start, or now if sooner."""
     sql = dialect.of(db)
     rowid = sql.rowid
     bounds = ", ".join(
-        f"strftime({_ISO}, min(s.starts_at, :now), '-{m} months') AS t{m}" for m in WINDOWS)
+        f"strftime({_ISO}, {as_of}, '-{m} months') AS t{m}" for m in WINDOWS)
     cum = _cum_columns()
     columns, picks = _columns()
     columns_sql = ", ".join(picks)
@@ -176,7 +177,7 @@ def compute(db: Database, where: str, params: dict, now: datetime,
     for name, body in bodies.items():
         kept_tables += [f"CREATE TEMP TABLE {name} AS {body}", sql.temp_index(name, "k, t, id")]
     selection = f"""SELECT s.id, s.venue_id, s.promoter_id, s.night,
-            s.status, v.borough, min(s.starts_at, :now) AS t0, {bounds}
+            s.status, v.borough, {as_of} AS t0, {bounds}
             FROM submissions s JOIN venues v ON v.id = s.venue_id WHERE {where}"""
     named = {"now": to_db(now), "bulk": 1, **params}
 

@@ -54,10 +54,15 @@ class Scored:
 
 
 def iter_features(db: Database, where: str, params: dict, now: datetime,
-                  keep: str | None = None, batch: int = BATCH) -> Iterator[Scored]:
+                  keep: str | None = None, batch: int = BATCH,
+                  decided: dict[int, datetime] | None = None) -> Iterator[Scored]:
     """Features for every submission matching ``where`` (SQL over alias ``s``), in id order
-    (``keep``: see ``history.compute``), their rows read ``batch`` at a time."""
-    histories = history.compute(db, where, params, now, keep)
+    (``keep``: see ``history.compute``), their rows read ``batch`` at a time; each as of its
+    start or now, whichever is sooner, or as of the time ``decided`` names for it (see
+    ``score_where``)."""
+    histories = history.compute(db, where, params, now, keep,
+                                **({"as_of": _DECIDED_AS_OF.format(
+                                    temp=dialect.of(db).temp)} if decided else {}))
     venues = venues_by_id(db, (h.venue_id for h in histories))
     for start in range(0, len(histories), batch):
         chunk = histories[start:start + batch]
@@ -69,7 +74,8 @@ def iter_features(db: Database, where: str, params: dict, now: datetime,
             row = rows[h.submission_id]
             sub = submissions.from_row(row)
             venue = venues[h.venue_id]
-            as_of = min(now, sub.start)
+            as_of = min(now, sub.start, *([decided[sub.id]] if decided and sub.id in decided
+                                          else []))
             yield Scored(sub, venue, event_features(sub, venue, as_of) | h.values, h, as_of, row)
 
 
@@ -180,7 +186,7 @@ class _Prepared:
     assessment: Assessment | None = None
     basis: str = ""
     source: str | None = None  # the stamp of what it was made from (past events only)
-    skipped: bool = False  # its sources had not moved: nothing was computed or is written
+    skipped: bool = False  # held as it stands (it has started): nothing computed or written
     packed: bytes = b""  # the new snapshot's texts, packed where they were prepared
 
     def rebuilt(self) -> Assessment | None:
@@ -223,11 +229,13 @@ def source_stamps(db: Database, where: str, params: dict, now: datetime,
 
 def _prepare(db: Database, where: str, params: dict, now: datetime,
              ruleset: Ruleset, keep: str | None = None,
-             size: int = BATCH) -> Iterator[list[_Prepared]]:
+             size: int = BATCH,
+             decided: dict[int, datetime] | None = None) -> Iterator[list[_Prepared]]:
     """Read only: features, assessments and encoded snapshots, ``size`` at a time.
 
-    Past events whose source stamp matches the one stored with their snapshot are handed
-    back first, unchanged, without computing anything; the rest follow in id order."""
+    Events that have started and have a snapshot are handed back first, as they stand,
+    without computing anything (``_held``); the rest follow in id order.  (A past event's
+    source stamp is still stored with its first snapshot, ``score_source``.)"""
     batch: list[Scored] = []
 
     # What each submission's latest snapshot was made from: a rescore compares this cheap
@@ -237,27 +245,25 @@ def _prepare(db: Database, where: str, params: dict, now: datetime,
         "a.ruleset_sha256, s.score_source, s.reference, s.starts_at, s.status "
         f"FROM submissions s JOIN assessments a ON a.id = s.assessment_id WHERE {where}",
         params)}
-    sources = source_stamps(db, where, params, now, ruleset.sha256)
-    unchanged = [sid for sid, stamp in sources.items()
-                 if sid in known and known[sid][7] == stamp]
-    for start in range(0, len(unchanged), size):
+    # An event that has started keeps the snapshot it was graded with: that grade is the
+    # one the desk acted on, and calibration measures it ("as graded at the time").  It is
+    # handed back as it stands, unread; only a started event never scored is scored here.
+    started = to_db(now)
+    held = _held(known, started)
+    for start in range(0, len(held), size):
         out = []
-        for sid in unchanged[start:start + size]:
+        for sid in held[start:start + size]:
             _, digest, score_, grade, confidence, version, sha, stamp, ref, starts, status = \
                 known[sid]
             out.append(_Prepared(sid, ref, from_db(starts), status, "", None, digest,
                                  score_, grade, grade, confidence, version, sha, "", None,
                                  "", stamp, True))
         yield out
-    temp = dialect.of(db).temp
-    if unchanged:
-        db.execute(f"DROP TABLE IF EXISTS {temp}_unchanged")
-        # CREATE ... AS, not INSERT: Python's sqlite3 begins a transaction before any INSERT,
-        # even into a temporary table, and this read would then hold the desk's shared lock
-        # and turn the writes that follow into savepoints that are never committed.
-        db.execute("CREATE TEMP TABLE _unchanged AS SELECT CAST(value AS INTEGER) AS id "
-                   "FROM json_each(?)", [json.dumps(unchanged)])
-        where = f"({where}) AND s.id NOT IN (SELECT id FROM {temp}_unchanged)"
+    if held:
+        where = (f"({where}) AND NOT (s.assessment_id IS NOT NULL AND "
+                 f"s.starts_at <= :_started)")
+        params = {**params, "_started": started}
+    sources = source_stamps(db, where, params, now, ruleset.sha256)
 
     def encode(items: list[Scored]) -> list[_Prepared]:
         out: dict[int, _Prepared] = {}
@@ -294,17 +300,19 @@ def _prepare(db: Database, where: str, params: dict, now: datetime,
                                     snapshots.pack(db, inputs, features, fired))
         return [out[s.submission.id] for s in items if s.submission.id is not None]
 
-    try:
-        for scored in iter_features(db, where, params, now, keep, size):
-            batch.append(scored)
-            if len(batch) == size:
-                yield encode(batch)
-                batch = []
-        if batch:
+    for scored in iter_features(db, where, params, now, keep, size, decided):
+        batch.append(scored)
+        if len(batch) == size:
             yield encode(batch)
-    finally:
-        if unchanged:
-            db.execute(f"DROP TABLE IF EXISTS {temp}_unchanged")
+            batch = []
+    if batch:
+        yield encode(batch)
+
+
+def _held(known: dict[int, list], started: str) -> list[int]:
+    """The submissions with a snapshot whose start is at or before ``started``: their snapshot
+    and grade stand, whatever a rescore would give now."""
+    return [sid for sid, rest in known.items() if rest[9] <= started]
 
 
 def _fields(p: _Prepared) -> tuple:
@@ -352,7 +360,8 @@ def score_where(db: Database, actor: User, where: str, params: dict, *,
                 now: datetime | None = None,
                 progress: Callable[[int, int], bool] | None = None,
                 sink: Callable[[ScoreResult], None] | None = None,
-                parallel_from: int = PARALLEL_FROM, assess: bool = False) -> list[ScoreResult]:
+                parallel_from: int = PARALLEL_FROM, assess: bool = False,
+                decided: dict[int, datetime] | None = None) -> list[ScoreResult]:
     """Score every matching submission and store a snapshot where anything changed.
 
     Results are returned, or handed to ``sink`` one by one (then the list stays empty).
@@ -368,6 +377,10 @@ def score_where(db: Database, actor: User, where: str, params: dict, *,
     Each batch of ``BATCH`` submissions commits on its own (inside a caller's transaction,
     as a savepoint of it), so that another workstation's save never waits long for the
     write lock; a cancel keeps the batches already written, each whole.
+
+    ``decided`` (submission id -> time) scores those submissions as of that time, as they
+    would have been scored before a decision then (the demo replays a desk's past this way),
+    in this process.
     """
     require(actor, "score")
     now = now or now_utc()
@@ -379,7 +392,7 @@ def score_where(db: Database, actor: User, where: str, params: dict, *,
     with _bulk_allocation():
         # A worker sees only committed rows: inside a caller's transaction, stay in-process.
         if (total >= parallel_from and path != ":memory:" and (os.cpu_count() or 1) >= 2
-                and not db.conn.in_transaction):
+                and not db.conn.in_transaction and not decided):
             _score_in_parallel(db, actor, where, params, now, ruleset, path, total, keep,
                                progress, assess)
         else:
@@ -387,17 +400,46 @@ def score_where(db: Database, actor: User, where: str, params: dict, *,
             # desk's write lock is never held for long (a save elsewhere waits for one
             # batch, not the whole rescore); inside one, the batches are its savepoints.
             done = 0
-            for batch in _prepare(db, where, params, now, ruleset, size=BATCH):
-                with db.atomic():
-                    _store_ruleset_if_new(db, ruleset, actor)
-                    for result in _write(db, actor, batch, to_db(now), assess):
-                        keep(result)
-                done += len(batch)
-                if progress and progress(done, total) is False:
-                    raise Cancelled()
+            with _decided_times(db, decided):
+                for batch in _prepare(db, where, params, now, ruleset, size=BATCH,
+                                      decided=decided):
+                    with db.atomic():
+                        _store_ruleset_if_new(db, ruleset, actor)
+                        for result in _write(db, actor, batch, to_db(now), assess):
+                            keep(result)
+                    done += len(batch)
+                    if progress and progress(done, total) is False:
+                        raise Cancelled()
         if progress:
             progress(total, total)
     return results
+
+
+# Each event's assessment time when ``score_where`` is told when it was decided.
+_DECIDED_AS_OF = ("min(s.starts_at, coalesce((SELECT d.t FROM {temp}_decided d WHERE "
+                  "d.id = s.id), :now))")
+
+
+@contextmanager
+def _decided_times(db: Database, decided: dict[int, datetime] | None):
+    """The ``decided`` times as a temporary table for the history query, for the call."""
+    if not decided:
+        yield
+        return
+    temp = dialect.of(db).temp
+    db.execute(f"DROP TABLE IF EXISTS {temp}_decided")
+    # CREATE ... AS, not INSERT: Python's sqlite3 begins a transaction before any INSERT,
+    # even into a temporary table, and the batches' commits would become savepoints of it.
+    db.execute("CREATE TEMP TABLE _decided AS SELECT CAST(substr(value, 1, instr(value, '|') "
+               "- 1) AS INTEGER) AS id, substr(value, instr(value, '|') + 1) AS t "
+               "FROM json_each(?)",
+               [json.dumps([f"{sid}|{to_db(t)}" for sid, t in decided.items()])])
+    for statement in dialect.of(db).temp_index("_decided", "id").split("; "):
+        db.execute(statement)
+    try:
+        yield
+    finally:
+        db.execute(f"DROP TABLE IF EXISTS {temp}_decided")
 
 
 def _store_ruleset_if_new(db: Database, ruleset: Ruleset, actor: User) -> None:
@@ -596,7 +638,11 @@ def _write(db: Database, actor: User, batch: list[_Prepared], stamp: str,
             _, score_, grade, rank, override = latest[sid]
             shown = ((p.score, p.grade, Grade(p.grade).rank) if override is None
                      else (p.score, override, rank))
-            if (score_, grade, rank) == shown:
+            # A decided event keeps the grade the supervisor decided on: the new snapshot
+            # stands beside the decision, which the read model then shows as needing a
+            # re-review where its grade differs (``decision_stale``).
+            if (score_, grade, rank) == shown or (p.status in workflow.DECIDED
+                                                and grade is not None):
                 confirmed.append((aid, stamp, actor.username, p.source, sid))
             else:
                 regraded.append((aid, stamp, actor.username, p.source, *shown, sid))
@@ -661,8 +707,17 @@ class StoredAssessment:
 
 def latest_assessment(db: Database, submission_id: int) -> StoredAssessment | None:
     """The newest stored snapshot of a submission."""
-    rows = list(db.query("SELECT * FROM assessments WHERE submission_id = ? ORDER BY id DESC "
-                         "LIMIT 1", [submission_id]))
+    return _stored(db, "SELECT * FROM assessments WHERE submission_id = ? ORDER BY id DESC "
+                   "LIMIT 1", submission_id)
+
+
+def assessment_by_id(db: Database, assessment_id: int) -> StoredAssessment | None:
+    """One stored snapshot (a decision's, say)."""
+    return _stored(db, "SELECT * FROM assessments WHERE id = ?", assessment_id)
+
+
+def _stored(db: Database, sql: str, key: int) -> StoredAssessment | None:
+    rows = list(db.query(sql, [key]))
     if not rows:
         return None
     r = rows[0]

@@ -133,7 +133,7 @@ def test_removing_every_entry_is_caught_by_verify_alone(desk_file):
 
 
 def test_renumbering_entries_is_caught(desk_file):
-    tamper(desk_file, "UPDATE audit_log SET id = id + 1000")
+    tamper(desk_file, "UPDATE audit_log SET id = id + 1000000")
     assert any("entry 1 is missing" in p for p in check(desk_file))
 
 

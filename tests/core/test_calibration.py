@@ -13,7 +13,6 @@ import pytest
 
 from eventrisk.calibration import (
     OUTCOME_AFTER,
-    OUTCOME_BEFORE,
     auc,
     auc_interval,
     calibrate,
@@ -91,8 +90,9 @@ _INSERT = {
     "submissions": "INSERT INTO submissions (id, reference, event_name, venue_id, promoter_id, "
                    "event_type, starts_at, ends_at, night, status, grade) VALUES (?, ?, 'Night',"
                    " ?, 1, ?, ?, ?, ?, 'debriefed', ?)",
-    "assessments": "INSERT INTO assessments (id, submission_id, created_at, ruleset_version, "
-                   "score, grade, fired, features) VALUES (?, ?, ?, 'synthetic', ?, ?, ?, '{}')",
+    "assessments": "INSERT INTO assessments (id, submission_id, created_at, as_of, "
+                   "ruleset_version, score, grade, fired, features) VALUES (?, ?, ?, ?, "
+                   "'synthetic', ?, ?, ?, '{}')",
     "pointers": "UPDATE submissions SET assessment_id = ? WHERE id = ?",
     "incidents": "INSERT INTO incidents (reference, venue_id, occurred_at, category, severity, "
                  "location, submission_id) VALUES (?, ?, ?, 'disorder', ?, 'inside', ?)",
@@ -101,6 +101,9 @@ _INSERT = {
     "reviews": "INSERT INTO reviews (submission_id, reviewer_id, decision, comment, grade_before,"
                " grade_after, created_at) VALUES (?, 1, 'override', ?, ?, ?, ?)",
 }
+
+
+AS_OF = timedelta(days=3)  # each event is scored three days before it
 
 
 def _event(rows, rng, n, grade, venue, when, overrides):
@@ -113,7 +116,8 @@ def _event(rows, rng, n, grade, venue, when, overrides):
     rows["submissions"].append(
         [sid, f"ER-2025-{n:06d}", venue, "club_night" if n % 3 else "concert", to_db(when),
          to_db(when + timedelta(hours=4)), when.date().isoformat(), graded.value])
-    rows["assessments"].append([aid, sid, to_db(when), score, graded.value, json.dumps(rules)])
+    rows["assessments"].append([aid, sid, to_db(when - AS_OF), to_db(when - AS_OF), score,
+                                graded.value, json.dumps(rules)])
     rows["pointers"].append([aid, sid])
     trouble = rng.random() < TRUE_RATE[grade]
     if trouble:
@@ -158,9 +162,13 @@ def test_the_report_recovers_known_rates_within_their_intervals(tmp_path):
 
 def test_rates_that_fall_with_the_grade_are_called_out(tmp_path):
     db = _desk(tmp_path, events_per_grade=400)
-    db.execute("UPDATE submissions SET grade = 'LOW' WHERE grade = 'CRITICAL'")
-    db.execute("UPDATE submissions SET grade = 'CRITICAL' WHERE id IN (SELECT id FROM "
-               "submissions WHERE grade = 'LOW' ORDER BY id LIMIT 400)")
+    # A supervisor overrode every CRITICAL to LOW, and 400 LOW to CRITICAL.
+    swap = ("INSERT INTO reviews (submission_id, reviewer_id, decision, comment, grade_before,"
+            " grade_after, created_at) SELECT id, 1, 'override', 'swap', grade, ?, starts_at "
+            "FROM submissions WHERE id IN (SELECT id FROM submissions WHERE grade = ? "
+            "ORDER BY id LIMIT 400)")
+    db.execute(swap, ["LOW", "CRITICAL"])
+    db.execute(swap, ["CRITICAL", "LOW"])
     report = _report(db)
     assert not report.rates_rise
     assert "no more often than" in report.rise_note
@@ -231,40 +239,53 @@ def test_overrides_by_supervisor_direction_and_outcome(tmp_path):
     assert report.override_list[0].justification == "Justification 0"
 
 
-def test_the_outcome_window_is_one_hour_before_to_two_hours_after(tmp_path):
-    assert OUTCOME_BEFORE == timedelta(hours=1) and OUTCOME_AFTER == timedelta(hours=2)
+def test_the_outcome_window_runs_from_the_start_to_two_hours_after(tmp_path):
+    """Unlinked incidents at the venue count from the start (not before it: an event scored
+    as of its start has already counted those as inputs) to 2 h after the end; one the desk
+    linked to another event at the venue never counts; one linked to this event counts
+    whenever it happened after the time the snapshot was scored as of."""
+    assert OUTCOME_AFTER == timedelta(hours=2)
     db = _desk(tmp_path, events_per_grade=1)
     db.execute("DELETE FROM incidents")
     first = db.execute("SELECT id, venue_id, starts_at, ends_at FROM submissions ORDER BY id "
                        "LIMIT 1").fetchone()
+    other = db.execute("SELECT id FROM submissions WHERE id != ? ORDER BY id LIMIT 1",
+                       [first[0]]).fetchone()[0]
     start = datetime.fromisoformat(first[2].replace("Z", "+00:00"))
     end = datetime.fromisoformat(first[3].replace("Z", "+00:00"))
+    as_of = start - AS_OF
     second = timedelta(seconds=1)
-    cases = [(start - OUTCOME_BEFORE, first[1], True),
-             (start - OUTCOME_BEFORE - second, first[1], False),
-             (end + OUTCOME_AFTER, first[1], True),
-             (end + OUTCOME_AFTER + second, first[1], False),
-             (start + timedelta(hours=1), 3 - (first[1] == 2), False)]  # another venue
-    for when, venue, counts in cases:
+    cases = [(start, first[1], None, True),
+             (start - second, first[1], None, False),  # the hour before: an input, not trouble
+             (start - timedelta(minutes=30), first[1], None, False),
+             (end + OUTCOME_AFTER, first[1], None, True),
+             (end + OUTCOME_AFTER + second, first[1], None, False),
+             (start + timedelta(hours=1), first[1], other, False),  # another event's
+             (start - timedelta(hours=1), first[1], first[0], True),  # linked, after as_of
+             (as_of, first[1], first[0], True),
+             (as_of - second, first[1], first[0], False),  # linked, but already an input
+             (start + timedelta(hours=1), 3 - (first[1] == 2), None, False)]  # another venue
+    for when, venue, link, counts in cases:
         db.execute("DELETE FROM incidents")
         db.execute("INSERT INTO incidents (reference, venue_id, occurred_at, category, severity,"
-                   " location) VALUES ('INC-W', ?, ?, 'knife', 3, 'inside')",
-                   [venue, to_db(when)])
+                   " location, submission_id) VALUES ('INC-W', ?, ?, 'knife', 3, 'inside', ?)",
+                   [venue, to_db(when), link])
         report = _report(db)
         grade = next(g for g in report.grades if g.grade == "LOW")
-        assert (grade.outcome.with_outcome == 1) is counts, (when, venue)
+        assert (grade.outcome.with_outcome == 1) is counts, (when, venue, link)
 
 
 ALLOWED_READS = {
     "submissions": {"id", "reference", "starts_at", "ends_at", "status", "event_type",
-                    "venue_id", "grade", "assessment_id"},
+                    "venue_id", "assessment_id", "created_at"},
     "venues": {"id", "borough"},
     # The snapshot: one packed blob (or, before m010 ran, its three texts).
-    "assessments": {"id", "score", "grade", "packed", "inputs", "fired", "features"},
+    "assessments": {"id", "submission_id", "created_at", "as_of", "score", "grade", "packed",
+                    "inputs", "fired", "features"},
     "incidents": {"submission_id", "venue_id", "occurred_at", "severity"},
     "debriefs": {"submission_id", "went_ahead", "incidents_noted"},
     "reviews": {"id", "submission_id", "reviewer_id", "decision", "comment", "grade_before",
-                "grade_after"},
+                "grade_after", "assessment_id"},
     "users": {"id", "display_name"},
 }
 

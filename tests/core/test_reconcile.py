@@ -267,7 +267,8 @@ def test_a_forged_run_over_a_whole_live_event_is_caught(desk_file):
     place, so no schedule can have made it due."""
     conn = sqlite3.connect(desk_file)
     sid, ref = conn.execute("SELECT s.id, s.reference FROM submissions s JOIN reviews r ON "
-                            "r.submission_id = s.id WHERE r.decision = 'override'").fetchone()
+                            "r.submission_id = s.id WHERE r.decision = 'override' AND "
+                            "s.starts_at > strftime('%Y-%m-%dT%H:%M:%SZ', 'now')").fetchone()
     conn.close()
     desk = Desk.open(desk_file)
     desk.sign_in("admin", "admin-demo")
