@@ -64,7 +64,7 @@ def import_form(desk: Desk, args) -> int:
     for f in SUBMISSION_FIELDS:
         value = reading.fields.get(f.name, "")
         if f.choices is not None and value:
-            value = f.choices(value).label
+            value = getattr(f.choices(value), "label", value)
         elif f.kind == "optional_bool" and value:
             value = "Yes" if value == "true" else "No"
         if value:

@@ -111,7 +111,7 @@ def noted(partial: Path) -> Iterator[Path]:
 
 def sweep() -> list[Path]:
     """Remove the temporary files of writers that were killed; returns those removed."""
-    removed = []
+    removed: list[Path] = []
     try:
         notes = list(_notes().iterdir())
     except OSError:

@@ -61,18 +61,17 @@ DESK_ONLY = {"reference", "received_at", "notes", "status", "conditions", "venue
 def _choice(f: Field) -> tuple[str, ...]:
     assert f.choices is not None
     first = CHOOSE if f.required else NOT_STATED
-    return (first, *(c.label for c in f.choices))
+    return (first, *(getattr(c, "label", str(c.value)) for c in f.choices))
 
 
-def _from_desk(name: str, **changes) -> FormField:
+def _from_desk(name: str, **changes: str) -> FormField:
     f = _BY_NAME[name]
     kind = "choice" if f.kind == "enum" else "text"
     options = _choice(f) if f.kind == "enum" else ()
     if f.kind == "optional_bool":
         kind, options = "choice", (NOT_STATED, YES, NO)
-    base = {"name": name, "label": f.label, "kind": kind, "desk": name, "options": options,
-            "help": f.help, "max_length": f.max_length, "required": f.required}
-    return FormField(**(base | changes))
+    return FormField(name, changes.get("label", f.label), kind, name, options,
+                     changes.get("help", f.help), f.max_length, f.required)
 
 
 FORM_FIELDS: tuple[FormField, ...] = (
@@ -123,7 +122,8 @@ class FilledForm:
 
 def _label_to_value(choices: type[Enum], label: str) -> str | None:
     for c in choices:
-        if label.strip().casefold() in (c.label.casefold(), str(c.value).casefold()):
+        shown = getattr(c, "label", str(c.value))
+        if label.strip().casefold() in (shown.casefold(), str(c.value).casefold()):
             return str(c.value)
     return None
 

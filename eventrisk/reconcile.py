@@ -343,7 +343,7 @@ def _keep_years(run_detail: dict) -> dict[str, int]:
 
     try:
         schedule = retention.load_schedule()
-    except retention.ScheduleError:
+    except retention.RetentionFileError:  # a broken schedule file: nothing known of it
         return {}
     if run_detail.get("schedule_sha256") != schedule.sha256:
         return {}

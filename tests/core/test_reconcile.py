@@ -279,3 +279,23 @@ def test_a_forged_run_over_a_whole_live_event_is_caught(desk_file):
     desk.close()
     found = problems(desk_file)
     assert any(f"anonymised {ref}, which was not due" in p for p in found), found
+
+
+def test_a_broken_schedule_file_leaves_verify_working(desk_file, tmp_path, monkeypatch):
+    """Verify reads the schedule in use to judge each retention run; a broken schedule file
+    means nothing is known of its periods (the run is judged by the rest), never a crash."""
+    conn = sqlite3.connect(desk_file)
+    sid = conn.execute("SELECT id FROM submissions WHERE starts_at < "
+                       "strftime('%Y-%m-%dT%H:%M:%SZ', 'now') ORDER BY starts_at").fetchone()[0]
+    conn.close()
+    desk = Desk.open(desk_file)
+    desk.sign_in("admin", "admin-demo")
+    work = anonymise.Work(desk.db, "admin", to_db(now_utc()))
+    with desk.db.atomic():
+        work.dispose("submissions", "anonymise", [sid])
+        work.finish("retention.apply", {"schedule": "1"})
+    desk.close()
+    bad = tmp_path / "retention.toml"
+    bad.write_text("this is [not toml", encoding="utf-8")
+    monkeypatch.setenv("EVENTRISK_RETENTION", str(bad))
+    assert isinstance(problems(desk_file), list)  # judged, not crashed
