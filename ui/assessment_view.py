@@ -37,8 +37,9 @@ from eventrisk.scoring.whatif import MEASURES
 from eventrisk.timeutil import british_datetime, british_time, from_db, local_to_utc, to_local
 from ui.datetime_fields import DateTimeField
 from ui.dialogs import ask_reason, confirm, ok_cancel, settle
-from ui.errors import message_for, show_error
+from ui.errors import show_error
 from ui.flow_layout import FlowLayout
+from ui.mailing import offer_to_send
 from ui.memory import memory_of
 from ui.models import Column, ObjectTableModel, table_view
 from ui.pdf_preview import PdfPreview, print_pdf, save_pdf
@@ -447,26 +448,13 @@ class AssessmentView(QWidget):
             self.notice.emit(f"Not mailed: {exc.problems[0][1]}.")
             return False
         what = "the issued assessment" if kind == "issued" else "the letter"
-        if QMessageBox.question(self, "Send it?", f"Send {what} to {to} now, through the "
-                                "force's mail relay?") != QMessageBox.StandardButton.Yes:
+        sent = offer_to_send(self, what, to, lambda: send(sid, pdf),
+                             f"{self.sub.reference} stays issued; nothing else changed.")
+        if sent is None:
             return False
-        while True:
-            try:
-                sent = send(sid, pdf)
-            except Exception as exc:  # noqa: BLE001 - said in a sentence, sent again on a click
-                box = QMessageBox(QMessageBox.Icon.Warning, "Not sent",
-                                  f"{message_for(exc)[1]}\n\n{self.sub.reference} stays "
-                                  "issued; nothing else changed.", parent=self)
-                again = box.addButton("Send &again", QMessageBox.ButtonRole.AcceptRole)
-                box.addButton("&Close", QMessageBox.ButtonRole.RejectRole)
-                box.setDefaultButton(again)
-                box.exec()
-                if box.clickedButton() is not again:
-                    return False
-                continue
-            self.notice.emit(f"Sent {what} of {self.sub.reference} to "
-                             f"{', '.join(sent.recipients)} (recorded in the audit trail).")
-            return True
+        self.notice.emit(f"Sent {what} of {self.sub.reference} to "
+                         f"{', '.join(sent.recipients)} (recorded in the audit trail).")
+        return True
 
     def _agree(self) -> None:
         changes = self.what_if.changes()

@@ -40,8 +40,9 @@ from ui.assessment_view import AssessmentView
 from ui.dashboard_view import DashboardView
 from ui.datetime_fields import DateField
 from ui.dialogs import clamp, confirm, install_screen_fit, ok_cancel, settle
-from ui.errors import show_error
+from ui.errors import message_for, show_error
 from ui.login import ChangePasswordDialog, LockDialog, sign_in
+from ui.mailing import offer_to_send
 from ui.memory import memory_of, open_path, save_path
 from ui.personal_data_dialog import PersonalDataDialog
 from ui.queue_view import QueueView
@@ -695,11 +696,29 @@ class MainWindow(QMainWindow):
                 self.statusBar().showMessage(f"Saved a pack of {count} event"
                                              f"{'' if count == 1 else 's'} to {path}.",
                                              10000)
+                self.offer_pack_mail(borough, start, end, pdf)
 
         self._background(f"Building the {borough} pack…",
                          lambda desk, report: desk.render_pack(borough, start, end,
                                                                progress=report,
                                                                include_pending=pending), done)
+
+    def offer_pack_mail(self, borough: str, start: date, end: date, pdf: bytes) -> None:
+        """Where the desk has a mail relay and the borough a duty mailbox: offer to send the
+        pack there (a failure offers Send again)."""
+        try:
+            if self.desk.mail.relay() is None:
+                return
+            mailbox = self.desk.mail.mailbox(borough)
+        except Exception as exc:  # noqa: BLE001 - no mailbox for it: say so, send nothing
+            self.statusBar().showMessage(f"Not mailed: {message_for(exc)[1]}", 15000)
+            return
+        sent = offer_to_send(self, f"the {borough} pack", f"{borough}'s duty mailbox "
+                             f"({mailbox})", lambda: self.desk.mail.send_pack(
+                                 borough, start, end, pdf), "The saved pack is unchanged.")
+        if sent is not None:
+            self.statusBar().showMessage(f"Sent the {borough} pack to {mailbox} (recorded in "
+                                         "the audit trail).", 15000)
 
     def backup(self) -> None:
         server = is_server(self.db_path)

@@ -152,7 +152,7 @@ def relay(window_for, tmp_path, monkeypatch):
     monkeypatch.setenv("EVENTRISK_DESK_JSON", str(tmp_path / "desk.json"))
     previous = keyring.get_keyring()
     keyring.set_keyring(MemoryKeyring())
-    yield window, inbox, admin, port
+    yield window, inbox, admin, port, borough
     keyring.set_keyring(previous)
     controller.stop()
 
@@ -163,7 +163,7 @@ def test_issuing_offers_to_mail_the_borough_and_sends_again_after_a_failure(
 
     from ui import assessment_view
 
-    window, inbox, admin, port = relay
+    window, inbox, admin, port, _ = relay
     db = window.desk.db
     sid = db.execute("SELECT id FROM submissions WHERE status = 'approved' AND assessment_id "
                      "IS NOT NULL ORDER BY starts_at LIMIT 1").fetchone()[0]
@@ -190,3 +190,15 @@ def test_issuing_offers_to_mail_the_borough_and_sends_again_after_a_failure(
                                         "'mail.%' ORDER BY id")]
     assert actions == ["mail.failed", "mail.sent"]
     assert "Sent the issued assessment" in window.statusBar().currentMessage()
+
+
+def test_a_saved_pack_is_offered_to_its_boroughs_mailbox(qtbot, relay, monkeypatch, messages):
+    from datetime import date, timedelta
+
+    window, inbox, admin, port, borough = relay
+    pdf, _ = window.desk.render_pack(borough, date.today() - timedelta(days=400),
+                                     date.today() + timedelta(days=400))
+    window.offer_pack_mail(borough, date.today(), date.today(), pdf)
+    assert any("Send the " in m and borough in m for m in messages)
+    assert [r for r, _ in inbox.messages] == [["duty@example.police.uk"]]
+    assert inbox.messages[0][1]["Subject"].strip().startswith("OFFICIAL-SENSITIVE: borough pack")
