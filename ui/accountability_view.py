@@ -12,7 +12,6 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QDateEdit,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -32,6 +31,7 @@ from eventrisk.formatting import percent, rate_text
 from eventrisk.model import GRADE_COLOURS, Grade
 from eventrisk.report.files import write_pdf
 from ui.charts import RateChart, RatioChart
+from ui.datetime_fields import DateField
 from ui.errors import show_error
 from ui.memory import memory_of, open_path, save_path
 from ui.worker import Task
@@ -53,14 +53,11 @@ class AccountabilityView(QWidget):
         outer = QVBoxLayout(self)
         controls = QHBoxLayout()
         yesterday = date.today() - timedelta(days=1)
-        self.date_from = QDateEdit(QDate(yesterday.year - 1, yesterday.month, 1),
-                                   calendarPopup=True, objectName="calibrationFrom",
-                                   accessibleName="Events from")
-        self.date_to = QDateEdit(QDate(yesterday.year, yesterday.month, yesterday.day),
-                                 calendarPopup=True, objectName="calibrationTo",
-                                 accessibleName="Events to")
-        for edit in (self.date_from, self.date_to):
-            edit.setDisplayFormat("dd/MM/yyyy")
+        # Typed dates, one Tab each, as in every other form (a sectioned editor took five).
+        self.date_from = DateField(QDate(yesterday.year - 1, yesterday.month, 1),
+                                   accessible="Events from", name="calibrationFrom")
+        self.date_to = DateField(QDate(yesterday.year, yesterday.month, yesterday.day),
+                                 accessible="Events to", name="calibrationTo")
         self.basis = QComboBox(objectName="calibrationBasis", accessibleName="Grades")
         self.basis.addItems(["As graded at the time",
                              f"Re-graded under the ruleset in force "
@@ -160,6 +157,12 @@ class AccountabilityView(QWidget):
 
     # ---- running ---------------------------------------------------------------------------
     def run(self) -> None:
+        for field, label in ((self.date_from, "from"), (self.date_to, "to")):
+            if not field.date().isValid():
+                field.setFocus()
+                self.headline.setText(f"The date {label} '{field.text()}' is not a date: type "
+                                      "it like 19/12/2026.")
+                return
         start, end = self.date_from.date().toPython(), self.date_to.date().toPython()
         ruleset = None
         if self.basis.currentIndex() == IN_FORCE:

@@ -88,3 +88,23 @@ def test_an_officer_cannot_open_it(window_for):
     assert window.open_accountability() is None
     action = next(a for a in window._actions if "ccountability" in a.text())
     assert not action.isEnabled()
+
+
+def test_the_period_is_typed_in_one_field_each_and_a_bad_date_is_said(qtbot, desk):
+    """Issue 33: the sectioned date editors took five Tabs each; the period takes typed dates
+    like every other form, and a date that is not one is said, not run."""
+    from PySide6.QtCore import Qt
+
+    from ui.accountability_view import AccountabilityView
+    from ui.datetime_fields import DateField
+    from tests.ui.conftest import sign_in
+
+    db, path = desk
+    view = AccountabilityView(sign_in(db, path, "supervisor"))
+    qtbot.addWidget(view)
+    assert isinstance(view.date_from, DateField) and isinstance(view.date_to, DateField)
+    view.date_from.clear()
+    qtbot.keyClicks(view.date_from, "31/02/2026")
+    qtbot.mouseClick(view.run_button, Qt.MouseButton.LeftButton)
+    assert "'31/02/2026' is not a date" in view.headline.text()
+    assert view.report is None
