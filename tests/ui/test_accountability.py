@@ -95,9 +95,9 @@ def test_the_period_is_typed_in_one_field_each_and_a_bad_date_is_said(qtbot, des
     like every other form, and a date that is not one is said, not run."""
     from PySide6.QtCore import Qt
 
+    from tests.ui.conftest import sign_in
     from ui.accountability_view import AccountabilityView
     from ui.datetime_fields import DateField
-    from tests.ui.conftest import sign_in
 
     db, path = desk
     view = AccountabilityView(sign_in(db, path, "supervisor"))
