@@ -167,7 +167,8 @@ def directory(people: dict[str, str]) -> Iterator[Directory]:
     slappasswd hashes it ({SSHA}); it runs as the current user until the block ends."""
     absent = [name for name in _LDAP_PROGRAMS if _program(name) is None]
     if absent:
-        missing(f"OpenLDAP's {', '.join(absent)} not installed here "
+        missing(f"OpenLDAP's {', '.join(absent)} {'is' if len(absent) == 1 else 'are'} "
+                "not installed here "
                 "(apt-get install slapd ldap-utils)")
     schemas = _schema_folder()
     if schemas is None:
