@@ -5,17 +5,9 @@ cannot check a password).  A person's login and password go to libpq; a wrong on
 by the server in one sentence; EventRisk keeps none of it.
 
 initdb and a start take about 2.5 s; the test is skipped, saying why, where PostgreSQL's
-server binaries are not installed."""
+server binaries are not installed (and fails there when EVENTRISK_REQUIRE_PG is set)."""
 
 from __future__ import annotations
-
-import glob
-import os
-import shutil
-import socket
-import subprocess
-import tempfile
-from pathlib import Path
 
 import psycopg
 import pytest
@@ -25,65 +17,19 @@ from eventrisk.desk import Desk
 from eventrisk.errors import AuthError
 from eventrisk.model import Role
 from eventrisk.pg import SignInNeededError
-from tests import pg
+from tests import pg, servers
 from tests.conftest import password_file, run_cli
 
 pytestmark = pytest.mark.pg
 SUPER = "Super-Secret-1"
 
 
-def _bindir() -> Path | None:
-    found = shutil.which("pg_config")
-    if found:
-        out = subprocess.run([found, "--bindir"], capture_output=True, text=True).stdout
-        if (Path(out.strip()) / "initdb").exists():
-            return Path(out.strip())
-    for candidate in sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True):
-        if Path(candidate, "initdb").exists():
-            return Path(candidate)
-    return None
-
-
-def _as_server_user(command: list[str]) -> list[str]:
-    """initdb and postgres refuse to run as root: there, run them as the postgres account."""
-    if os.geteuid() != 0:
-        return command
-    return ["su", "postgres", "-s", "/bin/sh", "-c", " ".join(f"'{c}'" for c in command)]
-
-
 @pytest.fixture(scope="module")
 def scram_server():
     """A libpq URL (no database) of a new cluster where every connection must give a
     password, checked by scram-sha-256; stopped and removed afterwards."""
-    bindir = _bindir()
-    if bindir is None:
-        pytest.skip("PostgreSQL's server binaries (initdb) are not installed here")
-    if os.geteuid() == 0 and shutil.which("su") is None:
-        pytest.skip("running as root without su: initdb cannot run")
-    folder = Path(tempfile.mkdtemp(prefix="er_scram_"))
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    secret = folder / "pw"
-    secret.write_text(SUPER + "\n")
-    if os.geteuid() == 0:
-        shutil.chown(folder, "postgres")
-        shutil.chown(secret, "postgres")
-    data = folder / "data"
-    subprocess.run(_as_server_user([str(bindir / "initdb"), "-D", str(data), "-A",
-                                    "scram-sha-256", "-U", "postgres", f"--pwfile={secret}",
-                                    "--locale=C.UTF-8", "-E", "UTF8"]),
-                   check=True, capture_output=True)
-    options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off"
-    subprocess.run(_as_server_user([str(bindir / "pg_ctl"), "-D", str(data), "-o", options,
-                                    "-l", str(folder / "log"), "-w", "start"]),
-                   check=True, capture_output=True)
-    try:
-        yield f"postgresql://127.0.0.1:{port}"
-    finally:
-        subprocess.run(_as_server_user([str(bindir / "pg_ctl"), "-D", str(data), "-m",
-                                        "immediate", "stop"]), capture_output=True)
-        shutil.rmtree(folder, ignore_errors=True)
+    with servers.cluster(SUPER, prefix="er_scram_") as url:
+        yield url
 
 
 def test_people_sign_in_with_their_own_scram_passwords(scram_server, tmp_path, capsys,
