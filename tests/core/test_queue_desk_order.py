@@ -64,3 +64,18 @@ def test_the_desk_order_pages_the_same_over_every_event(db, events, descending):
         after = page[-1].key
     assert paged == whole
     assert whole.index(events["unscored late"]) < whole.index(events["low"])
+
+
+def test_the_officer_sees_it_before_low_on_the_desk_the_app_reads(desk_path, db, events):
+    """The app's queue (ui.queue_model) shows ``Desk.queue_page`` as it comes: no order of
+    its own.  Signed in as the officer, the LATE unscored event is above HIGH and LOW."""
+    from eventrisk.desk import Desk
+
+    desk = Desk.open(desk_path)
+    try:
+        desk.sign_in("officer", "officer-pass")
+        ids = [r.id for r in desk.queue_page(QueueFilter())]
+    finally:
+        desk.close()
+    assert ids.index(events["unscored late"]) < ids.index(events["high"]) \
+        < ids.index(events["low"])
