@@ -655,3 +655,20 @@ def m022_submission_forms(db: Database) -> None:
         pk="submission_id", not_null={"sha256", "pdf", "received_at", "received_by"},
         foreign_keys=[("submission_id", "submissions", "id")])
     db.table("submission_forms").create_index(["sha256"])
+
+
+@MIGRATIONS(name="m023_unscored_first")
+def m023_unscored_first(db: Database) -> None:
+    """The desk order counts an event nobody has scored yet as CRITICAL (it sank below LOW
+    when its grade rank of -1 was turned round): the two desk-order indexes of m009 again,
+    with the grade written as ``queue.GRADE_ORDER`` writes it."""
+    ranks = {
+        "desk": "(CASE status WHEN 'in_review' THEN 0 WHEN 'returned' THEN 1 WHEN 'received' "
+                "THEN 1 WHEN 'assessed' THEN 1 ELSE 2 END)",
+        "officer": "(CASE status WHEN 'returned' THEN 0 WHEN 'received' THEN 0 WHEN 'assessed' "
+                   "THEN 0 WHEN 'in_review' THEN 1 ELSE 2 END)",
+    }
+    for name, rank in ranks.items():
+        db.execute(f"DROP INDEX IF EXISTS idx_queue_action_{name}")
+        db.execute(f"CREATE INDEX idx_queue_action_{name} ON submissions({rank}, "
+                   "(CASE WHEN grade_rank >= 0 THEN -grade_rank ELSE -3 END), starts_at)")

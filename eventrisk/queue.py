@@ -66,6 +66,14 @@ def _action_rank(role: Role) -> str:
             "WHEN 'in_review' THEN 1 ELSE 2 END)")
 
 
+# The grade's place in the desk order, most serious first: the grade rank turned round, and an
+# event nobody has scored yet (grade_rank -1) taken as CRITICAL until it is, so that it sits
+# with the CRITICAL events in start order and never sinks below LOW (docs/queue.md).  Written
+# exactly as its indexes are (m023): the query-plan tests fail if they ever part.
+UNSCORED_AS = Grade.CRITICAL
+GRADE_ORDER = (f"(CASE WHEN grade_rank >= 0 THEN -grade_rank ELSE -{UNSCORED_AS.rank} END)")
+
+
 # Each sort's leading key, written exactly as its index is (m009), so that SQLite walks the
 # index instead of sorting a million rows; the tie-breaks are the start and the id.
 SORT_COLUMNS = {
@@ -87,9 +95,10 @@ def _terms(sort: str, role: Role) -> list[str]:
         raise ValidationError([("sort", f"'{sort}' is not a way to sort the queue; use one "
                                         f"of: {known}")])
     if sort == "action":
-        # What needs this role first, then the highest grade, then the soonest.
-        return [_action_rank(role).replace("status", "s.status"), "(-s.grade_rank)",
-                "s.starts_at", "s.id"]
+        # What needs this role first, then the highest grade (unscored counted as CRITICAL),
+        # then the soonest.
+        return [_action_rank(role).replace("status", "s.status"),
+                GRADE_ORDER.replace("grade_rank", "s.grade_rank"), "s.starts_at", "s.id"]
     if sort == "start":
         return ["s.starts_at", "s.id"]
     return [SORT_COLUMNS[sort], "s.starts_at", "s.id"]

@@ -275,7 +275,7 @@ class QueueView(QWidget):
         self._remember_sort(section, order)
 
     def reset_order(self) -> None:
-        """Back to the desk's order: needs action, grade, soonest."""
+        """Back to the desk's order: needs action, grade (unscored as CRITICAL), soonest."""
         self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         self._sorted_on = -1
         self.model.sort(-1)
@@ -290,7 +290,8 @@ class QueueView(QWidget):
         header = self.table.horizontalHeader()
         section = header.sortIndicatorSection()
         if section < 0 or section >= self.model.columnCount():
-            return "action", False, "the desk's order (what needs action, then grade, then soonest)"
+            return "action", False, ("the desk's order (what needs action, then grade, an "
+                                     "unscored event as CRITICAL, then soonest)")
         descending = header.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder
         name = self.model.headerData(section, Qt.Orientation.Horizontal)
         return (self.model.SORT_KEYS[section], descending,

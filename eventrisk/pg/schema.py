@@ -493,6 +493,19 @@ CREATE TABLE submission_forms (
 CREATE INDEX idx_submission_forms_sha256 ON submission_forms (sha256);
 """
 
+# m023: the desk order counts an unscored event (grade_rank -1) as CRITICAL; the two desk-order
+# indexes again, written as eventrisk.queue writes them.
+_M023 = """
+DROP INDEX IF EXISTS idx_queue_action_desk;
+DROP INDEX IF EXISTS idx_queue_action_officer;
+CREATE INDEX idx_queue_action_desk ON submissions ((CASE status WHEN 'in_review' THEN 0
+  WHEN 'returned' THEN 1 WHEN 'received' THEN 1 WHEN 'assessed' THEN 1 ELSE 2 END),
+  (CASE WHEN grade_rank >= 0 THEN -grade_rank ELSE -3 END), starts_at);
+CREATE INDEX idx_queue_action_officer ON submissions ((CASE status WHEN 'returned' THEN 0
+  WHEN 'received' THEN 0 WHEN 'assessed' THEN 0 WHEN 'in_review' THEN 1 ELSE 2 END),
+  (CASE WHEN grade_rank >= 0 THEN -grade_rank ELSE -3 END), starts_at);
+"""
+
 
 def _m010(db) -> None:
     from eventrisk import snapshots
@@ -1035,6 +1048,7 @@ MIGRATIONS: list[tuple[str, Callable]] = [
     ("m020_scoring_editors_and_logins", _m020),
     ("m021_review_comment_retention", _script(_M021)),
     ("m022_submission_forms", _script(_M022)),
+    ("m023_unscored_first", _script(_M023)),
 ]
 
 # Tables only a server desk has (its own records of who did what; a file has no logins).
