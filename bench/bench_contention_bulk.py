@@ -13,8 +13,8 @@ Real processes on one desk file (the 10k demo desk): an officer's process saves 
   of ``retention.CHUNK`` records a transaction).
 
 Prints, for each, its time, the time the import spent reading and checking (outside the
-lock), and the officer's median and worst wait.  Saves must wait well under the busy timeout
-(5 s).
+lock), and the officer's median and worst wait (opening the event and saving it).  Saves
+must wait well under the busy timeout (5 s).
 
     python bench/bench_contention_bulk.py
 """
@@ -30,11 +30,20 @@ import sys
 import time
 from pathlib import Path
 
-from bench_contention import SAVER
+from bench_contention import SAVER as SAVE_ONLY
 from common import DATA, ROOT, copy_of, desk_of, report, signed_in_env
 
 from eventrisk import importexport
 from eventrisk.desk import Desk
+
+# The officer's wait counts from opening the event (a read waits too while a big transaction
+# writes its pages to the file) to the save's commit.
+SAVER = SAVE_ONLY.replace("""        state = desk.assessment(sid)
+        start = time.perf_counter()
+""", """        start = time.perf_counter()
+        state = desk.assessment(sid)
+""")
+assert SAVER != SAVE_ONLY
 
 RETAIN = """
 import sys, time
@@ -45,10 +54,17 @@ desk = Desk.open(sys.argv[1])
 desk.sign_in("admin", "admin-demo")
 later = now_utc() + timedelta(days=8 * 366)
 desk.clock = lambda: later
-review = desk.retention_review()
+from eventrisk.desk.personal import ScheduleChanged
+time.sleep(4.0)  # the officer's saver has written a note on each of its events once
 start = time.perf_counter()
-done = desk.apply_retention(review)
-print(time.perf_counter() - start, done.total, len(done.entries))
+for attempt in range(20):  # the officer's saves change what is due: look again, confirm
+    try:
+        done = desk.apply_retention(desk.retention_review())
+        break
+    except ScheduleChanged:
+        continue
+print(f"{time.perf_counter() - start:.2f} s, {done.total} records, {len(done.entries)} runs, "
+      f"{attempt + 1} confirmations")
 """
 
 
@@ -91,7 +107,7 @@ def while_saving(desk: Path, label: str, command: list[str], env: dict) -> None:
           f"{done.stderr.strip()[:200]}")
     report(f"{label}", took)
     print(f"{'saves made during it':<58} {len(waits):10d}")
-    print(f"{'saves refused (busy)':<58} {len(figures['failures']):10d}")
+    print(f"{'saves refused (busy, or the event anonymised)':<58} {len(figures['failures']):10d}")
     for failure in figures["failures"][:3]:
         print("   ", failure)
     if waits:
@@ -118,7 +134,7 @@ def main() -> None:
                       "incidents", str(source)], admin)
         desk.unlink()
     desk = copy_of(base, "contention-bulk.db")
-    while_saving(desk, "retention run, everything due (seconds, records, runs)",
+    while_saving(desk, "retention run, everything due",
                  [sys.executable, "-c", RETAIN, str(desk)], env)
     desk.unlink()
 
