@@ -9,7 +9,7 @@ from pathlib import Path
 
 from eventrisk.desk import Desk
 from eventrisk.errors import ValidationError
-from eventrisk.retention import CHUNK, KINDS, Review, load_schedule
+from eventrisk.retention import KINDS, Review, load_schedule
 from eventrisk.timeutil import british_date, from_db
 
 
@@ -119,7 +119,7 @@ def run_retention(desk: Desk, args) -> int:
                           for k, n in done.counts.items())
         print(f"Done ({parts}); {_entries(done.audit_entries)} anonymised with them; "
               + (f"recorded as audit entry {done.entry}." if len(done.entries) < 2 else
-                 f"recorded as {len(done.entries)} runs of at most {CHUNK:,} records, audit "
+                 f"recorded as {len(done.entries)} runs (a chunk of records each), audit "
                  f"entries {done.entries[0]} to {done.entries[-1]}."))
         return 0
     if command == "list":
