@@ -118,7 +118,9 @@ def run_retention(desk: Desk, args) -> int:
         parts = ", ".join(f"{KINDS[k].label.lower()} {n:,}"
                           for k, n in done.counts.items())
         print(f"Done ({parts}); {_entries(done.audit_entries)} anonymised with them; "
-              f"recorded as audit entry {done.entry}.")
+              + (f"recorded as audit entry {done.entry}." if len(done.entries) < 2 else
+                 f"recorded as {len(done.entries)} runs (a chunk of records each), audit "
+                 f"entries {done.entries[0]} to {done.entries[-1]}."))
         return 0
     if command == "list":
         found = desk.retention_items(args.kind, limit=args.limit)

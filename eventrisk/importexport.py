@@ -241,14 +241,22 @@ def _top_level_value(decoder: json.JSONDecoder, text: str, pos: int, key: str) -
         _, pos = decoder.raw_decode(text, pos)
 
 
-def import_file(db: Database, actor: User, kind: str, path: Path, *,
-                with_status: bool = False, now: datetime | None = None,
-                no_duplicates: bool = False) -> ImportResult:
-    """Check every record of ``path`` then write them all in one transaction, or none.
+@dataclass(frozen=True)
+class CheckedFile:
+    """A file read and every record checked, before any lock is taken (``check_file``)."""
 
-    Submissions arrive as received or cancelled.  With ``with_status`` (administrators only)
-    events that have already started keep the status the file gives them."""
-    require(actor, "import_with_status" if with_status else "import")
+    kind: str
+    path: Path
+    records: list[tuple[int, Any]]
+    errors: list[str]
+    digest: str
+    with_status: bool
+
+
+def check_file(kind: str, path: Path, *, with_status: bool = False,
+               now: datetime | None = None) -> CheckedFile:
+    """Read ``path`` and check every record without touching the desk, so that the write
+    transaction (``write_checked``) holds the desk's lock only for the writing."""
     if kind not in KINDS:
         raise ImportFileError([f"{path}:1: cannot import '{kind}'; choose one of "
                                f"{', '.join(KINDS)}"])
@@ -263,10 +271,20 @@ def import_file(db: Database, actor: User, kind: str, path: Path, *,
             errors.extend(f"{path}:{line}: {f}: {m}" for f, m in exc.problems)
     if not records and not errors:
         raise ImportFileError([f"{path}:1: the file holds no {kind}"])
-    writer = {"venues": _write_venues, "submissions": _write_submissions,
-              "incidents": _write_incidents}[kind]
     if kind == "submissions":
         errors += _status_problems(path, records, with_status, now or now_utc())
+    return CheckedFile(kind, path, records, errors,
+                       hashlib.sha256(path.read_bytes()).hexdigest(), with_status)
+
+
+def write_checked(db: Database, actor: User, checked: CheckedFile, *,
+                  no_duplicates: bool = False) -> ImportResult:
+    """Write a checked file's records all in the caller's transaction, or none."""
+    kind, path, records = checked.kind, checked.path, checked.records
+    require(actor, "import_with_status" if checked.with_status else "import")
+    errors = list(checked.errors)
+    writer = {"venues": _write_venues, "submissions": _write_submissions,
+              "incidents": _write_incidents}[kind]
     warnings: list[str] = []
     with db.atomic():
         if kind == "submissions":
@@ -275,12 +293,23 @@ def import_file(db: Database, actor: User, kind: str, path: Path, *,
         created, updated = writer(db, actor, path, records, errors)
         if errors:
             raise ImportFileError(errors)  # rolls the whole transaction back
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
         audit.record(db, actor.username, f"import.{kind}", kind, "",
-                     {"file": path.name, "sha256": digest, "created": created,
-                      "updated": updated, "with_status": with_status,
+                     {"file": path.name, "sha256": checked.digest, "created": created,
+                      "updated": updated, "with_status": checked.with_status,
                       "duplicates": len(warnings)})
     return ImportResult(kind, created, updated, tuple(warnings))
+
+
+def import_file(db: Database, actor: User, kind: str, path: Path, *,
+                with_status: bool = False, now: datetime | None = None,
+                no_duplicates: bool = False) -> ImportResult:
+    """Check every record of ``path`` then write them all in one transaction, or none.
+
+    Submissions arrive as received or cancelled.  With ``with_status`` (administrators only)
+    events that have already started keep the status the file gives them."""
+    require(actor, "import_with_status" if with_status else "import")
+    checked = check_file(kind, path, with_status=with_status, now=now)
+    return write_checked(db, actor, checked, no_duplicates=no_duplicates)
 
 
 def _duplicate_lines(db: Database, path: Path, records: list[tuple[int, Any]]) -> list[str]:

@@ -422,22 +422,44 @@ def items(db: Database, schedule: Schedule, now: datetime, kind: str, *, limit: 
 
 @dataclass
 class Applied:
-    """What a run did, per kind, and how many audit entries it anonymised."""
+    """What a run did, per kind, and how many audit entries it anonymised.  A large run is
+    done in chunks (``CHUNK``), each its own transaction and its own run entry; ``entries``
+    are their positions, ``entry`` the last, and ``more`` says records were left for the
+    next chunk."""
 
     counts: dict[str, int] = field(default_factory=dict)
     audit_entries: int = 0
-    entry: int = 0  # the position of the run's own audit entry
+    entry: int = 0  # the position of the (last) run's own audit entry
+    entries: list[int] = field(default_factory=list)
+    more: bool = False
 
     @property
     def total(self) -> int:
         return sum(self.counts.values())
 
+    def add(self, chunk: Applied) -> None:
+        for key, count in chunk.counts.items():
+            self.counts[key] = self.counts.get(key, 0) + count
+        self.audit_entries += chunk.audit_entries
+        self.entry = chunk.entry
+        self.entries += chunk.entries
+        self.more = chunk.more
 
-def apply(db: Database, actor: User, schedule: Schedule, now: datetime) -> Applied:
-    """Every automatic action that is due, in the caller's transaction, audited with counts.
-    Kinds under review wait for a person (``keep`` / ``dispose``)."""
+
+# At most this many records a transaction: a run over a big backlog holds the desk's write
+# lock for one chunk at a time, so an officer's save waits well under the busy timeout.
+CHUNK = 500
+
+
+def apply(db: Database, actor: User, schedule: Schedule, now: datetime, *,
+          limit: int | None = None) -> Applied:
+    """Automatic actions that are due, in the caller's transaction, audited with counts: every
+    one, or the first ``limit`` records (kind by kind, in ``KINDS`` order; ``more`` then says
+    some are left for another call, a complete run of its own).  Kinds under review wait for
+    a person (``keep`` / ``dispose``)."""
     result = Applied()
     work = anonymise.Work(db, actor.username, to_db(now))
+    room = limit
     for key in KINDS:
         rule = schedule.rules[key]
         if rule.action == "review":
@@ -458,6 +480,10 @@ def apply(db: Database, actor: User, schedule: Schedule, now: datetime) -> Appli
         ids = [r[0] for r in db.execute(f"SELECT d.id FROM ({sql}) d WHERE NOT {_HELD} "
                                         "ORDER BY d.id",
                                         {**params, "kind": key, "now": to_db(now)})]
+        if room is not None:
+            ids, left = ids[:room], ids[room:]
+            room -= len(ids)
+            result.more = result.more or bool(left)
         work.dispose(key, rule.action, ids)
         result.counts[key] = len(ids)
     result.audit_entries, result.entry = work.finish(
@@ -465,6 +491,7 @@ def apply(db: Database, actor: User, schedule: Schedule, now: datetime) -> Appli
         {"schedule": schedule.version, "schedule_sha256": schedule.sha256,
          "counts": dict(result.counts),
          "actions": {k: r.action for k, r in schedule.rules.items()}})
+    result.entries = [result.entry]
     return result
 
 

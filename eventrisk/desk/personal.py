@@ -37,23 +37,33 @@ class PersonalDataMixin(DeskBase):
         return retention.items(self.db, self.retention_schedule(), self.clock(), kind,
                                limit=limit)
 
-    def apply_retention(self, seen: retention.Review) -> retention.Applied:
+    def apply_retention(self, seen: retention.Review, *,
+                        chunk: int = retention.CHUNK) -> retention.Applied:
         """Do every automatic action that is due, as confirmed: ``seen`` is the review the
         person confirmed; if anything due has changed since, nothing is done
-        (``ScheduleChanged``)."""
+        (``ScheduleChanged``).  At most ``chunk`` records a transaction, each chunk a
+        complete run of its own (its own audit entry), so that others can save between
+        chunks; stopped between chunks, the runs done stand and running again does the
+        rest."""
         from eventrisk.desk.restore import doing
 
         with doing(self.db, self.user.username if self.user else "",
-                   "applying the retention schedule"), \
-                self.use_case("personal_data") as actor:
-            schedule = self.retention_schedule()
-            now = self.clock()
-            current = retention.due(self.db, schedule, now)
-            if _counts(current) != _counts(seen) or schedule.sha256 != seen.schedule.sha256:
-                raise ScheduleChanged("What is due has changed since you looked (another run, "
-                                      "new records or a changed schedule); nothing was done. "
-                                      "Look at the new figures and confirm again.")
-            return retention.apply(self.db, actor, schedule, now)
+                   "applying the retention schedule"):
+            with self.use_case("personal_data") as actor:
+                schedule = self.retention_schedule()
+                now = self.clock()
+                current = retention.due(self.db, schedule, now)
+                if _counts(current) != _counts(seen) or \
+                        schedule.sha256 != seen.schedule.sha256:
+                    raise ScheduleChanged("What is due has changed since you looked (another "
+                                          "run, new records or a changed schedule); nothing "
+                                          "was done. Look at the new figures and confirm "
+                                          "again.")
+                done = retention.apply(self.db, actor, schedule, now, limit=chunk)
+            while done.more:
+                with self.use_case("personal_data") as actor:
+                    done.add(retention.apply(self.db, actor, schedule, now, limit=chunk))
+            return done
 
     def keep_record(self, kind: str, key: str, until: date, reason: str) -> retention.Item:
         """Keep a due record until a later review date, with a reason (audited)."""

@@ -42,11 +42,15 @@ class RecordsMixin(DeskBase):
         ``with_status`` (administrators, past events only) keeps their recorded status."""
         from eventrisk.desk.restore import doing
 
+        permission = "import_with_status" if with_status else "import"
+        self._fresh_actor(permission)
+        # Read and checked before the write lock is taken: the lock is held for the writing.
+        checked = importexport.check_file(kind, Path(path), with_status=with_status,
+                                          now=self.clock())
         with doing(self.db, self.user.username if self.user else "", "importing a file"), \
-                self.use_case("import_with_status" if with_status else "import") as actor:
-            return importexport.import_file(self.db, actor, kind, Path(path),
-                                            with_status=with_status, now=self.clock(),
-                                            no_duplicates=no_duplicates)
+                self.use_case(permission) as actor:
+            return importexport.write_checked(self.db, actor, checked,
+                                              no_duplicates=no_duplicates)
 
     def export_file(self, kind: str, path: Path, *, minimal: bool = False) -> int:
         """Write every record of ``kind`` to a file; returns the count.  ``minimal`` leaves

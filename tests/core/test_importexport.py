@@ -113,3 +113,36 @@ def test_export_then_import_into_an_empty_database_gives_the_same_records(tmp_pa
         importexport.export_file(target, kind, tmp_path / f"{kind}-again.{fmt}")
         assert (tmp_path / f"{kind}.{fmt}").read_text("utf-8") == \
             (tmp_path / f"{kind}-again.{fmt}").read_text("utf-8"), kind
+
+
+def test_the_desk_reads_and_checks_the_file_before_it_takes_the_write_lock(db, tmp_path, admin,
+                                                                          monkeypatch):
+    """Issue 31 item 6: an import is all-or-nothing, so its write cannot be split; the lock is
+    held only for the writing, never while a big file is read and checked."""
+    from eventrisk.desk import Desk
+
+    desk = Desk(db, str(tmp_path / "desk.db"))
+    desk.sign_in("admin", "admin-password")
+    desk.import_file("venues", write(tmp_path, "v.csv", VENUES_CSV))
+    seen: list[bool] = []
+    real_read, real_check = importexport.read_records, importexport._VALIDATORS["submissions"]
+
+    def reading(*args, **kw):
+        seen.append(db.conn.in_transaction)
+        yield from real_read(*args, **kw)
+
+    def checking(raw):
+        seen.append(db.conn.in_transaction)
+        return real_check(raw)
+
+    monkeypatch.setattr(importexport, "read_records", reading)
+    monkeypatch.setitem(importexport._VALIDATORS, "submissions", checking)
+    result = desk.import_file("submissions", write(tmp_path, "s.csv", SUBS_CSV))
+    assert result.created == 2
+    assert seen == [False, False, False]  # the read and both rows' checks, outside it
+    seen.clear()
+    bad = SUBS_CSV.replace("300,advance_only", "many,advance_only")
+    with pytest.raises(ImportFileError, match=r"s2.csv:2: expected_attendance"):
+        desk.import_file("submissions", write(tmp_path, "s2.csv", bad))
+    assert seen == [False, False, False]
+    assert db.execute("SELECT count(*) FROM submissions").fetchone()[0] == 2

@@ -614,3 +614,63 @@ def test_an_untouched_draft_is_deleted_after_a_year_and_named_in_subject_access(
     assert done.counts["drafts"] == 1
     assert [d.id for d in officer.drafts()] == [recent.id]
     assert admin.verify_audit().ok
+
+
+# ---- a big backlog is done in chunks (issue 31 item 6) ----------------------------------------
+
+@pytest.fixture
+def backlog(desk_of, venue):
+    """Five past events of five promoters, each with notes: more due than a chunk of three."""
+    officer = desk_of["olivia"]
+    for n in range(5):
+        fields = _past_fields(3 + n, event_name=f"Backlog night {n}",
+                              promoter_name=f"Backlog Promoter {n}",
+                              promoter_phone=f"07700 90010{n}")
+        state = officer.save_submission(validate_submission(fields))
+        officer.save_submission(replace(state.submission, notes=f"BACKLOG note {n}"))
+    admin = desk_of["admin"]
+    return _at(admin, now_utc() + timedelta(days=8 * 366))
+
+
+def _runs(db) -> list[dict]:
+    return [json.loads(d) for (d,) in db.execute(
+        "SELECT detail FROM audit_log WHERE action = 'retention.apply' ORDER BY id")]
+
+
+def test_a_big_run_commits_in_chunks_each_a_run_that_verifies(backlog, db):
+    seen = backlog.retention_review()
+    due = sum(d.count for d in seen.kinds)
+    assert due > 3
+    done = backlog.apply_retention(seen, chunk=3)
+    runs = _runs(db)
+    assert len(runs) == len(done.entries) == -(-due // 3)  # one run entry a chunk
+    assert all(sum(r["counts"].values()) <= 3 for r in runs)
+    assert sum(sum(r["counts"].values()) for r in runs) == due == done.total
+    assert sum(_due(backlog).values()) == 0
+    assert not db.execute("SELECT count(*) FROM submissions WHERE notes != ''").fetchone()[0]
+    report = backlog.verify_audit()
+    assert report.ok, report.problems
+
+
+def test_a_run_stopped_between_chunks_leaves_verified_runs_and_finishes_next_time(
+        backlog, db, monkeypatch):
+    calls = []
+    real = retention.apply
+
+    def dies_on_the_second_chunk(*args, **kw):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt  # the workstation killed between chunks
+        return real(*args, **kw)
+
+    monkeypatch.setattr(retention, "apply", dies_on_the_second_chunk)
+    seen = backlog.retention_review()
+    due = sum(d.count for d in seen.kinds)
+    with pytest.raises(KeyboardInterrupt):
+        backlog.apply_retention(seen, chunk=3)
+    assert len(_runs(db)) == 1 and sum(_due(backlog).values()) == due - 3
+    report = backlog.verify_audit()
+    assert report.ok, report.problems
+    backlog.apply_retention(backlog.retention_review(), chunk=3)
+    assert sum(_due(backlog).values()) == 0
+    assert backlog.verify_audit().ok
