@@ -430,31 +430,35 @@ class AssessmentView(QWidget):
 
     def _offer_mail(self, kind: str, sid: int, pdf: bytes) -> bool:
         """Where the desk has a mail relay: offer to send the paper just issued (to the
-        borough's duty mailbox, or the letter to the promoter).  A failure says what failed,
-        leaves the paper issued, and sending again is one click.  True once sent."""
+        borough's duty mailbox, or the letter to the promoter), in the background.  A failure
+        says what failed, leaves the paper issued, and sending again is one click.  True when
+        the person chose to send."""
         try:
             if self.desk.mail.relay() is None:
                 return False
             if kind == "issued":
                 mailbox = self.desk.mail.mailbox(self.venue.borough)
                 to = f"{self.venue.borough}'s duty mailbox ({mailbox})"
-                send = self.desk.mail.send_issued
+                def send(desk):
+                    return desk.mail.send_issued(sid, pdf)
             else:
                 if not self.sub.promoter_email:
                     return False
                 to = f"{self.sub.promoter_name} ({self.sub.promoter_email})"
-                send = self.desk.mail.send_letter
+                def send(desk):
+                    return desk.mail.send_letter(sid, pdf)
         except ValidationError as exc:  # no mailbox for this borough in desk.json
             self.notice.emit(f"Not mailed: {exc.problems[0][1]}.")
             return False
         what = "the issued assessment" if kind == "issued" else "the letter"
-        sent = offer_to_send(self, what, to, lambda: send(sid, pdf),
-                             f"{self.sub.reference} stays issued; nothing else changed.")
-        if sent is None:
-            return False
-        self.notice.emit(f"Sent {what} of {self.sub.reference} to "
-                         f"{', '.join(sent.recipients)} (recorded in the audit trail).")
-        return True
+        reference = self.sub.reference
+
+        def sent(result) -> None:
+            self.notice.emit(f"Sent {what} of {reference} to "
+                             f"{', '.join(result.recipients)} (recorded in the audit trail).")
+
+        return offer_to_send(self, self.desk, what, to, send,
+                             f"{reference} stays issued; nothing else changed.", sent)
 
     def _agree(self) -> None:
         changes = self.what_if.changes()

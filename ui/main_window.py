@@ -713,12 +713,12 @@ class MainWindow(QMainWindow):
         except Exception as exc:  # noqa: BLE001 - no mailbox for it: say so, send nothing
             self.statusBar().showMessage(f"Not mailed: {message_for(exc)[1]}", 15000)
             return
-        sent = offer_to_send(self, f"the {borough} pack", f"{borough}'s duty mailbox "
-                             f"({mailbox})", lambda: self.desk.mail.send_pack(
-                                 borough, start, end, pdf), "The saved pack is unchanged.")
-        if sent is not None:
-            self.statusBar().showMessage(f"Sent the {borough} pack to {mailbox} (recorded in "
-                                         "the audit trail).", 15000)
+        offer_to_send(self, self.desk, f"the {borough} pack", f"{borough}'s duty mailbox "
+                      f"({mailbox})", lambda desk: desk.mail.send_pack(borough, start, end, pdf),
+                      "The saved pack is unchanged.",
+                      lambda _sent: self.statusBar().showMessage(
+                          f"Sent the {borough} pack to {mailbox} (recorded in the audit "
+                          "trail).", 15000))
 
     def backup(self) -> None:
         server = is_server(self.db_path)

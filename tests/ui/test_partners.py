@@ -184,6 +184,8 @@ def test_issuing_offers_to_mail_the_borough_and_sends_again_after_a_failure(
 
     monkeypatch.setattr(QMessageBox, "exec", not_sent)
     qtbot.mouseClick(view.buttons["issue"], Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(inbox.messages) == 1, timeout=20000)  # sent off the GUI thread
+    qtbot.waitUntil(lambda: "Sent the" in window.statusBar().currentMessage())
     assert any("cannot be reached" in m and "stays issued" in m for m in messages)
     assert len(clicks) == 1 and [r for r, _ in inbox.messages] == [["duty@example.police.uk"]]
     actions = [r[0] for r in db.execute("SELECT action FROM audit_log WHERE action LIKE "
@@ -199,6 +201,7 @@ def test_a_saved_pack_is_offered_to_its_boroughs_mailbox(qtbot, relay, monkeypat
     pdf, _ = window.desk.render_pack(borough, date.today() - timedelta(days=400),
                                      date.today() + timedelta(days=400))
     window.offer_pack_mail(borough, date.today(), date.today(), pdf)
+    qtbot.waitUntil(lambda: len(inbox.messages) == 1, timeout=20000)  # sent off the GUI thread
     assert any("Send the " in m and borough in m for m in messages)
     assert [r for r, _ in inbox.messages] == [["duty@example.police.uk"]]
     assert inbox.messages[0][1]["Subject"].strip().startswith("OFFICIAL-SENSITIVE: borough pack")
