@@ -95,9 +95,8 @@ class PromoterForms:
                 "SELECT v.code, v.name, v.postcode FROM venues v WHERE v.id IN "
                 "(SELECT venue_id FROM submissions WHERE promoter_id = ? "
                 " ORDER BY starts_at DESC LIMIT 200) ORDER BY v.name LIMIT 40", [known.id]))
-        return render_promoter_form(PromoterFormData(
-            contact.desk_name, contact.force, contact.address, contact.phone, contact.email,
-            contact.hours, training=desk.training, prefill=prefill, venues=used))
+        return render_promoter_form(PromoterFormData(contact, training=desk.training,
+                                                     prefill=prefill, venues=used))
 
     # ---- back --------------------------------------------------------------------------------
     def read(self, data: bytes, name: str = "the form") -> FormReading:

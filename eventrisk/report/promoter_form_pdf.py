@@ -16,6 +16,7 @@ from reportlab.lib.units import mm
 from reportlab.lib.utils import simpleSplit
 from reportlab.pdfgen import canvas
 
+from eventrisk.deskinfo import DeskContact
 from eventrisk.promoter_form import FORM_FIELDS, FORM_ID, ID_FIELD, VENUE_PROMPT, FormField
 from eventrisk.report.layout import (
     FONT,
@@ -44,12 +45,7 @@ PRIVACY = (
 class PromoterFormData:
     """What the blank form is drawn from: the desk's details, and what is pre-filled."""
 
-    desk_name: str
-    force: str
-    address: str
-    phone: str
-    email: str
-    hours: str
+    desk: DeskContact
     training: bool = False
     prefill: dict[str, str] = field(default_factory=dict)
     venues: tuple[str, ...] = ()  # "CODE — Name, Postcode" of the venues this promoter used
@@ -66,7 +62,7 @@ def render_promoter_form(data: PromoterFormData) -> bytes:
     out = io.BytesIO()
     c = canvas.Canvas(out, pagesize=(PAGE_WIDTH, PAGE_HEIGHT))
     c.setTitle("Promoted event submission form")
-    c.setAuthor(data.desk_name)
+    c.setAuthor(data.desk.desk_name)
     c.setSubject(FORM_ID)
     form = c.acroForm
     # The hidden, read-only mark that tells the desk this is its own form.
@@ -90,10 +86,10 @@ def render_promoter_form(data: PromoterFormData) -> bytes:
     y -= 6 * mm
     for text in (
             "When you have filled in the form, save it and email it to "
-            f"{data.email} at least 14 days before the event. Do not print and scan it: "
+            f"{data.desk.email} at least 14 days before the event. Do not print and scan it: "
             "the desk reads the saved form directly, so nothing you wrote is retyped.",
-            f"Questions: {data.phone} ({data.hours}).",
-            PRIVACY.format(force=data.force)):
+            f"Questions: {data.desk.phone} ({data.desk.hours}).",
+            PRIVACY.format(force=data.desk.force)):
         p = para(text)
         _, h = p.wrap(PAGE_WIDTH - 2 * MARGIN, y)
         p.drawOn(c, MARGIN, y - h)
@@ -119,11 +115,11 @@ def _header(c: canvas.Canvas, data: PromoterFormData, page: int) -> float:
         c.drawString(MARGIN, y, "Promoted event: submission to the Promoters Desk")
         c.setFont(FONT, 9)
         y -= 5.5 * mm
-        c.drawString(MARGIN, y, f"{data.desk_name}, {data.force} · {data.email} · "
-                                f"{data.phone}")
+        c.drawString(MARGIN, y, f"{data.desk.desk_name}, {data.desk.force} · {data.desk.email} · "
+                                f"{data.desk.phone}")
         y -= 4.5 * mm
         c.setFillColor(GREY)
-        c.drawString(MARGIN, y, data.address[:120])
+        c.drawString(MARGIN, y, data.desk.address[:120])
         y -= 5 * mm
         c.drawString(MARGIN, y, "Fill in every field you can; * marks those the desk needs. "
                                 "Where you have not decided, leave 'Not stated':")
@@ -139,7 +135,7 @@ def _footer(c: canvas.Canvas, data: PromoterFormData, page: int) -> None:
     c.drawCentredString(PAGE_WIDTH / 2, 8 * mm, MARKING)
     c.setFont(FONT, 7.5)
     c.setFillColor(GREY)
-    c.drawString(MARGIN, 8 * mm, f"{data.desk_name} · page {page}")
+    c.drawString(MARGIN, 8 * mm, f"{data.desk.desk_name} · page {page}")
     c.drawRightString(PAGE_WIDTH - MARGIN, 8 * mm, FORM_ID)
     c.setFillColor(colors.black)
 

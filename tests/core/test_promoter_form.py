@@ -34,10 +34,7 @@ FILLED = {
 
 
 def blank(**prefill) -> bytes:
-    contact = load_desk_contact()
-    return render_promoter_form(PromoterFormData(
-        contact.desk_name, contact.force, contact.address, contact.phone, contact.email,
-        contact.hours, prefill=prefill))
+    return render_promoter_form(PromoterFormData(load_desk_contact(), prefill=prefill))
 
 
 def fill(pdf: bytes, values: dict[str, str]) -> bytes:
